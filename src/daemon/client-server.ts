@@ -1,0 +1,299 @@
+// Sans-I/O server side of Serval DNA's v2 local MDP client protocol (spec 7.2,
+// 7.3): bindings, sends, local commands and delivery of inbound datagrams.
+// Client addresses are opaque strings (the socket address of the client).
+// Messages to clients are queued; the daemon drains them with pollOutgoing()
+// and reports a vanished client with clientGone().
+import {
+  decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR,
+  MDP_FLAG_NO_CRYPT, MDP_FLAG_NO_SIGN, MDP_FLAG_REUSE, MDP_HEADER_LEN, MDP_IDENTITY, MDP_INTERFACE, MDP_LISTEN,
+  MDP_ROUTE_TABLE, MDP_SEARCH_IDS, MDP_SYNC_CONFIG, MDP_SYNC_RHIZOME,
+} from "../client/mdp-header.js";
+import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../client/route-record.js";
+import type { ClientMesh, InboundDatagram } from "./client-mesh.js";
+
+const SID_ANY = new Uint8Array(32);
+const SID_ALL = new Uint8Array(32).fill(0xff);
+const TTL_DEFAULT = 31;
+const QOS_ORDINARY = 3;
+const EPHEMERAL_FIRST = 256;
+const EPHEMERAL_LAST = 32 * 1024;
+
+/** Who a binding is for: a local SID (hex), all local SIDs, or the internal route monitor. */
+type Subject = string; // hex SID | "all" | "internal"
+
+interface Binding {
+  client: string;
+  subject: Subject;
+  port: number;
+  reuse: boolean;
+}
+
+export interface ClientMessage {
+  to: string;
+  data: Uint8Array;
+}
+
+export interface ClientServerStats {
+  received: number;
+  errors: number;
+  delivered: number;
+  undeliverable: number;
+  deadClients: number;
+}
+
+function hex(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
+  return s.toUpperCase();
+}
+
+function isAll(b: Uint8Array, v: number): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== v) return false;
+  return true;
+}
+
+function isInternal(b: Uint8Array): boolean {
+  for (let i = 0; i < 31; i++) if (b[i] !== 0) return false;
+  return b[31] === 1;
+}
+
+export class ClientServer {
+  private bindings: Binding[] = [];
+  private outbox: ClientMessage[] = [];
+  private outHead = 0;
+  private nextPort = EPHEMERAL_FIRST;
+  readonly stats: ClientServerStats = { received: 0, errors: 0, delivered: 0, undeliverable: 0, deadClients: 0 };
+  /** Called for the SYNC_CONFIG command (reload configuration). */
+  onSyncConfig: (() => void) | undefined;
+
+  constructor(private readonly mesh: ClientMesh) {}
+
+  // --- inputs -------------------------------------------------------------
+
+  /** One datagram from a client socket address. */
+  handleMessage(now: number, from: string, msg: Uint8Array): void {
+    const h = decodeMdpHeader(msg);
+    if (!h) return; // too short: Serval logs and ignores it
+    this.stats.received++;
+    const payload = msg.subarray(MDP_HEADER_LEN);
+    // Copy the SIDs: replies outlive the receive buffer.
+    const header: MdpHeader = { ...h, localSid: h.localSid.slice(), remoteSid: h.remoteSid.slice() };
+
+    if ((header.flags & MDP_FLAG_CLOSE) && header.localPort === 0) {
+      this.clientGone(from);
+      return;
+    }
+
+    // Resolve the local SID.
+    let subject: Subject;
+    const ids = this.mesh.identities();
+    if (isAll(header.localSid, 0)) {
+      if (ids.length === 0) return this.replyError(from, header);
+      header.localSid = ids[0].slice();
+      subject = hex(ids[0]);
+    } else if (isInternal(header.localSid)) {
+      subject = "internal";
+      header.flags |= MDP_FLAG_REUSE;
+    } else if (isAll(header.localSid, 0xff)) {
+      subject = "all";
+    } else {
+      subject = hex(header.localSid);
+      if (!ids.some((s) => hex(s) === subject)) return this.replyError(from, header);
+    }
+
+    let mine: Binding | undefined;
+    let conflict: Binding | undefined;
+    if (header.localPort === 0 && (header.flags & MDP_FLAG_BIND)) {
+      header.localPort = this.allocatePort();
+    } else {
+      for (const b of this.bindings) {
+        if (b.port !== header.localPort || b.subject !== subject) continue;
+        if (b.client === from) { mine = b; break; }
+        conflict = b;
+      }
+    }
+
+    if (header.flags & MDP_FLAG_BIND) {
+      if (conflict && (header.flags & MDP_FLAG_REUSE) && conflict.reuse) conflict = undefined;
+      if (conflict) return this.replyError(from, header);
+      if (!mine) {
+        mine = { client: from, subject, port: header.localPort, reuse: (header.flags & MDP_FLAG_REUSE) !== 0 };
+        this.bindings.push(mine);
+        if (subject !== "internal") this.mesh.portBound?.(mine.port);
+      }
+      this.reply(from, header, MDP_FLAG_BIND);
+    }
+
+    if (isAll(header.remoteSid, 0)) {
+      this.localCommand(from, header, payload, mine !== undefined);
+    } else {
+      if (subject === "internal" || subject === "all") return this.replyError(from, header);
+      if (!mine) return this.replyError(from, header);
+      const broadcast = isAll(header.remoteSid, 0xff);
+      const encrypt = (header.flags & MDP_FLAG_NO_CRYPT) === 0;
+      if (broadcast && encrypt) return this.replyError(from, header);
+      if (header.ttl > 31) return this.replyError(from, header);
+      const ok = this.mesh.send(now, {
+        source: header.localSid,
+        srcPort: header.localPort,
+        destination: broadcast ? undefined : header.remoteSid,
+        dstPort: header.remotePort,
+        payload: payload.slice(),
+        encrypt,
+        sign: (header.flags & MDP_FLAG_NO_SIGN) === 0,
+        ttl: header.ttl === 0 ? TTL_DEFAULT : header.ttl,
+        qos: header.qos === 0 ? QOS_ORDINARY : header.qos,
+      });
+      if (!ok) return this.replyError(from, header);
+    }
+
+    if (mine && (header.flags & MDP_FLAG_CLOSE)) this.removeBinding(mine);
+  }
+
+  /** Offer a datagram the mesh received to the bound clients.
+   * Returns true when some client took it (the mesh should not answer it itself). */
+  deliver(d: InboundDatagram): boolean {
+    const dst = d.destination ? hex(d.destination) : undefined;
+    let taken = false;
+    const header: MdpHeader = {
+      localSid: d.destination ?? SID_ALL,
+      localPort: d.dstPort,
+      remoteSid: d.source,
+      remotePort: d.srcPort,
+      flags: (d.ciphered ? 0 : MDP_FLAG_NO_CRYPT) | (d.signed ? 0 : MDP_FLAG_NO_SIGN),
+      qos: d.qos,
+      ttl: d.ttl,
+    };
+    let data: Uint8Array | undefined;
+    // Exact SID bindings first; a unicast stops at the first non-REUSE binding.
+    for (const pass of [0, 1]) {
+      for (const b of this.bindings) {
+        if (b.port !== d.dstPort || b.subject === "internal") continue;
+        if (pass === 0 ? (b.subject === "all" || (dst !== undefined && b.subject !== dst)) : b.subject !== "all") continue;
+        data ??= encodeMdpMessage(header, d.payload);
+        this.outbox.push({ to: b.client, data });
+        this.stats.delivered++;
+        taken = true;
+        if (dst !== undefined && !b.reuse) return true;
+      }
+    }
+    if (!taken) this.stats.undeliverable++;
+    return taken;
+  }
+
+  /** Is some client bound to this port (on any local SID)? */
+  isPortBound(port: number): boolean {
+    return this.bindings.some((b) => b.port === port && b.subject !== "internal");
+  }
+
+  /** Push a route change to clients bound to SID_INTERNAL:ROUTE_TABLE (`route print --monitor`). */
+  notifyRouteChange(r: RouteRecord): void {
+    const header: MdpHeader = {
+      localSid: (() => { const s = new Uint8Array(32); s[31] = 1; return s; })(),
+      localPort: MDP_ROUTE_TABLE, remoteSid: SID_ANY, remotePort: MDP_ROUTE_TABLE, flags: 0, qos: 0, ttl: 0,
+    };
+    let data: Uint8Array | undefined;
+    for (const b of this.bindings) {
+      if (b.subject !== "internal" || b.port !== MDP_ROUTE_TABLE) continue;
+      data ??= encodeMdpMessage(header, encodeRouteRecord(r));
+      this.outbox.push({ to: b.client, data });
+    }
+  }
+
+  /** The client's socket is gone (goodbye, ENOENT, ECONNREFUSED): drop all its bindings. */
+  clientGone(client: string): void {
+    const had = this.bindings.some((b) => b.client === client);
+    for (const b of this.bindings.filter((x) => x.client === client)) this.removeBinding(b);
+    // Queued replies to it are useless now.
+    if (had) this.stats.deadClients++;
+    for (let i = this.outHead; i < this.outbox.length; i++) {
+      if (this.outbox[i].to === client) this.outbox[i].data = new Uint8Array(0);
+    }
+  }
+
+  // --- outputs ------------------------------------------------------------
+
+  pollOutgoing(): ClientMessage | undefined {
+    while (this.outHead < this.outbox.length) {
+      const m = this.outbox[this.outHead++];
+      if (this.outHead === this.outbox.length) { this.outbox.length = 0; this.outHead = 0; }
+      if (m.data.length > 0) return m;
+    }
+    return undefined;
+  }
+
+  bindingCount(): number {
+    return this.bindings.length;
+  }
+
+  // --- internals ----------------------------------------------------------
+
+  private localCommand(from: string, header: MdpHeader, payload: Uint8Array, bound: boolean): void {
+    switch (header.remotePort) {
+      case MDP_LISTEN:
+        if (!bound) this.replyError(from, header);
+        return;
+      case MDP_IDENTITY: // PIN lock/unlock: we keep no PIN-protected identities
+        this.reply(from, header, MDP_FLAG_CLOSE);
+        return;
+      case MDP_SEARCH_IDS:
+        if (payload.length > 0) return this.replyError(from, header); // no tags stored
+        for (const sid of this.mesh.identities()) this.reply(from, header, 0, sid);
+        this.reply(from, header, MDP_FLAG_CLOSE);
+        return;
+      case MDP_SYNC_CONFIG:
+        this.onSyncConfig?.();
+        this.reply(from, header, MDP_FLAG_CLOSE);
+        return;
+      case MDP_SYNC_RHIZOME:
+        this.reply(from, header, MDP_FLAG_CLOSE);
+        return;
+      case MDP_ROUTE_TABLE:
+        this.sendRouteTable(from, header);
+        return;
+      case MDP_INTERFACE: // external interfaces are not supported
+      default:
+        this.replyError(from, header);
+    }
+  }
+
+  private sendRouteTable(from: string, header: MdpHeader): void {
+    const ids = this.mesh.identities();
+    if (ids.length > 0) {
+      const signKey = this.mesh.primarySignKey();
+      for (const itf of this.mesh.interfaces()) {
+        this.reply(from, header, 0, encodeRouteRecord({
+          sid: ids[0], signKey, combined: signKey !== undefined, reachable: REACHABLE_SELF, hopCount: 0,
+          nextHop: undefined, priorHop: undefined, interfaceIndex: itf.index, interfaceState: INTERFACE_STATE_UP,
+          interfaceName: itf.name,
+        }));
+      }
+    }
+    for (const r of this.mesh.routes()) this.reply(from, header, 0, encodeRouteRecord(r));
+    this.reply(from, header, MDP_FLAG_CLOSE);
+  }
+
+  private allocatePort(): number {
+    for (;;) {
+      this.nextPort = this.nextPort > EPHEMERAL_LAST ? EPHEMERAL_FIRST : this.nextPort + 1;
+      const p = this.nextPort;
+      if (!this.bindings.some((b) => b.port === p)) return p;
+    }
+  }
+
+  private removeBinding(b: Binding): void {
+    const i = this.bindings.indexOf(b);
+    if (i < 0) return;
+    this.bindings.splice(i, 1);
+    if (b.subject !== "internal" && !this.isPortBound(b.port)) this.mesh.portReleased?.(b.port);
+  }
+
+  private reply(to: string, header: MdpHeader, flags: number, payload?: Uint8Array): void {
+    this.outbox.push({ to, data: encodeMdpMessage({ ...header, flags }, payload) });
+  }
+
+  private replyError(to: string, header: MdpHeader): void {
+    this.stats.errors++;
+    this.reply(to, header, MDP_FLAG_ERROR);
+  }
+}
