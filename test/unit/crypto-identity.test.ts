@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import nacl from "tweetnacl";
+import type { Identity } from "../../src/crypto/types";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { identityFromSeed, identityFromSignSecret, generateIdentity, checkIdentity } from "../../src/crypto/identity";
 import { curve25519PublicFromEd25519 } from "../../src/crypto/ed25519-to-x25519";
@@ -15,7 +16,19 @@ import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 const interop = resolve(process.env.SERVAL_REPO ?? process.cwd(), "../shared/interop");
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const crypto = createNaclCrypto(random);
-const hex = (s: string): Uint8Array => fromHex(s.replace(/\s+/g, "")) ?? assert.unreachable("bad hex") as never;
+function hex(s: string): Uint8Array {
+  const b = fromHex(s);
+  if (b === undefined) throw new Error(`bad hex ${s}`);
+  return b;
+}
+
+/** The single CRYPTOCOMBINED identity of a dump. */
+function dumpIdentity(text: string): Identity {
+  const parsed = parseServalKeyringDump(text);
+  if (!parsed.ok) throw new Error(parsed.message);
+  assert.is(parsed.identities.length, 1);
+  return parsed.identities[0].identity;
+}
 
 /** Every `*_dump_secret.txt` with the `sid_*.txt` that goes with it. */
 function dumps(): { name: string; text: string; sidText: string }[] {
@@ -37,10 +50,7 @@ test("interop has the expected identity dumps", () => {
 
 for (const d of dumps()) {
   test(`${d.name}: SID, signing key and box secret derive exactly as Serval DNA's`, () => {
-    const parsed = parseServalKeyringDump(d.text);
-    if (!parsed.ok) assert.unreachable(parsed.message);
-    assert.is(parsed.identities.length, 1);
-    const dumped = parsed.identities[0].identity;
+    const dumped = dumpIdentity(d.text);
     const fromSeed = identityFromSignSecret(dumped.signSecret);
     assert.is(toHex(fromSeed.sid), d.sidText);
     assert.is(toHex(dumped.sid), d.sidText);
@@ -53,9 +63,7 @@ for (const d of dumps()) {
   });
 
   test(`${d.name}: sign/verify and box round trip`, () => {
-    const id = parseServalKeyringDump(d.text);
-    if (!id.ok) assert.unreachable(id.message);
-    const me = id.identities[0].identity;
+    const me = dumpIdentity(d.text);
     const msg = random(200);
     const sig = crypto.signDetached(msg, me.signSecret);
     assert.ok(crypto.verifyDetached(msg, sig, me.signPublic));
