@@ -11,7 +11,7 @@ export const ENCAP_SINGLE = 2;
 
 /** Overlay packet envelope. */
 export interface EnvelopeRepr {
-  version: number; // 0 or 1; we always send 1
+  version: number; // 0 or 1; we always send 1 (-1 in a PacketRepr whose envelope did not parse)
   encapsulation: number; // ENCAP_OVERLAY or ENCAP_SINGLE
   /** Transmitter: resolved SID, or undefined if its abbreviation did not resolve. */
   transmitter: Sid | undefined;
@@ -64,8 +64,11 @@ export interface FrameRepr {
 export interface PacketRepr {
   envelope: EnvelopeRepr;
   frames: FrameRepr[];
-  /** Abbreviations that did not resolve uniquely (to put in a please-explain). */
+  /** Abbreviations that did not resolve uniquely (to put in a please-explain).
+   * A zero-length entry means "ask the transmitter to explain itself" (0xFD). */
   unresolved: Uint8Array[];
+  /** Set when decoding stopped early: frames before the bad one are kept. */
+  error?: string;
 }
 
 /** What address decoding needs to know: the SIDs we have heard of. */

@@ -1,0 +1,162 @@
+// Overlay address codes (spec 3.1). Every address starts with one byte Q:
+//   1..31 abbreviation (first Q bytes of a SID)   0x20 full SID (32 bytes follow)
+//   0xFB SIGNKEY (32-byte Ed25519 key; SID derived) 0xFC P2P_ME  0xFD P2P_YOU
+//   0xFE PREVIOUS   0xFF SELF   0 and 33..0xFA: WireError (servald abandons the packet)
+//
+// API:
+//   newDecodeContext(book, sender?): AddressDecodeContext
+//   decodeAddress(r, ctx): Sid | undefined     undefined = did not resolve (ctx.invalid set)
+//   newEncodeContext(sender?, opts?): AddressEncodeContext
+//   encodeAddress(w, sid, ctx)                 full SID, or SELF when sid equals ctx.sender
+//   addressLength(sid, ctx): number            bytes encodeAddress would write (pure)
+//
+// One decode context spans an envelope and all frames of one packet (PREVIOUS
+// carries across frames; SELF = envelope transmitter). Link-state payloads use a
+// fresh context whose sender is the MDP source. Decoded SIDs may be views into
+// the packet: copy what you keep. AddressBook.learnSid/learnSignKey get views too.
+
+import type { AddressBook, Sid } from "./types";
+import { ByteReader, ByteWriter, WireError, bytesEqual } from "./bytes";
+
+export const ADDR_FULL = 0x20;
+export const ADDR_SIGNKEY = 0xfb;
+export const ADDR_P2P_ME = 0xfc;
+export const ADDR_P2P_YOU = 0xfd;
+export const ADDR_PREVIOUS = 0xfe;
+export const ADDR_SELF = 0xff;
+export const SID_BYTES = 32;
+
+/** Marker pushed on `unresolved` for a P2P_ME we cannot resolve: ask the peer to
+ * explain itself (please-explain entry 0xFD), as servald does. */
+export const EXPLAIN_YOURSELF: Uint8Array = new Uint8Array(0);
+
+export interface AddressDecodeContext {
+  book: AddressBook;
+  /** Resolves SELF (0xFF). */
+  sender: Sid | undefined;
+  /** Resolves PREVIOUS (0xFE); set by every resolved address. */
+  previous: Sid | undefined;
+  /** On a point-to-point link: the peer (resolves P2P_ME) and me (resolves P2P_YOU). */
+  p2pPeer: Sid | undefined;
+  p2pMe: Sid | undefined;
+  /** Some address since the caller last cleared this did not resolve. */
+  invalid: boolean;
+  /** Don't queue unresolved prefixes (link-state NO_PATH records). */
+  dontExplain: boolean;
+  /** Prefixes to put in a please-explain (views into the packet). */
+  unresolved: Uint8Array[];
+  /** The Q byte of the last address decoded. */
+  lastCode: number;
+  /** Tests/diagnostics: when set, every Q byte decoded is appended. */
+  trace: number[] | undefined;
+}
+
+export function newDecodeContext(book: AddressBook, sender?: Sid): AddressDecodeContext {
+  return {
+    book, sender, previous: undefined, p2pPeer: undefined, p2pMe: undefined,
+    invalid: false, dontExplain: false, unresolved: [], lastCode: 0, trace: undefined,
+  };
+}
+
+function unresolved(ctx: AddressDecodeContext, prefix: Uint8Array): undefined {
+  ctx.invalid = true;
+  if (!ctx.dontExplain) ctx.unresolved.push(prefix);
+  return undefined;
+}
+
+/** Read one address. Throws WireError for codes servald rejects or truncation. */
+export function decodeAddress(r: ByteReader, ctx: AddressDecodeContext): Sid | undefined {
+  const q = r.u8();
+  ctx.lastCode = q;
+  if (ctx.trace) ctx.trace.push(q);
+  switch (q) {
+    case ADDR_SELF:
+      if (!ctx.sender) { ctx.invalid = true; return undefined; }
+      ctx.previous = ctx.sender;
+      return ctx.sender;
+    case ADDR_PREVIOUS:
+      if (!ctx.previous) { ctx.invalid = true; return undefined; }
+      return ctx.previous;
+    case ADDR_P2P_YOU:
+      if (!ctx.p2pMe) { ctx.invalid = true; return undefined; }
+      ctx.previous = ctx.p2pMe;
+      return ctx.p2pMe;
+    case ADDR_P2P_ME:
+      if (!ctx.p2pPeer) return unresolved(ctx, EXPLAIN_YOURSELF);
+      ctx.previous = ctx.p2pPeer;
+      return ctx.p2pPeer;
+    case ADDR_SIGNKEY: {
+      const key = r.bytes(32);
+      const sid = ctx.book.sidFromSignKey(key);
+      if (!sid) throw new WireError("signing key does not map to a SID");
+      ctx.book.learnSignKey(sid, key);
+      ctx.previous = sid;
+      return sid;
+    }
+    case ADDR_FULL: {
+      const sid = r.bytes(SID_BYTES);
+      ctx.book.learnSid(sid);
+      ctx.previous = sid;
+      return sid;
+    }
+  }
+  if (q === 0 || q > SID_BYTES) throw new WireError(`invalid address code 0x${q.toString(16)}`);
+  const prefix = r.bytes(q);
+  const found = ctx.book.lookupPrefix(prefix);
+  if (found === undefined || found === "ambiguous") return unresolved(ctx, prefix);
+  ctx.previous = found;
+  return found;
+}
+
+export interface AddressEncodeContext {
+  /** Written as SELF (0xFF) when an address equals it. */
+  sender: Sid | undefined;
+  /** The last address written (for PREVIOUS). */
+  previous: Sid | undefined;
+  /** Write PREVIOUS (0xFE) when an address repeats the last one, as servald does. */
+  usePrevious: boolean;
+  /** Interop tests only: abbreviation length (1..31) to use for a SID, or 0 for full. */
+  abbreviate: ((sid: Sid) => number) | undefined;
+}
+
+export interface AddressEncodeOptions {
+  usePrevious?: boolean;
+  abbreviate?: (sid: Sid) => number;
+}
+
+export function newEncodeContext(sender?: Sid, opts?: AddressEncodeOptions): AddressEncodeContext {
+  return {
+    sender, previous: undefined,
+    usePrevious: opts?.usePrevious ?? false,
+    abbreviate: opts?.abbreviate,
+  };
+}
+
+function sameSid(a: Sid | undefined, b: Sid): boolean {
+  return a !== undefined && (a === b || bytesEqual(a, b));
+}
+
+/** The Q byte encodeAddress will choose (abbreviation length, 0x20, SELF or PREVIOUS). */
+function chooseCode(sid: Sid, ctx: AddressEncodeContext): number {
+  if (sameSid(ctx.sender, sid)) return ADDR_SELF;
+  if (ctx.usePrevious && sameSid(ctx.previous, sid)) return ADDR_PREVIOUS;
+  if (ctx.abbreviate) {
+    const n = ctx.abbreviate(sid);
+    if (n > 0 && n < SID_BYTES) return n;
+  }
+  return ADDR_FULL;
+}
+
+export function encodeAddress(w: ByteWriter, sid: Sid, ctx: AddressEncodeContext): void {
+  if (sid.length !== SID_BYTES) throw new WireError(`SID must be 32 bytes, got ${sid.length}`);
+  const q = chooseCode(sid, ctx);
+  w.u8(q);
+  if (q <= SID_BYTES) w.bytes(q === SID_BYTES ? sid : sid.subarray(0, q));
+  ctx.previous = sid;
+}
+
+/** Bytes encodeAddress(w, sid, ctx) would write now (does not update ctx). */
+export function addressLength(sid: Sid, ctx: AddressEncodeContext): number {
+  const q = chooseCode(sid, ctx);
+  return q <= SID_BYTES ? 1 + q : 1;
+}

@@ -1,0 +1,230 @@
+// Byte-level primitives shared by every codec in src/wire/.
+//
+// API (stable; other modules build on it):
+//   class WireError extends Error                       thrown on malformed/truncated input
+//   class ByteReader { buf; pos; end }                  bounds-checked cursor over a Uint8Array
+//     new ByteReader(buf, pos = 0, end = buf.length)
+//     .remaining(): number
+//     .u8() .u16be() .u32be() .u16le() .u32le(): number  (u32 results are unsigned)
+//     .bytes(n): Uint8Array                             a subarray VIEW, not a copy
+//     .skip(n)
+//   class ByteWriter { buf; pos }                       appends into a reusable buffer
+//     new ByteWriter(initialCapacity = 1500)
+//     .reset()  .u8(v) .u16be(v) .u32be(v) .u16le(v) .u32le(v) .bytes(src)
+//     .patchU8(at, v) .patchU16be(at, v)
+//     .view(): Uint8Array                               subarray(0, pos): valid until the next write/reset
+//     .toBytes(): Uint8Array                            a copy the caller may keep
+//   toHex(bytes), sidToHex(sid) (64 upper-case hex digits), fromHex(text), bytesEqual(a, b)
+//
+// Decoders return views into the packet they were given: callers must copy
+// (`slice()`) anything they keep beyond the lifetime of the receive buffer.
+
+/** Malformed or truncated wire data. Codecs throw it; packet-level decoders catch it. */
+export class WireError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "WireError";
+  }
+}
+
+export class ByteReader {
+  buf: Uint8Array;
+  pos: number;
+  end: number;
+
+  constructor(buf: Uint8Array, pos = 0, end = buf.length) {
+    if (pos < 0 || end > buf.length || pos > end) throw new WireError("reader range out of bounds");
+    this.buf = buf;
+    this.pos = pos;
+    this.end = end;
+  }
+
+  remaining(): number {
+    return this.end - this.pos;
+  }
+
+  private need(n: number): void {
+    if (this.end - this.pos < n) {
+      throw new WireError(`need ${n} byte(s) at offset ${this.pos}, only ${this.end - this.pos} left`);
+    }
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++];
+  }
+
+  u16be(): number {
+    this.need(2);
+    const b = this.buf, p = this.pos;
+    this.pos = p + 2;
+    return (b[p] << 8) | b[p + 1];
+  }
+
+  u32be(): number {
+    this.need(4);
+    const b = this.buf, p = this.pos;
+    this.pos = p + 4;
+    return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+  }
+
+  u16le(): number {
+    this.need(2);
+    const b = this.buf, p = this.pos;
+    this.pos = p + 2;
+    return b[p] | (b[p + 1] << 8);
+  }
+
+  u32le(): number {
+    this.need(4);
+    const b = this.buf, p = this.pos;
+    this.pos = p + 4;
+    return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
+  }
+
+  /** A view of the next n bytes (no copy). */
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const p = this.pos;
+    this.pos = p + n;
+    return this.buf.subarray(p, p + n);
+  }
+
+  skip(n: number): void {
+    this.need(n);
+    this.pos += n;
+  }
+}
+
+export class ByteWriter {
+  buf: Uint8Array;
+  pos = 0;
+
+  constructor(initialCapacity = 1500) {
+    this.buf = new Uint8Array(initialCapacity);
+  }
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** Make room for n more bytes; grows by doubling, so it happens rarely. */
+  ensure(n: number): void {
+    const want = this.pos + n;
+    if (want <= this.buf.length) return;
+    let cap = this.buf.length * 2 || 64;
+    while (cap < want) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  u8(v: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = v;
+  }
+
+  u16be(v: number): void {
+    this.ensure(2);
+    const b = this.buf, p = this.pos;
+    b[p] = v >>> 8;
+    b[p + 1] = v;
+    this.pos = p + 2;
+  }
+
+  u32be(v: number): void {
+    this.ensure(4);
+    const b = this.buf, p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.pos = p + 4;
+  }
+
+  u16le(v: number): void {
+    this.ensure(2);
+    const b = this.buf, p = this.pos;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    this.pos = p + 2;
+  }
+
+  u32le(v: number): void {
+    this.ensure(4);
+    const b = this.buf, p = this.pos;
+    b[p] = v;
+    b[p + 1] = v >>> 8;
+    b[p + 2] = v >>> 16;
+    b[p + 3] = v >>> 24;
+    this.pos = p + 4;
+  }
+
+  bytes(src: Uint8Array): void {
+    this.ensure(src.length);
+    this.buf.set(src, this.pos);
+    this.pos += src.length;
+  }
+
+  patchU8(at: number, v: number): void {
+    this.buf[at] = v;
+  }
+
+  patchU16be(at: number, v: number): void {
+    this.buf[at] = v >>> 8;
+    this.buf[at + 1] = v;
+  }
+
+  /** Bytes written so far, as a view that the next write or reset may change. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  /** Bytes written so far, as a copy. */
+  toBytes(): Uint8Array {
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+const HEX_DIGITS = "0123456789ABCDEF";
+const HEX_PAIRS: string[] = [];
+for (let i = 0; i < 256; i++) HEX_PAIRS.push(HEX_DIGITS[i >> 4] + HEX_DIGITS[i & 15]);
+
+/** Upper-case hex, as Serval DNA prints SIDs and keys. */
+export function toHex(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i++) s += HEX_PAIRS[bytes[i]];
+  return s;
+}
+
+/** A SID as 64 upper-case hex digits. */
+export function sidToHex(sid: Uint8Array): string {
+  if (sid.length !== 32) throw new WireError(`SID must be 32 bytes, got ${sid.length}`);
+  return toHex(sid);
+}
+
+function hexNibble(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Parse hex (either case, no separators). Throws WireError on odd length or a bad digit. */
+export function fromHex(text: string): Uint8Array {
+  if (text.length % 2 !== 0) throw new WireError("hex text has odd length");
+  const out = new Uint8Array(text.length / 2);
+  for (let i = 0; i < out.length; i++) {
+    const hi = hexNibble(text.charCodeAt(2 * i));
+    const lo = hexNibble(text.charCodeAt(2 * i + 1));
+    if (hi < 0 || lo < 0) throw new WireError(`bad hex digit near offset ${2 * i}`);
+    out[i] = (hi << 4) | lo;
+  }
+  return out;
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

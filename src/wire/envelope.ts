@@ -1,0 +1,78 @@
+// Overlay packet envelope (spec 2): version, encapsulation, transmitter
+// address, packet flags, [interface index], [link sequence].
+//
+// API:
+//   decodeEnvelope(r, ctx): EnvelopeRepr     sets ctx.sender/previous to the transmitter
+//   encodeEnvelope(w, env, ctx)              full SID transmitter (or ctx.abbreviate for tests);
+//                                            then sets ctx.sender = ctx.previous = transmitter
+//   envelopeLength(env): number              bytes encodeEnvelope writes with a full SID
+//   PACKET_UNICAST, PACKET_INTERFACE, PACKET_SEQ
+
+import { ENCAP_OVERLAY, ENCAP_SINGLE, type EnvelopeRepr } from "./types";
+import { ByteReader, ByteWriter, WireError } from "./bytes";
+import {
+  ADDR_FULL, ADDR_SIGNKEY, SID_BYTES, decodeAddress,
+  type AddressDecodeContext, type AddressEncodeContext,
+} from "./address";
+
+export const PACKET_UNICAST = 0x01;
+export const PACKET_INTERFACE = 0x02;
+export const PACKET_SEQ = 0x04;
+export const SUPPORTED_PACKET_VERSION = 1;
+
+export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): EnvelopeRepr {
+  const version = r.u8();
+  if (version > SUPPORTED_PACKET_VERSION) throw new WireError(`packet version ${version} not supported`);
+  const encapsulation = r.u8();
+  if (encapsulation !== ENCAP_OVERLAY && encapsulation !== ENCAP_SINGLE) {
+    throw new WireError(`invalid encapsulation ${encapsulation}`);
+  }
+  const before = ctx.unresolved.length;
+  const transmitter = decodeAddress(r, ctx);
+  const code = ctx.lastCode;
+  const flags = r.u8();
+  const interfaceIndex = flags & PACKET_INTERFACE ? r.u8() : 0;
+  const linkSeq = flags & PACKET_SEQ ? r.u8() : -1;
+  ctx.sender = transmitter;
+  const env: EnvelopeRepr = {
+    version, encapsulation, transmitter,
+    transmitterFull: code === ADDR_FULL || code === ADDR_SIGNKEY,
+    unicast: (flags & PACKET_UNICAST) !== 0,
+    interfaceIndex, linkSeq,
+  };
+  if (!transmitter && ctx.unresolved.length > before) env.transmitterPrefix = ctx.unresolved[before];
+  return env;
+}
+
+export function encodeEnvelope(w: ByteWriter, env: EnvelopeRepr, ctx: AddressEncodeContext): void {
+  const t = env.transmitter;
+  if (!t || t.length !== SID_BYTES) throw new WireError("envelope needs a 32-byte transmitter SID");
+  if (env.version < 0 || env.version > SUPPORTED_PACKET_VERSION) throw new WireError(`bad version ${env.version}`);
+  if (env.encapsulation !== ENCAP_OVERLAY && env.encapsulation !== ENCAP_SINGLE) {
+    throw new WireError(`bad encapsulation ${env.encapsulation}`);
+  }
+  w.u8(env.version);
+  w.u8(env.encapsulation);
+  // SELF/PREVIOUS cannot resolve here, so the only choices are full or abbreviated.
+  const n = !env.transmitterFull && ctx.abbreviate ? ctx.abbreviate(t) : 0;
+  if (n > 0 && n < SID_BYTES) {
+    w.u8(n);
+    w.bytes(t.subarray(0, n));
+  } else {
+    w.u8(ADDR_FULL);
+    w.bytes(t);
+  }
+  let flags = 0;
+  if (env.unicast) flags |= PACKET_UNICAST;
+  if (env.interfaceIndex !== 0) flags |= PACKET_INTERFACE;
+  if (env.linkSeq >= 0) flags |= PACKET_SEQ;
+  w.u8(flags);
+  if (flags & PACKET_INTERFACE) w.u8(env.interfaceIndex);
+  if (flags & PACKET_SEQ) w.u8(env.linkSeq & 0xff);
+  ctx.sender = t;
+  ctx.previous = t;
+}
+
+export function envelopeLength(env: EnvelopeRepr): number {
+  return 2 + 1 + SID_BYTES + 1 + (env.interfaceIndex !== 0 ? 1 : 0) + (env.linkSeq >= 0 ? 1 : 0);
+}

@@ -1,0 +1,97 @@
+// A whole overlay packet = one UDP datagram: envelope + frames (spec 2, 4).
+//
+// API:
+//   decodePacket(bytes, book, ctx?): PacketRepr
+//       Never throws. A malformed envelope gives envelope.version -1, no frames
+//       and `error`. A malformed frame ends decoding: earlier frames are kept
+//       and `error` says why. Frames whose addresses did not resolve are kept
+//       with invalid = true; their prefixes are in `unresolved`.
+//       All SIDs and payloads may be views into `bytes`: copy what you keep.
+//       Pass your own ctx (newDecodeContext(book)) to set p2p peers or trace codes.
+//   encodePacket(w, envelope, frames, opts?): number
+//       Writes the envelope and then frames, in order, while they fit in
+//       opts.mtu (default 1200); returns how many frames were written.
+//   beginPacket(w, envelope, opts?): AddressEncodeContext   envelope only, for incremental building
+//   appendFrame(w, start, frame, ctx, envelope, mtu = MTU): boolean  add one frame if it fits
+//   packetFrameLength(frame, ctx, envelope): number          bytes a frame will need in this packet
+//   MTU = 1200
+
+import type { AddressBook, EnvelopeRepr, FrameRepr, PacketRepr } from "./types";
+import { ByteReader, ByteWriter } from "./bytes";
+import {
+  newDecodeContext, newEncodeContext,
+  type AddressDecodeContext, type AddressEncodeContext, type AddressEncodeOptions,
+} from "./address";
+import { decodeEnvelope, encodeEnvelope } from "./envelope";
+import { decodeFrame, encodeFrame, frameLength } from "./frame";
+
+/** Default interface MTU for the whole overlay packet (mdp_iftype.mtu). */
+export const MTU = 1200;
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: AddressDecodeContext): PacketRepr {
+  const c = ctx ?? newDecodeContext(book);
+  const r = new ByteReader(bytes);
+  const frames: FrameRepr[] = [];
+  let envelope: EnvelopeRepr;
+  try {
+    envelope = decodeEnvelope(r, c);
+  } catch (e) {
+    return {
+      envelope: {
+        version: -1, encapsulation: 0, transmitter: undefined,
+        unicast: false, interfaceIndex: 0, linkSeq: -1,
+      },
+      frames, unresolved: c.unresolved, error: `envelope: ${message(e)}`,
+    };
+  }
+  const packet: PacketRepr = { envelope, frames, unresolved: c.unresolved };
+  try {
+    while (r.remaining() > 0) {
+      frames.push(decodeFrame(r, c, envelope.version, envelope.encapsulation));
+    }
+  } catch (e) {
+    packet.error = `frame ${frames.length}: ${message(e)}`;
+  }
+  return packet;
+}
+
+export interface PacketEncodeOptions extends AddressEncodeOptions {
+  mtu?: number;
+}
+
+export function beginPacket(w: ByteWriter, envelope: EnvelopeRepr, opts?: PacketEncodeOptions): AddressEncodeContext {
+  const ctx = newEncodeContext(undefined, opts);
+  encodeEnvelope(w, envelope, ctx);
+  return ctx;
+}
+
+/** Bytes this frame will take in a packet with this envelope and context. */
+export function packetFrameLength(frame: FrameRepr, ctx: AddressEncodeContext, envelope: EnvelopeRepr): number {
+  return frameLength(frame, ctx, envelope.version, envelope.encapsulation);
+}
+
+/** Append a frame if the packet (which began at `start` in w) stays within mtu. */
+export function appendFrame(
+  w: ByteWriter, start: number, frame: FrameRepr, ctx: AddressEncodeContext,
+  envelope: EnvelopeRepr, mtu = MTU,
+): boolean {
+  const need = frameLength(frame, ctx, envelope.version, envelope.encapsulation);
+  if (w.pos - start + need > mtu) return false;
+  encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation);
+  return true;
+}
+
+export function encodePacket(
+  w: ByteWriter, envelope: EnvelopeRepr, frames: readonly FrameRepr[], opts?: PacketEncodeOptions,
+): number {
+  const start = w.pos;
+  const mtu = opts?.mtu ?? MTU;
+  const ctx = beginPacket(w, envelope, opts);
+  let n = 0;
+  while (n < frames.length && appendFrame(w, start, frames[n], ctx, envelope, mtu)) n++;
+  return n;
+}

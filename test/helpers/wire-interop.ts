@@ -1,0 +1,64 @@
+// Shared by the wire interop tests: the captured pcaps, their SID files, and an
+// Ed25519 -> X25519 public key conversion (BigInt; tests only) so an address
+// book can resolve 0xFB SIGNKEY addresses the way servald does.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fromHex } from "../../src/wire/bytes";
+import { SidBook } from "../../src/wire/address-book";
+
+export const INTEROP = "/work/shared/interop";
+
+/** Every pcap under INTEROP (recursively), including .pcap.xz, sorted. */
+export function interopPcaps(dir = INTEROP): string[] {
+  const out: string[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...interopPcaps(p));
+    else if (e.endsWith(".pcap") || e.endsWith(".pcap.xz")) out.push(p);
+  }
+  return out;
+}
+
+/** Every SID in any sid_*.txt file under INTEROP. */
+export function interopSids(dir = INTEROP): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) out.push(...interopSids(p));
+    else if (/sid_[A-Z]\.txt$/.test(e)) out.push(fromHex(readFileSync(p, "utf8").trim()));
+  }
+  return out;
+}
+
+const P = (1n << 255n) - 19n;
+function modpow(b: bigint, e: bigint): bigint {
+  let r = 1n;
+  b %= P;
+  while (e > 0n) {
+    if (e & 1n) r = (r * b) % P;
+    b = (b * b) % P;
+    e >>= 1n;
+  }
+  return r;
+}
+
+/** crypto_sign_ed25519_pk_to_curve25519 for valid keys: u = (1 + y) / (1 - y) mod p. */
+export function ed25519PkToX25519(pk: Uint8Array): Uint8Array | undefined {
+  if (pk.length !== 32) return undefined;
+  let y = 0n;
+  for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(i === 31 ? pk[i] & 0x7f : pk[i]);
+  if (y >= P) return undefined;
+  const den = (1n - y + P) % P;
+  if (den === 0n) return undefined;
+  let u = ((1n + y) * modpow(den, P - 2n)) % P;
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) { out[i] = Number(u & 0xffn); u >>= 8n; }
+  return out;
+}
+
+/** An address book as a fresh receiver of the capture: knows the sid_*.txt SIDs. */
+export function seededBook(): SidBook {
+  const book = new SidBook(ed25519PkToX25519);
+  for (const sid of interopSids()) book.learnSid(sid);
+  return book;
+}
