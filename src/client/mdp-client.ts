@@ -1,0 +1,184 @@
+// Client side of the v2 local MDP client protocol (spec 7.2-7.3): bind a
+// port, send and receive datagrams, run local commands. Only datagrams from
+// the daemon's socket address are accepted.
+import {
+  decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
+  MDP_FLAG_NO_SIGN, MDP_HEADER_LEN,
+} from "./mdp-header.js";
+import { ClientClock, DgramTransport, ECONNREFUSED, ENOENT } from "./transport.js";
+
+export const SID_ANY = new Uint8Array(32);
+export const SID_BROADCAST = new Uint8Array(32).fill(0xff);
+
+export class MdpClientError extends Error {
+  constructor(message: string, readonly code: "not-running" | "daemon-error" | "timeout" | "send-failed" | "closed") {
+    super(message);
+  }
+}
+
+/** A datagram received from the mesh (or a reply from the daemon). */
+export interface MdpDatagram {
+  localSid: Uint8Array;
+  localPort: number;
+  remoteSid: Uint8Array;
+  remotePort: number;
+  flags: number;
+  qos: number;
+  ttl: number;
+  payload: Uint8Array;
+  /** Convenience views of the crypt flags. */
+  encrypted: boolean;
+  signed: boolean;
+}
+
+export interface SendOptions {
+  encrypt?: boolean; // default true (false for broadcasts)
+  sign?: boolean; // default true
+  ttl?: number; // 0 = daemon default (31)
+  qos?: number;
+}
+
+type Waiter = (d: MdpDatagram) => boolean; // returns true when it consumed the datagram
+
+export class MdpClient {
+  private waiters: Waiter[] = [];
+  private queue: MdpDatagram[] = [];
+  private closed = false;
+  /** The local (SID, port) once bound. */
+  localSid: Uint8Array = SID_ANY;
+  localPort = 0;
+  /** Called for every inbound datagram when set; otherwise datagrams queue for recv(). */
+  onDatagram: ((d: MdpDatagram) => void) | undefined;
+  /** Called when the daemon answers with ERROR outside of a pending request. */
+  onError: ((d: MdpDatagram) => void) | undefined;
+
+  constructor(
+    private readonly transport: DgramTransport,
+    private readonly daemonAddress: string,
+    private readonly clock: ClientClock,
+    /** Shown in "servald is not running" errors. */
+    private readonly daemonPath: string = daemonAddress,
+  ) {
+    transport.setReceiver((data, from) => this.receive(data, from));
+  }
+
+  /** Send a raw message to the daemon. Throws MdpClientError when the daemon is absent. */
+  sendRaw(h: MdpHeader, payload?: Uint8Array): void {
+    if (this.closed) throw new MdpClientError("MDP client is closed", "closed");
+    const rc = this.transport.send(this.daemonAddress, encodeMdpMessage(h, payload));
+    if (rc === -ENOENT || rc === -ECONNREFUSED) {
+      throw new MdpClientError(`servald is not running (no socket at ${this.daemonPath})`, "not-running");
+    }
+    if (rc < 0) throw new MdpClientError(`sending to servald failed (errno ${-rc})`, "send-failed");
+  }
+
+  /** Bind (sid, port); port 0 asks for an ephemeral port. Resolves with the bound address. */
+  async bind(sid: Uint8Array = SID_ANY, port = 0, timeoutMs = 5000): Promise<{ sid: Uint8Array; port: number }> {
+    // Replies only arrive from the event loop, so sending before waiting is safe.
+    this.sendRaw({ localSid: sid, localPort: port, remoteSid: SID_ANY, remotePort: 0, flags: MDP_FLAG_BIND, qos: 0, ttl: 0 });
+    const reply = this.expect((d) => (d.flags & (MDP_FLAG_BIND | MDP_FLAG_ERROR)) !== 0 && d.remotePort === 0 &&
+      (port === 0 || d.localPort === port), timeoutMs, "bind");
+    const d = await reply;
+    if (d.flags & MDP_FLAG_ERROR) throw new MdpClientError(`servald refused to bind port ${port}`, "daemon-error");
+    this.localSid = d.localSid.slice();
+    this.localPort = d.localPort;
+    return { sid: this.localSid, port: this.localPort };
+  }
+
+  /** Send a datagram from the bound port. Broadcasts go unencrypted. */
+  send(remoteSid: Uint8Array, remotePort: number, payload: Uint8Array, opt: SendOptions = {}): void {
+    const broadcast = isAll(remoteSid, 0xff);
+    const encrypt = opt.encrypt ?? !broadcast;
+    const sign = opt.sign ?? true;
+    this.sendRaw({
+      localSid: this.localSid, localPort: this.localPort, remoteSid, remotePort,
+      flags: (encrypt ? 0 : MDP_FLAG_NO_CRYPT) | (sign ? 0 : MDP_FLAG_NO_SIGN),
+      qos: opt.qos ?? 0, ttl: opt.ttl ?? 0,
+    }, payload);
+  }
+
+  /** Next inbound datagram, or undefined after timeoutMs. */
+  recv(timeoutMs: number): Promise<MdpDatagram | undefined> {
+    const q = this.queue.shift();
+    if (q) return Promise.resolve(q);
+    return this.expect((d) => (d.flags & (MDP_FLAG_BIND | MDP_FLAG_CLOSE | MDP_FLAG_ERROR)) === 0, timeoutMs, "recv")
+      .then((d) => d, () => undefined);
+  }
+
+  /** Run a local command (remote SID ANY, remote port = command): collect the
+   * data replies until CLOSE. Throws on ERROR or timeout. */
+  async command(cmdPort: number, payload?: Uint8Array, localSid: Uint8Array = SID_ANY, localPort = 0, timeoutMs = 5000): Promise<Uint8Array[]> {
+    const replies: Uint8Array[] = [];
+    this.sendRaw({ localSid, localPort, remoteSid: SID_ANY, remotePort: cmdPort, flags: 0, qos: 0, ttl: 0 }, payload);
+    const done = new Promise<void>((resolve, reject) => {
+      let timer: unknown;
+      const w: Waiter = (d) => {
+        if (d.remotePort !== cmdPort || !isAll(d.remoteSid, 0)) return false;
+        if (d.flags & MDP_FLAG_ERROR) { finish(); reject(new MdpClientError(`servald rejected command ${cmdPort}`, "daemon-error")); return true; }
+        if (d.flags & MDP_FLAG_CLOSE) { finish(); resolve(); return true; }
+        replies.push(d.payload.slice());
+        return true;
+      };
+      const finish = () => { this.clock.clearTimeout(timer); this.removeWaiter(w); };
+      timer = this.clock.setTimeout(() => { finish(); reject(new MdpClientError(`no answer from servald (command ${cmdPort})`, "timeout")); }, timeoutMs);
+      this.waiters.push(w);
+    });
+    await done;
+    return replies;
+  }
+
+  /** Say goodbye (drops all our bindings in the daemon) and close the socket. */
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.sendRaw({ localSid: SID_ANY, localPort: 0, remoteSid: SID_ANY, remotePort: 0, flags: MDP_FLAG_CLOSE, qos: 0, ttl: 0 });
+    } catch {
+      // daemon gone: nothing to release
+    }
+    this.closed = true;
+    this.transport.close();
+  }
+
+  private expect(match: (d: MdpDatagram) => boolean, timeoutMs: number, what: string): Promise<MdpDatagram> {
+    return new Promise((resolve, reject) => {
+      const w: Waiter = (d) => {
+        if (!match(d)) return false;
+        this.clock.clearTimeout(timer);
+        this.removeWaiter(w);
+        resolve(d);
+        return true;
+      };
+      const timer = this.clock.setTimeout(() => {
+        this.removeWaiter(w);
+        reject(new MdpClientError(`no answer from servald (${what})`, "timeout"));
+      }, timeoutMs);
+      this.waiters.push(w);
+    });
+  }
+
+  private removeWaiter(w: Waiter): void {
+    const i = this.waiters.indexOf(w);
+    if (i >= 0) this.waiters.splice(i, 1);
+  }
+
+  private receive(data: Uint8Array, from: string): void {
+    if (from !== this.daemonAddress) return; // spec 7.1: only the daemon may talk to us
+    const h = decodeMdpHeader(data);
+    if (!h) return;
+    const d: MdpDatagram = {
+      localSid: h.localSid, localPort: h.localPort, remoteSid: h.remoteSid, remotePort: h.remotePort,
+      flags: h.flags, qos: h.qos, ttl: h.ttl, payload: data.subarray(MDP_HEADER_LEN),
+      encrypted: (h.flags & MDP_FLAG_NO_CRYPT) === 0, signed: (h.flags & MDP_FLAG_NO_SIGN) === 0,
+    };
+    for (const w of this.waiters.slice()) if (w(d)) return;
+    if (d.flags & MDP_FLAG_ERROR) { this.onError?.(d); return; }
+    if (d.flags & (MDP_FLAG_BIND | MDP_FLAG_CLOSE)) return;
+    if (this.onDatagram) this.onDatagram(d);
+    else if (this.queue.length < 256) this.queue.push({ ...d, payload: d.payload.slice(), localSid: d.localSid.slice(), remoteSid: d.remoteSid.slice() });
+  }
+}
+
+function isAll(b: Uint8Array, v: number): boolean {
+  for (let i = 0; i < b.length; i++) if (b[i] !== v) return false;
+  return true;
+}

@@ -1,0 +1,118 @@
+// The client library against the real ClientServer over an in-memory "socket".
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { MdpClient, MdpClientError, SID_BROADCAST } from "../../src/client/mdp-client.js";
+import type { ClientClock, DgramTransport } from "../../src/client/transport.js";
+import { ClientServer } from "../../src/daemon/client-server.js";
+import type { ClientMesh, OutboundDatagram } from "../../src/daemon/client-mesh.js";
+import { MDP_SEARCH_IDS, encodeMdpMessage } from "../../src/client/mdp-header.js";
+
+const ME = new Uint8Array(32).fill(0x11);
+const PEER = new Uint8Array(32).fill(0x22);
+const DAEMON = "\0run/mdp.2.socket";
+
+class Mesh implements ClientMesh {
+  sent: OutboundDatagram[] = [];
+  identities() { return [ME]; }
+  send(_n: number, d: OutboundDatagram) { this.sent.push(d); return true; }
+  routes() { return []; }
+  interfaces() { return []; }
+  primarySignKey() { return undefined; }
+}
+
+const clock: ClientClock = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+function world(daemonUp = true) {
+  const mesh = new Mesh();
+  const server = new ClientServer(mesh);
+  let recv: ((d: Uint8Array, from: string) => void) | undefined;
+  const pump = () => {
+    for (let m = server.pollOutgoing(); m; m = server.pollOutgoing()) {
+      const data = m.data;
+      queueMicrotask(() => recv?.(data, DAEMON));
+    }
+  };
+  const transport: DgramTransport = {
+    send(to, data) {
+      if (!daemonUp || to !== DAEMON) return -111;
+      server.handleMessage(0, "c1", data.slice());
+      pump();
+      return 0;
+    },
+    setReceiver(cb) { recv = cb; },
+    close() { recv = undefined; },
+  };
+  const client = new MdpClient(transport, DAEMON, clock, "/run/mdp.2.socket");
+  return { mesh, server, client, pump, inject: (d: Uint8Array, from: string) => recv?.(d, from) };
+}
+
+test("bind gets an ephemeral port and the primary SID", async () => {
+  const { client } = world();
+  const b = await client.bind();
+  assert.is(b.port, 257);
+  assert.equal(b.sid, ME);
+});
+
+test("bind conflict rejects with daemon-error", async () => {
+  const { client, server } = world();
+  server.handleMessage(0, "other", encodeMdpMessage({ localSid: new Uint8Array(32), localPort: 600, remoteSid: new Uint8Array(32), remotePort: 0, flags: 4, qos: 0, ttl: 0 }));
+  while (server.pollOutgoing());
+  try {
+    await client.bind(undefined, 600);
+    assert.unreachable();
+  } catch (e) {
+    assert.instance(e, MdpClientError);
+    assert.is((e as MdpClientError).code, "daemon-error");
+  }
+});
+
+test("send reaches the mesh; inbound delivery reaches recv(); strangers are ignored", async () => {
+  const { client, mesh, server, pump, inject } = world();
+  await client.bind();
+  client.send(PEER, 7, new Uint8Array([1, 2]));
+  assert.is(mesh.sent.length, 1);
+  assert.is(mesh.sent[0].encrypt, true);
+  client.send(SID_BROADCAST, 7, new Uint8Array([1]));
+  assert.is(mesh.sent[1].encrypt, false, "broadcasts go plain");
+  // A datagram claiming to be from the daemon but from another address is dropped.
+  inject(encodeMdpMessage({ localSid: ME, localPort: 257, remoteSid: PEER, remotePort: 9, flags: 0, qos: 0, ttl: 0 }, new Uint8Array([66])), "\0evil");
+  server.deliver({ source: PEER, srcPort: 7, destination: ME, dstPort: 257, payload: new Uint8Array([5]), ciphered: true, signed: true, ttl: 3, qos: 3 });
+  pump();
+  const d = await client.recv(1000);
+  assert.ok(d);
+  assert.equal(d!.payload, new Uint8Array([5]));
+  assert.equal(d!.remoteSid, PEER);
+  assert.is(d!.ttl, 3);
+  assert.ok(d!.encrypted && d!.signed);
+  assert.is(await client.recv(30), undefined);
+});
+
+test("local command collects replies until CLOSE", async () => {
+  const { client } = world();
+  const ids = await client.command(MDP_SEARCH_IDS);
+  assert.equal(ids, [ME]);
+});
+
+test("absent daemon: clear 'servald is not running' error", async () => {
+  const { client } = world(false);
+  try {
+    await client.bind();
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as Error).message, "servald is not running (no socket at /run/mdp.2.socket)");
+  }
+});
+
+test("close says goodbye: the daemon drops our bindings", async () => {
+  const { client, server } = world();
+  await client.bind();
+  assert.is(server.bindingCount(), 1);
+  client.close();
+  assert.is(server.bindingCount(), 0);
+});
+
+test.run();
