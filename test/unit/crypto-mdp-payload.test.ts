@@ -1,0 +1,145 @@
+// MDP payload crypto modes (spec 4.3, 5.2-5.4), nonces and the shared-key cache.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { randomBytes } from "node:crypto";
+import { createNaclCrypto } from "../../src/crypto/nacl-provider";
+import { generateIdentity } from "../../src/crypto/identity";
+import { generateNonce, NONCE_BYTES } from "../../src/crypto/nonce";
+import { SharedKeyCache } from "../../src/crypto/shared-key-cache";
+import {
+  buildKeymapRequest, buildKeymapResponse, flagsOfPayloadMode, openMdpPayload, parseKeymapResponse,
+  payloadModeOfFlags, payloadOverhead, sealMdpPayload, KEYMAP_RESPONSE_BYTES,
+} from "../../src/crypto/mdp-payload";
+
+const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
+const crypto = createNaclCrypto(random);
+const alice = generateIdentity(random);
+const bob = generateIdentity(random);
+const plain = Uint8Array.from({ length: 300 }, (_, i) => i & 0xff);
+
+test("frame flags map to crypto modes; CIPHERED without SIGNED is unsupported", () => {
+  assert.is(payloadModeOfFlags(0x00), "plain");
+  assert.is(payloadModeOfFlags(0x20), "signed");
+  assert.is(payloadModeOfFlags(0x30), "ciphered");
+  assert.is(payloadModeOfFlags(0x10), undefined);
+  assert.is(payloadModeOfFlags(0x40 | 0x01 | 0x30), "ciphered"); // other flag bits ignored
+  assert.is(flagsOfPayloadMode("ciphered"), 0x30);
+  assert.is(flagsOfPayloadMode("signed"), 0x20);
+  assert.is(flagsOfPayloadMode("plain"), 0);
+  assert.is(payloadOverhead("ciphered"), 40);
+  assert.is(payloadOverhead("signed"), 64);
+  const r = openMdpPayload(crypto, 0x10, plain, { sourceSid: alice.sid, destination: bob });
+  assert.equal(r, { ok: false, reason: "unsupported" });
+});
+
+test("signed: plaintext || signature over SHA-512(plaintext), verified with the source's key", () => {
+  const sealed = sealMdpPayload(crypto, "signed", plain, { source: alice });
+  assert.is(sealed.length, plain.length + 64);
+  assert.equal(sealed.subarray(0, plain.length), plain);
+  assert.ok(crypto.verifyDetached(crypto.sha512(plain), sealed.subarray(plain.length), alice.signPublic));
+  const ok = openMdpPayload(crypto, 0x20, sealed, { sourceSid: alice.sid, sourceSignPublic: alice.signPublic });
+  assert.ok(ok.ok && ok.plain.length === plain.length);
+  if (ok.ok) assert.equal(ok.plain, plain);
+  assert.equal(openMdpPayload(crypto, 0x20, sealed, { sourceSid: alice.sid }), { ok: false, reason: "need-sign-key" });
+  assert.equal(openMdpPayload(crypto, 0x20, sealed, { sourceSid: alice.sid, sourceSignPublic: bob.signPublic }), { ok: false, reason: "bad-signature" });
+  const tampered = sealed.slice(); tampered[5] ^= 0x01;
+  assert.equal(openMdpPayload(crypto, 0x20, tampered, { sourceSid: alice.sid, sourceSignPublic: alice.signPublic }), { ok: false, reason: "bad-signature" });
+  assert.equal(openMdpPayload(crypto, 0x20, sealed.subarray(0, 63), { sourceSid: alice.sid, sourceSignPublic: alice.signPublic }), { ok: false, reason: "too-short" });
+});
+
+test("ciphered: nonce(24) || MAC(16) || ciphertext, opened by the destination only", () => {
+  const sealed = sealMdpPayload(crypto, "ciphered", plain, { source: alice, destinationSid: bob.sid });
+  assert.is(sealed.length, plain.length + 40);
+  assert.is(sealed[0] & 0x80, 0);
+  const ok = openMdpPayload(crypto, 0x30, sealed, { sourceSid: alice.sid, destination: bob });
+  assert.ok(ok.ok);
+  if (ok.ok) assert.equal(ok.plain, plain);
+  const eve = generateIdentity(random);
+  assert.equal(openMdpPayload(crypto, 0x30, sealed, { sourceSid: alice.sid, destination: eve }), { ok: false, reason: "bad-mac" });
+  assert.equal(openMdpPayload(crypto, 0x30, sealed, { sourceSid: eve.sid, destination: bob }), { ok: false, reason: "bad-mac" });
+  assert.equal(openMdpPayload(crypto, 0x30, sealed, { sourceSid: alice.sid }), { ok: false, reason: "need-destination" });
+  for (const at of [0, 23, 24, 39, 40, sealed.length - 1]) {
+    const t = sealed.slice(); t[at] ^= 0x04;
+    assert.equal(openMdpPayload(crypto, 0x30, t, { sourceSid: alice.sid, destination: bob }), { ok: false, reason: "bad-mac" }, `byte ${at}`);
+  }
+  assert.equal(openMdpPayload(crypto, 0x30, sealed.subarray(0, 39), { sourceSid: alice.sid, destination: bob }), { ok: false, reason: "too-short" });
+  // An empty message still carries nonce + MAC.
+  const empty = sealMdpPayload(crypto, "ciphered", new Uint8Array(0), { source: alice, destinationSid: bob.sid });
+  assert.is(empty.length, 40);
+  const e = openMdpPayload(crypto, 0x30, empty, { sourceSid: alice.sid, destination: bob });
+  assert.ok(e.ok && e.plain.length === 0);
+  assert.throws(() => sealMdpPayload(crypto, "ciphered", plain, { source: alice }), /destination/);
+});
+
+test("plain mode passes the payload through", () => {
+  assert.is(sealMdpPayload(crypto, "plain", plain, { source: alice }), plain);
+  const r = openMdpPayload(crypto, 0x00, plain, { sourceSid: alice.sid });
+  assert.ok(r.ok && r.plain === plain);
+});
+
+test("nonces: 24 bytes, top bit of byte 0 always clear, different each time", () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const n = generateNonce(random);
+    assert.is(n.length, NONCE_BYTES);
+    assert.is(n[0] & 0x80, 0);
+    seen.add(Buffer.from(n).toString("hex"));
+  }
+  assert.is(seen.size, 200);
+  const allOnes = generateNonce((k) => new Uint8Array(k).fill(0xff));
+  assert.is(allOnes[0], 0x7f);
+  assert.is(allOnes[1], 0xff);
+});
+
+test("keymap request is 02; response is 02 || sign key || signature over the raw SID", () => {
+  assert.equal(buildKeymapRequest(), Uint8Array.of(2));
+  const resp = buildKeymapResponse(crypto, alice);
+  assert.is(resp.length, KEYMAP_RESPONSE_BYTES);
+  assert.is(resp[0], 2);
+  assert.equal(resp.subarray(1, 33), alice.signPublic);
+  assert.ok(crypto.verifyDetached(alice.sid, resp.subarray(33), alice.signPublic));
+  const parsed = parseKeymapResponse(crypto, resp, alice.sid);
+  assert.ok(parsed !== undefined);
+  assert.equal(parsed?.signPublic, alice.signPublic);
+  assert.is(parsed?.combined, true);
+  assert.is(parseKeymapResponse(crypto, resp, bob.sid), undefined); // signature is over the claimed source SID
+  assert.is(parseKeymapResponse(crypto, resp.subarray(0, 96), alice.sid), undefined);
+  const wrongType = resp.slice(); wrongType[0] = 1;
+  assert.is(parseKeymapResponse(crypto, wrongType, alice.sid), undefined);
+});
+
+test("shared keys are cached per pair and both sides agree", () => {
+  const k1 = crypto.boxBeforeNm(bob.sid, alice.boxSecret);
+  assert.is(crypto.boxBeforeNm(bob.sid, alice.boxSecret), k1); // same object: cache hit
+  assert.equal(crypto.boxBeforeNm(alice.sid, bob.boxSecret), k1);
+  const eve = generateIdentity(random);
+  assert.not.equal(crypto.boxBeforeNm(eve.sid, alice.boxSecret), k1);
+});
+
+test("SharedKeyCache evicts the least recently used pair", () => {
+  const c = new SharedKeyCache(2);
+  const a = Uint8Array.of(1), b = Uint8Array.of(2), d = Uint8Array.of(3);
+  c.set("a", a);
+  c.set("b", b);
+  assert.is(c.get("a"), a); // a is now most recent
+  c.set("d", d);
+  assert.is(c.size, 2);
+  assert.is(c.get("b"), undefined);
+  assert.is(c.get("a"), a);
+  assert.is(c.get("d"), d);
+  assert.throws(() => new SharedKeyCache(0));
+});
+
+test("provider's shared-key cache stays bounded", () => {
+  const small = createNaclCrypto(random, { sharedKeyCacheSize: 4 });
+  const me = generateIdentity(random);
+  const peers = Array.from({ length: 6 }, () => generateIdentity(random));
+  const first = peers.map((p) => small.boxBeforeNm(p.sid, me.boxSecret));
+  // Most recent 4 are cache hits (same object); the first was evicted and recomputed (equal value, new object).
+  assert.is(small.boxBeforeNm(peers[5].sid, me.boxSecret), first[5]);
+  const again = small.boxBeforeNm(peers[0].sid, me.boxSecret);
+  assert.ok(again !== first[0]);
+  assert.equal(again, first[0]);
+});
+
+test.run();
