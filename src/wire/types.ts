@@ -98,6 +98,8 @@ export interface LinkRecordRepr {
   version: number;
   /** undefined with LS_NO_PATH, or if unresolved. */
   transmitter: Sid | undefined;
+  /** Raw prefix of an unresolved transmitter abbreviation. */
+  transmitterPrefix?: Uint8Array;
   interfaceIndex: number; // -1 when absent
   ackSeq: number; // -1 when absent
   ackMask: number; // unsigned 32-bit
