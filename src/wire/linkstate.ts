@@ -4,7 +4,7 @@
 // receiver is written with servald's "extra bits" (only matters for abbreviations).
 //
 // API:
-//   decodeLinkState(data, book, source): LinkStateRepr   never throws; `data` = MDP data after the ports byte
+//   decodeLinkState(data, book, source, ctx?): LinkStateRepr   never throws; `data` = MDP data after the ports byte
 //   encodeLinkRecord(w, rec, ctx)     flags HAS_INTERFACE/NO_PATH/HAS_ACK/HAS_DROP_RATE derived from the fields
 //   encodeLinkState(w, self, records, opts?)   ports `05` + records, fresh context with sender = self
 //   linkRecordLength(rec, ctx): number
@@ -62,8 +62,10 @@ function decodeRecord(r: ByteReader, ctx: AddressDecodeContext, flags: number): 
   return rec;
 }
 
-export function decodeLinkState(data: Uint8Array, book: AddressBook, source: Sid | undefined): LinkStateRepr {
-  const ctx = newDecodeContext(book, source);
+/** `ctx` (optional) lets tests trace address codes; it must be fresh, with sender = MDP source. */
+export function decodeLinkState(
+  data: Uint8Array, book: AddressBook, source: Sid | undefined, ctx = newDecodeContext(book, source),
+): LinkStateRepr {
   const out: LinkStateRepr = { records: [], unresolved: ctx.unresolved };
   const r = new ByteReader(data);
   try {

@@ -62,3 +62,25 @@ export function seededBook(): SidBook {
   for (const sid of interopSids()) book.learnSid(sid);
   return book;
 }
+
+/** The SIDs of the run a pcap belongs to (file name prefix line_/loss10_/loss10stall_ or none). */
+export function sidsForPcap(path: string): Uint8Array[] {
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  const base = path.slice(path.lastIndexOf("/") + 1);
+  const m = /^(line_|loss10stall_|loss10_)/.exec(base);
+  const prefix = m ? m[1] : "";
+  const out: Uint8Array[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    if (e.startsWith(`${prefix}sid_`) && e.endsWith(".txt")) {
+      out.push(fromHex(readFileSync(join(dir, e), "utf8").trim()));
+    }
+  }
+  return out;
+}
+
+/** A receiver's address book for one capture: optionally seeded with that run's SIDs. */
+export function bookForPcap(path: string, seed: boolean): SidBook {
+  const book = new SidBook(ed25519PkToX25519);
+  if (seed) for (const sid of sidsForPcap(path)) book.learnSid(sid);
+  return book;
+}
