@@ -1,0 +1,145 @@
+// The daemon's network interfaces (spec 1.2): per selected interface a UDP
+// socket bound to ifaceIP:port (unicast in, everything out, SO_BINDTODEVICE),
+// plus one wildcard socket per port receiving broadcasts, each assigned to the
+// interface whose subnet holds the source. rescan() reconciles the open
+// sockets with what the system has now, so interfaces may come and go.
+import { InterfaceRule, inSubnet, intToIpv4, SelectedInterface, selectInterfaces } from "./interfaces-match.js";
+import { UdpSocket, UdpSource } from "../platform/udp.js";
+import { listInterfaces } from "../platform/interfaces.js";
+import { errorText, log } from "../platform/log.js";
+
+export interface MeshInterface extends SelectedInterface {
+  /** Stable small index (0..15) used on the wire. */
+  index: number;
+  sock: UdpSocket;
+  /** Dotted broadcast address, for sending. */
+  broadcastText: string;
+}
+
+export type PacketHandler = (itf: MeshInterface, data: Uint8Array, from: UdpSource) => void;
+
+const MAX_INTERFACES = 16;
+
+function key(s: SelectedInterface): string {
+  return `${s.name}/${s.addr}/${s.netmask}/${s.port}`;
+}
+
+export class InterfaceManager {
+  private readonly byName = new Map<string, MeshInterface>();
+  private readonly wildcard = new Map<number, UdpSocket>();
+  private warnedNone = false;
+
+  constructor(
+    private readonly onPacket: PacketHandler,
+    private readonly onUp: (itf: MeshInterface) => void,
+    private readonly onDown: (itf: MeshInterface) => void,
+  ) {}
+
+  list(): MeshInterface[] {
+    return [...this.byName.values()].sort((a, b) => a.index - b.index);
+  }
+
+  byIndex(index: number): MeshInterface | undefined {
+    for (const i of this.byName.values()) if (i.index === index) return i;
+    return undefined;
+  }
+
+  /** Re-read the system's interfaces and open/close sockets to match the rules. */
+  rescan(rules: InterfaceRule[]): void {
+    let wanted: SelectedInterface[];
+    try {
+      wanted = selectInterfaces(rules, listInterfaces());
+    } catch (e) {
+      log.warn(`cannot list network interfaces: ${errorText(e)}`);
+      return;
+    }
+    const wantedByName = new Map(wanted.map((w) => [w.name, w]));
+    for (const [name, itf] of [...this.byName]) {
+      const w = wantedByName.get(name);
+      if (!w || key(w) !== key(itf)) this.close(itf);
+    }
+    for (const w of wanted) if (!this.byName.has(w.name)) this.open(w);
+    // Wildcard sockets: one per port still in use.
+    const ports = new Set(this.list().map((i) => i.port));
+    for (const [port, sock] of [...this.wildcard]) {
+      if (!ports.has(port)) { sock.close(); this.wildcard.delete(port); }
+    }
+    for (const port of ports) if (!this.wildcard.has(port)) this.openWildcard(port);
+    if (this.byName.size === 0 && !this.warnedNone) {
+      this.warnedNone = true;
+      log.warn(rules.length === 0
+        ? "no interfaces configured (set interfaces.1.match, e.g. 'servald config set interfaces.1.match eth*'): this node hears nobody"
+        : "no network interface matches the configured interfaces.N.match patterns yet");
+    } else if (this.byName.size > 0) this.warnedNone = false;
+  }
+
+  /** Send from the interface's own socket (so peers learn our 4110 source port).
+   * Returns 0 or -errno. `addr` undefined = the interface's broadcast address. */
+  send(itf: MeshInterface, data: Uint8Array, addr: string | number | undefined, port: number): number {
+    return itf.sock.send(data, addr ?? itf.broadcastText, port);
+  }
+
+  closeAll(): void {
+    for (const itf of [...this.byName.values()]) this.close(itf);
+    for (const sock of this.wildcard.values()) sock.close();
+    this.wildcard.clear();
+  }
+
+  private freeIndex(): number {
+    const used = new Set([...this.byName.values()].map((i) => i.index));
+    for (let i = 0; i < MAX_INTERFACES; i++) if (!used.has(i)) return i;
+    return -1;
+  }
+
+  private open(w: SelectedInterface): void {
+    const index = this.freeIndex();
+    if (index < 0) { log.warn(`too many interfaces, ignoring ${w.name}`); return; }
+    let sock: UdpSocket;
+    try {
+      sock = UdpSocket.open({ addr: intToIpv4(w.addr), port: w.port, reuseAddr: true, reusePort: true, broadcast: true, device: w.name });
+    } catch (e) {
+      log.warn(`interface ${w.name}: cannot open ${intToIpv4(w.addr)}:${w.port}: ${errorText(e)}`);
+      return;
+    }
+    const itf: MeshInterface = { ...w, index, sock, broadcastText: intToIpv4(w.broadcast) };
+    this.byName.set(w.name, itf);
+    sock.onMessage((data, from) => {
+      if (this.isOwn(from)) return;
+      this.onPacket(itf, data, from);
+    });
+    log.info(`interface ${w.name} up: ${intToIpv4(w.addr)}:${w.port} broadcast ${itf.broadcastText}`);
+    this.onUp(itf);
+  }
+
+  private close(itf: MeshInterface): void {
+    this.byName.delete(itf.name);
+    itf.sock.close();
+    log.info(`interface ${itf.name} down`);
+    this.onDown(itf);
+  }
+
+  private openWildcard(port: number): void {
+    try {
+      const sock = UdpSocket.open({ addr: "0.0.0.0", port, reuseAddr: true, reusePort: true, broadcast: true });
+      sock.onMessage((data, from) => {
+        if (this.isOwn(from)) return;
+        for (const itf of this.byName.values()) {
+          if (itf.port === port && inSubnet(from.addr, itf.addr, itf.netmask)) {
+            this.onPacket(itf, data, from);
+            return;
+          }
+        }
+        // not from any of our subnets: dropped, as servald does
+      });
+      this.wildcard.set(port, sock);
+    } catch (e) {
+      log.warn(`cannot open 0.0.0.0:${port} for broadcasts: ${errorText(e)}`);
+    }
+  }
+
+  /** Our own broadcasts loop back to us: ignore them. */
+  private isOwn(from: UdpSource): boolean {
+    for (const itf of this.byName.values()) if (itf.addr === from.addr && itf.port === from.port) return true;
+    return false;
+  }
+}
