@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// UDP probe for lab tests (runs inside a namespace).
+//   recv --port P [--bind ADDR] [--expect N] [--idle-ms 500] [--max-ms 10000]
+//     prints "ready", counts datagrams until N distinct arrived, or idleMs after
+//     the last one, or maxMs; prints JSON {received, distinct, sources}.
+//   send --to ADDR --port P --count N [--size 200] [--interval-ms 0] [--broadcast]
+//     sends N datagrams (4-byte sequence number first) and prints JSON
+//     {sent, errors, errorCodes}: a failed sendto() is counted, never fatal.
+import { createSocket } from "node:dgram";
+
+const mode = process.argv[2];
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : def;
+};
+const flag = (name) => process.argv.includes(`--${name}`);
+const port = Number(arg("port", "4999"));
+
+if (mode === "recv") {
+  const expect = Number(arg("expect", "0"));
+  const idleMs = Number(arg("idle-ms", "500"));
+  const maxMs = Number(arg("max-ms", "10000"));
+  const sock = createSocket({ type: "udp4", reuseAddr: true });
+  const seen = new Set();
+  const sources = new Set();
+  let received = 0;
+  let idle;
+  const finish = () => {
+    console.log(JSON.stringify({ received, distinct: seen.size, sources: [...sources] }));
+    sock.close();
+    process.exit(0);
+  };
+  setTimeout(finish, maxMs);
+  sock.on("message", (msg, rinfo) => {
+    received++;
+    sources.add(rinfo.address);
+    if (msg.length >= 4) seen.add(msg.readUInt32BE(0));
+    if (expect > 0 && seen.size >= expect) finish();
+    clearTimeout(idle);
+    idle = setTimeout(finish, idleMs);
+  });
+  sock.bind(port, arg("bind", "0.0.0.0"), () => console.log("ready"));
+} else if (mode === "send") {
+  const to = arg("to");
+  const count = Number(arg("count", "100"));
+  const size = Math.max(4, Number(arg("size", "200")));
+  const intervalMs = Number(arg("interval-ms", "0"));
+  const sock = createSocket("udp4");
+  let sent = 0, errors = 0, done = 0;
+  const errorCodes = {};
+  const finish = () => {
+    console.log(JSON.stringify({ sent, errors, errorCodes }));
+    sock.close();
+  };
+  const one = (i) => {
+    const buf = Buffer.alloc(size);
+    buf.writeUInt32BE(i, 0);
+    sock.send(buf, port, to, (err) => {
+      if (err) { errors++; errorCodes[err.code] = (errorCodes[err.code] ?? 0) + 1; } else sent++;
+      if (++done === count) finish();
+    });
+  };
+  sock.bind(0, () => {
+    if (flag("broadcast")) sock.setBroadcast(true);
+    if (intervalMs > 0) {
+      let i = 0;
+      const t = setInterval(() => { one(i++); if (i === count) clearInterval(t); }, intervalMs);
+    } else for (let i = 0; i < count; i++) one(i);
+  });
+} else {
+  console.error("usage: udp-tool.mjs recv|send ...");
+  process.exit(2);
+}
