@@ -1,0 +1,126 @@
+// Adapts src/mdp's MeshNode to the daemon's MeshCore: ports bound by local
+// clients become node bindings, deliveries and route info are translated to
+// the client protocol's shapes.
+import type { CryptoProvider, Identity } from "../crypto/types.js";
+import { MeshNode, type LogLevel } from "../mdp/node.js";
+import type { InboundDatagram, OutboundDatagram } from "./client-mesh.js";
+import type { CoreInterface, CoreTransmit, MeshCore } from "./mesh-core.js";
+import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../client/route-record.js";
+
+function isBroadcast(sid: Uint8Array): boolean {
+  for (let i = 0; i < sid.length; i++) if (sid[i] !== 0xff) return false;
+  return true;
+}
+
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+export class MeshNodeCore implements MeshCore {
+  readonly node: MeshNode;
+  private readonly ifNames = new Map<number, string>();
+
+  constructor(identities: Identity[], crypto: CryptoProvider, now: number, log: (level: LogLevel, msg: string) => void) {
+    this.node = new MeshNode({ identities, crypto, now, log });
+  }
+
+  // --- ClientMesh ---------------------------------------------------------
+
+  identities(): Uint8Array[] {
+    return this.node.identities.map((i) => i.sid);
+  }
+
+  primarySignKey(): Uint8Array | undefined {
+    return this.node.identities[0]?.signPublic;
+  }
+
+  send(now: number, d: OutboundDatagram): boolean {
+    const r = this.node.send(now, {
+      srcSid: d.source, srcPort: d.srcPort, dstSid: d.destination, dstPort: d.dstPort, payload: d.payload,
+      noCrypt: !d.encrypt, noSign: !d.sign, ttl: d.ttl, qos: d.qos,
+    });
+    return r.ok;
+  }
+
+  interfaces(): { index: number; name: string }[] {
+    return [...this.ifNames].sort((a, b) => a[0] - b[0]).map(([index, name]) => ({ index, name }));
+  }
+
+  routes(): RouteRecord[] {
+    const primary = this.node.primarySid;
+    const out: RouteRecord[] = [];
+    for (const r of this.node.routes()) {
+      if (r.reachable === REACHABLE_NONE) continue;
+      const self = (r.reachable & REACHABLE_SELF) !== 0;
+      if (self && same(r.sid, primary)) continue; // reported once per interface instead
+      const direct = !self && r.hops <= 1;
+      const name = r.ifIndex !== undefined ? this.ifNames.get(r.ifIndex) : undefined;
+      out.push({
+        sid: r.sid,
+        signKey: this.node.signKeyOf(r.sid),
+        combined: this.node.signKeyOf(r.sid) !== undefined,
+        reachable: r.reachable,
+        hopCount: self ? -1 : r.hops,
+        nextHop: !self && r.hops > 1 ? r.nextHop : undefined,
+        priorHop: !self && r.hops > 2 ? r.priorHop : undefined,
+        interfaceIndex: direct ? (r.ifIndex ?? 0) : -1,
+        interfaceState: INTERFACE_STATE_UP,
+        interfaceName: direct ? (name ?? "") : undefined,
+      });
+    }
+    return out;
+  }
+
+  portBound(port: number): void {
+    if (!this.node.isBound(undefined, port)) this.node.bind(undefined, port);
+  }
+
+  portReleased(port: number): void {
+    this.node.unbind(undefined, port);
+  }
+
+  // --- MeshCore -----------------------------------------------------------
+
+  interfaceUp(_now: number, itf: CoreInterface): void {
+    this.ifNames.set(itf.index, itf.name);
+    this.node.addInterface({ index: itf.index, name: itf.name, mtu: itf.mtu, broadcastAddress: itf.broadcastAddress });
+  }
+
+  interfaceDown(_now: number, index: number): void {
+    this.ifNames.delete(index);
+    this.node.removeInterface(index);
+  }
+
+  handlePacket(now: number, ifIndex: number, from: string, data: Uint8Array): void {
+    this.node.handlePacket(now, ifIndex, from, data);
+  }
+
+  handleTimeout(now: number): void {
+    this.node.handleTimeout(now);
+  }
+
+  pollTransmit(_now: number): CoreTransmit | undefined {
+    const t = this.node.pollTransmit();
+    return t ? { ifIndex: t.ifIndex, address: t.to, data: t.bytes, token: t } : undefined;
+  }
+
+  pollTimeout(): number | undefined {
+    return this.node.pollTimeout();
+  }
+
+  pollDelivery(): InboundDatagram | undefined {
+    const d = this.node.pollDelivery();
+    if (!d) return undefined;
+    return {
+      source: d.remoteSid, srcPort: d.remotePort,
+      destination: isBroadcast(d.localSid) ? undefined : d.localSid, dstPort: d.localPort,
+      payload: d.payload, ciphered: !d.noCrypt, signed: !d.noSign, ttl: d.ttl, qos: d.qos,
+    };
+  }
+
+  notifySendFailed(_now: number, tx: CoreTransmit, errno: number): void {
+    this.node.notifySendFailed(tx.ifIndex, tx.address, errno);
+  }
+}
