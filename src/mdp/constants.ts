@@ -1,0 +1,85 @@
+// Timers and limits of the MDP overlay node.
+// "Specification" constants mirror Serval DNA (serval-wire.md section cited);
+// "Implementation" constants are our own choices, where we deliberately go
+// further than Serval DNA on lossy multi-hop links.
+
+// ---- Specification constants ----
+
+/** Default interface tick (keep-alive / ACK interval) for wifi/ethernet (6.1). */
+export const TICK_MS = 500;
+/** Serval's reachable timeout: 5 ticks (6.1). Peers expire our links after this. */
+export const SERVAL_REACHABLE_TIMEOUT_MS = 2500;
+/** Default interface and whole-packet MTU (1.2). */
+export const DEFAULT_MTU = 1200;
+/** A queued frame payload must stay strictly below this or servald aborts (4.3). */
+export const MDP_OVERLAY_MTU = 1200;
+/** Largest MDP data we accept from applications (ports + crypto overhead fit below 1200). */
+export const MDP_MAX_DATA = 1100;
+/** TTL when the application passes 0 (4.3). */
+export const TTL_DEFAULT = 31;
+/** Largest TTL on the wire (5 bits). */
+export const TTL_MAX = 31;
+/** Queue (QoS) classes (4.1, 4.3). */
+export const OQ_MESH_MANAGEMENT = 0;
+export const OQ_ORDINARY = 3;
+/** servald caps one link-state payload at 400 bytes (6.3). */
+export const LINKSTATE_PAYLOAD_MAX = 400;
+/** Link-state record refresh per subscriber (6.1). */
+export const ROUTE_REFRESH_MS = 5000;
+/** Drop rate advertised for a link without one (6.3). */
+export const DROP_RATE_NONE = 32;
+/** Please-explain answers: at most one per SID per this interval (3.3). */
+export const EXPLAIN_REPLY_INTERVAL_MS = 500;
+/** Keymap requests: at most one per peer per this interval (5.3). */
+export const KEYMAP_REQUEST_INTERVAL_MS = 100;
+/** Interface index must be below this to be accepted in an ACK record (6.6). */
+export const MAX_INTERFACES = 16;
+/** Broadcast id length (4.1) and de-dup cache size (4.2). */
+export const BROADCAST_ID_LEN = 8;
+export const BPI_SLOTS = 1024;
+/** Frame sequence window: a frame more than this many newer sequences old is
+ * outside the receiver's 64-bit duplicate window (4.2). */
+export const FRAME_SEQ_WINDOW = 64;
+
+// ---- Implementation constants ----
+
+/** We expire a neighbour only after this many ticks without hearing it; scaled
+ * up further by observed loss (neighbours.ts), so 33% loss does not flap. */
+export const REACHABLE_TICKS = 8;
+/** Upper bound on the adaptive reachable timeout. */
+export const REACHABLE_TIMEOUT_MAX_MS = 8000;
+/** A unicast frame is retried per hop until this deadline after enqueue... */
+export const FRAME_DEADLINE_MS = 8000;
+/** ...or until this many transmissions. */
+export const FRAME_MAX_TX = 14;
+/** Initial per-hop retransmit delay before any RTT sample. */
+export const RESEND_DELAY_INITIAL_MS = 300;
+/** Retransmit delay bounds. */
+export const RESEND_DELAY_MIN_MS = 30;
+export const RESEND_DELAY_MAX_MS = 1000;
+/** ACK a frame carrying ACK_SOON within this delay (aggregates a burst). */
+export const ACK_SOON_DELAY_MS = 5;
+/** A gap in link sequences is NACKed after this (lets reordering settle). */
+export const ACK_GAP_DELAY_MS = 2;
+/** Send an ACK at once after this many unacknowledged packets on a link. */
+export const ACK_WINDOW = 16;
+/** Link-state adverts repeat every tick for this long after a change. */
+export const ADVERT_BURST_MS = 3000;
+/** Minimum spacing of change-triggered adverts. */
+export const ADVERT_MIN_INTERVAL_MS = 20;
+/** NO_PATH records are advertised for this long after a loss, then forgotten. */
+export const NO_PATH_ADVERT_MS = 10000;
+/** Queue caps: frames queued per next hop, and in total. */
+export const QUEUE_PER_HOP_MAX = 64;
+export const QUEUE_TOTAL_MAX = 512;
+/** Deliveries waiting for the application. */
+export const DELIVERY_QUEUE_MAX = 256;
+/** Packets waiting for pollTransmit. */
+export const TRANSMIT_QUEUE_MAX = 256;
+/** Address book cap; least recently used non-neighbour SIDs are forgotten. */
+export const SUBSCRIBERS_MAX = 1024;
+/** Neighbours cap. */
+export const NEIGHBOURS_MAX = 64;
+/** Idle tick when an interface has no neighbours (Serval: 5000 ms, 6.1; we
+ * stay fast so a late starter is found quickly even under loss). */
+export const IDLE_TICK_MS = 1000;

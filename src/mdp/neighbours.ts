@@ -1,0 +1,137 @@
+// Neighbour state (spec 6.1-6.2, 6.6): per neighbour the links we hear it on
+// (link-ins, each with a 64-entry link-sequence window), the destinations we
+// can reach it through (out-links, kept alive by its ACK records), the tree of
+// link records it advertises, and when to ACK it next.
+import type { Subscriber } from "./subscribers";
+import { SeqWindow64 } from "./link-window";
+import { REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
+
+/** An interface as the node sees it. */
+export interface Iface {
+  index: number;
+  name: string;
+  mtu: number;
+  broadcastAddress: string;
+  tickMs: number;
+  nextTickAt: number;
+  /** The interface's broadcast destination, shared by all neighbours on it. */
+  broadcast: Destination;
+}
+
+/** Where packets go: a broadcast address or one neighbour's unicast address (6.1). */
+export interface Destination {
+  iface: Iface;
+  address: string;
+  unicast: boolean;
+  /** Last link sequence written (low 8 bits on the wire), -1 before the first. */
+  seq: number;
+  lastTxAt: number;
+  /** Send time of the packet carrying each link sequence, for RTT samples. */
+  sentAt: Float64Array;
+  /** 1 where that packet carried a frame with ACK_SOON (its ACK comes promptly: an RTT sample). */
+  ackSoon: Uint8Array;
+  srtt: number; // 0 = no sample yet
+  rttvar: number;
+  resendDelay: number;
+}
+
+export interface LinkIn {
+  iface: Iface;
+  /** The neighbour's interface index from its envelope. */
+  theirIf: number;
+  unicast: boolean;
+  address: string;
+  window: SeqWindow64;
+  lastRxAt: number;
+  /** Packets received since we last sent an ACK covering this link. */
+  unacked: number;
+}
+
+export interface OutLink {
+  dest: Destination;
+  /** Alive until (refreshed by the neighbour's ACK records naming us). */
+  timeout: number;
+}
+
+/** One record of the neighbour's advertised tree: "transmitter -> receiver". */
+export interface AdvertLink {
+  /** Hex SID of the transmitter (the neighbour itself for its direct links). */
+  transmitter: string;
+  version: number;
+  dropRate: number;
+}
+
+export interface Neighbour {
+  sub: Subscriber;
+  linksIn: LinkIn[];
+  outLinks: OutLink[];
+  /** The out-link the neighbour last ACKed: all our frames to it go there. */
+  chosen: OutLink | undefined;
+  /** It heard us recently (ACK record naming us) until this time. */
+  linkInTimeout: number;
+  /** Its advertised tree, keyed by receiver hex. */
+  adverts: Map<string, AdvertLink>;
+  /** It advertises us as its direct neighbour (servald's using_us). */
+  usingUs: boolean;
+  /** It routes some receiver through us until this time: forward its broadcasts. */
+  routingThroughUsUntil: number;
+  /** Next ACK record due at (Infinity = only with the tick). */
+  ackDueAt: number;
+  /** Link sequence and destination of the packet that carried our last ACK to it. */
+  lastAckDest: Destination | undefined;
+  lastAckSeq: number;
+  /** Drop rate of our packets to it (from its ACK masks or records). */
+  txDropRate: number;
+  /** Frame-sequence duplicate window for frames it transmits (4.2). */
+  frameWindow: SeqWindow64;
+  /** Smoothed fraction of its packets we lose (0..1), from link-in gaps. */
+  rxLoss: number;
+  /** Reachable (direct) at the last route computation. */
+  wasReachable: boolean;
+}
+
+export function newNeighbour(sub: Subscriber, now: number): Neighbour {
+  return {
+    sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
+    adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
+    ackDueAt: now + 10, lastAckDest: undefined, lastAckSeq: -1, txDropRate: 0,
+    frameWindow: new SeqWindow64(), rxLoss: 0, wasReachable: false,
+  };
+}
+
+export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
+  return {
+    iface, address, unicast, seq: -1, lastTxAt: -1e9, sentAt: new Float64Array(256), ackSoon: new Uint8Array(256),
+    srtt: 0, rttvar: 0, resendDelay: initialResend,
+  };
+}
+
+/** How long we keep a neighbour's links without hearing from it. Serval uses a
+ * fixed 5 ticks; we allow more ticks and stretch further with observed loss, so
+ * a link losing a third of its packets does not flap. */
+export function reachableTimeout(n: Neighbour, tickMs: number): number {
+  const base = Math.max(SERVAL_REACHABLE_TIMEOUT_MS, tickMs * REACHABLE_TICKS);
+  return Math.min(REACHABLE_TIMEOUT_MAX_MS, base * (1 + 2 * n.rxLoss));
+}
+
+export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast: boolean): LinkIn | undefined {
+  for (const l of n.linksIn) {
+    if (l.iface === iface && l.theirIf === theirIf && l.unicast === unicast) return l;
+  }
+  return undefined;
+}
+
+/** The link-in we ACK: unicast when alive (it can use MAC retries on wifi), else broadcast. */
+export function bestLinkIn(n: Neighbour, now: number, timeout: number): LinkIn | undefined {
+  let best: LinkIn | undefined;
+  for (const l of n.linksIn) {
+    if (l.lastRxAt + timeout < now) continue;
+    if (!best || (l.unicast && !best.unicast) || (l.unicast === best.unicast && l.lastRxAt > best.lastRxAt)) best = l;
+  }
+  return best;
+}
+
+/** Directly reachable: it hears us (ACK records) and we hear it. */
+export function isDirect(n: Neighbour, now: number): boolean {
+  return n.linkInTimeout >= now && n.chosen !== undefined && n.chosen.timeout >= now && n.linksIn.length > 0;
+}

@@ -1,0 +1,1131 @@
+// MeshNode: the sans-I/O MDP overlay node (serval-wire.md sections 2-6).
+//
+// Method classes (quinn-proto style):
+//   A getters:      peers(), routes(), stats, identities, isBound(), primarySid
+//   B inputs:       handlePacket(now, ifIndex, from, bytes), handleTimeout(now),
+//                   notifySendFailed(ifIndex, to, errno)
+//   C commands:     addInterface(cfg), removeInterface(index), bind(sid, port),
+//                   unbind(sid, port), send(now, req)
+//   D outputs:      pollTransmit(), pollDelivery(), pollTimeout()
+// After every B or C call the driver drains pollTransmit() (each result is one
+// UDP datagram from our port 4110 on that interface to `to`, an opaque
+// "ip:port"), drains pollDelivery(), then sleeps until pollTimeout() and calls
+// handleTimeout(now). `now` is monotonic milliseconds; spurious timeouts are
+// harmless. The node never reads a clock or does I/O.
+//
+// Beyond Serval DNA: unicast frames are retransmitted per hop until ACKed (up
+// to a deadline of several seconds, with an RTT-based delay), ACKs are sent
+// within milliseconds of ACK_SOON or a gap, routing changes are advertised at
+// once and repeated for a few ticks, and neighbours survive heavy loss.
+// Everything on the wire stays what a servald peer accepts.
+
+import type { CryptoProvider, Identity } from "../crypto/types";
+import {
+  ENCAP_OVERLAY, LS_BROADCAST, LS_UNICAST, PORT_ECHO, PORT_KEYMAPREQUEST, PORT_LINKSTATE,
+  SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN,
+  type EnvelopeRepr, type FrameRepr, type LinkRecordRepr, type Sid,
+} from "../wire/types";
+import { ByteWriter, bytesEqual, toHex } from "../wire/bytes";
+import { decodePacket, appendFrame, beginPacket } from "../wire/packet";
+import { decodeLinkState, encodeLinkRecord, linkRecordLength, newLinkRecord } from "../wire/linkstate";
+import { decodeMdpMessage, encodePorts, portsLength } from "../wire/mdp-ports";
+import { newEncodeContext } from "../wire/address";
+import {
+  buildKeymapRequest, buildKeymapResponse, openMdpPayload, parseKeymapResponse, sealMdpPayload,
+  KEYMAP_RESPONSE_BYTES, KEYMAP_SIGN_KEY, type PayloadMode,
+} from "../crypto/mdp-payload";
+import * as C from "./constants";
+import { Subscribers, type Subscriber } from "./subscribers";
+import { BroadcastCache } from "./broadcast-cache";
+import { SEQ_DUP, SeqWindow64, ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
+import {
+  bestLinkIn, findLinkIn, isDirect, newDestination, newNeighbour, reachableTimeout,
+  type Destination, type Iface, type LinkIn, type Neighbour,
+} from "./neighbours";
+import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
+import { TxQueue, retransmitDelay, type TxFrame } from "./tx-queue";
+import { decodeExplain, encodeExplain } from "./please-explain";
+import { newStats, type MeshStats } from "./stats";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface MeshNodeOptions {
+  /** Local identities; the first is the primary (our address on the wire). */
+  identities: Identity[];
+  crypto: CryptoProvider;
+  log?: (level: LogLevel, message: string) => void;
+  /** Start time (monotonic ms). */
+  now: number;
+  /** Random bytes for broadcast ids and initial sequences (defaults to crypto.randomBytes). */
+  random?: (n: number) => Uint8Array;
+  /** Per-hop retransmission: give up a frame this long after it was queued. */
+  frameDeadlineMs?: number;
+  /** Per-hop retransmission: at most this many transmissions per hop. */
+  maxTransmissions?: number;
+}
+
+export interface InterfaceConfig {
+  index: number;
+  name: string;
+  mtu?: number;
+  /** Opaque address ("ip:port") that reaches every node on the link. */
+  broadcastAddress: string;
+  tickMs?: number;
+}
+
+export interface Transmit {
+  ifIndex: number;
+  to: string;
+  bytes: Uint8Array;
+}
+
+export interface SendRequest {
+  /** One of our identities; default the primary. */
+  srcSid?: Sid;
+  srcPort: number;
+  /** undefined or all-FF = broadcast. */
+  dstSid?: Sid;
+  dstPort: number;
+  payload: Uint8Array;
+  noCrypt?: boolean;
+  noSign?: boolean;
+  /** 0/undefined = 31. */
+  ttl?: number;
+  /** 0/undefined = ORDINARY (3). */
+  qos?: number;
+}
+
+export type SendError =
+  | "no-identity" | "too-big" | "bad-ttl" | "bad-port" | "crypt-broadcast" | "no-interface";
+export type SendResult = { ok: true } | { ok: false; error: SendError };
+
+export interface Delivery {
+  /** Our SID it was addressed to, or all-FF for a broadcast. */
+  localSid: Sid;
+  localPort: number;
+  remoteSid: Sid;
+  remotePort: number;
+  payload: Uint8Array;
+  /** It was not encrypted / not signed. */
+  noCrypt: boolean;
+  noSign: boolean;
+  /** Remaining TTL after the decrement (0 for a one-hop frame). */
+  ttl: number;
+  qos: number;
+}
+
+export interface PeerInfo {
+  sid: Sid;
+  reachable: number;
+  hops: number;
+  nextHop: Sid | undefined;
+}
+
+export interface RouteInfo {
+  sid: Sid;
+  /** REACHABLE_* flags (routing.ts). */
+  reachable: number;
+  hops: number;
+  nextHop: Sid | undefined;
+  priorHop: Sid | undefined;
+  ifIndex: number | undefined;
+  /** Path drop rate (0..). */
+  dropRate: number;
+}
+
+const WILDCARD = "*";
+
+export class MeshNode {
+  readonly stats: MeshStats = newStats();
+  readonly identities: readonly Identity[];
+  readonly primarySid: Sid;
+  private readonly primaryHex: string;
+  private readonly crypto: CryptoProvider;
+  private readonly log: (level: LogLevel, message: string) => void;
+  private readonly random: (n: number) => Uint8Array;
+  private readonly frameDeadlineMs: number;
+  private readonly maxTx: number;
+
+  private readonly subs: Subscribers;
+  private readonly localByHex = new Map<string, Identity>();
+  private readonly ifaces = new Map<number, Iface>();
+  private readonly neighbours = new Map<string, Neighbour>();
+  private readonly unicastDests = new Map<string, Destination>();
+  private readonly routeTable = new Map<string, Route>();
+  private readonly bpi = new BroadcastCache();
+  private readonly queue = new TxQueue();
+  private readonly outbox: Transmit[] = [];
+  private readonly deliveries: Delivery[] = [];
+  private readonly bindings = new Set<string>();
+  private nextEphemeral = 257;
+  private frameSeq16: number;
+  private routesDirty = false;
+  private advertDueAt = Infinity;
+  private lastAdvertAt = -1e9;
+  private nextFullAdvertAt = 0;
+  private nextExpiryAt = Infinity;
+  private lastNow: number;
+  private readonly w = new ByteWriter(2048);
+  private readonly pw = new ByteWriter(2048);
+
+  constructor(opts: MeshNodeOptions) {
+    if (opts.identities.length === 0) throw new Error("MeshNode needs at least one identity");
+    this.identities = opts.identities;
+    this.crypto = opts.crypto;
+    this.log = opts.log ?? (() => {});
+    this.random = opts.random ?? ((n) => opts.crypto.randomBytes(n));
+    this.frameDeadlineMs = opts.frameDeadlineMs ?? C.FRAME_DEADLINE_MS;
+    this.maxTx = opts.maxTransmissions ?? C.FRAME_MAX_TX;
+    this.lastNow = opts.now;
+    this.primarySid = opts.identities[0].sid;
+    this.primaryHex = toHex(this.primarySid);
+    this.subs = new Subscribers((k) => this.crypto.sidFromSignKey(k));
+    this.subs.canForget = (s) => !this.neighbours.has(s.hex) && !this.routeTable.has(s.hex);
+    for (const id of opts.identities) {
+      const s = this.subs.add(id.sid, true);
+      s.signKey = id.signPublic;
+      this.localByHex.set(s.hex, id);
+    }
+    const r = this.random(2);
+    this.frameSeq16 = (r[0] << 8) | r[1];
+    this.queue.onDrop = () => { this.stats.queueDrops++; };
+  }
+
+  // ------------------------------------------------------------------ C: commands
+
+  addInterface(cfg: InterfaceConfig): void {
+    if (this.ifaces.has(cfg.index)) this.removeInterface(cfg.index);
+    const iface = {
+      index: cfg.index, name: cfg.name, mtu: Math.min(cfg.mtu ?? C.DEFAULT_MTU, 1500),
+      broadcastAddress: cfg.broadcastAddress, tickMs: cfg.tickMs ?? C.TICK_MS, nextTickAt: this.lastNow,
+    } as Iface;
+    iface.broadcast = this.newDest(iface, cfg.broadcastAddress, false);
+    this.ifaces.set(cfg.index, iface);
+  }
+
+  removeInterface(index: number): void {
+    const iface = this.ifaces.get(index);
+    if (!iface) return;
+    this.ifaces.delete(index);
+    for (const n of this.neighbours.values()) {
+      n.linksIn = n.linksIn.filter((l) => l.iface !== iface);
+      n.outLinks = n.outLinks.filter((o) => o.dest.iface !== iface);
+      if (n.chosen && n.chosen.dest.iface === iface) n.chosen = undefined;
+    }
+    for (const [k, d] of this.unicastDests) if (d.iface === iface) this.unicastDests.delete(k);
+    for (const f of [...this.queue.frames]) if (f.fixed && f.fixed.iface === iface) this.queue.remove(f);
+    this.routesDirty = true;
+  }
+
+  /** Bind a port for delivery. sid undefined = any of our identities. Port 0 picks
+   * an ephemeral port. Returns the port, or -1 if already bound or unknown SID. */
+  bind(sid: Sid | undefined, port: number): number {
+    const key = sid ? toHex(sid) : WILDCARD;
+    if (sid && !this.localByHex.has(key)) return -1;
+    if (port === 0) {
+      for (let i = 0; i < 32768; i++) {
+        const p = this.nextEphemeral;
+        this.nextEphemeral = p >= 32768 ? 256 : p + 1;
+        if (!this.bindings.has(`${key}:${p}`) && !this.bindings.has(`${WILDCARD}:${p}`)) { port = p; break; }
+      }
+      if (port === 0) return -1;
+    }
+    const k = `${key}:${port}`;
+    if (this.bindings.has(k)) return -1;
+    this.bindings.add(k);
+    return port;
+  }
+
+  unbind(sid: Sid | undefined, port: number): void {
+    this.bindings.delete(`${sid ? toHex(sid) : WILDCARD}:${port}`);
+  }
+
+  isBound(sid: Sid | undefined, port: number): boolean {
+    return this.bindings.has(`${sid ? toHex(sid) : WILDCARD}:${port}`);
+  }
+
+  /** Queue an MDP datagram. Unicast is authcrypted unless noCrypt (then signed
+   * unless noSign); broadcasts must be noCrypt (signed or plain). */
+  send(now: number, req: SendRequest): SendResult {
+    this.lastNow = now;
+    const src = req.srcSid ? this.localByHex.get(toHex(req.srcSid)) : this.identities[0];
+    if (!src) return { ok: false, error: "no-identity" };
+    const ttl = req.ttl ? req.ttl : C.TTL_DEFAULT;
+    if (ttl < 0 || ttl > C.TTL_MAX) return { ok: false, error: "bad-ttl" };
+    if (!(req.srcPort >= 0 && req.dstPort >= 0 && req.srcPort <= 0x7fffffff && req.dstPort <= 0x7fffffff)) return { ok: false, error: "bad-port" };
+    if (req.payload.length > C.MDP_MAX_DATA) return { ok: false, error: "too-big" };
+    const broadcast = !req.dstSid || bytesEqual(req.dstSid, SID_BROADCAST);
+    const mode: PayloadMode = req.noCrypt ? (req.noSign ? "plain" : "signed") : "ciphered";
+    if (broadcast && mode === "ciphered") return { ok: false, error: "crypt-broadcast" };
+    if (this.ifaces.size === 0 && broadcast) return { ok: false, error: "no-interface" };
+    const qos = req.qos ? req.qos & 3 : C.OQ_ORDINARY;
+    this.stats.datagramsSent++;
+    if (broadcast) {
+      const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
+      const payload = sealMdpPayload(this.crypto, mode, plain, { source: src });
+      // Deliver to our own bindings too (servald delivers broadcasts locally).
+      this.deliverPlain(now, SID_BROADCAST, src.sid, plain, mode, ttl, qos, true);
+      this.enqueueBroadcast(now, src.sid, payload, mode, ttl, qos, TYPE_DATA);
+    } else {
+      const dstHex = toHex(req.dstSid!);
+      const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
+      const local = this.localByHex.get(dstHex);
+      if (local) {
+        this.deliverPlain(now, local.sid, src.sid, plain, mode, ttl, qos, false);
+      } else {
+        const payload = sealMdpPayload(this.crypto, mode, plain, { source: src, destinationSid: req.dstSid });
+        const dst = this.subs.add(req.dstSid!);
+        this.enqueueRouted(now, src.sid, dst.sid, payload, mode, ttl, qos, TYPE_DATA, true);
+      }
+    }
+    this.service(now);
+    return { ok: true };
+  }
+
+  // ------------------------------------------------------------------ B: inputs
+
+  handleTimeout(now: number): void {
+    this.lastNow = now;
+    this.service(now);
+  }
+
+  /** The platform's sendto() failed: count and log it. Never a reason to forget
+   * a neighbour or reset the interface (per-hop retransmission covers the loss). */
+  notifySendFailed(ifIndex: number, to: string, errno: number): void {
+    this.stats.sendFailures++;
+    this.log("debug", `sendto ${to} on interface ${ifIndex} failed, errno ${errno}`);
+  }
+
+  handlePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
+    this.lastNow = now;
+    this.stats.packetsIn++;
+    const iface = this.ifaces.get(ifIndex);
+    if (!iface) { this.stats.packetsDropped++; return; }
+    const pkt = decodePacket(bytes, this.subs);
+    const env = pkt.envelope;
+    if (env.version < 0) {
+      this.stats.packetsDropped++;
+      this.log("debug", `bad packet from ${from}: ${pkt.error ?? "?"}`);
+      return;
+    }
+    const t = env.transmitter;
+    if (!t) {
+      // Unknown abbreviated transmitter: ask who it is, on broadcast and back to the sender.
+      this.stats.packetsDropped++;
+      if (env.transmitterPrefix) this.sendExplainRequest(now, iface, from, undefined, pkt.unresolved);
+      this.service(now);
+      return;
+    }
+    const tsub = this.subs.add(t);
+    if (tsub.local) return; // our own packet echoed back
+    let n = this.neighbours.get(tsub.hex);
+    if (!n) {
+      if (this.neighbours.size >= C.NEIGHBOURS_MAX) { this.stats.packetsDropped++; return; }
+      n = newNeighbour(tsub, now);
+      this.neighbours.set(tsub.hex, n);
+      this.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
+    }
+    const timeout = reachableTimeout(n, iface.tickMs);
+    let link = findLinkIn(n, iface, env.interfaceIndex, env.unicast);
+    if (!link) {
+      link = { iface, theirIf: env.interfaceIndex, unicast: env.unicast, address: from, window: new SeqWindow64(), lastRxAt: -1e9, unacked: 0 };
+      n.linksIn.push(link);
+    }
+    link.address = from;
+    this.createOutLinks(n, iface, from, now, timeout);
+    if (env.linkSeq >= 0) {
+      const r = link.window.receive(env.linkSeq);
+      if (r === SEQ_DUP) { this.stats.duplicatePackets++; return; }
+      if (link.window.missed > 0) {
+        // A gap: NACK promptly so the neighbour resends what we missed.
+        n.rxLoss = Math.min(1, n.rxLoss * 0.9 + 0.1 * Math.min(1, link.window.missed / (link.window.missed + 1)));
+        this.ackSoon(n, now + C.ACK_GAP_DELAY_MS);
+      } else {
+        n.rxLoss *= 0.95;
+      }
+      link.unacked++;
+      if (link.unacked >= C.ACK_WINDOW) this.ackSoon(n, now);
+    }
+    if (link.lastRxAt + timeout < now) {
+      this.ackSoon(n, now + 10); // a link came (back) up: tell the neighbour soon
+      this.routesDirty = true;
+    }
+    link.lastRxAt = now;
+
+    for (const f of pkt.frames) this.receiveFrame(now, iface, n, from, f);
+    if (pkt.unresolved.length > 0) this.sendExplainRequest(now, iface, from, n, pkt.unresolved);
+    this.service(now);
+  }
+
+  // ------------------------------------------------------------------ D: outputs
+
+  pollTransmit(): Transmit | undefined {
+    return this.outbox.shift();
+  }
+
+  pollDelivery(): Delivery | undefined {
+    return this.deliveries.shift();
+  }
+
+  /** Next time handleTimeout should be called, or undefined if never. */
+  pollTimeout(): number | undefined {
+    if (this.outbox.length > 0 || this.routesDirty) return this.lastNow;
+    let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
+    for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
+    for (const n of this.neighbours.values()) t = Math.min(t, n.ackDueAt);
+    for (const f of this.queue.frames) t = Math.min(t, f.waitingRoute ? f.deadline : f.nextTxAt);
+    if (this.ifaces.size === 0) t = Math.min(t, this.nextExpiryAt);
+    return t === Infinity ? undefined : Math.max(t, this.lastNow);
+  }
+
+  // ------------------------------------------------------------------ A: getters
+
+  /** Neighbours and other reachable nodes, for `id peers`. */
+  peers(): PeerInfo[] {
+    const out: PeerInfo[] = [];
+    for (const r of this.routeTable.values()) {
+      if (r.reachable === REACHABLE_NONE) continue;
+      out.push({ sid: r.sid, reachable: r.reachable, hops: r.hops, nextHop: r.nextHop?.sub.sid });
+    }
+    return out;
+  }
+
+  /** Every known route including our own identities (SELF), for `route print`. */
+  routes(): RouteInfo[] {
+    const out: RouteInfo[] = [];
+    for (const id of this.identities) {
+      out.push({ sid: id.sid, reachable: REACHABLE_SELF, hops: 0, nextHop: undefined, priorHop: undefined, ifIndex: undefined, dropRate: 0 });
+    }
+    for (const r of this.routeTable.values()) {
+      out.push({
+        sid: r.sid, reachable: r.reachable, hops: r.hops,
+        nextHop: r.nextHop?.sub.sid,
+        priorHop: r.reachable === REACHABLE_NONE ? undefined : (r.priorHex === this.primaryHex ? this.primarySid : this.subs.getHex(r.priorHex)?.sid),
+        ifIndex: r.nextHop?.chosen?.dest.iface.index,
+        dropRate: r.dropRate,
+      });
+    }
+    return out;
+  }
+
+  /** The signing key learnt for a SID (keymap or SIGNKEY address), if any. */
+  signKeyOf(sid: Sid): Uint8Array | undefined {
+    return this.subs.get(sid)?.signKey;
+  }
+
+  /** Number of frames queued for transmission (for tests and status). */
+  get queuedFrames(): number {
+    return this.queue.length;
+  }
+
+  // ------------------------------------------------------------------ receive path
+
+  private receiveFrame(now: number, iface: Iface, n: Neighbour, from: string, f: FrameRepr): void {
+    this.stats.framesIn++;
+    if (f.invalid || !f.source) { this.stats.framesDropped++; return; }
+    const srcHex = toHex(f.source);
+    if (this.localByHex.has(srcHex)) return; // our own frame, relayed back
+    const toMe = f.destination !== undefined && this.localByHex.has(toHex(f.destination));
+    const nextHopMe = f.destination !== undefined && (f.oneHop ? toMe : f.nextHop !== undefined && this.localByHex.has(toHex(f.nextHop)));
+    // ACK_SOON: the transmitter waits for our ACK before it retransmits.
+    if (f.ackSoon && (nextHopMe || f.destination === undefined)) this.ackSoon(n, now + C.ACK_SOON_DELAY_MS);
+    if (f.seq >= 0 && n.frameWindow.receive(f.seq) === SEQ_DUP) { this.stats.duplicateFrames++; return; }
+    let ttl = f.oneHop ? 1 : f.ttl;
+    if (ttl > 0) ttl--;
+
+    if (f.destination === undefined) {
+      if (!f.oneHop && f.broadcastId && this.bpi.checkAndRemember(f.broadcastId)) { this.stats.duplicateFrames++; return; }
+      if (f.type === TYPE_PLEASEEXPLAIN) { this.receiveExplain(now, iface, from, n, f.source, f.payload); return; }
+      if (f.type !== TYPE_DATA) return;
+      if (!f.oneHop && ttl > 0 && f.broadcastId) {
+        this.stats.framesForwarded++;
+        this.enqueueBroadcastForward(now, f, ttl);
+      }
+      this.deliverFrame(now, f, ttl, n);
+      return;
+    }
+    if (toMe) {
+      if (f.type === TYPE_PLEASEEXPLAIN) { this.receiveExplain(now, iface, from, n, f.source, f.payload); return; }
+      if (f.type === TYPE_DATA) this.deliverFrame(now, f, ttl, n);
+      return;
+    }
+    if (!f.oneHop && nextHopMe) {
+      if (ttl === 0) { this.stats.ttlExpired++; return; }
+      if (f.payload.length >= C.MDP_OVERLAY_MTU) { this.stats.framesDropped++; return; }
+      this.stats.framesForwarded++;
+      const fwd: FrameRepr = {
+        source: this.subs.add(f.source).sid, destination: this.subs.add(f.destination).sid,
+        nextHop: undefined, broadcastId: undefined, ttl, queue: f.queue, oneHop: false,
+        ciphered: f.ciphered, signed: f.signed, ackSoon: false, type: f.type, seq: -1,
+        payload: f.payload.slice(), invalid: false,
+      };
+      this.addRouted(now, fwd, true);
+    }
+  }
+
+  /** Open, check and dispatch a DATA frame addressed to us (or broadcast). */
+  private deliverFrame(now: number, f: FrameRepr, ttl: number, n: Neighbour): void {
+    const source = f.source!;
+    const ssub = this.subs.add(source);
+    const dest = f.destination ? this.localByHex.get(toHex(f.destination)) : undefined;
+    const flags = (f.ciphered ? 0x10 : 0) | (f.signed ? 0x20 : 0);
+    if (f.ciphered && !f.destination) { this.stats.framesDropped++; return; } // never valid
+    const opened = openMdpPayload(this.crypto, flags, f.payload, {
+      sourceSid: ssub.sid, destination: dest, sourceSignPublic: ssub.signKey,
+    });
+    if (!opened.ok) {
+      this.stats.cryptoFailures++;
+      this.log("debug", `frame from ${ssub.hex} dropped: ${opened.reason}`);
+      if (opened.reason === "need-sign-key") this.requestSignKey(now, ssub);
+      return;
+    }
+    const mode: PayloadMode = f.ciphered ? "ciphered" : f.signed ? "signed" : "plain";
+    this.deliverPlain(now, dest ? dest.sid : SID_BROADCAST, ssub.sid, opened.plain, mode, ttl, f.queue, !f.destination, n);
+  }
+
+  private deliverPlain(
+    now: number, localSid: Sid, remoteSid: Sid, plain: Uint8Array, mode: PayloadMode,
+    ttl: number, qos: number, broadcast: boolean, n?: Neighbour,
+  ): void {
+    let msg;
+    try {
+      msg = decodeMdpMessage(plain);
+    } catch {
+      this.stats.framesDropped++;
+      return;
+    }
+    const { dstPort, srcPort, data } = msg;
+    if (dstPort === PORT_LINKSTATE) {
+      if (n && mode === "plain") this.receiveLinkState(now, n, remoteSid, data);
+      return;
+    }
+    const localHex = broadcast ? undefined : toHex(localSid);
+    const bound = (localHex !== undefined && this.bindings.has(`${localHex}:${dstPort}`)) ||
+      this.bindings.has(`${WILDCARD}:${dstPort}`) ||
+      (broadcast && [...this.localByHex.keys()].some((h) => this.bindings.has(`${h}:${dstPort}`)));
+    if (bound) {
+      if (this.deliveries.length >= C.DELIVERY_QUEUE_MAX) { this.deliveries.shift(); this.stats.deliveryDrops++; }
+      this.deliveries.push({
+        localSid: broadcast ? SID_BROADCAST : localSid, localPort: dstPort, remoteSid: remoteSid.slice(), remotePort: srcPort,
+        payload: data.slice(), noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
+      });
+      this.stats.datagramsDelivered++;
+      return;
+    }
+    if (dstPort === PORT_KEYMAPREQUEST) { this.receiveKeymap(now, localSid, remoteSid, srcPort, data, broadcast); return; }
+    if (dstPort === PORT_ECHO) { this.receiveEcho(now, localSid, remoteSid, srcPort, data, broadcast, qos); return; }
+    this.stats.unboundDrops++;
+  }
+
+  // ------------------------------------------------------------------ services
+
+  /** Echo (port 7): reply from 7 to the source port, payload unchanged, authcrypted. */
+  private receiveEcho(now: number, localSid: Sid, remoteSid: Sid, srcPort: number, data: Uint8Array, broadcast: boolean, qos: number): void {
+    if (srcPort === PORT_ECHO) return; // never answer an echo reply (loops)
+    const from = broadcast ? this.primarySid : localSid;
+    this.send(now, { srcSid: from, srcPort: PORT_ECHO, dstSid: remoteSid, dstPort: srcPort, payload: data, qos });
+  }
+
+  /** Keymap (port 1): answer requests with our signing key; learn keys from responses. */
+  private receiveKeymap(now: number, localSid: Sid, remoteSid: Sid, srcPort: number, data: Uint8Array, broadcast: boolean): void {
+    if (data.length === 0) return;
+    if (data[0] === KEYMAP_SIGN_KEY && data.length >= KEYMAP_RESPONSE_BYTES) {
+      const r = parseKeymapResponse(this.crypto, data, remoteSid);
+      if (!r) { this.stats.cryptoFailures++; return; }
+      const s = this.subs.add(remoteSid);
+      if (!s.signKey) s.signKey = r.signPublic;
+      this.log("debug", `learnt signing key of ${s.hex}`);
+      return;
+    }
+    if (data[0] === KEYMAP_SIGN_KEY) {
+      const id = this.localByHex.get(toHex(broadcast ? this.primarySid : localSid)) ?? this.identities[0];
+      this.send(now, { srcSid: id.sid, srcPort: PORT_KEYMAPREQUEST, dstSid: remoteSid, dstPort: srcPort, payload: buildKeymapResponse(this.crypto, id), qos: C.OQ_MESH_MANAGEMENT });
+    }
+  }
+
+  private requestSignKey(now: number, s: Subscriber): void {
+    if (s.signKey || s.local || now - s.keyRequestAt < C.KEYMAP_REQUEST_INTERVAL_MS * 10) return;
+    s.keyRequestAt = now;
+    this.stats.keymapRequests++;
+    this.send(now, { srcPort: PORT_KEYMAPREQUEST, dstSid: s.sid, dstPort: PORT_KEYMAPREQUEST, payload: buildKeymapRequest(), qos: C.OQ_MESH_MANAGEMENT });
+  }
+
+  /** Please-explain (legacy type 0x60): learn what we are told, answer what we know. */
+  private receiveExplain(now: number, iface: Iface, from: string, n: Neighbour, source: Sid, payload: Uint8Array): void {
+    const e = decodeExplain(payload);
+    for (const s of e.sids) this.subs.add(s);
+    for (const k of e.signKeys) {
+      const sid = this.crypto.sidFromSignKey(k);
+      if (sid) this.subs.learnSignKey(sid, k);
+    }
+    const answers: Uint8Array[] = [];
+    for (const p of e.requests) {
+      for (const s of this.subs.matching(p, 8)) {
+        if (now - s.explainedAt < C.EXPLAIN_REPLY_INTERVAL_MS) continue;
+        s.explainedAt = now;
+        answers.push(s.sid);
+        const r = this.routeTable.get(s.hex);
+        if (r) { r.changedAt = now; this.scheduleAdvert(now); } // servald's link_explained
+      }
+    }
+    if (e.explainYourself) answers.push(this.primarySid);
+    if (answers.length === 0) return;
+    this.stats.explainsAnswered++;
+    const body = encodeExplain([], answers.slice(0, 30));
+    this.sendToNeighbourOrRoute(now, source, body, TYPE_PLEASEEXPLAIN, iface, from, n);
+  }
+
+  /** Ask about prefixes we could not resolve (spec 3.3). */
+  private sendExplainRequest(now: number, iface: Iface, from: string, n: Neighbour | undefined, prefixes: Uint8Array[]): void {
+    const asks = prefixes.filter((p) => p.length > 0 && p.length < 32).slice(0, 16);
+    if (asks.length === 0) return;
+    this.stats.explainsSent++;
+    const body = encodeExplain(asks, []);
+    const frame = this.controlFrame(undefined, body, TYPE_PLEASEEXPLAIN);
+    if (n) {
+      // The transmitter is known: ask it directly.
+      this.sendToNeighbourOrRoute(now, n.sub.sid, body, TYPE_PLEASEEXPLAIN, iface, from, n);
+      return;
+    }
+    this.addFixed(now, frame, iface.broadcast);
+    this.addFixed(now, { ...frame }, this.unicastDest(iface, from));
+  }
+
+  /** A one-hop frame to a neighbour over its chosen link, or all its live out-links,
+   * or (not a neighbour) routed. */
+  private sendToNeighbourOrRoute(now: number, to: Sid, body: Uint8Array, type: number, iface: Iface, from: string, n: Neighbour | undefined): void {
+    const toHex_ = toHex(to);
+    const nb = this.neighbours.get(toHex_);
+    if (nb) {
+      for (const d of this.neighbourDests(nb, now)) this.addFixed(now, this.controlFrame(nb.sub.sid, body, type), d);
+      return;
+    }
+    const r = this.routeTable.get(toHex_);
+    if (r && r.reachable !== REACHABLE_NONE) {
+      const f = this.controlFrame(this.subs.add(to).sid, body, type);
+      f.ttl = C.TTL_DEFAULT;
+      this.addRouted(now, f, false);
+      return;
+    }
+    // Unknown sender: answer on the link it came from.
+    void n;
+    this.addFixed(now, this.controlFrame(undefined, body, type), iface.broadcast);
+    this.addFixed(now, this.controlFrame(undefined, body, type), this.unicastDest(iface, from));
+  }
+
+  // ------------------------------------------------------------------ link state
+
+  private receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
+    if (toHex(source) !== n.sub.hex) return; // link state describes its transmitter's links
+    const ls = decodeLinkState(data, this.subs, n.sub.sid);
+    const me = this.primaryHex;
+    let changed = false;
+    for (const rec of ls.records) {
+      if (!rec.receiver) continue;
+      const rHex = toHex(rec.receiver);
+      const tHex = rec.transmitter ? toHex(rec.transmitter) : undefined;
+      if (tHex && tHex !== me && this.localByHex.has(tHex)) continue; // SID collision
+      if (rHex === me) {
+        n.usingUs = tHex === n.sub.hex;
+        continue;
+      }
+      if (this.localByHex.has(rHex)) continue;
+      if (rHex === n.sub.hex) {
+        if (tHex === me && rec.interfaceIndex >= 0) this.receiveAckRecord(now, n, rec);
+        continue;
+      }
+      if (tHex === me) {
+        // It routes that receiver through us: forget its link, forward its broadcasts.
+        if (n.adverts.delete(rHex)) changed = true;
+        n.routingThroughUsUntil = now + C.SERVAL_REACHABLE_TIMEOUT_MS;
+        continue;
+      }
+      const drop = rec.dropRate >= 0 ? rec.dropRate : 0;
+      const old = n.adverts.get(rHex);
+      if (!tHex) {
+        if (old) { n.adverts.delete(rHex); changed = true; }
+        continue;
+      }
+      if (!old || old.transmitter !== tHex || old.version !== rec.version || old.dropRate !== drop) {
+        if (!old && n.adverts.size >= C.SUBSCRIBERS_MAX) continue;
+        n.adverts.set(rHex, { transmitter: tHex, version: rec.version, dropRate: drop });
+        changed = true;
+      }
+    }
+    if (ls.unresolved.length > 0) {
+      const iface = n.chosen?.dest.iface ?? n.linksIn[0]?.iface;
+      if (iface) this.sendExplainRequest(now, iface, n.linksIn[0]?.address ?? iface.broadcastAddress, n, ls.unresolved);
+    }
+    if (changed) this.routesDirty = true;
+  }
+
+  /** "Neighbour n hears our interface i" (spec 6.6), with an optional ACK. */
+  private receiveAckRecord(now: number, n: Neighbour, rec: LinkRecordRepr): void {
+    if (rec.interfaceIndex >= C.MAX_INTERFACES) return;
+    const iface = this.ifaces.get(rec.interfaceIndex);
+    if (!iface) return;
+    const unicast = (rec.flags & LS_UNICAST) !== 0;
+    let out = n.outLinks.find((o) => o.dest.iface === iface && o.dest.unicast === unicast);
+    if (!out) {
+      if (unicast) return;
+      out = { dest: iface.broadcast, timeout: 0 };
+      n.outLinks.push(out);
+    }
+    const timeout = reachableTimeout(n, iface.tickMs);
+    const wasDirect = isDirect(n, now);
+    out.timeout = now + timeout;
+    n.linkInTimeout = now + timeout;
+    if (n.chosen !== out) { n.chosen = out; this.routesDirty = true; }
+    if (!wasDirect) this.routesDirty = true;
+    if (rec.ackSeq >= 0) {
+      const dest = out.dest;
+      if (dest.ackSoon[rec.ackSeq & 0xff] && dest.sentAt[rec.ackSeq & 0xff] > 0) {
+        this.sampleRtt(dest, now - dest.sentAt[rec.ackSeq & 0xff]);
+        dest.ackSoon[rec.ackSeq & 0xff] = 0;
+      }
+      const res = this.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, () => { this.stats.framesAcked++; });
+      this.stats.nacks += res.nacked;
+      // Did it miss our last ACK to it? Then send another soon.
+      if (n.lastAckDest === dest && n.lastAckSeq >= 0) {
+        if (ackCovers(n.lastAckSeq, rec.ackSeq, rec.ackMask)) n.lastAckSeq = -1;
+        else if (ackIsAfter(n.lastAckSeq, rec.ackSeq)) this.ackSoon(n, now + 10);
+      }
+      const drop = rec.dropRate >= 0 ? rec.dropRate : dropRateFromMask(rec.ackMask);
+      if (drop !== n.txDropRate) { n.txDropRate = drop; this.routesDirty = true; }
+    } else if (rec.dropRate >= 0 && rec.dropRate !== n.txDropRate) {
+      n.txDropRate = rec.dropRate;
+      this.routesDirty = true;
+    }
+  }
+
+  private sampleRtt(dest: Destination, rtt: number): void {
+    if (rtt < 0 || rtt > 10000) return;
+    if (dest.srtt === 0) {
+      dest.srtt = rtt;
+      dest.rttvar = rtt / 2;
+    } else {
+      dest.rttvar = 0.75 * dest.rttvar + 0.25 * Math.abs(dest.srtt - rtt);
+      dest.srtt = 0.875 * dest.srtt + 0.125 * rtt;
+    }
+    const rto = dest.srtt + Math.max(10, 4 * dest.rttvar) + C.ACK_SOON_DELAY_MS;
+    dest.resendDelay = Math.max(C.RESEND_DELAY_MIN_MS, Math.min(C.RESEND_DELAY_MAX_MS, rto));
+  }
+
+  private ackSoon(n: Neighbour, at: number): void {
+    if (at < n.ackDueAt) n.ackDueAt = at;
+  }
+
+  /** Our ACK record for neighbour n: "I hear you on link L" (spec 6.3). */
+  private ackRecord(n: Neighbour, link: LinkIn): LinkRecordRepr {
+    const rec = newLinkRecord();
+    rec.flags = link.unicast ? LS_UNICAST : LS_BROADCAST;
+    rec.receiver = this.primarySid; // encodes as SELF
+    rec.version = 1;
+    rec.transmitter = n.sub.sid;
+    rec.interfaceIndex = link.theirIf;
+    if (link.window.last >= 0) {
+      rec.ackSeq = link.window.last;
+      rec.ackMask = link.window.mask32;
+    }
+    return rec;
+  }
+
+  /** Routing advertisement records (spec 6.3): all, or only recently changed ones. */
+  private advertRecords(now: number, all: boolean): LinkRecordRepr[] {
+    const out: LinkRecordRepr[] = [];
+    for (const id of this.identities.slice(1)) {
+      if (!all) break;
+      const rec = newLinkRecord();
+      rec.receiver = id.sid; rec.version = 1; rec.transmitter = this.primarySid; rec.dropRate = 0;
+      out.push(rec);
+    }
+    for (const r of this.routeTable.values()) {
+      if (!all && now - r.changedAt > C.ADVERT_BURST_MS) continue;
+      const rec = newLinkRecord();
+      rec.receiver = r.sid;
+      rec.version = r.version;
+      if (r.reachable === REACHABLE_NONE || !r.nextHop) {
+        rec.transmitter = undefined; // NO_PATH
+        rec.dropRate = C.DROP_RATE_NONE;
+      } else if (r.hops === 1) {
+        rec.transmitter = this.primarySid;
+        rec.dropRate = r.nextHop.txDropRate;
+      } else {
+        const prior = this.subs.getHex(r.priorHex);
+        if (!prior) continue;
+        rec.transmitter = prior.sid;
+        rec.dropRate = r.nextHop.adverts.get(r.hex)?.dropRate ?? 0;
+      }
+      out.push(rec);
+    }
+    return out;
+  }
+
+  /** Pack records into link-state frames of at most 400 bytes of payload. */
+  private linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined): FrameRepr[] {
+    const frames: FrameRepr[] = [];
+    const w = this.pw;
+    let i = 0;
+    while (i < records.length) {
+      w.reset();
+      encodePorts(w, PORT_LINKSTATE, PORT_LINKSTATE);
+      const ctx = newEncodeContext(this.primarySid);
+      while (i < records.length && w.pos + linkRecordLength(records[i], ctx) <= C.LINKSTATE_PAYLOAD_MAX) {
+        encodeLinkRecord(w, records[i], ctx);
+        i++;
+      }
+      if (w.pos <= portsLength(PORT_LINKSTATE, PORT_LINKSTATE)) { i++; continue; } // a record that can never fit
+      frames.push(this.controlFrame(destination, w.toBytes(), TYPE_DATA));
+    }
+    return frames;
+  }
+
+  private scheduleAdvert(now: number): void {
+    const at = Math.max(now, this.lastAdvertAt + C.ADVERT_MIN_INTERVAL_MS);
+    if (at < this.advertDueAt) this.advertDueAt = at;
+  }
+
+  // ------------------------------------------------------------------ the service loop
+
+  private service(now: number): void {
+    if (now >= this.nextExpiryAt) this.expire(now);
+    if (this.routesDirty) this.recomputeRoutes(now);
+    let fullAdvert = false;
+    if (now >= this.nextFullAdvertAt) {
+      fullAdvert = true;
+      this.nextFullAdvertAt = now + C.ROUTE_REFRESH_MS;
+    }
+    const advertNow = fullAdvert || now >= this.advertDueAt;
+    for (const iface of this.ifaces.values()) {
+      if (now >= iface.nextTickAt || advertNow) this.sendLinkStateOn(now, iface, fullAdvert, now >= iface.nextTickAt);
+    }
+    if (advertNow) {
+      this.advertDueAt = Infinity;
+      this.lastAdvertAt = now;
+    }
+    for (const n of this.neighbours.values()) {
+      if (n.ackDueAt <= now) this.sendAck(now, n);
+    }
+    this.flush(now);
+  }
+
+  /** The per-tick broadcast: ACK records for this interface's neighbours plus due adverts. */
+  private sendLinkStateOn(now: number, iface: Iface, fullAdvert: boolean, tick: boolean): void {
+    const records: LinkRecordRepr[] = [];
+    let hasNeighbours = false;
+    for (const n of this.neighbours.values()) {
+      const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
+      if (!l || l.iface !== iface) continue;
+      hasNeighbours = true;
+      records.push(this.ackRecord(n, l));
+      l.unacked = 0;
+    }
+    for (const rec of this.advertRecords(now, fullAdvert || tick && now - this.lastAdvertAt > C.ROUTE_REFRESH_MS)) records.push(rec);
+    if (tick) iface.nextTickAt = now + (hasNeighbours || this.neighbours.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
+    const frames = this.linkStateFrames(records, undefined);
+    if (frames.length === 0 && tick) {
+      // Nothing to say: an envelope-only tick keeps us visible.
+      this.sendEmpty(now, iface.broadcast);
+    }
+    for (const f of frames) this.addFixed(now, f, iface.broadcast);
+    if (!tick) return;
+    // Unicast ticks keep each neighbour's unicast link-in to us alive.
+    for (const n of this.neighbours.values()) {
+      for (const o of n.outLinks) {
+        if (o.dest.iface === iface && o.dest.unicast && o.dest.lastTxAt + iface.tickMs <= now) this.sendEmpty(now, o.dest);
+      }
+    }
+  }
+
+  /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
+  private sendAck(now: number, n: Neighbour): void {
+    n.ackDueAt = Infinity;
+    const link = bestLinkIn(n, now, reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? C.TICK_MS));
+    if (!link) return;
+    link.unacked = 0;
+    this.stats.acksSent++;
+    const rec = this.ackRecord(n, link);
+    const direct = isDirect(n, now);
+    for (const d of this.neighbourDests(n, now)) {
+      for (const f of this.linkStateFrames([rec], direct ? n.sub.sid : undefined)) {
+        const tx = this.addFixed(now, f, d);
+        tx.ackFor = n;
+      }
+    }
+  }
+
+  /** Destinations for frames to neighbour n: the link it ACKs, else every live out-link. */
+  private neighbourDests(n: Neighbour, now: number): Destination[] {
+    if (isDirect(n, now)) return [n.chosen!.dest];
+    const out: Destination[] = [];
+    for (const o of n.outLinks) if (o.timeout >= now) out.push(o.dest);
+    return out;
+  }
+
+  private createOutLinks(n: Neighbour, iface: Iface, from: string, now: number, timeout: number): void {
+    if (n.outLinks.some((o) => o.dest.iface === iface)) {
+      // Keep the unicast destination's address current (the neighbour may have moved).
+      return;
+    }
+    n.outLinks.push({ dest: this.unicastDest(iface, from), timeout: now + timeout });
+    n.outLinks.push({ dest: iface.broadcast, timeout: now + timeout });
+  }
+
+  private unicastDest(iface: Iface, address: string): Destination {
+    const key = `${iface.index}/${address}`;
+    let d = this.unicastDests.get(key);
+    if (!d) {
+      if (this.unicastDests.size >= C.NEIGHBOURS_MAX * 2) this.pruneDests();
+      d = this.newDest(iface, address, true);
+      this.unicastDests.set(key, d);
+    }
+    return d;
+  }
+
+  private newDest(iface: Iface, address: string, unicast: boolean): Destination {
+    const d = newDestination(iface, address, unicast, C.RESEND_DELAY_INITIAL_MS);
+    d.seq = this.random(1)[0]; // random start: a restarted node is not taken for its old self
+    return d;
+  }
+
+  private pruneDests(): void {
+    const used = new Set<Destination>();
+    for (const n of this.neighbours.values()) for (const o of n.outLinks) used.add(o.dest);
+    for (const f of this.queue.frames) if (f.fixed) used.add(f.fixed);
+    for (const [k, d] of this.unicastDests) if (!used.has(d)) this.unicastDests.delete(k);
+  }
+
+  private expire(now: number): void {
+    let next = Infinity;
+    for (const [hex, n] of this.neighbours) {
+      const tick = n.linksIn[0]?.iface.tickMs ?? C.TICK_MS;
+      const timeout = reachableTimeout(n, tick);
+      const before = n.linksIn.length;
+      n.linksIn = n.linksIn.filter((l) => l.lastRxAt + timeout >= now);
+      if (n.linksIn.length !== before) this.routesDirty = true;
+      if (n.linksIn.length === 0) {
+        this.neighbours.delete(hex);
+        this.routesDirty = true;
+        this.log("debug", `neighbour ${hex} expired`);
+        continue;
+      }
+      for (const l of n.linksIn) next = Math.min(next, l.lastRxAt + timeout + 1);
+      const direct = isDirect(n, now);
+      if (direct !== n.wasReachable) this.routesDirty = true;
+      if (direct) next = Math.min(next, n.linkInTimeout + 1, n.chosen!.timeout + 1);
+    }
+    this.nextExpiryAt = next;
+  }
+
+  private recomputeRoutes(now: number): void {
+    this.routesDirty = false;
+    const wasDirect = new Set<Neighbour>();
+    for (const n of this.neighbours.values()) if (n.wasReachable) wasDirect.add(n);
+    const changed = computeRoutes(
+      this.routeTable, this.neighbours.values(), this.primaryHex, now,
+      (hex) => this.subs.getHex(hex)?.sid ?? this.neighbours.get(hex)?.sub.sid,
+      (hex) => this.localByHex.has(hex),
+    );
+    // Expiry must re-run when a direct neighbour's link times out.
+    this.nextExpiryAt = Math.min(this.nextExpiryAt, now + 1);
+    for (const n of this.neighbours.values()) {
+      if (n.wasReachable && !wasDirect.has(n)) {
+        this.log("debug", `neighbour ${n.sub.hex} reachable`);
+        if (!n.sub.signKey) this.requestSignKey(now, n.sub);
+      }
+    }
+    if (!changed) return;
+    this.stats.routeChanges++;
+    this.scheduleAdvert(now);
+    for (const f of this.queue.frames) {
+      if (f.waitingRoute) { f.waitingRoute = false; f.nextTxAt = now; }
+    }
+  }
+
+  // ------------------------------------------------------------------ transmit path
+
+  private plaintext(dstPort: number, srcPort: number, data: Uint8Array): Uint8Array {
+    const w = this.pw;
+    w.reset();
+    encodePorts(w, dstPort, srcPort);
+    w.bytes(data);
+    return w.toBytes();
+  }
+
+  private controlFrame(destination: Sid | undefined, payload: Uint8Array, type: number): FrameRepr {
+    return {
+      source: this.primarySid, destination, nextHop: undefined, broadcastId: undefined,
+      ttl: 1, queue: C.OQ_MESH_MANAGEMENT, oneHop: true, ciphered: false, signed: false,
+      ackSoon: false, type, seq: -1, payload, invalid: false,
+    };
+  }
+
+  private newTx(now: number, frame: FrameRepr): TxFrame {
+    return {
+      frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
+      deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
+      sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, waitingRoute: false, ackFor: undefined,
+    };
+  }
+
+  private addFixed(now: number, frame: FrameRepr, dest: Destination): TxFrame {
+    const tx = this.newTx(now, frame);
+    tx.fixed = dest;
+    tx.deadline = now + C.SERVAL_REACHABLE_TIMEOUT_MS;
+    this.queue.add(tx);
+    return tx;
+  }
+
+  private addRouted(now: number, frame: FrameRepr, reliable: boolean): void {
+    const tx = this.newTx(now, frame);
+    tx.finalHex = toHex(frame.destination!);
+    tx.reliable = reliable;
+    this.queue.add(tx);
+  }
+
+  private enqueueRouted(now: number, src: Sid, dst: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number, reliable: boolean): void {
+    this.addRouted(now, {
+      source: src, destination: dst, nextHop: undefined, broadcastId: undefined, ttl, queue: qos,
+      oneHop: false, ciphered: mode === "ciphered", signed: mode !== "plain", ackSoon: false,
+      type, seq: -1, payload, invalid: false,
+    }, reliable);
+  }
+
+  private newBroadcastId(): Uint8Array {
+    for (;;) {
+      const id = this.random(C.BROADCAST_ID_LEN).slice(0, C.BROADCAST_ID_LEN);
+      if (id.some((b) => b !== 0)) return id; // all-zero ids are always dropped (spec 9.4)
+    }
+  }
+
+  private enqueueBroadcast(now: number, src: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number): void {
+    const multiHop = ttl > 1;
+    const id = multiHop ? this.newBroadcastId() : undefined;
+    if (id) this.bpi.checkAndRemember(id);
+    for (const iface of this.ifaces.values()) {
+      this.addFixed(now, {
+        source: src, destination: undefined, nextHop: undefined, broadcastId: id, ttl, queue: qos,
+        oneHop: !multiHop, ciphered: false, signed: mode === "signed", ackSoon: false, type, seq: -1,
+        payload, invalid: false,
+      }, iface.broadcast);
+    }
+  }
+
+  private enqueueBroadcastForward(now: number, f: FrameRepr, ttl: number): void {
+    const payload = f.payload.slice();
+    const src = this.subs.add(f.source!).sid;
+    for (const iface of this.ifaces.values()) {
+      this.addFixed(now, {
+        source: src, destination: undefined, nextHop: undefined,
+        broadcastId: ttl > 1 ? f.broadcastId!.slice() : undefined, ttl, queue: f.queue, oneHop: ttl <= 1,
+        ciphered: false, signed: f.signed, ackSoon: false, type: f.type, seq: -1, payload, invalid: false,
+      }, iface.broadcast);
+    }
+  }
+
+  private sendEmpty(now: number, dest: Destination): void {
+    this.buildPackets(now, dest, []);
+  }
+
+  /** Decide where each due frame goes, then pack them into packets per destination. */
+  private flush(now: number): void {
+    if (this.queue.length === 0) return;
+    const groups = new Map<Destination, { f: TxFrame; n: Neighbour | undefined }[]>();
+    for (const f of [...this.queue.frames]) {
+      if (f.nextTxAt > now && !(f.waitingRoute && now >= f.deadline)) continue;
+      if (now > f.deadline || (f.reliable && f.txCount >= this.maxTx)) {
+        this.queue.remove(f);
+        if (f.reliable) {
+          if (f.txCount === 0) this.stats.noRouteDrops++;
+          else this.stats.retryDrops++;
+        }
+        continue;
+      }
+      let dest: Destination;
+      let nb: Neighbour | undefined;
+      if (f.fixed) {
+        dest = f.fixed;
+      } else {
+        const r = this.routeTable.get(f.finalHex!);
+        nb = r?.nextHop;
+        if (!r || r.reachable === REACHABLE_NONE || !nb || !nb.chosen) {
+          f.waitingRoute = true;
+          f.nextTxAt = f.deadline;
+          continue;
+        }
+        dest = nb.chosen.dest;
+        const oneHop = nb.sub.hex === f.finalHex;
+        f.frame.oneHop = oneHop;
+        f.frame.nextHop = oneHop ? undefined : nb.sub.sid;
+      }
+      if (f.seq16 < 0 || ((this.frameSeq16 - f.seq16) & 0xffff) >= C.FRAME_SEQ_WINDOW - 4) {
+        // A fresh sequence; also for a retransmission that has fallen out of the
+        // receiver's 64-entry duplicate window (it then risks one duplicate).
+        if (f.seq16 >= 0) this.stats.resequenced++;
+        this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
+        f.seq16 = this.frameSeq16;
+      }
+      f.frame.seq = f.seq16 & 0xff;
+      f.frame.ackSoon = f.reliable;
+      let g = groups.get(dest);
+      if (!g) groups.set(dest, (g = []));
+      g.push({ f, n: nb });
+    }
+    for (const [dest, list] of groups) this.buildPackets(now, dest, list);
+  }
+
+  private buildPackets(now: number, dest: Destination, list: { f: TxFrame; n: Neighbour | undefined }[]): void {
+    const iface = dest.iface;
+    let i = 0;
+    do {
+      dest.seq = (dest.seq + 1) & 0xff;
+      const env: EnvelopeRepr = {
+        version: 1, encapsulation: ENCAP_OVERLAY, transmitter: this.primarySid, transmitterFull: true,
+        unicast: dest.unicast, interfaceIndex: iface.index, linkSeq: dest.seq,
+      };
+      const w = this.w;
+      w.reset();
+      const ctx = beginPacket(w, env);
+      const packed: { f: TxFrame; n: Neighbour | undefined }[] = [];
+      let anyReliable = false;
+      while (i < list.length) {
+        const e = list[i];
+        if (!appendFrame(w, 0, e.f.frame, ctx, env, iface.mtu)) {
+          if (packed.length === 0) {
+            // Can never fit: drop rather than loop.
+            this.queue.remove(e.f);
+            this.stats.framesDropped++;
+            i++;
+            continue;
+          }
+          break;
+        }
+        packed.push(e);
+        if (e.f.reliable) anyReliable = true;
+        i++;
+      }
+      const bytes = w.toBytes();
+      if (this.outbox.length >= C.TRANSMIT_QUEUE_MAX) { this.outbox.shift(); this.stats.transmitDrops++; }
+      this.outbox.push({ ifIndex: iface.index, to: dest.address, bytes });
+      this.stats.packetsOut++;
+      this.stats.bytesOut += bytes.length;
+      dest.lastTxAt = now;
+      dest.sentAt[dest.seq] = now;
+      dest.ackSoon[dest.seq] = anyReliable ? 1 : 0;
+      for (const { f, n } of packed) {
+        f.txCount++;
+        this.stats.framesOut++;
+        if (f.txCount > 1) this.stats.retransmissions++;
+        if (f.ackFor) { f.ackFor.lastAckDest = dest; f.ackFor.lastAckSeq = dest.seq; }
+        if (f.reliable) {
+          f.sentDest = dest;
+          f.sentTo = n;
+          f.sentLinkSeq = dest.seq;
+          f.nextTxAt = now + retransmitDelay(dest, f.txCount);
+        } else {
+          this.queue.remove(f);
+        }
+      }
+    } while (i < list.length);
+  }
+}

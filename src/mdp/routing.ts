@@ -1,0 +1,140 @@
+// Route selection (spec 6.7). Each directly reachable neighbour N advertises a
+// tree of links "transmitter -> receiver"; the path to X via N is found by
+// walking from X up to N (hops = depth, path drop = sum of link drop rates
+// above 2). Pick the lowest path drop rate, then the fewest hops; on a near
+// tie keep the current next hop so routes do not flap under random loss.
+import type { Sid } from "../wire/types";
+import type { Neighbour } from "./neighbours";
+import { isDirect } from "./neighbours";
+import { NO_PATH_ADVERT_MS } from "./constants";
+
+/** Reachability flags, as servald's REACHABLE_* (shown by `route print`). */
+export const REACHABLE_NONE = 0;
+export const REACHABLE_SELF = 0x01;
+export const REACHABLE_BROADCAST = 0x02;
+export const REACHABLE_UNICAST = 0x04;
+export const REACHABLE_INDIRECT = 0x08;
+export const REACHABLE_DIRECT = REACHABLE_BROADCAST | REACHABLE_UNICAST;
+
+/** Path drop rates within this margin count as equal when the current next hop is still valid. */
+const HYSTERESIS_DROP = 3;
+const MAX_DEPTH = 32;
+
+export interface Route {
+  hex: string;
+  sid: Sid;
+  reachable: number;
+  nextHop: Neighbour | undefined;
+  hops: number;
+  dropRate: number;
+  /** Hex of the node before the destination on the path (ours when direct). */
+  priorHex: string;
+  /** Version of the link record we advertise for it; bumped on every change. */
+  version: number;
+  changedAt: number;
+  /** When it became unreachable (NO_PATH adverts stop NO_PATH_ADVERT_MS later). */
+  lostAt: number;
+}
+
+interface Candidate {
+  hops: number;
+  drop: number;
+  prior: string;
+}
+
+const IN_PROGRESS: Candidate = { hops: -1, drop: 0, prior: "" };
+
+function linkDrop(d: number): number {
+  return d > 2 ? d : 0;
+}
+
+/** Path to `x` through neighbour `n`, or undefined. */
+function walk(n: Neighbour, x: string, selfHex: string, memo: Map<string, Candidate | null>, depth: number): Candidate | undefined {
+  if (x === n.sub.hex) return { hops: 1, drop: linkDrop(n.txDropRate), prior: selfHex };
+  const m = memo.get(x);
+  if (m === IN_PROGRESS || m === null || depth > MAX_DEPTH) return undefined;
+  if (m) return m;
+  const rec = n.adverts.get(x);
+  if (!rec || rec.transmitter === selfHex) {
+    memo.set(x, null);
+    return undefined;
+  }
+  memo.set(x, IN_PROGRESS);
+  const parent = walk(n, rec.transmitter, selfHex, memo, depth + 1);
+  const c = parent ? { hops: parent.hops + 1, drop: parent.drop + linkDrop(rec.dropRate), prior: rec.transmitter } : undefined;
+  memo.set(x, c ?? null);
+  return c;
+}
+
+function better(a: Candidate, b: Candidate): boolean {
+  return a.drop < b.drop || (a.drop === b.drop && a.hops < b.hops);
+}
+
+/**
+ * Recompute `routes` in place from the neighbours' trees. `sids` resolves a hex
+ * to its SID; `isLocal` says whether a hex is one of our identities.
+ * Returns true if any route changed (so adverts and queued frames need attention).
+ */
+export function computeRoutes(
+  routes: Map<string, Route>, neighbours: Iterable<Neighbour>, selfHex: string, now: number,
+  sids: (hex: string) => Sid | undefined, isLocal: (hex: string) => boolean,
+): boolean {
+  const best = new Map<string, { n: Neighbour; c: Candidate }>();
+  const current = new Map<string, { n: Neighbour; c: Candidate }>();
+  for (const n of neighbours) {
+    n.wasReachable = isDirect(n, now);
+    if (!n.wasReachable) continue;
+    const memo = new Map<string, Candidate | null>();
+    const consider = (x: string): void => {
+      if (isLocal(x)) return;
+      const c = walk(n, x, selfHex, memo, 0);
+      if (!c) return;
+      const b = best.get(x);
+      if (!b || better(c, b.c)) best.set(x, { n, c });
+      if (routes.get(x)?.nextHop === n) current.set(x, { n, c });
+    };
+    consider(n.sub.hex);
+    for (const x of n.adverts.keys()) consider(x);
+  }
+  let changed = false;
+  for (const [x, b] of best) {
+    const cur = current.get(x);
+    const pick = cur && cur.c.drop <= b.c.drop + HYSTERESIS_DROP && cur.c.hops <= b.c.hops ? cur : b;
+    const direct = pick.c.hops === 1;
+    const reachable = direct
+      ? (pick.n.chosen?.dest.unicast ? REACHABLE_UNICAST : REACHABLE_BROADCAST)
+      : REACHABLE_INDIRECT;
+    let r = routes.get(x);
+    if (!r) {
+      const sid = sids(x);
+      if (!sid) continue;
+      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0 };
+      routes.set(x, r);
+    }
+    if (r.reachable !== reachable || r.nextHop !== pick.n || r.priorHex !== pick.c.prior || r.hops !== pick.c.hops) {
+      r.version = (r.version + 1) & 0xff;
+      r.changedAt = now;
+      changed = true;
+    }
+    r.reachable = reachable;
+    r.nextHop = pick.n;
+    r.hops = pick.c.hops;
+    r.priorHex = pick.c.prior;
+    r.dropRate = pick.c.drop;
+  }
+  for (const [x, r] of routes) {
+    if (best.has(x)) continue;
+    if (r.reachable !== REACHABLE_NONE) {
+      r.reachable = REACHABLE_NONE;
+      r.nextHop = undefined;
+      r.hops = 0;
+      r.version = (r.version + 1) & 0xff;
+      r.changedAt = now;
+      r.lostAt = now;
+      changed = true;
+    } else if (now - r.lostAt > NO_PATH_ADVERT_MS) {
+      routes.delete(x);
+    }
+  }
+  return changed;
+}

@@ -1,0 +1,46 @@
+// Counters of the MDP node (for `servald status`, logs and tests).
+export interface MeshStats {
+  packetsIn: number;
+  packetsOut: number;
+  bytesOut: number;
+  packetsDropped: number;
+  duplicatePackets: number;
+  framesIn: number;
+  framesOut: number;
+  framesDropped: number;
+  duplicateFrames: number;
+  framesForwarded: number;
+  framesAcked: number;
+  retransmissions: number;
+  nacks: number;
+  resequenced: number;
+  acksSent: number;
+  ttlExpired: number;
+  /** Unicast frames given up after the retry cap / with no route by the deadline. */
+  retryDrops: number;
+  noRouteDrops: number;
+  /** Frames dropped to keep queues bounded. */
+  queueDrops: number;
+  transmitDrops: number;
+  deliveryDrops: number;
+  unboundDrops: number;
+  cryptoFailures: number;
+  sendFailures: number;
+  datagramsSent: number;
+  datagramsDelivered: number;
+  routeChanges: number;
+  keymapRequests: number;
+  explainsSent: number;
+  explainsAnswered: number;
+}
+
+export function newStats(): MeshStats {
+  return {
+    packetsIn: 0, packetsOut: 0, bytesOut: 0, packetsDropped: 0, duplicatePackets: 0,
+    framesIn: 0, framesOut: 0, framesDropped: 0, duplicateFrames: 0, framesForwarded: 0,
+    framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, ttlExpired: 0,
+    retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, deliveryDrops: 0,
+    unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
+    routeChanges: 0, keymapRequests: 0, explainsSent: 0, explainsAnswered: 0,
+  };
+}

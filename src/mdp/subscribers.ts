@@ -1,0 +1,123 @@
+// The address book: every SID we have heard of, with its signing key once
+// learnt. Implements the wire layer's AddressBook so the codecs can resolve
+// abbreviations (spec 3.1: a prefix resolves only if exactly one SID matches).
+import type { AddressBook, Sid } from "../wire/types";
+import { SUBSCRIBERS_MAX } from "./constants";
+import { bytesEqual, toHex } from "../wire/bytes";
+
+export interface Subscriber {
+  sid: Sid;
+  hex: string;
+  /** Ed25519 public key, once learnt and checked against the SID. */
+  signKey: Uint8Array | undefined;
+  /** One of our own identities. */
+  local: boolean;
+  lastUsed: number;
+  /** Rate limits (ms timestamps). */
+  explainedAt: number;
+  keyRequestAt: number;
+}
+
+export class Subscribers implements AddressBook {
+  private readonly byHex = new Map<string, Subscriber>();
+  /** Monotonic counter used as recency (the node passes no clock here). */
+  private clock = 0;
+  /** Called when a SID is about to be forgotten; return false to keep it. */
+  canForget: (s: Subscriber) => boolean = () => true;
+
+  constructor(private readonly deriveSid: (signKey: Uint8Array) => Sid | undefined) {}
+
+  get size(): number {
+    return this.byHex.size;
+  }
+
+  get(sid: Sid): Subscriber | undefined {
+    return this.byHex.get(toHex(sid));
+  }
+
+  getHex(hex: string): Subscriber | undefined {
+    return this.byHex.get(hex);
+  }
+
+  all(): IterableIterator<Subscriber> {
+    return this.byHex.values();
+  }
+
+  /** Find or create the record for a SID (copied: callers may pass views of packet buffers). */
+  add(sid: Sid, local = false): Subscriber {
+    const hex = toHex(sid);
+    let s = this.byHex.get(hex);
+    if (!s) {
+      if (this.byHex.size >= SUBSCRIBERS_MAX) this.evict();
+      s = { sid: sid.slice(0, 32), hex, signKey: undefined, local, lastUsed: 0, explainedAt: -1e9, keyRequestAt: -1e9 };
+      this.byHex.set(hex, s);
+    }
+    if (local) s.local = true;
+    s.lastUsed = ++this.clock;
+    return s;
+  }
+
+  /** Record a signing key for a SID if it has none yet; false if it does not derive to the SID. */
+  setSignKey(sid: Sid, signKey: Uint8Array): boolean {
+    const derived = this.deriveSid(signKey);
+    if (!derived || !bytesEqual(derived, sid)) return false;
+    const s = this.add(sid);
+    if (!s.signKey) s.signKey = signKey.slice(0, 32);
+    return true;
+  }
+
+  // ---- AddressBook ----
+
+  lookupPrefix(prefix: Uint8Array): Sid | "ambiguous" | undefined {
+    let found: Subscriber | undefined;
+    for (const s of this.byHex.values()) {
+      let match = true;
+      for (let i = 0; i < prefix.length; i++) {
+        if (s.sid[i] !== prefix[i]) { match = false; break; }
+      }
+      if (!match) continue;
+      if (found) return "ambiguous";
+      found = s;
+    }
+    if (found) found.lastUsed = ++this.clock;
+    return found?.sid;
+  }
+
+  learnSid(sid: Sid): void {
+    this.add(sid);
+  }
+
+  learnSignKey(sid: Sid, signKey: Uint8Array): void {
+    const s = this.add(sid);
+    if (!s.signKey) s.signKey = signKey.slice(0, 32);
+  }
+
+  sidFromSignKey(signKey: Uint8Array): Sid | undefined {
+    return this.deriveSid(signKey);
+  }
+
+  /** All known SIDs starting with `prefix` (for please-explain answers). */
+  matching(prefix: Uint8Array, max: number): Subscriber[] {
+    const out: Subscriber[] = [];
+    for (const s of this.byHex.values()) {
+      let match = true;
+      for (let i = 0; i < prefix.length; i++) {
+        if (s.sid[i] !== prefix[i]) { match = false; break; }
+      }
+      if (match) {
+        out.push(s);
+        if (out.length >= max) break;
+      }
+    }
+    return out;
+  }
+
+  private evict(): void {
+    let victim: Subscriber | undefined;
+    for (const s of this.byHex.values()) {
+      if (s.local || !this.canForget(s)) continue;
+      if (!victim || s.lastUsed < victim.lastUsed) victim = s;
+    }
+    if (victim) this.byHex.delete(victim.hex);
+  }
+}

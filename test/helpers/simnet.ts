@@ -1,0 +1,278 @@
+// A deterministic in-process network of MeshNodes (quinn-proto's Pair/step/drive
+// style, generalised to N nodes). One virtual clock, one seeded PRNG; links are
+// broadcast domains with per-link loss and delay; each node's interface on a
+// link has an address "<node>@<link>" and the link's broadcast address is
+// "bcast@<link>". Nodes are driven only through pollTimeout / handleTimeout /
+// pollTransmit / handlePacket, exactly as the daemon glue drives them.
+import { MeshNode, type Delivery, type MeshNodeOptions } from "../../src/mdp/node";
+import { identityFromSeed } from "../../src/crypto/identity";
+import { createNaclCrypto } from "../../src/crypto/nacl-provider";
+import type { Identity } from "../../src/crypto/types";
+
+/** mulberry32: small, fast, seedable. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface SimLink {
+  name: string;
+  members: { node: SimNode; ifIndex: number; address: string }[];
+  /** Probability that a packet is lost, independently per receiver. */
+  loss: number;
+  delayMs: number;
+  /** Uniform extra delay 0..jitterMs. */
+  jitterMs: number;
+  up: boolean;
+}
+
+export interface SimNode {
+  name: string;
+  identity: Identity;
+  node: MeshNode;
+  running: boolean;
+  /** Deliveries to the application, in arrival order. */
+  inbox: Delivery[];
+  /** Collected log lines (only when logging is enabled). */
+  logs: string[];
+  nextIf: number;
+}
+
+interface Arrival {
+  at: number;
+  seq: number;
+  to: SimNode;
+  ifIndex: number;
+  from: string;
+  bytes: Uint8Array;
+}
+
+/** Binary min-heap of arrivals ordered by (at, seq). */
+class ArrivalHeap {
+  private a: Arrival[] = [];
+  get size(): number { return this.a.length; }
+  peek(): Arrival | undefined { return this.a[0]; }
+  private less(i: number, j: number): boolean {
+    const x = this.a[i], y = this.a[j];
+    return x.at < y.at || (x.at === y.at && x.seq < y.seq);
+  }
+  push(v: Arrival): void {
+    const a = this.a;
+    a.push(v);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(i, p)) break;
+      [a[i], a[p]] = [a[p], a[i]];
+      i = p;
+    }
+  }
+  pop(): Arrival | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0];
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1, r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(l, m)) m = l;
+        if (r < a.length && this.less(r, m)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m], a[i]];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+export interface SimOptions {
+  seed?: number;
+  /** Keep node logs (debug) in SimNode.logs. */
+  logs?: boolean;
+  nodeOptions?: Partial<MeshNodeOptions>;
+}
+
+export class SimNet {
+  time = 0;
+  readonly rng: () => number;
+  readonly nodes: SimNode[] = [];
+  readonly links: SimLink[] = [];
+  private readonly arrivals = new ArrivalHeap();
+  private arrivalSeq = 0;
+  private readonly byAddress = new Map<string, { link: SimLink; node: SimNode; ifIndex: number }>();
+  /** Packets handed to the network / lost by it. */
+  sent = 0;
+  lost = 0;
+
+  constructor(private readonly opts: SimOptions = {}) {
+    this.rng = prng(opts.seed ?? 1);
+  }
+
+  randomBytes(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    for (let i = 0; i < n; i++) out[i] = Math.floor(this.rng() * 256);
+    return out;
+  }
+
+  /** A node with a fresh identity (from the seeded PRNG); not running until start(). */
+  addNode(name: string, identity?: Identity): SimNode {
+    const id = identity ?? identityFromSeed(this.randomBytes(32));
+    const crypto = createNaclCrypto((n) => this.randomBytes(n));
+    const sn: SimNode = { name, identity: id, node: undefined as unknown as MeshNode, running: false, inbox: [], logs: [], nextIf: 1 };
+    sn.node = new MeshNode({
+      identities: [id], crypto, now: this.time,
+      random: (n) => this.randomBytes(n),
+      log: this.opts.logs ? (lvl, msg) => { sn.logs.push(`${this.time} ${lvl} ${msg}`); } : undefined,
+      ...this.opts.nodeOptions,
+    });
+    this.nodes.push(sn);
+    return sn;
+  }
+
+  /** A broadcast domain joining `members`; each gets a new interface on it. */
+  link(name: string, members: SimNode[], loss = 0, delayMs = 5, jitterMs = 1): SimLink {
+    const l: SimLink = { name, members: [], loss, delayMs, jitterMs, up: true };
+    for (const node of members) {
+      const ifIndex = node.nextIf++;
+      const address = `${node.name}@${name}`;
+      l.members.push({ node, ifIndex, address });
+      this.byAddress.set(address, { link: l, node, ifIndex });
+      node.node.addInterface({ index: ifIndex, name: `${name}`, broadcastAddress: `bcast@${name}` });
+    }
+    this.byAddress.set(`bcast@${name}`, { link: l, node: undefined as unknown as SimNode, ifIndex: -1 });
+    this.links.push(l);
+    return l;
+  }
+
+  /** A line n0 - n1 - ... with one link per adjacent pair. */
+  line(names: string[], loss = 0, delayMs = 5): SimNode[] {
+    const nodes = names.map((n) => this.addNode(n));
+    for (let i = 0; i + 1 < nodes.length; i++) this.link(`${names[i]}${names[i + 1]}`, [nodes[i], nodes[i + 1]], loss, delayMs);
+    return nodes;
+  }
+
+  start(n: SimNode): void {
+    n.running = true;
+    n.node.handleTimeout(this.time);
+    this.drain(n);
+  }
+
+  /** Stop a node: it neither sends nor receives (a crash). */
+  stop(n: SimNode): void {
+    n.running = false;
+  }
+
+  private drain(n: SimNode): void {
+    for (;;) {
+      const t = n.node.pollTransmit();
+      if (!t) break;
+      if (!n.running) continue;
+      this.sent++;
+      const dst = this.byAddress.get(t.to);
+      if (!dst || !dst.link.up) { this.lost++; continue; }
+      const link = dst.link;
+      const me = link.members.find((m) => m.node === n);
+      if (!me || me.ifIndex !== t.ifIndex) { this.lost++; continue; }
+      const receivers = dst.ifIndex < 0 ? link.members.filter((m) => m.node !== n) : [link.members.find((m) => m.node === dst.node)!];
+      for (const r of receivers) {
+        if (this.rng() < link.loss) { this.lost++; continue; }
+        const at = this.time + link.delayMs + (link.jitterMs > 0 ? this.rng() * link.jitterMs : 0);
+        this.arrivals.push({ at, seq: this.arrivalSeq++, to: r.node, ifIndex: r.ifIndex, from: me.address, bytes: t.bytes });
+      }
+    }
+    for (;;) {
+      const d = n.node.pollDelivery();
+      if (!d) break;
+      n.inbox.push(d);
+    }
+  }
+
+  /** Advance the clock to the next event and process everything due then.
+   * Returns false when nothing is scheduled before `limit`. */
+  step(limit: number): boolean {
+    let next = Infinity;
+    const a = this.arrivals.peek();
+    if (a) next = a.at;
+    for (const n of this.nodes) {
+      if (!n.running) continue;
+      const t = n.node.pollTimeout();
+      if (t !== undefined && t < next) next = t;
+    }
+    if (next > limit) {
+      this.time = Math.max(this.time, limit);
+      return false;
+    }
+    this.time = Math.max(this.time, next);
+    while (this.arrivals.size > 0 && this.arrivals.peek()!.at <= this.time) {
+      const v = this.arrivals.pop()!;
+      if (!v.to.running) continue;
+      v.to.node.handlePacket(this.time, v.ifIndex, v.from, v.bytes);
+      this.drain(v.to);
+    }
+    for (const n of this.nodes) {
+      if (!n.running) continue;
+      const t = n.node.pollTimeout();
+      if (t !== undefined && t <= this.time) {
+        n.node.handleTimeout(this.time);
+        this.drain(n);
+      }
+    }
+    return true;
+  }
+
+  /** Run until the clock reaches `t`. */
+  runUntil(t: number): void {
+    let guard = 0;
+    while (this.step(t)) {
+      if (++guard > 50_000_000) throw new Error("simnet: runaway");
+    }
+  }
+
+  runFor(ms: number): void {
+    this.runUntil(this.time + ms);
+  }
+
+  /** Run until `cond()` holds (checked after each step) or `maxMs` pass; returns the time or undefined. */
+  runUntilTrue(cond: () => boolean, maxMs: number): number | undefined {
+    const end = this.time + maxMs;
+    if (cond()) return this.time;
+    while (this.time < end) {
+      const more = this.step(end);
+      if (cond()) return this.time;
+      if (!more) break;
+    }
+    return undefined;
+  }
+
+  /** Send from one node's application and push the packets it produces. */
+  send(from: SimNode, req: Parameters<MeshNode["send"]>[1]): ReturnType<MeshNode["send"]> {
+    const r = from.node.send(this.time, req);
+    this.drain(from);
+    return r;
+  }
+
+  /** Does `a` have a usable route to `b`? */
+  hasRoute(a: SimNode, b: SimNode): boolean {
+    return a.node.peers().some((p) => sameBytes(p.sid, b.identity.sid));
+  }
+
+  hops(a: SimNode, b: SimNode): number | undefined {
+    return a.node.peers().find((p) => sameBytes(p.sid, b.identity.sid))?.hops;
+  }
+}
+
+export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (!a || !b || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,41 @@
+// Simulated-network tests of MeshNode: discovery, multi-hop routes, reroute, echo.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { SimNet, sameBytes } from "../helpers/simnet";
+import { REACHABLE_INDIRECT, REACHABLE_UNICAST, REACHABLE_BROADCAST } from "../../src/mdp/routing";
+
+test("two nodes discover each other as direct neighbours", () => {
+  const net = new SimNet({ seed: 7 });
+  const [a, b] = net.line(["A", "B"]);
+  net.start(a);
+  net.start(b);
+  const t = net.runUntilTrue(() => net.hasRoute(a, b) && net.hasRoute(b, a), 5000);
+  assert.ok(t !== undefined, "no route within 5 s");
+  const p = a.node.peers().find((x) => sameBytes(x.sid, b.identity.sid))!;
+  assert.is(p.hops, 1);
+  assert.ok((p.reachable & (REACHABLE_UNICAST | REACHABLE_BROADCAST)) !== 0);
+});
+
+test("3-node line A-B-C: A reaches C via B (2 hops) and delivers a datagram", () => {
+  const net = new SimNet({ seed: 8 });
+  const [a, b, c] = net.line(["A", "B", "C"]);
+  for (const n of [a, b, c]) net.start(n);
+  const t = net.runUntilTrue(() => net.hasRoute(a, c) && net.hasRoute(c, a), 10000);
+  assert.ok(t !== undefined, "no route A<->C");
+  const r = a.node.routes().find((x) => sameBytes(x.sid, c.identity.sid))!;
+  assert.is(r.hops, 2);
+  assert.is(r.reachable, REACHABLE_INDIRECT);
+  assert.ok(sameBytes(r.nextHop, b.identity.sid));
+  assert.is(c.node.bind(undefined, 99), 99);
+  const res = net.send(a, { srcPort: 500, dstSid: c.identity.sid, dstPort: 99, payload: Uint8Array.of(1, 2, 3) });
+  assert.ok(res.ok);
+  net.runFor(1000);
+  assert.is(c.inbox.length, 1);
+  const d = c.inbox[0];
+  assert.equal([...d.payload], [1, 2, 3]);
+  assert.ok(sameBytes(d.remoteSid, a.identity.sid));
+  assert.is(d.remotePort, 500);
+  assert.is(d.noCrypt, false);
+});
+
+test.run();
