@@ -84,3 +84,28 @@ export function bookForPcap(path: string, seed: boolean): SidBook {
   if (seed) for (const sid of sidsForPcap(path)) book.learnSid(sid);
   return book;
 }
+
+export interface InteropKey {
+  sid: Uint8Array;
+  signPublic: Uint8Array;
+  signSecret: Uint8Array;
+  boxSecret: Uint8Array;
+}
+
+/** CRYPTOCOMBINED identities from every *keyring_*_dump_secret.txt (pub = sign_pub||SID, sec = sign_sec(64)||box_sec(32)). */
+export function interopKeys(dir = INTEROP): InteropKey[] {
+  const out: InteropKey[] = [];
+  for (const e of readdirSync(dir).sort()) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) { out.push(...interopKeys(p)); continue; }
+    if (!/keyring_[A-Z]_dump_secret\.txt$/.test(e)) continue;
+    for (const line of readFileSync(p, "utf8").split("\n")) {
+      const m = /CRYPTOCOMBINED\)\s+pub=([0-9A-F]{128})\s+sec=([0-9A-F]{192})/.exec(line);
+      if (!m) continue;
+      const pub = fromHex(m[1]);
+      const sec = fromHex(m[2]);
+      out.push({ signPublic: pub.slice(0, 32), sid: pub.slice(32), signSecret: sec.slice(0, 64), boxSecret: sec.slice(64) });
+    }
+  }
+  return out;
+}

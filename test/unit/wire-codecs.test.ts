@@ -15,7 +15,7 @@ import { decodeFrame, encodeFrame, frameLength } from "../../src/wire/frame";
 import { MTU, appendFrame, beginPacket, decodePacket, encodePacket, packetFrameLength } from "../../src/wire/packet";
 import { encodeLinkState, newLinkRecord } from "../../src/wire/linkstate";
 import {
-  ENCAP_OVERLAY, ENCAP_SINGLE, LS_BROADCAST, LS_HAS_INTERFACE, TYPE_DATA, TYPE_PLEASEEXPLAIN,
+  ENCAP_OVERLAY, ENCAP_SINGLE, LS_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN,
   type EnvelopeRepr, type FrameRepr, type Sid,
 } from "../../src/wire/types";
 import { ed25519PkToX25519 } from "../helpers/wire-interop";
