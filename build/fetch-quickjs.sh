@@ -4,7 +4,9 @@
 # under .cache/apt names Debian sid (then forky, then trixie-backports) on the
 # mirror host the machine's own sources already use. The .deb must match one
 # of the accepted (version, sha256) pairs in build/qjs-src.sums; it is unpacked
-# into .cache/quickjs-ng/ and later runs are offline.
+# into .cache/quickjs-ng/ and later runs are offline. Our fixes to the engine
+# sources (build/patches/*.patch, applied in name order with `patch -p1`) are
+# re-applied whenever they change, from the cached .deb.
 #
 # Output: .cache/quickjs-ng/src/quickjs-ng/{quickjs.c,...} and
 #         .cache/quickjs-ng/VERSION ("<version> <suite>").
@@ -17,6 +19,9 @@ DEST="$CACHE/quickjs-ng"
 APTROOT="$CACHE/apt"
 SUMS="$ROOT/build/qjs-src.sums"
 SUITES=(sid forky trixie-backports)
+
+PATCHES=("$ROOT"/build/patches/*.patch)
+PATCHSUM=$(cat /dev/null "${PATCHES[@]}" 2>/dev/null | sha256sum | cut -d' ' -f1)
 
 say() { echo "fetch-quickjs: $*" >&2; }
 
@@ -36,13 +41,20 @@ unpack() { # deb version suite
   mkdir -p "$DEST.tmp/src"
   mv "$DEST.tmp/usr/src/quickjs-ng" "$DEST.tmp/src/quickjs-ng"
   rm -rf "$DEST.tmp/usr"
+  local p
+  for p in "${PATCHES[@]}"; do
+    [[ -f "$p" ]] || continue
+    patch -s -p1 -d "$DEST.tmp/src/quickjs-ng" < "$p" || { say "patch $(basename "$p") failed for $2"; return 1; }
+  done
+  echo "$PATCHSUM" > "$DEST.tmp/PATCHES"
   echo "$2 $3" > "$DEST.tmp/VERSION"
   rm -rf "$DEST"
   mv "$DEST.tmp" "$DEST"
 }
 
 # 1. Already unpacked: nothing to do (offline).
-if [[ -f "$DEST/VERSION" && -f "$DEST/src/quickjs-ng/quickjs.c" ]]; then
+if [[ -f "$DEST/VERSION" && -f "$DEST/src/quickjs-ng/quickjs.c" &&
+      "$(cat "$DEST/PATCHES" 2>/dev/null)" == "$PATCHSUM" ]]; then
   say "using cached quickjs-ng $(cat "$DEST/VERSION") (offline)"
   exit 0
 fi
@@ -54,7 +66,7 @@ for deb in "$APTROOT"/debs/qjs-src_*.deb; do
   ver=$(sha_ok "$deb")
   if [[ -n "$ver" ]]; then
     suite=$(cat "$deb.suite" 2>/dev/null || echo cached)
-    unpack "$deb" "$ver" "$suite"
+    unpack "$deb" "$ver" "$suite" || continue
     say "unpacked cached qjs-src $ver (from $suite)"
     exit 0
   fi
@@ -124,7 +136,7 @@ SRC
     mv "$deb" "$APTROOT/debs/"
     deb="$APTROOT/debs/$(basename "$deb")"
     echo "$suite" > "$deb.suite"
-    unpack "$deb" "$ver" "$suite"
+    unpack "$deb" "$ver" "$suite" || continue
     say "using qjs-src $ver from Debian $suite"
     exit 0
   done

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Bundles src/main.ts into ONE minified ES module for quickjs-ng:
+// out/servald.js. qjs:* and serval:* stay external (provided by the binary).
+// The build id (git short hash, "-dirty" when the work tree differs) and the
+// package version are injected with `define`. The output is rewritten only
+// when it changes, so make does not relink servald needlessly.
+import { build } from "esbuild";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
+const outfile = process.argv[2] ? resolve(process.argv[2]) : join(root, "out", "servald.js");
+
+function git(...args) {
+  try {
+    return execFileSync("git", ["-C", root, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "";
+  }
+}
+const hash = git("rev-parse", "--short", "HEAD") || "unknown";
+const dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", "build", "package.json") !== "";
+const buildId = hash + (dirty ? "-dirty" : "");
+const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
+
+const result = await build({
+  entryPoints: [join(root, "src", "main.ts")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2023",
+  minify: true,
+  write: false,
+  external: ["qjs:*", "serval:*"],
+  define: {
+    __SERVAL_BUILD_ID__: JSON.stringify(buildId),
+    __SERVAL_VERSION__: JSON.stringify(version),
+  },
+  logLevel: "error",
+  legalComments: "none",
+});
+const code = result.outputFiles[0].contents;
+mkdirSync(dirname(outfile), { recursive: true });
+if (!existsSync(outfile) || !Buffer.from(readFileSync(outfile)).equals(Buffer.from(code))) {
+  writeFileSync(outfile, code);
+}
+console.log(`bundle: ${outfile} ${code.length} bytes, build ${buildId}`);

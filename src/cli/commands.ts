@@ -1,0 +1,4 @@
+// Every servald command file, one import line each (each registers itself).
+import "./help";
+import "./version";
+import "./selftest";

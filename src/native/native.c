@@ -1,0 +1,854 @@
+/*
+ * serval:native - the few OS services quickjs-ng's qjs:std/qjs:os lack:
+ * sockets (UDP, TCP, Unix datagram), interfaces, signals, random, clock,
+ * daemonising and a few file helpers. Every fd is non-blocking and CLOEXEC;
+ * readiness is watched from JS with os.setReadHandler/os.setWriteHandler.
+ *
+ * Errors: most calls throw an Error "<call>: <strerror>" with an `errno`
+ * property. Hot-path calls return -errno instead (cheap EAGAIN handling):
+ * read, write, udpSendTo, udpRecvFrom, tcpAccept, unixSendTo, unixRecvFrom,
+ * plus kill and unlink, whose failures are ordinary answers.
+ * Data calls take (buffer, offset, length) where buffer is an ArrayBuffer or
+ * a Uint8Array (offset relative to the view), so nothing is allocated.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quickjs.h"
+#include "native.h"
+
+/* every JS C function has the same signature; most ignore this_val/argc */
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+
+#define UDP_REUSEADDR 1
+#define UDP_REUSEPORT 2
+#define UDP_BROADCAST 4
+
+static JSValue throw_errno(JSContext *ctx, const char *call, int err)
+{
+    JSValue e = JS_NewError(ctx);
+    char msg[160];
+    snprintf(msg, sizeof msg, "%s: %s", call, strerror(err));
+    JS_DefinePropertyValueStr(ctx, e, "message", JS_NewString(ctx, msg),
+                              JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
+    JS_DefinePropertyValueStr(ctx, e, "errno", JS_NewInt32(ctx, err),
+                              JS_PROP_C_W_E);
+    return JS_Throw(ctx, e);
+}
+
+static int get_int(JSContext *ctx, int *out, JSValueConst v)
+{
+    return JS_ToInt32(ctx, out, v);
+}
+
+/* (buffer, offset, length) -> pointer; -1 with a pending exception. */
+static int get_buf(JSContext *ctx, JSValueConst *argv, uint8_t **p, size_t *n)
+{
+    size_t size;
+    int64_t off, len;
+    uint8_t *base;
+    if (JS_GetTypedArrayType(argv[0]) == JS_TYPED_ARRAY_UINT8)
+        base = JS_GetUint8Array(ctx, &size, argv[0]);
+    else
+        base = JS_GetArrayBuffer(ctx, &size, argv[0]);
+    if (!base)
+        return -1;
+    if (JS_ToInt64(ctx, &off, argv[1]) || JS_ToInt64(ctx, &len, argv[2]))
+        return -1;
+    if (off < 0 || len < 0 || (uint64_t)(off + len) > size) {
+        JS_ThrowRangeError(ctx, "buffer range out of bounds");
+        return -1;
+    }
+    *p = base + off;
+    *n = (size_t)len;
+    return 0;
+}
+
+/* IPv4 address from a dotted string or a host-order uint32 number. */
+static int get_ipv4(JSContext *ctx, struct in_addr *a, JSValueConst v)
+{
+    if (JS_IsString(v)) {
+        const char *s = JS_ToCString(ctx, v);
+        int ok;
+        if (!s)
+            return -1;
+        ok = inet_pton(AF_INET, s, a) == 1;
+        JS_FreeCString(ctx, s);
+        if (!ok) {
+            JS_ThrowTypeError(ctx, "bad IPv4 address");
+            return -1;
+        }
+        return 0;
+    }
+    uint32_t h;
+    if (JS_ToUint32(ctx, &h, v))
+        return -1;
+    a->s_addr = htonl(h);
+    return 0;
+}
+
+static int fill_sin(JSContext *ctx, struct sockaddr_in *sa, JSValueConst addr,
+                    JSValueConst port)
+{
+    int p;
+    memset(sa, 0, sizeof *sa);
+    sa->sin_family = AF_INET;
+    if (get_ipv4(ctx, &sa->sin_addr, addr) || get_int(ctx, &p, port))
+        return -1;
+    if (p < 0 || p > 65535) {
+        JS_ThrowRangeError(ctx, "bad port %d", p);
+        return -1;
+    }
+    sa->sin_port = htons((uint16_t)p);
+    return 0;
+}
+
+static JSValue ipv4_string(JSContext *ctx, struct in_addr a)
+{
+    char s[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, s, sizeof s);
+    return JS_NewString(ctx, s);
+}
+
+static JSValue ret_n(JSContext *ctx, ssize_t n)
+{
+    return JS_NewInt32(ctx, n < 0 ? -errno : (int32_t)n);
+}
+
+static int set_int_opt(int fd, int level, int opt, int v)
+{
+    return setsockopt(fd, level, opt, &v, sizeof v);
+}
+
+/* ---- UDP ---- */
+
+/* udpOpen(addr, port, flags, device|null) -> fd */
+static JSValue js_udp_open(JSContext *ctx, JSValueConst this_val, int argc,
+                           JSValueConst *argv)
+{
+    struct sockaddr_in sa;
+    int flags, fd, err;
+    const char *call = "socket";
+    if (fill_sin(ctx, &sa, argv[0], argv[1]) || get_int(ctx, &flags, argv[2]))
+        return JS_EXCEPTION;
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(ctx, call, errno);
+    call = "setsockopt";
+    if ((flags & UDP_REUSEADDR) && set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1))
+        goto fail;
+    if ((flags & UDP_REUSEPORT) && set_int_opt(fd, SOL_SOCKET, SO_REUSEPORT, 1))
+        goto fail;
+    if ((flags & UDP_BROADCAST) && set_int_opt(fd, SOL_SOCKET, SO_BROADCAST, 1))
+        goto fail;
+    if (argc > 3 && JS_IsString(argv[3])) {
+        const char *dev = JS_ToCString(ctx, argv[3]);
+        int r;
+        if (!dev) {
+            close(fd);
+            return JS_EXCEPTION;
+        }
+        r = setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, strlen(dev));
+        JS_FreeCString(ctx, dev);
+        call = "SO_BINDTODEVICE";
+        if (r)
+            goto fail;
+    }
+    call = "bind";
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa))
+        goto fail;
+    return JS_NewInt32(ctx, fd);
+fail:
+    err = errno;
+    close(fd);
+    return throw_errno(ctx, call, err);
+}
+
+/* udpSendTo(fd, buf, off, len, addr, port) -> n | -errno */
+static JSValue js_udp_sendto(JSContext *ctx, JSValueConst this_val, int argc,
+                             JSValueConst *argv)
+{
+    struct sockaddr_in sa;
+    uint8_t *p;
+    size_t n;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n) ||
+        fill_sin(ctx, &sa, argv[4], argv[5]))
+        return JS_EXCEPTION;
+    return ret_n(ctx, sendto(fd, p, n, 0, (struct sockaddr *)&sa, sizeof sa));
+}
+
+/* udpRecvFrom(fd, buf, off, len, from) -> n | -errno; sets from.addr (host
+ * order uint32) and from.port. */
+static JSValue js_udp_recvfrom(JSContext *ctx, JSValueConst this_val, int argc,
+                               JSValueConst *argv)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    uint8_t *p;
+    size_t n;
+    ssize_t r;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
+        return JS_EXCEPTION;
+    r = recvfrom(fd, p, n, 0, (struct sockaddr *)&sa, &sl);
+    if (r >= 0 && JS_IsObject(argv[4])) {
+        JS_SetPropertyStr(ctx, argv[4], "addr",
+                          JS_NewUint32(ctx, ntohl(sa.sin_addr.s_addr)));
+        JS_SetPropertyStr(ctx, argv[4], "port",
+                          JS_NewInt32(ctx, ntohs(sa.sin_port)));
+    }
+    return ret_n(ctx, r);
+}
+
+/* ---- TCP ---- */
+
+/* tcpListen(addr, port, backlog) -> fd */
+static JSValue js_tcp_listen(JSContext *ctx, JSValueConst this_val, int argc,
+                             JSValueConst *argv)
+{
+    struct sockaddr_in sa;
+    int backlog, fd, err;
+    const char *call = "bind";
+    if (fill_sin(ctx, &sa, argv[0], argv[1]) || get_int(ctx, &backlog, argv[2]))
+        return JS_EXCEPTION;
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(ctx, "socket", errno);
+    set_int_opt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa))
+        goto fail;
+    call = "listen";
+    if (listen(fd, backlog))
+        goto fail;
+    return JS_NewInt32(ctx, fd);
+fail:
+    err = errno;
+    close(fd);
+    return throw_errno(ctx, call, err);
+}
+
+/* tcpAccept(fd) -> fd | -errno */
+static JSValue js_tcp_accept(JSContext *ctx, JSValueConst this_val, int argc,
+                             JSValueConst *argv)
+{
+    int fd, c;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c >= 0)
+        set_int_opt(c, IPPROTO_TCP, TCP_NODELAY, 1);
+    return JS_NewInt32(ctx, c < 0 ? -errno : c);
+}
+
+/* tcpConnect(addr, port) -> fd; completion: writable, then sockError(fd). */
+static JSValue js_tcp_connect(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    struct sockaddr_in sa;
+    int fd, err;
+    if (fill_sin(ctx, &sa, argv[0], argv[1]))
+        return JS_EXCEPTION;
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(ctx, "socket", errno);
+    set_int_opt(fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) && errno != EINPROGRESS) {
+        err = errno;
+        close(fd);
+        return throw_errno(ctx, "connect", err);
+    }
+    return JS_NewInt32(ctx, fd);
+}
+
+/* sockError(fd) -> pending errno (0: connected) */
+static JSValue js_sock_error(JSContext *ctx, JSValueConst this_val, int argc,
+                             JSValueConst *argv)
+{
+    int fd, err = 0;
+    socklen_t l = sizeof err;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l))
+        return throw_errno(ctx, "getsockopt", errno);
+    return JS_NewInt32(ctx, err);
+}
+
+/* sockName(fd) -> {addr, port} (IPv4 sockets) */
+static JSValue js_sock_name(JSContext *ctx, JSValueConst this_val, int argc,
+                            JSValueConst *argv)
+{
+    struct sockaddr_in sa;
+    socklen_t sl = sizeof sa;
+    int fd;
+    JSValue o;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (getsockname(fd, (struct sockaddr *)&sa, &sl))
+        return throw_errno(ctx, "getsockname", errno);
+    o = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, o, "addr", ipv4_string(ctx, sa.sin_addr));
+    JS_SetPropertyStr(ctx, o, "port", JS_NewInt32(ctx, ntohs(sa.sin_port)));
+    return o;
+}
+
+/* read(fd, buf, off, len) -> n (0 = EOF) | -errno */
+static JSValue js_read(JSContext *ctx, JSValueConst this_val, int argc,
+                       JSValueConst *argv)
+{
+    uint8_t *p;
+    size_t n;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
+        return JS_EXCEPTION;
+    return ret_n(ctx, read(fd, p, n));
+}
+
+/* write(fd, buf, off, len) -> n (may be partial) | -errno */
+static JSValue js_write(JSContext *ctx, JSValueConst this_val, int argc,
+                        JSValueConst *argv)
+{
+    uint8_t *p;
+    size_t n;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
+        return JS_EXCEPTION;
+    return ret_n(ctx, write(fd, p, n));
+}
+
+static JSValue js_shutdown_write(JSContext *ctx, JSValueConst this_val,
+                                 int argc, JSValueConst *argv)
+{
+    int fd;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (shutdown(fd, SHUT_WR))
+        return throw_errno(ctx, "shutdown", errno);
+    return JS_UNDEFINED;
+}
+
+static JSValue js_close(JSContext *ctx, JSValueConst this_val, int argc,
+                        JSValueConst *argv)
+{
+    int fd;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (close(fd))
+        return throw_errno(ctx, "close", errno);
+    return JS_UNDEFINED;
+}
+
+/* ---- Unix datagram: a name starting with NUL is abstract (Linux) ---- */
+
+static int fill_sun(JSContext *ctx, struct sockaddr_un *su, socklen_t *sl,
+                    JSValueConst name)
+{
+    size_t len;
+    const char *s = JS_ToCStringLen(ctx, &len, name);
+    if (!s)
+        return -1;
+    memset(su, 0, sizeof *su);
+    su->sun_family = AF_UNIX;
+    if (len >= sizeof su->sun_path) {
+        JS_FreeCString(ctx, s);
+        JS_ThrowRangeError(ctx, "unix socket name too long");
+        return -1;
+    }
+    memcpy(su->sun_path, s, len);
+    JS_FreeCString(ctx, s);
+    /* filesystem names include their NUL; abstract ones are length-delimited */
+    *sl = offsetof(struct sockaddr_un, sun_path) + len + (len && su->sun_path[0]);
+    return 0;
+}
+
+/* unixDgramOpen(name) -> fd. "" autobinds an abstract name; a path gets mode
+ * 0600 (stale file replaced). */
+static JSValue js_unix_open(JSContext *ctx, JSValueConst this_val, int argc,
+                            JSValueConst *argv)
+{
+    struct sockaddr_un su;
+    socklen_t sl;
+    mode_t old;
+    int fd, r, err;
+    if (fill_sun(ctx, &su, &sl, argv[0]))
+        return JS_EXCEPTION;
+    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return throw_errno(ctx, "socket", errno);
+    if (su.sun_path[0])
+        unlink(su.sun_path);
+    old = umask(077);
+    r = bind(fd, (struct sockaddr *)&su, sl);
+    umask(old);
+    if (r) {
+        err = errno;
+        close(fd);
+        return throw_errno(ctx, "bind", err);
+    }
+    return JS_NewInt32(ctx, fd);
+}
+
+/* unixSendTo(fd, buf, off, len, name) -> n | -errno */
+static JSValue js_unix_sendto(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    struct sockaddr_un su;
+    socklen_t sl;
+    uint8_t *p;
+    size_t n;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n) ||
+        fill_sun(ctx, &su, &sl, argv[4]))
+        return JS_EXCEPTION;
+    return ret_n(ctx, sendto(fd, p, n, 0, (struct sockaddr *)&su, sl));
+}
+
+/* unixRecvFrom(fd, buf, off, len, from) -> n | -errno; sets from.name */
+static JSValue js_unix_recvfrom(JSContext *ctx, JSValueConst this_val,
+                                int argc, JSValueConst *argv)
+{
+    struct sockaddr_un su;
+    socklen_t sl = sizeof su;
+    uint8_t *p;
+    size_t n, nl;
+    ssize_t r;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
+        return JS_EXCEPTION;
+    r = recvfrom(fd, p, n, 0, (struct sockaddr *)&su, &sl);
+    if (r >= 0 && JS_IsObject(argv[4])) {
+        nl = sl > offsetof(struct sockaddr_un, sun_path)
+                 ? sl - offsetof(struct sockaddr_un, sun_path) : 0;
+        if (nl && su.sun_path[0])
+            nl = strnlen(su.sun_path, nl);
+        JS_SetPropertyStr(ctx, argv[4], "name",
+                          JS_NewStringLen(ctx, su.sun_path, nl));
+    }
+    return ret_n(ctx, r);
+}
+
+/* ---- interfaces ---- */
+
+/* interfaces() -> [{name, index, addr, netmask, broadcast, up, running,
+ * loopback}] for every IPv4 address */
+static JSValue js_interfaces(JSContext *ctx, JSValueConst this_val, int argc,
+                             JSValueConst *argv)
+{
+    struct ifaddrs *ifa, *i;
+    JSValue arr;
+    uint32_t k = 0;
+    if (getifaddrs(&ifa))
+        return throw_errno(ctx, "getifaddrs", errno);
+    arr = JS_NewArray(ctx);
+    for (i = ifa; i; i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+            continue;
+        JSValue o = JS_NewObject(ctx);
+        struct in_addr none = { 0 };
+        JS_SetPropertyStr(ctx, o, "name", JS_NewString(ctx, i->ifa_name));
+        JS_SetPropertyStr(ctx, o, "index",
+                          JS_NewInt32(ctx, if_nametoindex(i->ifa_name)));
+        JS_SetPropertyStr(ctx, o, "addr", ipv4_string(ctx,
+                          ((struct sockaddr_in *)i->ifa_addr)->sin_addr));
+        JS_SetPropertyStr(ctx, o, "netmask", ipv4_string(ctx, i->ifa_netmask ?
+                          ((struct sockaddr_in *)i->ifa_netmask)->sin_addr : none));
+        JS_SetPropertyStr(ctx, o, "broadcast",
+                          ipv4_string(ctx, (i->ifa_flags & IFF_BROADCAST) &&
+                          i->ifa_broadaddr ? ((struct sockaddr_in *)
+                          i->ifa_broadaddr)->sin_addr : none));
+        JS_SetPropertyStr(ctx, o, "up", JS_NewBool(ctx, i->ifa_flags & IFF_UP));
+        JS_SetPropertyStr(ctx, o, "running",
+                          JS_NewBool(ctx, i->ifa_flags & IFF_RUNNING));
+        JS_SetPropertyStr(ctx, o, "loopback",
+                          JS_NewBool(ctx, i->ifa_flags & IFF_LOOPBACK));
+        JS_SetPropertyUint32(ctx, arr, k++, o);
+    }
+    freeifaddrs(ifa);
+    return arr;
+}
+
+/* ---- signals, process ---- */
+
+/* signalOpen() -> fd: blocks SIGTERM/SIGINT/SIGHUP (so poll() is never
+ * interrupted, see quickjs-ng issue 614), ignores SIGPIPE, and returns a
+ * signalfd that becomes readable when one arrives. */
+static JSValue js_signal_open(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    sigset_t set;
+    int fd;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    if (sigprocmask(SIG_BLOCK, &set, NULL))
+        return throw_errno(ctx, "sigprocmask", errno);
+    signal(SIGPIPE, SIG_IGN);
+    fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        return throw_errno(ctx, "signalfd", errno);
+    return JS_NewInt32(ctx, fd);
+}
+
+/* signalRead(fd) -> signal number, or 0 when none is pending */
+static JSValue js_signal_read(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    struct signalfd_siginfo si;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (read(fd, &si, sizeof si) != sizeof si)
+        return JS_NewInt32(ctx, 0);
+    return JS_NewInt32(ctx, (int32_t)si.ssi_signo);
+}
+
+static JSValue js_monotonic_ms(JSContext *ctx, JSValueConst this_val, int argc,
+                               JSValueConst *argv)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return JS_NewInt64(ctx, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/* randomBytes(buf, off, len): fills from the kernel CSPRNG */
+static JSValue js_random_bytes(JSContext *ctx, JSValueConst this_val, int argc,
+                               JSValueConst *argv)
+{
+    uint8_t *p;
+    size_t n;
+    if (get_buf(ctx, argv, &p, &n))
+        return JS_EXCEPTION;
+    while (n) {
+        ssize_t r = getrandom(p, n, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return throw_errno(ctx, "getrandom", errno);
+        }
+        p += r;
+        n -= (size_t)r;
+    }
+    return JS_UNDEFINED;
+}
+
+/* daemonize(logPath|null) -> child pid in the parent, 0 in the child (which
+ * has its own session, cwd "/", stdin/stdout on /dev/null and stderr appended
+ * to logPath, or /dev/null) */
+static JSValue js_daemonize(JSContext *ctx, JSValueConst this_val, int argc,
+                            JSValueConst *argv)
+{
+    const char *log = NULL;
+    int nul, err, efd;
+    pid_t pid;
+    if (argc > 0 && JS_IsString(argv[0]) && !(log = JS_ToCString(ctx, argv[0])))
+        return JS_EXCEPTION;
+    nul = open("/dev/null", O_RDWR | O_CLOEXEC);
+    efd = log ? open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600) : nul;
+    err = errno;
+    if (log)
+        JS_FreeCString(ctx, log);
+    if (nul < 0 || efd < 0) {
+        if (nul >= 0)
+            close(nul);
+        return throw_errno(ctx, "open", err);
+    }
+    fflush(NULL);
+    pid = fork();
+    if (pid != 0) {
+        err = errno;
+        close(nul);
+        if (efd != nul)
+            close(efd);
+        if (pid < 0)
+            return throw_errno(ctx, "fork", err);
+        return JS_NewInt32(ctx, pid);
+    }
+    setsid();
+    if (chdir("/")) { /* cannot fail for "/"; keep -Wunused-result quiet */ }
+    dup2(nul, 0);
+    dup2(nul, 1);
+    dup2(efd, 2);
+    close(nul);
+    if (efd != nul)
+        close(efd);
+    return JS_NewInt32(ctx, 0);
+}
+
+static JSValue js_getpid(JSContext *ctx, JSValueConst this_val, int argc,
+                         JSValueConst *argv)
+{
+    return JS_NewInt32(ctx, getpid());
+}
+
+/* kill(pid, sig) -> 0 | -errno (ESRCH: no such process) */
+static JSValue js_kill(JSContext *ctx, JSValueConst this_val, int argc,
+                       JSValueConst *argv)
+{
+    int pid, sig;
+    if (get_int(ctx, &pid, argv[0]) || get_int(ctx, &sig, argv[1]))
+        return JS_EXCEPTION;
+    if (pid <= 0) /* never signal process groups by accident */
+        return JS_ThrowRangeError(ctx, "kill: bad pid %d", pid);
+    return JS_NewInt32(ctx, kill(pid, sig) ? -errno : 0);
+}
+
+/* ---- files ---- */
+
+static JSValue path_call(JSContext *ctx, JSValueConst v, const char *call,
+                         int (*fn)(const char *, int), int arg, bool soft)
+{
+    const char *s = JS_ToCString(ctx, v);
+    int r, err;
+    if (!s)
+        return JS_EXCEPTION;
+    r = fn(s, arg);
+    err = errno;
+    JS_FreeCString(ctx, s);
+    if (r && !soft)
+        return throw_errno(ctx, call, err);
+    return JS_NewInt32(ctx, r ? -err : 0);
+}
+
+static int do_chmod(const char *p, int mode) { return chmod(p, (mode_t)mode); }
+static int do_unlink(const char *p, int unused) { (void)unused; return unlink(p); }
+static int do_mkdirs(const char *p, int mode)
+{
+    char buf[4096];
+    size_t i, n = strlen(p);
+    if (n >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(buf, p, n + 1);
+    for (i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != 0)
+            continue;
+        buf[i] = 0;
+        if (mkdir(buf, (mode_t)mode) && errno != EEXIST)
+            return -1;
+        buf[i] = p[i];
+    }
+    return 0;
+}
+
+static JSValue js_chmod(JSContext *ctx, JSValueConst this_val, int argc,
+                        JSValueConst *argv)
+{
+    int mode;
+    if (get_int(ctx, &mode, argv[1]))
+        return JS_EXCEPTION;
+    return path_call(ctx, argv[0], "chmod", do_chmod, mode, false);
+}
+
+/* unlink(path) -> 0 | -errno */
+static JSValue js_unlink(JSContext *ctx, JSValueConst this_val, int argc,
+                         JSValueConst *argv)
+{
+    return path_call(ctx, argv[0], "unlink", do_unlink, 0, true);
+}
+
+/* mkdirs(path, mode): mkdir -p */
+static JSValue js_mkdirs(JSContext *ctx, JSValueConst this_val, int argc,
+                         JSValueConst *argv)
+{
+    int mode;
+    if (get_int(ctx, &mode, argv[1]))
+        return JS_EXCEPTION;
+    return path_call(ctx, argv[0], "mkdir", do_mkdirs, mode, false);
+}
+
+/* writeFileAtomic(path, data: string|ArrayBuffer|Uint8Array, mode): writes a
+ * temporary file beside path, fsyncs it and renames it over path. */
+static JSValue js_write_file_atomic(JSContext *ctx, JSValueConst this_val,
+                                    int argc, JSValueConst *argv)
+{
+    const char *path, *str = NULL, *call = "open";
+    char tmp[4096];
+    uint8_t *p;
+    size_t n;
+    int mode, fd = -1, err = 0;
+    if (get_int(ctx, &mode, argv[2]))
+        return JS_EXCEPTION;
+    if (JS_IsString(argv[1])) {
+        if (!(str = JS_ToCStringLen(ctx, &n, argv[1])))
+            return JS_EXCEPTION;
+        p = (uint8_t *)str;
+    } else {
+        size_t size;
+        if (JS_GetTypedArrayType(argv[1]) == JS_TYPED_ARRAY_UINT8)
+            p = JS_GetUint8Array(ctx, &size, argv[1]);
+        else
+            p = JS_GetArrayBuffer(ctx, &size, argv[1]);
+        if (!p)
+            return JS_EXCEPTION;
+        n = size;
+    }
+    if (!(path = JS_ToCString(ctx, argv[0]))) {
+        JS_FreeCString(ctx, str);
+        return JS_EXCEPTION;
+    }
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid()) >= sizeof tmp) {
+        err = ENAMETOOLONG;
+        goto out;
+    }
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, (mode_t)mode);
+    if (fd < 0 || fchmod(fd, (mode_t)mode)) {
+        err = errno;
+        goto out;
+    }
+    call = "write";
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            err = errno;
+            goto out;
+        }
+        p += w;
+        n -= (size_t)w;
+    }
+    call = "fsync";
+    if (fsync(fd)) {
+        err = errno;
+        goto out;
+    }
+    call = "close";
+    if (close(fd)) {
+        fd = -1;
+        err = errno;
+        goto out;
+    }
+    fd = -1;
+    call = "rename";
+    if (rename(tmp, path))
+        err = errno;
+out:
+    if (fd >= 0)
+        close(fd);
+    if (err)
+        unlink(tmp);
+    JS_FreeCString(ctx, path);
+    if (str)
+        JS_FreeCString(ctx, str);
+    if (err)
+        return throw_errno(ctx, call, err);
+    return JS_UNDEFINED;
+}
+
+/* ---- strings ---- */
+
+static JSValue js_strerror(JSContext *ctx, JSValueConst this_val, int argc,
+                           JSValueConst *argv)
+{
+    int e;
+    if (get_int(ctx, &e, argv[0]))
+        return JS_EXCEPTION;
+    return JS_NewString(ctx, strerror(e < 0 ? -e : e));
+}
+
+/* utf8Encode(str) -> Uint8Array (no TextEncoder in quickjs) */
+static JSValue js_utf8_encode(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    size_t n;
+    const char *s = JS_ToCStringLen(ctx, &n, argv[0]);
+    JSValue r;
+    if (!s)
+        return JS_EXCEPTION;
+    r = JS_NewUint8ArrayCopy(ctx, (const uint8_t *)s, n);
+    JS_FreeCString(ctx, s);
+    return r;
+}
+
+/* utf8Decode(buf, off, len) -> string */
+static JSValue js_utf8_decode(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    uint8_t *p;
+    size_t n;
+    if (get_buf(ctx, argv, &p, &n))
+        return JS_EXCEPTION;
+    return JS_NewStringLen(ctx, (const char *)p, n);
+}
+
+static const JSCFunctionListEntry native_funcs[] = {
+    JS_CFUNC_DEF("udpOpen", 4, js_udp_open),
+    JS_CFUNC_DEF("udpSendTo", 6, js_udp_sendto),
+    JS_CFUNC_DEF("udpRecvFrom", 5, js_udp_recvfrom),
+    JS_CFUNC_DEF("tcpListen", 3, js_tcp_listen),
+    JS_CFUNC_DEF("tcpAccept", 1, js_tcp_accept),
+    JS_CFUNC_DEF("tcpConnect", 2, js_tcp_connect),
+    JS_CFUNC_DEF("sockError", 1, js_sock_error),
+    JS_CFUNC_DEF("sockName", 1, js_sock_name),
+    JS_CFUNC_DEF("read", 4, js_read),
+    JS_CFUNC_DEF("write", 4, js_write),
+    JS_CFUNC_DEF("shutdownWrite", 1, js_shutdown_write),
+    JS_CFUNC_DEF("close", 1, js_close),
+    JS_CFUNC_DEF("unixDgramOpen", 1, js_unix_open),
+    JS_CFUNC_DEF("unixSendTo", 5, js_unix_sendto),
+    JS_CFUNC_DEF("unixRecvFrom", 5, js_unix_recvfrom),
+    JS_CFUNC_DEF("interfaces", 0, js_interfaces),
+    JS_CFUNC_DEF("signalOpen", 0, js_signal_open),
+    JS_CFUNC_DEF("signalRead", 1, js_signal_read),
+    JS_CFUNC_DEF("monotonicMs", 0, js_monotonic_ms),
+    JS_CFUNC_DEF("randomBytes", 3, js_random_bytes),
+    JS_CFUNC_DEF("daemonize", 1, js_daemonize),
+    JS_CFUNC_DEF("getpid", 0, js_getpid),
+    JS_CFUNC_DEF("kill", 2, js_kill),
+    JS_CFUNC_DEF("chmod", 2, js_chmod),
+    JS_CFUNC_DEF("unlink", 1, js_unlink),
+    JS_CFUNC_DEF("mkdirs", 2, js_mkdirs),
+    JS_CFUNC_DEF("writeFileAtomic", 3, js_write_file_atomic),
+    JS_CFUNC_DEF("strerror", 1, js_strerror),
+    JS_CFUNC_DEF("utf8Encode", 1, js_utf8_encode),
+    JS_CFUNC_DEF("utf8Decode", 3, js_utf8_decode),
+    JS_PROP_INT32_DEF("UDP_REUSEADDR", UDP_REUSEADDR, 0),
+    JS_PROP_INT32_DEF("UDP_REUSEPORT", UDP_REUSEPORT, 0),
+    JS_PROP_INT32_DEF("UDP_BROADCAST", UDP_BROADCAST, 0),
+    JS_PROP_INT32_DEF("EAGAIN", EAGAIN, 0),
+    JS_PROP_INT32_DEF("EINTR", EINTR, 0),
+    JS_PROP_INT32_DEF("ENOENT", ENOENT, 0),
+    JS_PROP_INT32_DEF("ESRCH", ESRCH, 0),
+    JS_PROP_INT32_DEF("EPIPE", EPIPE, 0),
+    JS_PROP_INT32_DEF("ECONNREFUSED", ECONNREFUSED, 0),
+    JS_PROP_INT32_DEF("ECONNRESET", ECONNRESET, 0),
+    JS_PROP_INT32_DEF("ENOBUFS", ENOBUFS, 0),
+    JS_PROP_INT32_DEF("SIGTERM", SIGTERM, 0),
+    JS_PROP_INT32_DEF("SIGINT", SIGINT, 0),
+    JS_PROP_INT32_DEF("SIGHUP", SIGHUP, 0),
+    JS_PROP_INT32_DEF("SIGKILL", SIGKILL, 0),
+    JS_PROP_STRING_DEF("engineVersion", SERVAL_ENGINE_VERSION, 0),
+};
+
+static int native_init(JSContext *ctx, JSModuleDef *m)
+{
+    return JS_SetModuleExportList(ctx, m, native_funcs, countof(native_funcs));
+}
+
+JSModuleDef *serval_init_module_native(JSContext *ctx, const char *name)
+{
+    JSModuleDef *m = JS_NewCModule(ctx, name, native_init);
+    if (m)
+        JS_AddModuleExportList(ctx, m, native_funcs, countof(native_funcs));
+    return m;
+}

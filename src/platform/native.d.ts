@@ -1,0 +1,102 @@
+// Ambient declarations for the modules the servald binary provides:
+// our C shim (src/native/native.c) and the parts of quickjs-ng's qjs:std and
+// qjs:os that src/platform uses. Only src/platform may import these.
+
+declare module "serval:native" {
+  /** A Uint8Array or ArrayBuffer; offsets are relative to the view. */
+  export type Buf = Uint8Array | ArrayBuffer;
+  /** Filled by udpRecvFrom: IPv4 address as host-order uint32, port. */
+  export interface UdpFrom { addr: number; port: number }
+  /** Filled by unixRecvFrom: peer name ("\0..." abstract, "" unnamed). */
+  export interface UnixFrom { name: string }
+  export interface NativeInterface {
+    name: string; index: number; addr: string; netmask: string; broadcast: string;
+    up: boolean; running: boolean; loopback: boolean;
+  }
+  // Throwing calls raise Error("<call>: <strerror>") with an `errno` field.
+  export function udpOpen(addr: string | number, port: number, flags: number, device: string | null): number;
+  /** Hot path: returns bytes sent or -errno. */
+  export function udpSendTo(fd: number, buf: Buf, off: number, len: number, addr: string | number, port: number): number;
+  /** Hot path: returns bytes received or -errno; fills `from`. */
+  export function udpRecvFrom(fd: number, buf: Buf, off: number, len: number, from: UdpFrom | null): number;
+  export function tcpListen(addr: string | number, port: number, backlog: number): number;
+  /** Returns the new fd or -errno. */
+  export function tcpAccept(fd: number): number;
+  /** Non-blocking: completion is signalled by writability, then sockError(). */
+  export function tcpConnect(addr: string | number, port: number): number;
+  export function sockError(fd: number): number;
+  export function sockName(fd: number): { addr: string; port: number };
+  /** Hot path: bytes read (0 = EOF) or -errno. */
+  export function read(fd: number, buf: Buf, off: number, len: number): number;
+  /** Hot path: bytes written (maybe fewer than len) or -errno. */
+  export function write(fd: number, buf: Buf, off: number, len: number): number;
+  export function shutdownWrite(fd: number): void;
+  export function close(fd: number): void;
+  export function unixDgramOpen(name: string): number;
+  export function unixSendTo(fd: number, buf: Buf, off: number, len: number, name: string): number;
+  export function unixRecvFrom(fd: number, buf: Buf, off: number, len: number, from: UnixFrom | null): number;
+  export function interfaces(): NativeInterface[];
+  export function signalOpen(): number;
+  export function signalRead(fd: number): number;
+  export function monotonicMs(): number;
+  export function randomBytes(buf: Buf, off: number, len: number): void;
+  export function daemonize(logPath: string | null): number;
+  export function getpid(): number;
+  /** 0 or -errno. */
+  export function kill(pid: number, sig: number): number;
+  export function chmod(path: string, mode: number): void;
+  /** 0 or -errno. */
+  export function unlink(path: string): number;
+  export function mkdirs(path: string, mode: number): void;
+  export function writeFileAtomic(path: string, data: string | Buf, mode: number): void;
+  export function strerror(errno: number): string;
+  export function utf8Encode(s: string): Uint8Array;
+  export function utf8Decode(buf: Buf, off: number, len: number): string;
+  export const UDP_REUSEADDR: number, UDP_REUSEPORT: number, UDP_BROADCAST: number;
+  export const EAGAIN: number, EINTR: number, ENOENT: number, ESRCH: number, EPIPE: number;
+  export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;
+  export const SIGTERM: number, SIGINT: number, SIGHUP: number, SIGKILL: number;
+  export const engineVersion: string;
+}
+
+declare module "qjs:std" {
+  export interface FILE {
+    puts(s: string): void;
+    printf(fmt: string, ...args: unknown[]): void;
+    flush(): void;
+    close(): number;
+    getline(): string | null;
+    readAsString(max?: number): string;
+    fileno(): number;
+  }
+  export const out: FILE;
+  export const err: FILE;
+  export function exit(code: number): never;
+  export function getenv(name: string): string | undefined;
+  export function loadFile(path: string): string | null;
+  export function loadFile(path: string, opts: { binary: true }): Uint8Array | null;
+  export function open(path: string, mode: string): FILE | null;
+  export function strerror(errno: number): string;
+}
+
+declare module "qjs:os" {
+  export type TimerHandle = { readonly __timer: unique symbol };
+  export function setTimeout(fn: () => void, ms: number): TimerHandle;
+  export function clearTimeout(h: TimerHandle): void;
+  export function setReadHandler(fd: number, fn: (() => void) | null): void;
+  export function setWriteHandler(fd: number, fn: (() => void) | null): void;
+  /** [stat, errno] */
+  export function stat(path: string): [{ mode: number; size: number; mtime: number }, number];
+  export function readdir(path: string): [string[], number];
+  /** 0 or -errno */
+  export function rename(from: string, to: string): number;
+  export function remove(path: string): number;
+  export function sleep(ms: number): void;
+  export function isatty(fd: number): boolean;
+  export function now(): number;
+  export const S_IFMT: number, S_IFDIR: number, S_IFREG: number;
+}
+
+/** Injected by build/bundle.mjs. */
+declare const __SERVAL_BUILD_ID__: string;
+declare const __SERVAL_VERSION__: string;

@@ -1,0 +1,56 @@
+// Unix datagram sockets (the daemon's local client socket). Names starting
+// with "\0" are Linux abstract names; others are filesystem paths, created
+// owner-only (0600). abstractName() turns a path into Serval's abstract form.
+import * as native from "serval:native";
+import { SysError } from "./errors";
+import { watchRead } from "./loop";
+
+const MAX_DATAGRAM = 65536;
+
+/** Serval DNA's convention: the path with its leading "/" replaced by NUL. */
+export function abstractName(path: string): string {
+  return "\0" + (path.startsWith("/") ? path.slice(1) : path);
+}
+
+export class UnixDgram {
+  private readonly rx = new Uint8Array(MAX_DATAGRAM);
+  private readonly from = { name: "" };
+  private closed = false;
+
+  private constructor(readonly fd: number, readonly name: string) {}
+
+  /** Binds to name; "" autobinds a unique abstract name (for clients). */
+  static open(name: string): UnixDgram {
+    return new UnixDgram(native.unixDgramOpen(name), name);
+  }
+
+  /** Delivers each datagram with the sender's name (reply address). */
+  onMessage(fn: ((data: Uint8Array, from: string) => void) | null): void {
+    if (!fn) return watchRead(this.fd, null);
+    watchRead(this.fd, () => {
+      for (;;) {
+        const n = native.unixRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from);
+        if (n < 0) {
+          if (n === -native.EAGAIN || n === -native.EINTR) return;
+          throw new SysError("recvfrom", -n);
+        }
+        fn(this.rx.subarray(0, n), this.from.name);
+        if (this.closed) return;
+      }
+    }, "unix socket");
+  }
+
+  /** 0 or -errno (e.g. -ECONNREFUSED when the peer is gone). */
+  send(data: Uint8Array, to: string): number {
+    const n = native.unixSendTo(this.fd, data, 0, data.length, to);
+    return n < 0 ? n : 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    watchRead(this.fd, null);
+    native.close(this.fd);
+    if (this.name && !this.name.startsWith("\0")) native.unlink(this.name);
+  }
+}
