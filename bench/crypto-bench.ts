@@ -1,0 +1,82 @@
+// Crypto micro-benchmark: the per-packet costs of MDP payload crypto (spec 5).
+// Pure TS, so the same bundle runs under Node and under quickjs-ng:
+//   npx esbuild bench/crypto-bench.ts --bundle --format=esm --platform=browser --external:qjs:os --outfile=out/bench/crypto-bench.mjs
+//   node out/bench/crypto-bench.mjs        <quickjs runner> out/bench/crypto-bench.mjs
+// Prints one line per operation: ops/s and microseconds of user CPU time per op.
+import nacl from "tweetnacl";
+import { createNaclCrypto } from "../src/crypto/nacl-provider";
+import { identityFromSeed } from "../src/crypto/identity";
+import { curve25519PublicFromEd25519 } from "../src/crypto/ed25519-to-x25519";
+import { openMdpPayload, sealMdpPayload } from "../src/crypto/mdp-payload";
+
+// User CPU time in ms, so other processes on a busy machine inflate results
+// less than wall time would: qjs:os cputime() under QuickJS, process.cpuUsage() under Node.
+type CpuClock = () => number;
+async function cpuClock(): Promise<CpuClock> {
+  const proc = (globalThis as { process?: { cpuUsage(): { user: number } } }).process;
+  if (proc !== undefined) return () => proc.cpuUsage().user / 1000;
+  const os = (await import("qjs:os")) as unknown as { cputime(): number };
+  return () => os.cputime() / 1000;
+}
+const now = await cpuClock();
+
+// Deterministic xorshift "random" source: speed only, never for real keys.
+let state = 0x9e3779b9;
+function fakeRandom(n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    state ^= state << 13; state ^= state >>> 17; state ^= state << 5;
+    out[i] = state & 0xff;
+  }
+  return out;
+}
+
+/** Run `fn` repeatedly for about `ms` milliseconds; print ops/s and µs/op. */
+function bench(name: string, ms: number, fn: () => void): void {
+  fn(); // warm up
+  let n = 0;
+  const start = now();
+  let elapsed = 0;
+  while (elapsed < ms) {
+    fn();
+    n++;
+    elapsed = now() - start;
+  }
+  const us = (elapsed * 1000) / n;
+  console.log(`${name.padEnd(44)} ${(n / (elapsed / 1000)).toFixed(0).padStart(8)} ops/s ${us.toFixed(1).padStart(9)} us/op`);
+}
+
+const crypto = createNaclCrypto(fakeRandom);
+const a = identityFromSeed(fakeRandom(32));
+const b = identityFromSeed(fakeRandom(32));
+const msg = fakeRandom(1024);
+const nonce = fakeRandom(24);
+const key = crypto.boxBeforeNm(b.sid, a.boxSecret);
+const boxed = crypto.boxAfterNm(msg, nonce, key);
+const digest = crypto.sha512(msg);
+const sig = crypto.signDetached(digest, a.signSecret);
+const sealed = sealMdpPayload(crypto, "ciphered", msg, { source: a, destinationSid: b.sid });
+const MS = 1500;
+
+// Self-check first, so a number is never reported for a broken engine build.
+function selfCheck(): void {
+  const opened = openMdpPayload(crypto, 0x30, sealed, { sourceSid: a.sid, destination: b });
+  if (!opened.ok || opened.plain.length !== msg.length || opened.plain.some((v, i) => v !== msg[i])) throw new Error("selfcheck: box round trip failed");
+  const sid = crypto.sidFromSignKey(a.signPublic);
+  if (sid === undefined || sid.some((v, i) => v !== a.sid[i])) throw new Error("selfcheck: sidFromSignKey != scalarmult_base(box secret)");
+  if (!crypto.verifyDetached(digest, sig, a.signPublic)) throw new Error("selfcheck: signature does not verify");
+  console.log("selfcheck ok");
+}
+selfCheck();
+
+bench("boxAfterNm 1024 B", MS, () => { crypto.boxAfterNm(msg, nonce, key); });
+bench("boxOpenAfterNm 1024 B", MS, () => { crypto.boxOpenAfterNm(boxed, nonce, key); });
+bench("seal ciphered MDP 1024 B (cached key)", MS, () => { sealMdpPayload(crypto, "ciphered", msg, { source: a, destinationSid: b.sid }); });
+bench("open ciphered MDP 1024 B (cached key)", MS, () => { openMdpPayload(crypto, 0x30, sealed, { sourceSid: a.sid, destination: b }); });
+bench("sha512 1024 B", MS, () => { crypto.sha512(msg); });
+bench("signDetached (64-byte digest)", MS, () => { crypto.signDetached(digest, a.signSecret); });
+bench("verifyDetached (64-byte digest)", MS, () => { crypto.verifyDetached(digest, sig, a.signPublic); });
+bench("boxBeforeNm uncached (X25519+HSalsa20)", MS, () => { nacl.box.before(b.sid, a.boxSecret); });
+bench("sidFromSignKey uncached (BigInt)", MS, () => { curve25519PublicFromEd25519(a.signPublic); });
+const seed = fakeRandom(32);
+bench("identityFromSeed (new local identity)", MS, () => { identityFromSeed(seed); });
