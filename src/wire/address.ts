@@ -47,6 +47,8 @@ export interface AddressDecodeContext {
   unresolved: Uint8Array[];
   /** The Q byte of the last address decoded. */
   lastCode: number;
+  /** The abbreviation bytes of the last address that did not resolve (a view). */
+  lastPrefix: Uint8Array | undefined;
   /** Tests/diagnostics: when set, every Q byte decoded is appended. */
   trace: number[] | undefined;
 }
@@ -54,12 +56,13 @@ export interface AddressDecodeContext {
 export function newDecodeContext(book: AddressBook, sender?: Sid): AddressDecodeContext {
   return {
     book, sender, previous: undefined, p2pPeer: undefined, p2pMe: undefined,
-    invalid: false, dontExplain: false, unresolved: [], lastCode: 0, trace: undefined,
+    invalid: false, dontExplain: false, unresolved: [], lastCode: 0, lastPrefix: undefined, trace: undefined,
   };
 }
 
 function unresolved(ctx: AddressDecodeContext, prefix: Uint8Array): undefined {
   ctx.invalid = true;
+  ctx.lastPrefix = prefix;
   if (!ctx.dontExplain) ctx.unresolved.push(prefix);
   return undefined;
 }

@@ -27,7 +27,7 @@ export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): Envelo
   if (encapsulation !== ENCAP_OVERLAY && encapsulation !== ENCAP_SINGLE) {
     throw new WireError(`invalid encapsulation ${encapsulation}`);
   }
-  const before = ctx.unresolved.length;
+  ctx.lastPrefix = undefined;
   const transmitter = decodeAddress(r, ctx);
   const code = ctx.lastCode;
   const flags = r.u8();
@@ -40,7 +40,7 @@ export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): Envelo
     unicast: (flags & PACKET_UNICAST) !== 0,
     interfaceIndex, linkSeq,
   };
-  if (!transmitter && ctx.unresolved.length > before) env.transmitterPrefix = ctx.unresolved[before];
+  if (!transmitter && ctx.lastPrefix) env.transmitterPrefix = ctx.lastPrefix;
   return env;
 }
 

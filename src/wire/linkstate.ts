@@ -44,14 +44,14 @@ function decodeRecord(r: ByteReader, ctx: AddressDecodeContext, flags: number): 
   const rec = newLinkRecord();
   rec.flags = flags;
   ctx.dontExplain = (flags & LS_NO_PATH) !== 0;
-  let before = ctx.unresolved.length;
+  ctx.lastPrefix = undefined;
   rec.receiver = decodeAddress(r, ctx);
-  if (!rec.receiver && ctx.unresolved.length > before) rec.receiverPrefix = ctx.unresolved[before];
+  if (!rec.receiver && ctx.lastPrefix) rec.receiverPrefix = ctx.lastPrefix;
   rec.version = r.u8();
   if (!(flags & LS_NO_PATH)) {
-    before = ctx.unresolved.length;
+    ctx.lastPrefix = undefined;
     rec.transmitter = decodeAddress(r, ctx);
-    if (!rec.transmitter && ctx.unresolved.length > before) rec.transmitterPrefix = ctx.unresolved[before];
+    if (!rec.transmitter && ctx.lastPrefix) rec.transmitterPrefix = ctx.lastPrefix;
   }
   if (flags & LS_HAS_INTERFACE) rec.interfaceIndex = r.u8();
   if (flags & LS_HAS_ACK) {
