@@ -150,7 +150,7 @@ export class Lab {
     this.nodes.set(name, { name, ns, links: [], processes: new Set() });
     await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
     await this.sysctl(ns, {
-      "net.ipv4.ip_forward": 0,
+      "net.ipv4.ip_forward": this.forwarding ? 1 : 0,
       "net.ipv4.conf.all.rp_filter": 0,
       "net.ipv4.conf.default.rp_filter": 0,
       "net.ipv6.conf.all.disable_ipv6": 1,
@@ -212,6 +212,9 @@ export class Lab {
     await run("ip", ["-n", this.ns(link.a), "link", "set", link.ifA, state]);
     await run("ip", ["-n", this.ns(link.b), "link", "set", link.ifB, state]);
     link.up = up;
+    // The kernel flushes routes through a downed interface: recompute them all
+    // (a diamond then routes around the down link).
+    if (this.forwarding) await this.installRoutes();
   }
 
   /** Packets dropped so far by the loss rule of the direction *towards* `receiver` on this link. */
@@ -265,7 +268,7 @@ export class Lab {
       const cur = queue.shift()!;
       for (const l of this.state(cur).links) {
         const next = l.a === cur ? l.b : l.a;
-        if (visited.has(next)) continue;
+        if (!l.up || visited.has(next)) continue;
         visited.add(next);
         seen.set(next, { first: seen.get(cur)?.first ?? l, last: l });
         queue.push(next);
@@ -277,7 +280,7 @@ export class Lab {
   private async installRoutes(): Promise<void> {
     for (const st of this.nodes.values()) {
       const paths = this.pathLinks(st.name);
-      const direct = new Set(st.links.map((l) => l.id));
+      const direct = new Set(st.links.filter((l) => l.up).map((l) => l.id));
       for (const l of this.linkList) {
         if (direct.has(l.id)) continue;
         // Route to l's subnet via the nearer of its two ends.
@@ -297,7 +300,7 @@ export class Lab {
       const cur = queue.shift()!;
       for (const l of this.state(cur).links) {
         const next = l.a === cur ? l.b : l.a;
-        if (!dist.has(next)) { dist.set(next, dist.get(cur)! + 1); queue.push(next); }
+        if (l.up && !dist.has(next)) { dist.set(next, dist.get(cur)! + 1); queue.push(next); }
       }
     }
     return dist.get(to) ?? Infinity;
@@ -349,15 +352,15 @@ export class Lab {
   // ---- measurements ---------------------------------------------------------
 
   /** ping from a node; returns counts and RTTs in ms. */
-  async ping(from: string, to: string, opts: { count?: number; intervalMs?: number; size?: number; waitMs?: number } = {}): Promise<{ sent: number; received: number; rttsMs: number[]; avgMs: number }> {
+  async ping(from: string, to: string, opts: { count?: number; intervalMs?: number; size?: number; waitMs?: number } = {}): Promise<{ sent: number; received: number; rttsMs: number[]; avgMs: number; output: string }> {
     const count = opts.count ?? 5;
-    const args = ["-n", "-U", "-c", String(count), "-i", String((opts.intervalMs ?? 100) / 1000), "-W", String(Math.max(1, Math.ceil((opts.waitMs ?? 1000) / 1000)))];
+    const args = ["-n", "-U", "-c", String(count), "-i", String((opts.intervalMs ?? 100) / 1000), "-W", String((opts.waitMs ?? 1000) / 1000)];
     if (opts.size !== undefined) args.push("-s", String(opts.size));
     const r = await this.exec(from, "ping", [...args, to], { check: false, timeoutMs: count * (opts.intervalMs ?? 100) + 15_000 });
     const rtts = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
     const sent = Number(/(\d+) packets transmitted/.exec(r.stdout)?.[1] ?? 0);
     const received = Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
-    return { sent, received, rttsMs: rtts, avgMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : NaN };
+    return { sent, received, rttsMs: rtts, avgMs: rtts.length ? rtts.reduce((a, b) => a + b, 0) / rtts.length : NaN, output: r.stdout + r.stderr };
   }
 
   /** Kernel TCP baseline: sends `bytes` of random data from one node to another over kernel TCP (needs enableForwarding() across hops). */

@@ -2,11 +2,14 @@
 // UDP probe for lab tests (runs inside a namespace).
 //   recv --port P [--bind ADDR] [--expect N] [--idle-ms 500] [--max-ms 10000]
 //     prints "ready", counts datagrams until N distinct arrived, or idleMs after
-//     the last one, or maxMs; prints JSON {received, distinct, sources}.
-//   send --to ADDR --port P --count N [--size 200] [--interval-ms 0] [--broadcast]
-//     sends N datagrams (4-byte sequence number first) and prints JSON
+//     the last one, or maxMs, or SIGTERM; prints JSON {received, distinct, sources,
+//     rcvbufErrors} (rcvbufErrors: datagrams the namespace dropped for a full socket buffer).
+//   send --to ADDR --port P --count N [--size 200] [--interval-ms 0] [--burst 1] [--broadcast]
+//     sends N datagrams (4-byte sequence number first), BURST of them every
+//     INTERVAL ms (all at once when 0), and prints JSON
 //     {sent, errors, errorCodes}: a failed sendto() is counted, never fatal.
 import { createSocket } from "node:dgram";
+import { readFileSync } from "node:fs";
 
 const mode = process.argv[2];
 const arg = (name, def) => {
@@ -20,17 +23,26 @@ if (mode === "recv") {
   const expect = Number(arg("expect", "0"));
   const idleMs = Number(arg("idle-ms", "500"));
   const maxMs = Number(arg("max-ms", "10000"));
-  const sock = createSocket({ type: "udp4", reuseAddr: true });
+  // A large buffer (capped by the host's rmem_max) so a briefly descheduled
+  // receiver on a loaded machine does not turn into "loss".
+  const sock = createSocket({ type: "udp4", reuseAddr: true, recvBufferSize: 4 << 20 });
+  const rcvbufErrors = () => {
+    const lines = readFileSync("/proc/net/snmp", "utf8").split("\n").filter((l) => l.startsWith("Udp:"));
+    const names = lines[0].split(/\s+/), values = lines[1].split(/\s+/);
+    return Number(values[names.indexOf("RcvbufErrors")]);
+  };
+  const rcvbufAtStart = rcvbufErrors();
   const seen = new Set();
   const sources = new Set();
   let received = 0;
   let idle;
   const finish = () => {
-    console.log(JSON.stringify({ received, distinct: seen.size, sources: [...sources] }));
+    console.log(JSON.stringify({ received, distinct: seen.size, sources: [...sources], rcvbufErrors: rcvbufErrors() - rcvbufAtStart }));
     sock.close();
     process.exit(0);
   };
   setTimeout(finish, maxMs);
+  process.on("SIGTERM", finish);
   sock.on("message", (msg, rinfo) => {
     received++;
     sources.add(rinfo.address);
@@ -45,6 +57,7 @@ if (mode === "recv") {
   const count = Number(arg("count", "100"));
   const size = Math.max(4, Number(arg("size", "200")));
   const intervalMs = Number(arg("interval-ms", "0"));
+  const burst = Math.max(1, Number(arg("burst", "1")));
   const sock = createSocket("udp4");
   let sent = 0, errors = 0, done = 0;
   const errorCodes = {};
@@ -64,7 +77,10 @@ if (mode === "recv") {
     if (flag("broadcast")) sock.setBroadcast(true);
     if (intervalMs > 0) {
       let i = 0;
-      const t = setInterval(() => { one(i++); if (i === count) clearInterval(t); }, intervalMs);
+      const t = setInterval(() => {
+        for (let k = 0; k < burst && i < count; k++) one(i++);
+        if (i === count) clearInterval(t);
+      }, intervalMs);
     } else for (let i = 0; i < count; i++) one(i);
   });
 } else {
