@@ -311,7 +311,7 @@ export class MeshNode {
     const t = env.transmitter;
     if (!t) {
       // Unknown abbreviated transmitter: ask who it is, on broadcast and back to the sender.
-      this.stats.packetsDropped++;
+      this.stats.unknownTransmitter++;
       if (env.transmitterPrefix) this.sendExplainRequest(now, iface, from, undefined, pkt.unresolved);
       this.service(now);
       return;
@@ -406,6 +406,11 @@ export class MeshNode {
       });
     }
     return out;
+  }
+
+  /** Remember a SID so abbreviations of it resolve (e.g. from config or a previous run). */
+  learnSid(sid: Sid): void {
+    this.subs.add(sid);
   }
 
   /** The signing key learnt for a SID (keymap or SIGNKEY address), if any. */

@@ -4,6 +4,8 @@ export interface MeshStats {
   packetsOut: number;
   bytesOut: number;
   packetsDropped: number;
+  /** Packets whose abbreviated transmitter we could not resolve (a please-explain went out). */
+  unknownTransmitter: number;
   duplicatePackets: number;
   framesIn: number;
   framesOut: number;
@@ -36,7 +38,7 @@ export interface MeshStats {
 
 export function newStats(): MeshStats {
   return {
-    packetsIn: 0, packetsOut: 0, bytesOut: 0, packetsDropped: 0, duplicatePackets: 0,
+    packetsIn: 0, packetsOut: 0, bytesOut: 0, packetsDropped: 0, unknownTransmitter: 0, duplicatePackets: 0,
     framesIn: 0, framesOut: 0, framesDropped: 0, duplicateFrames: 0, framesForwarded: 0,
     framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, ttlExpired: 0,
     retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, deliveryDrops: 0,
