@@ -16,6 +16,8 @@
 #   STATIC      1 = link statically
 #   STRIP       strip program, or "true" to keep symbols (default: strip)
 #   OBJDIR      object directory, one per target   (default: out/obj/native)
+#   ENGINE_OBJDIR quickjs-ng objects: kept across `make clean` (the engine only
+#               changes with its sources) (default: .cache/engine-obj/native)
 #   SERVALD     output binary                      (default: out/servald)
 #   BUNDLE      JS bundle embedded in the binary   (default: out/servald.js)
 #   APT_DEPS    Debian packages `make deps` installs (mk/*.mk may append with +=)
@@ -28,6 +30,7 @@ LIBS     ?= -lm -ldl -lpthread
 STATIC   ?=
 STRIP    ?= strip
 OBJDIR   ?= out/obj/native
+ENGINE_OBJDIR ?= .cache/engine-obj/$(notdir $(OBJDIR))
 SERVALD  ?= out/servald
 BUNDLE   ?= out/servald.js
 QJS_DIR  := .cache/quickjs-ng/src/quickjs-ng
@@ -36,12 +39,15 @@ QJS_DEB   = $(shell cut -d' ' -f1 .cache/quickjs-ng/VERSION 2>/dev/null)
 APT_DEPS += build-essential patch nodejs npm iproute2 nftables time ca-certificates
 
 ENGINE_SRCS := quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
-ENGINE_OBJS  = $(addprefix $(OBJDIR)/engine/,$(ENGINE_SRCS:.c=.o))
+ENGINE_OBJS  = $(addprefix $(ENGINE_OBJDIR)/,$(ENGINE_SRCS:.c=.o))
 NATIVE_OBJS  = $(OBJDIR)/main.o $(OBJDIR)/native.o $(OBJDIR)/bundle.o
 TS_SRCS     := $(shell find src -name '*.ts' 2>/dev/null)
 LINK_STATIC  = $(if $(filter 1 yes,$(STATIC)),-static)
 
-.PHONY: all deps engine bundle servald typecheck test unit integration demo clean FORCE
+# build in parallel by default (the engine is the slow part)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps engine bundle servald typecheck test unit integration demo clean distclean FORCE
 
 all: servald
 
@@ -80,7 +86,7 @@ $(BUNDLE): FORCE node_modules/.ci-stamp
 # ---- native binary -------------------------------------------------------
 servald: $(SERVALD)
 
-$(OBJDIR)/engine/%.o: $(QJS_DIR)/%.c $(QJS_DIR)/quickjs.c
+$(ENGINE_OBJDIR)/%.o: $(QJS_DIR)/%.c $(QJS_DIR)/quickjs.c
 	@mkdir -p $(@D)
 	$(CC) $(ENGINE_CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -I$(QJS_DIR) -c -o $@ $<
 
@@ -110,15 +116,24 @@ test: deps typecheck $(SERVALD)
 	node test/run.mjs test/unit test/integration
 
 # For now a smoke run of the runtime (the MSP tunnel issue turns it into the real demo).
+DEMO_UDP ?= 47110
+DEMO_TCP ?= 47111
 demo: deps $(SERVALD)
 	$(SERVALD) version
 	$(SERVALD) help
 	$(SERVALD) selftest interfaces
-	@$(SERVALD) selftest echo --addr=127.0.0.1 --udp-port=0 --tcp-port=0 2>/dev/null & pid=$$!; sleep 0.3; kill $$pid; wait $$pid; \
-	  echo "demo: runtime smoke run ok (echo server stopped by SIGTERM, status $$?)"
+	@$(SERVALD) selftest echo --addr=127.0.0.1 --udp-port=$(DEMO_UDP) --tcp-port=$(DEMO_TCP) & pid=$$!; sleep 0.3; \
+	  $(SERVALD) selftest udp-send --to=127.0.0.1 --port=$(DEMO_UDP) --msg=hello && \
+	  $(SERVALD) selftest tcp-send --to=127.0.0.1 --port=$(DEMO_TCP) --bytes=1000000; rc=$$?; \
+	  kill $$pid; wait $$pid; st=$$?; \
+	  if [ $$rc = 0 ] && [ $$st = 0 ]; then echo "demo: runtime smoke run ok"; else echo "demo: FAILED"; exit 1; fi
 
+# keeps .cache (engine sources and objects, APT root); distclean removes it too
 clean:
 	rm -rf out
+
+distclean: clean
+	rm -rf .cache node_modules/.ci-stamp
 
 FORCE:
 
