@@ -24,11 +24,24 @@ const dirty = git("status", "--porcelain", "--untracked-files=no", "--", "src", 
 const buildId = hash + (dirty ? "-dirty" : "");
 const version = JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version;
 
+// tweetnacl falls back to require("crypto") when there is no WebCrypto; under
+// quickjs there is neither, so that import resolves to an empty module (the
+// crypto code supplies randomness from serval:native via nacl.setPRNG).
+const emptyNodeBuiltins = {
+  name: "empty-node-builtins",
+  setup(b) {
+    b.onResolve({ filter: /^crypto$/ }, () => ({ path: "crypto", namespace: "empty" }));
+    b.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "module.exports = {};", loader: "js" }));
+  },
+};
+
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
   bundle: true,
   format: "esm",
   platform: "neutral",
+  mainFields: ["module", "main"],
+  plugins: [emptyNodeBuiltins],
   target: "es2023",
   minify: true,
   write: false,
