@@ -2,6 +2,8 @@
 // Test runner: bundles each uvu test file with esbuild (Node is only the test
 // host), runs each in its own process, and prints one closing line
 // "N passed, N failed". Usage: node test/run.mjs [--filter RE] [file|dir ...]
+// A test file running longer than TEST_FILE_TIMEOUT_S (default 600) is killed
+// and counted as a failure, so one hung file cannot eat the CI budget.
 import { build } from "esbuild";
 import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, statSync } from "node:fs";
@@ -32,6 +34,8 @@ const selected = files.filter((f) => !filter || filter.test(f));
 const outDir = join(root, "out", "test");
 mkdirSync(outDir, { recursive: true });
 
+const fileTimeoutMs = Number(process.env.TEST_FILE_TIMEOUT_S || 600) * 1000;
+
 function runOne(file) {
   return new Promise((res) => {
     const child = spawn(process.execPath, ["--enable-source-maps", file.out], {
@@ -42,7 +46,13 @@ function runOne(file) {
     let text = "";
     child.stdout.on("data", (d) => { text += d; process.stdout.write(d); });
     child.stderr.on("data", (d) => { text += d; process.stderr.write(d); });
-    child.on("close", (code) => res({ code, text }));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+      setTimeout(() => child.kill("SIGKILL"), 5000).unref();
+    }, fileTimeoutMs);
+    child.on("close", (code) => { clearTimeout(timer); res({ code, text, timedOut }); });
   });
 }
 
@@ -63,7 +73,12 @@ for (const src of selected) {
     continue;
   }
   console.log(`\n# ${rel}`);
-  const { code, text } = await runOne({ out });
+  const { code, text, timedOut } = await runOne({ out });
+  if (timedOut) {
+    console.log(`FAIL ${rel}: killed after ${fileTimeoutMs / 1000} s`);
+    failed++;
+    continue;
+  }
   const total = Number(/Total:\s+(\d+)/.exec(text)?.[1] ?? NaN);
   const pass = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN);
   const skip = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
