@@ -1,0 +1,64 @@
+# OpenWrt packaging (included by the top-level Makefile).
+#
+#   make ipk ARCH=x86_64|mipsel_24kc|mips_24kc|arm_cortex-a7_neon-vfpv4
+#        -> out/openwrt/serval-mesh_<version>_<ARCH>.ipk (binary from mk/cross.mk)
+#   make ipk-all                 the four ipks
+#   make openwrt-lint            shellcheck + shfmt on the init script and packer
+#   make openwrt-test            init-script and ipk tests
+#   make openwrt-deps            install busybox, shellcheck, shfmt (Debian)
+#   make openwrt-print-files     the package's file list (DEST MODE SRC lines)
+# OWRT_BIN=path overrides the packaged binary (the package tests use this).
+
+ARCH ?= x86_64
+OWRT_ARCHES := x86_64 mipsel_24kc mips_24kc arm_cortex-a7_neon-vfpv4
+# OpenWrt package architecture -> mk/cross.mk target
+OWRT_CROSS_x86_64 := x86_64
+OWRT_CROSS_mipsel_24kc := mipsel
+OWRT_CROSS_mips_24kc := mips
+OWRT_CROSS_arm_cortex-a7_neon-vfpv4 := armhf
+
+OWRT_RELEASE := 1
+OWRT_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' package.json)-$(OWRT_RELEASE)
+# Reproducible: every mtime in the ipk is the last commit's time.
+OWRT_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
+OWRT_OUT := out/openwrt
+OWRT_IPK = $(OWRT_OUT)/serval-mesh_$(OWRT_VERSION)_$(1).ipk
+OWRT_BIN ?= out/cross/$(OWRT_CROSS_$(ARCH))/servald
+
+# What the package installs: DEST:MODE:SRC. The tests compare an extracted
+# ipk against exactly this list.
+OWRT_FILES = \
+	/usr/sbin/servald:0755:$(OWRT_BIN) \
+	/etc/init.d/servald:0755:init.d/servald \
+	/etc/config/serval:0644:openwrt/files/serval.config
+OWRT_CONFFILES := /etc/config/serval
+
+APT_DEPS += busybox shellcheck shfmt
+
+.PHONY: ipk ipk-all openwrt-lint openwrt-test openwrt-deps openwrt-print-files
+
+ipk: $(call OWRT_IPK,$(ARCH))
+
+ipk-all:
+	@for a in $(OWRT_ARCHES); do $(MAKE) --no-print-directory ipk ARCH=$$a || exit 1; done
+
+$(OWRT_OUT)/serval-mesh_$(OWRT_VERSION)_%.ipk: $(OWRT_BIN) init.d/servald \
+		openwrt/files/serval.config openwrt/mkipk.sh mk/openwrt.mk
+	@case " $(OWRT_ARCHES) " in *" $* "*) ;; \
+	  *) echo "ipk: unknown ARCH '$*' (one of: $(OWRT_ARCHES))" >&2; exit 2;; esac
+	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) sh openwrt/mkipk.sh -o $@ -a $* -v $(OWRT_VERSION) \
+	  $(foreach c,$(OWRT_CONFFILES),-c $(c)) $(OWRT_FILES)
+
+openwrt-print-files:
+	@for f in $(OWRT_FILES); do echo "$$f" | tr ':' ' '; done
+
+openwrt-deps:
+	sh test/openwrt/ensure-tools.sh init ipk
+
+openwrt-lint: openwrt-deps
+	shellcheck -s sh init.d/servald
+	shellcheck openwrt/mkipk.sh test/openwrt/ensure-tools.sh
+	shfmt -sr -s -d init.d/servald openwrt/mkipk.sh test/openwrt/ensure-tools.sh
+
+openwrt-test: openwrt-deps
+	node test/run.mjs test/unit/openwrt-init.test.ts test/unit/openwrt-ipk.test.ts
