@@ -4,7 +4,10 @@
 // link records it advertises, and when to ACK it next.
 import type { Subscriber } from "./subscribers";
 import { SeqWindow64 } from "./link-window";
-import { REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
+import {
+  ACK_SOON_DELAY_MS, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
+  SERVAL_REACHABLE_TIMEOUT_MS,
+} from "./constants";
 
 /** An interface as the node sees it. */
 export interface Iface {
@@ -134,4 +137,19 @@ export function bestLinkIn(n: Neighbour, now: number, timeout: number): LinkIn |
 /** Directly reachable: it hears us (ACK records) and we hear it. */
 export function isDirect(n: Neighbour, now: number): boolean {
   return n.linkInTimeout >= now && n.chosen !== undefined && n.chosen.timeout >= now && n.linksIn.length > 0;
+}
+
+/** An RTT sample for a destination (a prompt ACK of an ACK_SOON packet):
+ * retransmit delay = srtt + 4 rttvar (RFC 6298 style), plus the peer's ACK delay. */
+export function sampleRtt(dest: Destination, rtt: number): void {
+  if (rtt < 0 || rtt > 10000) return;
+  if (dest.srtt === 0) {
+    dest.srtt = rtt;
+    dest.rttvar = rtt / 2;
+  } else {
+    dest.rttvar = 0.75 * dest.rttvar + 0.25 * Math.abs(dest.srtt - rtt);
+    dest.srtt = 0.875 * dest.srtt + 0.125 * rtt;
+  }
+  const rto = dest.srtt + Math.max(10, 4 * dest.rttvar) + ACK_SOON_DELAY_MS;
+  dest.resendDelay = Math.max(RESEND_DELAY_MIN_MS, Math.min(RESEND_DELAY_MAX_MS, rto));
 }

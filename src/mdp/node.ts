@@ -21,15 +21,14 @@
 
 import type { CryptoProvider, Identity } from "../crypto/types";
 import {
-  ENCAP_OVERLAY, LS_BROADCAST, LS_UNICAST, PORT_ECHO, PORT_KEYMAPREQUEST, PORT_LINKSTATE,
+  ENCAP_OVERLAY, LS_UNICAST, PORT_ECHO, PORT_KEYMAPREQUEST, PORT_LINKSTATE,
   SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN,
   type EnvelopeRepr, type FrameRepr, type LinkRecordRepr, type Sid,
 } from "../wire/types";
 import { ByteWriter, bytesEqual, toHex } from "../wire/bytes";
 import { decodePacket, appendFrame, beginPacket } from "../wire/packet";
-import { decodeLinkState, encodeLinkRecord, linkRecordLength, newLinkRecord } from "../wire/linkstate";
-import { decodeMdpMessage, encodePorts, portsLength } from "../wire/mdp-ports";
-import { newEncodeContext } from "../wire/address";
+import { decodeLinkState } from "../wire/linkstate";
+import { decodeMdpMessage, encodePorts } from "../wire/mdp-ports";
 import {
   buildKeymapRequest, buildKeymapResponse, openMdpPayload, parseKeymapResponse, sealMdpPayload,
   KEYMAP_RESPONSE_BYTES, KEYMAP_SIGN_KEY, type PayloadMode,
@@ -39,99 +38,21 @@ import { Subscribers, type Subscriber } from "./subscribers";
 import { BroadcastCache } from "./broadcast-cache";
 import { SEQ_DUP, SeqWindow64, ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
 import {
-  bestLinkIn, findLinkIn, isDirect, newDestination, newNeighbour, reachableTimeout,
-  type Destination, type Iface, type LinkIn, type Neighbour,
+  bestLinkIn, findLinkIn, isDirect, newDestination, newNeighbour, reachableTimeout, sampleRtt,
+  type Destination, type Iface, type Neighbour,
 } from "./neighbours";
 import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
 import { TxQueue, retransmitDelay, type TxFrame } from "./tx-queue";
 import { decodeExplain, encodeExplain } from "./please-explain";
+import { ackRecord, advertRecords, applyLinkRecords, packLinkState } from "./link-state";
 import { newStats, type MeshStats } from "./stats";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
-export interface MeshNodeOptions {
-  /** Local identities; the first is the primary (our address on the wire). */
-  identities: Identity[];
-  crypto: CryptoProvider;
-  log?: (level: LogLevel, message: string) => void;
-  /** Start time (monotonic ms). */
-  now: number;
-  /** Random bytes for broadcast ids and initial sequences (defaults to crypto.randomBytes). */
-  random?: (n: number) => Uint8Array;
-  /** Per-hop retransmission: give up a frame this long after it was queued. */
-  frameDeadlineMs?: number;
-  /** Per-hop retransmission: at most this many transmissions per hop. */
-  maxTransmissions?: number;
-}
-
-export interface InterfaceConfig {
-  index: number;
-  name: string;
-  mtu?: number;
-  /** Opaque address ("ip:port") that reaches every node on the link. */
-  broadcastAddress: string;
-  tickMs?: number;
-}
-
-export interface Transmit {
-  ifIndex: number;
-  to: string;
-  bytes: Uint8Array;
-}
-
-export interface SendRequest {
-  /** One of our identities; default the primary. */
-  srcSid?: Sid;
-  srcPort: number;
-  /** undefined or all-FF = broadcast. */
-  dstSid?: Sid;
-  dstPort: number;
-  payload: Uint8Array;
-  noCrypt?: boolean;
-  noSign?: boolean;
-  /** 0/undefined = 31. */
-  ttl?: number;
-  /** 0/undefined = ORDINARY (3). */
-  qos?: number;
-}
-
-export type SendError =
-  | "no-identity" | "too-big" | "bad-ttl" | "bad-port" | "crypt-broadcast" | "no-interface";
-export type SendResult = { ok: true } | { ok: false; error: SendError };
-
-export interface Delivery {
-  /** Our SID it was addressed to, or all-FF for a broadcast. */
-  localSid: Sid;
-  localPort: number;
-  remoteSid: Sid;
-  remotePort: number;
-  payload: Uint8Array;
-  /** It was not encrypted / not signed. */
-  noCrypt: boolean;
-  noSign: boolean;
-  /** Remaining TTL after the decrement (0 for a one-hop frame). */
-  ttl: number;
-  qos: number;
-}
-
-export interface PeerInfo {
-  sid: Sid;
-  reachable: number;
-  hops: number;
-  nextHop: Sid | undefined;
-}
-
-export interface RouteInfo {
-  sid: Sid;
-  /** REACHABLE_* flags (routing.ts). */
-  reachable: number;
-  hops: number;
-  nextHop: Sid | undefined;
-  priorHop: Sid | undefined;
-  ifIndex: number | undefined;
-  /** Path drop rate (0..). */
-  dropRate: number;
-}
+export type {
+  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendError, SendResult, Delivery, PeerInfo, RouteInfo,
+} from "./api";
+import type {
+  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendResult, Delivery, PeerInfo, RouteInfo,
+} from "./api";
 
 const WILDCARD = "*";
 
@@ -623,45 +544,13 @@ export class MeshNode {
   private receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
     if (toHex(source) !== n.sub.hex) return; // link state describes its transmitter's links
     const ls = decodeLinkState(data, this.subs, n.sub.sid);
-    const me = this.primaryHex;
-    let changed = false;
-    for (const rec of ls.records) {
-      if (!rec.receiver) continue;
-      const rHex = toHex(rec.receiver);
-      const tHex = rec.transmitter ? toHex(rec.transmitter) : undefined;
-      if (tHex && tHex !== me && this.localByHex.has(tHex)) continue; // SID collision
-      if (rHex === me) {
-        n.usingUs = tHex === n.sub.hex;
-        continue;
-      }
-      if (this.localByHex.has(rHex)) continue;
-      if (rHex === n.sub.hex) {
-        if (tHex === me && rec.interfaceIndex >= 0) this.receiveAckRecord(now, n, rec);
-        continue;
-      }
-      if (tHex === me) {
-        // It routes that receiver through us: forget its link, forward its broadcasts.
-        if (n.adverts.delete(rHex)) changed = true;
-        n.routingThroughUsUntil = now + C.SERVAL_REACHABLE_TIMEOUT_MS;
-        continue;
-      }
-      const drop = rec.dropRate >= 0 ? rec.dropRate : 0;
-      const old = n.adverts.get(rHex);
-      if (!tHex) {
-        if (old) { n.adverts.delete(rHex); changed = true; }
-        continue;
-      }
-      if (!old || old.transmitter !== tHex || old.version !== rec.version || old.dropRate !== drop) {
-        if (!old && n.adverts.size >= C.SUBSCRIBERS_MAX) continue;
-        n.adverts.set(rHex, { transmitter: tHex, version: rec.version, dropRate: drop });
-        changed = true;
-      }
-    }
+    const fx = applyLinkRecords(n, ls.records, this.primaryHex, (h) => this.localByHex.has(h), now);
+    for (const rec of fx.acks) this.receiveAckRecord(now, n, rec);
     if (ls.unresolved.length > 0) {
       const iface = n.chosen?.dest.iface ?? n.linksIn[0]?.iface;
       if (iface) this.sendExplainRequest(now, iface, n.linksIn[0]?.address ?? iface.broadcastAddress, n, ls.unresolved);
     }
-    if (changed) this.routesDirty = true;
+    if (fx.changed) this.routesDirty = true;
   }
 
   /** "Neighbour n hears our interface i" (spec 6.6), with an optional ACK. */
@@ -685,7 +574,7 @@ export class MeshNode {
     if (rec.ackSeq >= 0) {
       const dest = out.dest;
       if (dest.ackSoon[rec.ackSeq & 0xff] && dest.sentAt[rec.ackSeq & 0xff] > 0) {
-        this.sampleRtt(dest, now - dest.sentAt[rec.ackSeq & 0xff]);
+        sampleRtt(dest, now - dest.sentAt[rec.ackSeq & 0xff]);
         dest.ackSoon[rec.ackSeq & 0xff] = 0;
       }
       const res = this.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, () => { this.stats.framesAcked++; });
@@ -703,86 +592,13 @@ export class MeshNode {
     }
   }
 
-  private sampleRtt(dest: Destination, rtt: number): void {
-    if (rtt < 0 || rtt > 10000) return;
-    if (dest.srtt === 0) {
-      dest.srtt = rtt;
-      dest.rttvar = rtt / 2;
-    } else {
-      dest.rttvar = 0.75 * dest.rttvar + 0.25 * Math.abs(dest.srtt - rtt);
-      dest.srtt = 0.875 * dest.srtt + 0.125 * rtt;
-    }
-    const rto = dest.srtt + Math.max(10, 4 * dest.rttvar) + C.ACK_SOON_DELAY_MS;
-    dest.resendDelay = Math.max(C.RESEND_DELAY_MIN_MS, Math.min(C.RESEND_DELAY_MAX_MS, rto));
-  }
-
   private ackSoon(n: Neighbour, at: number): void {
     if (at < n.ackDueAt) n.ackDueAt = at;
   }
 
-  /** Our ACK record for neighbour n: "I hear you on link L" (spec 6.3). */
-  private ackRecord(n: Neighbour, link: LinkIn): LinkRecordRepr {
-    const rec = newLinkRecord();
-    rec.flags = link.unicast ? LS_UNICAST : LS_BROADCAST;
-    rec.receiver = this.primarySid; // encodes as SELF
-    rec.version = 1;
-    rec.transmitter = n.sub.sid;
-    rec.interfaceIndex = link.theirIf;
-    if (link.window.last >= 0) {
-      rec.ackSeq = link.window.last;
-      rec.ackMask = link.window.mask32;
-    }
-    return rec;
-  }
-
-  /** Routing advertisement records (spec 6.3): all, or only recently changed ones. */
-  private advertRecords(now: number, all: boolean): LinkRecordRepr[] {
-    const out: LinkRecordRepr[] = [];
-    for (const id of this.identities.slice(1)) {
-      if (!all) break;
-      const rec = newLinkRecord();
-      rec.receiver = id.sid; rec.version = 1; rec.transmitter = this.primarySid; rec.dropRate = 0;
-      out.push(rec);
-    }
-    for (const r of this.routeTable.values()) {
-      if (!all && now - r.changedAt > C.ADVERT_BURST_MS) continue;
-      const rec = newLinkRecord();
-      rec.receiver = r.sid;
-      rec.version = r.version;
-      if (r.reachable === REACHABLE_NONE || !r.nextHop) {
-        rec.transmitter = undefined; // NO_PATH
-        rec.dropRate = C.DROP_RATE_NONE;
-      } else if (r.hops === 1) {
-        rec.transmitter = this.primarySid;
-        rec.dropRate = r.nextHop.txDropRate;
-      } else {
-        const prior = this.subs.getHex(r.priorHex);
-        if (!prior) continue;
-        rec.transmitter = prior.sid;
-        rec.dropRate = r.nextHop.adverts.get(r.hex)?.dropRate ?? 0;
-      }
-      out.push(rec);
-    }
-    return out;
-  }
-
-  /** Pack records into link-state frames of at most 400 bytes of payload. */
+  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID). */
   private linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined): FrameRepr[] {
-    const frames: FrameRepr[] = [];
-    const w = this.pw;
-    let i = 0;
-    while (i < records.length) {
-      w.reset();
-      encodePorts(w, PORT_LINKSTATE, PORT_LINKSTATE);
-      const ctx = newEncodeContext(this.primarySid);
-      while (i < records.length && w.pos + linkRecordLength(records[i], ctx) <= C.LINKSTATE_PAYLOAD_MAX) {
-        encodeLinkRecord(w, records[i], ctx);
-        i++;
-      }
-      if (w.pos <= portsLength(PORT_LINKSTATE, PORT_LINKSTATE)) { i++; continue; } // a record that can never fit
-      frames.push(this.controlFrame(destination, w.toBytes(), TYPE_DATA));
-    }
-    return frames;
+    return packLinkState(this.pw, this.primarySid, records).map((p) => this.controlFrame(destination, p, TYPE_DATA));
   }
 
   private scheduleAdvert(now: number): void {
@@ -822,10 +638,11 @@ export class MeshNode {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       hasNeighbours = true;
-      records.push(this.ackRecord(n, l));
+      records.push(ackRecord(this.primarySid, n, l));
       l.unacked = 0;
     }
-    for (const rec of this.advertRecords(now, fullAdvert || tick && now - this.lastAdvertAt > C.ROUTE_REFRESH_MS)) records.push(rec);
+    const all = fullAdvert || (tick && now - this.lastAdvertAt > C.ROUTE_REFRESH_MS);
+    for (const rec of advertRecords(now, all, this.primarySid, this.identities.slice(1), this.routeTable.values(), (h) => this.subs.getHex(h)?.sid)) records.push(rec);
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.neighbours.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
     const frames = this.linkStateFrames(records, undefined);
     if (frames.length === 0 && tick) {
@@ -849,7 +666,7 @@ export class MeshNode {
     if (!link) return;
     link.unacked = 0;
     this.stats.acksSent++;
-    const rec = this.ackRecord(n, link);
+    const rec = ackRecord(this.primarySid, n, link);
     const direct = isDirect(n, now);
     for (const d of this.neighbourDests(n, now)) {
       for (const f of this.linkStateFrames([rec], direct ? n.sub.sid : undefined)) {

@@ -1,0 +1,89 @@
+// Public types of the MDP node's API (see node.ts for the method contract).
+import type { CryptoProvider, Identity } from "../crypto/types";
+import type { Sid } from "../wire/types";
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface MeshNodeOptions {
+  /** Local identities; the first is the primary (our address on the wire). */
+  identities: Identity[];
+  crypto: CryptoProvider;
+  log?: (level: LogLevel, message: string) => void;
+  /** Start time (monotonic ms). */
+  now: number;
+  /** Random bytes for broadcast ids and initial sequences (defaults to crypto.randomBytes). */
+  random?: (n: number) => Uint8Array;
+  /** Per-hop retransmission: give up a frame this long after it was queued. */
+  frameDeadlineMs?: number;
+  /** Per-hop retransmission: at most this many transmissions per hop. */
+  maxTransmissions?: number;
+}
+
+export interface InterfaceConfig {
+  index: number;
+  name: string;
+  mtu?: number;
+  /** Opaque address ("ip:port") that reaches every node on the link. */
+  broadcastAddress: string;
+  tickMs?: number;
+}
+
+export interface Transmit {
+  ifIndex: number;
+  to: string;
+  bytes: Uint8Array;
+}
+
+export interface SendRequest {
+  /** One of our identities; default the primary. */
+  srcSid?: Sid;
+  srcPort: number;
+  /** undefined or all-FF = broadcast. */
+  dstSid?: Sid;
+  dstPort: number;
+  payload: Uint8Array;
+  noCrypt?: boolean;
+  noSign?: boolean;
+  /** 0/undefined = 31. */
+  ttl?: number;
+  /** 0/undefined = ORDINARY (3). */
+  qos?: number;
+}
+
+export type SendError =
+  | "no-identity" | "too-big" | "bad-ttl" | "bad-port" | "crypt-broadcast" | "no-interface";
+export type SendResult = { ok: true } | { ok: false; error: SendError };
+
+export interface Delivery {
+  /** Our SID it was addressed to, or all-FF for a broadcast. */
+  localSid: Sid;
+  localPort: number;
+  remoteSid: Sid;
+  remotePort: number;
+  payload: Uint8Array;
+  /** It was not encrypted / not signed. */
+  noCrypt: boolean;
+  noSign: boolean;
+  /** Remaining TTL after the decrement (0 for a one-hop frame). */
+  ttl: number;
+  qos: number;
+}
+
+export interface PeerInfo {
+  sid: Sid;
+  reachable: number;
+  hops: number;
+  nextHop: Sid | undefined;
+}
+
+export interface RouteInfo {
+  sid: Sid;
+  /** REACHABLE_* flags (routing.ts). */
+  reachable: number;
+  hops: number;
+  nextHop: Sid | undefined;
+  priorHop: Sid | undefined;
+  ifIndex: number | undefined;
+  /** Path drop rate (0..). */
+  dropRate: number;
+}
