@@ -2,3 +2,5 @@
 import "./help";
 import "./version";
 import "./selftest";
+import "./daemon";
+import "./config";

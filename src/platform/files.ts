@@ -41,3 +41,9 @@ export function remove(path: string): boolean {
 export function chmod(path: string, mode: number): void {
   native.chmod(path, mode);
 }
+
+/** Target of a symbolic link, or null. */
+export function readlink(path: string): string | null {
+  const [target, err] = os.readlink(path);
+  return err === 0 ? target : null;
+}

@@ -88,10 +88,15 @@ declare module "qjs:os" {
   /** [stat, errno] */
   export function stat(path: string): [{ mode: number; size: number; mtime: number }, number];
   export function readdir(path: string): [string[], number];
+  /** [target, errno] */
+  export function readlink(path: string): [string, number];
   /** 0 or -errno */
   export function rename(from: string, to: string): number;
   export function remove(path: string): number;
   export function sleep(ms: number): void;
+  /** [pid or 0 or -errno, status] */
+  export function waitpid(pid: number, options: number): [number, number];
+  export const WNOHANG: number;
   export function isatty(fd: number): boolean;
   export function now(): number;
   export const S_IFMT: number, S_IFDIR: number, S_IFREG: number;

@@ -1,5 +1,6 @@
 // Process facts and control: args, environment, pid, signals to others,
 // daemonising, secure random bytes, UTF-8 (no TextEncoder in quickjs).
+import * as os from "qjs:os";
 import * as std from "qjs:std";
 import * as native from "serval:native";
 
@@ -67,4 +68,15 @@ export const engineVersion: string = native.engineVersion;
 export function printErr(text: string): void {
   std.err.puts(text);
   std.err.flush();
+}
+
+/** True once our child process `pid` has exited (reaps it). */
+export function childExited(pid: number): boolean {
+  const [r] = os.waitpid(pid, os.WNOHANG);
+  return r === pid || r < 0;
+}
+
+/** Blocks the whole process for ms milliseconds (CLI waits only, never in the daemon). */
+export function sleepMs(ms: number): void {
+  os.sleep(ms);
 }

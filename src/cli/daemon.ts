@@ -1,0 +1,87 @@
+// `servald start [foreground]`, `servald stop`, `servald status`.
+// start: daemonises (stderr appended to <run>/servald.log), waits until the
+// daemon wrote its pid file, prints "instancepath:..." and "pid:..." lines.
+// status: exit 0 when running, 3 when not (LSB convention).
+import { instancePaths } from "../daemon/paths";
+import { runForeground } from "../daemon/lifecycle";
+import { readPid, runningPid } from "../daemon/pidfile";
+import { errorText, log } from "../platform/log";
+import { exit } from "../platform/loop";
+import { mkdirp } from "../platform/files";
+import { alive, childExited, daemonize, getenv, kill, print, SIG, sleepMs } from "../platform/proc";
+import { registerCommand } from "./registry";
+
+const paths = () => instancePaths(getenv);
+
+registerCommand({
+  words: ["start"],
+  usage: "start",
+  summary: "start the daemon in the background (pid file in SERVAL_RUN_PATH)",
+  run() {
+    const p = paths();
+    const other = runningPid(p.pidFile);
+    if (other !== null) throw new Error(`already running (pid ${other})`);
+    mkdirp(p.run, 0o755);
+    const child = daemonize(p.logFile);
+    if (child === 0) {
+      try {
+        runForeground(p);
+      } catch (e) {
+        log.error(`start: ${errorText(e)}`);
+        exit(1);
+      }
+      return undefined;
+    }
+    for (let waited = 0; waited < 10_000; waited += 20) {
+      if (readPid(p.pidFile) === child && alive(child)) {
+        print(`instancepath:${p.instance}\npid:${child}\n`);
+        return 0;
+      }
+      if (childExited(child)) throw new Error(`daemon failed to start (see ${p.logFile})`);
+      sleepMs(20);
+    }
+    throw new Error(`daemon did not start within 10 s (see ${p.logFile})`);
+  },
+});
+
+registerCommand({
+  words: ["start", "foreground"],
+  usage: "start foreground",
+  summary: "run the daemon in the foreground, logging to stderr (for procd)",
+  run() {
+    runForeground(paths());
+    return undefined;
+  },
+});
+
+registerCommand({
+  words: ["stop"],
+  usage: "stop",
+  summary: "stop the running daemon (SIGTERM, waits up to 10 s)",
+  run() {
+    const p = paths();
+    const pid = runningPid(p.pidFile);
+    if (pid === null) throw new Error("not running");
+    kill(pid, SIG.TERM);
+    for (let waited = 0; waited < 10_000; waited += 20) {
+      if (!alive(pid)) {
+        print(`stopped pid:${pid}\n`);
+        return 0;
+      }
+      sleepMs(20);
+    }
+    throw new Error(`pid ${pid} did not stop within 10 s`);
+  },
+});
+
+registerCommand({
+  words: ["status"],
+  usage: "status",
+  summary: "show whether the daemon runs (exit 0) or not (exit 3)",
+  run() {
+    const p = paths();
+    const pid = runningPid(p.pidFile);
+    print(`instancepath:${p.instance}\nstatus:${pid === null ? "stopped" : "running"}\n${pid === null ? "" : `pid:${pid}\n`}`);
+    return pid === null ? 3 : 0;
+  },
+});

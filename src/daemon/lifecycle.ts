@@ -1,0 +1,75 @@
+// Running the daemon in the foreground: pid file, config, log level,
+// registered services, and signals (SIGTERM/SIGINT stop cleanly with exit 0,
+// SIGHUP re-reads the config). `servald start` daemonises and then runs this.
+import { errorText, isLogLevel, log, LogLevel, setLogLevel } from "../platform/log";
+import { exit, guard } from "../platform/loop";
+import { pid } from "../platform/proc";
+import { closeSignals, onSignal } from "../platform/signals";
+import { loadConfig } from "./config-store";
+import type { InstancePaths } from "./paths";
+import { removeOwnPid, runningPid, writePid } from "./pidfile";
+import { DaemonContext, DaemonService, daemonServices } from "./services";
+import "./service-list";
+
+/** Serval DNA's log level names -> ours. */
+export function logLevelOf(serval: string | undefined): LogLevel {
+  const v = (serval ?? "info").toLowerCase();
+  if (v === "hint") return "info";
+  if (v === "fatal" || v === "none" || v === "silent") return "error";
+  return isLogLevel(v) ? v : "info";
+}
+
+function readConfig(paths: InstancePaths): Map<string, string> {
+  const { entries, problems } = loadConfig(paths.configFile);
+  for (const p of problems) log.warn(`config: ${p} (ignored)`);
+  setLogLevel(logLevelOf(entries.get("log.console.level")));
+  return entries;
+}
+
+/** Starts every service; returns when they are running (the event loop keeps the process alive). */
+export function runForeground(paths: InstancePaths): void {
+  const other = runningPid(paths.pidFile);
+  if (other !== null) throw new Error(`already running (pid ${other})`);
+  let config = readConfig(paths);
+  const reloaders: Array<() => void> = [];
+  const started: DaemonService[] = [];
+  const stopAll = (): void => {
+    while (started.length) {
+      const s = started.pop()!;
+      guard(`stop ${s.name}`, () => s.stop());
+    }
+  };
+  onSignal((name) => {
+    if (name === "SIGHUP") {
+      log.info("SIGHUP: re-reading configuration");
+      config = readConfig(paths);
+      for (const r of reloaders) guard("reload", r);
+      return;
+    }
+    log.info(`stopping on ${name}`);
+    stopAll();
+    removeOwnPid(paths.pidFile);
+    closeSignals();
+    exit(0);
+  });
+  writePid(paths.pidFile);
+  const ctx: DaemonContext = {
+    paths,
+    config: () => config,
+    log,
+    onReload: (fn) => { reloaders.push(fn); },
+  };
+  for (const svc of daemonServices()) {
+    try {
+      svc.start(ctx);
+      started.push(svc);
+    } catch (e) {
+      stopAll();
+      removeOwnPid(paths.pidFile);
+      closeSignals();
+      throw new Error(`${svc.name}: ${errorText(e)}`);
+    }
+  }
+  const names = started.map((s) => s.name).join(", ") || "none";
+  log.info(`servald started (pid ${pid()}, instance ${paths.instance}, services: ${names})`);
+}

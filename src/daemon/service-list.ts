@@ -1,0 +1,3 @@
+// Every daemon service file, one import line each (each registers itself
+// with registerDaemonService in ./services).
+export {};
