@@ -41,15 +41,17 @@ export class SidBook implements AddressBook {
   }
 
   lookupPrefix(prefix: Uint8Array): Sid | "ambiguous" | undefined {
+    // Indexed loops: for-of iterators are slow in QuickJS, and this runs per address.
     let found: Sid | undefined;
-    for (const e of this.entries) {
-      let match = true;
-      for (let i = 0; i < prefix.length; i++) {
-        if (e.sid[i] !== prefix[i]) { match = false; break; }
-      }
-      if (!match) continue;
+    const n = prefix.length;
+    const entries = this.entries;
+    for (let k = 0; k < entries.length; k++) {
+      const sid = entries[k].sid;
+      let i = 0;
+      while (i < n && sid[i] === prefix[i]) i++;
+      if (i < n) continue;
       if (found) return "ambiguous";
-      found = e.sid;
+      found = sid;
     }
     return found;
   }

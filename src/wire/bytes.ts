@@ -43,55 +43,54 @@ export class ByteReader {
     return this.end - this.pos;
   }
 
-  private need(n: number): void {
-    if (this.end - this.pos < n) {
-      throw new WireError(`need ${n} byte(s) at offset ${this.pos}, only ${this.end - this.pos} left`);
-    }
+  // Bounds checks are inlined in each accessor: a call per byte is costly in QuickJS.
+  private short(n: number): WireError {
+    return new WireError(`need ${n} byte(s) at offset ${this.pos}, only ${this.end - this.pos} left`);
   }
 
   u8(): number {
-    this.need(1);
+    if (this.pos >= this.end) throw this.short(1);
     return this.buf[this.pos++];
   }
 
   u16be(): number {
-    this.need(2);
     const b = this.buf, p = this.pos;
+    if (p + 2 > this.end) throw this.short(2);
     this.pos = p + 2;
     return (b[p] << 8) | b[p + 1];
   }
 
   u32be(): number {
-    this.need(4);
     const b = this.buf, p = this.pos;
+    if (p + 4 > this.end) throw this.short(4);
     this.pos = p + 4;
     return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
   }
 
   u16le(): number {
-    this.need(2);
     const b = this.buf, p = this.pos;
+    if (p + 2 > this.end) throw this.short(2);
     this.pos = p + 2;
     return b[p] | (b[p + 1] << 8);
   }
 
   u32le(): number {
-    this.need(4);
     const b = this.buf, p = this.pos;
+    if (p + 4 > this.end) throw this.short(4);
     this.pos = p + 4;
     return (b[p] | (b[p + 1] << 8) | (b[p + 2] << 16) | (b[p + 3] << 24)) >>> 0;
   }
 
   /** A view of the next n bytes (no copy). */
   bytes(n: number): Uint8Array {
-    this.need(n);
     const p = this.pos;
+    if (n < 0 || p + n > this.end) throw this.short(n);
     this.pos = p + n;
     return this.buf.subarray(p, p + n);
   }
 
   skip(n: number): void {
-    this.need(n);
+    if (n < 0 || this.pos + n > this.end) throw this.short(n);
     this.pos += n;
   }
 }

@@ -76,8 +76,9 @@ export function decodeLinkState(
       if (len < 2 || start + len > data.length) throw new WireError(`record length ${len} at offset ${start}`);
       const flags = r.u8();
       // Fields must lie within the record; any bytes after them are future fields.
-      const rr = new ByteReader(data, r.pos, start + len);
-      out.records.push(decodeRecord(rr, ctx, flags));
+      r.end = start + len;
+      out.records.push(decodeRecord(r, ctx, flags));
+      r.end = data.length;
       r.pos = start + len;
     }
   } catch (e) {

@@ -13,16 +13,17 @@
 //       opts.mtu (default 1200); returns how many frames were written.
 //   beginPacket(w, envelope, opts?): AddressEncodeContext   envelope only, for incremental building
 //   appendFrame(w, start, frame, ctx, envelope, mtu = MTU): boolean  add one frame if it fits
+//       (`start` = w.pos before beginPacket; ENCAP_SINGLE takes one frame only)
 //   packetFrameLength(frame, ctx, envelope): number          bytes a frame will need in this packet
 //   MTU = 1200
 
-import type { AddressBook, EnvelopeRepr, FrameRepr, PacketRepr } from "./types";
+import { ENCAP_SINGLE, type AddressBook, type EnvelopeRepr, type FrameRepr, type PacketRepr } from "./types";
 import { ByteReader, ByteWriter } from "./bytes";
 import {
   newDecodeContext, newEncodeContext,
   type AddressDecodeContext, type AddressEncodeContext, type AddressEncodeOptions,
 } from "./address";
-import { decodeEnvelope, encodeEnvelope } from "./envelope";
+import { decodeEnvelope, encodeEnvelope, envelopeLength } from "./envelope";
 import { decodeFrame, encodeFrame, frameLength } from "./frame";
 
 /** Default interface MTU for the whole overlay packet (mdp_iftype.mtu). */
@@ -79,6 +80,8 @@ export function appendFrame(
   w: ByteWriter, start: number, frame: FrameRepr, ctx: AddressEncodeContext,
   envelope: EnvelopeRepr, mtu = MTU,
 ): boolean {
+  // ENCAP_SINGLE carries exactly one frame, which runs to the end of the packet.
+  if (envelope.encapsulation === ENCAP_SINGLE && w.pos - start > envelopeLength(envelope)) return false;
   const need = frameLength(frame, ctx, envelope.version, envelope.encapsulation);
   if (w.pos - start + need > mtu) return false;
   encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation);

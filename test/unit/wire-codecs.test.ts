@@ -348,6 +348,8 @@ test("encodePacket packs frames up to the MTU and reports how many fit", () => {
   assert.is(w.pos - start, MTU);
   assert.not.ok(appendFrame(w, start, frame({ seq: 10 }), ctx, env));
   assert.is(encodePacket(new ByteWriter(), env, [frame({ payload: new Uint8Array(2000) })]), 0);
+  assert.is(encodePacket(new ByteWriter(), envelope({ encapsulation: ENCAP_SINGLE }), [frame({}), frame({})]), 1,
+    "ENCAP_SINGLE carries one frame");
 });
 
 // ---- malformed input -----------------------------------------------------------
