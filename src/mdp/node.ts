@@ -21,12 +21,12 @@
 
 import type { CryptoProvider, Identity } from "../crypto/types";
 import {
-  ENCAP_OVERLAY, LS_UNICAST, PORT_ECHO, PORT_KEYMAPREQUEST, PORT_LINKSTATE,
+  LS_UNICAST, PORT_ECHO, PORT_KEYMAPREQUEST, PORT_LINKSTATE,
   SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN,
-  type EnvelopeRepr, type FrameRepr, type LinkRecordRepr, type Sid,
+  type FrameRepr, type LinkRecordRepr, type Sid,
 } from "../wire/types";
 import { ByteWriter, bytesEqual, toHex } from "../wire/bytes";
-import { decodePacket, appendFrame, beginPacket } from "../wire/packet";
+import { decodePacket } from "../wire/packet";
 import { decodeLinkState } from "../wire/linkstate";
 import { decodeMdpMessage, encodePorts } from "../wire/mdp-ports";
 import {
@@ -42,7 +42,8 @@ import {
   type Destination, type Iface, type Neighbour,
 } from "./neighbours";
 import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
-import { TxQueue, retransmitDelay, type TxFrame } from "./tx-queue";
+import { TxQueue, type TxFrame } from "./tx-queue";
+import { Transmitter } from "./transmitter";
 import { decodeExplain, encodeExplain } from "./please-explain";
 import { ackRecord, advertRecords, applyLinkRecords, packLinkState } from "./link-state";
 import { newStats, type MeshStats } from "./stats";
@@ -75,18 +76,16 @@ export class MeshNode {
   private readonly routeTable = new Map<string, Route>();
   private readonly bpi = new BroadcastCache();
   private readonly queue = new TxQueue();
-  private readonly outbox: Transmit[] = [];
+  private readonly tx: Transmitter;
   private readonly deliveries: Delivery[] = [];
   private readonly bindings = new Set<string>();
   private nextEphemeral = 257;
-  private frameSeq16: number;
   private routesDirty = false;
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
   private nextFullAdvertAt = 0;
   private nextExpiryAt = Infinity;
   private lastNow: number;
-  private readonly w = new ByteWriter(2048);
   private readonly pw = new ByteWriter(2048);
 
   constructor(opts: MeshNodeOptions) {
@@ -108,7 +107,7 @@ export class MeshNode {
       this.localByHex.set(s.hex, id);
     }
     const r = this.random(2);
-    this.frameSeq16 = (r[0] << 8) | r[1];
+    this.tx = new Transmitter(this.queue, this.stats, this.primarySid, this.maxTx, (h) => this.routeTable.get(h), (r[0] << 8) | r[1]);
     this.queue.onDrop = () => { this.stats.queueDrops++; };
   }
 
@@ -281,7 +280,7 @@ export class MeshNode {
   // ------------------------------------------------------------------ D: outputs
 
   pollTransmit(): Transmit | undefined {
-    return this.outbox.shift();
+    return this.tx.outbox.shift();
   }
 
   pollDelivery(): Delivery | undefined {
@@ -290,7 +289,7 @@ export class MeshNode {
 
   /** Next time handleTimeout should be called, or undefined if never. */
   pollTimeout(): number | undefined {
-    if (this.outbox.length > 0 || this.routesDirty) return this.lastNow;
+    if (this.tx.outbox.length > 0 || this.routesDirty) return this.lastNow;
     let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
     for (const n of this.neighbours.values()) t = Math.min(t, n.ackDueAt);
@@ -627,7 +626,7 @@ export class MeshNode {
     for (const n of this.neighbours.values()) {
       if (n.ackDueAt <= now) this.sendAck(now, n);
     }
-    this.flush(now);
+    this.tx.flush(now);
   }
 
   /** The per-tick broadcast: ACK records for this interface's neighbours plus due adverts. */
@@ -647,14 +646,14 @@ export class MeshNode {
     const frames = this.linkStateFrames(records, undefined);
     if (frames.length === 0 && tick) {
       // Nothing to say: an envelope-only tick keeps us visible.
-      this.sendEmpty(now, iface.broadcast);
+      this.tx.sendEmpty(now, iface.broadcast);
     }
     for (const f of frames) this.addFixed(now, f, iface.broadcast);
     if (!tick) return;
     // Unicast ticks keep each neighbour's unicast link-in to us alive.
     for (const n of this.neighbours.values()) {
       for (const o of n.outLinks) {
-        if (o.dest.iface === iface && o.dest.unicast && o.dest.lastTxAt + iface.tickMs <= now) this.sendEmpty(now, o.dest);
+        if (o.dest.iface === iface && o.dest.unicast && o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
       }
     }
   }
@@ -843,111 +842,5 @@ export class MeshNode {
         ciphered: false, signed: f.signed, ackSoon: false, type: f.type, seq: -1, payload, invalid: false,
       }, iface.broadcast);
     }
-  }
-
-  private sendEmpty(now: number, dest: Destination): void {
-    this.buildPackets(now, dest, []);
-  }
-
-  /** Decide where each due frame goes, then pack them into packets per destination. */
-  private flush(now: number): void {
-    if (this.queue.length === 0) return;
-    const groups = new Map<Destination, { f: TxFrame; n: Neighbour | undefined }[]>();
-    for (const f of [...this.queue.frames]) {
-      if (f.nextTxAt > now && !(f.waitingRoute && now >= f.deadline)) continue;
-      if (now > f.deadline || (f.reliable && f.txCount >= this.maxTx)) {
-        this.queue.remove(f);
-        if (f.reliable) {
-          if (f.txCount === 0) this.stats.noRouteDrops++;
-          else this.stats.retryDrops++;
-        }
-        continue;
-      }
-      let dest: Destination;
-      let nb: Neighbour | undefined;
-      if (f.fixed) {
-        dest = f.fixed;
-      } else {
-        const r = this.routeTable.get(f.finalHex!);
-        nb = r?.nextHop;
-        if (!r || r.reachable === REACHABLE_NONE || !nb || !nb.chosen) {
-          f.waitingRoute = true;
-          f.nextTxAt = f.deadline;
-          continue;
-        }
-        dest = nb.chosen.dest;
-        const oneHop = nb.sub.hex === f.finalHex;
-        f.frame.oneHop = oneHop;
-        f.frame.nextHop = oneHop ? undefined : nb.sub.sid;
-      }
-      if (f.seq16 < 0 || ((this.frameSeq16 - f.seq16) & 0xffff) >= C.FRAME_SEQ_WINDOW - 4) {
-        // A fresh sequence; also for a retransmission that has fallen out of the
-        // receiver's 64-entry duplicate window (it then risks one duplicate).
-        if (f.seq16 >= 0) this.stats.resequenced++;
-        this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
-        f.seq16 = this.frameSeq16;
-      }
-      f.frame.seq = f.seq16 & 0xff;
-      f.frame.ackSoon = f.reliable;
-      let g = groups.get(dest);
-      if (!g) groups.set(dest, (g = []));
-      g.push({ f, n: nb });
-    }
-    for (const [dest, list] of groups) this.buildPackets(now, dest, list);
-  }
-
-  private buildPackets(now: number, dest: Destination, list: { f: TxFrame; n: Neighbour | undefined }[]): void {
-    const iface = dest.iface;
-    let i = 0;
-    do {
-      dest.seq = (dest.seq + 1) & 0xff;
-      const env: EnvelopeRepr = {
-        version: 1, encapsulation: ENCAP_OVERLAY, transmitter: this.primarySid, transmitterFull: true,
-        unicast: dest.unicast, interfaceIndex: iface.index, linkSeq: dest.seq,
-      };
-      const w = this.w;
-      w.reset();
-      const ctx = beginPacket(w, env);
-      const packed: { f: TxFrame; n: Neighbour | undefined }[] = [];
-      let anyReliable = false;
-      while (i < list.length) {
-        const e = list[i];
-        if (!appendFrame(w, 0, e.f.frame, ctx, env, iface.mtu)) {
-          if (packed.length === 0) {
-            // Can never fit: drop rather than loop.
-            this.queue.remove(e.f);
-            this.stats.framesDropped++;
-            i++;
-            continue;
-          }
-          break;
-        }
-        packed.push(e);
-        if (e.f.reliable) anyReliable = true;
-        i++;
-      }
-      const bytes = w.toBytes();
-      if (this.outbox.length >= C.TRANSMIT_QUEUE_MAX) { this.outbox.shift(); this.stats.transmitDrops++; }
-      this.outbox.push({ ifIndex: iface.index, to: dest.address, bytes });
-      this.stats.packetsOut++;
-      this.stats.bytesOut += bytes.length;
-      dest.lastTxAt = now;
-      dest.sentAt[dest.seq] = now;
-      dest.ackSoon[dest.seq] = anyReliable ? 1 : 0;
-      for (const { f, n } of packed) {
-        f.txCount++;
-        this.stats.framesOut++;
-        if (f.txCount > 1) this.stats.retransmissions++;
-        if (f.ackFor) { f.ackFor.lastAckDest = dest; f.ackFor.lastAckSeq = dest.seq; }
-        if (f.reliable) {
-          f.sentDest = dest;
-          f.sentTo = n;
-          f.sentLinkSeq = dest.seq;
-          f.nextTxAt = now + retransmitDelay(dest, f.txCount);
-        } else {
-          this.queue.remove(f);
-        }
-      }
-    } while (i < list.length);
   }
 }
