@@ -1,0 +1,422 @@
+// One MSP connection as a sans-I/O state machine (quinn style).
+//   B. inputs:   handlePacket(now, payload), handleTimeout(now)
+//   C. commands: write(bytes), read()/consume(n), shutdown(), stop()
+//   D. outputs:  pollTransmit(now), pollTimeout(), pollEvent()
+// After every B or C call, drain pollTransmit until undefined, then re-arm a
+// timer at pollTimeout(). Wire behaviour follows Serval DNA (spec section 8):
+// FIRST until anything is heard, ACK flag only once data arrived, ack = last
+// consumed seq, keep-alive when idle, timeout after silence. Sending is ours:
+// congestion window, RTT-based timeout, retransmitting only what is lost.
+
+import {
+  MSP_FLAG_ACK, MSP_FLAG_FIRST, MSP_FLAG_SHUTDOWN, MSP_FLAG_STOP, MSP_KIND_CONTROL, MSP_KIND_DATA,
+  MSP_PREAMBLE_SIZE, decodeMspPacket, encodeMspAck, encodeMspStop, newMspPacketRepr, writeMspPreamble,
+} from "../wire/msp-packet";
+import { CongestionWindow } from "./congestion";
+import { MspConfig, mspConfig } from "./config";
+import { EventQueue, MspEvent } from "./events";
+import { RX_NEW, ReceiveBuffer } from "./receive-buffer";
+import { RttEstimator } from "./rtt";
+import { SendBuffer, TxPacket } from "./send-buffer";
+import { seqAdd, seqDiff } from "./seq";
+
+export type MspRole = "connect" | "accept";
+export type MspCloseReason = "graceful" | "stopped" | "timeout";
+
+const NEVER = Number.POSITIVE_INFINITY;
+const scratch = newMspPacketRepr();
+
+export class MspConnection {
+  readonly config: MspConfig;
+  readonly role: MspRole;
+  /** Why the connection ended; undefined while open. */
+  closed: MspCloseReason | undefined;
+  /** Time it closed (for lingering to re-ack a lost final ack). */
+  closedAt = -1;
+  /** We have heard at least one packet from the peer (FIRST no longer sent). */
+  heard: boolean;
+  localShutdown = false;
+  /** The peer's SHUTDOWN was consumed: no more data will arrive. */
+  remoteShutdown = false;
+
+  private readonly tx: SendBuffer;
+  private readonly rx: ReceiveBuffer;
+  private readonly cc: CongestionWindow;
+  private readonly rtt: RttEstimator;
+  private readonly events = new EventQueue();
+  /** Counters for tests, benchmarks and debug logs. */
+  readonly stats = { dataSent: 0, retransmits: 0, timeouts: 0, fastRetransmits: 0, acksSent: 0, received: 0, duplicates: 0 };
+
+  private receivedData = false;
+  /** Serval's previous_ack: the ack value last put on the wire. */
+  private lastAckSent = 0x7fff;
+  private ackDue = NEVER;
+  private unackedConsumed = 0;
+  /** Ack-only packets owed, one per out-of-order or repeated packet. */
+  private extraAcks = 0;
+  private lastTxAt: number;
+  private timeoutAt: number;
+  private kickAt: number;
+  private rtoAt = NEVER;
+  private dupAcks = 0;
+  private inRecovery = false;
+  private recoverSeq = 0;
+  private shutdownSent = false;
+  /** Seq of a SHUTDOWN packet received (maybe out of order), -1 if none. */
+  private rxShutdownSeq = -1;
+  private stopPending = false;
+  private writeBlocked = false;
+  private readableNotified = false;
+
+  constructor(now: number, role: MspRole, config?: Partial<MspConfig>) {
+    this.config = mspConfig(config);
+    const c = this.config;
+    this.role = role;
+    this.tx = new SendBuffer(c.maxBody);
+    this.rx = new ReceiveBuffer(c.receiveWindow);
+    this.cc = new CongestionWindow(c.initialWindow, c.minWindow, c.maxWindow, c.lossBeta);
+    this.rtt = new RttEstimator(c.initialRtoMs, c.minRtoMs, c.maxRtoMs);
+    this.timeoutAt = now + c.timeoutMs;
+    this.lastTxAt = now;
+    // An accepted connection answers its FIRST packet at once; a connector
+    // sends its first packet after a short kick delay (Serval: 10 ms).
+    this.heard = role === "accept";
+    if (role === "accept") {
+      this.kickAt = NEVER;
+      this.ackDue = now;
+      this.events.push("connected");
+    } else {
+      this.kickAt = now + c.connectKickMs;
+    }
+  }
+
+  // ---- A. getters -------------------------------------------------------
+
+  /** Bytes write() would accept now. */
+  get writable(): number {
+    if (this.closed || this.localShutdown) return 0;
+    return Math.max(0, this.config.sendBufferBytes - this.tx.bytes);
+  }
+  /** Unacknowledged or unsent bytes held. */
+  get bufferedBytes(): number { return this.tx.bytes; }
+  get congestionWindow(): number { return this.cc.window(); }
+  get smoothedRtt(): number { return this.rtt.srtt; }
+  /** Next seq the application will read (Serval's rx next_seq). */
+  get receiveNextSeq(): number { return this.rx.nextSeq; }
+  /** Packets buffered on the receive side. */
+  get receiveBuffered(): number { return this.rx.count; }
+  get isOpen(): boolean { return this.closed === undefined; }
+
+  // ---- B. network and timer input ----------------------------------------
+
+  handlePacket(now: number, payload: Uint8Array): void {
+    if (!decodeMspPacket(payload, scratch)) return;
+    const p = scratch;
+    if (this.closed) {
+      // Lingering after a graceful close: re-ack a retransmission whose ack was lost.
+      if (this.closed === "graceful" && p.kind === MSP_KIND_DATA && !(p.flags & MSP_FLAG_STOP)) this.ackDue = now;
+      return;
+    }
+    this.timeoutAt = now + this.config.timeoutMs;
+    if (!this.heard) {
+      this.heard = true;
+      this.events.push("connected");
+    }
+    if (p.flags & MSP_FLAG_STOP) {
+      this.onStop(now);
+      return;
+    }
+    if (p.kind === MSP_KIND_CONTROL) return;
+    if (p.flags & MSP_FLAG_ACK) this.onAck(now, p.ack, p.kind !== MSP_KIND_DATA);
+    if (p.kind === MSP_KIND_DATA) this.onData(now, p.seq, p.flags, p.body);
+    this.checkGracefulClose(now);
+  }
+
+  handleTimeout(now: number): void {
+    if (this.closed) return;
+    if (now >= this.timeoutAt) {
+      this.close(now, "timeout");
+      this.events.push("timed-out");
+      return;
+    }
+    if (now >= this.rtoAt) this.onRetransmitTimeout(now);
+  }
+
+  // ---- C. application commands ----------------------------------------------
+
+  /** Queue bytes to send; returns how many were accepted (0 when full, shut down or closed). */
+  write(data: Uint8Array): number {
+    if (this.closed || this.localShutdown) return 0;
+    const n = this.tx.write(data, this.config.sendBufferBytes - this.tx.bytes);
+    if (n < data.length) this.writeBlocked = true;
+    return n;
+  }
+
+  /** The unread part of the next in-order message, or undefined. A view: consume() it. */
+  read(): Uint8Array | undefined {
+    const h = this.rx.head();
+    if (!h || this.rx.offset >= h.body.length) {
+      this.readableNotified = false;
+      return undefined;
+    }
+    return h.body.subarray(this.rx.offset);
+  }
+
+  /** Mark n bytes of read() as consumed; whole messages advance the ack. */
+  consume(n: number, now: number): void {
+    const h = this.rx.head();
+    if (!h) return;
+    this.rx.offset = Math.min(h.body.length, this.rx.offset + n);
+    this.deliver(now);
+    this.checkGracefulClose(now);
+  }
+
+  /** Half-close: a SHUTDOWN follows every byte already written. */
+  shutdown(now: number): void {
+    if (this.closed || this.localShutdown) return;
+    this.localShutdown = true;
+    this.tx.shutdown();
+    this.checkGracefulClose(now);
+  }
+
+  /** Abort: send STOP, drop everything queued. */
+  stop(now: number): void {
+    if (this.closed) return;
+    this.stopPending = true;
+    this.close(now, "stopped");
+    this.events.push("closed-suddenly");
+  }
+
+  // ---- D. outputs -------------------------------------------------------------------
+
+  /** Next MSP payload to hand to MDP (a fresh buffer), or undefined. */
+  pollTransmit(now: number): Uint8Array | undefined {
+    if (this.stopPending) {
+      this.stopPending = false;
+      return encodeMspStop();
+    }
+    if (this.closed) {
+      if (this.closed === "graceful" && now >= this.ackDue) return this.ackOnly(now);
+      return undefined;
+    }
+    const lost = this.tx.firstLost();
+    if (lost) {
+      this.tx.clearLost(lost);
+      return this.emitData(now, lost);
+    }
+    if (this.tx.hasUnsent && this.tx.inFlight < Math.min(this.cc.window() + this.dupAcks, this.config.maxWindow)) {
+      const p = this.tx.takeUnsent();
+      if (p) return this.emitData(now, p);
+    }
+    if (this.extraAcks > 0 || now >= this.ackDue || now >= this.kickAt || now >= this.lastTxAt + this.config.keepaliveMs) {
+      if (this.extraAcks > 0) this.extraAcks--;
+      const out = this.ackOnly(now);
+      this.checkGracefulClose(now);
+      return out;
+    }
+    return undefined;
+  }
+
+  /** Earliest time handleTimeout/pollTransmit has something to do; undefined if nothing. */
+  pollTimeout(): number | undefined {
+    let t: number;
+    if (this.closed) {
+      t = this.closed === "graceful" ? this.ackDue : NEVER;
+    } else {
+      t = Math.min(this.timeoutAt, this.rtoAt, this.ackDue, this.kickAt, this.lastTxAt + this.config.keepaliveMs);
+    }
+    return t === NEVER ? undefined : t;
+  }
+
+  pollEvent(): MspEvent | undefined {
+    return this.events.shift();
+  }
+
+  // ---- internals --------------------------------------------------------------------
+
+  private flagsNow(): number {
+    let f = 0;
+    if (this.receivedData) f |= MSP_FLAG_ACK;
+    if (!this.heard) f |= MSP_FLAG_FIRST;
+    return f;
+  }
+
+  private ackValue(): number {
+    return seqAdd(this.rx.nextSeq, -1);
+  }
+
+  private noteSent(now: number): void {
+    this.lastTxAt = now;
+    this.lastAckSent = this.ackValue();
+    this.ackDue = NEVER;
+    this.unackedConsumed = 0;
+    this.kickAt = NEVER;
+  }
+
+  private ackOnly(now: number): Uint8Array {
+    const out = encodeMspAck(this.flagsNow(), this.ackValue());
+    this.stats.acksSent++;
+    this.noteSent(now);
+    return out;
+  }
+
+  private emitData(now: number, p: TxPacket): Uint8Array {
+    const out = new Uint8Array(MSP_PREAMBLE_SIZE + p.len);
+    writeMspPreamble(out, 0, this.flagsNow() | p.flags, this.ackValue(), p.seq);
+    out.set(p.body.subarray(0, p.len), MSP_PREAMBLE_SIZE);
+    p.sentAt = now;
+    p.sendCount++;
+    this.stats.dataSent++;
+    if (p.sendCount > 1) this.stats.retransmits++;
+    if (p.flags & MSP_FLAG_SHUTDOWN) this.shutdownSent = true;
+    if (this.rtoAt === NEVER) this.rtoAt = now + this.rtt.rto();
+    this.noteSent(now);
+    return out;
+  }
+
+  private onAck(now: number, ack: number, pureAck: boolean): void {
+    const n = this.tx.ackedCount(ack);
+    if (n > 0) {
+      // Sample the RTT only when no acked packet was resent: after a
+      // retransmission fills a hole, the ack says nothing about the path delay.
+      let clean = true;
+      for (let i = 0; i < n && clean; i++) clean = this.tx.at(i).sendCount === 1;
+      const newest = this.tx.release(n);
+      if (clean && newest) this.rtt.sample(now - newest.sentAt);
+      else this.rtt.onProgress();
+      this.dupAcks = 0;
+      if (this.inRecovery) {
+        if (seqDiff(ack, this.recoverSeq) >= 0) {
+          this.inRecovery = false;
+        } else {
+          // Partial ack: the packet after it was lost too (NewReno).
+          const next = this.tx.oldest();
+          if (next && next.sentAt >= 0) this.tx.markLost(next);
+        }
+      }
+      this.cc.onAcked(n);
+      this.rtoAt = this.tx.inFlight > 0 ? now + this.rtt.rto() : NEVER;
+      if (this.writeBlocked && this.writable > 0) {
+        this.writeBlocked = false;
+        this.events.push("writable");
+      }
+      return;
+    }
+    // Same ack again while data is outstanding: a packet after the hole arrived.
+    if (!pureAck || this.tx.inFlight === 0 || seqDiff(ack, seqAdd(this.tx.una, -1)) !== 0) return;
+    this.dupAcks++;
+    const first = this.tx.oldest();
+    if (this.inRecovery && first && !first.lost && this.rtt.srtt >= 0 && now - first.sentAt > this.rtt.srtt * 1.25 + 5) {
+      // Still the same hole more than a round trip after we resent it, and
+      // later packets keep arriving: the retransmission was lost as well.
+      this.tx.markLost(first);
+      return;
+    }
+    // Early retransmit (RFC 5827): with few packets out, fewer dup acks can come.
+    const threshold = Math.min(this.config.dupAckThreshold, Math.max(1, this.tx.inFlight - 1));
+    if (this.dupAcks === threshold && !this.inRecovery) {
+      if (first) this.tx.markLost(first);
+      this.stats.fastRetransmits++;
+      this.cc.onLoss(this.tx.inFlight);
+      this.inRecovery = true;
+      this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
+    }
+  }
+
+  private onRetransmitTimeout(now: number): void {
+    const first = this.tx.oldest();
+    if (!first || this.tx.inFlight === 0) {
+      this.rtoAt = NEVER;
+      return;
+    }
+    this.tx.markLost(first);
+    this.stats.timeouts++;
+    this.rtt.onTimeout();
+    this.cc.onTimeout(this.tx.inFlight);
+    this.inRecovery = true;
+    this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
+    this.dupAcks = 0;
+    this.rtoAt = now + this.rtt.rto();
+  }
+
+  private onData(now: number, seq: number, flags: number, body: Uint8Array): void {
+    this.receivedData = true;
+    const r = this.rx.insert(seq, flags, body);
+    this.stats.received++;
+    if (r !== RX_NEW) this.stats.duplicates++;
+    if (r === RX_NEW && flags & MSP_FLAG_SHUTDOWN) this.rxShutdownSeq = seq;
+    if (r === RX_NEW && seq === this.rx.nextSeq) {
+      this.deliver(now);
+    } else {
+      // Out of order (a hole), a repeat (our ack was lost), or beyond our
+      // window: ack at once, one ack per such packet even when several
+      // arrive together, so the sender can count duplicate acks.
+      this.ackDue = now;
+      if (this.extraAcks < 8) this.extraAcks++;
+    }
+  }
+
+  /** Skip empty messages, note SHUTDOWN, signal readable, and schedule acks. */
+  private deliver(now: number): void {
+    let advanced = 0;
+    for (;;) {
+      const h = this.rx.head();
+      if (!h) break;
+      if (this.rx.offset < h.body.length) {
+        if (!this.readableNotified) {
+          this.readableNotified = true;
+          this.events.push("readable");
+        }
+        break;
+      }
+      const shut = (h.flags & MSP_FLAG_SHUTDOWN) !== 0;
+      this.rx.advance();
+      advanced++;
+      if (shut && !this.remoteShutdown) {
+        this.remoteShutdown = true;
+        this.events.push("remote-shutdown");
+      }
+    }
+    if (advanced === 0) return;
+    this.readableNotified = this.rx.head() !== undefined && this.readableNotified;
+    this.unackedConsumed += advanced;
+    const due = this.unackedConsumed >= this.config.ackEvery || this.remoteShutdown ? now : now + this.config.ackDelayMs;
+    if (due < this.ackDue) this.ackDue = due;
+  }
+
+  private onStop(now: number): void {
+    // Lost-final-ACK race: the peer closed gracefully and answers our
+    // retransmission with STOP. If we hold all its data and sent our SHUTDOWN,
+    // nothing is lost: close gracefully.
+    const haveAll = this.rxShutdownSeq >= 0 && this.rx.contiguousThrough(this.rxShutdownSeq);
+    if ((haveAll || this.remoteShutdown) && this.shutdownSent) {
+      this.close(now, "graceful");
+      this.ackDue = NEVER;
+      this.events.push("closed-gracefully");
+      return;
+    }
+    this.close(now, "stopped");
+    this.events.push("closed-suddenly");
+  }
+
+  private close(now: number, reason: MspCloseReason): void {
+    this.closed = reason;
+    this.closedAt = now;
+    this.rtoAt = NEVER;
+    this.kickAt = NEVER;
+    this.ackDue = NEVER;
+    if (reason !== "graceful") this.tx.clear();
+  }
+
+  /** Serval's rule: both sides shut down, nothing queued, and our last ack covers all. */
+  private checkGracefulClose(now: number): void {
+    if (this.closed || !this.localShutdown || !this.remoteShutdown) return;
+    if (this.tx.count !== 0 || this.rx.count !== 0) return;
+    if (this.lastAckSent !== this.ackValue()) {
+      if (now < this.ackDue) this.ackDue = now;
+      return;
+    }
+    this.close(now, "graceful");
+    this.events.push("closed-gracefully");
+  }
+}

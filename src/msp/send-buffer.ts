@@ -1,0 +1,136 @@
+// Outgoing packets from the oldest unacknowledged to the newest queued, in
+// sequence order. The application's bytes are packed into fixed-capacity
+// bodies as they are written; a packet is sealed once first transmitted
+// (later writes start a new one). Bodies are recycled through a small pool.
+
+import { MSP_FLAG_SHUTDOWN } from "../wire/msp-packet";
+import { seqAdd, seqDiff } from "./seq";
+
+export interface TxPacket {
+  seq: number;
+  flags: number;
+  body: Uint8Array;
+  len: number;
+  /** Time of the last transmission, -1 if never sent. */
+  sentAt: number;
+  sendCount: number;
+  /** Marked lost: retransmit before any new data. */
+  lost: boolean;
+}
+
+const POOL_MAX = 32;
+
+export class SendBuffer {
+  private packets: TxPacket[] = [];
+  private head = 0;
+  /** Index (relative to head) of the first never-sent packet. */
+  private unsentIdx = 0;
+  private pool: Uint8Array[] = [];
+  /** Seq the next new packet will get. */
+  nextSeq = 0;
+  /** Body bytes held (unsent + unacknowledged). */
+  bytes = 0;
+  /** Count of packets marked lost and not yet resent. */
+  lostCount = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  get count(): number { return this.packets.length - this.head; }
+  /** Packets sent at least once and not yet acknowledged. */
+  get inFlight(): number { return this.unsentIdx; }
+  get hasUnsent(): boolean { return this.unsentIdx < this.count; }
+  /** Seq of the oldest packet held (== nextSeq when empty). */
+  get una(): number { return this.count ? this.packets[this.head].seq : this.nextSeq; }
+
+  at(i: number): TxPacket { return this.packets[this.head + i]; }
+  oldest(): TxPacket | undefined { return this.count ? this.packets[this.head] : undefined; }
+
+  /** Copy as many of `data` as fit in the buffer; returns the count accepted. */
+  write(data: Uint8Array, space: number): number {
+    let n = Math.min(data.length, space);
+    let off = 0;
+    while (off < n) {
+      let tail = this.count > this.unsentIdx ? this.packets[this.packets.length - 1] : undefined;
+      if (!tail || tail.len >= this.capacity || tail.flags & MSP_FLAG_SHUTDOWN) tail = this.push(0);
+      const take = Math.min(n - off, this.capacity - tail.len);
+      tail.body.set(data.subarray(off, off + take), tail.len);
+      tail.len += take;
+      off += take;
+    }
+    this.bytes += n;
+    return n;
+  }
+
+  /** Mark the end of the stream: on the unsent tail if any, else a new empty packet. */
+  shutdown(): void {
+    const tail = this.count > this.unsentIdx ? this.packets[this.packets.length - 1] : undefined;
+    if (tail) tail.flags |= MSP_FLAG_SHUTDOWN;
+    else this.push(MSP_FLAG_SHUTDOWN);
+  }
+
+  private push(flags: number): TxPacket {
+    const body = this.pool.pop() ?? new Uint8Array(this.capacity);
+    const p: TxPacket = { seq: this.nextSeq, flags, body, len: 0, sentAt: -1, sendCount: 0, lost: false };
+    this.nextSeq = seqAdd(this.nextSeq, 1);
+    this.packets.push(p);
+    return p;
+  }
+
+  /** The next never-sent packet, now counted as in flight. */
+  takeUnsent(): TxPacket | undefined {
+    if (this.unsentIdx >= this.count) return undefined;
+    return this.packets[this.head + this.unsentIdx++];
+  }
+
+  /** Oldest packet marked lost. */
+  firstLost(): TxPacket | undefined {
+    if (this.lostCount === 0) return undefined;
+    for (let i = 0; i < this.unsentIdx; i++) {
+      const p = this.packets[this.head + i];
+      if (p.lost) return p;
+    }
+    this.lostCount = 0;
+    return undefined;
+  }
+
+  markLost(p: TxPacket): void {
+    if (!p.lost && p.sentAt >= 0) { p.lost = true; this.lostCount++; }
+  }
+
+  clearLost(p: TxPacket): void {
+    if (p.lost) { p.lost = false; this.lostCount--; }
+  }
+
+  /** How many sent packets `ack` (last seq received by the peer) covers: 0 if none or bogus. */
+  ackedCount(ack: number): number {
+    const n = seqDiff(ack, this.una) + 1;
+    return n > 0 && n <= this.unsentIdx ? n : 0;
+  }
+
+  /** Free the oldest n packets. Returns the newest freed one (valid until the next push). */
+  release(n: number): TxPacket | undefined {
+    let last: TxPacket | undefined;
+    for (let i = 0; i < n; i++) {
+      const p = this.packets[this.head++];
+      this.bytes -= p.len;
+      if (p.lost) this.lostCount--;
+      if (this.pool.length < POOL_MAX) this.pool.push(p.body);
+      last = p;
+    }
+    this.unsentIdx -= n;
+    if (this.head > 64 && this.head * 2 > this.packets.length) {
+      this.packets = this.packets.slice(this.head);
+      this.head = 0;
+    }
+    return last;
+  }
+
+  /** Drop everything (STOP). */
+  clear(): void {
+    this.packets = [];
+    this.head = 0;
+    this.unsentIdx = 0;
+    this.bytes = 0;
+    this.lostCount = 0;
+  }
+}
