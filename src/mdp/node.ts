@@ -29,12 +29,9 @@ import { ByteWriter, bytesEqual, toHex } from "../wire/bytes";
 import { decodePacket } from "../wire/packet";
 import { decodeLinkState } from "../wire/linkstate";
 import { decodeMdpMessage, encodePorts } from "../wire/mdp-ports";
-import {
-  buildKeymapRequest, buildKeymapResponse, openMdpPayload, parseKeymapResponse, sealMdpPayload,
-  KEYMAP_RESPONSE_BYTES, KEYMAP_SIGN_KEY, type PayloadMode,
-} from "../crypto/mdp-payload";
+import { openMdpPayload, sealMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
 import * as C from "./constants";
-import { Subscribers, type Subscriber } from "./subscribers";
+import { Subscribers } from "./subscribers";
 import { BroadcastCache } from "./broadcast-cache";
 import { SEQ_DUP, SeqWindow64, ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
 import {
@@ -44,7 +41,10 @@ import {
 import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
 import { TxQueue, type TxFrame } from "./tx-queue";
 import { Transmitter } from "./transmitter";
-import { decodeExplain, encodeExplain } from "./please-explain";
+import { decodeExplain, encodeExplain, explainAnswers, ExplainLimiter } from "./please-explain";
+import { handleEcho } from "./echo";
+import { handleKeymap, requestSignKey } from "./keymap";
+import type { ServiceHost } from "./service-host";
 import { ackRecord, advertRecords, applyLinkRecords, packLinkState } from "./link-state";
 import { newStats, type MeshStats } from "./stats";
 
@@ -77,6 +77,8 @@ export class MeshNode {
   private readonly bpi = new BroadcastCache();
   private readonly queue = new TxQueue();
   private readonly tx: Transmitter;
+  private readonly host: ServiceHost;
+  private readonly explainLimiter = new ExplainLimiter(C.EXPLAIN_REPLY_INTERVAL_MS);
   private readonly deliveries: Delivery[] = [];
   private readonly bindings = new Set<string>();
   private nextEphemeral = 257;
@@ -109,6 +111,13 @@ export class MeshNode {
     const r = this.random(2);
     this.tx = new Transmitter(this.queue, this.stats, this.primarySid, this.maxTx, (h) => this.routeTable.get(h), (r[0] << 8) | r[1]);
     this.queue.onDrop = () => { this.stats.queueDrops++; };
+    this.host = {
+      crypto: this.crypto, stats: this.stats,
+      identityFor: (sid, broadcast) => (broadcast ? undefined : this.localByHex.get(toHex(sid))) ?? this.identities[0],
+      subscriber: (sid) => this.subs.add(sid),
+      send: (now, req) => this.send(now, req),
+      log: (level, msg) => this.log(level, msg),
+    };
   }
 
   // ------------------------------------------------------------------ C: commands
@@ -401,7 +410,7 @@ export class MeshNode {
     if (!opened.ok) {
       this.stats.cryptoFailures++;
       this.log("debug", `frame from ${ssub.hex} dropped: ${opened.reason}`);
-      if (opened.reason === "need-sign-key") this.requestSignKey(now, ssub);
+      if (opened.reason === "need-sign-key") requestSignKey(this.host, now, ssub);
       return;
     }
     const mode: PayloadMode = f.ciphered ? "ciphered" : f.signed ? "signed" : "plain";
@@ -437,43 +446,12 @@ export class MeshNode {
       this.stats.datagramsDelivered++;
       return;
     }
-    if (dstPort === PORT_KEYMAPREQUEST) { this.receiveKeymap(now, localSid, remoteSid, srcPort, data, broadcast); return; }
-    if (dstPort === PORT_ECHO) { this.receiveEcho(now, localSid, remoteSid, srcPort, data, broadcast, qos); return; }
+    if (dstPort === PORT_KEYMAPREQUEST) { handleKeymap(this.host, now, localSid, remoteSid, srcPort, data, broadcast); return; }
+    if (dstPort === PORT_ECHO) { handleEcho(this.host, now, localSid, remoteSid, srcPort, data, broadcast, qos); return; }
     this.stats.unboundDrops++;
   }
 
   // ------------------------------------------------------------------ services
-
-  /** Echo (port 7): reply from 7 to the source port, payload unchanged, authcrypted. */
-  private receiveEcho(now: number, localSid: Sid, remoteSid: Sid, srcPort: number, data: Uint8Array, broadcast: boolean, qos: number): void {
-    if (srcPort === PORT_ECHO) return; // never answer an echo reply (loops)
-    const from = broadcast ? this.primarySid : localSid;
-    this.send(now, { srcSid: from, srcPort: PORT_ECHO, dstSid: remoteSid, dstPort: srcPort, payload: data, qos });
-  }
-
-  /** Keymap (port 1): answer requests with our signing key; learn keys from responses. */
-  private receiveKeymap(now: number, localSid: Sid, remoteSid: Sid, srcPort: number, data: Uint8Array, broadcast: boolean): void {
-    if (data.length === 0) return;
-    if (data[0] === KEYMAP_SIGN_KEY && data.length >= KEYMAP_RESPONSE_BYTES) {
-      const r = parseKeymapResponse(this.crypto, data, remoteSid);
-      if (!r) { this.stats.cryptoFailures++; return; }
-      const s = this.subs.add(remoteSid);
-      if (!s.signKey) s.signKey = r.signPublic;
-      this.log("debug", `learnt signing key of ${s.hex}`);
-      return;
-    }
-    if (data[0] === KEYMAP_SIGN_KEY) {
-      const id = this.localByHex.get(toHex(broadcast ? this.primarySid : localSid)) ?? this.identities[0];
-      this.send(now, { srcSid: id.sid, srcPort: PORT_KEYMAPREQUEST, dstSid: remoteSid, dstPort: srcPort, payload: buildKeymapResponse(this.crypto, id), qos: C.OQ_MESH_MANAGEMENT });
-    }
-  }
-
-  private requestSignKey(now: number, s: Subscriber): void {
-    if (s.signKey || s.local || now - s.keyRequestAt < C.KEYMAP_REQUEST_INTERVAL_MS * 10) return;
-    s.keyRequestAt = now;
-    this.stats.keymapRequests++;
-    this.send(now, { srcPort: PORT_KEYMAPREQUEST, dstSid: s.sid, dstPort: PORT_KEYMAPREQUEST, payload: buildKeymapRequest(), qos: C.OQ_MESH_MANAGEMENT });
-  }
 
   /** Please-explain (legacy type 0x60): learn what we are told, answer what we know. */
   private receiveExplain(now: number, iface: Iface, from: string, n: Neighbour, source: Sid, payload: Uint8Array): void {
@@ -483,26 +461,18 @@ export class MeshNode {
       const sid = this.crypto.sidFromSignKey(k);
       if (sid) this.subs.learnSignKey(sid, k);
     }
-    const answers: Uint8Array[] = [];
-    for (const p of e.requests) {
-      for (const s of this.subs.matching(p, 8)) {
-        if (now - s.explainedAt < C.EXPLAIN_REPLY_INTERVAL_MS) continue;
-        s.explainedAt = now;
-        answers.push(s.sid);
-        const r = this.routeTable.get(s.hex);
-        if (r) { r.changedAt = now; this.scheduleAdvert(now); } // servald's link_explained
-      }
-    }
-    if (e.explainYourself) answers.push(this.primarySid);
+    const answers = explainAnswers(e, this.subs, this.primarySid, now, C.EXPLAIN_REPLY_INTERVAL_MS, (hex) => {
+      const r = this.routeTable.get(hex);
+      if (r) { r.changedAt = now; this.scheduleAdvert(now); } // servald's link_explained
+    });
     if (answers.length === 0) return;
     this.stats.explainsAnswered++;
-    const body = encodeExplain([], answers.slice(0, 30));
-    this.sendToNeighbourOrRoute(now, source, body, TYPE_PLEASEEXPLAIN, iface, from, n);
+    this.sendToNeighbourOrRoute(now, source, encodeExplain([], answers), TYPE_PLEASEEXPLAIN, iface, from, n);
   }
 
   /** Ask about prefixes we could not resolve (spec 3.3). */
   private sendExplainRequest(now: number, iface: Iface, from: string, n: Neighbour | undefined, prefixes: Uint8Array[]): void {
-    const asks = prefixes.filter((p) => p.length > 0 && p.length < 32).slice(0, 16);
+    const asks = this.explainLimiter.filter(prefixes, now).slice(0, 16);
     if (asks.length === 0) return;
     this.stats.explainsSent++;
     const body = encodeExplain(asks, []);
@@ -752,7 +722,7 @@ export class MeshNode {
     for (const n of this.neighbours.values()) {
       if (n.wasReachable && !wasDirect.has(n)) {
         this.log("debug", `neighbour ${n.sub.hex} reachable`);
-        if (!n.sub.signKey) this.requestSignKey(now, n.sub);
+        if (!n.sub.signKey) requestSignKey(this.host, now, n.sub);
       }
     }
     if (!changed) return;

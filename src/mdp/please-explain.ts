@@ -58,3 +58,55 @@ export function encodeExplain(requests: readonly Uint8Array[], sids: readonly Ui
   if (explainYourself) out[pos++] = EXPLAIN_YOURSELF;
   return out;
 }
+
+/** Minimal view of the address book for answering. */
+export interface ExplainBook {
+  matching(prefix: Uint8Array, max: number): { sid: Uint8Array; explainedAt: number; hex: string }[];
+}
+
+/**
+ * SIDs to send back for the questions in `e` (each SID at most once per
+ * `intervalMs`, spec 3.3), plus our own for "explain yourself". `explained`
+ * gets each answered subscriber (servald re-advertises its route).
+ */
+export function explainAnswers(
+  e: ExplainEntries, book: ExplainBook, self: Uint8Array, now: number, intervalMs: number,
+  explained: (hex: string) => void,
+): Uint8Array[] {
+  const answers: Uint8Array[] = [];
+  for (const p of e.requests) {
+    for (const s of book.matching(p, 8)) {
+      if (now - s.explainedAt < intervalMs) continue;
+      s.explainedAt = now;
+      answers.push(s.sid);
+      explained(s.hex);
+    }
+  }
+  if (e.explainYourself) answers.push(self);
+  return answers.slice(0, 30);
+}
+
+/** Rate limit for our questions: one per prefix per interval, bounded memory. */
+export class ExplainLimiter {
+  private readonly asked = new Map<string, number>();
+  constructor(private readonly intervalMs: number, private readonly max = 64) {}
+
+  /** The prefixes we may ask about now (marks them asked). */
+  filter(prefixes: readonly Uint8Array[], now: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const p of prefixes) {
+      if (p.length === 0 || p.length >= 32) continue;
+      let k = "";
+      for (let i = 0; i < p.length; i++) k += String.fromCharCode(p[i]);
+      const at = this.asked.get(k);
+      if (at !== undefined && now - at < this.intervalMs) continue;
+      if (this.asked.size >= this.max) {
+        for (const [key, t] of this.asked) if (now - t >= this.intervalMs) this.asked.delete(key);
+        if (this.asked.size >= this.max) this.asked.clear();
+      }
+      this.asked.set(k, now);
+      out.push(p);
+    }
+    return out;
+  }
+}
