@@ -4,7 +4,7 @@ import { spawn as spawnChild } from "node:child_process";
 import { constants as osConstants } from "node:os";
 import { creatorPid, DEFAULT_FAMILY, killNamespaceProcesses, killNamespaceProcessesSync, makePrefix, sweepStale } from "./names";
 import { LabProcess, type ExitStatus } from "./process";
-import { NO_SHAPE, nfqueueRule, nftLossScript, resolveShape, tbfArgs, type DirectionOpts, type DirectionShape } from "./shaping";
+import { NO_SHAPE, nfqueueRule, nftLossRules, nftLossTable, resolveShape, tbfArgs, type DirectionOpts, type DirectionShape } from "./shaping";
 import { ensureTools, helperBinary, labScript, run, runSync, type RunResult } from "./sys";
 
 export interface LabOptions {
@@ -57,6 +57,8 @@ export interface SpawnOpts {
   echo?: string;
   /** Signal the process gets when the test process dies (default SIGTERM). */
   parentDeathSignal?: NodeJS.Signals;
+  /** "pipe" to write to it through `proc.child.stdin` (default "ignore"). */
+  stdin?: "ignore" | "pipe";
 }
 
 export interface TcpTransferResult {
@@ -75,11 +77,15 @@ interface NodeState {
   ns: string;
   links: Link[];
   processes: Set<LabProcess>;
+  /** Tail of the node's serialised nft updates. */
+  lossUpdate: Promise<void>;
 }
 
 interface DelayHelper {
   proc: LabProcess;
   queue: number;
+  /** Current delay in microseconds. */
+  us: number;
 }
 
 const NODE_NAME = /^[A-Za-z0-9_]{1,24}$/;
@@ -147,15 +153,21 @@ export class Lab {
     if (this.nodes.has(name)) throw new Error(`lab: node ${name} exists`);
     const ns = `${this.prefix}-${name}`;
     await run("ip", ["netns", "add", ns]);
-    this.nodes.set(name, { name, ns, links: [], processes: new Set() });
-    await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
-    await this.sysctl(ns, {
+    this.nodes.set(name, { name, ns, links: [], processes: new Set(), lossUpdate: Promise.resolve() });
+    const sysctls = {
       "net.ipv4.ip_forward": this.forwarding ? 1 : 0,
       "net.ipv4.conf.all.rp_filter": 0,
       "net.ipv4.conf.default.rp_filter": 0,
       "net.ipv6.conf.all.disable_ipv6": 1,
       "net.ipv6.conf.default.disable_ipv6": 1,
-    });
+    };
+    // One shell per namespace instead of one process per command: setting up
+    // a topology is mostly process start-up cost on a busy machine.
+    await inNs(ns, [
+      ["ip", "link", "set", "lo", "up"],
+      ["sysctl", "-q", "-w", ...Object.entries(sysctls).map(([k, v]) => `${k}=${v}`)],
+      ["nft", "-f", "/dev/stdin"],
+    ], nftLossTable("svlab"));
     return name;
   }
 
@@ -175,14 +187,14 @@ export class Lab {
     this.linkList.push(link);
     na.links.push(link);
     nb.links.push(link);
-    for (const [st, ifc, ip] of [[na, link.ifA, link.ipA], [nb, link.ifB, link.ipB]] as const) {
-      await run("ip", ["-n", st.ns, "addr", "add", `${ip}/24`, "broadcast", link.broadcast, "dev", ifc]);
-      if (opts.mtu) await run("ip", ["-n", st.ns, "link", "set", ifc, "mtu", String(opts.mtu)]);
+    await Promise.all(([[na, link.ifA, link.ipA], [nb, link.ifB, link.ipB]] as const).map(([st, ifc, ip]) => inNs(st.ns, [
+      ["ip", "addr", "add", `${ip}/24`, "broadcast", link.broadcast, "dev", ifc],
+      ...(opts.mtu ? [["ip", "link", "set", ifc, "mtu", String(opts.mtu)]] : []),
       // Wire-sized packets: a 64 KB TSO/GSO super-packet must not count as one
       // packet for loss, nor pass the rate cap as one burst.
-      await run("ip", ["netns", "exec", st.ns, "ethtool", "-K", ifc, "tso", "off", "gso", "off", "gro", "off"]);
-      await run("ip", ["-n", st.ns, "link", "set", ifc, "up"]);
-    }
+      ["ethtool", "-K", ifc, "tso", "off", "gso", "off", "gro", "off"],
+      ["ip", "link", "set", ifc, "up"],
+    ])));
     await this.shape(link, opts);
     if (this.forwarding) await this.installRoutes();
     return link;
@@ -232,7 +244,7 @@ export class Lab {
   async line(n: number | readonly string[], opts: LinkOpts = {}): Promise<{ nodes: string[]; links: Link[] }> {
     const names = typeof n === "number" ? Array.from({ length: n }, (_, i) => `n${i}`) : [...n];
     if (names.length < 2) throw new Error("lab: a line needs at least 2 nodes");
-    for (const name of names) await this.node(name);
+    await Promise.all(names.map((name) => this.node(name)));
     const links: Link[] = [];
     for (let i = 0; i + 1 < names.length; i++) links.push(await this.link(names[i]!, names[i + 1]!, opts));
     return { nodes: names, links };
@@ -241,7 +253,7 @@ export class Lab {
   /** Two 2-hop paths a-b-c and a-d-c (c reachable from a two ways). */
   async diamond(opts: LinkOpts = {}, names: readonly [string, string, string, string] = ["a", "b", "c", "d"]): Promise<{ nodes: { a: string; b: string; c: string; d: string }; links: { ab: Link; bc: Link; ad: Link; dc: Link } }> {
     const [a, b, c, d] = names;
-    for (const name of names) await this.node(name);
+    await Promise.all(names.map((name) => this.node(name)));
     const ab = await this.link(a, b, opts);
     const bc = await this.link(b, c, opts);
     const ad = await this.link(a, d, opts);
@@ -255,7 +267,7 @@ export class Lab {
   async enableForwarding(): Promise<void> {
     this.assertOpen();
     this.forwarding = true;
-    for (const st of this.nodes.values()) await this.sysctl(st.ns, { "net.ipv4.ip_forward": 1 });
+    await Promise.all([...this.nodes.values()].map((st) => this.sysctl(st.ns, { "net.ipv4.ip_forward": 1 })));
     await this.installRoutes();
   }
 
@@ -278,9 +290,10 @@ export class Lab {
   }
 
   private async installRoutes(): Promise<void> {
-    for (const st of this.nodes.values()) {
+    await Promise.all([...this.nodes.values()].map((st) => {
       const paths = this.pathLinks(st.name);
       const direct = new Set(st.links.filter((l) => l.up).map((l) => l.id));
+      const cmds: string[] = [];
       for (const l of this.linkList) {
         if (direct.has(l.id)) continue;
         // Route to l's subnet via the nearer of its two ends.
@@ -288,9 +301,10 @@ export class Lab {
         const p = pa && pb ? (this.hops(st.name, l.a) <= this.hops(st.name, l.b) ? pa : pb) : pa ?? pb;
         if (!p) continue;
         const gw = p.first.a === st.name ? p.first.ipB : p.first.ipA;
-        await run("ip", ["-n", st.ns, "route", "replace", l.subnet, "via", gw]);
+        cmds.push(`route replace ${l.subnet} via ${gw}\n`);
       }
-    }
+      return cmds.length ? run("ip", ["-n", st.ns, "-batch", "-"], { input: cmds.join("") }) : undefined;
+    }));
   }
 
   private hops(from: string, to: string): number {
@@ -336,7 +350,7 @@ export class Lab {
     const child = spawnChild("ip", ["netns", "exec", st.ns, helperBinary("pdeath"), String(sigNum), cmd, ...args], {
       env: opts.env ?? process.env,
       cwd: opts.cwd,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: [opts.stdin ?? "ignore", "pipe", "pipe"],
     });
     const proc = new LabProcess(node, child, opts.echo);
     st.processes.add(proc);
@@ -356,7 +370,10 @@ export class Lab {
     const count = opts.count ?? 5;
     const args = ["-n", "-U", "-c", String(count), "-i", String((opts.intervalMs ?? 100) / 1000), "-W", String((opts.waitMs ?? 1000) / 1000)];
     if (opts.size !== undefined) args.push("-s", String(opts.size));
-    const r = await this.exec(from, "ping", [...args, to], { check: false, timeoutMs: count * (opts.intervalMs ?? 100) + 15_000 });
+    // -U: user-to-user time. ping's default (kernel receive timestamps) is taken
+    // before the receiving end's delay queue and would hide one direction's delay.
+    // chrt: real-time priority so scheduling on a loaded machine adds no noise.
+    const r = await this.exec(from, "chrt", ["-f", "5", "ping", ...args, to], { check: false, timeoutMs: count * (opts.intervalMs ?? 100) + 15_000 });
     const rtts = [...r.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
     const sent = Number(/(\d+) packets transmitted/.exec(r.stdout)?.[1] ?? 0);
     const received = Number(/(\d+) received/.exec(r.stdout)?.[1] ?? 0);
@@ -436,48 +453,69 @@ export class Lab {
     else if (old.rateMbit > 0) await run("ip", ["netns", "exec", ns, "tc", "qdisc", "del", "dev", iface, "root"], { check: false });
   }
 
-  /** Regenerates the node's loss table from the current shape of every link direction arriving at it. */
-  private async applyLoss(st: NodeState): Promise<void> {
-    const rules = st.links.map((l) => (l.b === st.name ? { iface: l.ifB, loss: l.aToB.loss } : { iface: l.ifA, loss: l.bToA.loss }));
-    await run("ip", ["netns", "exec", st.ns, "nft", "-f", "-"], { input: nftLossScript("svlab", rules) });
+  /** Regenerates the node's loss rules from the current shape of every link direction arriving at it (serialised per node, so the last state wins). */
+  private applyLoss(st: NodeState): Promise<void> {
+    const next = st.lossUpdate.catch(() => undefined).then(async () => {
+      const rules = st.links.map((l) => (l.b === st.name ? { iface: l.ifB, loss: l.aToB.loss } : { iface: l.ifA, loss: l.bToA.loss }));
+      await run("ip", ["netns", "exec", st.ns, "nft", "-f", "-"], { input: nftLossRules("svlab", rules) });
+    });
+    st.lossUpdate = next;
+    return next;
   }
 
-  /** Delays packets arriving on iface by delayMs: a helper bound to a fresh queue, then the rule swapped to it (no gap without a listener). */
+  /**
+   * Delays packets arriving on iface by delayMs. The first non-zero delay
+   * starts a helper bound to a fresh queue and only then adds the rule that
+   * feeds it; later changes (including to 0) are sent to the running helper,
+   * so no packet in flight is lost to a queue swap.
+   */
   private async applyDelay(ns: string, iface: string, delayMs: number): Promise<void> {
     const key = `${ns}/${iface}`;
-    const old = this.delayHelpers.get(key);
-    if (old && old.proc.running && delayMs === this.helperDelay.get(key)) return;
-    let next: DelayHelper | undefined;
-    if (delayMs > 0) {
-      const queue = this.nextQueue++ & 0xffff;
-      const node = this.nodeOfNs(ns);
-      const proc = this.spawn(node, helperBinary("nfq-delay"), ["-q", String(queue), "-d", String(Math.round(delayMs * 1000))], { echo: process.env.LAB_DEBUG ? `delay ${key}` : undefined });
-      // Helpers are lab internals: not in the node's process set (cleanup stops them after the tests' processes).
-      this.state(node).processes.delete(proc);
-      await proc.waitFor(/^ready/m, { timeoutMs: 5000, stream: "stdout" });
-      void proc.exited.then((st: ExitStatus) => {
-        if (!this.closed && this.delayHelpers.get(key)?.proc === proc) process.stderr.write(`lab: delay helper for ${key} died (${JSON.stringify(st)}): ${proc.stderr}\n`);
-      });
-      await run("ip", ["netns", "exec", ns, "iptables", ...nfqueueRule("-I", iface, queue)]);
-      next = { proc, queue };
+    const us = Math.round(delayMs * 1000);
+    const cur = this.delayHelpers.get(key);
+    if (cur && cur.proc.running) {
+      if (cur.us === us) return;
+      const seq = ++this.controlSeq;
+      cur.proc.child.stdin?.write(`delay ${us} ${seq}\n`);
+      await cur.proc.waitFor(new RegExp(`^applied ${seq}$`, "m"), { timeoutMs: 5000, stream: "stdout" });
+      cur.us = us;
+      return;
     }
-    if (old) {
-      await run("ip", ["netns", "exec", ns, "iptables", ...nfqueueRule("-D", iface, old.queue)], { check: false });
+    if (cur) {
+      // The helper died (reported when it happened): drop its rule, start afresh.
+      await run("ip", ["netns", "exec", ns, "iptables", ...nfqueueRule("-D", iface, cur.queue)], { check: false });
       this.delayHelpers.delete(key);
-      await old.proc.kill("SIGTERM", 1000);
     }
-    if (next) {
-      this.delayHelpers.set(key, next);
-      this.helperDelay.set(key, delayMs);
-    } else this.helperDelay.delete(key);
+    if (us === 0) return;
+    const queue = this.nextQueue++ & 0xffff;
+    const node = this.nodeOfNs(ns);
+    const proc = this.spawn(node, helperBinary("nfq-delay"), ["-q", String(queue), "-d", String(us)], { stdin: "pipe", echo: process.env.LAB_DEBUG ? `delay ${key}` : undefined });
+    // Helpers are lab internals: not in the node's process set (cleanup stops them after the tests' processes).
+    this.state(node).processes.delete(proc);
+    await proc.waitFor(/^ready/m, { timeoutMs: 5000, stream: "stdout" });
+    void proc.exited.then((st: ExitStatus) => {
+      if (!this.closed) process.stderr.write(`lab: delay helper for ${key} died (${JSON.stringify(st)}): ${proc.stderr}\n`);
+    });
+    await run("ip", ["netns", "exec", ns, "iptables", ...nfqueueRule("-I", iface, queue)]);
+    this.delayHelpers.set(key, { proc, queue, us });
   }
 
-  private helperDelay = new Map<string, number>();
+  private controlSeq = 0;
 
   private nodeOfNs(ns: string): string {
     for (const st of this.nodes.values()) if (st.ns === ns) return st.name;
     throw new Error(`lab: unknown namespace ${ns}`);
   }
+}
+
+/** Runs commands in a namespace through one shell (stops at the first failure). */
+function inNs(ns: string, cmds: readonly (readonly string[])[], input?: string): Promise<RunResult> {
+  const script = cmds.map((c) => c.map(shellQuote).join(" ")).join(" && ");
+  return run("ip", ["netns", "exec", ns, "sh", "-c", script], { input });
+}
+
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_.,:=\/+-]+$/.test(s) ? s : `'${s.replace(/'/g, "'\\''")}'`;
 }
 
 function defined<T extends object>(o: T | undefined): Partial<T> {

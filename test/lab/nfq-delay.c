@@ -8,9 +8,13 @@
  * Only metadata is copied to user space (NFQNL_COPY_META), never payloads.
  *
  * usage: nfq-delay -q QUEUE -d DELAY_US [-m MAXLEN]
- * Prints "ready" on stdout once bound. SIGTERM/SIGINT: accept everything
- * still held, print stats on stderr, exit 0. Dies with its parent
- * (PR_SET_PDEATHSIG) so a killed test run leaves no helper behind.
+ * Prints "ready" on stdout once bound. A line "delay US SEQ" on stdin changes
+ * the delay (answered by "applied SEQ"): the lab never swaps queues under
+ * traffic, which would lose the packets in flight. A packet is never released
+ * before one that arrived earlier, so lowering the delay does not reorder.
+ * SIGTERM/SIGINT or EOF on stdin: accept everything still held, print stats
+ * on stderr, exit 0. Dies with its parent (PR_SET_PDEATHSIG) so a killed test
+ * run leaves no helper behind.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -66,7 +70,9 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg,
     nfq_set_verdict(qh, id, NF_DROP, 0, NULL);
     return 0;
   }
-  ring[tail & ring_mask] = (struct held){ id, now_us() + delay_us };
+  uint64_t due = now_us() + delay_us;
+  if (head != tail && due < ring[(tail - 1) & ring_mask].due_us) due = ring[(tail - 1) & ring_mask].due_us;
+  ring[tail & ring_mask] = (struct held){ id, due };
   tail++;
   if (tail - head > max_held) max_held = tail - head;
   return 0;
@@ -93,6 +99,46 @@ static int64_t release(struct nfq_q_handle *qh, int flush) {
   if (any) nfq_set_verdict_batch(qh, last, NF_ACCEPT);
   if (head == tail) return -1;
   return (int64_t)(ring[head & ring_mask].due_us - t);
+}
+
+/* Handles control lines on stdin. Returns -1 on EOF (parent gone). */
+static int control(void) {
+  static char line[256];
+  static size_t len;
+  ssize_t r = read(0, line + len, sizeof line - 1 - len);
+  if (r == 0) return -1;
+  if (r < 0) return errno == EINTR || errno == EAGAIN ? 0 : -1;
+  len += (size_t)r;
+  char *nl;
+  while ((nl = memchr(line, '\n', len)) != NULL) {
+    *nl = 0;
+    long long us;
+    unsigned seq;
+    if (sscanf(line, "delay %lld %u", &us, &seq) == 2 && us >= 0) {
+      delay_us = (uint64_t)us;
+      printf("applied %u\n", seq);
+      fflush(stdout);
+    } else fprintf(stderr, "nfq-delay: bad control line: %s\n", line);
+    len -= (size_t)(nl + 1 - line);
+    memmove(line, nl + 1, len);
+  }
+  if (len == sizeof line - 1) len = 0; /* overlong line: discard */
+  return 0;
+}
+
+/* Reads every queued message without blocking. Returns -1 on a fatal error. */
+static int drain(struct nfq_handle *h, int fd) {
+  static char buf[65536] __attribute__((aligned));
+  for (;;) {
+    ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (r < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      if (errno == EINTR || errno == ENOBUFS) continue; /* ENOBUFS: kernel dropped messages; go on */
+      perror("nfq-delay: recv");
+      return -1;
+    }
+    nfq_handle_packet(h, buf, (int)r);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -129,6 +175,13 @@ int main(int argc, char **argv) {
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, NULL);
   sigaction(SIGINT, &sa, NULL);
+  /* Signals stay blocked except inside ppoll, so a stop request can never
+   * slip in between the check of `stop` and an unbounded wait. */
+  sigset_t block, waitmask;
+  sigemptyset(&block);
+  sigaddset(&block, SIGTERM);
+  sigaddset(&block, SIGINT);
+  sigprocmask(SIG_BLOCK, &block, &waitmask);
   signal(SIGPIPE, SIG_IGN);
 
   struct nfq_handle *h = nfq_open();
@@ -147,29 +200,20 @@ int main(int argc, char **argv) {
   printf("ready\n");
   fflush(stdout);
 
-  char buf[65536] __attribute__((aligned));
-  struct pollfd pfd = { .fd = fd, .events = POLLIN };
+  struct pollfd pfd[2] = { { .fd = fd, .events = POLLIN }, { .fd = 0, .events = POLLIN } };
   int64_t wait_us = -1;
   while (!stop) {
     struct timespec ts, *tp = NULL;
     if (wait_us >= 0) { ts.tv_sec = wait_us / 1000000; ts.tv_nsec = (wait_us % 1000000) * 1000; tp = &ts; }
-    int n = ppoll(&pfd, 1, tp, NULL);
+    int n = ppoll(pfd, 2, tp, &waitmask);
     if (n < 0 && errno != EINTR) { perror("nfq-delay: ppoll"); break; }
-    if (n > 0) {
-      for (;;) {
-        ssize_t r = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-        if (r < 0) {
-          if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-          if (errno == ENOBUFS) continue; /* kernel dropped messages; keep going */
-          perror("nfq-delay: recv");
-          stop = 1;
-          break;
-        }
-        nfq_handle_packet(h, buf, (int)r);
-      }
-    }
+    if (n > 0 && (pfd[0].revents & POLLIN) && drain(h, fd) < 0) break;
+    if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)) && control() < 0) break;
     wait_us = release(qh, 0);
   }
+  /* The lab deletes the queue rule before stopping us, so whatever is still
+   * in the socket is all there will be: read it, then let everything go. */
+  drain(h, fd);
   release(qh, 1);
   fprintf(stderr, "nfq-delay: queue %d received %llu max_held %llu ring_full %llu late_avg_us %llu late_max_us %llu\n",
           queue, (unsigned long long)received, (unsigned long long)max_held, (unsigned long long)ring_full,

@@ -64,22 +64,32 @@ export interface LossRule {
   loss: number;
 }
 
-/** The whole nft table of one namespace, replaced atomically (one nft -f transaction). */
-export function nftLossScript(table: string, rules: readonly LossRule[]): string {
-  const lines = rules
-    .filter((r) => r.loss > 0)
-    .map((r) => `    iifname "${r.iface}" numgen random mod ${LOSS_MOD} < ${Math.round(r.loss * LOSS_MOD)} counter drop`);
+/**
+ * Creates the loss table of a namespace (once, with the node). Its base chain
+ * must never be deleted or re-created while a link delays traffic: when a
+ * netfilter hook is unregistered the kernel drops every packet waiting in the
+ * namespace's NFQUEUEs.
+ */
+export function nftLossTable(table: string): string {
   return [
-    `table inet ${table}`,
-    `delete table inet ${table}`,
     `table inet ${table} {`,
     `  chain pre {`,
     // raw priority: before conntrack and before the NFQUEUE delay (mangle), so
     // only surviving packets are delayed; prerouting sees forwarded and local traffic.
     `    type filter hook prerouting priority raw; policy accept;`,
-    ...lines,
     `  }`,
     `}`,
+    "",
+  ].join("\n");
+}
+
+/** Replaces the loss rules of a namespace in one nft transaction (the chain stays; counters restart). */
+export function nftLossRules(table: string, rules: readonly LossRule[]): string {
+  return [
+    `flush chain inet ${table} pre`,
+    ...rules
+      .filter((r) => r.loss > 0)
+      .map((r) => `add rule inet ${table} pre iifname "${r.iface}" numgen random mod ${LOSS_MOD} < ${Math.round(r.loss * LOSS_MOD)} counter drop`),
     "",
   ].join("\n");
 }
