@@ -34,6 +34,8 @@ ENGINE_OBJDIR ?= .cache/engine-obj/$(notdir $(OBJDIR))
 SERVALD  ?= out/servald
 BUNDLE   ?= out/servald.js
 QJS_DIR  := .cache/quickjs-ng/src/quickjs-ng
+# written by build/fetch-quickjs.sh when it (re)unpacks the sources
+QJS_STAMP := .cache/quickjs-ng/VERSION
 QJS_DEB   = $(shell cut -d' ' -f1 .cache/quickjs-ng/VERSION 2>/dev/null)
 
 APT_DEPS += build-essential patch nodejs npm iproute2 nftables time ca-certificates
@@ -41,7 +43,6 @@ APT_DEPS += build-essential patch nodejs npm iproute2 nftables time ca-certifica
 ENGINE_SRCS := quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
 ENGINE_OBJS  = $(addprefix $(ENGINE_OBJDIR)/,$(ENGINE_SRCS:.c=.o))
 NATIVE_OBJS  = $(OBJDIR)/main.o $(OBJDIR)/native.o $(OBJDIR)/bundle.o
-TS_SRCS     := $(shell find src -name '*.ts' 2>/dev/null)
 LINK_STATIC  = $(if $(filter 1 yes,$(STATIC)),-static)
 
 # build in parallel by default (the engine is the slow part)
@@ -70,9 +71,9 @@ node_modules/.ci-stamp: package.json package-lock.json | .cache/deps.stamp
 	@touch $@
 
 # ---- engine sources (Debian qjs-src, cached, then offline) --------------
-engine: $(QJS_DIR)/quickjs.c
+engine: $(QJS_STAMP)
 
-$(QJS_DIR)/quickjs.c: build/fetch-quickjs.sh build/qjs-src.sums $(wildcard build/patches/*.patch)
+$(QJS_STAMP): build/fetch-quickjs.sh build/qjs-src.sums $(wildcard build/patches/*.patch)
 	build/fetch-quickjs.sh
 	@touch $@
 
@@ -86,11 +87,12 @@ $(BUNDLE): FORCE node_modules/.ci-stamp
 # ---- native binary -------------------------------------------------------
 servald: $(SERVALD)
 
-$(ENGINE_OBJDIR)/%.o: $(QJS_DIR)/%.c $(QJS_DIR)/quickjs.c
+# the engine sources change only together with the stamp (fetch or new patches)
+$(ENGINE_OBJDIR)/%.o: $(QJS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ENGINE_CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -I$(QJS_DIR) -c -o $@ $<
+	$(CC) $(ENGINE_CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -I$(QJS_DIR) -c -o $@ $(QJS_DIR)/$*.c
 
-$(OBJDIR)/%.o: src/native/%.c src/native/native.h $(QJS_DIR)/quickjs.c
+$(OBJDIR)/%.o: src/native/%.c src/native/native.h $(QJS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
 

@@ -4,3 +4,7 @@ import "./version";
 import "./selftest";
 import "./daemon";
 import "./config";
+import "./keyring";
+import "./id";
+import "./route";
+import "./mdp";

@@ -10,9 +10,14 @@ registerCommand({
   run(a) {
     const want = a.positionals.join(" ");
     const cmds = listCommands().filter((c) => c.words.join(" ").startsWith(want));
-    const width = Math.max(...cmds.map((c) => c.usage.length));
+    // usages longer than WIDE get their summary on the next line
+    const WIDE = 28;
+    const width = Math.max(0, ...cmds.map((c) => c.usage.length).filter((n) => n <= WIDE));
     if (!want) print("usage: servald COMMAND [ARGS...]\n\ncommands:\n");
-    for (const c of cmds) print(`  servald ${c.usage.padEnd(width)}  ${c.summary}\n`);
+    for (const c of cmds) {
+      if (c.usage.length > WIDE) print(`  servald ${c.usage}\n  ${" ".repeat(width + 10)}${c.summary}\n`);
+      else print(`  servald ${c.usage.padEnd(width)}  ${c.summary}\n`);
+    }
     return cmds.length ? 0 : 2;
   },
 });

@@ -1,3 +1,3 @@
 // Every daemon service file, one import line each (each registers itself
-// with registerDaemonService in ./services).
-export {};
+// with registerDaemonService in ./services; they start in this order).
+import "./service-mesh";
