@@ -6,4 +6,4 @@ export type { ExitStatus } from "./process";
 export type { DirectionOpts, DirectionShape, LossSpec } from "./shaping";
 export { udpProbe } from "./probes";
 export type { UdpProbeResult } from "./probes";
-export { labScript, repoRoot, helperBinary } from "./sys";
+export { labScript, repoRoot, helperBinary, pidAlive } from "./sys";
