@@ -11,6 +11,11 @@
 //   selftest tcp-send --to=A --port=N --bytes=N [--timeout-ms=N]
 //       streams N pattern bytes, half-closes, checks the echo; prints "tcp ok N bytes".
 //   selftest interfaces   prints "name index addr netmask broadcast up running"
+//   selftest unix-echo --name=N   Unix datagram echo ("echo:<msg>" to the sender);
+//       N starting with "@" is abstract (Linux), else a path created mode 0600;
+//       logs "INFO: selftest unix-echo ready"; SIGTERM exits 0
+//   selftest unix-send --to=N --msg=T [--timeout-ms=N]  from an autobound
+//       abstract name; prints "reply: TEXT"
 import { errorText, log } from "../platform/log";
 import { clearTimer, exit, setTimer } from "../platform/loop";
 import { listInterfaces } from "../platform/interfaces";
@@ -19,6 +24,7 @@ import { print, utf8Decode, utf8Encode } from "../platform/proc";
 import { onSignal, closeSignals } from "../platform/signals";
 import { TcpListener, TcpStream, tcpConnect } from "../platform/tcp";
 import { UdpSocket } from "../platform/udp";
+import { UnixDgram } from "../platform/unix";
 import { intOption, needOption, ParsedArgs, UsageError } from "./args";
 import { registerCommand } from "./registry";
 
@@ -173,6 +179,40 @@ function tcpSend(a: ParsedArgs): void {
   });
 }
 
+const unixName = (n: string): string => (n.startsWith("@") ? "\0" + n.slice(1) : n);
+
+function unixEcho(a: ParsedArgs): void {
+  const sock = UnixDgram.open(unixName(needOption(a, "name")));
+  sock.onMessage((data, from) => {
+    const r = sock.send(utf8Encode(`echo:${utf8Decode(data)}`), from);
+    if (r < 0) log.warn(`selftest unix-echo: sendto failed (${r})`);
+  });
+  onSignal((name) => {
+    log.info(`selftest: stopping on ${name}`);
+    sock.close();
+    closeSignals();
+    exit(0);
+  });
+  log.info("selftest unix-echo ready");
+}
+
+function unixSend(a: ParsedArgs): void {
+  const to = unixName(needOption(a, "to"));
+  const msg = needOption(a, "msg");
+  const sock = UnixDgram.open("");
+  const timer = setTimer(intOption(a, "timeout-ms", 3000, 1), () => {
+    log.error("selftest unix-send: no reply");
+    exit(1);
+  });
+  sock.onMessage((data) => {
+    clearTimer(timer);
+    print(`reply: ${utf8Decode(data)}\n`);
+    exit(0);
+  });
+  const r = sock.send(utf8Encode(msg), to);
+  if (r < 0) throw new Error(`unix-send: sendto failed (${r})`);
+}
+
 function interfaces(): number {
   for (const i of listInterfaces()) {
     print(`${i.name} ${i.index} ${i.addr} ${i.netmask} ${i.broadcast}${i.up ? " up" : ""}${i.running ? " running" : ""}\n`);
@@ -182,11 +222,11 @@ function interfaces(): number {
 
 registerCommand({
   words: ["selftest"],
-  usage: "selftest echo|udp-send|tcp-send|interfaces [--options]",
+  usage: "selftest echo|udp-send|tcp-send|interfaces|unix-echo|unix-send [--options]",
   summary: "test hooks for the integration tests",
   hidden: true,
   flags: ["broadcast"],
-  options: ["addr", "udp-port", "tcp-port", "device", "throw-on", "to", "port", "msg", "bytes", "timeout-ms"],
+  options: ["addr", "udp-port", "tcp-port", "device", "throw-on", "to", "port", "msg", "bytes", "timeout-ms", "name"],
   minArgs: 1,
   maxArgs: 1,
   run(a) {
@@ -195,6 +235,8 @@ registerCommand({
       case "udp-send": return udpSend(a);
       case "tcp-send": return tcpSend(a);
       case "interfaces": return interfaces();
+      case "unix-echo": return unixEcho(a);
+      case "unix-send": return unixSend(a);
       default: throw new UsageError(`unknown selftest '${a.positionals[0]}'`);
     }
   },

@@ -5,8 +5,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { Lab, type Link } from "../lab/index";
 
 const root = process.env.SERVAL_REPO ?? resolve(new URL("../..", import.meta.url).pathname);
@@ -82,6 +83,18 @@ test("a TCP connect to a closed port reports the errno text, no stack trace", ()
   const r = spawnSync(SERVALD, ["selftest", "tcp-send", "--to=127.0.0.1", "--port=1", "--bytes=10"], { encoding: "utf8" });
   assert.is(r.status, 1);
   assert.is(r.stderr, "ERROR: selftest tcp-send: connect: Connection refused\n");
+});
+
+test("Unix datagram sockets: abstract name, and a filesystem path created owner-only and removed on exit", async () => {
+  for (const name of [`@svfnd-${process.pid}`, join(tmpdir(), `svfnd-${process.pid}.sock`)]) {
+    const srv = lab.spawn("n0", SERVALD, ["selftest", "unix-echo", `--name=${name}`]);
+    await srv.waitFor(/unix-echo ready/, { stream: "stderr" });
+    if (!name.startsWith("@")) assert.is(statSync(name).mode & 0o777, 0o600);
+    const r = await lab.exec("n0", SERVALD, ["selftest", "unix-send", `--to=${name}`, "--msg=local client"]);
+    assert.is(r.stdout, "reply: echo:local client\n");
+    assert.equal(await srv.kill("SIGTERM"), { code: 0, signal: null });
+    if (!name.startsWith("@")) assert.not.ok(existsSync(name));
+  }
 });
 
 test.run();
