@@ -395,7 +395,7 @@ static JSValue js_unix_open(JSContext *ctx, JSValueConst this_val, int argc,
         return throw_errno(ctx, "socket", errno);
     if (su.sun_path[0])
         unlink(su.sun_path);
-    old = umask(077);
+    old = umask(0177); /* socket file mode 0600 */
     r = bind(fd, (struct sockaddr *)&su, sl);
     umask(old);
     if (r) {
