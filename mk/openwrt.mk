@@ -62,3 +62,21 @@ openwrt-lint: openwrt-deps
 
 openwrt-test: openwrt-deps
 	node test/run.mjs test/unit/openwrt-init.test.ts test/unit/openwrt-ipk.test.ts
+
+# Source tarball for the feed Makefile (openwrt/Makefile): C shim, quickjs-ng
+# patches, the prebuilt bundle, init script and UCI default, under
+# serval-mesh-<version>/, reproducible like the ipk.
+OWRT_PKG_VERSION := $(patsubst %-$(OWRT_RELEASE),%,$(OWRT_VERSION))
+OWRT_DIST := $(OWRT_OUT)/serval-mesh-$(OWRT_PKG_VERSION).tar.gz
+OWRT_DIST_FILES = $(sort $(wildcard src/native/*.c src/native/*.h src/native/*.S \
+	build/patches/*.patch LICENSE COPYING)) init.d/servald openwrt/files/serval.config
+
+.PHONY: openwrt-dist
+openwrt-dist: $(BUNDLE)
+	@rm -rf $(OWRT_OUT)/dist && d=$(OWRT_OUT)/dist/serval-mesh-$(OWRT_PKG_VERSION) && \
+	  mkdir -p $$d && tar -cf - $(OWRT_DIST_FILES) | tar -xf - -C $$d && \
+	  cp $(BUNDLE) $$d/servald.js && chmod -R u=rwX,go=rX $$d && \
+	  tar --format=gnu --numeric-owner --owner=0 --group=0 --sort=name \
+	    --mtime=@$(OWRT_EPOCH) -C $(OWRT_OUT)/dist -cf - serval-mesh-$(OWRT_PKG_VERSION) | \
+	    gzip -n -9 > $(OWRT_DIST) && rm -rf $(OWRT_OUT)/dist
+	@echo "openwrt-dist: $(OWRT_DIST) sha256 $$(sha256sum $(OWRT_DIST) | cut -d' ' -f1)"
