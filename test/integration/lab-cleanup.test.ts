@@ -16,8 +16,8 @@ async function waitDead(pids: number[], ms: number): Promise<number[]> {
 interface ChildInfo { prefix: string; spawned: number; daemon: number; all: number[] }
 
 /** A lab with a delayed link, a spawned process and a daemon (setsid, not our child), as a test would build. */
-async function buildLab(): Promise<{ lab: Lab; info: ChildInfo }> {
-  const lab = await Lab.create();
+async function buildLab(family?: string): Promise<{ lab: Lab; info: ChildInfo }> {
+  const lab = await Lab.create({ family });
   await lab.line(["x", "y"], { delayMs: 5, loss: 0.01 });
   const p = lab.spawn("x", "sleep", ["300"]);
   await lab.exec("y", "sh", ["-c", "setsid sleep 301 </dev/null >/dev/null 2>&1 &"]);
@@ -34,13 +34,13 @@ async function buildLab(): Promise<{ lab: Lab; info: ChildInfo }> {
 // Child mode: the same bundle, started by the tests below, builds a lab and then dies in the way asked.
 const mode = process.env.LAB_CLEANUP_CHILD;
 if (mode) {
-  const { info } = await buildLab();
+  const { info } = await buildLab(process.env.LAB_CLEANUP_FAMILY);
   console.log(JSON.stringify(info));
   if (mode === "throw") setTimeout(() => { throw new Error("crash on purpose"); }, 50);
   else setInterval(() => undefined, 1000); // wait to be killed
 } else {
-  function startChild(m: string): Promise<{ info: ChildInfo; child: ReturnType<typeof spawn> }> {
-    const child = spawn(process.execPath, [process.argv[1]!], { env: { ...process.env, LAB_CLEANUP_CHILD: m }, stdio: ["ignore", "pipe", "pipe"] });
+  function startChild(m: string, family = "svlab"): Promise<{ info: ChildInfo; child: ReturnType<typeof spawn> }> {
+    const child = spawn(process.execPath, [process.argv[1]!], { env: { ...process.env, LAB_CLEANUP_CHILD: m, LAB_CLEANUP_FAMILY: family }, stdio: ["ignore", "pipe", "pipe"] });
     return new Promise((res, rej) => {
       let out = "";
       child.stdout!.on("data", (d) => {
@@ -67,8 +67,9 @@ if (mode) {
     await lab.cleanup(); // idempotent
   });
 
-  test("a SIGKILLed run: its children die with it (parent-death signal), the next Lab.create sweeps the rest", async () => {
-    const { info, child } = await startChild("kill");
+  test("a SIGKILLed run: its children die with it (parent-death signal), the next Lab.create sweeps the rest (any family)", async () => {
+    const { info, child } = await startChild("kill", "svlabk");
+    assert.match(info.prefix, /^svlabk-\d+-/);
     child.kill("SIGKILL");
     await exitOf(child);
     // Processes it spawned and its delay helpers get SIGTERM from the kernel...
@@ -76,7 +77,7 @@ if (mode) {
     // ...but its namespaces and a daemon that left the process tree remain until swept.
     assert.is(ours(info.prefix).length, 2);
     assert.ok(alive(info.daemon));
-    const lab = await Lab.create(); // sweeps by default
+    const lab = await Lab.create(); // sweeps by default: family "svlab" by name, and every family the lab marked in /run/serval-lab
     assert.equal(ours(info.prefix), []);
     assert.equal(await waitDead([info.daemon], 3000), []);
     await lab.cleanup();

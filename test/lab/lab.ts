@@ -2,7 +2,7 @@
 // See test/lab/README.md for the API and the reasoning behind each mechanism.
 import { spawn as spawnChild } from "node:child_process";
 import { constants as osConstants } from "node:os";
-import { creatorPid, DEFAULT_FAMILY, killNamespaceProcesses, killNamespaceProcessesSync, makePrefix, sweepStale } from "./names";
+import { creatorPid, DEFAULT_FAMILY, killNamespaceProcesses, killNamespaceProcessesSync, makePrefix, registerNamespace, sweepStale, unregisterNamespace } from "./names";
 import { LabProcess, type ExitStatus } from "./process";
 import { NO_SHAPE, nfqueueRule, nftLossRules, nftLossTable, resolveShape, tbfArgs, type DirectionOpts, type DirectionShape } from "./shaping";
 import { ensureTools, helperBinary, labScript, run, runSync, type RunResult } from "./sys";
@@ -152,6 +152,7 @@ export class Lab {
     if (!NODE_NAME.test(name)) throw new Error(`lab: bad node name ${JSON.stringify(name)} (want [A-Za-z0-9_]{1,24})`);
     if (this.nodes.has(name)) throw new Error(`lab: node ${name} exists`);
     const ns = `${this.prefix}-${name}`;
+    registerNamespace(ns);
     await run("ip", ["netns", "add", ns]);
     this.nodes.set(name, { name, ns, links: [], processes: new Set(), lossUpdate: Promise.resolve() });
     const sysctls = {
@@ -415,7 +416,10 @@ export class Lab {
     await Promise.all([...this.delayHelpers.values()].map((h) => h.proc.kill("SIGTERM", 1000)));
     const nss = [...this.nodes.values()].map((st) => st.ns);
     await killNamespaceProcesses(nss, 1500);
-    for (const ns of nss) await run("ip", ["netns", "del", ns], { check: false });
+    for (const ns of nss) {
+      await run("ip", ["netns", "del", ns], { check: false });
+      unregisterNamespace(ns);
+    }
     live.delete(this);
   }
 
@@ -428,7 +432,10 @@ export class Lab {
     const nss = [...this.nodes.values()].map((st) => st.ns);
     killNamespaceProcessesSync(nss);
     for (const st of this.nodes.values()) for (const p of st.processes) kill(p.pid, "SIGKILL");
-    for (const ns of nss) runSync("ip", ["netns", "del", ns]);
+    for (const ns of nss) {
+      runSync("ip", ["netns", "del", ns]);
+      unregisterNamespace(ns);
+    }
     live.delete(this);
   }
 

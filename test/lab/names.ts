@@ -4,10 +4,33 @@
 // only namespaces of our family whose creator is dead are ever touched.
 // Interface names never carry the prefix: veths are created directly inside
 // their namespaces, so short names (v0a, v0b, ...) cannot collide between runs.
+// Each namespace the lab creates also gets a marker file in REGISTRY (tmpfs,
+// gone after a reboot like the namespaces): proof that a lab made it, so the
+// sweeper can clean up after every family, not only its own.
 import { randomBytes } from "node:crypto";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { pidAlive, runSync, sleep } from "./sys";
 
 export const DEFAULT_FAMILY = "svlab";
+export const REGISTRY = "/run/serval-lab";
+
+export function registerNamespace(ns: string): void {
+  mkdirSync(REGISTRY, { recursive: true });
+  writeFileSync(join(REGISTRY, ns), `${process.pid}\n`);
+}
+
+export function unregisterNamespace(ns: string): void {
+  rmSync(join(REGISTRY, ns), { force: true });
+}
+
+function registered(): string[] {
+  try {
+    return readdirSync(REGISTRY);
+  } catch {
+    return [];
+  }
+}
 
 export function makePrefix(family: string = DEFAULT_FAMILY): string {
   if (!/^[a-z][a-z0-9]{0,11}$/.test(family)) throw new Error(`lab: bad family ${JSON.stringify(family)} (want [a-z][a-z0-9]{0,11})`);
@@ -15,9 +38,9 @@ export function makePrefix(family: string = DEFAULT_FAMILY): string {
   return `${family}-${process.pid}-${rand}`;
 }
 
-/** The pid that created a namespace of this family, or undefined when the name is not ours. */
-export function creatorPid(ns: string, family: string = DEFAULT_FAMILY): number | undefined {
-  const m = new RegExp(`^${family}-(\\d+)-[0-9a-z]{4}-[A-Za-z0-9_]+$`).exec(ns);
+/** The pid that created a namespace of this family (any family when omitted), or undefined when the name is not of that shape. */
+export function creatorPid(ns: string, family?: string): number | undefined {
+  const m = new RegExp(`^${family ?? "[a-z][a-z0-9]{0,11}"}-(\\d+)-[0-9a-z]{4}-[A-Za-z0-9_]+$`).exec(ns);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -52,14 +75,28 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   try { process.kill(pid, sig); } catch { /* already gone */ }
 }
 
-/** Removes namespaces of this family whose creating process is dead (left by killed runs). Returns their names. */
+/**
+ * Removes namespaces whose creating process is dead (left by killed runs):
+ * those of `family` by name, and those of any family that carry a lab marker.
+ * Returns their names. Namespaces of live runs and any other names are never touched.
+ */
 export async function sweepStale(family: string = DEFAULT_FAMILY): Promise<string[]> {
-  const stale = listNamespaces().filter((ns) => {
-    const pid = creatorPid(ns, family);
+  const existing = new Set(listNamespaces());
+  const marked = new Set(registered());
+  const stale = [...existing].filter((ns) => {
+    const pid = creatorPid(ns, marked.has(ns) ? undefined : family);
     return pid !== undefined && pid !== process.pid && !pidAlive(pid);
   });
+  // Markers of namespaces that no longer exist (deleted by hand, or a crash between the two steps).
+  for (const ns of marked) {
+    const pid = creatorPid(ns);
+    if (!existing.has(ns) && (pid === undefined || !pidAlive(pid))) unregisterNamespace(ns);
+  }
   if (stale.length === 0) return stale;
   await killNamespaceProcesses(stale, 1000);
-  for (const ns of stale) runSync("ip", ["netns", "del", ns]);
+  for (const ns of stale) {
+    runSync("ip", ["netns", "del", ns]);
+    unregisterNamespace(ns);
+  }
   return stale;
 }
