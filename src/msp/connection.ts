@@ -10,7 +10,7 @@
 
 import {
   MSP_FLAG_ACK, MSP_FLAG_FIRST, MSP_FLAG_SHUTDOWN, MSP_FLAG_STOP, MSP_KIND_CONTROL, MSP_KIND_DATA,
-  MSP_PREAMBLE_SIZE, decodeMspPacket, encodeMspAck, encodeMspStop, newMspPacketRepr, writeMspPreamble,
+  MSP_PREAMBLE_SIZE, decodeMspPacket, encodeMspAck, encodeMspAckHint, encodeMspStop, newMspPacketRepr, writeMspPreamble,
 } from "../wire/msp-packet";
 import { CongestionWindow } from "./congestion";
 import { MspConfig, mspConfig } from "./config";
@@ -52,13 +52,19 @@ export class MspConnection {
   private lastAckSent = 0x7fff;
   private ackDue = NEVER;
   private unackedConsumed = 0;
-  /** Ack-only packets owed, one per out-of-order or repeated packet. */
-  private extraAcks = 0;
+  /** Ack-only packets owed, one per out-of-order (its seq, for a hint) or repeated (-1) packet. */
+  private ackHints: number[] = [];
+  /** The peer sends selective-ack hints (a serval-mesh peer; Serval DNA does not). */
+  private hintsSeen = false;
+  private sackedCount = 0;
   private lastTxAt: number;
   private timeoutAt: number;
   private kickAt: number;
   private rtoAt = NEVER;
   private dupAcks = 0;
+  /** Packets known (by duplicate acks) to have arrived after the oldest unacked one. */
+  private beyond = 0;
+  private readonly maxSpan: number;
   private inRecovery = false;
   private recoverSeq = 0;
   private shutdownSent = false;
@@ -78,6 +84,7 @@ export class MspConnection {
     this.rtt = new RttEstimator(c.initialRtoMs, c.minRtoMs, c.maxRtoMs);
     this.timeoutAt = now + c.timeoutMs;
     this.lastTxAt = now;
+    this.maxSpan = Math.max(c.maxWindow, Math.min(2 * c.maxWindow, c.receiveWindow - 1));
     // An accepted connection answers its FIRST packet at once; a connector
     // sends its first packet after a short kick delay (Serval: 10 ms).
     this.heard = role === "accept";
@@ -127,7 +134,7 @@ export class MspConnection {
       return;
     }
     if (p.kind === MSP_KIND_CONTROL) return;
-    if (p.flags & MSP_FLAG_ACK) this.onAck(now, p.ack, p.kind !== MSP_KIND_DATA);
+    if (p.flags & MSP_FLAG_ACK) this.onAck(now, p.ack, p.kind !== MSP_KIND_DATA, p.hint);
     if (p.kind === MSP_KIND_DATA) this.onData(now, p.seq, p.flags, p.body);
     this.checkGracefulClose(now);
   }
@@ -204,13 +211,17 @@ export class MspConnection {
       this.tx.clearLost(lost);
       return this.emitData(now, lost);
     }
-    if (this.tx.hasUnsent && this.tx.inFlight < Math.min(this.cc.window() + this.dupAcks, this.config.maxWindow)) {
+    // Packets still in the network: in flight minus those the duplicate acks
+    // say arrived beyond the hole. The span from the oldest unacked packet is
+    // bounded separately so a receiver's reassembly window is not overrun.
+    const pipe = this.tx.inFlight - (this.hintsSeen ? this.sackedCount : this.beyond) - this.tx.lostCount;
+    if (this.tx.hasUnsent && pipe < this.cc.window() && this.tx.inFlight < this.maxSpan) {
       const p = this.tx.takeUnsent();
       if (p) return this.emitData(now, p);
     }
-    if (this.extraAcks > 0 || now >= this.ackDue || now >= this.kickAt || now >= this.lastTxAt + this.config.keepaliveMs) {
-      if (this.extraAcks > 0) this.extraAcks--;
-      const out = this.ackOnly(now);
+    if (this.ackHints.length > 0 || now >= this.ackDue || now >= this.kickAt || now >= this.lastTxAt + this.config.keepaliveMs) {
+      const hintSeq = this.ackHints.length > 0 ? this.ackHints.shift() ?? -1 : -1;
+      const out = this.ackOnly(now, hintSeq);
       this.checkGracefulClose(now);
       return out;
     }
@@ -253,8 +264,11 @@ export class MspConnection {
     this.kickAt = NEVER;
   }
 
-  private ackOnly(now: number): Uint8Array {
-    const out = encodeMspAck(this.flagsNow(), this.ackValue());
+  private ackOnly(now: number, hintSeq = -1): Uint8Array {
+    const d = hintSeq >= 0 ? seqDiff(hintSeq, this.rx.nextSeq) : 0;
+    const out = d >= 1 && d <= 255
+      ? encodeMspAckHint(this.flagsNow(), this.ackValue(), d)
+      : encodeMspAck(this.flagsNow(), this.ackValue());
     this.stats.acksSent++;
     this.noteSent(now);
     return out;
@@ -274,37 +288,52 @@ export class MspConnection {
     return out;
   }
 
-  private onAck(now: number, ack: number, pureAck: boolean): void {
+  private onAck(now: number, ack: number, pureAck: boolean, hint: number): void {
     const n = this.tx.ackedCount(ack);
     if (n > 0) {
       // Sample the RTT only when no acked packet was resent: after a
       // retransmission fills a hole, the ack says nothing about the path delay.
       let clean = true;
-      for (let i = 0; i < n && clean; i++) clean = this.tx.at(i).sendCount === 1;
+      for (let i = 0; i < n; i++) {
+        const q = this.tx.at(i);
+        if (q.sendCount !== 1) clean = false;
+        if (q.sacked) this.sackedCount--;
+      }
       const newest = this.tx.release(n);
-      if (clean && newest) this.rtt.sample(now - newest.sentAt);
-      else this.rtt.onProgress();
+      if (clean && newest) {
+        this.rtt.sample(now - newest.sentAt);
+        this.cc.onRttSample(now - newest.sentAt);
+      } else this.rtt.onProgress();
       this.dupAcks = 0;
+      // The ack covered the hole plus n-1 packets, most of which had arrived beyond it.
+      this.beyond = Math.max(0, this.beyond - (n - 1));
+      if (this.beyond >= this.tx.inFlight) this.beyond = Math.max(0, this.tx.inFlight - 1);
       if (this.inRecovery) {
         if (seqDiff(ack, this.recoverSeq) >= 0) {
           this.inRecovery = false;
-        } else {
+        } else if (!this.hintsSeen) {
           // Partial ack: the packet after it was lost too (NewReno).
           const next = this.tx.oldest();
           if (next && next.sentAt >= 0) this.tx.markLost(next);
         }
       }
-      this.cc.onAcked(n);
+      this.cc.onAcked(n, now, true);
       this.rtoAt = this.tx.inFlight > 0 ? now + this.rtt.rto() : NEVER;
       if (this.writeBlocked && this.writable > 0) {
         this.writeBlocked = false;
         this.events.push("writable");
       }
+      if (hint > 0) this.onHint(now, seqAdd(ack, 1 + hint));
+      return;
+    }
+    if (hint > 0) {
+      this.onHint(now, seqAdd(ack, 1 + hint));
       return;
     }
     // Same ack again while data is outstanding: a packet after the hole arrived.
     if (!pureAck || this.tx.inFlight === 0 || seqDiff(ack, seqAdd(this.tx.una, -1)) !== 0) return;
     this.dupAcks++;
+    if (this.beyond < this.tx.inFlight - 1) this.beyond++;
     const first = this.tx.oldest();
     if (this.inRecovery && first && !first.lost && this.rtt.srtt >= 0 && now - first.sentAt > this.rtt.srtt * 1.25 + 5) {
       // Still the same hole more than a round trip after we resent it, and
@@ -317,7 +346,37 @@ export class MspConnection {
     if (this.dupAcks === threshold && !this.inRecovery) {
       if (first) this.tx.markLost(first);
       this.stats.fastRetransmits++;
-      this.cc.onLoss(this.tx.inFlight);
+      this.cc.onLoss();
+      this.inRecovery = true;
+      this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
+    }
+  }
+
+  /** The peer holds `seq` beyond its cumulative ack. Packets sent before it
+   * and still missing are lost once reordering is ruled out (RACK-like:
+   * three packets further on, or sent noticeably earlier). */
+  private onHint(now: number, seq: number): void {
+    this.hintsSeen = true;
+    const i = seqDiff(seq, this.tx.una);
+    if (i < 0 || i >= this.tx.inFlight) return;
+    const p = this.tx.at(i);
+    if (!p.sacked) {
+      if (p.lost) this.tx.clearLost(p);
+      p.sacked = true;
+      this.sackedCount++;
+    }
+    const reo = this.rtt.srtt > 0 ? Math.max(2, this.rtt.srtt / 8) : 10;
+    let marked = false;
+    for (let j = 0; j < i; j++) {
+      const q = this.tx.at(j);
+      if (q.sacked || q.lost || q.sentAt > p.sentAt) continue;
+      if ((q.sendCount === 1 && i - j >= this.config.dupAckThreshold) || q.sentAt + reo < p.sentAt) {
+        if (this.tx.markLost(q)) marked = true;
+      }
+    }
+    if (marked && !this.inRecovery) {
+      this.stats.fastRetransmits++;
+      this.cc.onLoss();
       this.inRecovery = true;
       this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
     }
@@ -332,7 +391,7 @@ export class MspConnection {
     this.tx.markLost(first);
     this.stats.timeouts++;
     this.rtt.onTimeout();
-    this.cc.onTimeout(this.tx.inFlight);
+    this.cc.onTimeout();
     this.inRecovery = true;
     this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
     this.dupAcks = 0;
@@ -345,14 +404,15 @@ export class MspConnection {
     this.stats.received++;
     if (r !== RX_NEW) this.stats.duplicates++;
     if (r === RX_NEW && flags & MSP_FLAG_SHUTDOWN) this.rxShutdownSeq = seq;
-    if (r === RX_NEW && seq === this.rx.nextSeq) {
+    if (r === RX_NEW && this.rx.contiguousThrough(seq)) {
+      // In order (perhaps behind unconsumed data): the ack comes on consumption.
       this.deliver(now);
     } else {
       // Out of order (a hole), a repeat (our ack was lost), or beyond our
       // window: ack at once, one ack per such packet even when several
       // arrive together, so the sender can count duplicate acks.
       this.ackDue = now;
-      if (this.extraAcks < 8) this.extraAcks++;
+      if (this.ackHints.length < 16) this.ackHints.push(r === RX_NEW ? seq : -1);
     }
   }
 

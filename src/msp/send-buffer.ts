@@ -16,6 +16,8 @@ export interface TxPacket {
   sendCount: number;
   /** Marked lost: retransmit before any new data. */
   lost: boolean;
+  /** The peer's selective-ack hint says it arrived. */
+  sacked: boolean;
 }
 
 const POOL_MAX = 32;
@@ -70,7 +72,7 @@ export class SendBuffer {
 
   private push(flags: number): TxPacket {
     const body = this.pool.pop() ?? new Uint8Array(this.capacity);
-    const p: TxPacket = { seq: this.nextSeq, flags, body, len: 0, sentAt: -1, sendCount: 0, lost: false };
+    const p: TxPacket = { seq: this.nextSeq, flags, body, len: 0, sentAt: -1, sendCount: 0, lost: false, sacked: false };
     this.nextSeq = seqAdd(this.nextSeq, 1);
     this.packets.push(p);
     return p;
@@ -93,8 +95,12 @@ export class SendBuffer {
     return undefined;
   }
 
-  markLost(p: TxPacket): void {
-    if (!p.lost && p.sentAt >= 0) { p.lost = true; this.lostCount++; }
+  /** Returns true if newly marked. */
+  markLost(p: TxPacket): boolean {
+    if (p.lost || p.sacked || p.sentAt < 0) return false;
+    p.lost = true;
+    this.lostCount++;
+    return true;
   }
 
   clearLost(p: TxPacket): void {

@@ -28,13 +28,17 @@ export interface MspPacketRepr {
   ack: number;
   /** Sequence of a data packet; -1 otherwise. */
   seq: number;
+  /** Byte 3 of a 4-byte ack packet, -1 otherwise. Serval DNA ignores it (it reads
+   * 3 bytes of any packet shorter than 5); serval-mesh puts a selective-ack
+   * hint there: the arrived packet's seq minus (ack + 1). */
+  hint: number;
   body: Uint8Array;
 }
 
 const EMPTY = new Uint8Array(0);
 
 export function newMspPacketRepr(): MspPacketRepr {
-  return { kind: MSP_KIND_CONTROL, flags: 0, ack: -1, seq: -1, body: EMPTY };
+  return { kind: MSP_KIND_CONTROL, flags: 0, ack: -1, seq: -1, hint: -1, body: EMPTY };
 }
 
 /**
@@ -46,6 +50,7 @@ export function decodeMspPacket(buf: Uint8Array, out: MspPacketRepr): boolean {
   const n = buf.length;
   if (n < 1) return false;
   out.flags = buf[0];
+  out.hint = -1;
   if (n < MSP_ACK_HEADER_SIZE) {
     out.kind = MSP_KIND_CONTROL;
     out.ack = -1;
@@ -57,6 +62,7 @@ export function decodeMspPacket(buf: Uint8Array, out: MspPacketRepr): boolean {
   if (n < MSP_PREAMBLE_SIZE) {
     out.kind = MSP_KIND_ACK;
     out.seq = -1;
+    if (n === MSP_ACK_HEADER_SIZE + 1) out.hint = buf[3];
     out.body = EMPTY;
     return true;
   }
@@ -95,6 +101,14 @@ export function encodeMspData(flags: number, ack: number, seq: number, body: Uin
 export function encodeMspAck(flags: number, ack: number): Uint8Array {
   const out = new Uint8Array(MSP_ACK_HEADER_SIZE);
   writeMspAckHeader(out, 0, flags, ack);
+  return out;
+}
+
+/** A 4-byte ack carrying a selective-ack hint (1..255) in byte 3; see MspPacketRepr.hint. */
+export function encodeMspAckHint(flags: number, ack: number, hint: number): Uint8Array {
+  const out = new Uint8Array(MSP_ACK_HEADER_SIZE + 1);
+  writeMspAckHeader(out, 0, flags, ack);
+  out[3] = hint & 0xff;
   return out;
 }
 

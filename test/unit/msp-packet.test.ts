@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
   MSP_FLAG_ACK, MSP_FLAG_FIRST, MSP_FLAG_SHUTDOWN, MSP_FLAG_STOP, MSP_KIND_ACK, MSP_KIND_CONTROL, MSP_KIND_DATA,
-  decodeMspPacket, encodeMspAck, encodeMspData, encodeMspStop, newMspPacketRepr,
+  decodeMspPacket, encodeMspAck, encodeMspAckHint, encodeMspData, encodeMspStop, newMspPacketRepr,
 } from "../../src/wire/msp-packet";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -55,6 +55,17 @@ test("STOP is one byte 08; lengths 2 and 4 count as control and ack", () => {
   assert.is(p.kind, MSP_KIND_ACK);
   assert.is(p.ack, 0x1234, "little-endian");
   assert.not.ok(decodeMspPacket(new Uint8Array(0), p));
+});
+
+test("4-byte ack carries a selective-ack hint in byte 3 (ignored by Serval DNA)", () => {
+  const p = newMspPacketRepr();
+  assert.is(hex(encodeMspAckHint(MSP_FLAG_ACK, 0x0102, 7)), "02 02 01 07");
+  assert.ok(decodeMspPacket(Uint8Array.of(0x02, 0x02, 0x01, 0x07), p));
+  assert.is(p.kind, MSP_KIND_ACK);
+  assert.is(p.ack, 0x0102);
+  assert.is(p.hint, 7);
+  assert.ok(decodeMspPacket(Uint8Array.of(0x02, 0x02, 0x01), p));
+  assert.is(p.hint, -1);
 });
 
 test("bare SHUTDOWN: 5 bytes, empty body; seq little-endian", () => {
