@@ -2,7 +2,8 @@
 // registered services, and signals (SIGTERM/SIGINT stop cleanly with exit 0,
 // SIGHUP re-reads the config). `servald start` daemonises and then runs this.
 import { errorText, isLogLevel, log, LogLevel, setLogLevel } from "../platform/log";
-import { exit, guard } from "../platform/loop";
+import { clearTimer, exit, guard, setRepeat, setTimer, watchRead, watchWrite } from "../platform/loop";
+import { nowMs } from "../platform/clock";
 import { pid } from "../platform/proc";
 import { closeSignals, onSignal } from "../platform/signals";
 import { loadConfig } from "./config-store";
@@ -57,6 +58,7 @@ export function runForeground(paths: InstancePaths): void {
     paths,
     config: () => config,
     log,
+    loop: { setTimer, clearTimer, setRepeat, watchRead, watchWrite, nowMs },
     onReload: (fn) => { reloaders.push(fn); },
   };
   for (const svc of daemonServices()) {

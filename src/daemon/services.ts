@@ -4,12 +4,24 @@
 // registration order and stop in reverse order.
 import type { InstancePaths } from "./paths";
 import type { log } from "../platform/log";
+import type * as loop from "../platform/loop";
+
+/** Event-loop helpers (src/platform/loop.ts) and the monotonic clock. */
+export interface DaemonLoop {
+  setTimer: typeof loop.setTimer;
+  clearTimer: typeof loop.clearTimer;
+  setRepeat: typeof loop.setRepeat;
+  watchRead: typeof loop.watchRead;
+  watchWrite: typeof loop.watchWrite;
+  nowMs(): number;
+}
 
 export interface DaemonContext {
   paths: InstancePaths;
   /** The current valid configuration (re-read on SIGHUP). */
   config(): Map<string, string>;
   log: typeof log;
+  loop: DaemonLoop;
   /** Called after SIGHUP re-read the configuration. */
   onReload(fn: () => void): void;
 }
