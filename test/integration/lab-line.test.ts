@@ -73,4 +73,19 @@ test("line: spawn runs inside the node's namespace and is tracked by pid", async
   assert.is(st.signal, "SIGTERM");
 });
 
+test("line: exec returns when the command exits, even if something it started keeps stdout open", async () => {
+  const t0 = Date.now();
+  const r = await lab.exec("n2", "sh", ["-c", "sleep 60 & echo started"]);
+  assert.is(r.stdout.trim(), "started");
+  assert.ok(Date.now() - t0 < 5000, `took ${Date.now() - t0} ms`);
+  const failed = await lab.exec("n2", "sh", ["-c", "echo oops >&2; exit 3"], { check: false });
+  assert.equal([failed.code, failed.stderr.trim()], [3, "oops"]);
+  try {
+    await lab.exec("n2", "false");
+    assert.unreachable("a failing command did not throw");
+  } catch (e) {
+    assert.match(String(e), /exited 1/);
+  }
+});
+
 test.run();

@@ -36,9 +36,9 @@ test("loss: subnet broadcasts are dropped the same way", async () => {
 
 test("loss: kernel TCP crosses the same lossy link (its packets hit the same rule) and delivers intact", async () => {
   const before = await lab.lossDrops(link, "b");
-  const t = await lab.tcpTransfer("a", "b", 256 * 1024);
+  const t = await lab.tcpTransfer("a", "b", 128 * 1024);
   assert.ok(t.sha256Match, JSON.stringify(t));
-  assert.ok((await lab.lossDrops(link, "b")) - before > 5, "TCP segments were dropped by the loss rule");
+  assert.ok((await lab.lossDrops(link, "b")) - before >= 2, "TCP segments were dropped by the loss rule");
 });
 
 test("loss: shape() changes it at run time; \"%\" strings and per-direction overrides", async () => {

@@ -70,6 +70,8 @@ export interface TcpTransferResult {
   sentSha256: string;
   receivedSha256: string;
   receivedBytes: number;
+  /** The sender's TCP congestion control (tcp_congestion_control of its namespace). */
+  congestionControl: string;
 }
 
 interface NodeState {
@@ -382,8 +384,11 @@ export class Lab {
   }
 
   /** Kernel TCP baseline: sends `bytes` of random data from one node to another over kernel TCP (needs enableForwarding() across hops). */
-  async tcpTransfer(from: string, to: string, bytes: number, opts: { port?: number; timeoutMs?: number } = {}): Promise<TcpTransferResult> {
+  async tcpTransfer(from: string, to: string, bytes: number, opts: { port?: number; timeoutMs?: number; congestionControl?: string } = {}): Promise<TcpTransferResult> {
     const port = opts.port ?? 5201;
+    // New namespaces inherit the host's default (bbr on this machine); a benchmark may pin one.
+    if (opts.congestionControl) await this.sysctl(this.ns(from), { "net.ipv4.tcp_congestion_control": opts.congestionControl });
+    const cc = (await this.exec(from, "cat", ["/proc/sys/net/ipv4/tcp_congestion_control"])).stdout.trim();
     const timeoutMs = opts.timeoutMs ?? 120_000;
     const host = this.addressOf(to, from);
     const sink = this.spawnNode(to, labScript("tcp-sink.mjs"), ["--port", String(port)]);
@@ -399,6 +404,7 @@ export class Lab {
         sentSha256: res.sentSha256,
         receivedSha256: res.receivedSha256,
         receivedBytes: res.receivedBytes,
+        congestionControl: cc,
       };
     } finally {
       await sink.kill();
@@ -451,7 +457,7 @@ export class Lab {
     if (this.closed) throw new Error("lab: already cleaned up");
   }
 
-  private async sysctl(ns: string, values: Record<string, number>): Promise<void> {
+  private async sysctl(ns: string, values: Record<string, number | string>): Promise<void> {
     await run("ip", ["netns", "exec", ns, "sysctl", "-q", "-w", ...Object.entries(values).map(([k, v]) => `${k}=${v}`)]);
   }
 

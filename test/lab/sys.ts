@@ -1,6 +1,6 @@
 // Process and host helpers for the lab: run commands, find the repo, install
 // missing tools, build the C helpers. Test-only code (Node host, root).
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -11,17 +11,35 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command to completion. Throws (with stderr) on a non-zero exit unless check is false. */
+/**
+ * Runs a command to completion. Throws (with stderr) on a non-zero exit unless
+ * check is false. Resolves shortly after the command exits even if a daemon it
+ * started still holds its stdout/stderr open (e.g. `servald start`).
+ */
 export function run(cmd: string, args: readonly string[], opts: { check?: boolean; input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
   return new Promise((res, rej) => {
-    const child = execFile(cmd, args, { maxBuffer: 64 << 20, timeout: opts.timeoutMs ?? 60_000, env: opts.env ?? process.env, encoding: "utf8" }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+    const child = spawn(cmd, args, { env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "", stderr = "", timedOut = false, settled = false;
+    child.stdout.setEncoding("utf8").on("data", (d: string) => { if (stdout.length < 64 << 20) stdout += d; });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => { if (stderr.length < 64 << 20) stderr += d; });
+    child.stdin.on("error", () => undefined); // command did not read its input
+    child.stdin.end(opts.input ?? "");
+    const timer = setTimeout(() => { timedOut = true; child.kill("SIGKILL"); }, opts.timeoutMs ?? 60_000);
+    const finish = (code: number) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
       if (code !== 0 && opts.check !== false) {
-        rej(new Error(`${cmd} ${args.join(" ")} exited ${code}${err?.killed ? " (timeout)" : ""}: ${stderr.trim() || stdout.trim()}`));
+        rej(new Error(`${cmd} ${args.join(" ")} exited ${code}${timedOut ? " (timeout)" : ""}: ${stderr.trim() || stdout.trim()}`));
       } else res({ code, stdout, stderr });
-    });
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-    else child.stdin?.end();
+    };
+    child.on("error", (e) => { stderr += String(e); finish(127); });
+    child.on("close", (code, sig) => finish(code ?? (sig ? 128 : 1)));
+    // Output still buffered in the pipes arrives within moments of the exit;
+    // a pipe held open by a grandchild must not keep us waiting.
+    child.on("exit", (code, sig) => setTimeout(() => finish(code ?? (sig ? 128 : 1)), 200));
   });
 }
 
