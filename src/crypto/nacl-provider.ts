@@ -64,11 +64,10 @@ export function createNaclCrypto(randomSource: RandomSource, options: NaclProvid
 
   return {
     boxBeforeNm(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array {
-      const pairKey = toHex(peerSid) + toHex(myBoxSecret);
-      let key = sharedKeys.get(pairKey);
+      let key = sharedKeys.get(peerSid, myBoxSecret);
       if (key === undefined) {
         key = before(peerSid, myBoxSecret);
-        sharedKeys.set(pairKey, key);
+        sharedKeys.set(peerSid, myBoxSecret, key);
       }
       return key;
     },

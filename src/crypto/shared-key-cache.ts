@@ -1,30 +1,57 @@
 // Bounded LRU cache of crypto_box shared keys (spec 5.2: "cached per pair").
-// A Map keeps insertion order, so re-inserting on a hit makes the first key
-// the least recently used one.
+// It is consulted once per ciphered frame, so a lookup must cost far less than
+// the box itself: entries are keyed by a 48-bit number mixed from the first
+// bytes of both keys (no hex strings), and a hit is confirmed by comparing the
+// full keys. A Map keeps insertion order, so re-inserting on a hit makes the
+// first entry the least recently used one.
 
 export const DEFAULT_SHARED_KEY_CACHE_SIZE = 256;
 
+interface Entry {
+  peer: Uint8Array; // copy: callers pass views into receive buffers
+  mine: Uint8Array; // copy of my box secret
+  mineRef: Uint8Array; // the object last passed, for a fast identity check
+  key: Uint8Array;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** 48 bits of (peer XOR mine) prefix: exact in a double, cheap to compute. */
+function slotOf(peer: Uint8Array, mine: Uint8Array): number {
+  const hi = (((peer[0] ^ mine[0]) * 256 + (peer[1] ^ mine[1])) * 256 + (peer[2] ^ mine[2])) * 16777216;
+  return hi + (((peer[3] ^ mine[3]) << 16) | ((peer[4] ^ mine[4]) << 8) | (peer[5] ^ mine[5]));
+}
+
 export class SharedKeyCache {
-  private readonly entries = new Map<string, Uint8Array>();
+  private readonly entries = new Map<number, Entry>();
 
   constructor(private readonly capacity: number = DEFAULT_SHARED_KEY_CACHE_SIZE) {
     if (capacity < 1) throw new RangeError("SharedKeyCache capacity must be >= 1");
   }
 
-  /** Return the cached key for this pair, marking it most recently used. */
-  get(pairKey: string): Uint8Array | undefined {
-    const key = this.entries.get(pairKey);
-    if (key !== undefined) {
-      this.entries.delete(pairKey);
-      this.entries.set(pairKey, key);
+  /** The cached key for (peer public key, my secret key), marking it most recently used. */
+  get(peer: Uint8Array, mine: Uint8Array): Uint8Array | undefined {
+    const slot = slotOf(peer, mine);
+    const e = this.entries.get(slot);
+    if (e === undefined || !sameBytes(e.peer, peer)) return undefined;
+    if (e.mineRef !== mine) {
+      if (!sameBytes(e.mine, mine)) return undefined;
+      e.mineRef = mine;
     }
-    return key;
+    this.entries.delete(slot);
+    this.entries.set(slot, e);
+    return e.key;
   }
 
-  /** Store a key, evicting the least recently used one when full. */
-  set(pairKey: string, key: Uint8Array): void {
-    this.entries.delete(pairKey);
-    this.entries.set(pairKey, key);
+  /** Store a key, replacing a colliding pair and evicting the least recently used one when full. */
+  set(peer: Uint8Array, mine: Uint8Array, key: Uint8Array): void {
+    const slot = slotOf(peer, mine);
+    this.entries.delete(slot);
+    this.entries.set(slot, { peer: peer.slice(), mine: mine.slice(), mineRef: mine, key });
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

@@ -118,16 +118,37 @@ test("shared keys are cached per pair and both sides agree", () => {
 
 test("SharedKeyCache evicts the least recently used pair", () => {
   const c = new SharedKeyCache(2);
-  const a = Uint8Array.of(1), b = Uint8Array.of(2), d = Uint8Array.of(3);
-  c.set("a", a);
-  c.set("b", b);
-  assert.is(c.get("a"), a); // a is now most recent
-  c.set("d", d);
+  const mine = random(32);
+  const [p1, p2, p3] = [random(32), random(32), random(32)];
+  const [k1, k2, k3] = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
+  c.set(p1, mine, k1);
+  c.set(p2, mine, k2);
+  assert.is(c.get(p1, mine), k1); // p1 is now most recent
+  c.set(p3, mine, k3);
   assert.is(c.size, 2);
-  assert.is(c.get("b"), undefined);
-  assert.is(c.get("a"), a);
-  assert.is(c.get("d"), d);
+  assert.is(c.get(p2, mine), undefined);
+  assert.is(c.get(p1, mine), k1);
+  assert.is(c.get(p3.slice(), mine.slice()), k3); // equal bytes in other objects still hit
   assert.throws(() => new SharedKeyCache(0));
+});
+
+test("SharedKeyCache tells pairs apart beyond the 6-byte prefix and copies the keys it keeps", () => {
+  const c = new SharedKeyCache(8);
+  const mine = random(32), other = random(32);
+  const peer = random(32);
+  const twin = peer.slice(); twin[31] ^= 1; // same prefix, different key
+  c.set(peer, mine, Uint8Array.of(1));
+  assert.is(c.get(twin, mine), undefined);
+  assert.is(c.get(peer, other), undefined);
+  // Same 48-bit slot (prefix XOR equal) but a different pair: a miss, never the wrong key.
+  const mine2 = mine.slice(); const peer2 = peer.slice();
+  mine2[0] ^= 0x55; peer2[0] ^= 0x55; mine2[20] ^= 1;
+  assert.is(c.get(peer2, mine2), undefined);
+  // The caller's buffer is reused for the next packet: the cache must not see the change.
+  const view = peer.slice();
+  c.set(view, mine, Uint8Array.of(9));
+  view.fill(0);
+  assert.equal(c.get(peer, mine), Uint8Array.of(9));
 });
 
 test("provider's shared-key cache stays bounded", () => {
