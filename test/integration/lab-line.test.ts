@@ -50,6 +50,15 @@ test("line: with enableForwarding() kernel IP crosses both hops (ping and a TCP 
   assert.ok(t.seconds > 0 && t.goodputMbit > 10, JSON.stringify(t));
 });
 
+test("line: streamTransfer runs parallel hashed streams (across hops, or to 127.0.0.1 as a tunnel end uses)", async () => {
+  const r = await lab.streamTransfer({ sink: { node: "n2", port: 6001 }, source: { node: "n0", host: links[1]!.ipB, port: 6001 }, bytes: 128 * 1024, connections: 10 });
+  assert.is(r.results.length, 10);
+  assert.ok(r.allMatch, JSON.stringify(r.results.filter((c) => !c.match)));
+  assert.ok(r.results.every((c) => c.receivedBytes === 128 * 1024));
+  const local = await lab.streamTransfer({ sink: { node: "n1", host: "127.0.0.1", port: 6002 }, source: { node: "n1", host: "127.0.0.1", port: 6002 }, bytes: 1 << 20 });
+  assert.ok(local.allMatch);
+});
+
 test("line: a link added later is routed too; a downed link cuts the path", async () => {
   await lab.node("n3");
   const l2 = await lab.link("n2", "n3");

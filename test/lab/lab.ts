@@ -74,6 +74,28 @@ export interface TcpTransferResult {
   congestionControl: string;
 }
 
+export interface StreamResult {
+  /** From before the first connect() until this connection's answer. */
+  seconds: number;
+  sentSha256: string;
+  receivedSha256: string;
+  /** As counted by the sink; -1 when no answer came. */
+  receivedBytes: number;
+  error?: string;
+}
+
+export interface StreamTransferResult {
+  /** Per connection. */
+  bytes: number;
+  /** Until the last answer. */
+  seconds: number;
+  /** All connections together. */
+  goodputMbit: number;
+  /** Every connection delivered `bytes` with the sender's sha256. */
+  allMatch: boolean;
+  results: Array<StreamResult & { match: boolean }>;
+}
+
 interface NodeState {
   name: string;
   ns: string;
@@ -389,22 +411,41 @@ export class Lab {
     // New namespaces inherit the host's default (bbr on this machine); a benchmark may pin one.
     if (opts.congestionControl) await this.sysctl(this.ns(from), { "net.ipv4.tcp_congestion_control": opts.congestionControl });
     const cc = (await this.exec(from, "cat", ["/proc/sys/net/ipv4/tcp_congestion_control"])).stdout.trim();
+    const r = await this.streamTransfer({ sink: { node: to, port }, source: { node: from, host: this.addressOf(to, from), port }, bytes, timeoutMs: opts.timeoutMs });
+    const c = r.results[0]!;
+    return {
+      bytes,
+      seconds: r.seconds,
+      goodputMbit: r.goodputMbit,
+      sha256Match: r.allMatch,
+      sentSha256: c.sentSha256,
+      receivedSha256: c.receivedSha256,
+      receivedBytes: c.receivedBytes,
+      congestionControl: cc,
+    };
+  }
+
+  /**
+   * Any TCP path, e.g. through a tunnel: starts tcp-sink.mjs listening on
+   * sink.host:sink.port (default 0.0.0.0) in sink.node, then tcp-source.mjs in
+   * source.node connecting to source.host:source.port with `connections`
+   * parallel connections of `bytes` each; every stream is hashed on both ends.
+   */
+  async streamTransfer(opts: { sink: { node: string; port: number; host?: string }; source: { node: string; host: string; port: number }; bytes: number; connections?: number; timeoutMs?: number }): Promise<StreamTransferResult> {
+    const n = opts.connections ?? 1;
     const timeoutMs = opts.timeoutMs ?? 120_000;
-    const host = this.addressOf(to, from);
-    const sink = this.spawnNode(to, labScript("tcp-sink.mjs"), ["--port", String(port)]);
+    const sink = this.spawnNode(opts.sink.node, labScript("tcp-sink.mjs"), ["--port", String(opts.sink.port), "--host", opts.sink.host ?? "0.0.0.0", "--count", String(n)]);
     try {
       await sink.waitFor(/^listening/m, { timeoutMs: 10_000 });
-      const r = await this.exec(from, process.execPath, [labScript("tcp-source.mjs"), "--host", host, "--port", String(port), "--bytes", String(bytes), "--timeout-ms", String(timeoutMs)], { timeoutMs: timeoutMs + 5_000 });
-      const res = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { seconds: number; sentSha256: string; receivedSha256: string; receivedBytes: number };
+      const r = await this.exec(opts.source.node, process.execPath, [labScript("tcp-source.mjs"), "--host", opts.source.host, "--port", String(opts.source.port), "--bytes", String(opts.bytes), "--connections", String(n), "--timeout-ms", String(timeoutMs)], { timeoutMs: timeoutMs + 5_000 });
+      const res = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { seconds: number; connections: StreamResult[] };
+      const results = res.connections.map((c) => ({ ...c, match: c.receivedBytes === opts.bytes && c.sentSha256 !== "" && c.sentSha256 === c.receivedSha256 }));
       return {
-        bytes,
+        bytes: opts.bytes,
         seconds: res.seconds,
-        goodputMbit: (bytes * 8) / res.seconds / 1e6,
-        sha256Match: res.sentSha256 === res.receivedSha256 && res.receivedBytes === bytes,
-        sentSha256: res.sentSha256,
-        receivedSha256: res.receivedSha256,
-        receivedBytes: res.receivedBytes,
-        congestionControl: cc,
+        goodputMbit: (opts.bytes * n * 8) / res.seconds / 1e6,
+        allMatch: results.every((c) => c.match),
+        results,
       };
     } finally {
       await sink.kill();

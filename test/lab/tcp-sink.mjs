@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// Kernel TCP baseline, receiving end (run inside a lab namespace by
-// lab.tcpTransfer). Accepts one connection, hashes everything until EOF, then
-// answers one JSON line {bytes, sha256} and closes. Prints "listening" when ready.
-// usage: node tcp-sink.mjs --port P [--host ADDR]
+// TCP transfer test, receiving end (run inside a lab namespace). For each
+// accepted connection: hash everything until EOF, then answer one JSON line
+// {bytes, sha256} and close. Serves --count connections (default 1), then
+// exits. Prints "listening" when ready. Works through a TCP tunnel as well
+// as over kernel TCP: the answer needs only a half-closed stream.
+// usage: node tcp-sink.mjs --port P [--host ADDR] [--count N]
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 
@@ -12,9 +14,10 @@ const arg = (name, def) => {
 };
 const port = Number(arg("port", "5201"));
 const host = arg("host", "0.0.0.0");
+let left = Number(arg("count", "1"));
 
 const server = createServer((sock) => {
-  server.close(); // one transfer per sink
+  if (--left === 0) server.close();
   const hash = createHash("sha256");
   let bytes = 0;
   sock.on("data", (d) => { bytes += d.length; hash.update(d); });
