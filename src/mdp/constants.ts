@@ -65,6 +65,10 @@ export const ACK_GAP_DELAY_MS = 2;
 export const ACK_WINDOW = 16;
 /** Link-state adverts repeat every tick for this long after a change. */
 export const ADVERT_BURST_MS = 3000;
+/** After a neighbour becomes reachable, every advert carries all routes for this long. */
+export const NEW_NEIGHBOUR_FULL_ADVERT_MS = 1600;
+/** A change-triggered advert is sent again this much later (once). */
+export const ADVERT_REPEAT_MS = 150;
 /** Minimum spacing of change-triggered adverts. */
 export const ADVERT_MIN_INTERVAL_MS = 20;
 /** NO_PATH records are advertised for this long after a loss, then forgotten. */

@@ -85,7 +85,10 @@ export class MeshNode {
   private routesDirty = false;
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
+  private lastRouteChangeAt = -1e9;
   private nextFullAdvertAt = 0;
+  /** Every advert is a full one until then (a new neighbour must learn all our routes, under loss). */
+  private fullAdvertsUntil = -1;
   private nextExpiryAt = Infinity;
   private lastNow: number;
   private readonly pw = new ByteWriter(2048);
@@ -262,22 +265,22 @@ export class MeshNode {
     }
     link.address = from;
     this.createOutLinks(n, iface, from, now, timeout);
-    if (env.linkSeq >= 0) {
-      const r = link.window.receive(env.linkSeq);
-      if (r === SEQ_DUP) { this.stats.duplicatePackets++; return; }
-      if (link.window.missed > 0) {
-        // A gap: NACK promptly so the neighbour resends what we missed.
-        n.rxLoss = Math.min(1, n.rxLoss * 0.9 + 0.1 * Math.min(1, link.window.missed / (link.window.missed + 1)));
-        this.ackSoon(n, now + C.ACK_GAP_DELAY_MS);
-      } else {
-        n.rxLoss *= 0.95;
-      }
-      link.unacked++;
-      if (link.unacked >= C.ACK_WINDOW) this.ackSoon(n, now);
-    }
     if (link.lastRxAt + timeout < now) {
       this.ackSoon(n, now + 10); // a link came (back) up: tell the neighbour soon
       this.routesDirty = true;
+    }
+    if (env.linkSeq >= 0) {
+      const r = link.window.receive(env.linkSeq);
+      if (r === SEQ_DUP) { this.stats.duplicatePackets++; return; }
+      const missed = link.window.missed;
+      n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
+      link.lastRxAt = now;
+      // Only the link we ACK matters (ACK records cover one link-in, spec 6.3).
+      if (link === bestLinkIn(n, now, timeout)) {
+        link.unacked++;
+        if (missed > 0) this.ackSoon(n, now + C.ACK_GAP_DELAY_MS); // a gap: NACK promptly
+        if (link.unacked >= C.ACK_WINDOW) this.ackSoon(n, now);
+      }
     }
     link.lastRxAt = now;
 
@@ -586,12 +589,16 @@ export class MeshNode {
       this.nextFullAdvertAt = now + C.ROUTE_REFRESH_MS;
     }
     const advertNow = fullAdvert || now >= this.advertDueAt;
+    if (now < this.fullAdvertsUntil) fullAdvert = true; // content only: ticks and due adverts carry every route
     for (const iface of this.ifaces.values()) {
       if (now >= iface.nextTickAt || advertNow) this.sendLinkStateOn(now, iface, fullAdvert, now >= iface.nextTickAt);
     }
     if (advertNow) {
       this.advertDueAt = Infinity;
       this.lastAdvertAt = now;
+      // A fresh change is repeated once soon, not only on the next tick: on a lossy
+      // link that halves the time a lost advert holds up route discovery.
+      if (now - this.lastRouteChangeAt < C.ADVERT_REPEAT_MS) this.advertDueAt = now + C.ADVERT_REPEAT_MS;
     }
     for (const n of this.neighbours.values()) {
       if (n.ackDueAt <= now) this.sendAck(now, n);
@@ -633,7 +640,7 @@ export class MeshNode {
     n.ackDueAt = Infinity;
     const link = bestLinkIn(n, now, reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? C.TICK_MS));
     if (!link) return;
-    link.unacked = 0;
+    for (const l of n.linksIn) l.unacked = 0;
     this.stats.acksSent++;
     const rec = ackRecord(this.primarySid, n, link);
     const direct = isDirect(n, now);
@@ -722,11 +729,15 @@ export class MeshNode {
     for (const n of this.neighbours.values()) {
       if (n.wasReachable && !wasDirect.has(n)) {
         this.log("debug", `neighbour ${n.sub.hex} reachable`);
+        // Tell it every route we have now, and again on the next ticks in case of loss.
+        this.fullAdvertsUntil = now + C.NEW_NEIGHBOUR_FULL_ADVERT_MS;
+        this.scheduleAdvert(now);
         if (!n.sub.signKey) requestSignKey(this.host, now, n.sub);
       }
     }
     if (!changed) return;
     this.stats.routeChanges++;
+    this.lastRouteChangeAt = now;
     this.scheduleAdvert(now);
     for (const f of this.queue.frames) {
       if (f.waitingRoute) { f.waitingRoute = false; f.nextTxAt = now; }

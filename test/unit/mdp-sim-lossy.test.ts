@@ -61,9 +61,9 @@ for (const [loss, seed] of [[0.1, 11], [0.2, 12], [0.33, 13]] as const) {
   });
 }
 
-test("time to first route on the 5-hop line over 8 seeds (33% loss): always within 5 s", () => {
+test("time to first route on the 5-hop line over 20 seeds (33% loss): always within 5 s", () => {
   const times: number[] = [];
-  for (let seed = 100; seed < 108; seed++) {
+  for (let seed = 100; seed < 120; seed++) {
     const net = new SimNet({ seed });
     const nodes = net.line(NAMES, 0.33, 5);
     for (let i = 0; i < nodes.length - 1; i++) { net.start(nodes[i]); net.runFor(300); }
@@ -73,7 +73,8 @@ test("time to first route on the 5-hop line over 8 seeds (33% loss): always with
     const t = net.runUntilTrue(() => net.hasRoute(a, f) && net.hasRoute(f, a), 20000);
     times.push(t === undefined ? Infinity : Math.round(t - t0));
   }
-  console.log(`  33% loss, ms from last start to A<->F route: ${times.join(" ")}`);
+  const sorted = [...times].sort((x, y) => x - y);
+  console.log(`  33% loss, ms from last start to A<->F route: ${times.join(" ")} (median ${sorted[10]}, max ${sorted[19]})`);
   assert.ok(Math.max(...times) <= 5000, `worst ${Math.max(...times)} ms`);
 });
 
