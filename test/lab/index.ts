@@ -5,5 +5,5 @@ export { LabProcess } from "./process";
 export type { ExitStatus } from "./process";
 export type { DirectionOpts, DirectionShape, LossSpec } from "./shaping";
 export { udpProbe } from "./probes";
-export type { UdpProbeResult } from "./probes";
+export type { UdpProbeResult, UdpProbeOpts } from "./probes";
 export { labScript, repoRoot, helperBinary, pidAlive } from "./sys";

@@ -1,12 +1,12 @@
-// UDP measurement helper built on udp-tool.mjs: datagrams sent from one node,
+// UDP measurement helper built on udp-probe.c: datagrams sent from one node,
 // counted at another (unicast or subnet broadcast).
 import type { Lab } from "./lab";
-import { labScript, sleep } from "./sys";
+import { helperBinary, sleep } from "./sys";
 
 export interface UdpProbeResult {
   /** Datagrams the sender's sendto() accepted. */
   sent: number;
-  /** sendto() failures (errno code -> count); loss must never show up here. */
+  /** sendto() failures (errno name -> count); loss must never show up here. */
   sendErrors: number;
   errorCodes: Record<string, number>;
   /** Distinct datagrams that arrived. */
@@ -15,15 +15,36 @@ export interface UdpProbeResult {
   rcvbufErrors: number;
 }
 
-/** Sends `count` datagrams (`burst` every `intervalMs`, default 4 per ms: paced so the receiver's backlog never overflows) from `from` to `to` (an address; a broadcast address needs broadcast: true) and counts those arriving at `receiver`. */
-export async function udpProbe(lab: Lab, opts: { from: string; receiver: string; to: string; count: number; port?: number; size?: number; intervalMs?: number; burst?: number; broadcast?: boolean; graceMs?: number }): Promise<UdpProbeResult> {
+export interface UdpProbeOpts {
+  from: string;
+  receiver: string;
+  /** Destination address (a subnet broadcast address needs broadcast: true). */
+  to: string;
+  count: number;
+  port?: number;
+  /** Bytes per datagram (>= 4: a sequence number comes first); default 200. */
+  size?: number;
+  /** `burst` datagrams every `intervalMs` (default 4 per 1 ms, paced so the receiver's backlog never overflows); intervalMs 0 = all at once. */
+  intervalMs?: number;
+  burst?: number;
+  broadcast?: boolean;
+  /** How long to wait for stragglers after the last send; default 500 ms. */
+  graceMs?: number;
+}
+
+/** Sends `count` numbered datagrams from `from` to `to` and counts the distinct ones arriving at `receiver`. */
+export async function udpProbe(lab: Lab, opts: UdpProbeOpts): Promise<UdpProbeResult> {
+  const bin = helperBinary("udp-probe");
   const port = String(opts.port ?? 4999);
-  const recv = lab.spawnNode(opts.receiver, labScript("udp-tool.mjs"), ["recv", "--port", port, "--expect", String(opts.count), "--idle-ms", "60000", "--max-ms", String(opts.count * (opts.intervalMs ?? 1) * 3 + 20_000)]);
+  const intervalMs = opts.intervalMs ?? 1;
+  const burst = opts.burst ?? 4;
+  const sendMs = (opts.count / burst) * intervalMs;
+  const recv = lab.spawn(opts.receiver, bin, ["recv", port, String(opts.count), String(Math.round(sendMs * 3 + 30_000))]);
   try {
     await recv.waitFor(/^ready/m, { stream: "stdout" });
-    const args = ["send", "--to", opts.to, "--port", port, "--count", String(opts.count), "--size", String(opts.size ?? 200), "--interval-ms", String(opts.intervalMs ?? 1), "--burst", String(opts.burst ?? 4)];
-    if (opts.broadcast) args.push("--broadcast");
-    const s = await lab.exec(opts.from, process.execPath, [labScript("udp-tool.mjs"), ...args], { timeoutMs: opts.count * (opts.intervalMs ?? 1) * 3 + 10_000 });
+    const args = ["send", opts.to, port, String(opts.count), String(opts.size ?? 200), String(Math.round(intervalMs * 1000)), String(burst)];
+    if (opts.broadcast) args.push("broadcast");
+    const s = await lab.exec(opts.from, bin, args, { timeoutMs: sendMs * 3 + 10_000 });
     const sent = JSON.parse(s.stdout.trim()) as { sent: number; errors: number; errorCodes: Record<string, number> };
     // Let stragglers arrive, then ask the receiver for its count (it prints on SIGTERM).
     await Promise.race([recv.exited, sleep(opts.graceMs ?? 500)]);

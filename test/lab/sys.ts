@@ -113,6 +113,7 @@ export function ensureTools(): void {
 const helperLibs: Record<string, string[]> = {
   "nfq-delay": ["-lnetfilter_queue", "-lnfnetlink"],
   "pdeath": [],
+  "udp-probe": [],
 };
 
 /** Path of a compiled C helper (out/lab/NAME), built from test/lab/NAME.c when missing or stale. */
