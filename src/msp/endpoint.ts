@@ -82,6 +82,11 @@ export class MspEndpoint {
     if (i >= 0) this.listeners.splice(i, 1);
   }
 
+  /** Stop listening on a port for every SID. */
+  unlistenPort(port: number): void {
+    for (let i = this.listeners.length - 1; i >= 0; i--) if (this.listeners[i].port === port) this.listeners.splice(i, 1);
+  }
+
   get listening(): boolean { return this.listeners.length > 0; }
 
   connect(now: number, local: MspAddress, remote: MspAddress): MspStream {

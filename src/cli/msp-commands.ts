@@ -1,0 +1,266 @@
+// `servald msp listen|connect`: MSP streams bridged to stdin/stdout or, with
+// --forward, to local TCP connections (Serval DNA's msp_proxy.c behaviour,
+// spec 8.6). The streams run in this process over the daemon's local client
+// socket; see src/msp/driver.ts. Exit status: 1 if any stream timed out,
+// 255 if the daemon could not be used, else 0.
+
+import { registerCommand } from "./registry";
+import { ParsedArgs } from "./args";
+import { MSP_CONNECT_USAGE, MSP_LISTEN_USAGE, parseMspConnect, parseMspListen } from "./msp-args";
+import { openMdpClient, platformClock } from "../client/open";
+import { runPath } from "../client/run-path";
+import { MdpClient, SID_ANY } from "../client/mdp-client";
+import { MspDriver } from "../msp/driver";
+import { MdpClientSocket } from "../msp/mdp-client-socket";
+import { MspStream } from "../msp/endpoint";
+import { MspEvent } from "../msp/events";
+import { ByteStream, PumpEnd, StreamPump } from "../msp/pump";
+import { TcpListener, TcpStream, tcpConnect } from "../platform/tcp";
+import { SysError } from "../platform/errors";
+import { errorText, log } from "../platform/log";
+import { onSignal } from "../platform/signals";
+import { utf8Encode } from "../platform/proc";
+
+const PORT_SERVICE_DISCOVERY = 11;
+
+function sidHex(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
+  return s.toUpperCase();
+}
+
+function who(s: MspStream): string {
+  return `${sidHex(s.remote.sid)}:${s.remote.port}`;
+}
+
+/** stdin as the readable side, stdout as the writable side. */
+class StdioStream implements ByteStream {
+  private readonly input = new TcpStream(0);
+  private readonly output = new TcpStream(1);
+  setHandlers(h: { data?(chunk: Uint8Array): void; end?(): void; error?(err: Error): void }): void { this.input.setHandlers(h); }
+  pause(): void { this.input.pause(); }
+  resume(): void { this.input.resume(); }
+  write(data: Uint8Array): number { return this.output.write(data); }
+  onWritable(fn: (() => void) | null): void { this.output.onWritable(fn); }
+  // stdout is not a socket: its EOF comes when we exit.
+  shutdownWrite(): void {}
+  close(): void { this.input.close(); }
+}
+
+/** One msp listen/connect run: streams, listeners, and when to exit. */
+class Session {
+  readonly driver = new MspDriver(platformClock, () => new MdpClientSocket(openMdpClient(runPath())));
+  private sawError = false;
+  private listening = false;
+  private tcpListener: TcpListener | undefined;
+  private pendingTcp = 0;
+  private services: MdpClient[] = [];
+  private done: ((code: number) => void) | undefined;
+  private finished = false;
+  private offSignal: (() => void) | undefined;
+  readonly result: Promise<number>;
+
+  constructor() {
+    this.result = new Promise<number>((resolve) => { this.done = resolve; });
+    this.offSignal = onSignal((name) => {
+      if (name === "SIGINT" || name === "SIGTERM") this.interrupt();
+    });
+    this.driver.onDaemonError = () => log.error("Error returned from daemon!");
+  }
+
+  setListening(on: boolean): void {
+    this.listening = on;
+    this.checkDone();
+  }
+
+  setTcpListener(l: TcpListener | undefined): void {
+    if (this.tcpListener && !l) this.tcpListener.close();
+    this.tcpListener = l;
+    this.checkDone();
+  }
+
+  addService(c: MdpClient): void { this.services.push(c); }
+
+  tcpPending(delta: number): void {
+    this.pendingTcp += delta;
+    this.checkDone();
+  }
+
+  /** Pump events of `s` through a pump created later (e.g. after a TCP connect). */
+  attach(s: MspStream, local: ByteStream): StreamPump {
+    const pump = new StreamPump(s, local, this.driver, (how, p) => this.ended(how, p),
+      (p) => log.debug(`- Connection with ${who(p.stream)} local shutdown`),
+      (p) => log.debug(`- Connection with ${who(p.stream)} remote shutdown`));
+    this.driver.setHandler(s, (_s, e) => pump.onEvent(e));
+    pump.start();
+    this.driver.service();
+    return pump;
+  }
+
+  ended(how: PumpEnd, p: StreamPump): void {
+    if (how === "timeout") {
+      this.sawError = true;
+      log.error("MSP socket timed out");
+    }
+    // Serval DNA reports a timed-out stream as closed gracefully too (spec 8.6).
+    log.info(`- Connection with ${who(p.stream)} closed ${how === "suddenly" ? "suddenly" : "gracefully"}`);
+    this.checkDone();
+  }
+
+  fail(code: number): void {
+    this.finish(code);
+  }
+
+  private interrupt(): void {
+    this.driver.stopAll();
+    this.setTcpListener(undefined);
+    this.listening = false;
+    this.finish(this.sawError ? 1 : 0);
+  }
+
+  private checkDone(): void {
+    if (this.finished || this.listening || this.tcpListener || this.pendingTcp > 0) return;
+    if (this.driver.openStreams > 0) return;
+    this.finish(this.sawError ? 1 : 0);
+  }
+
+  private finish(code: number): void {
+    if (this.finished) return;
+    this.finished = true;
+    // Called from inside the driver's event dispatch: let it send what the
+    // last events produced (a STOP, a final ack) before the sockets close.
+    platformClock.setTimeout(() => this.release(code), 0);
+  }
+
+  private release(code: number): void {
+    this.offSignal?.();
+    this.tcpListener?.close();
+    for (const c of this.services) c.close();
+    this.driver.close();
+    this.done?.(code);
+  }
+}
+
+/** Answer service discovery on MDP port 11 with NAME.mdp.port=PORT (Cooee, spec 8.8). */
+async function serveDiscovery(session: Session, name: string, port: number): Promise<void> {
+  const client = openMdpClient(runPath());
+  session.addService(client);
+  await client.bind(SID_ANY, PORT_SERVICE_DISCOVERY);
+  const reply = utf8Encode(`${name}.mdp.port=${port}`);
+  client.onDatagram = (d) => {
+    try {
+      client.send(d.remoteSid, d.remotePort, reply, { encrypt: d.encrypted, sign: d.signed, qos: d.qos, ttl: 0 });
+    } catch (e) {
+      log.warn(`service discovery reply: ${errorText(e)}`);
+    }
+  };
+}
+
+function forwardToTcp(session: Session, s: MspStream, tcpPort: number): void {
+  const queued: MspEvent[] = [];
+  session.driver.setHandler(s, (_s, e) => queued.push(e));
+  session.tcpPending(1);
+  tcpConnect("127.0.0.1", tcpPort, (err, tcp) => {
+    session.tcpPending(-1);
+    if (err || !tcp) {
+      const errno = err instanceof SysError ? err.errno : 0;
+      const text = err ? err.message.replace(/^connect: /, "") : "failed";
+      log.error(`connect(AF_INET:127.0.0.1:${tcpPort}): ${text} [errno=${errno}]`);
+      s.conn.stop(session.driver.now());
+      session.driver.service();
+      log.info(`- Connection with ${who(s)} closed suddenly`);
+      return;
+    }
+    const pump = session.attach(s, tcp);
+    for (const e of queued) pump.onEvent(e);
+    session.driver.service();
+  });
+}
+
+async function listen(p: ParsedArgs): Promise<number> {
+  const a = parseMspListen(p);
+  const session = new Session();
+  const once = a.once || a.forward === undefined;
+  try {
+    session.driver.onAccept = (s) => {
+      log.debug(` - New connection from ${who(s)}`);
+      if (once) {
+        session.driver.unlisten(a.port);
+        session.setListening(false);
+      }
+      if (a.forward === undefined) session.attach(s, new StdioStream());
+      else forwardToTcp(session, s, a.forward);
+    };
+    await session.driver.listen(a.port);
+    session.setListening(true);
+    if (a.forward === undefined) log.debug(` - Listening on port ${a.port}`);
+    else log.debug(`- Forwarding from port ${a.port} to AF_INET:127.0.0.1:${a.forward}`);
+    if (a.service !== undefined) await serveDiscovery(session, a.service, a.port);
+  } catch (e) {
+    log.error(`Error listening for incoming connections: ${errorText(e)}`);
+    session.fail(255);
+  }
+  return session.result;
+}
+
+async function connect(p: ParsedArgs): Promise<number> {
+  const a = parseMspConnect(p);
+  const session = new Session();
+  const remote = { sid: a.sid, port: a.port };
+  try {
+    if (a.forward === undefined) {
+      log.debug(`- Connecting to ${a.sidHex}:${a.port}`);
+      const stdio = new StdioStream();
+      stdio.pause();
+      session.tcpPending(1);
+      const s = await session.driver.connect(remote, () => undefined);
+      session.tcpPending(-1);
+      session.attach(s, stdio);
+      return session.result;
+    }
+    const tcpPort = a.forward;
+    const listener = TcpListener.listen("127.0.0.1", tcpPort, 0);
+    session.setTcpListener(listener);
+    log.debug(`- Forwarding from AF_INET:127.0.0.1:${tcpPort} to ${a.sidHex}:${a.port}`);
+    listener.onAccept((tcp) => {
+      log.debug("- Incoming TCP connection from AF_INET:127.0.0.1");
+      tcp.pause();
+      if (a.once) session.setTcpListener(undefined);
+      session.tcpPending(1);
+      session.driver.connect(remote, () => undefined).then((s) => {
+        session.tcpPending(-1);
+        session.attach(s, tcp);
+      }, (e: unknown) => {
+        session.tcpPending(-1);
+        log.error(`MSP connect failed: ${errorText(e)}`);
+        tcp.close();
+      });
+    });
+  } catch (e) {
+    log.error(errorText(e));
+    session.fail(255);
+  }
+  return session.result;
+}
+
+registerCommand({
+  words: ["msp", "listen"],
+  usage: MSP_LISTEN_USAGE,
+  summary: "accept MSP streams on MDPPORT; bridge to stdin/stdout or to 127.0.0.1:TCPPORT",
+  flags: ["once"],
+  options: ["forward", "service"],
+  minArgs: 0,
+  maxArgs: 8,
+  run: (p) => listen(p),
+});
+
+registerCommand({
+  words: ["msp", "connect"],
+  usage: MSP_CONNECT_USAGE,
+  summary: "open MSP streams to SID:MDPPORT; from stdin/stdout or per TCP connection on 127.0.0.1:TCPPORT",
+  flags: ["once"],
+  options: ["forward"],
+  minArgs: 0,
+  maxArgs: 8,
+  run: (p) => connect(p),
+});

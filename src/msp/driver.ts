@@ -1,0 +1,232 @@
+// Runs an MspEndpoint over MDP sockets and one re-armed timer: inbound
+// datagrams in, transmits out, events to per-stream callbacks. Platform-free:
+// the clock and the socket factory are passed in (real ones in src/cli, fakes
+// in tests). Connectors get their own socket (ephemeral port, like Serval
+// DNA's msp_connect); accepted streams answer through the listener's socket.
+
+import { SID_ANY } from "../wire/types";
+import { MspConnection } from "./connection";
+import { MspAddress, MspEndpoint, MspEndpointOptions, MspStream } from "./endpoint";
+import { MspEvent } from "./events";
+import { MdpInbound, MdpSendOptions, MdpSocket, MdpSocketFactory } from "./mdp-socket";
+
+export interface MspClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export type StreamEventHandler = (stream: MspStream, e: MspEvent) => void;
+
+interface Pending {
+  sock: MdpSocket;
+  remote: MspAddress;
+  payload: Uint8Array;
+  opts: MdpSendOptions;
+}
+
+const AUTHCRYPT: MdpSendOptions = { cryptFlags: 0, qos: 0, ttl: 0 };
+/** How soon to retry when the daemon's socket queue is full. */
+const RETRY_MS = 2;
+
+export class MspDriver {
+  readonly ep: MspEndpoint;
+  /** Called for each accepted stream; set handlers with setHandler() inside. */
+  onAccept: ((s: MspStream) => void) | undefined;
+  /** Called when the daemon reports an error on any socket. */
+  onDaemonError: (() => void) | undefined;
+
+  private readonly byPort = new Map<number, MdpSocket>();
+  private readonly owned = new Map<MspConnection, MdpSocket>();
+  private readonly listenSockets = new Map<number, MdpSocket>();
+  private readonly opts = new Map<MspConnection, MdpSendOptions>();
+  private readonly handlers = new Map<MspConnection, StreamEventHandler>();
+  private readonly retry: Pending[] = [];
+  private timer: unknown;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private flushing = false;
+  private again = false;
+
+  constructor(private readonly clock: MspClock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
+    this.ep = new MspEndpoint(options);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Bind `port` on the primary identity and accept FIRST packets there. */
+  async listen(port: number): Promise<MspAddress> {
+    const sock = this.factory();
+    const bound = await this.open(sock, port);
+    this.listenSockets.set(bound.port, sock);
+    this.ep.listen(bound);
+    return bound;
+  }
+
+  /** Stop accepting new connections on `port` (existing ones carry on). */
+  unlisten(port: number): void {
+    this.ep.unlistenPort(port);
+    this.listenSockets.delete(port);
+    this.service();
+  }
+
+  /** Open a stream to remote from a fresh ephemeral port. */
+  async connect(remote: MspAddress, handler: StreamEventHandler): Promise<MspStream> {
+    const sock = this.factory();
+    const bound = await this.open(sock, 0);
+    const s = this.ep.connect(this.clock.now(), bound, remote);
+    this.owned.set(s.conn, sock);
+    this.opts.set(s.conn, AUTHCRYPT);
+    this.handlers.set(s.conn, handler);
+    this.service();
+    return s;
+  }
+
+  setHandler(s: MspStream, handler: StreamEventHandler): void {
+    this.handlers.set(s.conn, handler);
+  }
+
+  /** Number of streams still known (open or lingering). */
+  get streamCount(): number {
+    return this.ep.streams.length;
+  }
+
+  get openStreams(): number {
+    let n = 0;
+    for (const s of this.ep.streams) if (s.conn.isOpen) n++;
+    return n;
+  }
+
+  /** STOP every open stream (SIGINT/SIGTERM). */
+  stopAll(): void {
+    const now = this.clock.now();
+    for (const s of this.ep.streams) s.conn.stop(now);
+    this.service();
+  }
+
+  /** Release every socket (after stopAll). */
+  close(): void {
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    for (const sock of new Set(this.byPort.values())) sock.close();
+    this.byPort.clear();
+    this.owned.clear();
+    this.listenSockets.clear();
+  }
+
+  /** Process after application commands (write, consume, shutdown, stop) or input. */
+  service(): void {
+    if (this.flushing) { this.again = true; return; }
+    this.flushing = true;
+    try {
+      do {
+        this.again = false;
+        this.flushOnce();
+      } while (this.again);
+    } finally {
+      this.flushing = false;
+    }
+    this.arm();
+  }
+
+  private async open(sock: MdpSocket, port: number): Promise<MspAddress> {
+    const bound = await sock.bind(SID_ANY, port);
+    this.byPort.set(bound.port, sock);
+    sock.onPacket((p) => this.input(p));
+    sock.onError(() => this.onDaemonError?.());
+    return { sid: bound.sid.slice(), port: bound.port };
+  }
+
+  private input(p: MdpInbound): void {
+    const now = this.clock.now();
+    const s = this.ep.handleDatagram(now, p.local, p.remote, p.payload);
+    // An accepted stream answers with the inbound crypt flags and qos (Serval: same header).
+    if (s && !this.opts.has(s.conn)) this.opts.set(s.conn, { cryptFlags: p.cryptFlags, qos: p.qos, ttl: 0 });
+    this.service();
+  }
+
+  private flushOnce(): void {
+    const now = this.clock.now();
+    this.ep.handleTimeout(now);
+    for (let round = 0; round < 1000; round++) {
+      let progress = false;
+      for (let s = this.ep.pollAccept(); s; s = this.ep.pollAccept()) {
+        progress = true;
+        this.onAccept?.(s);
+      }
+      for (const s of this.ep.streams.slice()) {
+        const h = this.handlers.get(s.conn);
+        for (let e = s.conn.pollEvent(); e; e = s.conn.pollEvent()) {
+          progress = true;
+          h?.(s, e);
+        }
+      }
+      if (!this.sendRetries()) break;
+      for (let t = this.ep.pollTransmit(now); t; t = this.ep.pollTransmit(now)) {
+        progress = true;
+        const sock = this.byPort.get(t.local.port);
+        if (!sock) continue;
+        const s = this.ep.find(t.local, t.remote);
+        const opts = (s && this.opts.get(s.conn)) ?? AUTHCRYPT;
+        if (!sock.send(t.remote, t.payload, opts)) {
+          this.retry.push({ sock, remote: { sid: t.remote.sid, port: t.remote.port }, payload: t.payload, opts });
+          break;
+        }
+      }
+      if (!progress) break;
+    }
+    this.release();
+  }
+
+  /** Resend what the daemon refused earlier; false while it still refuses. */
+  private sendRetries(): boolean {
+    while (this.retry.length > 0) {
+      const r = this.retry[0];
+      if (!r.sock.send(r.remote, r.payload, r.opts)) return false;
+      this.retry.shift();
+    }
+    return true;
+  }
+
+  /** Close connector sockets of forgotten streams, and listener sockets nobody uses. */
+  private release(): void {
+    for (const [conn, sock] of this.owned) {
+      if (this.ep.streams.some((s) => s.conn === conn)) continue;
+      this.owned.delete(conn);
+      this.opts.delete(conn);
+      this.handlers.delete(conn);
+      for (const [port, so] of this.byPort) if (so === sock) this.byPort.delete(port);
+      sock.close();
+    }
+    for (const conn of this.opts.keys()) {
+      if (!this.owned.has(conn) && !this.ep.streams.some((s) => s.conn === conn)) {
+        this.opts.delete(conn);
+        this.handlers.delete(conn);
+      }
+    }
+    const ownedSockets = new Set(this.owned.values());
+    for (const [port, sock] of this.byPort) {
+      if (this.listenSockets.has(port) || ownedSockets.has(sock)) continue;
+      if (this.ep.streams.some((s) => s.local.port === port)) continue;
+      this.byPort.delete(port);
+      sock.close();
+    }
+  }
+
+  private arm(): void {
+    let t = this.ep.pollTimeout() ?? Number.POSITIVE_INFINITY;
+    const now = this.clock.now();
+    if (this.retry.length > 0) t = Math.min(t, now + RETRY_MS);
+    if (t === this.timerAt && this.timer !== undefined) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = t;
+    if (t === Number.POSITIVE_INFINITY) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.service();
+    }, Math.max(0, Math.ceil(t - now)));
+  }
+}

@@ -1,0 +1,178 @@
+// Pumps bytes between a local byte stream (TCP socket, or stdin/stdout) and
+// one MSP stream, with backpressure both ways:
+//   local -> MSP: stop reading the local side while write() is short; resume on "writable".
+//   MSP -> local: consume only what the local side took (the MSP ack is our
+//   flow control); wait for local writability otherwise.
+// Half-close maps both ways: local EOF -> MSP shutdown after every queued
+// byte; MSP remote shutdown -> local shutdownWrite() after every byte was
+// written. Data keeps flowing the other way until that side ends too.
+
+import { MspStream } from "./endpoint";
+import { MspEvent } from "./events";
+
+/** The subset of src/platform/tcp.ts TcpStream the pump uses. */
+export interface ByteStream {
+  setHandlers(h: { data?(chunk: Uint8Array): void; end?(): void; error?(err: Error): void }): void;
+  pause(): void;
+  resume(): void;
+  /** Bytes taken now (0 when full), -1 after a failure. */
+  write(data: Uint8Array): number;
+  onWritable(fn: (() => void) | null): void;
+  shutdownWrite(): void;
+  close(): void;
+}
+
+export type PumpEnd = "graceful" | "suddenly" | "timeout";
+
+export interface PumpHost {
+  now(): number;
+  /** Let the driver send what the commands produced. */
+  service(): void;
+}
+
+export class StreamPump {
+  private pending: Uint8Array | undefined;
+  private localEof = false;
+  private shutdownSent = false;
+  private remoteEofDone = false;
+  private waitingWritable = false;
+  private finished = false;
+  /** Bytes moved each way, for progress reports. */
+  toRemote = 0;
+  toLocal = 0;
+
+  constructor(
+    readonly stream: MspStream,
+    private readonly local: ByteStream,
+    private readonly host: PumpHost,
+    private readonly onEnd: (how: PumpEnd, pump: StreamPump) => void,
+    private readonly onLocalShutdown?: (pump: StreamPump) => void,
+    private readonly onRemoteShutdown?: (pump: StreamPump) => void,
+  ) {}
+
+  start(): void {
+    this.local.setHandlers({
+      data: (chunk) => this.fromLocal(chunk),
+      end: () => {
+        this.localEof = true;
+        this.maybeShutdown();
+        this.host.service();
+      },
+      error: () => {
+        // A read failure on the local side aborts the stream (Serval: msp_stop).
+        this.stream.conn.stop(this.host.now());
+        this.host.service();
+      },
+    });
+    this.drain();
+  }
+
+  /** Feed every event of the stream here. */
+  onEvent(e: MspEvent): void {
+    switch (e) {
+      case "readable":
+      case "remote-shutdown":
+        this.drain();
+        break;
+      case "writable":
+        this.flushPending();
+        break;
+      case "closed-gracefully":
+        this.finish("graceful");
+        break;
+      case "closed-suddenly":
+        this.finish("suddenly");
+        break;
+      case "timed-out":
+        this.finish("timeout");
+        break;
+      default:
+        break;
+    }
+  }
+
+  private fromLocal(chunk: Uint8Array): void {
+    const conn = this.stream.conn;
+    if (!conn.isOpen) return;
+    const n = conn.write(chunk);
+    this.toRemote += n;
+    if (n < chunk.length) {
+      // The chunk is a view into a reused buffer: keep a copy of the rest.
+      this.pending = chunk.slice(n);
+      this.local.pause();
+    }
+    this.host.service();
+  }
+
+  private flushPending(): void {
+    if (this.pending) {
+      const n = this.stream.conn.write(this.pending);
+      this.toRemote += n;
+      this.pending = n < this.pending.length ? this.pending.subarray(n) : undefined;
+      if (this.pending) return;
+      if (!this.localEof) this.local.resume();
+    }
+    this.maybeShutdown();
+  }
+
+  private maybeShutdown(): void {
+    if (!this.localEof || this.pending || this.shutdownSent) return;
+    this.shutdownSent = true;
+    this.stream.conn.shutdown(this.host.now());
+    this.onLocalShutdown?.(this);
+  }
+
+  /** Move in-order MSP data to the local side as far as it takes it. */
+  private drain(): void {
+    if (this.waitingWritable) return;
+    const conn = this.stream.conn;
+    let moved = false;
+    for (let b = conn.read(); b; b = conn.read()) {
+      const n = this.local.write(b);
+      if (n < 0) {
+        conn.stop(this.host.now());
+        this.host.service();
+        return;
+      }
+      if (n > 0) {
+        conn.consume(n, this.host.now());
+        this.toLocal += n;
+        moved = true;
+      }
+      if (n < b.length) {
+        this.waitingWritable = true;
+        this.local.onWritable(() => {
+          this.local.onWritable(null);
+          this.waitingWritable = false;
+          this.drain();
+          this.host.service();
+        });
+        if (moved) this.host.service();
+        return;
+      }
+    }
+    if (conn.remoteShutdown && !this.remoteEofDone) {
+      this.remoteEofDone = true;
+      this.local.shutdownWrite();
+      this.onRemoteShutdown?.(this);
+    }
+    if (moved) this.host.service();
+  }
+
+  private finish(how: PumpEnd): void {
+    if (this.finished) return;
+    this.finished = true;
+    // Whatever already arrived in order still goes out (best effort).
+    this.waitingWritable = false;
+    this.local.onWritable(null);
+    const conn = this.stream.conn;
+    for (let b = conn.read(); b; b = conn.read()) {
+      const n = this.local.write(b);
+      if (n <= 0) break;
+      conn.consume(n, this.host.now());
+      this.toLocal += n;
+    }
+    this.local.close();
+    this.onEnd(how, this);
+  }
+}

@@ -1,0 +1,219 @@
+// MspDriver + StreamPump over a fake daemon (in-memory MDP sockets with loss
+// and delay) and a fake clock: the code the msp CLI runs, minus the platform.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { MspDriver, MspClock } from "../../src/msp/driver";
+import { MspAddress, MspStream } from "../../src/msp/endpoint";
+import { MdpInbound, MdpSendOptions, MdpSocket } from "../../src/msp/mdp-socket";
+import { ByteStream, PumpEnd, StreamPump } from "../../src/msp/pump";
+import { randomBytes, rng, sid } from "./msp-sim";
+
+class FakeClock implements MspClock {
+  t = 0;
+  private timers: { at: number; n: number; fn: () => void; dead: boolean }[] = [];
+  private n = 0;
+  now(): number { return this.t; }
+  setTimeout(fn: () => void, ms: number): unknown {
+    const h = { at: this.t + ms, n: this.n++, fn, dead: false };
+    this.timers.push(h);
+    return h;
+  }
+  clearTimeout(h: unknown): void { (h as { dead: boolean }).dead = true; }
+  /** Run timers until done() or the deadline. */
+  run(done: () => boolean, maxMs: number): boolean {
+    const end = this.t + maxMs;
+    const t0 = Date.now();
+    while (!done()) {
+      this.timers = this.timers.filter((x) => !x.dead);
+      if (this.timers.length === 0) return done();
+      this.timers.sort((a, b) => a.at - b.at || a.n - b.n);
+      const x = this.timers.shift() as { at: number; fn: () => void };
+      if (x.at > end) return done();
+      this.t = Math.max(this.t, x.at);
+      x.fn();
+    }
+    if (process.env.MSP_TIMING) console.log(`  virtual ${this.t} ms, real ${Date.now() - t0} ms`);
+    return true;
+  }
+}
+
+/** The mesh as seen through daemons' client sockets: (sid, port) -> socket. */
+class FakeMesh {
+  readonly sockets = new Map<string, FakeSocket>();
+  private next = 256;
+  readonly rand: () => number;
+  constructor(readonly clock: FakeClock, readonly loss: number, readonly delayMs: number, seed = 1) { this.rand = rng(seed); }
+  key(a: MspAddress): string { return `${a.sid[0]}:${a.port}`; }
+  ephemeral(): number { return this.next++; }
+}
+
+class FakeSocket implements MdpSocket {
+  bound: MspAddress | undefined;
+  private cb: ((p: MdpInbound) => void) | undefined;
+  sent = 0;
+  closed = false;
+  constructor(private readonly mesh: FakeMesh, private readonly nodeSid: Uint8Array) {}
+  async bind(_sid: Uint8Array, port: number): Promise<MspAddress> {
+    this.bound = { sid: this.nodeSid, port: port || this.mesh.ephemeral() };
+    this.mesh.sockets.set(this.mesh.key(this.bound), this);
+    return this.bound;
+  }
+  send(remote: MspAddress, payload: Uint8Array, opts: MdpSendOptions): boolean {
+    if (!this.bound) throw new Error("not bound");
+    this.sent++;
+    if (this.mesh.rand() < this.mesh.loss) return true;
+    const from = this.bound, data = payload.slice();
+    this.mesh.clock.setTimeout(() => {
+      const to = this.mesh.sockets.get(this.mesh.key(remote));
+      to?.deliver({ local: { sid: remote.sid, port: remote.port }, remote: { sid: from.sid, port: from.port }, cryptFlags: opts.cryptFlags, qos: opts.qos, ttl: 0, payload: data });
+    }, this.mesh.delayMs);
+    return true;
+  }
+  deliver(p: MdpInbound): void { this.cb?.(p); }
+  onPacket(cb: ((p: MdpInbound) => void) | undefined): void { this.cb = cb; }
+  onError(): void {}
+  close(): void {
+    this.closed = true;
+    if (this.bound) this.mesh.sockets.delete(this.mesh.key(this.bound));
+  }
+}
+
+/** A local TCP-like peer: sends `data` (then EOF), accepts at most `perTick` bytes per write. */
+class FakeLocal implements ByteStream {
+  private h: { data?(c: Uint8Array): void; end?(): void; error?(e: Error): void } = {};
+  private off = 0;
+  private paused = true;
+  private eofSent = false;
+  received: Uint8Array[] = [];
+  receivedLen = 0;
+  gotEof = false;
+  closed = false;
+  private writableFn: (() => void) | null = null;
+  constructor(private readonly clock: FakeClock, private readonly data: Uint8Array, private readonly perTick = Infinity, private readonly chunk = 4096) {}
+  setHandlers(h: { data?(c: Uint8Array): void; end?(): void; error?(e: Error): void }): void { this.h = h; this.resume(); }
+  pause(): void { this.paused = true; }
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.clock.setTimeout(() => this.pushSome(), 1);
+  }
+  private pushSome(): void {
+    if (this.paused || this.closed) return;
+    if (this.off < this.data.length) {
+      const c = this.data.subarray(this.off, Math.min(this.data.length, this.off + this.chunk));
+      this.off += c.length;
+      this.h.data?.(c);
+      this.clock.setTimeout(() => this.pushSome(), 1);
+    } else if (!this.eofSent) {
+      this.eofSent = true;
+      this.h.end?.();
+    }
+  }
+  private budget = Infinity;
+  write(d: Uint8Array): number {
+    if (this.closed) return -1;
+    if (this.budget === Infinity && this.perTick !== Infinity) {
+      this.budget = this.perTick;
+      this.clock.setTimeout(() => { this.budget = Infinity; if (this.writableFn) this.writableFn(); }, 5);
+    }
+    const n = Math.min(d.length, this.budget);
+    if (this.budget !== Infinity) this.budget -= n;
+    if (n > 0) { this.received.push(d.slice(0, n)); this.receivedLen += n; }
+    return n;
+  }
+  onWritable(fn: (() => void) | null): void { this.writableFn = fn; }
+  shutdownWrite(): void { this.gotEof = true; }
+  close(): void { this.closed = true; }
+  bytes(): Uint8Array {
+    const o = new Uint8Array(this.receivedLen);
+    let k = 0;
+    for (const c of this.received) { o.set(c, k); k += c.length; }
+    return o;
+  }
+}
+
+function setup(loss: number, seed = 1) {
+  const clock = new FakeClock();
+  const mesh = new FakeMesh(clock, loss, 15, seed);
+  const A = sid(0xaa), B = sid(0xbb);
+  const server = new MspDriver(clock, () => new FakeSocket(mesh, B));
+  const client = new MspDriver(clock, () => new FakeSocket(mesh, A));
+  return { clock, mesh, A, B, server, client };
+}
+
+function pumpOn(d: MspDriver, s: MspStream, local: ByteStream, ends: PumpEnd[]): StreamPump {
+  const p = new StreamPump(s, local, d, (how) => ends.push(how));
+  d.setHandler(s, (_s, e) => p.onEvent(e));
+  p.start();
+  d.service();
+  return p;
+}
+
+test("forward-style tunnel: 1 MiB up while the server answers and half-closes at once; slow local writer", async () => {
+  const { clock, B, server, client } = setup(0.05, 3);
+  const up = randomBytes(1 << 20, 61), down = randomBytes(3000, 62);
+  const sEnds: PumpEnd[] = [], cEnds: PumpEnd[] = [];
+  let srvLocal: FakeLocal | undefined;
+  server.onAccept = (s) => { srvLocal = new FakeLocal(clock, down, 20000); pumpOn(server, s, srvLocal, sEnds); };
+  await server.listen(512);
+  const cLocal = new FakeLocal(clock, up);
+  const s = await client.connect({ sid: B, port: 512 }, () => undefined);
+  pumpOn(client, s, cLocal, cEnds);
+  assert.ok(clock.run(() => sEnds.length > 0 && cEnds.length > 0, 600000), "both ends finished");
+  assert.equal(sEnds, ["graceful"]);
+  assert.equal(cEnds, ["graceful"]);
+  assert.ok(srvLocal);
+  assert.equal(srvLocal.bytes(), up);
+  assert.equal(cLocal.bytes(), down);
+  assert.ok(srvLocal.gotEof && cLocal.gotEof, "remote shutdown became a local half-close");
+  assert.ok(srvLocal.closed && cLocal.closed);
+  // The connector's own socket is released once its stream is forgotten.
+  clock.run(() => client.streamCount === 0, 10000);
+  assert.is(client.streamCount, 0);
+});
+
+test("many parallel streams through one listener, all byte-identical", async () => {
+  const { clock, B, server, client } = setup(0.02, 4);
+  const N = 20;
+  const ends: PumpEnd[] = [];
+  const srvLocals: FakeLocal[] = [];
+  server.onAccept = (s) => { const l = new FakeLocal(clock, new Uint8Array(0)); srvLocals.push(l); pumpOn(server, s, l, ends); };
+  await server.listen(600);
+  const datas = Array.from({ length: N }, (_, i) => randomBytes(50000 + i * 1000, 100 + i));
+  for (let i = 0; i < N; i++) {
+    const s = await client.connect({ sid: B, port: 600 }, () => undefined);
+    pumpOn(client, s, new FakeLocal(clock, datas[i]), ends);
+  }
+  assert.ok(clock.run(() => ends.length === 2 * N, 600000));
+  assert.ok(ends.every((e) => e === "graceful"));
+  const got = srvLocals.map((l) => l.bytes().length).sort((a, b) => a - b);
+  assert.equal(got, datas.map((d) => d.length).sort((a, b) => a - b));
+  const same = (x: Uint8Array, y: Uint8Array) => x.length === y.length && Buffer.compare(x, y) === 0;
+  for (const l of srvLocals) {
+    const b = l.bytes();
+    assert.ok(datas.some((d) => same(d, b)));
+  }
+});
+
+test("connect to a bound port that no longer accepts: STOP, closed suddenly", async () => {
+  const { clock, B, server, client } = setup(0, 5);
+  await server.listen(512);
+  server.ep.unlistenPort(512); // still bound in the daemon, no longer accepting
+  const ends: PumpEnd[] = [];
+  const s = await client.connect({ sid: B, port: 512 }, () => undefined);
+  pumpOn(client, s, new FakeLocal(clock, Uint8Array.of(1)), ends);
+  assert.ok(clock.run(() => ends.length > 0, 5000));
+  assert.equal(ends, ["suddenly"]);
+});
+
+test("unreachable SID: timed out after 10 s", async () => {
+  const { clock, client } = setup(0, 6);
+  const ends: PumpEnd[] = [];
+  const s = await client.connect({ sid: sid(0xcc), port: 512 }, () => undefined);
+  pumpOn(client, s, new FakeLocal(clock, Uint8Array.of(1)), ends);
+  assert.ok(clock.run(() => ends.length > 0, 30000));
+  assert.equal(ends, ["timeout"]);
+  assert.ok(clock.t >= 10000 && clock.t < 10100, `at ${clock.t}`);
+});
+
+test.run();
