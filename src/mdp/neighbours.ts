@@ -48,6 +48,9 @@ export interface LinkIn {
   lastRxAt: number;
   /** Packets received since we last sent an ACK covering this link. */
   unacked: number;
+  /** Duplicate packets in a row: a run means the neighbour restarted (its new
+   * random link sequence landed inside our old window). */
+  dupRun: number;
 }
 
 export interface OutLink {
@@ -87,6 +90,8 @@ export interface Neighbour {
   txDropRate: number;
   /** Frame-sequence duplicate window for frames it transmits (4.2). */
   frameWindow: SeqWindow64;
+  /** Duplicate frames in a row that were not retransmissions (no ACK_SOON): a restart. */
+  frameDupRun: number;
   /** Smoothed fraction of its packets we lose (0..1), from link-in gaps. */
   rxLoss: number;
   /** Reachable (direct) at the last route computation. */
@@ -98,7 +103,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + 10, lastAckDest: undefined, lastAckSeq: -1, txDropRate: 0,
-    frameWindow: new SeqWindow64(), rxLoss: 0, wasReachable: false,
+    frameWindow: new SeqWindow64(), frameDupRun: 0, rxLoss: 0, wasReachable: false,
   };
 }
 

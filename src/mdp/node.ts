@@ -260,7 +260,7 @@ export class MeshNode {
     const timeout = reachableTimeout(n, iface.tickMs);
     let link = findLinkIn(n, iface, env.interfaceIndex, env.unicast);
     if (!link) {
-      link = { iface, theirIf: env.interfaceIndex, unicast: env.unicast, address: from, window: new SeqWindow64(), lastRxAt: -1e9, unacked: 0 };
+      link = { iface, theirIf: env.interfaceIndex, unicast: env.unicast, address: from, window: new SeqWindow64(), lastRxAt: -1e9, unacked: 0, dupRun: 0 };
       n.linksIn.push(link);
     }
     link.address = from;
@@ -270,9 +270,17 @@ export class MeshNode {
       this.routesDirty = true;
     }
     if (env.linkSeq >= 0) {
-      const r = link.window.receive(env.linkSeq);
-      if (r === SEQ_DUP) { this.stats.duplicatePackets++; return; }
+      let r = link.window.receive(env.linkSeq);
+      if (r === SEQ_DUP) {
+        this.stats.duplicatePackets++;
+        if (++link.dupRun < C.RESTART_DUP_PACKETS) return;
+        // A run of "duplicates": the neighbour restarted with a sequence inside our window.
+        this.peerRestarted(n);
+        r = link.window.receive(env.linkSeq);
+      }
+      link.dupRun = 0;
       const missed = link.window.missed;
+      if (missed >= 64) n.frameWindow.reset(); // a jump past the window: maybe a restart too
       n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
       link.lastRxAt = now;
       // Only the link we ACK matters (ACK records cover one link-in, spec 6.3).
@@ -366,7 +374,16 @@ export class MeshNode {
     const nextHopMe = f.destination !== undefined && (f.oneHop ? toMe : f.nextHop !== undefined && this.localByHex.has(toHex(f.nextHop)));
     // ACK_SOON: the transmitter waits for our ACK before it retransmits.
     if (f.ackSoon && (nextHopMe || f.destination === undefined)) this.ackSoon(n, now + C.ACK_SOON_DELAY_MS);
-    if (f.seq >= 0 && n.frameWindow.receive(f.seq) === SEQ_DUP) { this.stats.duplicateFrames++; return; }
+    if (f.seq >= 0) {
+      if (n.frameWindow.receive(f.seq) === SEQ_DUP) {
+        this.stats.duplicateFrames++;
+        // Retransmissions (ACK_SOON) repeat legitimately; a run of other duplicates means a restart.
+        if (f.ackSoon || ++n.frameDupRun < C.RESTART_DUP_FRAMES) return;
+        this.peerRestarted(n);
+        n.frameWindow.receive(f.seq);
+      }
+      n.frameDupRun = 0;
+    }
     let ttl = f.oneHop ? 1 : f.ttl;
     if (ttl > 0) ttl--;
 
@@ -562,6 +579,16 @@ export class MeshNode {
       n.txDropRate = rec.dropRate;
       this.routesDirty = true;
     }
+  }
+
+  /** Forget a neighbour's sequence windows: it restarted with fresh counters. */
+  private peerRestarted(n: Neighbour): void {
+    this.stats.peerRestarts++;
+    this.log("debug", `neighbour ${n.sub.hex} restarted`);
+    for (const l of n.linksIn) { l.window.reset(); l.dupRun = 0; }
+    n.frameWindow.reset();
+    n.frameDupRun = 0;
+    n.ackDueAt = Math.min(n.ackDueAt, this.lastNow);
   }
 
   private ackSoon(n: Neighbour, at: number): void {

@@ -276,3 +276,19 @@ export function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined):
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/** Restart a node: a fresh MeshNode with the same identity and interfaces (all state lost). */
+export function restartNode(net: SimNet, n: SimNode): void {
+  const old = n.node;
+  const fresh = net.addNode(`${n.name}'`, n.identity);
+  net.nodes.pop(); // keep the original SimNode slot
+  n.node = fresh.node;
+  for (const l of net.links) {
+    for (const m of l.members) {
+      if (m.node === n) n.node.addInterface({ index: m.ifIndex, name: l.name, broadcastAddress: `bcast@${l.name}` });
+    }
+  }
+  void old;
+  n.running = true;
+  n.node.handleTimeout(net.time);
+}

@@ -90,7 +90,8 @@ test("relay capture: B's replacement forwards every A<->C data frame, one-hop, p
   }
   let missing = 0;
   for (const e of expected) if (!sent.get(e.to)!.has(toHex(e.payload))) missing++;
-  console.log(`  ${expected.length} frames handed to the relay, ${expected.length - missing} forwarded, forwarded-frame stats: ${node.stats.framesForwarded} forwarded, ${node.stats.duplicateFrames} duplicate frames`);
+  console.log(`  ${expected.length} frames handed to the relay, ${expected.length - missing} forwarded, forwarded-frame stats: ${node.stats.framesForwarded} forwarded, ${node.stats.duplicateFrames} duplicate frames, ${node.stats.peerRestarts} restarts seen`);
+  assert.is(node.stats.peerRestarts, 0);
   assert.is(missing, 0);
 });
 

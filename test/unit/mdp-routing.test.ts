@@ -25,7 +25,7 @@ function neighbour(name: string, links: [receiver: string, transmitter: string, 
   n.outLinks.push({ dest, timeout: NOW + 1000 });
   n.chosen = n.outLinks[0];
   n.linkInTimeout = NOW + 1000;
-  n.linksIn.push({ iface, theirIf: 0, unicast: true, address: name, window: new SeqWindow64(), lastRxAt: NOW, unacked: 0 });
+  n.linksIn.push({ iface, theirIf: 0, unicast: true, address: name, window: new SeqWindow64(), lastRxAt: NOW, unacked: 0, dupRun: 0 });
   n.txDropRate = txDrop;
   for (const [r, t, d] of links) n.adverts.set(r, { transmitter: t, version: 1, dropRate: d });
   return n;

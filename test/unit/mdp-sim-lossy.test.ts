@@ -47,7 +47,7 @@ function runLine(loss: number, seed: number, count: number, intervalMs: number, 
   }
   const s = (n: SimNode) => n.node.stats;
   const sum = (k: keyof ReturnType<typeof s>) => nodes.reduce((acc, n) => acc + (s(n)[k] as number), 0);
-  const stats = `retransmissions=${sum("retransmissions")} nacks=${sum("nacks")} retryDrops=${sum("retryDrops")} noRouteDrops=${sum("noRouteDrops")} queueDrops=${sum("queueDrops")} resequenced=${sum("resequenced")} routeChanges=${sum("routeChanges")}`;
+  const stats = `retransmissions=${sum("retransmissions")} nacks=${sum("nacks")} retryDrops=${sum("retryDrops")} noRouteDrops=${sum("noRouteDrops")} queueDrops=${sum("queueDrops")} resequenced=${sum("resequenced")} routeChanges=${sum("routeChanges")} peerRestarts=${sum("peerRestarts")}`;
   return { routeMs, delivered: seen.size, duplicates, stats };
 }
 
@@ -58,6 +58,7 @@ for (const [loss, seed] of [[0.1, 11], [0.2, 12], [0.33, 13]] as const) {
     console.log(`  loss ${Math.round(loss * 100)}%: first route A<->F ${r.routeMs === undefined ? "never" : Math.round(r.routeMs)} ms after F started; delivered ${r.delivered}/1000 (${pct.toFixed(1)}%), ${r.duplicates} duplicates; ${r.stats}`);
     assert.ok(r.routeMs !== undefined && r.routeMs <= 5000, `route took ${r.routeMs} ms`);
     assert.ok(r.delivered >= 990, `delivered ${r.delivered}`);
+    assert.ok(r.stats.includes("peerRestarts=0"), "loss must not look like a restart");
   });
 }
 
