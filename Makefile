@@ -2,7 +2,7 @@
 #
 # Targets: deps engine bundle servald typecheck test demo clean
 #   make demo   build everything and run the main job (now: a runtime smoke run)
-#   make test   typecheck + build + unit and integration tests ("N passed, N failed")
+#   make test   build + typecheck + unit and integration tests ("N passed, N failed")
 # Both install what they need (apt packages, npm ci, quickjs-ng sources).
 #
 # Variables for the native compile (override on the command line; mk/cross.mk
@@ -114,8 +114,9 @@ unit: node_modules/.ci-stamp
 integration: deps $(SERVALD)
 	node test/run.mjs test/integration
 
-test: deps typecheck $(SERVALD)
-	node test/run.mjs test/unit test/integration
+# the type check counts as one failure in the closing line but does not stop the tests
+test: deps $(SERVALD)
+	node test/run.mjs --typecheck test/unit test/integration
 
 # For now a smoke run of the runtime (the MSP tunnel issue turns it into the real demo).
 DEMO_UDP ?= 47110

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Test runner: bundles each uvu test file with esbuild (Node is only the test
 // host), runs each in its own process, and prints one closing line
-// "N passed, N failed". Usage: node test/run.mjs [--filter RE] [file|dir ...]
+// "N passed, N failed". Usage: node test/run.mjs [--typecheck] [--filter RE] [file|dir ...]
+// --typecheck runs `tsc --noEmit` first; a type error counts as one failure
+// (the tests still run, so one broken file does not hide every result).
 // A test file running longer than TEST_FILE_TIMEOUT_S (default 600) is killed
 // and counted as a failure, so one hung file cannot eat the CI budget.
 import { build } from "esbuild";
@@ -12,9 +14,11 @@ import { basename, join, relative, resolve } from "node:path";
 const root = resolve(new URL("..", import.meta.url).pathname);
 const args = process.argv.slice(2);
 let filter = null;
+let typecheck = false;
 const targets = [];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === "--filter") filter = new RegExp(args[++i]);
+  else if (args[i] === "--typecheck") typecheck = true;
   else targets.push(args[i]);
 }
 if (targets.length === 0) targets.push("test/unit", "test/integration");
@@ -57,6 +61,18 @@ function runOne(file) {
 }
 
 let passed = 0, failed = 0, skipped = 0;
+if (typecheck) {
+  console.log("# typecheck (tsc --noEmit)");
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  const code = await new Promise((res) => {
+    const c = spawn(process.execPath, [tsc, "--noEmit", "-p", root], { cwd: root, stdio: "inherit" });
+    c.on("close", res);
+  });
+  if (code !== 0) {
+    console.log("FAIL typecheck: tsc --noEmit reported errors");
+    failed++;
+  }
+}
 for (const src of selected) {
   const rel = relative(root, src);
   const out = join(outDir, rel.replace(/[\/]/g, "__").replace(/\.ts$/, ".mjs"));
