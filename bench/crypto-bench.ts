@@ -75,7 +75,8 @@ bench("seal ciphered MDP 1024 B (cached key)", MS, () => { sealMdpPayload(crypto
 bench("open ciphered MDP 1024 B (cached key)", MS, () => { openMdpPayload(crypto, 0x30, sealed, { sourceSid: a.sid, destination: b }); });
 bench("sha512 1024 B", MS, () => { crypto.sha512(msg); });
 bench("signDetached (64-byte digest)", MS, () => { crypto.signDetached(digest, a.signSecret); });
-bench("verifyDetached (64-byte digest)", MS, () => { crypto.verifyDetached(digest, sig, a.signPublic); });
+bench("verifyDetached (64-byte digest; BigInt)", MS, () => { crypto.verifyDetached(digest, sig, a.signPublic); });
+bench("tweetnacl sign.detached.verify (64-byte digest)", MS, () => { nacl.sign.detached.verify(digest, sig, a.signPublic); });
 bench("boxBeforeNm uncached (X25519+HSalsa20)", MS, () => { nacl.box.before(b.sid, a.boxSecret); });
 bench("sidFromSignKey uncached (BigInt)", MS, () => { curve25519PublicFromEd25519(a.signPublic); });
 // JS-side cost per packet once the cipher is native: the box itself is stubbed out

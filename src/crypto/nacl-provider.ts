@@ -1,4 +1,5 @@
-// CryptoProvider over tweetnacl (pure JS, runs on quickjs-ng). Random bytes
+// CryptoProvider over tweetnacl (pure JS, runs on quickjs-ng), with our BigInt
+// code for the public-key-only operations (SID derivation, signature checks). Random bytes
 // come from an injected source: the C shim under QuickJS, node:crypto in tests.
 // Any primitive can be replaced by a native one (e.g. libsodium in the C shim):
 // under quickjs-ng tweetnacl costs ~0.7 ms per 1 KiB box (BENCHMARKS.md).
@@ -6,6 +7,7 @@
 import nacl from "tweetnacl";
 import type { CryptoProvider } from "./types";
 import { curve25519PublicFromEd25519 } from "./ed25519-to-x25519";
+import { ed25519Verify } from "./ed25519-verify";
 import { toHex } from "./hex";
 import { DEFAULT_SHARED_KEY_CACHE_SIZE, SharedKeyCache } from "./shared-key-cache";
 
@@ -58,7 +60,8 @@ export function createNaclCrypto(randomSource: RandomSource, options: NaclProvid
   const after = nat.boxAfterNm?.bind(nat) ?? nacl.box.after;
   const openAfter = nat.boxOpenAfterNm?.bind(nat) ?? nacl.box.open.after;
   const sign = nat.signDetached?.bind(nat) ?? nacl.sign.detached;
-  const verify = nat.verifyDetached?.bind(nat) ?? nacl.sign.detached.verify;
+  // Verification sees only public data, so the (much faster under QuickJS) BigInt version is safe.
+  const verify = nat.verifyDetached?.bind(nat) ?? ed25519Verify;
   const hash = nat.sha512?.bind(nat) ?? nacl.hash;
   const toSid = nat.sidFromSignKey?.bind(nat) ?? curve25519PublicFromEd25519;
 
