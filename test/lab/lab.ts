@@ -220,6 +220,7 @@ export class Lab {
       ["ethtool", "-K", ifc, "tso", "off", "gso", "off", "gro", "off"],
       ["ip", "link", "set", ifc, "up"],
     ])));
+    await this.waitOperUp(link);
     await this.shape(link, opts);
     if (this.forwarding) await this.installRoutes();
     return link;
@@ -249,6 +250,7 @@ export class Lab {
     await run("ip", ["-n", this.ns(link.a), "link", "set", link.ifA, state]);
     await run("ip", ["-n", this.ns(link.b), "link", "set", link.ifB, state]);
     link.up = up;
+    if (up) await this.waitOperUp(link);
     // The kernel flushes routes through a downed interface: recompute them all
     // (a diamond then routes around the down link).
     if (this.forwarding) await this.installRoutes();
@@ -314,21 +316,26 @@ export class Lab {
     return seen;
   }
 
+  /** Makes every node's static routes (proto boot) exactly the shortest-path set for the current up links. */
   private async installRoutes(): Promise<void> {
-    await Promise.all([...this.nodes.values()].map((st) => {
+    await Promise.all([...this.nodes.values()].map(async (st) => {
       const paths = this.pathLinks(st.name);
       const direct = new Set(st.links.filter((l) => l.up).map((l) => l.id));
-      const cmds: string[] = [];
+      const want = new Map<string, string>(); // subnet -> gateway
       for (const l of this.linkList) {
         if (direct.has(l.id)) continue;
         // Route to l's subnet via the nearer of its two ends.
         const pa = paths.get(l.a), pb = paths.get(l.b);
         const p = pa && pb ? (this.hops(st.name, l.a) <= this.hops(st.name, l.b) ? pa : pb) : pa ?? pb;
         if (!p) continue;
-        const gw = p.first.a === st.name ? p.first.ipB : p.first.ipA;
-        cmds.push(`route replace ${l.subnet} via ${gw}\n`);
+        want.set(l.subnet, p.first.a === st.name ? p.first.ipB : p.first.ipA);
       }
-      return cmds.length ? run("ip", ["-n", st.ns, "-batch", "-"], { input: cmds.join("") }) : undefined;
+      const have = JSON.parse((await run("ip", ["-n", st.ns, "-j", "route", "show", "proto", "boot"])).stdout || "[]") as Array<{ dst: string; gateway?: string }>;
+      const cmds: string[] = [];
+      // Stale ones first: a static route left for a subnet that is attached again would shadow the connected route.
+      for (const r of have) if (want.get(r.dst) !== r.gateway) cmds.push(`route del ${r.dst} proto boot\n`);
+      for (const [dst, gw] of want) if (!have.some((r) => r.dst === dst && r.gateway === gw)) cmds.push(`route replace ${dst} via ${gw} proto boot\n`);
+      if (cmds.length) await run("ip", ["-n", st.ns, "-force", "-batch", "-"], { input: cmds.join("") });
     }));
   }
 
@@ -496,6 +503,15 @@ export class Lab {
 
   private assertOpen(): void {
     if (this.closed) throw new Error("lab: already cleaned up");
+  }
+
+  /** Carrier comes up asynchronously (linkwatch, up to ~1 s): packets sent before that are dropped. */
+  private async waitOperUp(link: Link): Promise<void> {
+    const wait = (iface: string) => `i=0; until grep -qx up /sys/class/net/${iface}/operstate; do i=$((i+1)); [ $i -gt 250 ] && exit 1; sleep 0.02; done`;
+    await Promise.all([
+      run("ip", ["netns", "exec", this.ns(link.a), "sh", "-c", wait(link.ifA)]),
+      run("ip", ["netns", "exec", this.ns(link.b), "sh", "-c", wait(link.ifB)]),
+    ]);
   }
 
   private async sysctl(ns: string, values: Record<string, number | string>): Promise<void> {
