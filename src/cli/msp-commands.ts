@@ -19,9 +19,11 @@ import { TcpListener, TcpStream, tcpConnect } from "../platform/tcp";
 import { SysError } from "../platform/errors";
 import { errorText, log } from "../platform/log";
 import { onSignal } from "../platform/signals";
-import { utf8Encode } from "../platform/proc";
+import { getenv, utf8Encode } from "../platform/proc";
 
 const PORT_SERVICE_DISCOVERY = 11;
+/** SERVAL_MSP_STATS=1: log per-stream counters when a stream ends (benchmarks). */
+const showStats = !!getenv("SERVAL_MSP_STATS");
 
 function sidHex(b: Uint8Array): string {
   let s = "";
@@ -101,6 +103,11 @@ class Session {
     if (how === "timeout") {
       this.sawError = true;
       log.error("MSP socket timed out");
+    }
+    if (showStats) {
+      const c = p.stream.conn;
+      log.info(`msp stats ${who(p.stream)}: out ${p.toRemote} in ${p.toLocal} bytes, srtt ${c.smoothedRtt.toFixed(0)} ms, ` +
+        `cwnd ${c.congestionWindow}, ${JSON.stringify(c.stats)}`);
     }
     // Serval DNA reports a timed-out stream as closed gracefully too (spec 8.6).
     log.info(`- Connection with ${who(p.stream)} closed ${how === "suddenly" ? "suddenly" : "gracefully"}`);
