@@ -31,6 +31,14 @@ test("rate: 10 Mbit/s tbf caps kernel TCP goodput at 8-10.5 Mbit/s", async () =>
   assert.ok(t.goodputMbit >= 8 && t.goodputMbit <= 10.5, `goodput ${t.goodputMbit.toFixed(2)} Mbit/s`);
 });
 
+test("rate: a transfer that cannot finish in time reports how far it got", async () => {
+  const t = await lab.tcpTransfer("a", "b", 16 << 20, { timeoutMs: 1000 });
+  assert.ok(t.timedOut);
+  assert.not.ok(t.sha256Match);
+  // ~1 s at 10 Mbit/s (minus connection set-up), never the whole 16 MiB
+  assert.ok(t.receivedBytes > 500_000 && t.receivedBytes < 1_400_000, `received ${t.receivedBytes}`);
+});
+
 test("delay: 10 ms each way gives a ping RTT of about 20 ms", async () => {
   await lab.shape(link, { delayMs: 10 });
   const p = await lab.ping("a", link.ipB, { count: 20, intervalMs: 20 });

@@ -5,7 +5,7 @@ import { constants as osConstants } from "node:os";
 import { creatorPid, DEFAULT_FAMILY, killNamespaceProcesses, killNamespaceProcessesSync, makePrefix, registerNamespace, sweepStale, unregisterNamespace } from "./names";
 import { LabProcess, type ExitStatus } from "./process";
 import { NO_SHAPE, nfqueueRule, nftLossRules, nftLossTable, resolveShape, tbfArgs, type DirectionOpts, type DirectionShape } from "./shaping";
-import { ensureTools, helperBinary, labScript, run, runSync, type RunResult } from "./sys";
+import { ensureTools, helperBinary, labScript, run, runSync, sleep, type RunResult } from "./sys";
 
 export interface LabOptions {
   /** Name family of this lab's namespaces (FAMILY-PID-RAND-NODE); default "svlab". */
@@ -72,6 +72,8 @@ export interface TcpTransferResult {
   receivedBytes: number;
   /** The sender's TCP congestion control (tcp_congestion_control of its namespace). */
   congestionControl: string;
+  /** Not finished within timeoutMs: seconds = the timeout, receivedBytes = how far it got, goodputMbit from that. */
+  timedOut: boolean;
 }
 
 export interface StreamResult {
@@ -89,10 +91,14 @@ export interface StreamTransferResult {
   bytes: number;
   /** Until the last answer. */
   seconds: number;
-  /** All connections together. */
+  /** All connections together: bytes that arrived (receivedTotal) over seconds. */
   goodputMbit: number;
   /** Every connection delivered `bytes` with the sender's sha256. */
   allMatch: boolean;
+  /** The transfer did not finish within timeoutMs; receivedTotal says how far it got. */
+  timedOut: boolean;
+  /** Bytes the sink received over all connections. */
+  receivedTotal: number;
   results: Array<StreamResult & { match: boolean }>;
 }
 
@@ -427,7 +433,8 @@ export class Lab {
       sha256Match: r.allMatch,
       sentSha256: c.sentSha256,
       receivedSha256: c.receivedSha256,
-      receivedBytes: c.receivedBytes,
+      receivedBytes: r.receivedTotal,
+      timedOut: r.timedOut,
       congestionControl: cc,
     };
   }
@@ -444,14 +451,24 @@ export class Lab {
     const sink = this.spawnNode(opts.sink.node, labScript("tcp-sink.mjs"), ["--port", String(opts.sink.port), "--host", opts.sink.host ?? "0.0.0.0", "--count", String(n)]);
     try {
       await sink.waitFor(/^listening/m, { timeoutMs: 10_000 });
-      const r = await this.exec(opts.source.node, process.execPath, [labScript("tcp-source.mjs"), "--host", opts.source.host, "--port", String(opts.source.port), "--bytes", String(opts.bytes), "--connections", String(n), "--timeout-ms", String(timeoutMs)], { timeoutMs: timeoutMs + 5_000 });
-      const res = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { seconds: number; connections: StreamResult[] };
+      const r = await this.exec(opts.source.node, process.execPath, [labScript("tcp-source.mjs"), "--host", opts.source.host, "--port", String(opts.source.port), "--bytes", String(opts.bytes), "--connections", String(n), "--timeout-ms", String(timeoutMs)], { timeoutMs: timeoutMs + 10_000 });
+      const res = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}") as { seconds: number; timedOut?: boolean; connections: StreamResult[] };
       const results = res.connections.map((c) => ({ ...c, match: c.receivedBytes === opts.bytes && c.sentSha256 !== "" && c.sentSha256 === c.receivedSha256 }));
+      let receivedTotal = results.reduce((a, c) => a + Math.max(0, c.receivedBytes), 0);
+      if (res.timedOut) {
+        // Ask the sink how far each connection got.
+        process.kill(sink.pid, "SIGTERM");
+        await Promise.race([sink.exited, sleep(3000)]);
+        const m = /^\{"partial":true.*$/m.exec(sink.stdout);
+        if (m) receivedTotal = (JSON.parse(m[0]) as { bytes: number[] }).bytes.reduce((a, b) => a + b, 0);
+      }
       return {
         bytes: opts.bytes,
         seconds: res.seconds,
-        goodputMbit: (opts.bytes * n * 8) / res.seconds / 1e6,
-        allMatch: results.every((c) => c.match),
+        goodputMbit: (receivedTotal * 8) / res.seconds / 1e6,
+        allMatch: !res.timedOut && results.every((c) => c.match),
+        timedOut: res.timedOut === true,
+        receivedTotal,
         results,
       };
     } finally {

@@ -4,7 +4,8 @@
 // data, half-closes and waits for the sink's {bytes, sha256} answer. Prints
 // one JSON line: {seconds, connections: [{seconds, sentSha256,
 // receivedSha256, receivedBytes, error?}]}; seconds run from before the first
-// connect() to the last answer.
+// connect() to the last answer. After --timeout-ms it prints the same with
+// "timedOut":true (unfinished connections have receivedBytes -1) and exits 0.
 // usage: node tcp-source.mjs --host ADDR --port P --bytes N [--connections N] [--timeout-ms T]
 import { createHash, randomBytes } from "node:crypto";
 import { connect } from "node:net";
@@ -51,8 +52,12 @@ function one() {
   });
 }
 
-const timer = setTimeout(() => { console.error("tcp-source: timeout"); process.exit(2); }, timeoutMs);
-const all = await Promise.all(Array.from({ length: connections }, one));
+const pending = Array.from({ length: connections }, () => ({ seconds: 0, sentSha256: "", receivedSha256: "", receivedBytes: -1, error: "timeout" }));
+const timer = setTimeout(() => {
+  console.log(JSON.stringify({ seconds: elapsed(), timedOut: true, connections: pending }));
+  process.exit(0);
+}, timeoutMs);
+const all = await Promise.all(Array.from({ length: connections }, (_, i) => one().then((r) => (pending[i] = r))));
 clearTimeout(timer);
 results.push(...all);
 console.log(JSON.stringify({ seconds: elapsed(), connections: results }));
