@@ -7,12 +7,23 @@
 #   make cross-test             `servald version` (and selftest) on each, via qemu
 #   make cross-deps             install the cross compilers and qemu-user-static
 #
-# Static glibc, -Os, stripped; -latomic on 32-bit MIPS (quickjs-ng uses 64-bit
-# atomics). Debian's mips/mipsel/armhf are hard-float; OpenWrt's 24kc kernels
-# emulate the FPU, so the binaries run there (real images use the feed Makefile).
+# Static, -Os, gc-sections, stripped; -latomic on 32-bit MIPS (quickjs-ng uses
+# 64-bit atomics). C library: musl by default (OpenWrt's libc; static glibc
+# adds ~0.9 MB on MIPS), built once per target from Debian's musl source by
+# openwrt/build-musl.sh into .cache/musl/; CROSS_LIBC=glibc links Debian's
+# static glibc instead. Debian's mips/mipsel/armhf are hard-float; OpenWrt's
+# 24kc kernels emulate the FPU, so the binaries run there (images built by the
+# OpenWrt SDK use the feed Makefile, openwrt/Makefile).
 
 CROSS ?= x86_64
+CROSS_LIBC ?= musl
 CROSS_TARGETS := x86_64 mipsel mips armhf
+CROSS_TRIPLET_x86_64 := x86_64-linux-gnu
+CROSS_TRIPLET_mipsel := mipsel-linux-gnu
+CROSS_TRIPLET_mips   := mips-linux-gnu
+CROSS_TRIPLET_armhf  := arm-linux-gnueabihf
+CROSS_MUSL_SPECS = .cache/musl/$(CROSS_TRIPLET_$(1))/lib/musl-gcc.specs
+CROSS_CC = $(CROSS_PREFIX_$(1))gcc$(if $(filter musl,$(CROSS_LIBC)), -specs=$(abspath $(call CROSS_MUSL_SPECS,$(1))))
 
 CROSS_PREFIX_x86_64 :=
 CROSS_PREFIX_mipsel := mipsel-linux-gnu-
@@ -26,9 +37,21 @@ CROSS_LIBS_x86_64   := -lm -ldl -lpthread
 CROSS_LIBS_mipsel   := -lm -ldl -lpthread -latomic
 CROSS_LIBS_mips     := -lm -ldl -lpthread -latomic
 CROSS_LIBS_armhf    := -lm -ldl -lpthread
-# gc-sections drops the parts of quickjs-ng and libc servald never calls
-CROSS_SECTIONS      := -ffunction-sections -fdata-sections
-CROSS_LDFLAGS       := -Wl,--gc-sections
+# gc-sections drops the parts of quickjs-ng and libc servald never calls;
+# position-dependent code (static binaries need no PIE) is smaller, most on
+# MIPS, where -mno-shared also drops the GOT indirection of PIC calls.
+CROSS_SECTIONS      := -ffunction-sections -fdata-sections -fno-pie
+CROSS_LDFLAGS       := -Wl,--gc-sections -no-pie
+# MIPS16e halves much of the MIPS code (quickjs.o text 591 -> 386 KB), as
+# OpenWrt itself builds packages for 24kc by default (CONFIG_USE_MIPS16).
+# CROSS_MIPS16=0 keeps plain MIPS32 code (faster, ~45% bigger).
+CROSS_MIPS16 ?= 1
+CROSS_MIPSFLAGS     = -mno-shared $(if $(filter 1,$(CROSS_MIPS16)),-mips16 -minterlink-mips16)
+CROSS_ARCHFLAGS_x86_64 :=
+CROSS_ARCHFLAGS_armhf  :=
+CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
+CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
+CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))
 
 CROSS_BIN = out/cross/$(1)/servald
 
@@ -52,12 +75,14 @@ out/cross/%/servald: cross-force
 	@[ -z "$(CROSS_PREFIX_$*)" ] || command -v $(CROSS_PREFIX_$*)gcc > /dev/null || \
 	  sh test/openwrt/ensure-tools.sh cross
 	@mkdir -p $(@D)
+	@[ "$(CROSS_LIBC)" != musl ] || [ -f $(call CROSS_MUSL_SPECS,$*) ] || \
+	  sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*)
 	$(MAKE) --no-print-directory servald \
-	  CC="$(CROSS_PREFIX_$*)gcc" STRIP="$(CROSS_PREFIX_$*)strip" \
-	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS)" \
-	  ENGINE_CFLAGS="-Os -w $(CROSS_SECTIONS)" \
+	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
+	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  ENGINE_CFLAGS="-Os -w $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
-	  OBJDIR=out/obj/cross-$* SERVALD=$@
+	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*) SERVALD=$@
 
 # Each binary runs `version` under its qemu; `selftest interfaces` when the
 # binary has H1's selftest command.
