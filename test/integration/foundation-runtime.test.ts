@@ -37,7 +37,8 @@ test("the shim lists the namespace's veth with its IPv4 address and broadcast", 
 });
 
 test("two servald processes exchange a UDP broadcast and a 1 MB TCP stream across the veth", async () => {
-  const srv = startEcho("n1", [`--addr=${link.ipB}`]);
+  // UDP bound to 0.0.0.0 with SO_BINDTODEVICE on the veth, as the daemon does per interface
+  const srv = startEcho("n1", [`--addr=${link.ipB}`, `--device=${link.ifB}`]);
   try {
     await srv.waitFor(/INFO: selftest echo ready udp=4110 tcp=4111/, { stream: "stderr" });
     const u = await lab.exec("n0", SERVALD, ["selftest", "udp-send", `--to=${link.broadcast}`, "--port=4110", "--msg=hello mesh", "--broadcast"], { timeoutMs: 10_000 });
