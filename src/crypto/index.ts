@@ -7,6 +7,7 @@ export {
   SEED_BYTES, SID_BYTES, SIGN_PUBLIC_BYTES, SIGN_SECRET_BYTES, BOX_SECRET_BYTES,
 } from "./identity";
 export { curve25519PublicFromEd25519, curve25519SecretFromSeedHash } from "./ed25519-to-x25519";
+export { ed25519Verify } from "./ed25519-verify";
 export { generateNonce, NONCE_BYTES } from "./nonce";
 export { SharedKeyCache, DEFAULT_SHARED_KEY_CACHE_SIZE } from "./shared-key-cache";
 export { toHex, fromHex, bytesEqual } from "./hex";
