@@ -11,6 +11,7 @@ import { openMdpClient, platformClock } from "../client/open";
 import { runPath } from "../client/run-path";
 import { MdpClient, SID_ANY } from "../client/mdp-client";
 import { MspDriver } from "../msp/driver";
+import { DEFAULT_MSP_CONFIG, MspConfig } from "../msp/config";
 import { MdpClientSocket } from "../msp/mdp-client-socket";
 import { MspStream } from "../msp/endpoint";
 import { MspEvent } from "../msp/events";
@@ -24,6 +25,19 @@ import { getenv, utf8Encode } from "../platform/proc";
 const PORT_SERVICE_DISCOVERY = 11;
 /** SERVAL_MSP_STATS=1: log per-stream counters when a stream ends (benchmarks). */
 const showStats = !!getenv("SERVAL_MSP_STATS");
+
+/** SERVAL_MSP_TUNE="maxWindow=32,minRtoMs=300": connection tunables for experiments and benchmarks. */
+function tuning(): Partial<MspConfig> {
+  const out: Partial<MspConfig> = {};
+  const spec = getenv("SERVAL_MSP_TUNE");
+  if (!spec) return out;
+  for (const kv of spec.split(",")) {
+    const [k, v] = kv.split("=");
+    if (k in DEFAULT_MSP_CONFIG && v !== undefined && /^\d+(\.\d+)?$/.test(v)) (out as Record<string, number>)[k] = Number(v);
+    else log.warn(`SERVAL_MSP_TUNE: ignoring '${kv}'`);
+  }
+  return out;
+}
 
 function sidHex(b: Uint8Array): string {
   let s = "";
@@ -51,7 +65,7 @@ class StdioStream implements ByteStream {
 
 /** One msp listen/connect run: streams, listeners, and when to exit. */
 class Session {
-  readonly driver = new MspDriver(platformClock, () => new MdpClientSocket(openMdpClient(runPath())));
+  readonly driver = new MspDriver(platformClock, () => new MdpClientSocket(openMdpClient(runPath())), { connection: tuning() });
   private sawError = false;
   private listening = false;
   private tcpListener: TcpListener | undefined;
