@@ -8,6 +8,27 @@ let link: Link;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+/** RTTs of `count` pings: never below 2 x delay (the delay is never cut short), typically just above it. */
+async function assertRtt(from: string, to: string, expectMs: number, count: number): Promise<void> {
+  const p = await lab.ping(from, to, { count, intervalMs: 20 });
+  assert.is(p.received, count, p.output);
+  const min = Math.min(...p.rttsMs);
+  assert.ok(min >= expectMs - 0.2 && min <= expectMs + 1, `min rtt ${min}: ${p.rttsMs.join(" ")}`);
+  assert.ok(median(p.rttsMs) <= expectMs + 4, `median rtt ${median(p.rttsMs)}: ${p.rttsMs.join(" ")}`);
+}
+
+/** Goodput of a 2 MiB kernel TCP transfer a -> b; the better of two runs (a loaded test machine can stall one), each capped. */
+async function goodput(): Promise<number> {
+  let best = 0;
+  for (let i = 0; i < 2 && best < 8; i++) {
+    const t = await lab.tcpTransfer("a", "b", 2 << 20);
+    assert.ok(t.sha256Match);
+    assert.ok(t.goodputMbit <= 10.5, `goodput ${t.goodputMbit.toFixed(2)} Mbit/s above the cap`);
+    best = Math.max(best, t.goodputMbit);
+  }
+  return best;
+}
+
 test.before(async () => {
   lab = await Lab.create();
   await lab.node("a");
@@ -26,9 +47,8 @@ test("this kernel has no netem (why the lab has its own delay helper)", async ()
 
 test("rate: 10 Mbit/s tbf caps kernel TCP goodput at 8-10.5 Mbit/s", async () => {
   await lab.shape(link, { rateMbit: 10 });
-  const t = await lab.tcpTransfer("a", "b", 2 << 20);
-  assert.ok(t.sha256Match);
-  assert.ok(t.goodputMbit >= 8 && t.goodputMbit <= 10.5, `goodput ${t.goodputMbit.toFixed(2)} Mbit/s`);
+  const g = await goodput();
+  assert.ok(g >= 8, `goodput ${g.toFixed(2)} Mbit/s`);
 });
 
 test("rate: a transfer that cannot finish in time reports how far it got", async () => {
@@ -41,25 +61,19 @@ test("rate: a transfer that cannot finish in time reports how far it got", async
 
 test("delay: 10 ms each way gives a ping RTT of about 20 ms", async () => {
   await lab.shape(link, { delayMs: 10 });
-  const p = await lab.ping("a", link.ipB, { count: 20, intervalMs: 20 });
-  assert.is(p.received, 20);
-  assert.ok(Math.min(...p.rttsMs) >= 19.8, `min rtt ${Math.min(...p.rttsMs)}`);
-  assert.ok(median(p.rttsMs) <= 24, `median rtt ${median(p.rttsMs)}`);
+  await assertRtt("a", link.ipB, 20, 20);
 });
 
 test("delay: per direction (a->b 30 ms, b->a 0) adds up to a 30 ms RTT", async () => {
   await lab.shape(link, { aToB: { delayMs: 30 } });
-  const p = await lab.ping("b", link.ipA, { count: 10, intervalMs: 20 });
-  assert.ok(Math.min(...p.rttsMs) >= 29.8 && median(p.rttsMs) <= 34, p.rttsMs.join(" "));
+  await assertRtt("b", link.ipA, 30, 10);
 });
 
-test("delay + rate: 5 ms and 10 Mbit/s together, TCP still 7-10.5 Mbit/s and RTT about 10 ms", async () => {
+test("delay + rate: 5 ms and 10 Mbit/s together, TCP still 8-10.5 Mbit/s and RTT about 10 ms", async () => {
   await lab.shape(link, { rateMbit: 10, delayMs: 5 });
-  const p = await lab.ping("a", link.ipB, { count: 10, intervalMs: 20 });
-  assert.ok(Math.min(...p.rttsMs) >= 9.8 && median(p.rttsMs) <= 14, p.rttsMs.join(" "));
-  const t = await lab.tcpTransfer("a", "b", 2 << 20);
-  assert.ok(t.sha256Match);
-  assert.ok(t.goodputMbit >= 7 && t.goodputMbit <= 10.5, `goodput ${t.goodputMbit.toFixed(2)} Mbit/s`);
+  await assertRtt("a", link.ipB, 10, 10);
+  const g = await goodput();
+  assert.ok(g >= 8, `goodput ${g.toFixed(2)} Mbit/s`);
 });
 
 test("delay + loss: 20 ms and 20% together, UDP loss still 12-28% and sendto never fails", async () => {
