@@ -8,3 +8,4 @@ import "./keyring";
 import "./id";
 import "./route";
 import "./mdp";
+import "./msp-commands";
