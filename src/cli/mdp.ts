@@ -4,7 +4,7 @@ import { registerCommand } from "./registry.js";
 import { UsageError, ParsedArgs } from "./args.js";
 import { openMdpClient } from "../client/open.js";
 import { runPath } from "../client/run-path.js";
-import { SID_BROADCAST } from "../client/mdp-client.js";
+import { MdpClientError, SID_BROADCAST } from "../client/mdp-client.js";
 import { PingStats, pongLine } from "../client/ping-stats.js";
 import { sidHex } from "../client/route-format.js";
 import { nowMs } from "../platform/clock.js";
@@ -63,7 +63,13 @@ async function ping(args: ParsedArgs): Promise<number> {
       if (count && stats.tx >= count && !waitDup && stats.missing() === 0) wake?.();
     };
     while (!stop && (count === 0 || stats.tx < count)) {
-      client.send(dst, PORT_ECHO, stats.transmit(nowMs()), { qos: 1, ttl: 31 });
+      try {
+        client.send(dst, PORT_ECHO, stats.transmit(nowMs()), { qos: 1, ttl: 31 });
+      } catch (e) {
+        // A full daemon socket (EAGAIN): this ping is not sent, as in Serval DNA.
+        if (!(e instanceof MdpClientError) || e.code !== "send-failed") throw e;
+        stats.cancelLast();
+      }
       const allSent = count !== 0 && stats.tx >= count;
       if (allSent && !waitDup && stats.missing() === 0) break;
       await new Promise<void>((resolve) => {

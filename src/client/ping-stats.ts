@@ -46,6 +46,13 @@ export class PingStats {
     return encodePing(seq, now);
   }
 
+  /** The last transmit() did not go out after all (e.g. the daemon's socket was full). */
+  cancelLast(): void {
+    if (this.tx === 0) return;
+    this.sent.delete(this.tx);
+    this.tx--;
+  }
+
   /** Pings sent and not yet answered. */
   missing(): number {
     let m = 0;

@@ -17,7 +17,10 @@ export interface Daemon {
   dir: string;
   proc: LabProcess;
   sid: string;
+  /** When the process was spawned. */
   startedAt: number;
+  /** When it logged that its services are running. */
+  upAt: number;
 }
 
 export class Mesh {
@@ -54,9 +57,11 @@ export class Mesh {
     const dir = join(this.base, node);
     const startedAt = Date.now();
     const proc = this.lab.spawn(node, SERVALD, ["start", "foreground"], { env: this.env(node), echo: process.env.MDP_ECHO ? node : undefined });
-    const d: Daemon = { node, dir, proc, sid, startedAt };
+    const d: Daemon = { node, dir, proc, sid, startedAt, upAt: 0 };
     this.daemons.set(node, d);
-    await waitUntil(async () => (await this.cli(node, "id", "self")).code === 0, 10_000, `${node} daemon up`);
+    // The daemon logs this once its services (and so the client socket) are up.
+    await proc.waitFor(/servald started/, { stream: "stderr", timeoutMs: 20_000 });
+    d.upAt = Date.now();
     return d;
   }
 

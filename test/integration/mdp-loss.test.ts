@@ -36,17 +36,22 @@ for (const loss of [0.1, 0.2, 0.33]) {
       // Keyrings first, so "starting" is just the daemons.
       const sids = new Map<string, string>();
       for (const n of names) sids.set(n, await mesh.prepare(n));
-      const starts: Promise<unknown>[] = [];
-      let lastStart = 0;
-      for (const n of names) {
-        lastStart = Date.now();
-        starts.push(mesh.launch(n, sids.get(n)!));
-      }
-      await Promise.all(starts);
+      // All daemons start together. "Starting" = the moment the last one is
+      // running (logged that its services are up): process start-up itself
+      // takes seconds on a loaded test machine and is reported separately.
+      const spawnedAt = Date.now();
+      const daemons = await Promise.all(names.map((n) => mesh.launch(n, sids.get(n)!)));
+      const lastUp = Math.max(...daemons.map((d) => d.upAt));
       const far = sids.get("N5")!;
-      await waitUntil(async () => (await ping(mesh, "N0", far, 1, ["--timeout=0.5"])).received === 1, 30_000, "first answer from N5", 0);
-      const firstMs = Date.now() - lastStart;
-      console.log(`    N5 answered N0 ${firstMs} ms after the last daemon started`);
+      // One long-running ping (10 a second) so the first answer is timed without process start-up costs.
+      const pinger = lab.spawn("N0", SERVALD, ["mdp", "ping", "--interval=0.1", far, "600"], { env: mesh.env("N0") });
+      try {
+        await pinger.waitFor(/: seq=\d+ time=\d+ms/, { stream: "stdout", timeoutMs: 60_000 });
+      } finally {
+        await pinger.kill("SIGINT");
+      }
+      const firstMs = Date.now() - lastUp;
+      console.log(`    N5 answered N0 ${firstMs} ms after the last daemon was up (daemons took ${lastUp - spawnedAt} ms to start)`);
       assert.ok(firstMs <= 5000, `first answer after ${firstMs} ms`);
       const r = await ping(mesh, "N0", far, 100, ["--interval=0.1", "--timeout=5"]);
       console.log(`    ${r.received}/100 answered: ${r.stdout.split("\n").slice(-3).join(" ")}`);

@@ -78,4 +78,14 @@ test("duplicates, spurious pongs and loss are counted", () => {
   assert.is(pongLine("X", 1, 5, 30, false, false), "X: seq=1 time=5ms hops=34");
 });
 
+test("a cancelled transmission is not counted", () => {
+  const s = new PingStats(1);
+  s.transmit(0);
+  s.cancelLast();
+  const p = s.transmit(10);
+  assert.is(s.tx, 1);
+  assert.is(s.pong(p, 15)!.n, 1);
+  assert.is(s.missing(), 0);
+});
+
 test.run();
