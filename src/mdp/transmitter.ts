@@ -41,7 +41,7 @@ export class Transmitter {
     const groups = new Map<Destination, { f: TxFrame; n: Neighbour | undefined }[]>();
     for (const f of [...this.queue.frames]) {
       if (f.nextTxAt > now && !(f.waitingRoute && now >= f.deadline)) continue;
-      if (now > f.deadline || (f.reliable && f.txCount >= this.maxTx)) {
+      if (now >= f.deadline || (f.reliable && f.txCount >= this.maxTx)) {
         this.queue.remove(f);
         if (f.reliable) {
           if (f.txCount === 0) this.stats.noRouteDrops++;

@@ -113,6 +113,7 @@ export class SimNet {
   /** Packets handed to the network / lost by it. */
   sent = 0;
   lost = 0;
+  private spins = 0;
 
   constructor(private readonly opts: SimOptions = {}) {
     this.rng = prng(opts.seed ?? 1);
@@ -212,6 +213,10 @@ export class SimNet {
       this.time = Math.max(this.time, limit);
       return false;
     }
+    if (next <= this.time) {
+      // Nothing moves the clock: a node that keeps asking for "now" is spinning.
+      if (++this.spins > 10_000) throw new Error(`simnet: a node's pollTimeout is stuck at ${this.time}`);
+    } else this.spins = 0;
     this.time = Math.max(this.time, next);
     while (this.arrivals.size > 0 && this.arrivals.peek()!.at <= this.time) {
       const v = this.arrivals.pop()!;
