@@ -252,7 +252,7 @@ export class MeshNode {
     if (tsub.local) return; // our own packet echoed back
     let n = this.neighbours.get(tsub.hex);
     if (!n) {
-      if (this.neighbours.size >= C.NEIGHBOURS_MAX) { this.stats.packetsDropped++; return; }
+      if (this.neighbours.size >= C.NEIGHBOURS_MAX && !this.evictNeighbour(now)) { this.stats.packetsDropped++; return; }
       n = newNeighbour(tsub, now);
       this.neighbours.set(tsub.hex, n);
       this.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
@@ -579,6 +579,23 @@ export class MeshNode {
       n.txDropRate = rec.dropRate;
       this.routesDirty = true;
     }
+  }
+
+  /** Make room for a new neighbour: forget the least recently heard one that is
+   * not directly reachable (so spoofed transmitters cannot crowd out real ones). */
+  private evictNeighbour(now: number): boolean {
+    let victim: Neighbour | undefined;
+    let victimAt = Infinity;
+    for (const n of this.neighbours.values()) {
+      if (isDirect(n, now)) continue;
+      let heard = -Infinity;
+      for (const l of n.linksIn) heard = Math.max(heard, l.lastRxAt);
+      if (heard < victimAt) { victim = n; victimAt = heard; }
+    }
+    if (!victim) return false;
+    this.neighbours.delete(victim.sub.hex);
+    this.routesDirty = true;
+    return true;
   }
 
   /** Forget a neighbour's sequence windows: it restarted with fresh counters. */

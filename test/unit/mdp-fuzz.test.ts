@@ -10,6 +10,9 @@ import { MeshNode } from "../../src/mdp/node";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { toHex } from "../../src/wire/bytes";
 import { SimNet, prng } from "../helpers/simnet";
+import { ByteWriter } from "../../src/wire/bytes";
+import { encodePacket } from "../../src/wire/packet";
+import { ENCAP_OVERLAY } from "../../src/wire/types";
 
 test("20000 mutated captured packets: no exception, bounded state, then normal meshing", () => {
   const rnd = prng(99);
@@ -57,6 +60,24 @@ test("a node that was fed garbage still meshes: two nodes find each other", () =
   net.start(a);
   net.start(b);
   assert.ok(net.runUntilTrue(() => net.hasRoute(a, b) && net.hasRoute(b, a), 5000) !== undefined);
+});
+
+test("a flood of spoofed transmitters cannot crowd out a real neighbour (the table stays bounded)", () => {
+  const net = new SimNet({ seed: 6 });
+  const [a, b] = net.line(["A", "B"]);
+  const rnd = prng(8);
+  net.start(a);
+  for (let i = 0; i < 500; i++) {
+    const sid = new Uint8Array(32);
+    for (let k = 0; k < 32; k++) sid[k] = Math.floor(rnd() * 256);
+    const w = new ByteWriter();
+    encodePacket(w, { version: 1, encapsulation: ENCAP_OVERLAY, transmitter: sid, transmitterFull: true, unicast: false, interfaceIndex: 0, linkSeq: i & 0xff }, []);
+    a.node.handlePacket(net.time, 1, `spoof${i}@AB`, w.toBytes());
+  }
+  while (a.node.pollTransmit()) { /* the spoofed nodes hear nothing */ }
+  net.start(b);
+  assert.ok(net.runUntilTrue(() => net.hasRoute(a, b) && net.hasRoute(b, a), 5000) !== undefined);
+  assert.ok(a.node.stats.packetsDropped === 0, "new transmitters evict stale ones instead of being dropped");
 });
 
 test.run();
