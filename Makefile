@@ -43,6 +43,9 @@ APT_DEPS += build-essential patch nodejs npm iproute2 nftables time ca-certifica
 ENGINE_SRCS := quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
 ENGINE_OBJS  = $(addprefix $(ENGINE_OBJDIR)/,$(ENGINE_SRCS:.c=.o))
 NATIVE_OBJS  = $(OBJDIR)/main.o $(OBJDIR)/native.o $(OBJDIR)/bundle.o
+# our own crypto primitives (src/native/crypto.h) and their JS bindings
+CRYPTO_OBJS  = $(addprefix $(OBJDIR)/,crypto-js.o salsa20.o poly1305.o sha512.o fe25519.o x25519.o ed25519.o)
+NATIVE_OBJS += $(CRYPTO_OBJS)
 LINK_STATIC  = $(if $(filter 1 yes,$(STATIC)),-static)
 
 # build in parallel by default (the engine is the slow part)
@@ -95,6 +98,8 @@ $(ENGINE_OBJDIR)/%.o: $(QJS_STAMP)
 $(OBJDIR)/%.o: src/native/%.c src/native/native.h $(QJS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(CPPFLAGS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
+
+$(CRYPTO_OBJS): src/native/crypto.h src/native/fe25519.h
 
 $(OBJDIR)/bundle.o: src/native/bundle.S $(BUNDLE)
 	@mkdir -p $(@D)

@@ -2,6 +2,7 @@
 import "./help";
 import "./version";
 import "./selftest";
+import "./selftest-crypto";
 import "./daemon";
 import "./config";
 import "./keyring";

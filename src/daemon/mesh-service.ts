@@ -7,6 +7,7 @@ import { MeshDaemon } from "./mesh-daemon.js";
 import { MeshNodeCore } from "./mesh-node-adapter.js";
 import { log, logEnabled } from "../platform/log.js";
 import { randomBytes } from "../platform/proc.js";
+import { nativeCrypto } from "../platform/native-crypto.js";
 
 export interface MeshServiceOptions {
   keyringPath: string;
@@ -16,7 +17,7 @@ export interface MeshServiceOptions {
 }
 
 export function startMeshService(opts: MeshServiceOptions): { stop(): void; daemon: MeshDaemon } {
-  const crypto = createNaclCrypto(randomBytes);
+  const crypto = createNaclCrypto(randomBytes, { native: nativeCrypto() });
   const daemon = new MeshDaemon({
     keyringPath: opts.keyringPath,
     runPath: opts.runPath,

@@ -842,6 +842,8 @@ static const JSCFunctionListEntry native_funcs[] = {
 
 static int native_init(JSContext *ctx, JSModuleDef *m)
 {
+    if (JS_SetModuleExportList(ctx, m, serval_crypto_funcs, serval_crypto_funcs_count))
+        return -1;
     return JS_SetModuleExportList(ctx, m, native_funcs, countof(native_funcs));
 }
 
@@ -850,5 +852,7 @@ JSModuleDef *serval_init_module_native(JSContext *ctx, const char *name)
     JSModuleDef *m = JS_NewCModule(ctx, name, native_init);
     if (m)
         JS_AddModuleExportList(ctx, m, native_funcs, countof(native_funcs));
+    if (m)
+        JS_AddModuleExportList(ctx, m, serval_crypto_funcs, serval_crypto_funcs_count);
     return m;
 }

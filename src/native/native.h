@@ -19,6 +19,10 @@
 
 JSModuleDef *serval_init_module_native(JSContext *ctx, const char *name);
 
+/* crypto-js.c: the crypto functions of serval:native (see crypto.h) */
+extern const JSCFunctionListEntry serval_crypto_funcs[];
+extern const int serval_crypto_funcs_count;
+
 /* bundle.S: the esbuild output, NUL-terminated (JS_Eval needs it) */
 extern const char servald_bundle[];
 extern const char servald_bundle_end[];

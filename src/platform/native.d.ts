@@ -57,6 +57,22 @@ declare module "serval:native" {
   export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;
   export const SIGTERM: number, SIGINT: number, SIGHUP: number, SIGKILL: number;
   export const engineVersion: string;
+  // Crypto (src/native/crypto-js.c, our own C primitives): Uint8Array in, a new
+  // Uint8Array out; wrong key/nonce sizes throw a TypeError.
+  export function cryptoBoxBeforeNm(peerPublic: Uint8Array, mySecret: Uint8Array): Uint8Array;
+  /** MAC(16) || ciphertext */
+  export function cryptoBoxAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  /** undefined when the MAC does not verify (or the box is shorter than 16 bytes) */
+  export function cryptoBoxOpenAfterNm(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined;
+  export function cryptoSha512(message: Uint8Array): Uint8Array;
+  export function cryptoX25519(scalar: Uint8Array, point: Uint8Array): Uint8Array;
+  export function cryptoX25519Base(scalar: Uint8Array): Uint8Array;
+  /** 64-byte Ed25519 secret key: seed || public */
+  export function cryptoSignSeedKeypair(seed: Uint8Array): Uint8Array;
+  export function cryptoSignDetached(message: Uint8Array, signSecret: Uint8Array): Uint8Array;
+  export function cryptoVerifyDetached(message: Uint8Array, signature: Uint8Array, signPublic: Uint8Array): boolean;
+  /** crypto_sign_ed25519_pk_to_curve25519; undefined for an invalid or small-order key */
+  export function cryptoSidFromSignKey(signPublic: Uint8Array): Uint8Array | undefined;
 }
 
 declare module "qjs:std" {

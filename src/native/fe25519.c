@@ -1,0 +1,254 @@
+/*
+ * Field arithmetic mod p = 2^255 - 19 in ten signed 32-bit limbs of 26 and
+ * 25 bits (limb i has weight 2^ceil(25.5 i)), so that every product is a
+ * 32x32->64-bit multiply: fast on 32-bit CPUs such as MIPS 24Kc. A product
+ * of two odd limbs lands one bit above the next limb's weight (doubled), and
+ * limbs past 2^255 fold back with a factor of 19 (2^255 = 19 mod p).
+ * All operations return carried limbs (|limb| < 2^26 + small), so any two
+ * results can be multiplied without overflowing 64-bit sums.
+ */
+#include <string.h>
+#include "fe25519.h"
+
+static int bits_of(int i)
+{
+    return (i & 1) ? 25 : 26;
+}
+
+/* carry 64-bit limb sums into h (floor carries; the top one wraps times 19) */
+static void carry(fe h, int64_t t[10])
+{
+    int i;
+    int64_t c;
+    for (i = 0; i < 10; i++) {
+        int b = bits_of(i);
+        c = t[i] >> b;
+        t[i] -= c * ((int64_t)1 << b);
+        if (i < 9)
+            t[i + 1] += c;
+        else
+            t[0] += 19 * c;
+    }
+    c = t[0] >> 26;
+    t[0] -= c * ((int64_t)1 << 26);
+    t[1] += c;
+    for (i = 0; i < 10; i++)
+        h[i] = (int32_t)t[i];
+}
+
+void fe_0(fe h)
+{
+    memset(h, 0, sizeof(fe));
+}
+
+void fe_1(fe h)
+{
+    fe_0(h);
+    h[0] = 1;
+}
+
+void fe_copy(fe h, const fe f)
+{
+    memmove(h, f, sizeof(fe));
+}
+
+void fe_add(fe h, const fe f, const fe g)
+{
+    int64_t t[10];
+    int i;
+    for (i = 0; i < 10; i++)
+        t[i] = (int64_t)f[i] + g[i];
+    carry(h, t);
+}
+
+void fe_sub(fe h, const fe f, const fe g)
+{
+    int64_t t[10];
+    int i;
+    for (i = 0; i < 10; i++)
+        t[i] = (int64_t)f[i] - g[i];
+    carry(h, t);
+}
+
+void fe_neg(fe h, const fe f)
+{
+    fe z;
+    fe_0(z);
+    fe_sub(h, z, f);
+}
+
+void fe_mul(fe h, const fe f, const fe g)
+{
+    int64_t lo[10], hi[10], p;
+    int i, j;
+    memset(lo, 0, sizeof lo);
+    memset(hi, 0, sizeof hi);
+    for (i = 0; i < 10; i++) {
+        for (j = 0; j < 10; j++) {
+            p = (int64_t)f[i] * g[j];
+            if (i & j & 1)
+                p += p;
+            if (i + j < 10)
+                lo[i + j] += p;
+            else
+                hi[i + j - 10] += p;
+        }
+    }
+    for (i = 0; i < 10; i++)
+        lo[i] += 19 * hi[i];
+    carry(h, lo);
+}
+
+void fe_sq(fe h, const fe f)
+{
+    fe_mul(h, f, f);
+}
+
+void fe_mul_small(fe h, const fe f, int32_t k)
+{
+    int64_t t[10];
+    int i;
+    for (i = 0; i < 10; i++)
+        t[i] = (int64_t)f[i] * k;
+    carry(h, t);
+}
+
+void fe_pow(fe h, const fe f, const uint8_t e[32])
+{
+    fe r, b;
+    int i, started = 0;
+    fe_copy(b, f);
+    fe_1(r);
+    for (i = 255; i >= 0; i--) {
+        if (started)
+            fe_sq(r, r);
+        if ((e[i >> 3] >> (i & 7)) & 1) {
+            fe_mul(r, r, b);
+            started = 1;
+        }
+    }
+    fe_copy(h, r);
+}
+
+void fe_invert(fe h, const fe f)
+{
+    /* p - 2 = 2^255 - 21 */
+    uint8_t e[32];
+    memset(e, 0xff, 32);
+    e[0] = 0xeb;
+    e[31] = 0x7f;
+    fe_pow(h, f, e);
+}
+
+void fe_pow_p58(fe h, const fe f)
+{
+    /* (p - 5) / 8 = 2^252 - 3 */
+    uint8_t e[32];
+    memset(e, 0xff, 32);
+    e[0] = 0xfd;
+    e[31] = 0x0f;
+    fe_pow(h, f, e);
+}
+
+void fe_frombytes(fe h, const uint8_t s[32])
+{
+    uint64_t acc = 0;
+    int nbits = 0, pos = 0, i;
+    for (i = 0; i < 10; i++) {
+        int b = bits_of(i);
+        while (nbits < b) {
+            acc |= (uint64_t)(pos < 32 ? s[pos] : 0) << nbits;
+            pos++;
+            nbits += 8;
+        }
+        h[i] = (int32_t)(acc & (((uint64_t)1 << b) - 1));
+        acc >>= b;
+        nbits -= b;
+    }
+    /* limb 9 ends at bit 255: bit 255 itself was dropped by the mask */
+}
+
+void fe_tobytes(uint8_t s[32], const fe f)
+{
+    int64_t t[10];
+    int32_t q;
+    uint64_t acc = 0;
+    int nbits = 0, pos = 0, i;
+    for (i = 0; i < 10; i++)
+        t[i] = f[i];
+    /* two more carry rounds: limbs in range, value in [0, 2^255) up to tiny slack */
+    for (i = 0; i < 2; i++) {
+        fe h;
+        carry(h, t);
+        {
+            int k;
+            for (k = 0; k < 10; k++)
+                t[k] = h[k];
+        }
+    }
+    /* q = 1 iff value + 19 >= 2^255, i.e. value >= p; then subtract p */
+    q = (int32_t)((t[0] + 19) >> 26);
+    for (i = 1; i < 10; i++)
+        q = (int32_t)((t[i] + q) >> bits_of(i));
+    t[0] += 19 * (int64_t)q;
+    for (i = 0; i < 9; i++) {
+        int64_t c = t[i] >> bits_of(i);
+        t[i] -= c * ((int64_t)1 << bits_of(i));
+        t[i + 1] += c;
+    }
+    t[9] &= ((int64_t)1 << 25) - 1;   /* drops q * 2^255 */
+    for (i = 0; i < 10; i++) {
+        acc |= (uint64_t)t[i] << nbits;
+        nbits += bits_of(i);
+        while (nbits >= 8) {
+            s[pos++] = (uint8_t)acc;
+            acc >>= 8;
+            nbits -= 8;
+        }
+    }
+    s[pos] = (uint8_t)acc;   /* the last 7 bits */
+}
+
+int fe_iszero(const fe f)
+{
+    uint8_t s[32];
+    unsigned d = 0;
+    int i;
+    fe_tobytes(s, f);
+    for (i = 0; i < 32; i++)
+        d |= s[i];
+    return d == 0;
+}
+
+int fe_isneg(const fe f)
+{
+    uint8_t s[32];
+    fe_tobytes(s, f);
+    return s[0] & 1;
+}
+
+int fe_equal(const fe f, const fe g)
+{
+    fe d;
+    fe_sub(d, f, g);
+    return fe_iszero(d);
+}
+
+void fe_cswap(fe f, fe g, uint32_t b)
+{
+    int32_t mask = -(int32_t)b, x;
+    int i;
+    for (i = 0; i < 10; i++) {
+        x = (f[i] ^ g[i]) & mask;
+        f[i] ^= x;
+        g[i] ^= x;
+    }
+}
+
+void fe_cmov(fe f, const fe g, uint32_t b)
+{
+    int32_t mask = -(int32_t)b;
+    int i;
+    for (i = 0; i < 10; i++)
+        f[i] ^= (f[i] ^ g[i]) & mask;
+}
