@@ -40,11 +40,14 @@ for (const loss of [0.1, 0.2, 0.33]) {
       // running (logged that its services are up): process start-up itself
       // takes seconds on a loaded test machine and is reported separately.
       const spawnedAt = Date.now();
-      const daemons = await Promise.all(names.map((n) => mesh.launch(n, sids.get(n)!)));
-      const lastUp = Math.max(...daemons.map((d) => d.upAt));
+      const launches = names.map((n) => mesh.launch(n, sids.get(n)!));
       const far = sids.get("N5")!;
-      // One long-running ping (10 a second) so the first answer is timed without process start-up costs.
+      // One long-running ping (10 a second) from as soon as N0 is up, so the
+      // first answer is timed without process start-up costs.
+      await launches[0];
       const pinger = lab.spawn("N0", SERVALD, ["mdp", "ping", "--interval=0.1", far, "600"], { env: mesh.env("N0") });
+      const daemons = await Promise.all(launches);
+      const lastUp = Math.max(...daemons.map((d) => d.upAt));
       try {
         await pinger.waitFor(/: seq=\d+ time=\d+ms/, { stream: "stdout", timeoutMs: 60_000 });
       } finally {
