@@ -87,7 +87,9 @@ export const NEIGHBOURS_MAX = 64;
 /** Idle tick when an interface has no neighbours (Serval: 5000 ms, 6.1; we
  * stay fast so a late starter is found quickly even under loss). */
 export const IDLE_TICK_MS = 1000;
-/** Duplicate packets in a row on one link that we take as the neighbour having restarted. */
+/** Late or duplicate packets in a row on one link that we take as the neighbour having restarted. */
 export const RESTART_DUP_PACKETS = 3;
 /** Duplicate non-retransmitted frames in a row that we take as a restart. */
 export const RESTART_DUP_FRAMES = 4;
+/** Or this many late or duplicate frames (some not retransmissions) and no newer one. */
+export const RESTART_DUP_RUN = 6;

@@ -48,8 +48,8 @@ export interface LinkIn {
   lastRxAt: number;
   /** Packets received since we last sent an ACK covering this link. */
   unacked: number;
-  /** Duplicate packets in a row: a run means the neighbour restarted (its new
-   * random link sequence landed inside our old window). */
+  /** Late or repeated packets in a row: a run means the neighbour restarted (its
+   * new random link sequence landed inside our old window). */
   dupRun: number;
 }
 
@@ -90,8 +90,12 @@ export interface Neighbour {
   txDropRate: number;
   /** Frame-sequence duplicate window for frames it transmits (4.2). */
   frameWindow: SeqWindow64;
-  /** Duplicate frames in a row that were not retransmissions (no ACK_SOON): a restart. */
-  frameDupRun: number;
+  /** Since the last frame newer than all before it: duplicates without ACK_SOON
+   * (never retransmitted, so never legitimately repeated) and late frames. A
+   * restarted neighbour whose new sequence fell inside our window sends only
+   * these, never a newer one, until it passes the old newest. */
+  frameDupPlain: number;
+  frameLate: number;
   /** Smoothed fraction of its packets we lose (0..1), from link-in gaps. */
   rxLoss: number;
   /** Reachable (direct) at the last route computation. */
@@ -103,7 +107,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + 10, lastAckDest: undefined, lastAckSeq: -1, txDropRate: 0,
-    frameWindow: new SeqWindow64(), frameDupRun: 0, rxLoss: 0, wasReachable: false,
+    frameWindow: new SeqWindow64(), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
   };
 }
 

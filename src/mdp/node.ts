@@ -33,7 +33,7 @@ import { openMdpPayload, sealMdpPayload, type PayloadMode } from "../crypto/mdp-
 import * as C from "./constants";
 import { Subscribers } from "./subscribers";
 import { BroadcastCache } from "./broadcast-cache";
-import { SEQ_DUP, SeqWindow64, ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
+import { SEQ_DUP, SEQ_LATE, SEQ_NEW, SeqWindow64, ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
 import {
   bestLinkIn, findLinkIn, isDirect, newDestination, newNeighbour, reachableTimeout, sampleRtt,
   type Destination, type Iface, type Neighbour,
@@ -86,6 +86,8 @@ export class MeshNode {
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
   private lastRouteChangeAt = -1e9;
+  /** Inside handlePacket or service: nested service calls are deferred. */
+  private busy = false;
   private nextFullAdvertAt = 0;
   /** Every advert is a full one until then (a new neighbour must learn all our routes, under loss). */
   private fullAdvertsUntil = -1;
@@ -229,6 +231,16 @@ export class MeshNode {
   }
 
   handlePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
+    this.busy = true;
+    try {
+      this.receivePacket(now, ifIndex, from, bytes);
+    } finally {
+      this.busy = false;
+    }
+    this.service(now);
+  }
+
+  private receivePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
     this.lastNow = now;
     this.stats.packetsIn++;
     const iface = this.ifaces.get(ifIndex);
@@ -245,7 +257,6 @@ export class MeshNode {
       // Unknown abbreviated transmitter: ask who it is, on broadcast and back to the sender.
       this.stats.unknownTransmitter++;
       if (env.transmitterPrefix) this.sendExplainRequest(now, iface, from, undefined, pkt.unresolved);
-      this.service(now);
       return;
     }
     const tsub = this.subs.add(t);
@@ -270,15 +281,21 @@ export class MeshNode {
       this.routesDirty = true;
     }
     if (env.linkSeq >= 0) {
-      let r = link.window.receive(env.linkSeq);
-      if (r === SEQ_DUP) {
+      const r = link.window.receive(env.linkSeq);
+      if (r === SEQ_NEW) {
+        link.dupRun = 0;
+      } else if (++link.dupRun >= C.RESTART_DUP_PACKETS) {
+        // Only late or repeated sequences, several in a row: the neighbour restarted with a
+        // sequence inside our window (reordering gives one late packet, not a run). Start over,
+        // or our ACKs would never cover its new packets.
+        this.stats.linkResets++;
+        link.window.reset();
+        link.window.receive(env.linkSeq);
+        link.dupRun = 0;
+      } else if (r === SEQ_DUP) {
         this.stats.duplicatePackets++;
-        if (++link.dupRun < C.RESTART_DUP_PACKETS) return;
-        // A run of "duplicates": the neighbour restarted with a sequence inside our window.
-        this.peerRestarted(n);
-        r = link.window.receive(env.linkSeq);
+        return;
       }
-      link.dupRun = 0;
       const missed = link.window.missed;
       if (missed >= 64) n.frameWindow.reset(); // a jump past the window: maybe a restart too
       n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
@@ -294,7 +311,6 @@ export class MeshNode {
 
     for (const f of pkt.frames) this.receiveFrame(now, iface, n, from, f);
     if (pkt.unresolved.length > 0) this.sendExplainRequest(now, iface, from, n, pkt.unresolved);
-    this.service(now);
   }
 
   // ------------------------------------------------------------------ D: outputs
@@ -375,14 +391,26 @@ export class MeshNode {
     // ACK_SOON: the transmitter waits for our ACK before it retransmits.
     if (f.ackSoon && (nextHopMe || f.destination === undefined)) this.ackSoon(n, now + C.ACK_SOON_DELAY_MS);
     if (f.seq >= 0) {
-      if (n.frameWindow.receive(f.seq) === SEQ_DUP) {
+      const r = n.frameWindow.receive(f.seq);
+      if (r === SEQ_NEW) {
+        n.frameDupPlain = 0;
+        n.frameLate = 0;
+      } else if (r === SEQ_LATE) {
+        n.frameLate++;
+      } else {
         this.stats.duplicateFrames++;
-        // Retransmissions (ACK_SOON) repeat legitimately; a run of other duplicates means a restart.
-        if (f.ackSoon || ++n.frameDupRun < C.RESTART_DUP_FRAMES) return;
-        this.peerRestarted(n);
+        // Retransmissions (ACK_SOON) repeat legitimately; other duplicates with no newer
+        // frame in between mean the neighbour restarted with a sequence inside our window.
+        if (f.ackSoon) return;
+        n.frameDupPlain++;
+        if (n.frameDupPlain < C.RESTART_DUP_FRAMES && n.frameDupPlain + n.frameLate < C.RESTART_DUP_RUN) return;
+        this.stats.peerRestarts++;
+        this.log("debug", `neighbour ${n.sub.hex} restarted (frame sequences)`);
+        n.frameWindow.reset();
         n.frameWindow.receive(f.seq);
+        n.frameDupPlain = 0;
+        n.frameLate = 0;
       }
-      n.frameDupRun = 0;
     }
     let ttl = f.oneHop ? 1 : f.ttl;
     if (ttl > 0) ttl--;
@@ -598,16 +626,6 @@ export class MeshNode {
     return true;
   }
 
-  /** Forget a neighbour's sequence windows: it restarted with fresh counters. */
-  private peerRestarted(n: Neighbour): void {
-    this.stats.peerRestarts++;
-    this.log("debug", `neighbour ${n.sub.hex} restarted`);
-    for (const l of n.linksIn) { l.window.reset(); l.dupRun = 0; }
-    n.frameWindow.reset();
-    n.frameDupRun = 0;
-    n.ackDueAt = Math.min(n.ackDueAt, this.lastNow);
-  }
-
   private ackSoon(n: Neighbour, at: number): void {
     if (at < n.ackDueAt) n.ackDueAt = at;
   }
@@ -624,7 +642,20 @@ export class MeshNode {
 
   // ------------------------------------------------------------------ the service loop
 
+  /** Run everything due at `now`. Calls from inside a packet or another service
+   * run (e.g. an echo reply sent while a frame is processed) are deferred to the
+   * outer call, so state is never changed under an iteration. */
   private service(now: number): void {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      this.serviceNow(now);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private serviceNow(now: number): void {
     if (now >= this.nextExpiryAt) this.expire(now);
     if (this.routesDirty) this.recomputeRoutes(now);
     let fullAdvert = false;

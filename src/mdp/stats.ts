@@ -32,8 +32,10 @@ export interface MeshStats {
   datagramsDelivered: number;
   routeChanges: number;
   keymapRequests: number;
-  /** Neighbours seen to restart (sequence windows reset). */
+  /** Neighbours seen to restart (frame duplicate window reset). */
   peerRestarts: number;
+  /** Link windows started over after a run of late/repeated link sequences. */
+  linkResets: number;
   echoReplies: number;
   explainsSent: number;
   explainsAnswered: number;
@@ -46,6 +48,6 @@ export function newStats(): MeshStats {
     framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, ttlExpired: 0,
     retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, deliveryDrops: 0,
     unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
-    routeChanges: 0, keymapRequests: 0, peerRestarts: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
+    routeChanges: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
   };
 }

@@ -105,8 +105,10 @@ export class TxQueue {
   }
 }
 
-/** Retransmit delay for the k-th transmission: the destination's RTO with a mild backoff. */
+/** Retransmit delay after the k-th transmission: the destination's RTO, then
+ * growing by half each time up to 1 s, so the retry cap spans several seconds
+ * (a next hop that is briefly away, e.g. restarting, is waited for). */
 export function retransmitDelay(dest: Destination, txCount: number): number {
-  const backoff = txCount <= 2 ? 1 : Math.min(4, 1.3 ** (txCount - 2));
+  const backoff = txCount <= 2 ? 1 : 1.5 ** (txCount - 2);
   return Math.min(RESEND_DELAY_MAX_MS, dest.resendDelay * backoff);
 }

@@ -76,6 +76,8 @@ test("startup capture: a MeshNode with A's identity takes servald B as a direct 
   assert.is(peer!.hops, 1);
   assert.is(r.node.stats.packetsDropped, 0);
   assert.is(r.node.stats.cryptoFailures, 0);
+  assert.is(r.node.stats.linkResets, 0);
+  assert.is(r.node.stats.peerRestarts, 0);
 });
 
 test("our ACK records to B are what servald expects (spec 6.3, 10(a))", () => {

@@ -92,6 +92,7 @@ test("relay capture: B's replacement forwards every A<->C data frame, one-hop, p
   for (const e of expected) if (!sent.get(e.to)!.has(toHex(e.payload))) missing++;
   console.log(`  ${expected.length} frames handed to the relay, ${expected.length - missing} forwarded, forwarded-frame stats: ${node.stats.framesForwarded} forwarded, ${node.stats.duplicateFrames} duplicate frames, ${node.stats.peerRestarts} restarts seen`);
   assert.is(node.stats.peerRestarts, 0);
+  assert.is(node.stats.linkResets, 0);
   assert.is(missing, 0);
 });
 

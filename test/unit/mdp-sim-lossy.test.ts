@@ -47,7 +47,7 @@ function runLine(loss: number, seed: number, count: number, intervalMs: number, 
   }
   const s = (n: SimNode) => n.node.stats;
   const sum = (k: keyof ReturnType<typeof s>) => nodes.reduce((acc, n) => acc + (s(n)[k] as number), 0);
-  const stats = `retransmissions=${sum("retransmissions")} nacks=${sum("nacks")} retryDrops=${sum("retryDrops")} noRouteDrops=${sum("noRouteDrops")} queueDrops=${sum("queueDrops")} resequenced=${sum("resequenced")} routeChanges=${sum("routeChanges")} peerRestarts=${sum("peerRestarts")}`;
+  const stats = `retransmissions=${sum("retransmissions")} nacks=${sum("nacks")} retryDrops=${sum("retryDrops")} noRouteDrops=${sum("noRouteDrops")} queueDrops=${sum("queueDrops")} resequenced=${sum("resequenced")} routeChanges=${sum("routeChanges")} peerRestarts=${sum("peerRestarts")} linkResets=${sum("linkResets")}`;
   return { routeMs, delivered: seen.size, duplicates, stats };
 }
 

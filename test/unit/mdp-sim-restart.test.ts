@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet, restartNode } from "../helpers/simnet";
 
-for (const seed of [41, 42, 43, 44, 45, 46]) {
+for (const seed of [41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52]) {
   test(`relay B restarts (seed ${seed}): A reaches C again and delivers`, () => {
     const net = new SimNet({ seed });
     const [a, b, c] = net.line(["A", "B", "C"]);

@@ -57,12 +57,17 @@ test("per-destination cap drops the oldest frame for that destination and counts
   assert.is(q.frames[0].sentLinkSeq, 5); // 0..4 went first
 });
 
-test("retransmit delay follows the destination's RTO, with a capped backoff", () => {
+test("retransmit delay follows the destination's RTO, backing off to 1 s", () => {
   const d = newDestination(iface, "z", true, 100);
   assert.is(retransmitDelay(d, 1), 100);
   assert.is(retransmitDelay(d, 2), 100);
   assert.ok(retransmitDelay(d, 5) > 200);
-  assert.ok(retransmitDelay(d, 50) <= 400);
+  assert.is(retransmitDelay(d, 50), 1000);
+  // The default retry cap then covers several seconds even with a 30 ms RTO.
+  const fast = newDestination(iface, "f", true, 30);
+  let total = 0;
+  for (let k = 1; k < 14; k++) total += retransmitDelay(fast, k);
+  assert.ok(total > 4000, `retries span ${total} ms`);
 });
 
 test.run();
