@@ -77,31 +77,184 @@ void fe_neg(fe h, const fe f)
     fe_sub(h, z, f);
 }
 
+/* Schoolbook product, written out (generated): odd x odd limb products
+ * use 2f, products past 2^255 use 19g. */
 void fe_mul(fe h, const fe f, const fe g)
 {
-    int64_t lo[10], hi[10], p;
-    int i, j;
-    memset(lo, 0, sizeof lo);
-    memset(hi, 0, sizeof hi);
+    int32_t g19[10], f2[10];
+    int64_t t[10];
+    int i;
     for (i = 0; i < 10; i++) {
-        for (j = 0; j < 10; j++) {
-            p = (int64_t)f[i] * g[j];
-            if (i & j & 1)
-                p += p;
-            if (i + j < 10)
-                lo[i + j] += p;
-            else
-                hi[i + j - 10] += p;
-        }
+        g19[i] = 19 * g[i];
+        f2[i] = 2 * f[i];
     }
-    for (i = 0; i < 10; i++)
-        lo[i] += 19 * hi[i];
-    carry(h, lo);
+    t[0] = (int64_t)f[0] * g[0]
+        + (int64_t)f2[1] * g19[9]
+        + (int64_t)f[2] * g19[8]
+        + (int64_t)f2[3] * g19[7]
+        + (int64_t)f[4] * g19[6]
+        + (int64_t)f2[5] * g19[5]
+        + (int64_t)f[6] * g19[4]
+        + (int64_t)f2[7] * g19[3]
+        + (int64_t)f[8] * g19[2]
+        + (int64_t)f2[9] * g19[1];
+    t[1] = (int64_t)f[0] * g[1]
+        + (int64_t)f[1] * g[0]
+        + (int64_t)f[2] * g19[9]
+        + (int64_t)f[3] * g19[8]
+        + (int64_t)f[4] * g19[7]
+        + (int64_t)f[5] * g19[6]
+        + (int64_t)f[6] * g19[5]
+        + (int64_t)f[7] * g19[4]
+        + (int64_t)f[8] * g19[3]
+        + (int64_t)f[9] * g19[2];
+    t[2] = (int64_t)f[0] * g[2]
+        + (int64_t)f2[1] * g[1]
+        + (int64_t)f[2] * g[0]
+        + (int64_t)f2[3] * g19[9]
+        + (int64_t)f[4] * g19[8]
+        + (int64_t)f2[5] * g19[7]
+        + (int64_t)f[6] * g19[6]
+        + (int64_t)f2[7] * g19[5]
+        + (int64_t)f[8] * g19[4]
+        + (int64_t)f2[9] * g19[3];
+    t[3] = (int64_t)f[0] * g[3]
+        + (int64_t)f[1] * g[2]
+        + (int64_t)f[2] * g[1]
+        + (int64_t)f[3] * g[0]
+        + (int64_t)f[4] * g19[9]
+        + (int64_t)f[5] * g19[8]
+        + (int64_t)f[6] * g19[7]
+        + (int64_t)f[7] * g19[6]
+        + (int64_t)f[8] * g19[5]
+        + (int64_t)f[9] * g19[4];
+    t[4] = (int64_t)f[0] * g[4]
+        + (int64_t)f2[1] * g[3]
+        + (int64_t)f[2] * g[2]
+        + (int64_t)f2[3] * g[1]
+        + (int64_t)f[4] * g[0]
+        + (int64_t)f2[5] * g19[9]
+        + (int64_t)f[6] * g19[8]
+        + (int64_t)f2[7] * g19[7]
+        + (int64_t)f[8] * g19[6]
+        + (int64_t)f2[9] * g19[5];
+    t[5] = (int64_t)f[0] * g[5]
+        + (int64_t)f[1] * g[4]
+        + (int64_t)f[2] * g[3]
+        + (int64_t)f[3] * g[2]
+        + (int64_t)f[4] * g[1]
+        + (int64_t)f[5] * g[0]
+        + (int64_t)f[6] * g19[9]
+        + (int64_t)f[7] * g19[8]
+        + (int64_t)f[8] * g19[7]
+        + (int64_t)f[9] * g19[6];
+    t[6] = (int64_t)f[0] * g[6]
+        + (int64_t)f2[1] * g[5]
+        + (int64_t)f[2] * g[4]
+        + (int64_t)f2[3] * g[3]
+        + (int64_t)f[4] * g[2]
+        + (int64_t)f2[5] * g[1]
+        + (int64_t)f[6] * g[0]
+        + (int64_t)f2[7] * g19[9]
+        + (int64_t)f[8] * g19[8]
+        + (int64_t)f2[9] * g19[7];
+    t[7] = (int64_t)f[0] * g[7]
+        + (int64_t)f[1] * g[6]
+        + (int64_t)f[2] * g[5]
+        + (int64_t)f[3] * g[4]
+        + (int64_t)f[4] * g[3]
+        + (int64_t)f[5] * g[2]
+        + (int64_t)f[6] * g[1]
+        + (int64_t)f[7] * g[0]
+        + (int64_t)f[8] * g19[9]
+        + (int64_t)f[9] * g19[8];
+    t[8] = (int64_t)f[0] * g[8]
+        + (int64_t)f2[1] * g[7]
+        + (int64_t)f[2] * g[6]
+        + (int64_t)f2[3] * g[5]
+        + (int64_t)f[4] * g[4]
+        + (int64_t)f2[5] * g[3]
+        + (int64_t)f[6] * g[2]
+        + (int64_t)f2[7] * g[1]
+        + (int64_t)f[8] * g[0]
+        + (int64_t)f2[9] * g19[9];
+    t[9] = (int64_t)f[0] * g[9]
+        + (int64_t)f[1] * g[8]
+        + (int64_t)f[2] * g[7]
+        + (int64_t)f[3] * g[6]
+        + (int64_t)f[4] * g[5]
+        + (int64_t)f[5] * g[4]
+        + (int64_t)f[6] * g[3]
+        + (int64_t)f[7] * g[2]
+        + (int64_t)f[8] * g[1]
+        + (int64_t)f[9] * g[0];
+    carry(h, t);
 }
 
+/* fe_mul(h, f, f) with each cross product f_i f_j (i < j) taken once, doubled */
 void fe_sq(fe h, const fe f)
 {
-    fe_mul(h, f, f);
+    int32_t f19[10];
+    int64_t t[10];
+    int i;
+    for (i = 0; i < 10; i++)
+        f19[i] = 19 * f[i];
+    t[0] = (int64_t)f[0] * f[0]
+        + 4 * (int64_t)f[1] * f19[9]
+        + 2 * (int64_t)f[2] * f19[8]
+        + 4 * (int64_t)f[3] * f19[7]
+        + 2 * (int64_t)f[4] * f19[6]
+        + 2 * (int64_t)f[5] * f19[5];
+    t[1] = 2 * (int64_t)f[0] * f[1]
+        + 2 * (int64_t)f[2] * f19[9]
+        + 2 * (int64_t)f[3] * f19[8]
+        + 2 * (int64_t)f[4] * f19[7]
+        + 2 * (int64_t)f[5] * f19[6];
+    t[2] = 2 * (int64_t)f[0] * f[2]
+        + 2 * (int64_t)f[1] * f[1]
+        + 4 * (int64_t)f[3] * f19[9]
+        + 2 * (int64_t)f[4] * f19[8]
+        + 4 * (int64_t)f[5] * f19[7]
+        + (int64_t)f[6] * f19[6];
+    t[3] = 2 * (int64_t)f[0] * f[3]
+        + 2 * (int64_t)f[1] * f[2]
+        + 2 * (int64_t)f[4] * f19[9]
+        + 2 * (int64_t)f[5] * f19[8]
+        + 2 * (int64_t)f[6] * f19[7];
+    t[4] = 2 * (int64_t)f[0] * f[4]
+        + 4 * (int64_t)f[1] * f[3]
+        + (int64_t)f[2] * f[2]
+        + 4 * (int64_t)f[5] * f19[9]
+        + 2 * (int64_t)f[6] * f19[8]
+        + 2 * (int64_t)f[7] * f19[7];
+    t[5] = 2 * (int64_t)f[0] * f[5]
+        + 2 * (int64_t)f[1] * f[4]
+        + 2 * (int64_t)f[2] * f[3]
+        + 2 * (int64_t)f[6] * f19[9]
+        + 2 * (int64_t)f[7] * f19[8];
+    t[6] = 2 * (int64_t)f[0] * f[6]
+        + 4 * (int64_t)f[1] * f[5]
+        + 2 * (int64_t)f[2] * f[4]
+        + 2 * (int64_t)f[3] * f[3]
+        + 4 * (int64_t)f[7] * f19[9]
+        + (int64_t)f[8] * f19[8];
+    t[7] = 2 * (int64_t)f[0] * f[7]
+        + 2 * (int64_t)f[1] * f[6]
+        + 2 * (int64_t)f[2] * f[5]
+        + 2 * (int64_t)f[3] * f[4]
+        + 2 * (int64_t)f[8] * f19[9];
+    t[8] = 2 * (int64_t)f[0] * f[8]
+        + 4 * (int64_t)f[1] * f[7]
+        + 2 * (int64_t)f[2] * f[6]
+        + 4 * (int64_t)f[3] * f[5]
+        + (int64_t)f[4] * f[4]
+        + 2 * (int64_t)f[9] * f19[9];
+    t[9] = 2 * (int64_t)f[0] * f[9]
+        + 2 * (int64_t)f[1] * f[8]
+        + 2 * (int64_t)f[2] * f[7]
+        + 2 * (int64_t)f[3] * f[6]
+        + 2 * (int64_t)f[4] * f[5];
+    carry(h, t);
 }
 
 void fe_mul_small(fe h, const fe f, int32_t k)
