@@ -56,11 +56,16 @@ void sc_poly1305(uint8_t mac[16], const uint8_t *m, size_t n, const uint8_t key[
         for (i = 0; i < 5; i++)
             h[i] += c[i];
         /* d_k = sum of h_i * r_j with i + j = k, plus 5 * those with i + j = k + 5 */
-        for (j = 0; j < 5; j++) {
-            d[j] = 0;
-            for (i = 0; i < 5; i++)
-                d[j] += (uint64_t)h[i] * (i <= j ? r[j - i] : s5[j - i + 5]);
-        }
+        d[0] = (uint64_t)h[0] * r[0] + (uint64_t)h[1] * s5[4] + (uint64_t)h[2] * s5[3] +
+               (uint64_t)h[3] * s5[2] + (uint64_t)h[4] * s5[1];
+        d[1] = (uint64_t)h[0] * r[1] + (uint64_t)h[1] * r[0] + (uint64_t)h[2] * s5[4] +
+               (uint64_t)h[3] * s5[3] + (uint64_t)h[4] * s5[2];
+        d[2] = (uint64_t)h[0] * r[2] + (uint64_t)h[1] * r[1] + (uint64_t)h[2] * r[0] +
+               (uint64_t)h[3] * s5[4] + (uint64_t)h[4] * s5[3];
+        d[3] = (uint64_t)h[0] * r[3] + (uint64_t)h[1] * r[2] + (uint64_t)h[2] * r[1] +
+               (uint64_t)h[3] * r[0] + (uint64_t)h[4] * s5[4];
+        d[4] = (uint64_t)h[0] * r[4] + (uint64_t)h[1] * r[3] + (uint64_t)h[2] * r[2] +
+               (uint64_t)h[3] * r[1] + (uint64_t)h[4] * r[0];
         carry = 0;
         for (i = 0; i < 5; i++) {
             d[i] += carry;

@@ -22,28 +22,28 @@ static void st32(uint8_t *p, uint32_t v)
 
 #define ROTL(v, n) (((v) << (n)) | ((v) >> (32 - (n))))
 
-/* quarterround on words a, b, c, d of x */
-static void qr(uint32_t *x, int a, int b, int c, int d)
-{
-    x[b] ^= ROTL(x[a] + x[d], 7);
-    x[c] ^= ROTL(x[b] + x[a], 9);
-    x[d] ^= ROTL(x[c] + x[b], 13);
-    x[a] ^= ROTL(x[d] + x[c], 18);
-}
+/* quarterround on words a, b, c, d of x (a macro: constant indices let the
+ * compiler keep the 16 words in registers) */
+#define QR(a, b, c, d) do { \
+        x[b] ^= ROTL(x[a] + x[d], 7); \
+        x[c] ^= ROTL(x[b] + x[a], 9); \
+        x[d] ^= ROTL(x[c] + x[b], 13); \
+        x[a] ^= ROTL(x[d] + x[c], 18); \
+    } while (0)
 
 /* The 20 rounds: each double round is a column round then a row round. */
 static void rounds(uint32_t x[16])
 {
     int i;
     for (i = 0; i < 10; i++) {
-        qr(x, 0, 4, 8, 12);
-        qr(x, 5, 9, 13, 1);
-        qr(x, 10, 14, 2, 6);
-        qr(x, 15, 3, 7, 11);
-        qr(x, 0, 1, 2, 3);
-        qr(x, 5, 6, 7, 4);
-        qr(x, 10, 11, 8, 9);
-        qr(x, 15, 12, 13, 14);
+        QR(0, 4, 8, 12);
+        QR(5, 9, 13, 1);
+        QR(10, 14, 2, 6);
+        QR(15, 3, 7, 11);
+        QR(0, 1, 2, 3);
+        QR(5, 6, 7, 4);
+        QR(10, 11, 8, 9);
+        QR(15, 12, 13, 14);
     }
 }
 
