@@ -5,13 +5,13 @@ import {
   decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN,
 } from "./mdp-header.js";
-import { ClientClock, DgramTransport, ECONNREFUSED, ENOENT } from "./transport.js";
+import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, EPERM } from "./transport.js";
 
 export const SID_ANY = new Uint8Array(32);
 export const SID_BROADCAST = new Uint8Array(32).fill(0xff);
 
 export class MdpClientError extends Error {
-  constructor(message: string, readonly code: "not-running" | "daemon-error" | "timeout" | "send-failed" | "closed") {
+  constructor(message: string, readonly code: "not-running" | "permission" | "daemon-error" | "timeout" | "send-failed" | "closed") {
     super(message);
   }
 }
@@ -68,6 +68,9 @@ export class MdpClient {
     const rc = this.transport.send(this.daemonAddress, encodeMdpMessage(h, payload));
     if (rc === -ENOENT || rc === -ECONNREFUSED) {
       throw new MdpClientError(`servald is not running (no socket at ${this.daemonPath})`, "not-running");
+    }
+    if (rc === -EACCES || rc === -EPERM) {
+      throw new MdpClientError(`permission denied on ${this.daemonPath}: only the user running servald may use it`, "permission");
     }
     if (rc < 0) throw new MdpClientError(`sending to servald failed (errno ${-rc})`, "send-failed");
   }
@@ -170,7 +173,7 @@ export class MdpClient {
       flags: h.flags, qos: h.qos, ttl: h.ttl, payload: data.subarray(MDP_HEADER_LEN),
       encrypted: (h.flags & MDP_FLAG_NO_CRYPT) === 0, signed: (h.flags & MDP_FLAG_NO_SIGN) === 0,
     };
-    for (const w of this.waiters.slice()) if (w(d)) return;
+    if (this.waiters.length > 0) for (const w of this.waiters.slice()) if (w(d)) return;
     if (d.flags & MDP_FLAG_ERROR) { this.onError?.(d); return; }
     if (d.flags & (MDP_FLAG_BIND | MDP_FLAG_CLOSE)) return;
     if (this.onDatagram) this.onDatagram(d);

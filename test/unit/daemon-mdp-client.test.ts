@@ -26,7 +26,7 @@ const clock: ClientClock = {
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
 
-function world(daemonUp = true) {
+function world(daemonUp = true, refuse = -111) {
   const mesh = new Mesh();
   const server = new ClientServer(mesh);
   let recv: ((d: Uint8Array, from: string) => void) | undefined;
@@ -38,7 +38,7 @@ function world(daemonUp = true) {
   };
   const transport: DgramTransport = {
     send(to, data) {
-      if (!daemonUp || to !== DAEMON) return -111;
+      if (!daemonUp || to !== DAEMON) return refuse;
       server.handleMessage(0, "c1", data.slice());
       pump();
       return 0;
@@ -104,6 +104,17 @@ test("absent daemon: clear 'servald is not running' error", async () => {
     assert.unreachable();
   } catch (e) {
     assert.is((e as Error).message, "servald is not running (no socket at /run/mdp.2.socket)");
+  }
+});
+
+test("socket owned by another user: clear permission error", async () => {
+  const { client } = world(false, -13);
+  try {
+    await client.bind();
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as MdpClientError).code, "permission");
+    assert.match((e as Error).message, /only the user running servald may use it/);
   }
 });
 
