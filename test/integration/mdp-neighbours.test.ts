@@ -2,7 +2,7 @@
 // Serval DNA's format), ping each other, and their client commands behave.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync } from "node:fs";
+import { chmodSync, existsSync } from "node:fs";
 import { Lab } from "../lab/index";
 import { Mesh, ping, SERVALD, waitUntil } from "./mdp-helpers";
 
@@ -60,6 +60,18 @@ test("mdp ping both ways: Serval DNA's line format, encrypted and signed", async
   assert.match(r.stdout, /\n3 packets transmitted, 3 packets received \(plus 0 duplicates, 0 ignored\), 0\.0% packet loss\nround-trip min\/avg\/max\/stddev = \d+\/\d+\.\d{3}\/\d+\/\d+\.\d{3} ms \(3 samples\)\n$/);
   const back = await ping(mesh, "B", a.sid, 2, ["--interval=0.2"]);
   assert.is(back.received, 2);
+});
+
+test("only the daemon's owner may use the client socket", async () => {
+  const a = mesh.daemons.get("A")!;
+  // Open the directories so only the socket's own mode (0600) stands in the way.
+  chmodSync(mesh.base, 0o755);
+  chmodSync(a.dir, 0o755);
+  const r = await lab.exec("A", "setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", SERVALD, "id", "peers"],
+    { env: mesh.env("A"), check: false });
+  assert.is(r.code, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /permission denied on .*mdp\.2\.socket: only the user running servald may use it/);
+  assert.is((await mesh.cli("A", "id", "self")).code, 0);
 });
 
 test("ping to an unknown SID: no replies, exit 1", async () => {
