@@ -6,6 +6,7 @@ import { ClientServer } from "./client-server.js";
 import { InterfaceManager, MeshInterface } from "./interfaces.js";
 import { InterfaceRule, intToIpv4, rulesFromConfig } from "./interfaces-match.js";
 import type { CoreTransmit, MeshCore } from "./mesh-core.js";
+import { MeshDriver } from "./mesh-driver.js";
 import { loadOrCreateKeyring } from "./mesh-keyring.js";
 import { daemonSocketName } from "../client/open.js";
 import { nowMs } from "../platform/clock.js";
@@ -18,7 +19,6 @@ import { ipv4Parse } from "../platform/ipv4.js";
 const RESCAN_MS = 5000;
 const DEFAULT_MTU = 1200;
 const ENOENT = 2;
-const ECONNREFUSED = 111;
 
 export interface MeshDaemonOptions {
   keyringPath: string;
@@ -31,26 +31,20 @@ export interface MeshDaemonOptions {
 
 export interface MeshDaemonStats {
   packetsIn: number;
-  packetsOut: number;
   bytesIn: number;
-  bytesOut: number;
-  sendFailed: number;
-  clientSendFailed: number;
 }
 
 export class MeshDaemon {
-  readonly stats: MeshDaemonStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, sendFailed: 0, clientSendFailed: 0 };
+  readonly stats: MeshDaemonStats = { packetsIn: 0, bytesIn: 0 };
   readonly identities: Identity[];
   private readonly core: MeshCore;
   private readonly clients: ClientServer;
   private readonly ifaces: InterfaceManager;
   private readonly sock: UnixDgram;
+  private readonly driver: MeshDriver;
   private rules: InterfaceRule[] = [];
-  private timer: Timer | undefined;
-  private timerAt = Infinity;
   private rescanTimer: Timer | undefined;
   private offSignal: (() => void) | undefined;
-  private driving = false;
   private stopped = false;
 
   /** Throws (with a readable message) when the keyring is damaged or the socket cannot be bound. */
@@ -62,6 +56,15 @@ export class MeshDaemon {
     this.core = opts.createCore(identities, now);
     this.clients = new ClientServer(this.core);
     this.clients.onSyncConfig = () => this.reload();
+    this.driver = new MeshDriver(this.core, this.clients, {
+      now: nowMs,
+      setTimer: (ms, fn) => setTimer(ms, fn, "mesh timer"),
+      clearTimer: (h) => clearTimer(h as Timer),
+      transmit: (tx) => this.transmit(tx),
+      sendToClient: (to, data) => this.sock.send(data, to),
+      debug: (m) => { if (logEnabled("debug")) log.debug(m); },
+      info: (m) => log.info(m),
+    });
     const sockName = daemonSocketName(opts.runPath);
     this.sock = UnixDgram.open(sockName); // filesystem socket, 0600: owner only
     this.sock.onMessage((data, from) => {
@@ -87,12 +90,13 @@ export class MeshDaemon {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimer(this.timer);
+    this.driver.stop();
     clearTimer(this.rescanTimer);
     this.offSignal?.();
     this.ifaces.closeAll();
     this.sock.close();
-    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${this.stats.packetsOut}, failed sends ${this.stats.sendFailed})`);
+    const d = this.driver.stats;
+    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, failed sends ${d.sendFailed})`);
   }
 
   private reload(): void {
@@ -118,95 +122,18 @@ export class MeshDaemon {
     this.drive();
   }
 
-  /** Run the core until it has nothing more to do now, then re-arm the one timer. */
   private drive(): void {
-    if (this.driving || this.stopped) return;
-    this.driving = true;
-    try {
-      let now = nowMs();
-      for (let round = 0; round < 64; round++) {
-        if (now >= this.timerAt) { this.timerAt = Infinity; this.core.handleTimeout(now); }
-        let busy = this.flushTransmits(now);
-        busy = this.flushDeliveries() || busy;
-        busy = this.flushClients() || busy;
-        now = nowMs();
-        const next = this.core.pollTimeout();
-        if (!busy && (next === undefined || next > now)) break;
-        if (next !== undefined && next <= now) this.timerAt = next;
-      }
-      this.arm(this.core.pollTimeout());
-    } finally {
-      this.driving = false;
-    }
+    if (!this.stopped) this.driver.drive();
   }
 
-  private arm(at: number | undefined): void {
-    const when = at ?? Infinity;
-    if (when === this.timerAt && this.timer) return;
-    clearTimer(this.timer);
-    this.timer = undefined;
-    this.timerAt = when;
-    if (when === Infinity) return;
-    this.timer = setTimer(Math.max(0, when - nowMs()), () => { this.timer = undefined; this.drive(); }, "mesh timer");
-  }
-
-  private flushTransmits(now: number): boolean {
-    let any = false;
-    for (let tx = this.core.pollTransmit(now); tx; tx = this.core.pollTransmit(now)) {
-      any = true;
-      this.transmit(now, tx);
-    }
-    return any;
-  }
-
-  private transmit(now: number, tx: CoreTransmit): void {
+  /** Send one overlay packet from its interface's socket; 0 or -errno. */
+  private transmit(tx: CoreTransmit): number {
     const itf = this.ifaces.byIndex(tx.ifIndex);
     const colon = tx.address.lastIndexOf(":");
     const addr = ipv4Parse(tx.address.slice(0, colon));
     const port = Number(tx.address.slice(colon + 1));
-    if (!itf || addr === null) {
-      this.sendFailed(now, tx, ENOENT, "interface gone");
-      return;
-    }
-    const rc = this.ifaces.send(itf, tx.data, addr, port);
-    if (rc < 0) {
-      this.sendFailed(now, tx, -rc, `sendto ${tx.address} on ${itf.name}`);
-      return;
-    }
-    this.stats.packetsOut++;
-    this.stats.bytesOut += tx.data.length;
-  }
-
-  /** EPERM/ENETUNREACH/ENOBUFS/EAGAIN: counted and logged, the interface is kept. */
-  private sendFailed(now: number, tx: CoreTransmit, errno: number, what: string): void {
-    this.stats.sendFailed++;
-    if (logEnabled("debug")) log.debug(`${what} failed (errno ${errno}); ${this.stats.sendFailed} failed sends so far`);
-    this.core.notifySendFailed(now, tx, errno);
-  }
-
-  private flushDeliveries(): boolean {
-    let any = false;
-    for (let d = this.core.pollDelivery(); d; d = this.core.pollDelivery()) {
-      any = true;
-      this.clients.deliver(d);
-    }
-    return any;
-  }
-
-  private flushClients(): boolean {
-    let any = false;
-    for (let m = this.clients.pollOutgoing(); m; m = this.clients.pollOutgoing()) {
-      any = true;
-      const rc = this.sock.send(m.data, m.to);
-      if (rc === -ENOENT || rc === -ECONNREFUSED) {
-        log.info(`closing dead MDP client ${printable(m.to)}`);
-        this.clients.clientGone(m.to);
-      } else if (rc < 0) {
-        this.stats.clientSendFailed++;
-        if (logEnabled("debug")) log.debug(`send to client ${printable(m.to)} failed (errno ${-rc})`);
-      }
-    }
-    return any;
+    if (!itf || addr === null) return -ENOENT; // interface just went away
+    return this.ifaces.send(itf, tx.data, addr, port);
   }
 }
 
@@ -216,6 +143,3 @@ function hex(b: Uint8Array): string {
   return s.toUpperCase();
 }
 
-function printable(name: string): string {
-  return name.startsWith("\0") ? "@" + name.slice(1) : name;
-}

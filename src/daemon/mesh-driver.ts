@@ -1,0 +1,131 @@
+// Drives the overlay core: after every input, drain its transmissions and
+// deliveries and the client server's replies, then keep ONE timer armed for
+// the core's next deadline. The I/O (clock, timers, sockets) is passed in,
+// so this is unit-tested under Node with a fake core and clock.
+import type { ClientServer } from "./client-server.js";
+import type { CoreTransmit, MeshCore } from "./mesh-core.js";
+
+export interface DriverIo {
+  now(): number;
+  setTimer(ms: number, fn: () => void): unknown;
+  clearTimer(handle: unknown): void;
+  /** Send one overlay packet; 0 or -errno. */
+  transmit(tx: CoreTransmit): number;
+  /** Send one message to a local client; 0 or -errno. */
+  sendToClient(to: string, data: Uint8Array): number;
+  debug(msg: string): void;
+  info(msg: string): void;
+}
+
+export interface DriverStats {
+  packetsOut: number;
+  bytesOut: number;
+  sendFailed: number;
+  clientSendFailed: number;
+  timersArmed: number;
+}
+
+const ENOENT = 2;
+const ECONNREFUSED = 111;
+/** Bound on back-to-back rounds in one drive() call (a core that is always due cannot spin forever). */
+const MAX_ROUNDS = 64;
+
+export class MeshDriver {
+  readonly stats: DriverStats = { packetsOut: 0, bytesOut: 0, sendFailed: 0, clientSendFailed: 0, timersArmed: 0 };
+  private timer: unknown;
+  private timerAt = Infinity;
+  private driving = false;
+  private stopped = false;
+
+  constructor(private readonly core: MeshCore, private readonly clients: ClientServer, private readonly io: DriverIo) {}
+
+  /** Run the core until it has nothing more to do now, then re-arm the one timer. */
+  drive(): void {
+    if (this.driving || this.stopped) return;
+    this.driving = true;
+    try {
+      let now = this.io.now();
+      for (let round = 0; round < MAX_ROUNDS; round++) {
+        const due = this.core.pollTimeout();
+        if (due !== undefined && due <= now) this.core.handleTimeout(now);
+        let busy = this.flushTransmits(now);
+        busy = this.flushDeliveries() || busy;
+        busy = this.flushClients() || busy;
+        now = this.io.now();
+        const next = this.core.pollTimeout();
+        if (!busy && (next === undefined || next > now)) break;
+      }
+      this.arm(this.core.pollTimeout());
+    } finally {
+      this.driving = false;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.io.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The deadline the timer is armed for (Infinity when idle). */
+  get armedAt(): number {
+    return this.timerAt;
+  }
+
+  private arm(at: number | undefined): void {
+    const when = at ?? Infinity;
+    if (when === this.timerAt && this.timer !== undefined) return;
+    if (this.timer !== undefined) this.io.clearTimer(this.timer);
+    this.timer = undefined;
+    this.timerAt = when;
+    if (when === Infinity) return;
+    this.stats.timersArmed++;
+    this.timer = this.io.setTimer(Math.max(0, when - this.io.now()), () => {
+      this.timer = undefined;
+      this.drive();
+    });
+  }
+
+  private flushTransmits(now: number): boolean {
+    let any = false;
+    for (let tx = this.core.pollTransmit(now); tx; tx = this.core.pollTransmit(now)) {
+      any = true;
+      const rc = this.io.transmit(tx);
+      if (rc < 0) {
+        // EPERM/ENETUNREACH/ENOBUFS/EAGAIN: counted and logged; the interface is kept.
+        this.stats.sendFailed++;
+        this.io.debug(`sendto ${tx.address} on interface ${tx.ifIndex} failed (errno ${-rc}); ${this.stats.sendFailed} failed sends so far`);
+        this.core.notifySendFailed(now, tx, -rc);
+      } else {
+        this.stats.packetsOut++;
+        this.stats.bytesOut += tx.data.length;
+      }
+    }
+    return any;
+  }
+
+  private flushDeliveries(): boolean {
+    let any = false;
+    for (let d = this.core.pollDelivery(); d; d = this.core.pollDelivery()) {
+      any = true;
+      this.clients.deliver(d);
+    }
+    return any;
+  }
+
+  private flushClients(): boolean {
+    let any = false;
+    for (let m = this.clients.pollOutgoing(); m; m = this.clients.pollOutgoing()) {
+      any = true;
+      const rc = this.io.sendToClient(m.to, m.data);
+      if (rc === -ENOENT || rc === -ECONNREFUSED) {
+        this.io.info(`closing dead MDP client ${m.to.startsWith("\0") ? "@" + m.to.slice(1) : m.to}`);
+        this.clients.clientGone(m.to);
+      } else if (rc < 0) {
+        this.stats.clientSendFailed++;
+        this.io.debug(`send to MDP client failed (errno ${-rc})`);
+      }
+    }
+    return any;
+  }
+}

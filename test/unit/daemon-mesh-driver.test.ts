@@ -1,0 +1,171 @@
+// The daemon's driving loop against a scripted core and a fake clock: one
+// timer re-armed for the core's deadline, send failures counted and handed
+// back to the core (never fatal), deliveries reaching clients, dead clients dropped.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { MeshDriver, DriverIo } from "../../src/daemon/mesh-driver.js";
+import { ClientServer } from "../../src/daemon/client-server.js";
+import type { CoreInterface, CoreTransmit, MeshCore } from "../../src/daemon/mesh-core.js";
+import type { InboundDatagram, OutboundDatagram } from "../../src/daemon/client-mesh.js";
+import { encodeMdpMessage, MDP_FLAG_BIND } from "../../src/client/mdp-header.js";
+
+const ME = new Uint8Array(32).fill(1);
+
+class ScriptedCore implements MeshCore {
+  deadline: number | undefined = undefined;
+  timeouts: number[] = [];
+  outbox: CoreTransmit[] = [];
+  deliveries: InboundDatagram[] = [];
+  failed: [CoreTransmit, number][] = [];
+  /** What handleTimeout does: by default the next deadline moves 500 ms on and one packet goes out. */
+  onTimeout = (now: number) => { this.deadline = now + 500; this.outbox.push(tx(now)); };
+  identities() { return [ME]; }
+  send(_n: number, _d: OutboundDatagram) { return true; }
+  routes() { return []; }
+  interfaces() { return []; }
+  primarySignKey() { return undefined; }
+  interfaceUp(_n: number, _i: CoreInterface) {}
+  interfaceDown() {}
+  handlePacket() {}
+  handleTimeout(now: number) { this.timeouts.push(now); this.onTimeout(now); }
+  pollTransmit() { return this.outbox.shift(); }
+  pollTimeout() { return this.deadline; }
+  pollDelivery() { return this.deliveries.shift(); }
+  notifySendFailed(_n: number, t: CoreTransmit, errno: number) { this.failed.push([t, errno]); }
+}
+
+function tx(now: number): CoreTransmit {
+  return { ifIndex: 0, address: "10.0.0.255:4110", data: new Uint8Array([now & 255]), token: now };
+}
+
+class FakeIo implements DriverIo {
+  t = 1000;
+  timers: { at: number; fn: () => void; id: number }[] = [];
+  nextId = 1;
+  sent: CoreTransmit[] = [];
+  sendRc = 0;
+  clientRc = 0;
+  toClients: [string, Uint8Array][] = [];
+  logs: string[] = [];
+  now() { return this.t; }
+  setTimer(ms: number, fn: () => void) { const id = this.nextId++; this.timers.push({ at: this.t + ms, fn, id }); return id; }
+  clearTimer(h: unknown) { this.timers = this.timers.filter((x) => x.id !== h); }
+  transmit(t: CoreTransmit) { if (this.sendRc < 0) return this.sendRc; this.sent.push(t); return 0; }
+  sendToClient(to: string, d: Uint8Array) { if (this.clientRc < 0) return this.clientRc; this.toClients.push([to, d]); return 0; }
+  debug(m: string) { this.logs.push("debug " + m); }
+  info(m: string) { this.logs.push("info " + m); }
+  /** Advance the clock, firing due timers in order. */
+  advance(ms: number) {
+    const end = this.t + ms;
+    for (;;) {
+      this.timers.sort((a, b) => a.at - b.at);
+      const next = this.timers[0];
+      if (!next || next.at > end) break;
+      this.timers.shift();
+      this.t = Math.max(this.t, next.at);
+      next.fn();
+    }
+    this.t = end;
+  }
+}
+
+function setup() {
+  const core = new ScriptedCore();
+  const clients = new ClientServer(core);
+  const io = new FakeIo();
+  return { core, clients, io, driver: new MeshDriver(core, clients, io) };
+}
+
+test("idle core: no timer", () => {
+  const { driver, io } = setup();
+  driver.drive();
+  assert.is(io.timers.length, 0);
+  assert.is(driver.armedAt, Infinity);
+});
+
+test("one timer, re-armed for each new deadline; handleTimeout called when due", () => {
+  const { core, driver, io } = setup();
+  core.deadline = 1200;
+  driver.drive();
+  assert.is(io.timers.length, 1);
+  assert.is(io.timers[0]!.at, 1200);
+  // Drives caused by other inputs before the deadline do not add timers or call the core early.
+  io.advance(50);
+  driver.drive();
+  driver.drive();
+  assert.is(io.timers.length, 1);
+  assert.equal(core.timeouts, []);
+  io.advance(200); // fires at 1200
+  assert.equal(core.timeouts, [1200]);
+  assert.is(io.sent.length, 1);
+  assert.is(io.timers.length, 1);
+  assert.is(io.timers[0]!.at, 1700);
+  io.advance(5000);
+  assert.is(core.timeouts.length, 11);
+  assert.is(io.timers.length, 1, "never more than one timer");
+  assert.is(driver.stats.packetsOut, 11);
+});
+
+test("an earlier deadline replaces the armed timer", () => {
+  const { core, driver, io } = setup();
+  core.deadline = 3000;
+  driver.drive();
+  core.deadline = 1100;
+  driver.drive();
+  assert.is(io.timers.length, 1);
+  assert.is(io.timers[0]!.at, 1100);
+});
+
+test("a core that stays due cannot spin forever", () => {
+  const { core, driver, io } = setup();
+  core.onTimeout = () => { core.deadline = io.t; };
+  core.deadline = io.t;
+  driver.drive();
+  assert.is(core.timeouts.length, 64);
+  assert.is(io.timers.length, 1);
+  assert.is(io.timers[0]!.at, io.t, "re-armed at once, so other I/O gets a turn first");
+});
+
+test("failed sendto (EPERM, ENOBUFS): counted, logged at debug, handed back to the core, driving goes on", () => {
+  const { core, driver, io } = setup();
+  core.deadline = 1100;
+  driver.drive();
+  io.sendRc = -1; // EPERM
+  io.advance(100);
+  io.sendRc = -105; // ENOBUFS
+  io.advance(500);
+  assert.is(driver.stats.sendFailed, 2);
+  assert.equal(core.failed.map(([, e]) => e), [1, 105]);
+  assert.ok(io.logs.every((l) => l.startsWith("debug ")));
+  io.sendRc = 0;
+  io.advance(500);
+  assert.is(io.sent.length, 1, "the next packet goes out normally");
+  assert.is(io.timers.length, 1);
+});
+
+test("deliveries reach bound clients; a vanished client (ECONNREFUSED) loses its bindings", () => {
+  const { core, clients, driver, io } = setup();
+  clients.handleMessage(io.t, "c1", encodeMdpMessage({ localSid: new Uint8Array(32), localPort: 600, remoteSid: new Uint8Array(32), remotePort: 0, flags: MDP_FLAG_BIND, qos: 0, ttl: 0 }));
+  driver.drive();
+  assert.is(io.toClients.length, 1, "bind reply");
+  core.deliveries.push({ source: new Uint8Array(32).fill(9), srcPort: 7, destination: ME, dstPort: 600, payload: new Uint8Array([1]), ciphered: true, signed: true, ttl: 1, qos: 3 });
+  driver.drive();
+  assert.is(io.toClients.length, 2);
+  io.clientRc = -111;
+  core.deliveries.push({ source: new Uint8Array(32).fill(9), srcPort: 7, destination: ME, dstPort: 600, payload: new Uint8Array([2]), ciphered: true, signed: true, ttl: 1, qos: 3 });
+  driver.drive();
+  assert.is(clients.bindingCount(), 0);
+  assert.match(io.logs.join("\n"), /closing dead MDP client c1/);
+});
+
+test("stop clears the timer and ignores later drives", () => {
+  const { core, driver, io } = setup();
+  core.deadline = 1100;
+  driver.drive();
+  driver.stop();
+  assert.is(io.timers.length, 0);
+  driver.drive();
+  assert.is(io.timers.length, 0);
+});
+
+test.run();
