@@ -1,8 +1,11 @@
 // Crypto micro-benchmark: the per-packet costs of MDP payload crypto (spec 5).
 // Pure TS, so the same bundle runs under Node and under quickjs-ng:
-//   npx esbuild bench/crypto-bench.ts --bundle --format=esm --platform=browser --external:qjs:os --outfile=out/bench/crypto-bench.mjs
+//   npx esbuild bench/crypto-bench.ts --bundle --format=esm --platform=browser --external:qjs:os --external:serval:native --outfile=out/bench/crypto-bench.mjs
 //   node out/bench/crypto-bench.mjs        <quickjs runner> out/bench/crypto-bench.mjs
 // Prints one line per operation: ops/s and microseconds of user CPU time per op.
+// When the runner also provides `serval:native` (the C shim's crypto, as the
+// daemon uses it), the provider over those primitives is measured too
+// (bundle with --external:serval:native as well).
 import nacl from "tweetnacl";
 import { createNaclCrypto } from "../src/crypto/nacl-provider";
 import { identityFromSeed } from "../src/crypto/identity";
@@ -89,3 +92,41 @@ bench("seal ciphered MDP 1024 B, box stubbed (JS overhead)", MS, () => { sealMdp
 bench("open ciphered MDP 1024 B, box stubbed (JS overhead)", MS, () => { openMdpPayload(stubbed, 0x30, stubSealed, { sourceSid: a.sid, destination: b }); });
 const seed = fakeRandom(32);
 bench("identityFromSeed (new local identity)", MS, () => { identityFromSeed(seed); });
+
+// The same provider over the C shim's primitives, if this runner has them.
+type NativeModule = Record<string, ((...args: Uint8Array[]) => Uint8Array | boolean | undefined) | undefined>;
+async function loadNative(): Promise<NativeModule | undefined> {
+  try {
+    return (await import("serval:native")) as unknown as NativeModule;
+  } catch {
+    return undefined;
+  }
+}
+const nat = await loadNative();
+if (nat === undefined || nat.cryptoBoxAfterNm === undefined) {
+  console.log("(no serval:native in this runner: native primitives not measured)");
+} else {
+  const f = (name: string): ((...args: Uint8Array[]) => never) => nat[name] as (...args: Uint8Array[]) => never;
+  const nc = createNaclCrypto(fakeRandom, {
+    native: {
+      boxBeforeNm: f("cryptoBoxBeforeNm"), boxAfterNm: f("cryptoBoxAfterNm"), boxOpenAfterNm: f("cryptoBoxOpenAfterNm"),
+      signDetached: f("cryptoSignDetached"), verifyDetached: f("cryptoVerifyDetached"), sha512: f("cryptoSha512"),
+      sidFromSignKey: f("cryptoSidFromSignKey"),
+    },
+  });
+  const nSealed = sealMdpPayload(nc, "ciphered", msg, { source: a, destinationSid: b.sid });
+  const nOpened = openMdpPayload(nc, 0x30, nSealed, { sourceSid: a.sid, destination: b });
+  const jsOpened = openMdpPayload(crypto, 0x30, nSealed, { sourceSid: a.sid, destination: b });
+  if (!nOpened.ok || !jsOpened.ok || !nc.verifyDetached(digest, sig, a.signPublic)) throw new Error("selfcheck: native primitives disagree with tweetnacl");
+  console.log("native selfcheck ok");
+  const boxNative = f("cryptoBoxAfterNm"), openNative = f("cryptoBoxOpenAfterNm"), beforeNative = f("cryptoBoxBeforeNm");
+  bench("native boxAfterNm 1024 B", MS, () => { boxNative(msg, nonce, key); });
+  bench("native boxOpenAfterNm 1024 B", MS, () => { openNative(boxed, nonce, key); });
+  bench("native seal ciphered MDP 1024 B (cached key)", MS, () => { sealMdpPayload(nc, "ciphered", msg, { source: a, destinationSid: b.sid }); });
+  bench("native open ciphered MDP 1024 B (cached key)", MS, () => { openMdpPayload(nc, 0x30, nSealed, { sourceSid: a.sid, destination: b }); });
+  bench("native sha512 1024 B", MS, () => { nc.sha512(msg); });
+  bench("native signDetached (64-byte digest)", MS, () => { nc.signDetached(digest, a.signSecret); });
+  bench("native verifyDetached (64-byte digest)", MS, () => { nc.verifyDetached(digest, sig, a.signPublic); });
+  bench("native boxBeforeNm uncached", MS, () => { beforeNative(b.sid, a.boxSecret); });
+  bench("native sidFromSignKey uncached", MS, () => { f("cryptoSidFromSignKey")(a.signPublic); });
+}
