@@ -53,7 +53,9 @@ CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
 CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
 CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))
 
-CROSS_BIN = out/cross/$(1)/servald
+# Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
+CROSS_OUT_DIR ?= out/cross
+CROSS_BIN = $(CROSS_OUT_DIR)/$(1)/servald
 
 APT_DEPS += gcc-mips-linux-gnu libc6-dev-mips-cross gcc-mipsel-linux-gnu \
 	libc6-dev-mipsel-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross \
@@ -69,7 +71,7 @@ cross: $(call CROSS_BIN,$(CROSS))
 cross-all: $(foreach t,$(CROSS_TARGETS),$(call CROSS_BIN,$(t)))
 
 # Always delegated: the inner make knows whether anything changed.
-out/cross/%/servald: cross-force
+$(CROSS_OUT_DIR)/%/servald: cross-force
 	@case " $(CROSS_TARGETS) " in *" $* "*) ;; \
 	  *) echo "cross: unknown target '$*' (one of: $(CROSS_TARGETS))" >&2; exit 2;; esac
 	@[ -z "$(CROSS_PREFIX_$*)" ] || command -v $(CROSS_PREFIX_$*)gcc > /dev/null || \

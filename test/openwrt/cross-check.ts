@@ -1,0 +1,86 @@
+// Shared by test/unit/openwrt-cross-<target>.test.ts: builds the static
+// servald for one OpenWrt target with `make cross` (mk/cross.mk: Debian cross
+// gcc + musl), checks the ELF (machine, byte order, static), runs it under
+// qemu-user, then packages it with `make ipk` and runs the binary taken out
+// of the ipk. Sizes are printed for BENCHMARKS.md.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export interface CrossTarget {
+  cross: string; // mk/cross.mk target
+  ipkArch: string; // OpenWrt package architecture
+  qemu: string | null; // qemu-user runner, null = runs natively
+  machine: number; // ELF e_machine
+  bigEndian: boolean;
+  elfClass: 1 | 2; // 32 / 64-bit
+}
+
+const repo = resolve(process.env.SERVAL_REPO ?? process.cwd());
+const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version;
+
+function make(args: string[], timeoutMs: number): string {
+  const r = spawnSync("make", ["--no-print-directory", ...args], { cwd: repo, encoding: "utf8", timeout: timeoutMs });
+  assert.is(r.status, 0, `make ${args.join(" ")}: ${r.error ?? ""}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-3000)}`);
+  return r.stdout;
+}
+
+function run(t: CrossTarget, bin: string, args: string[]): string {
+  const cmd = t.qemu ?? bin;
+  const argv = t.qemu ? [bin, ...args] : args;
+  const r = spawnSync(cmd, argv, { encoding: "utf8", timeout: 60_000 });
+  assert.is(r.status, 0, `${bin} ${args.join(" ")}: ${r.stderr}`);
+  return r.stdout;
+}
+
+/** Registers the tests; the test file calls test.run(). */
+export function crossSuite(t: CrossTarget): void {
+  const bin = join(repo, "out/cross", t.cross, "servald");
+  const scratch = mkdtempSync(join(tmpdir(), `h7-cross-${t.cross}-`));
+
+  test(`${t.cross}: static ELF for the target, runs under ${t.qemu ?? "the host"}`, () => {
+    execFileSync("sh", [join(repo, "test/openwrt/ensure-tools.sh"), "cross"], { stdio: "inherit" });
+    make(["cross", `CROSS=${t.cross}`], 580_000);
+    const elf = readFileSync(bin);
+    assert.equal([...elf.subarray(0, 4)], [0x7f, 0x45, 0x4c, 0x46], "ELF magic");
+    assert.is(elf[4], t.elfClass, "ELF class");
+    assert.is(elf[5], t.bigEndian ? 2 : 1, "byte order");
+    const machine = t.bigEndian ? elf.readUInt16BE(18) : elf.readUInt16LE(18);
+    assert.is(machine, t.machine, "e_machine");
+    // No PT_INTERP (3) program header: statically linked.
+    const is64 = t.elfClass === 2;
+    const rd16 = (o: number) => (t.bigEndian ? elf.readUInt16BE(o) : elf.readUInt16LE(o));
+    const rd32 = (o: number) => (t.bigEndian ? elf.readUInt32BE(o) : elf.readUInt32LE(o));
+    const phoff = is64 ? Number(t.bigEndian ? elf.readBigUInt64BE(32) : elf.readBigUInt64LE(32)) : rd32(28);
+    const phentsize = rd16(is64 ? 54 : 42);
+    const phnum = rd16(is64 ? 56 : 44);
+    const types = Array.from({ length: phnum }, (_, i) => rd32(phoff + i * phentsize));
+    assert.ok(types.includes(1), "has PT_LOAD");
+    assert.not.ok(types.includes(3), "no PT_INTERP: static");
+
+    const out = run(t, bin, ["version"]);
+    assert.match(out, new RegExp(`^servald ${version.replace(/\./g, "\\.")}\\n`));
+    assert.match(out, /engine quickjs-ng 0\.17\.0/);
+    console.log(`  size ${t.cross} servald: ${statSync(bin).size} bytes`);
+  });
+
+  test(`${t.cross}: the ipk for ${t.ipkArch} carries that binary, which runs`, () => {
+    const outDir = join(scratch, "ipk");
+    make(["ipk", `ARCH=${t.ipkArch}`, `OWRT_OUT=${outDir}`], 580_000);
+    const ipk = join(outDir, `serval-mesh_${version}-1_${t.ipkArch}.ipk`);
+    const root = join(scratch, "root");
+    mkdirSync(root);
+    execFileSync("sh", ["-c", `tar -xzOf '${ipk}' ./data.tar.gz | tar -xzf - -C '${root}'`]);
+    const packaged = join(root, "usr/sbin/servald");
+    assert.is(statSync(packaged).mode & 0o777, 0o755);
+    const a = readFileSync(packaged).toString("base64");
+    assert.ok(a === readFileSync(bin).toString("base64"), "ipk holds the cross-built binary");
+    assert.match(run(t, packaged, ["version"]), /^servald /);
+    console.log(`  size ${t.ipkArch} ipk: ${statSync(ipk).size} bytes`);
+  });
+
+  test.after(() => rmSync(scratch, { recursive: true, force: true }));
+}

@@ -1,0 +1,7 @@
+// Static cross build for OpenWrt mipsel_24kc, run under qemu-user, packaged as an ipk.
+import { test } from "uvu";
+import { crossSuite } from "../openwrt/cross-check";
+
+crossSuite({ cross: "mipsel", ipkArch: "mipsel_24kc", qemu: "qemu-mipsel-static", machine: 8, bigEndian: false, elfClass: 1 });
+
+test.run();
