@@ -1,0 +1,7 @@
+// Static cross build for OpenWrt mips_24kc, run under qemu-user, packaged as an ipk.
+import { test } from "uvu";
+import { crossSuite } from "../openwrt/cross-check";
+
+crossSuite({ cross: "mips", ipkArch: "mips_24kc", qemu: "qemu-mips-static", machine: 8, bigEndian: true, elfClass: 1 });
+
+test.run();
