@@ -2,6 +2,7 @@
 export type { CryptoProvider, Identity } from "./types";
 export { createNaclCrypto, MAC_BYTES, SIGNATURE_BYTES, SHARED_KEY_BYTES } from "./nacl-provider";
 export type { RandomSource, NaclProviderOptions, NativeCryptoPrimitives } from "./nacl-provider";
+export type { IdentityPrimitives } from "./identity";
 export {
   identityFromSeed, identityFromSignSecret, generateIdentity, identitySeed, seedOfSignSecret, checkIdentity,
   SEED_BYTES, SID_BYTES, SIGN_PUBLIC_BYTES, SIGN_SECRET_BYTES, BOX_SECRET_BYTES,

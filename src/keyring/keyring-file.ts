@@ -13,7 +13,7 @@
 
 import nacl from "tweetnacl";
 import type { Identity } from "../crypto/types";
-import { identityFromSeed, identitySeed, SEED_BYTES } from "../crypto/identity";
+import { identityFromSeed, identitySeed, SEED_BYTES, type IdentityPrimitives } from "../crypto/identity";
 import { bytesEqual, toHex } from "../crypto/hex";
 
 export const KEYRING_MAGIC = Uint8Array.of(0x53, 0x56, 0x4d, 0x4b, 0x45, 0x59, 0x52, 0x0a); // "SVMKEYR\n"
@@ -68,8 +68,11 @@ function fail(code: KeyringErrorCode, message: string): KeyringDecodeResult {
   return { ok: false, error: { code, message } };
 }
 
-/** Parse a keyring file; every kind of damage is an error with a readable message. */
-export function decodeKeyring(bytes: Uint8Array): KeyringDecodeResult {
+/**
+ * Parse a keyring file; every kind of damage is an error with a readable message.
+ * `prims` (optional) derives the identities with native primitives.
+ */
+export function decodeKeyring(bytes: Uint8Array, prims?: IdentityPrimitives): KeyringDecodeResult {
   if (bytes.length < KEYRING_MAGIC.length || !bytesEqual(bytes.subarray(0, KEYRING_MAGIC.length), KEYRING_MAGIC)) {
     return fail("bad-magic", "not a serval-mesh keyring (bad magic header)");
   }
@@ -103,7 +106,7 @@ export function decodeKeyring(bytes: Uint8Array): KeyringDecodeResult {
   const identities: Identity[] = [];
   const seen = new Set<string>();
   for (const seed of seeds) {
-    const id = identityFromSeed(seed.slice());
+    const id = identityFromSeed(seed.slice(), prims);
     const sidHex = toHex(id.sid);
     if (seen.has(sidHex)) return fail("duplicate-identity", `keyring lists identity ${sidHex} twice`);
     seen.add(sidHex);

@@ -5,7 +5,7 @@
 // Every imported identity is re-derived from its seed and must match the dump.
 
 import type { Identity } from "../crypto/types";
-import { checkIdentity } from "../crypto/identity";
+import { checkIdentity, type IdentityPrimitives } from "../crypto/identity";
 import { fromHex } from "../crypto/hex";
 
 export const KEYTYPE_CRYPTOCOMBINED = 0x06;
@@ -26,7 +26,7 @@ function field(rest: string, name: string): string | undefined {
 }
 
 /** Parse the whole dump text. Needs `--secret` output for CRYPTOCOMBINED lines. */
-export function parseServalKeyringDump(text: string): DumpParseResult {
+export function parseServalKeyringDump(text: string, prims?: IdentityPrimitives): DumpParseResult {
   const identities: DumpedIdentity[] = [];
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
@@ -47,7 +47,7 @@ export function parseServalKeyringDump(text: string): DumpParseResult {
       signSecret: sec.slice(0, 64),
       boxSecret: sec.slice(64, 96),
     };
-    const check = checkIdentity(identity);
+    const check = checkIdentity(identity, prims);
     if (check !== "ok") return { ok: false, line: i + 1, message: `CRYPTOCOMBINED ${check} does not match the key derived from its seed` };
     identities.push({ index: Number(m[1]), identity });
   }

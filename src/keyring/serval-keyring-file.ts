@@ -14,7 +14,7 @@
 
 import nacl from "tweetnacl";
 import type { Identity } from "../crypto/types";
-import { identityFromSeed } from "../crypto/identity";
+import { identityFromSeed, type IdentityPrimitives } from "../crypto/identity";
 import { bytesEqual } from "../crypto/hex";
 
 const PAGE = 4096;
@@ -77,7 +77,7 @@ type SlotResult = { kind: "identity"; identity: Identity } | { kind: "legacy" } 
  * Decrypt and check one slot. "legacy" = a valid slot (MAC checked) holding a
  * pre-2016 CRYPTOBOX identity and no CRYPTOCOMBINED key: not importable here.
  */
-function readSlot(page: Uint8Array, keyringSalt: Uint8Array, keyringPin: Uint8Array, pin: Uint8Array): SlotResult {
+function readSlot(page: Uint8Array, keyringSalt: Uint8Array, keyringPin: Uint8Array, pin: Uint8Array, prims?: IdentityPrimitives): SlotResult {
   const salt = page.subarray(0, SLOT_SALT);
   const key = nacl.hash(concat([salt, pin, salt, keyringPin])).subarray(0, 32);
   const nonce = nacl.hash(concat([keyringPin, keyringSalt, keyringPin, pin])).subarray(0, 24);
@@ -108,7 +108,7 @@ function readSlot(page: Uint8Array, keyringSalt: Uint8Array, keyringPin: Uint8Ar
     if (type === KEYTYPE_CRYPTOCOMBINED) {
       // servald creates one combined key per identity; a second one means this is not a real slot.
       if (len !== 32 || combined !== undefined) return { kind: "invalid" };
-      combined = identityFromSeed(packed.slice());
+      combined = identityFromSeed(packed.slice(), prims);
     } else if (type === KEYTYPE_CRYPTOBOX) {
       const secret = packed.slice();
       boxKeys.push({ secret, sid: nacl.scalarMult.base(secret) });
@@ -135,7 +135,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
  * with `pin` (default: no PIN). Identities come in slot order; the first is
  * servald's primary identity.
  */
-export function decodeServalKeyring(bytes: Uint8Array, pin = ""): ServalKeyringResult {
+export function decodeServalKeyring(bytes: Uint8Array, pin = "", prims?: IdentityPrimitives): ServalKeyringResult {
   if (bytes.length < 2 * PAGE || bytes.length % PAGE !== 0) {
     return { ok: false, error: `not a Serval DNA keyring: ${bytes.length} bytes is not a whole number (>= 2) of ${PAGE}-byte pages` };
   }
@@ -149,7 +149,7 @@ export function decodeServalKeyring(bytes: Uint8Array, pin = ""): ServalKeyringR
   const slots = Math.min(bytes.length / PAGE, BAM_BYTES * 8);
   for (let slot = 1; slot < slots; slot++) {
     if ((bam[slot >> 3] & (1 << (slot & 7))) === 0) continue;
-    const r = readSlot(bytes.subarray(slot * PAGE, (slot + 1) * PAGE), keyringSalt, keyringPin, pinBytes);
+    const r = readSlot(bytes.subarray(slot * PAGE, (slot + 1) * PAGE), keyringSalt, keyringPin, pinBytes, prims);
     if (r.kind === "identity") identities.push({ slot, identity: r.identity });
     else if (r.kind === "legacy") legacySlots.push(slot);
     else skippedSlots.push(slot);

@@ -6,7 +6,8 @@ import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import nacl from "tweetnacl";
 import { createNaclCrypto, type NativeCryptoPrimitives } from "../../src/crypto/nacl-provider";
-import { generateIdentity } from "../../src/crypto/identity";
+import { generateIdentity, identityFromSeed, type IdentityPrimitives } from "../../src/crypto/identity";
+import { decodeKeyring, encodeKeyring } from "../../src/keyring/keyring-file";
 import { curve25519PublicFromEd25519 } from "../../src/crypto/ed25519-to-x25519";
 import { openMdpPayload, sealMdpPayload } from "../../src/crypto/mdp-payload";
 
@@ -66,6 +67,24 @@ test("a partial native set falls back to tweetnacl for the rest", () => {
   const sig = c.signDetached(c.sha512(Uint8Array.of(1, 2, 3)), a.signSecret);
   assert.ok(c.verifyDetached(c.sha512(Uint8Array.of(1, 2, 3)), sig, a.signPublic));
   assert.is(n, 2);
+});
+
+test("identity derivation routes to native primitives and gives the same identity", () => {
+  const calls: string[] = [];
+  const prims: IdentityPrimitives = {
+    signSeedKeypair(seed) { calls.push("seed"); return nacl.sign.keyPair.fromSeed(seed).secretKey; },
+    x25519Base(s) { calls.push("base"); return nacl.scalarMult.base(s); },
+    sha512(m) { calls.push("sha"); return nacl.hash(m); },
+  };
+  const seed = random(32);
+  const js = identityFromSeed(seed);
+  const nat = identityFromSeed(seed, prims);
+  assert.equal(nat, js);
+  assert.equal(calls.sort(), ["base", "seed", "sha"]);
+  const file = decodeKeyring(encodeKeyring([js]), prims);
+  assert.ok(file.ok && file.identities[0].sid.every((v, i) => v === js.sid[i]));
+  assert.is(calls.length, 6);
+  assert.throws(() => identityFromSeed(seed, { signSeedKeypair: () => new Uint8Array(32) }), /64-byte/);
 });
 
 test.run();
