@@ -95,11 +95,19 @@ export class InterfaceManager {
     const index = this.freeIndex();
     if (index < 0) { log.warn(`too many interfaces, ignoring ${w.name}`); return; }
     let sock: UdpSocket;
+    const opts = { addr: intToIpv4(w.addr), port: w.port, reuseAddr: true, reusePort: true, broadcast: true };
     try {
-      sock = UdpSocket.open({ addr: intToIpv4(w.addr), port: w.port, reuseAddr: true, reusePort: true, broadcast: true, device: w.name });
+      sock = UdpSocket.open({ ...opts, device: w.name });
     } catch (e) {
-      log.warn(`interface ${w.name}: cannot open ${intToIpv4(w.addr)}:${w.port}: ${errorText(e)}`);
-      return;
+      try {
+        // SO_BINDTODEVICE needs CAP_NET_RAW: without it, the address binding alone still works.
+        if (!/BINDTODEVICE/.test(errorText(e))) throw e;
+        sock = UdpSocket.open(opts);
+        log.debug(`interface ${w.name}: ${errorText(e)}; bound by address only`);
+      } catch (e2) {
+        log.warn(`interface ${w.name}: cannot open ${intToIpv4(w.addr)}:${w.port}: ${errorText(e2)}`);
+        return;
+      }
     }
     const itf: MeshInterface = { ...w, index, sock, broadcastText: intToIpv4(w.broadcast) };
     this.byName.set(w.name, itf);
