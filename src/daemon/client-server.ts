@@ -62,6 +62,8 @@ export class ClientServer {
   private outbox: ClientMessage[] = [];
   private outHead = 0;
   private nextPort = EPHEMERAL_FIRST;
+  private idsSeen: Uint8Array[] | undefined;
+  private idsHex: string[] = [];
   readonly stats: ClientServerStats = { received: 0, errors: 0, delivered: 0, undeliverable: 0, deadClients: 0 };
   /** Called for the SYNC_CONFIG command (reload configuration). */
   onSyncConfig: (() => void) | undefined;
@@ -90,15 +92,16 @@ export class ClientServer {
     if (isAll(header.localSid, 0)) {
       if (ids.length === 0) return this.replyError(from, header);
       header.localSid = ids[0].slice();
-      subject = hex(ids[0]);
+      subject = this.localHex(ids[0]) as string;
     } else if (isInternal(header.localSid)) {
       subject = "internal";
       header.flags |= MDP_FLAG_REUSE;
     } else if (isAll(header.localSid, 0xff)) {
       subject = "all";
     } else {
-      subject = hex(header.localSid);
-      if (!ids.some((s) => hex(s) === subject)) return this.replyError(from, header);
+      const h = this.localHex(header.localSid);
+      if (h === undefined) return this.replyError(from, header);
+      subject = h;
     }
 
     let mine: Binding | undefined;
@@ -153,7 +156,7 @@ export class ClientServer {
   /** Offer a datagram the mesh received to the bound clients.
    * Returns true when some client took it (the mesh should not answer it itself). */
   deliver(d: InboundDatagram): boolean {
-    const dst = d.destination ? hex(d.destination) : undefined;
+    const dst = d.destination ? (this.localHex(d.destination) ?? hex(d.destination)) : undefined;
     let taken = false;
     const header: MdpHeader = {
       localSid: d.destination ?? SID_ALL,
@@ -227,6 +230,21 @@ export class ClientServer {
   }
 
   // --- internals ----------------------------------------------------------
+
+  /** Hex of a local identity's SID (cached: this runs per datagram), undefined if not ours. */
+  private localHex(sid: Uint8Array): string | undefined {
+    const ids = this.mesh.identities();
+    if (ids !== this.idsSeen) {
+      this.idsSeen = ids;
+      this.idsHex = ids.map(hex);
+    }
+    outer: for (let i = 0; i < ids.length; i++) {
+      const s = ids[i];
+      for (let k = 31; k >= 0; k--) if (s[k] !== sid[k]) continue outer;
+      return this.idsHex[i];
+    }
+    return undefined;
+  }
 
   private localCommand(from: string, header: MdpHeader, payload: Uint8Array, bound: boolean): void {
     switch (header.remotePort) {

@@ -21,15 +21,18 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 export class MeshNodeCore implements MeshCore {
   readonly node: MeshNode;
   private readonly ifNames = new Map<number, string>();
+  /** Stable array: the client server caches per identity list. */
+  private readonly sids: Uint8Array[];
 
   constructor(identities: Identity[], crypto: CryptoProvider, now: number, log: (level: LogLevel, msg: string) => void) {
     this.node = new MeshNode({ identities, crypto, now, log });
+    this.sids = identities.map((i) => i.sid);
   }
 
   // --- ClientMesh ---------------------------------------------------------
 
   identities(): Uint8Array[] {
-    return this.node.identities.map((i) => i.sid);
+    return this.sids;
   }
 
   primarySignKey(): Uint8Array | undefined {
