@@ -246,8 +246,8 @@ async function connect(p: ParsedArgs): Promise<number> {
     listener.onAccept((tcp) => {
       log.debug("- Incoming TCP connection from AF_INET:127.0.0.1");
       tcp.pause();
-      if (a.once) session.setTcpListener(undefined);
       session.tcpPending(1);
+      if (a.once) session.setTcpListener(undefined);
       session.driver.connect(remote, () => undefined).then((s) => {
         session.tcpPending(-1);
         session.attach(s, tcp);

@@ -71,6 +71,9 @@ export class MspConnection {
   /** Seq of a SHUTDOWN packet received (maybe out of order), -1 if none. */
   private rxShutdownSeq = -1;
   private stopPending = false;
+  /** Extra copies of the last ack sent on a graceful close: if the peer misses
+   * it, it resends to a port nobody answers on any more and times out. */
+  private finalAcks = 0;
   private writeBlocked = false;
   private readableNotified = false;
 
@@ -203,7 +206,12 @@ export class MspConnection {
       return encodeMspStop();
     }
     if (this.closed) {
-      if (this.closed === "graceful" && now >= this.ackDue) return this.ackOnly(now);
+      if (this.closed !== "graceful") return undefined;
+      if (this.finalAcks > 0) {
+        this.finalAcks--;
+        return this.ackOnly(now);
+      }
+      if (now >= this.ackDue) return this.ackOnly(now);
       return undefined;
     }
     const lost = this.tx.firstLost();
@@ -232,7 +240,7 @@ export class MspConnection {
   pollTimeout(): number | undefined {
     let t: number;
     if (this.closed) {
-      t = this.closed === "graceful" ? this.ackDue : NEVER;
+      t = this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.ackDue;
     } else {
       t = Math.min(this.timeoutAt, this.rtoAt, this.ackDue, this.kickAt, this.lastTxAt + this.config.keepaliveMs);
     }
@@ -466,6 +474,7 @@ export class MspConnection {
     this.kickAt = NEVER;
     this.ackDue = NEVER;
     if (reason !== "graceful") this.tx.clear();
+    else if (this.receivedData) this.finalAcks = 2;
   }
 
   /** Serval's rule: both sides shut down, nothing queued, and our last ack covers all. */
