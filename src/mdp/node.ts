@@ -1,23 +1,32 @@
 // MeshNode: the sans-I/O MDP overlay node (serval-wire.md sections 2-6).
 //
-// Method classes (quinn-proto style):
-//   A getters:      peers(), routes(), stats, identities, isBound(), primarySid
-//   B inputs:       handlePacket(now, ifIndex, from, bytes), handleTimeout(now),
-//                   notifySendFailed(ifIndex, to, errno)
-//   C commands:     addInterface(cfg), removeInterface(index), bind(sid, port),
-//                   unbind(sid, port), send(now, req)
-//   D outputs:      pollTransmit(), pollDelivery(), pollTimeout()
+// Method classes (quinn-proto style), exact signatures:
+//   A getters   peers(): PeerInfo[]            routes(): RouteInfo[] (SELF rows first)
+//               signKeyOf(sid): Uint8Array|undefined   isBound(sid|undefined, port): boolean
+//               stats: MeshStats   queuedFrames: number   identities   primarySid
+//   B inputs    handlePacket(now, ifIndex, from: string, bytes: Uint8Array): void
+//               handleTimeout(now): void
+//               notifySendFailed(ifIndex, to: string, errno: number): void   (counted, logged; nothing else)
+//   C commands  addInterface({ index, name, mtu?=1200, broadcastAddress, tickMs?=500 }): void
+//               removeInterface(index): void
+//               bind(sid|undefined, port): number (port 0 = ephemeral; -1 = taken/unknown SID)
+//               unbind(sid|undefined, port): void      learnSid(sid): void
+//               send(now, SendRequest): { ok: true } | { ok: false, error: SendError }
+//   D outputs   pollTransmit(): { ifIndex, to, bytes } | undefined
+//               pollDelivery(): Delivery | undefined
+//               pollTimeout(): number | undefined
 // After every B or C call the driver drains pollTransmit() (each result is one
 // UDP datagram from our port 4110 on that interface to `to`, an opaque
 // "ip:port"), drains pollDelivery(), then sleeps until pollTimeout() and calls
 // handleTimeout(now). `now` is monotonic milliseconds; spurious timeouts are
-// harmless. The node never reads a clock or does I/O.
+// harmless. The node never reads a clock or does I/O. Types: api.ts.
 //
 // Beyond Serval DNA: unicast frames are retransmitted per hop until ACKed (up
 // to a deadline of several seconds, with an RTT-based delay), ACKs are sent
 // within milliseconds of ACK_SOON or a gap, routing changes are advertised at
-// once and repeated for a few ticks, and neighbours survive heavy loss.
-// Everything on the wire stays what a servald peer accepts.
+// once and repeated, neighbours survive heavy loss, restarted neighbours are
+// recognised, and every table and queue is capped. Everything on the wire
+// stays what a servald peer accepts.
 
 import type { CryptoProvider, Identity } from "../crypto/types";
 import {
