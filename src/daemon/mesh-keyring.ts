@@ -7,6 +7,7 @@ import { generateIdentity } from "../crypto/identity.js";
 import { decodeKeyring, encodeKeyring } from "../keyring/keyring-file.js";
 import { chmod, exists, readBytes, writeAtomic } from "../platform/files.js";
 import { randomBytes } from "../platform/proc.js";
+import { nativeIdentityPrimitives } from "../platform/native-crypto.js";
 
 export class KeyringLoadError extends Error {}
 
@@ -15,7 +16,7 @@ export function readKeyring(path: string): Identity[] {
   if (!exists(path)) return [];
   const bytes = readBytes(path);
   if (!bytes) throw new KeyringLoadError(`cannot read keyring ${path}`);
-  const r = decodeKeyring(bytes);
+  const r = decodeKeyring(bytes, nativeIdentityPrimitives());
   if (!r.ok) {
     throw new KeyringLoadError(`keyring ${path} is damaged (${r.error.message}); not replacing it: restore it from a backup or move it away to create a new identity`);
   }
@@ -28,7 +29,7 @@ export function readKeyring(path: string): Identity[] {
 /** Adds a new random identity and writes the file (0600, atomically). */
 export function addIdentity(path: string): { identity: Identity; all: Identity[] } {
   const all = readKeyring(path);
-  const identity = generateIdentity(randomBytes);
+  const identity = generateIdentity(randomBytes, nativeIdentityPrimitives());
   all.push(identity);
   writeAtomic(path, encodeKeyring(all), 0o600);
   return { identity, all };
