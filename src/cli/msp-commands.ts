@@ -182,7 +182,6 @@ function forwardToTcp(session: Session, s: MspStream, tcpPort: number): void {
   session.driver.setHandler(s, (_s, e) => queued.push(e));
   session.tcpPending(1);
   tcpConnect("127.0.0.1", tcpPort, (err, tcp) => {
-    session.tcpPending(-1);
     if (err || !tcp) {
       const errno = err instanceof SysError ? err.errno : 0;
       const text = err ? err.message.replace(/^connect: /, "") : "failed";
@@ -190,8 +189,11 @@ function forwardToTcp(session: Session, s: MspStream, tcpPort: number): void {
       s.conn.stop(session.driver.now());
       session.driver.service();
       log.info(`- Connection with ${who(s)} closed suddenly`);
+      // Only now, with the stream stopped, may `listen --once` see that nothing is left and exit.
+      session.tcpPending(-1);
       return;
     }
+    session.tcpPending(-1);
     const pump = session.attach(s, tcp);
     for (const e of queued) pump.onEvent(e);
     session.driver.service();
