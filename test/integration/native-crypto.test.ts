@@ -8,7 +8,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import nacl from "tweetnacl";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, readdirSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { CryptoProvider, Identity } from "../../src/crypto/types";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
@@ -16,6 +17,7 @@ import { curve25519PublicFromEd25519 } from "../../src/crypto/ed25519-to-x25519"
 import { ed25519Verify } from "../../src/crypto/ed25519-verify";
 import { openMdpPayload } from "../../src/crypto/mdp-payload";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
+import { decodeKeyring } from "../../src/keyring/keyring-file";
 import { SidBook } from "../../src/wire/address-book";
 import { decodePacket } from "../../src/wire/packet";
 import { TYPE_DATA, FRAME_CIPHERED, FRAME_SIGNED } from "../../src/wire/types";
@@ -285,6 +287,24 @@ test("bad sizes throw a TypeError instead of reading out of bounds", () => {
     { req: `sign ${hex(rnd(32))} 00`, want: "" },
   ]);
   for (const l of out) assert.match(l, /^error .*must be \d+ bytes/);
+});
+
+test("keyring identities made and read by servald (native derivation) are the ones tweetnacl derives from the stored seeds", () => {
+  const dir = mkdtempSync(join(tmpdir(), "h9-native-keyring-"));
+  try {
+    const env = { ...process.env, SERVALINSTANCE_PATH: dir, SERVAL_RUN_PATH: dir };
+    for (let i = 0; i < 3; i++) assert.is(spawnSync(SERVALD, ["keyring", "add"], { env }).status, 0);
+    const list = spawnSync(SERVALD, ["keyring", "list"], { env, encoding: "utf8" });
+    assert.is(list.status, 0, list.stderr);
+    const decoded = decodeKeyring(new Uint8Array(readFileSync(join(dir, "serval.keyring"))));
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    assert.is(decoded.identities.length, 3);
+    const lines = list.stdout.trim().split("\n").filter((l) => /^[0-9A-F]{64}:/.test(l)).map((l) => l.toLowerCase());
+    assert.equal(lines.map((l) => l.split(":").slice(0, 2).join(":")),
+      decoded.identities.map((id) => `${hex(id.sid)}:${hex(id.signPublic)}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 /** Cross-compiles the quickjs-free driver (MIPS16e, as the router build) for a big-endian target. */
