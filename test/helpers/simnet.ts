@@ -126,12 +126,12 @@ export class SimNet {
   }
 
   /** A node with a fresh identity (from the seeded PRNG); not running until start(). */
-  addNode(name: string, identity?: Identity): SimNode {
+  addNode(name: string, identity?: Identity, extraIdentities: Identity[] = []): SimNode {
     const id = identity ?? identityFromSeed(this.randomBytes(32));
     const crypto = createNaclCrypto((n) => this.randomBytes(n));
     const sn: SimNode = { name, identity: id, node: undefined as unknown as MeshNode, running: false, inbox: [], logs: [], nextIf: 1 };
     sn.node = new MeshNode({
-      identities: [id], crypto, now: this.time,
+      identities: [id, ...extraIdentities], crypto, now: this.time,
       random: (n) => this.randomBytes(n),
       log: this.opts.logs ? (lvl, msg) => { sn.logs.push(`${this.time} ${lvl} ${msg}`); } : undefined,
       ...this.opts.nodeOptions,
