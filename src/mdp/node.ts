@@ -3,7 +3,7 @@
 // Method classes (quinn-proto style), exact signatures:
 //   A getters   peers(): PeerInfo[]            routes(): RouteInfo[] (SELF rows first)
 //               signKeyOf(sid): Uint8Array|undefined   isBound(sid|undefined, port): boolean
-//               stats: MeshStats   queuedFrames: number   identities   primarySid
+//               stats: MeshStats   queuedFrames: number   tableSizes()   identities   primarySid
 //   B inputs    handlePacket(now, ifIndex, from: string, bytes: Uint8Array): void
 //               handleTimeout(now): void
 //               notifySendFailed(ifIndex, to: string, errno: number): void   (counted, logged; nothing else)
@@ -44,12 +44,13 @@ import { Subscribers } from "./subscribers";
 import { BroadcastCache } from "./broadcast-cache";
 import { SEQ_DUP, SEQ_LATE, SEQ_NEW, SeqWindow64, ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
 import {
-  bestLinkIn, findLinkIn, isDirect, newDestination, newNeighbour, reachableTimeout, sampleRtt,
+  bestLinkIn, findLinkIn, isDirect, newNeighbour, reachableTimeout, sampleRtt,
   type Destination, type Iface, type Neighbour,
 } from "./neighbours";
 import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
 import { TxQueue, type TxFrame } from "./tx-queue";
 import { Transmitter } from "./transmitter";
+import { NeighbourTable } from "./neighbour-table";
 import { decodeExplain, encodeExplain, explainAnswers, ExplainLimiter } from "./please-explain";
 import { handleEcho } from "./echo";
 import { handleKeymap, requestSignKey } from "./keymap";
@@ -80,8 +81,7 @@ export class MeshNode {
   private readonly subs: Subscribers;
   private readonly localByHex = new Map<string, Identity>();
   private readonly ifaces = new Map<number, Iface>();
-  private readonly neighbours = new Map<string, Neighbour>();
-  private readonly unicastDests = new Map<string, Destination>();
+  private readonly nt: NeighbourTable;
   private readonly routeTable = new Map<string, Route>();
   private readonly bpi = new BroadcastCache();
   private readonly queue = new TxQueue();
@@ -116,7 +116,8 @@ export class MeshNode {
     this.primarySid = opts.identities[0].sid;
     this.primaryHex = toHex(this.primarySid);
     this.subs = new Subscribers((k) => this.crypto.sidFromSignKey(k));
-    this.subs.canForget = (s) => !this.neighbours.has(s.hex) && !this.routeTable.has(s.hex);
+    this.nt = new NeighbourTable(this.random, () => this.fixedDests(), (m) => this.log("debug", m));
+    this.subs.canForget = (s) => !this.nt.byHex.has(s.hex) && !this.routeTable.has(s.hex);
     for (const id of opts.identities) {
       const s = this.subs.add(id.sid, true);
       s.signKey = id.signPublic;
@@ -142,7 +143,7 @@ export class MeshNode {
       index: cfg.index, name: cfg.name, mtu: Math.min(cfg.mtu ?? C.DEFAULT_MTU, 1500),
       broadcastAddress: cfg.broadcastAddress, tickMs: cfg.tickMs ?? C.TICK_MS, nextTickAt: this.lastNow,
     } as Iface;
-    iface.broadcast = this.newDest(iface, cfg.broadcastAddress, false);
+    iface.broadcast = this.nt.newDest(iface, cfg.broadcastAddress, false);
     this.ifaces.set(cfg.index, iface);
   }
 
@@ -150,12 +151,7 @@ export class MeshNode {
     const iface = this.ifaces.get(index);
     if (!iface) return;
     this.ifaces.delete(index);
-    for (const n of this.neighbours.values()) {
-      n.linksIn = n.linksIn.filter((l) => l.iface !== iface);
-      n.outLinks = n.outLinks.filter((o) => o.dest.iface !== iface);
-      if (n.chosen && n.chosen.dest.iface === iface) n.chosen = undefined;
-    }
-    for (const [k, d] of this.unicastDests) if (d.iface === iface) this.unicastDests.delete(k);
+    this.nt.dropInterface(iface);
     for (const f of [...this.queue.frames]) if (f.fixed && f.fixed.iface === iface) this.queue.remove(f);
     this.routesDirty = true;
   }
@@ -270,11 +266,14 @@ export class MeshNode {
     }
     const tsub = this.subs.add(t);
     if (tsub.local) return; // our own packet echoed back
-    let n = this.neighbours.get(tsub.hex);
+    let n = this.nt.byHex.get(tsub.hex);
     if (!n) {
-      if (this.neighbours.size >= C.NEIGHBOURS_MAX && !this.evictNeighbour(now)) { this.stats.packetsDropped++; return; }
+      if (this.nt.size >= C.NEIGHBOURS_MAX) {
+        if (!this.nt.evict(now)) { this.stats.packetsDropped++; return; }
+        this.routesDirty = true;
+      }
       n = newNeighbour(tsub, now);
-      this.neighbours.set(tsub.hex, n);
+      this.nt.byHex.set(tsub.hex, n);
       this.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
     }
     const timeout = reachableTimeout(n, iface.tickMs);
@@ -284,7 +283,7 @@ export class MeshNode {
       n.linksIn.push(link);
     }
     link.address = from;
-    this.createOutLinks(n, iface, from, now, timeout);
+    this.nt.createOutLinks(n, iface, from, now, timeout);
     if (link.lastRxAt + timeout < now) {
       this.ackSoon(n, now + 10); // a link came (back) up: tell the neighbour soon
       this.routesDirty = true;
@@ -337,7 +336,7 @@ export class MeshNode {
     if (this.tx.outbox.length > 0 || this.routesDirty) return this.lastNow;
     let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
-    for (const n of this.neighbours.values()) t = Math.min(t, n.ackDueAt);
+    for (const n of this.nt.byHex.values()) t = Math.min(t, n.ackDueAt);
     for (const f of this.queue.frames) t = Math.min(t, f.waitingRoute ? f.deadline : f.nextTxAt);
     if (this.ifaces.size === 0) t = Math.min(t, this.nextExpiryAt);
     return t === Infinity ? undefined : Math.max(t, this.lastNow);
@@ -381,6 +380,14 @@ export class MeshNode {
   /** The signing key learnt for a SID (keymap or SIGNKEY address), if any. */
   signKeyOf(sid: Sid): Uint8Array | undefined {
     return this.subs.get(sid)?.signKey;
+  }
+
+  /** Sizes of every table and queue (all capped; for status and memory checks). */
+  tableSizes(): { neighbours: number; destinations: number; routes: number; subscribers: number; queued: number; deliveries: number } {
+    return {
+      neighbours: this.nt.size, destinations: this.nt.destCount, routes: this.routeTable.size,
+      subscribers: this.subs.size, queued: this.queue.length, deliveries: this.deliveries.length,
+    };
   }
 
   /** Number of frames queued for transmission (for tests and status). */
@@ -540,16 +547,16 @@ export class MeshNode {
       return;
     }
     this.addFixed(now, frame, iface.broadcast);
-    this.addFixed(now, { ...frame }, this.unicastDest(iface, from));
+    this.addFixed(now, { ...frame }, this.nt.unicastDest(iface, from));
   }
 
   /** A one-hop frame to a neighbour over its chosen link, or all its live out-links,
    * or (not a neighbour) routed. */
   private sendToNeighbourOrRoute(now: number, to: Sid, body: Uint8Array, type: number, iface: Iface, from: string, n: Neighbour | undefined): void {
     const toHex_ = toHex(to);
-    const nb = this.neighbours.get(toHex_);
+    const nb = this.nt.byHex.get(toHex_);
     if (nb) {
-      for (const d of this.neighbourDests(nb, now)) this.addFixed(now, this.controlFrame(nb.sub.sid, body, type), d);
+      for (const d of this.nt.destsFor(nb, now)) this.addFixed(now, this.controlFrame(nb.sub.sid, body, type), d);
       return;
     }
     const r = this.routeTable.get(toHex_);
@@ -562,7 +569,7 @@ export class MeshNode {
     // Unknown sender: answer on the link it came from.
     void n;
     this.addFixed(now, this.controlFrame(undefined, body, type), iface.broadcast);
-    this.addFixed(now, this.controlFrame(undefined, body, type), this.unicastDest(iface, from));
+    this.addFixed(now, this.controlFrame(undefined, body, type), this.nt.unicastDest(iface, from));
   }
 
   // ------------------------------------------------------------------ link state
@@ -618,23 +625,6 @@ export class MeshNode {
     }
   }
 
-  /** Make room for a new neighbour: forget the least recently heard one that is
-   * not directly reachable (so spoofed transmitters cannot crowd out real ones). */
-  private evictNeighbour(now: number): boolean {
-    let victim: Neighbour | undefined;
-    let victimAt = Infinity;
-    for (const n of this.neighbours.values()) {
-      if (isDirect(n, now)) continue;
-      let heard = -Infinity;
-      for (const l of n.linksIn) heard = Math.max(heard, l.lastRxAt);
-      if (heard < victimAt) { victim = n; victimAt = heard; }
-    }
-    if (!victim) return false;
-    this.neighbours.delete(victim.sub.hex);
-    this.routesDirty = true;
-    return true;
-  }
-
   private ackSoon(n: Neighbour, at: number): void {
     if (at < n.ackDueAt) n.ackDueAt = at;
   }
@@ -684,7 +674,7 @@ export class MeshNode {
       // link that halves the time a lost advert holds up route discovery.
       if (now - this.lastRouteChangeAt < C.ADVERT_REPEAT_MS) this.advertDueAt = now + C.ADVERT_REPEAT_MS;
     }
-    for (const n of this.neighbours.values()) {
+    for (const n of this.nt.byHex.values()) {
       if (n.ackDueAt <= now) this.sendAck(now, n);
     }
     this.tx.flush(now);
@@ -694,7 +684,7 @@ export class MeshNode {
   private sendLinkStateOn(now: number, iface: Iface, fullAdvert: boolean, tick: boolean): void {
     const records: LinkRecordRepr[] = [];
     let hasNeighbours = false;
-    for (const n of this.neighbours.values()) {
+    for (const n of this.nt.byHex.values()) {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       hasNeighbours = true;
@@ -703,7 +693,7 @@ export class MeshNode {
     }
     const all = fullAdvert || (tick && now - this.lastAdvertAt > C.ROUTE_REFRESH_MS);
     for (const rec of advertRecords(now, all, this.primarySid, this.identities.slice(1), this.routeTable.values(), (h) => this.subs.getHex(h)?.sid)) records.push(rec);
-    if (tick) iface.nextTickAt = now + (hasNeighbours || this.neighbours.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
+    if (tick) iface.nextTickAt = now + (hasNeighbours || this.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
     const frames = this.linkStateFrames(records, undefined);
     if (frames.length === 0 && tick) {
       // Nothing to say: an envelope-only tick keeps us visible.
@@ -712,7 +702,7 @@ export class MeshNode {
     for (const f of frames) this.addFixed(now, f, iface.broadcast);
     if (!tick) return;
     // Unicast ticks keep each neighbour's unicast link-in to us alive.
-    for (const n of this.neighbours.values()) {
+    for (const n of this.nt.byHex.values()) {
       for (const o of n.outLinks) {
         if (o.dest.iface === iface && o.dest.unicast && o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
       }
@@ -728,7 +718,7 @@ export class MeshNode {
     this.stats.acksSent++;
     const rec = ackRecord(this.primarySid, n, link);
     const direct = isDirect(n, now);
-    for (const d of this.neighbourDests(n, now)) {
+    for (const d of this.nt.destsFor(n, now)) {
       for (const f of this.linkStateFrames([rec], direct ? n.sub.sid : undefined)) {
         const tx = this.addFixed(now, f, d);
         tx.ackFor = n;
@@ -736,81 +726,28 @@ export class MeshNode {
     }
   }
 
-  /** Destinations for frames to neighbour n: the link it ACKs, else every live out-link. */
-  private neighbourDests(n: Neighbour, now: number): Destination[] {
-    if (isDirect(n, now)) return [n.chosen!.dest];
-    const out: Destination[] = [];
-    for (const o of n.outLinks) if (o.timeout >= now) out.push(o.dest);
-    return out;
-  }
-
-  private createOutLinks(n: Neighbour, iface: Iface, from: string, now: number, timeout: number): void {
-    if (n.outLinks.some((o) => o.dest.iface === iface)) {
-      // Keep the unicast destination's address current (the neighbour may have moved).
-      return;
-    }
-    n.outLinks.push({ dest: this.unicastDest(iface, from), timeout: now + timeout });
-    n.outLinks.push({ dest: iface.broadcast, timeout: now + timeout });
-  }
-
-  private unicastDest(iface: Iface, address: string): Destination {
-    const key = `${iface.index}/${address}`;
-    let d = this.unicastDests.get(key);
-    if (!d) {
-      if (this.unicastDests.size >= C.NEIGHBOURS_MAX * 2) this.pruneDests();
-      d = this.newDest(iface, address, true);
-      this.unicastDests.set(key, d);
-    }
-    return d;
-  }
-
-  private newDest(iface: Iface, address: string, unicast: boolean): Destination {
-    const d = newDestination(iface, address, unicast, C.RESEND_DELAY_INITIAL_MS);
-    d.seq = this.random(1)[0]; // random start: a restarted node is not taken for its old self
-    return d;
-  }
-
-  private pruneDests(): void {
-    const used = new Set<Destination>();
-    for (const n of this.neighbours.values()) for (const o of n.outLinks) used.add(o.dest);
-    for (const f of this.queue.frames) if (f.fixed) used.add(f.fixed);
-    for (const [k, d] of this.unicastDests) if (!used.has(d)) this.unicastDests.delete(k);
+  private *fixedDests(): Iterable<Destination> {
+    for (const f of this.queue.frames) if (f.fixed) yield f.fixed;
   }
 
   private expire(now: number): void {
-    let next = Infinity;
-    for (const [hex, n] of this.neighbours) {
-      const tick = n.linksIn[0]?.iface.tickMs ?? C.TICK_MS;
-      const timeout = reachableTimeout(n, tick);
-      const before = n.linksIn.length;
-      n.linksIn = n.linksIn.filter((l) => l.lastRxAt + timeout >= now);
-      if (n.linksIn.length !== before) this.routesDirty = true;
-      if (n.linksIn.length === 0) {
-        this.neighbours.delete(hex);
-        this.routesDirty = true;
-        this.log("debug", `neighbour ${hex} expired`);
-        continue;
-      }
-      for (const l of n.linksIn) next = Math.min(next, l.lastRxAt + timeout + 1);
-      const direct = isDirect(n, now);
-      if (direct !== n.wasReachable) this.routesDirty = true;
-      if (direct) next = Math.min(next, n.linkInTimeout + 1, n.chosen!.timeout + 1);
-    }
-    this.nextExpiryAt = next;
+    const r = this.nt.expire(now);
+    if (r.changed) this.routesDirty = true;
+    this.nextExpiryAt = r.next;
   }
 
   private recomputeRoutes(now: number): void {
     this.routesDirty = false;
     const wasDirect = new Set<Neighbour>();
-    for (const n of this.neighbours.values()) if (n.wasReachable) wasDirect.add(n);
+    for (const n of this.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
     const changed = computeRoutes(
-      this.routeTable, this.neighbours.values(), this.primaryHex, now,
-      (hex) => this.subs.getHex(hex)?.sid ?? this.neighbours.get(hex)?.sub.sid,
+      this.routeTable, this.nt.byHex.values(), this.primaryHex, now,
+      (hex) => this.subs.getHex(hex)?.sid ?? this.nt.byHex.get(hex)?.sub.sid,
       (hex) => this.localByHex.has(hex),
     );
     // Expiry must re-run when a direct neighbour's link times out.
     this.nextExpiryAt = Math.min(this.nextExpiryAt, now + 1);
-    for (const n of this.neighbours.values()) {
+    for (const n of this.nt.byHex.values()) {
       if (n.wasReachable && !wasDirect.has(n)) {
         this.log("debug", `neighbour ${n.sub.hex} reachable`);
         // Tell it every route we have now, and again on the next ticks in case of loss.

@@ -13,8 +13,8 @@ test("5 minutes of two-way traffic on a lossy 5-hop line: all delivered, state s
   a.node.bind(undefined, 40);
   f.node.bind(undefined, 40);
   const sizes = () => nodes.map((n) => {
-    const x = n.node as unknown as { neighbours: Map<string, unknown>; unicastDests: Map<string, unknown>; routeTable: Map<string, unknown>; subs: { size: number } };
-    return x.neighbours.size + x.unicastDests.size + x.routeTable.size + x.subs.size;
+    const t = n.node.tableSizes();
+    return t.neighbours + t.destinations + t.routes + t.subscribers;
   });
   let sent = 0;
   let mid: number[] = [];
