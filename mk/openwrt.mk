@@ -26,11 +26,12 @@ OWRT_IPK = $(OWRT_OUT)/serval-mesh_$(OWRT_VERSION)_$(1).ipk
 OWRT_BIN ?= out/cross/$(OWRT_CROSS_$(ARCH))/servald
 
 # What the package installs: DEST:MODE:SRC. The tests compare an extracted
-# ipk against exactly this list.
+# ipk against exactly this list. keep.d makes sysupgrade keep the identity.
 OWRT_FILES = \
 	/usr/sbin/servald:0755:$(OWRT_BIN) \
 	/etc/init.d/servald:0755:init.d/servald \
-	/etc/config/serval:0644:openwrt/files/serval.config
+	/etc/config/serval:0644:openwrt/files/serval.config \
+	/lib/upgrade/keep.d/serval-mesh:0644:openwrt/files/serval-mesh.keep
 OWRT_CONFFILES := /etc/config/serval
 
 APT_DEPS += busybox shellcheck shfmt
@@ -43,7 +44,7 @@ ipk-all:
 	@for a in $(OWRT_ARCHES); do $(MAKE) --no-print-directory ipk ARCH=$$a || exit 1; done
 
 $(OWRT_OUT)/serval-mesh_$(OWRT_VERSION)_%.ipk: $(OWRT_BIN) init.d/servald \
-		openwrt/files/serval.config openwrt/mkipk.sh mk/openwrt.mk
+		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkipk.sh mk/openwrt.mk
 	@case " $(OWRT_ARCHES) " in *" $* "*) ;; \
 	  *) echo "ipk: unknown ARCH '$*' (one of: $(OWRT_ARCHES))" >&2; exit 2;; esac
 	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) sh openwrt/mkipk.sh -o $@ -a $* -v $(OWRT_VERSION) \
@@ -69,7 +70,8 @@ openwrt-test: openwrt-deps
 OWRT_PKG_VERSION := $(patsubst %-$(OWRT_RELEASE),%,$(OWRT_VERSION))
 OWRT_DIST := $(OWRT_OUT)/serval-mesh-$(OWRT_PKG_VERSION).tar.gz
 OWRT_DIST_FILES = $(sort $(wildcard src/native/*.c src/native/*.h src/native/*.S \
-	build/patches/*.patch LICENSE COPYING)) init.d/servald openwrt/files/serval.config
+	build/patches/*.patch LICENSE COPYING)) init.d/servald openwrt/files/serval.config \
+	openwrt/files/serval-mesh.keep
 
 .PHONY: openwrt-dist
 openwrt-dist: $(BUNDLE)

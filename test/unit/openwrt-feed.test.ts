@@ -52,10 +52,11 @@ test("feed Makefile builds servald for mipsel in a stand-in SDK and installs the
     readdirSync(join(dir, rel), { withFileTypes: true }).flatMap((e) =>
       e.isDirectory() ? files(dir, join(rel, e.name)) : [`/${join(rel, e.name)} ${(statSync(join(dir, rel, e.name)).mode & 0o777).toString(8)}`],
     );
-  assert.equal(files(root).sort(), ["/etc/config/serval 600", "/etc/init.d/servald 755", "/usr/sbin/servald 755"]);
+  assert.equal(files(root).sort(), ["/etc/config/serval 600", "/etc/init.d/servald 755", "/lib/upgrade/keep.d/serval-mesh 644", "/usr/sbin/servald 755"]);
   assert.is(readFileSync(join(root, "etc/init.d/servald"), "utf8"), readFileSync(join(repo, "init.d/servald"), "utf8"));
   assert.is(readFileSync(join(root, "etc/config/serval"), "utf8"), readFileSync(join(repo, "openwrt/files/serval.config"), "utf8"));
   assert.is(readFileSync(join(top, "conffiles"), "utf8"), "/etc/config/serval\n");
+  assert.is(readFileSync(join(root, "lib/upgrade/keep.d/serval-mesh"), "utf8"), "/etc/serval/serval.keyring\n");
   assert.is(readFileSync(join(top, "package-fields"), "utf8"), "net\nNetwork\n+(mips||mipsel):libatomic\nserval-dna\n");
 
   const out = execFileSync("qemu-mipsel-static", [join(root, "usr/sbin/servald"), "version"], { encoding: "utf8" });

@@ -15,3 +15,4 @@ DL_DIR := $(TOPDIR)/dl
 INSTALL_DIR := install -d -m0755
 INSTALL_BIN := install -m0755
 INSTALL_CONF := install -m0600
+INSTALL_DATA := install -m0644
