@@ -537,9 +537,11 @@ export class MeshNode {
   /** Ask about prefixes we could not resolve (spec 3.3). */
   private sendExplainRequest(now: number, iface: Iface, from: string, n: Neighbour | undefined, prefixes: Uint8Array[]): void {
     const asks = this.explainLimiter.filter(prefixes, now).slice(0, 16);
-    if (asks.length === 0) return;
+    // An empty marker stands for a P2P_ME we cannot resolve: "explain yourself" (0xFD).
+    const yourself = prefixes.some((p) => p.length === 0);
+    if (asks.length === 0 && !yourself) return;
     this.stats.explainsSent++;
-    const body = encodeExplain(asks, []);
+    const body = encodeExplain(asks, [], yourself);
     const frame = this.controlFrame(undefined, body, TYPE_PLEASEEXPLAIN);
     if (n) {
       // The transmitter is known: ask it directly.
