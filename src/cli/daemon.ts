@@ -1,14 +1,16 @@
 // `servald start [foreground]`, `servald stop`, `servald status`.
 // start: daemonises (stderr appended to <run>/servald.log), waits until the
-// daemon wrote its pid file, prints "instancepath:..." and "pid:..." lines.
+// daemon wrote its pid file -- which it does only once its services run and
+// its client socket is bound -- then prints "instancepath:..." and "pid:...".
+// If the daemon exits first, its ERROR lines from the log are the message.
 // status: exit 0 when running, 3 when not (LSB convention).
 import { instancePaths } from "../daemon/paths";
 import { runForeground } from "../daemon/lifecycle";
 import { readPid, runningPid } from "../daemon/pidfile";
 import { errorText, log } from "../platform/log";
 import { exit } from "../platform/loop";
-import { mkdirp } from "../platform/files";
-import { alive, childExited, daemonize, getenv, kill, print, SIG, sleepMs } from "../platform/proc";
+import { fileSize, mkdirp, readBytes } from "../platform/files";
+import { alive, childExited, daemonize, getenv, kill, print, SIG, sleepMs, utf8Decode } from "../platform/proc";
 import { registerCommand } from "./registry";
 
 const paths = () => instancePaths(getenv);
@@ -22,6 +24,7 @@ registerCommand({
     const other = runningPid(p.pidFile);
     if (other !== null) throw new Error(`already running (pid ${other})`);
     mkdirp(p.run, 0o755);
+    const logStart = fileSize(p.logFile) ?? 0;
     const child = daemonize(p.logFile);
     if (child === 0) {
       try {
@@ -37,12 +40,20 @@ registerCommand({
         print(`instancepath:${p.instance}\npid:${child}\n`);
         return 0;
       }
-      if (childExited(child)) throw new Error(`daemon failed to start (see ${p.logFile})`);
+      if (childExited(child)) throw new Error(`daemon failed to start: ${startErrors(p.logFile, logStart)} (log ${p.logFile})`);
       sleepMs(20);
     }
     throw new Error(`daemon did not start within 10 s (see ${p.logFile})`);
   },
 });
+
+/** The ERROR lines the daemon logged since `from` (byte offset), without the level prefix. */
+function startErrors(logFile: string, from: number): string {
+  const bytes = readBytes(logFile);
+  if (bytes === null || bytes.length <= from) return "no error logged";
+  const lines = utf8Decode(bytes.subarray(from)).split("\n").filter((l) => l.startsWith("ERROR: "));
+  return lines.length ? lines.map((l) => l.slice(7).replace(/^start: /, "")).join("; ") : "no error logged";
+}
 
 registerCommand({
   words: ["start", "foreground"],

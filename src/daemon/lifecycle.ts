@@ -1,6 +1,9 @@
 // Running the daemon in the foreground: pid file, config, log level,
 // registered services, and signals (SIGTERM/SIGINT stop cleanly with exit 0,
 // SIGHUP re-reads the config). `servald start` daemonises and then runs this.
+// The pid file is written only once every service started (client socket
+// bound): `servald start` waits for it, so a client run right after finds the
+// daemon ready.
 import { errorText, isLogLevel, log, LogLevel, setLogLevel } from "../platform/log";
 import { clearTimer, exit, guard, setRepeat, setTimer, watchRead, watchWrite } from "../platform/loop";
 import { nowMs } from "../platform/clock";
@@ -53,7 +56,6 @@ export function runForeground(paths: InstancePaths): void {
     closeSignals();
     exit(0);
   });
-  writePid(paths.pidFile);
   const ctx: DaemonContext = {
     paths,
     config: () => config,
@@ -61,16 +63,20 @@ export function runForeground(paths: InstancePaths): void {
     loop: { setTimer, clearTimer, setRepeat, watchRead, watchWrite, nowMs },
     onReload: (fn) => { reloaders.push(fn); },
   };
-  for (const svc of daemonServices()) {
-    try {
+  let current = "pid file";
+  try {
+    for (const svc of daemonServices()) {
+      current = svc.name;
       svc.start(ctx);
       started.push(svc);
-    } catch (e) {
-      stopAll();
-      removeOwnPid(paths.pidFile);
-      closeSignals();
-      throw new Error(`${svc.name}: ${errorText(e)}`);
     }
+    current = "pid file";
+    writePid(paths.pidFile);
+  } catch (e) {
+    stopAll();
+    removeOwnPid(paths.pidFile);
+    closeSignals();
+    throw new Error(`${current}: ${errorText(e)}`);
   }
   const names = started.map((s) => s.name).join(", ") || "none";
   log.info(`servald started (pid ${pid()}, instance ${paths.instance}, services: ${names})`);

@@ -19,6 +19,17 @@ export function writeAtomic(path: string, data: string | Uint8Array, mode = 0o60
   native.writeFileAtomic(path, data, mode);
 }
 
+/** Size in bytes, or null when path cannot be stat'ed. */
+export function fileSize(path: string): number | null {
+  const [st, err] = os.stat(path);
+  return err === 0 ? st.size : null;
+}
+
+/** rename(2); 0 or -errno. */
+export function rename(from: string, to: string): number {
+  return os.rename(from, to);
+}
+
 export function exists(path: string): boolean {
   return os.stat(path)[1] === 0;
 }
