@@ -2,7 +2,7 @@
 // deliveries and the client server's replies, then keep ONE timer armed for
 // the core's next deadline. The I/O (clock, timers, sockets) is passed in,
 // so this is unit-tested under Node with a fake core and clock.
-import type { ClientServer } from "./client-server.js";
+import type { ClientMessage, ClientServer } from "./client-server.js";
 import type { CoreTransmit, MeshCore } from "./mesh-core.js";
 
 export interface DriverIo {
@@ -27,6 +27,13 @@ export interface DriverStats {
 
 const ENOENT = 2;
 const ECONNREFUSED = 111;
+const EAGAIN = 11;
+const ENOBUFS = 105;
+/** A client whose socket is full (Linux queues only net.unix.max_dgram_qlen = 10
+ * datagrams per socket) gets its messages later, in order, up to this many held. */
+const MAX_HELD = 4096;
+/** Retry delay for held client messages. */
+const HELD_RETRY_MS = 2;
 /** Bound on back-to-back rounds in one drive() call (a core that is always due cannot spin forever). */
 const MAX_ROUNDS = 64;
 
@@ -36,6 +43,8 @@ export class MeshDriver {
   private timerAt = Infinity;
   private driving = false;
   private stopped = false;
+  /** Messages refused with EAGAIN, oldest first; resent before anything newer for the same client. */
+  private held: ClientMessage[] = [];
 
   constructor(private readonly core: MeshCore, private readonly clients: ClientServer, private readonly io: DriverIo) {}
 
@@ -55,7 +64,8 @@ export class MeshDriver {
         const next = this.core.pollTimeout();
         if (!busy && (next === undefined || next > now)) break;
       }
-      this.arm(this.core.pollTimeout());
+      const due = this.core.pollTimeout();
+      this.arm(this.held.length > 0 ? Math.min(due ?? Infinity, this.io.now() + HELD_RETRY_MS) : due);
     } finally {
       this.driving = false;
     }
@@ -115,17 +125,41 @@ export class MeshDriver {
 
   private flushClients(): boolean {
     let any = false;
-    for (let m = this.clients.pollOutgoing(); m; m = this.clients.pollOutgoing()) {
-      any = true;
-      const rc = this.io.sendToClient(m.to, m.data);
-      if (rc === -ENOENT || rc === -ECONNREFUSED) {
-        this.io.info(`closing dead MDP client ${m.to.startsWith("\0") ? "@" + m.to.slice(1) : m.to}`);
-        this.clients.clientGone(m.to);
-      } else if (rc < 0) {
-        this.stats.clientSendFailed++;
-        this.io.debug(`send to MDP client failed (errno ${-rc})`);
+    // Clients still full: everything newer for them waits behind what they refused.
+    const blocked = new Set<string>();
+    if (this.held.length > 0) {
+      const held = this.held;
+      this.held = [];
+      for (const m of held) {
+        if (blocked.has(m.to) || !this.sendToClient(m)) {
+          blocked.add(m.to);
+          this.held.push(m);
+        }
       }
     }
+    for (let m = this.clients.pollOutgoing(); m; m = this.clients.pollOutgoing()) {
+      any = true;
+      if (!blocked.has(m.to) && this.sendToClient(m)) continue;
+      blocked.add(m.to);
+      if (this.held.length < MAX_HELD) this.held.push(m);
+      else this.stats.clientSendFailed++;
+    }
     return any;
+  }
+
+  /** False when the client's socket is full (try again later); other failures are final. */
+  private sendToClient(m: ClientMessage): boolean {
+    if (m.data.length === 0) return true; // cancelled by clientGone
+    const rc = this.io.sendToClient(m.to, m.data);
+    if (rc === -EAGAIN || rc === -ENOBUFS) return false;
+    if (rc === -ENOENT || rc === -ECONNREFUSED) {
+      this.io.info(`closing dead MDP client ${m.to.startsWith("\0") ? "@" + m.to.slice(1) : m.to}`);
+      this.clients.clientGone(m.to);
+      for (const h of this.held) if (h.to === m.to) h.data = new Uint8Array(0);
+    } else if (rc < 0) {
+      this.stats.clientSendFailed++;
+      this.io.debug(`send to MDP client failed (errno ${-rc})`);
+    }
+    return true;
   }
 }

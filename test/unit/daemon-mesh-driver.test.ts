@@ -158,6 +158,24 @@ test("deliveries reach bound clients; a vanished client (ECONNREFUSED) loses its
   assert.match(io.logs.join("\n"), /closing dead MDP client c1/);
 });
 
+test("a client's full socket (EAGAIN) delays its messages in order instead of dropping them", () => {
+  const { core, clients, driver, io } = setup();
+  clients.handleMessage(io.t, "c1", encodeMdpMessage({ localSid: new Uint8Array(32), localPort: 600, remoteSid: new Uint8Array(32), remotePort: 0, flags: MDP_FLAG_BIND, qos: 0, ttl: 0 }));
+  driver.drive();
+  assert.is(io.toClients.length, 1, "bind reply");
+  io.clientRc = -11; // EAGAIN: the client's receive queue is full
+  for (let i = 1; i <= 3; i++) {
+    core.deliveries.push({ source: new Uint8Array(32).fill(9), srcPort: 7, destination: ME, dstPort: 600, payload: new Uint8Array([i]), ciphered: true, signed: true, ttl: 1, qos: 3 });
+    driver.drive();
+  }
+  assert.is(io.toClients.length, 1);
+  assert.ok(io.timers.length === 1 && io.timers[0]!.at - io.t <= 10, "a retry is armed soon");
+  io.clientRc = 0;
+  io.advance(10);
+  assert.equal(io.toClients.slice(1).map(([, d]) => d[d.length - 1]), [1, 2, 3], "all delivered, in order");
+  assert.is(io.timers.length, 0, "nothing left to retry");
+});
+
 test("stop clears the timer and ignores later drives", () => {
   const { core, driver, io } = setup();
   core.deadline = 1100;
