@@ -3,17 +3,28 @@
 // daemon wrote its pid file -- which it does only once its services run and
 // its client socket is bound -- then prints "instancepath:..." and "pid:...".
 // If the daemon exits first, its ERROR lines from the log are the message.
+// The log is capped per start: over LOG_ROTATE_BYTES it moves to servald.log.1
+// (replacing the previous one), so at most two logs of ~256 KB each exist.
 // status: exit 0 when running, 3 when not (LSB convention).
 import { instancePaths } from "../daemon/paths";
 import { runForeground } from "../daemon/lifecycle";
 import { readPid, runningPid } from "../daemon/pidfile";
 import { errorText, log } from "../platform/log";
 import { exit } from "../platform/loop";
-import { fileSize, mkdirp, readBytes } from "../platform/files";
+import { fileSize, mkdirp, readBytes, rename } from "../platform/files";
 import { alive, childExited, daemonize, getenv, kill, print, SIG, sleepMs, utf8Decode } from "../platform/proc";
 import { registerCommand } from "./registry";
 
 const paths = () => instancePaths(getenv);
+
+export const LOG_ROTATE_BYTES = 256 * 1024;
+
+/** Moves logFile to logFile.1 when it has grown over LOG_ROTATE_BYTES. */
+function rotateLog(logFile: string): void {
+  if ((fileSize(logFile) ?? 0) <= LOG_ROTATE_BYTES) return;
+  const rc = rename(logFile, `${logFile}.1`);
+  if (rc < 0) log.warn(`cannot rotate ${logFile} (errno ${-rc})`);
+}
 
 registerCommand({
   words: ["start"],
@@ -24,6 +35,7 @@ registerCommand({
     const other = runningPid(p.pidFile);
     if (other !== null) throw new Error(`already running (pid ${other})`);
     mkdirp(p.run, 0o755);
+    rotateLog(p.logFile);
     const logStart = fileSize(p.logFile) ?? 0;
     const child = daemonize(p.logFile);
     if (child === 0) {

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -43,6 +43,27 @@ test("a daemon that cannot start: start exits 1 with its error, no pid file", ()
   assert.match(s.stderr, /^servald: daemon failed to start: mesh: keyring .*serval\.keyring is damaged .*\(log .*servald\.log\)\n$/);
   assert.not.ok(existsSync(join(inst, "servald.pid")));
   assert.is(run("status").status, 3);
+});
+
+test("start rotates a log over 256 KB to servald.log.1", () => {
+  rmSync(join(inst, "serval.keyring"), { force: true });
+  const logFile = join(inst, "servald.log");
+  const big = "INFO: filler line\n".repeat(Math.ceil(256 * 1024 / 18) + 10);
+  writeFileSync(logFile, big);
+  const s = run("start");
+  assert.is(s.status, 0, s.stderr);
+  started.push(Number(/^pid:(\d+)$/m.exec(s.stdout)?.[1]));
+  assert.is(run("stop").status, 0);
+  assert.is(readFileSync(logFile + ".1", "utf8"), big);
+  assert.ok(statSync(logFile).size < 4096);
+  assert.match(readFileSync(logFile, "utf8"), /^INFO: servald started/m);
+  // under the cap: appended, not rotated
+  const s2 = run("start");
+  assert.is(s2.status, 0, s2.stderr);
+  started.push(Number(/^pid:(\d+)$/m.exec(s2.stdout)?.[1]));
+  assert.is(run("stop").status, 0);
+  assert.is(readFileSync(logFile, "utf8").match(/servald started/g)?.length, 2);
+  assert.is(readFileSync(logFile + ".1", "utf8"), big);
 });
 
 test.run();
