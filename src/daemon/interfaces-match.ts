@@ -94,12 +94,14 @@ export function inSubnet(addr: number, ifAddr: number, netmask: number): boolean
 
 /** Apply the rules in order (first rule whose pattern matches decides) to the
  * system's interfaces; only up, broadcast-capable IPv4 interfaces qualify.
+ * Carrier (IFF_RUNNING) is not required, as in Serval DNA: a fresh veth or
+ * radio reports it up to ~1 s late, and skipping it cost a 5 s rescan.
  * One entry per interface name (its first IPv4 address). */
 export function selectInterfaces(rules: InterfaceRule[], system: SystemInterface[]): SelectedInterface[] {
   const out: SelectedInterface[] = [];
   const seen = new Set<string>();
   for (const itf of system) {
-    if (seen.has(itf.name) || !itf.up || itf.running === false) continue;
+    if (seen.has(itf.name) || !itf.up) continue;
     const rule = rules.find((r) => r.match.some((p) => globMatch(p, itf.name)));
     if (!rule || rule.exclude) continue;
     const addr = ipv4ToInt(itf.addr);
