@@ -4,8 +4,8 @@
 import { registerCommand } from "./registry.js";
 import { openMdpClient } from "../client/open.js";
 import { runPath } from "../client/run-path.js";
-import { MDP_ROUTE_TABLE, MDP_SEARCH_IDS } from "../client/mdp-header.js";
-import { decodeRouteRecord, RouteRecord } from "../client/route-record.js";
+import { MDP_ROUTE_TABLE, MDP_SEARCH_IDS } from "../wire/client-header.js";
+import { decodeRouteRecord, RouteRecord } from "../wire/client-header.js";
 import { routablePeers, routeJson, sidHex, table } from "../client/route-format.js";
 import { print } from "../platform/proc.js";
 

@@ -4,7 +4,7 @@
 import {
   decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN,
-} from "./mdp-header.js";
+} from "../wire/client-header.js";
 import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, EPERM } from "./transport.js";
 
 export const SID_ANY = new Uint8Array(32);

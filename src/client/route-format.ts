@@ -3,7 +3,7 @@
 // line with ':' between names, one row per record).
 import {
   REACHABLE_ANY, REACHABLE_BROADCAST, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_SELF, REACHABLE_UNICAST, RouteRecord,
-} from "./route-record.js";
+} from "../wire/client-header.js";
 
 export function sidHex(b: Uint8Array): string {
   let s = "";

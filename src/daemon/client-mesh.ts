@@ -1,7 +1,7 @@
 // What the local client server needs from the mesh node: an adapter over
 // MeshNode (src/mdp/) implements this, so the client protocol is testable
 // without the overlay.
-import type { RouteRecord } from "../client/route-record.js";
+import type { RouteRecord } from "../wire/client-header.js";
 
 /** An application datagram a client asks the mesh to send. */
 export interface OutboundDatagram {

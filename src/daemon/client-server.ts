@@ -7,8 +7,8 @@ import {
   decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR,
   MDP_FLAG_NO_CRYPT, MDP_FLAG_NO_SIGN, MDP_FLAG_REUSE, MDP_HEADER_LEN, MDP_IDENTITY, MDP_INTERFACE, MDP_LISTEN,
   MDP_ROUTE_TABLE, MDP_SEARCH_IDS, MDP_SYNC_CONFIG, MDP_SYNC_RHIZOME,
-} from "../client/mdp-header.js";
-import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../client/route-record.js";
+} from "../wire/client-header.js";
+import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import type { ClientMesh, InboundDatagram } from "./client-mesh.js";
 
 const SID_ANY = new Uint8Array(32);

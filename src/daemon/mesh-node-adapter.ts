@@ -5,7 +5,7 @@ import type { CryptoProvider, Identity } from "../crypto/types.js";
 import { MeshNode, type LogLevel } from "../mdp/node.js";
 import type { InboundDatagram, OutboundDatagram } from "./client-mesh.js";
 import type { CoreInterface, CoreTransmit, MeshCore } from "./mesh-core.js";
-import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../client/route-record.js";
+import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 
 function isBroadcast(sid: Uint8Array): boolean {
   for (let i = 0; i < sid.length; i++) if (sid[i] !== 0xff) return false;

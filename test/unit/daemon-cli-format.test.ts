@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { decodePing, encodePing, PingStats, pongLine } from "../../src/client/ping-stats.js";
 import { routablePeers, routeTableText, table } from "../../src/client/route-format.js";
-import { decodeRouteRecord, encodeRouteRecord, REACHABLE_INDIRECT, REACHABLE_SELF, REACHABLE_UNICAST, RouteRecord } from "../../src/client/route-record.js";
+import { decodeRouteRecord, encodeRouteRecord, REACHABLE_INDIRECT, REACHABLE_SELF, REACHABLE_UNICAST, RouteRecord } from "../../src/wire/client-header.js";
 
 const A = "3473F6315D833673706C5506357924B93FA42CB45973520E6130C6F18D0DA42C";
 const B = "A91801A9A376A8AD374CE0A7F1C289344C5C354C10C00832B0FEDC83F467B913";

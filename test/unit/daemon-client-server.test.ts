@@ -5,8 +5,8 @@ import type { ClientMesh, OutboundDatagram } from "../../src/daemon/client-mesh.
 import {
   decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN, MDP_ROUTE_TABLE, MDP_SEARCH_IDS,
-} from "../../src/client/mdp-header.js";
-import { decodeRouteRecord, REACHABLE_INDIRECT, REACHABLE_SELF, REACHABLE_UNICAST, RouteRecord } from "../../src/client/route-record.js";
+} from "../../src/wire/client-header.js";
+import { decodeRouteRecord, REACHABLE_INDIRECT, REACHABLE_SELF, REACHABLE_UNICAST, RouteRecord } from "../../src/wire/client-header.js";
 
 const ME = new Uint8Array(32).fill(0x11);
 const ME2 = new Uint8Array(32).fill(0x12);

@@ -5,7 +5,7 @@ import { MdpClient, MdpClientError, SID_BROADCAST } from "../../src/client/mdp-c
 import type { ClientClock, DgramTransport } from "../../src/client/transport.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
 import type { ClientMesh, OutboundDatagram } from "../../src/daemon/client-mesh.js";
-import { MDP_SEARCH_IDS, encodeMdpMessage } from "../../src/client/mdp-header.js";
+import { MDP_SEARCH_IDS, encodeMdpMessage } from "../../src/wire/client-header.js";
 
 const ME = new Uint8Array(32).fill(0x11);
 const PEER = new Uint8Array(32).fill(0x22);

@@ -7,7 +7,7 @@ import { MeshDriver, DriverIo } from "../../src/daemon/mesh-driver.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
 import type { CoreInterface, CoreTransmit, MeshCore } from "../../src/daemon/mesh-core.js";
 import type { InboundDatagram, OutboundDatagram } from "../../src/daemon/client-mesh.js";
-import { encodeMdpMessage, MDP_FLAG_BIND } from "../../src/client/mdp-header.js";
+import { encodeMdpMessage, MDP_FLAG_BIND } from "../../src/wire/client-header.js";
 
 const ME = new Uint8Array(32).fill(1);
 
