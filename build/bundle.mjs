@@ -35,13 +35,25 @@ const emptyNodeBuiltins = {
   },
 };
 
+// The shipped bundle takes tweetnacl's API from the C shim's primitives
+// (src/platform/tweetnacl-native.ts): 33 KB less bundle, same results.
+// SERVAL_BUNDLE_TWEETNACL=1 embeds tweetnacl-js instead (for the JS column of
+// `servald selftest crypto` benches, BENCHMARKS.md "Crypto").
+const nativeNacl = {
+  name: "native-tweetnacl",
+  setup(b) {
+    b.onResolve({ filter: /^tweetnacl$/ }, () => ({ path: join(root, "src", "platform", "tweetnacl-native.ts") }));
+  },
+};
+const plugins = process.env.SERVAL_BUNDLE_TWEETNACL === "1" ? [emptyNodeBuiltins] : [nativeNacl, emptyNodeBuiltins];
+
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],
   bundle: true,
   format: "esm",
   platform: "neutral",
   mainFields: ["module", "main"],
-  plugins: [emptyNodeBuiltins],
+  plugins,
   target: "es2023",
   minify: true,
   write: false,
