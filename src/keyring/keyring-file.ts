@@ -14,7 +14,7 @@
 import nacl from "tweetnacl";
 import type { Identity } from "../crypto/types";
 import { identityFromSeed, identitySeed, SEED_BYTES, type IdentityPrimitives } from "../crypto/identity";
-import { bytesEqual, toHex } from "../crypto/hex";
+import { bytesEqual, toHex } from "../wire/bytes";
 
 export const KEYRING_MAGIC = Uint8Array.of(0x53, 0x56, 0x4d, 0x4b, 0x45, 0x59, 0x52, 0x0a); // "SVMKEYR\n"
 export const KEYRING_VERSION = 1;

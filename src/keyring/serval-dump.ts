@@ -6,7 +6,7 @@
 
 import type { Identity } from "../crypto/types";
 import { checkIdentity, type IdentityPrimitives } from "../crypto/identity";
-import { fromHex } from "../crypto/hex";
+import { parseHex as fromHex } from "../wire/bytes";
 
 export const KEYTYPE_CRYPTOCOMBINED = 0x06;
 

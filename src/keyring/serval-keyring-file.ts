@@ -15,7 +15,7 @@
 import nacl from "tweetnacl";
 import type { Identity } from "../crypto/types";
 import { identityFromSeed, type IdentityPrimitives } from "../crypto/identity";
-import { bytesEqual } from "../crypto/hex";
+import { bytesEqual } from "../wire/bytes";
 
 const PAGE = 4096;
 const BAM_BYTES = 2048;

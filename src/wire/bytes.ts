@@ -14,7 +14,7 @@
 //     .patchU8(at, v) .patchU16be(at, v)
 //     .view(): Uint8Array                               subarray(0, pos): valid until the next write/reset
 //     .toBytes(): Uint8Array                            a copy the caller may keep
-//   toHex(bytes), sidToHex(sid) (64 upper-case hex digits), fromHex(text), bytesEqual(a, b)
+//   toHex(bytes), sidToHex(sid) (64 upper-case hex digits), fromHex(text) (throws), parseHex(text) (undefined), bytesEqual(a, b)
 //
 // Decoders return views into the packet they were given: callers must copy
 // (`slice()`) anything they keep beyond the lifetime of the receive buffer.
@@ -220,6 +220,15 @@ export function fromHex(text: string): Uint8Array {
     out[i] = (hi << 4) | lo;
   }
   return out;
+}
+
+/** Like fromHex, but undefined instead of throwing (for text from users and files). */
+export function parseHex(text: string): Uint8Array | undefined {
+  try {
+    return fromHex(text);
+  } catch {
+    return undefined;
+  }
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

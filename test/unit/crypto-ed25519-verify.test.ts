@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import nacl from "tweetnacl";
 import { ed25519Verify } from "../../src/crypto/ed25519-verify";
-import { fromHex } from "../../src/crypto/hex";
+import { fromHex } from "../../src/wire/bytes";
 import { L, bigToBytesLE, bytesToBigLE } from "../../src/crypto/ed25519-point";
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));

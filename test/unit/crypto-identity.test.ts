@@ -10,7 +10,7 @@ import type { Identity } from "../../src/crypto/types";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { identityFromSeed, identityFromSignSecret, generateIdentity, checkIdentity } from "../../src/crypto/identity";
 import { curve25519PublicFromEd25519 } from "../../src/crypto/ed25519-to-x25519";
-import { fromHex, toHex } from "../../src/crypto/hex";
+import { fromHex, toHex } from "../../src/wire/bytes";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 
 const interop = resolve(process.env.SERVAL_REPO ?? process.cwd(), "../shared/interop");

@@ -8,7 +8,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Identity } from "../../src/crypto/types";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
-import { toHex, bytesEqual } from "../../src/crypto/hex";
+import { toHex, bytesEqual } from "../../src/wire/bytes";
 import { openMdpPayload, parseKeymapResponse, KEYMAP_SIGN_KEY, type OpenFailure } from "../../src/crypto/mdp-payload";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 import { SidBook } from "../../src/wire/address-book";

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import { generateIdentity, identityFromSeed } from "../../src/crypto/identity";
-import { toHex } from "../../src/crypto/hex";
+import { toHex } from "../../src/wire/bytes";
 import { decodeKeyring, encodeKeyring, KEYRING_MAGIC } from "../../src/keyring/keyring-file";
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));

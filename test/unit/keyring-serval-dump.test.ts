@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { toHex } from "../../src/crypto/hex";
+import { toHex } from "../../src/wire/bytes";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 import { decodeKeyring, encodeKeyring } from "../../src/keyring/keyring-file";
 

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import nacl from "tweetnacl";
-import { toHex } from "../../src/crypto/hex";
+import { toHex } from "../../src/wire/bytes";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 import { decodeServalKeyring } from "../../src/keyring/serval-keyring-file";
