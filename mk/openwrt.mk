@@ -34,7 +34,7 @@ OWRT_FILES = \
 	/lib/upgrade/keep.d/serval-mesh:0644:openwrt/files/serval-mesh.keep
 OWRT_CONFFILES := /etc/config/serval
 
-APT_DEPS += busybox shellcheck shfmt
+APT_DEPS += busybox shellcheck shfmt zopfli
 
 .PHONY: ipk ipk-all openwrt-lint openwrt-test openwrt-deps openwrt-print-files
 

@@ -71,7 +71,14 @@ rtar() {
 (cd "$data" && rtar .) > "$work/data.tar"
 # OpenWrt's Installed-Size: bytes of the uncompressed data archive.
 installed_size="$(wc -c < "$work/data.tar" | tr -d ' ')"
-gzip -n -9 < "$work/data.tar" > "$work/data.tar.gz"
+# zopfli writes standard gzip (no timestamp) ~2.6% smaller than gzip -9 (the
+# binary is nearly all of the package: -12 KB on mipsel); gzip -9 when
+# zopfli is not installed (`make deps` installs it).
+if command -v zopfli > /dev/null; then
+	zopfli -c --i15 "$work/data.tar" > "$work/data.tar.gz"
+else
+	gzip -n -9 < "$work/data.tar" > "$work/data.tar.gz"
+fi
 
 cat > "$ctrl/control" << EOF
 Package: serval-mesh
