@@ -43,13 +43,13 @@ export function runForeground(paths: InstancePaths): void {
       guard(`stop ${s.name}`, () => s.stop());
     }
   };
+  const reload = (why: string): void => {
+    log.info(`${why}: re-reading configuration`);
+    config = readConfig(paths);
+    for (const r of reloaders) guard("reload", r);
+  };
   onSignal((name) => {
-    if (name === "SIGHUP") {
-      log.info("SIGHUP: re-reading configuration");
-      config = readConfig(paths);
-      for (const r of reloaders) guard("reload", r);
-      return;
-    }
+    if (name === "SIGHUP") return reload("SIGHUP");
     log.info(`stopping on ${name}`);
     stopAll();
     removeOwnPid(paths.pidFile);
@@ -62,6 +62,7 @@ export function runForeground(paths: InstancePaths): void {
     log,
     loop: { setTimer, clearTimer, setRepeat, watchRead, watchWrite, nowMs },
     onReload: (fn) => { reloaders.push(fn); },
+    reloadConfig: (why) => reload(why),
   };
   let current = "pid file";
   try {

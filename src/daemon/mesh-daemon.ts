@@ -12,7 +12,6 @@ import { daemonSocketName } from "../client/open.js";
 import { nowMs } from "../platform/clock.js";
 import { errorText, log, logEnabled } from "../platform/log.js";
 import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop.js";
-import { onSignal } from "../platform/signals.js";
 import { UnixDgram } from "../platform/unix.js";
 import { ipv4Parse } from "../platform/ipv4.js";
 
@@ -23,8 +22,12 @@ const ENOENT = 2;
 export interface MeshDaemonOptions {
   keyringPath: string;
   runPath: string;
-  /** Current config as flat key/value pairs (re-read on SIGHUP and SYNC_CONFIG). */
+  /** Current config as flat key/value pairs (re-read by the lifecycle on SIGHUP). */
   config: () => Iterable<[string, string]>;
+  /** Registers a callback run after the configuration was re-read (SIGHUP). */
+  onReload: (fn: () => void) => void;
+  /** Re-reads the configuration (then runs the onReload callbacks): a client sent SYNC_CONFIG. */
+  reloadConfig: (why: string) => void;
   /** Builds the overlay core for these identities (primary first). */
   createCore: (identities: Identity[], now: number) => MeshCore;
 }
@@ -44,7 +47,6 @@ export class MeshDaemon {
   private readonly driver: MeshDriver;
   private rules: InterfaceRule[] = [];
   private rescanTimer: Timer | undefined;
-  private offSignal: (() => void) | undefined;
   private stopped = false;
 
   /** Throws (with a readable message) when the keyring is damaged or the socket cannot be bound. */
@@ -55,7 +57,7 @@ export class MeshDaemon {
     const now = nowMs();
     this.core = opts.createCore(identities, now);
     this.clients = new ClientServer(this.core);
-    this.clients.onSyncConfig = () => this.reload();
+    this.clients.onSyncConfig = () => opts.reloadConfig("SYNC_CONFIG from a client");
     this.driver = new MeshDriver(this.core, this.clients, {
       now: nowMs,
       setTimer: (ms, fn) => setTimer(ms, fn, "mesh timer"),
@@ -81,8 +83,10 @@ export class MeshDaemon {
     log.info(`primary SID ${hex(identities[0].sid)}; client socket ${sockName}`);
     this.reload();
     this.rescanTimer = setRepeat(RESCAN_MS, () => { this.ifaces.rescan(this.rules); this.drive(); }, "interface rescan");
-    this.offSignal = onSignal((name) => {
-      if (name === "SIGHUP") { log.info("SIGHUP: reloading config, rescanning interfaces"); this.reload(); }
+    opts.onReload(() => {
+      if (this.stopped) return;
+      log.info("config reloaded: rescanning interfaces");
+      this.reload();
     });
     this.drive();
   }
@@ -92,7 +96,6 @@ export class MeshDaemon {
     this.stopped = true;
     this.driver.stop();
     clearTimer(this.rescanTimer);
-    this.offSignal?.();
     this.ifaces.closeAll();
     this.sock.close();
     const d = this.driver.stats;

@@ -22,8 +22,10 @@ export interface DaemonContext {
   config(): Map<string, string>;
   log: typeof log;
   loop: DaemonLoop;
-  /** Called after SIGHUP re-read the configuration. */
+  /** Registers fn, called after the configuration was re-read (SIGHUP or reloadConfig). */
   onReload(fn: () => void): void;
+  /** Re-reads the configuration now and runs the onReload callbacks (e.g. a client's SYNC_CONFIG). */
+  reloadConfig(why: string): void;
 }
 
 export interface DaemonService {
