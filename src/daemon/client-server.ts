@@ -9,7 +9,7 @@ import {
   MDP_ROUTE_TABLE, MDP_SEARCH_IDS, MDP_SYNC_CONFIG, MDP_SYNC_RHIZOME,
 } from "../wire/client-header.js";
 import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
-import type { ClientMesh, InboundDatagram } from "./client-mesh.js";
+import type { ClientMesh, InboundDatagram } from "./mesh-core.js";
 
 const SID_ANY = new Uint8Array(32);
 const SID_ALL = new Uint8Array(32).fill(0xff);

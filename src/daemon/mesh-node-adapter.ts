@@ -3,8 +3,7 @@
 // the client protocol's shapes.
 import type { CryptoProvider, Identity } from "../crypto/types.js";
 import { MeshNode, type LogLevel } from "../mdp/node.js";
-import type { InboundDatagram, OutboundDatagram } from "./client-mesh.js";
-import type { CoreInterface, CoreTransmit, MeshCore } from "./mesh-core.js";
+import type { CoreInterface, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "./mesh-core.js";
 import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 
 function isBroadcast(sid: Uint8Array): boolean {

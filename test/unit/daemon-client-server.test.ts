@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ClientServer } from "../../src/daemon/client-server.js";
-import type { ClientMesh, OutboundDatagram } from "../../src/daemon/client-mesh.js";
+import type { ClientMesh, OutboundDatagram } from "../../src/daemon/mesh-core.js";
 import {
   decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN, MDP_ROUTE_TABLE, MDP_SEARCH_IDS,

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { MdpClient, MdpClientError, SID_BROADCAST } from "../../src/client/mdp-client.js";
 import type { ClientClock, DgramTransport } from "../../src/client/transport.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
-import type { ClientMesh, OutboundDatagram } from "../../src/daemon/client-mesh.js";
+import type { ClientMesh, OutboundDatagram } from "../../src/daemon/mesh-core.js";
 import { MDP_SEARCH_IDS, encodeMdpMessage } from "../../src/wire/client-header.js";
 
 const ME = new Uint8Array(32).fill(0x11);

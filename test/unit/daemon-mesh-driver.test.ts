@@ -5,8 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MeshDriver, DriverIo } from "../../src/daemon/mesh-driver.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
-import type { CoreInterface, CoreTransmit, MeshCore } from "../../src/daemon/mesh-core.js";
-import type { InboundDatagram, OutboundDatagram } from "../../src/daemon/client-mesh.js";
+import type { CoreInterface, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "../../src/daemon/mesh-core.js";
 import { encodeMdpMessage, MDP_FLAG_BIND } from "../../src/wire/client-header.js";
 
 const ME = new Uint8Array(32).fill(1);
