@@ -9,8 +9,7 @@ import { PingStats, pongLine } from "../client/ping-stats.js";
 import { sidHex } from "../client/route-format.js";
 import { nowMs } from "../platform/clock.js";
 import { clearTimer, setTimer, Timer } from "../platform/loop.js";
-import { printErr, randomBytes } from "../platform/proc.js";
-import { printFlush as print } from "../platform/stdout-line.js";
+import { printErr, printFlush as print, randomBytes } from "../platform/proc.js";
 import { onSignal } from "../platform/signals.js";
 
 const PORT_ECHO = 7;

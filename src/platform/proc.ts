@@ -57,9 +57,21 @@ export function utf8Decode(b: Uint8Array): string {
   return native.utf8Decode(b, 0, b.length);
 }
 
-/** Writes text to stdout (no newline added). */
+/** Writes text to stdout (no newline added). Block-buffered when stdout is
+ *  not a terminal: bulk output stays cheap; see printFlush. */
 export function print(text: string): void {
   std.out.puts(text);
+}
+
+/** Writes buffered stdout through now. */
+export function flushStdout(): void {
+  std.out.flush();
+}
+
+/** print + flush: for lines read while the command still runs (`mdp ping` through a pipe). */
+export function printFlush(text: string): void {
+  std.out.puts(text);
+  std.out.flush();
 }
 
 export const engineVersion: string = native.engineVersion;
