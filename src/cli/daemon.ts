@@ -18,6 +18,17 @@ import { registerCommand } from "./registry";
 const paths = () => instancePaths(getenv);
 
 export const LOG_ROTATE_BYTES = 256 * 1024;
+/** How long start and stop wait for the daemon. */
+const WAIT_MS = 10_000;
+
+/** Checks done() every 20 ms (blocking: CLI only) until it is true or ms passed. */
+function pollFor(ms: number, done: () => boolean): boolean {
+  for (let waited = 0; waited < ms; waited += 20) {
+    if (done()) return true;
+    sleepMs(20);
+  }
+  return done();
+}
 
 /** Moves logFile to logFile.1 when it has grown over LOG_ROTATE_BYTES. */
 function rotateLog(logFile: string): void {
@@ -47,15 +58,13 @@ registerCommand({
       }
       return undefined;
     }
-    for (let waited = 0; waited < 10_000; waited += 20) {
-      if (readPid(p.pidFile) === child && alive(child)) {
-        print(`instancepath:${p.instance}\npid:${child}\n`);
-        return 0;
-      }
+    const ready = pollFor(WAIT_MS, () => {
       if (childExited(child)) throw new Error(`daemon failed to start: ${startErrors(p.logFile, logStart)} (log ${p.logFile})`);
-      sleepMs(20);
-    }
-    throw new Error(`daemon did not start within 10 s (see ${p.logFile})`);
+      return readPid(p.pidFile) === child && alive(child);
+    });
+    if (!ready) throw new Error(`daemon did not start within 10 s (see ${p.logFile})`);
+    print(`instancepath:${p.instance}\npid:${child}\n`);
+    return 0;
   },
 });
 
@@ -86,14 +95,9 @@ registerCommand({
     const pid = runningPid(p.pidFile);
     if (pid === null) throw new Error("not running");
     kill(pid, SIG.TERM);
-    for (let waited = 0; waited < 10_000; waited += 20) {
-      if (!alive(pid)) {
-        print(`stopped pid:${pid}\n`);
-        return 0;
-      }
-      sleepMs(20);
-    }
-    throw new Error(`pid ${pid} did not stop within 10 s`);
+    if (!pollFor(WAIT_MS, () => !alive(pid))) throw new Error(`pid ${pid} did not stop within 10 s`);
+    print(`stopped pid:${pid}\n`);
+    return 0;
   },
 });
 

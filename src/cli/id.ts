@@ -6,7 +6,8 @@ import { openMdpClient } from "../client/open.js";
 import { runPath } from "../client/run-path.js";
 import { MDP_ROUTE_TABLE, MDP_SEARCH_IDS } from "../wire/client-header.js";
 import { decodeRouteRecord, RouteRecord } from "../wire/client-header.js";
-import { routablePeers, routeJson, sidHex, table } from "../client/route-format.js";
+import { routablePeers, routeJson, table } from "../client/route-format.js";
+import { toHex } from "../wire/bytes.js";
 import { print } from "../platform/proc.js";
 
 const SID_INTERNAL = (() => { const s = new Uint8Array(32); s[31] = 1; return s; })();
@@ -35,7 +36,7 @@ registerCommand({
     const c = openMdpClient(runPath());
     try {
       const ids = await c.command(MDP_SEARCH_IDS);
-      print(table(["sid"], ids.filter((s) => s.length >= 32).map((s) => [sidHex(s.subarray(0, 32))])));
+      print(table(["sid"], ids.filter((s) => s.length >= 32).map((s) => [toHex(s.subarray(0, 32))])));
       return 0;
     } finally {
       c.close();
@@ -51,7 +52,7 @@ registerCommand({
   async run(args) {
     const peers = routablePeers(await fetchRoutes());
     if (args.flags.has("json")) print(JSON.stringify(peers.map(routeJson)) + "\n");
-    else print(table(["sid"], peers.map((r) => [sidHex(r.sid)])));
+    else print(table(["sid"], peers.map((r) => [toHex(r.sid)])));
     return 0;
   },
 });

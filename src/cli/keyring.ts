@@ -3,7 +3,8 @@
 import { registerCommand } from "./registry.js";
 import { addIdentity, readKeyring } from "../daemon/mesh-keyring.js";
 import { keyringPath } from "../client/run-path.js";
-import { sidHex, table } from "../client/route-format.js";
+import { table } from "../client/route-format.js";
+import { toHex } from "../wire/bytes.js";
 import { print } from "../platform/proc.js";
 import { mkdirp } from "../platform/files.js";
 import { instancePath } from "../client/run-path.js";
@@ -15,7 +16,7 @@ registerCommand({
   run() {
     mkdirp(instancePath(), 0o755);
     const { identity } = addIdentity(keyringPath());
-    print(`sid:${sidHex(identity.sid)}\nidentity:${sidHex(identity.signPublic)}\n`);
+    print(`sid:${toHex(identity.sid)}\nidentity:${toHex(identity.signPublic)}\n`);
     return 0;
   },
 });
@@ -26,7 +27,7 @@ registerCommand({
   summary: "list the identities in the keyring (sid:identity:did:name)",
   run() {
     const ids = readKeyring(keyringPath());
-    print(table(["sid", "identity", "did", "name"], ids.map((i) => [sidHex(i.sid), sidHex(i.signPublic), "", ""])));
+    print(table(["sid", "identity", "did", "name"], ids.map((i) => [toHex(i.sid), toHex(i.signPublic), "", ""])));
     return 0;
   },
 });

@@ -6,7 +6,7 @@ import { openMdpClient } from "../client/open.js";
 import { runPath } from "../client/run-path.js";
 import { MdpClientError, SID_BROADCAST } from "../client/mdp-client.js";
 import { PingStats, pongLine } from "../client/ping-stats.js";
-import { sidHex } from "../client/route-format.js";
+import { toHex } from "../wire/bytes.js";
 import { nowMs } from "../platform/clock.js";
 import { clearTimer, setTimer, Timer } from "../platform/loop.js";
 import { printErr, printFlush as print, randomBytes } from "../platform/proc.js";
@@ -41,7 +41,7 @@ async function ping(args: ParsedArgs): Promise<number> {
   if (intervalMs === 0) intervalMs = 1000;
   const waitDup = args.flags.has("wait-for-duplicates");
   const broadcast = dst === SID_BROADCAST;
-  const dstHex = sidHex(dst);
+  const dstHex = toHex(dst);
   const r = randomBytes(4);
   const stats = new PingStats(((r[0] << 24) | (r[1] << 16) | (r[2] << 8) | r[3]) >>> 0);
 
@@ -59,7 +59,7 @@ async function ping(args: ParsedArgs): Promise<number> {
       const res = stats.pong(d.payload, nowMs());
       if (!res) return; // short pong
       replied = true;
-      print(pongLine(sidHex(d.remoteSid), res.n, res.delay, d.ttl, d.encrypted, d.signed) + "\n");
+      print(pongLine(toHex(d.remoteSid), res.n, res.delay, d.ttl, d.encrypted, d.signed) + "\n");
       if (count && stats.tx >= count && !waitDup && stats.missing() === 0) wake?.();
     };
     while (!stop && (count === 0 || stats.tx < count)) {

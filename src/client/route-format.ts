@@ -4,12 +4,7 @@
 import {
   REACHABLE_ANY, REACHABLE_BROADCAST, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_SELF, REACHABLE_UNICAST, RouteRecord,
 } from "../wire/client-header.js";
-
-export function sidHex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
-  return s.toUpperCase();
-}
+import { toHex } from "../wire/bytes.js";
 
 export function reachableName(r: number): string {
   switch (r) {
@@ -33,8 +28,8 @@ export function routeTableText(records: RouteRecord[]): string {
   return table(
     ["Subscriber id", "Routing flags", "Interface", "Next hop", "Prior hop"],
     records.map((r) => [
-      sidHex(r.sid), reachableName(r.reachable), r.interfaceName ?? "",
-      r.nextHop ? sidHex(r.nextHop) : "", r.priorHop ? sidHex(r.priorHop) : "",
+      toHex(r.sid), reachableName(r.reachable), r.interfaceName ?? "",
+      r.nextHop ? toHex(r.nextHop) : "", r.priorHop ? toHex(r.priorHop) : "",
     ]),
   );
 }
@@ -51,13 +46,13 @@ export interface RouteJson {
 
 export function routeJson(r: RouteRecord): RouteJson {
   return {
-    sid: sidHex(r.sid),
+    sid: toHex(r.sid),
     flags: reachableName(r.reachable),
     hops: r.hopCount >= 0 ? r.hopCount : null,
     interface: r.interfaceName ?? null,
-    next_hop: r.nextHop ? sidHex(r.nextHop) : null,
-    prior_hop: r.priorHop ? sidHex(r.priorHop) : null,
-    sign_key: r.signKey ? sidHex(r.signKey) : null,
+    next_hop: r.nextHop ? toHex(r.nextHop) : null,
+    prior_hop: r.priorHop ? toHex(r.priorHop) : null,
+    sign_key: r.signKey ? toHex(r.signKey) : null,
   };
 }
 
@@ -67,7 +62,7 @@ export function routablePeers(records: RouteRecord[]): RouteRecord[] {
   const out: RouteRecord[] = [];
   for (const r of records) {
     if ((r.reachable & REACHABLE_SELF) || (r.reachable & REACHABLE_ANY) === 0) continue;
-    const k = sidHex(r.sid);
+    const k = toHex(r.sid);
     if (seen.has(k)) continue;
     seen.add(k);
     out.push(r);

@@ -4,6 +4,7 @@
 // bytes of both keys (no hex strings), and a hit is confirmed by comparing the
 // full keys. A Map keeps insertion order, so re-inserting on a hit makes the
 // first entry the least recently used one.
+import { bytesEqual } from "../wire/bytes";
 
 export const DEFAULT_SHARED_KEY_CACHE_SIZE = 256;
 
@@ -12,12 +13,6 @@ interface Entry {
   mine: Uint8Array; // copy of my box secret
   mineRef: Uint8Array; // the object last passed, for a fast identity check
   key: Uint8Array;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** 48 bits of (peer XOR mine) prefix: exact in a double, cheap to compute. */
@@ -37,9 +32,9 @@ export class SharedKeyCache {
   get(peer: Uint8Array, mine: Uint8Array): Uint8Array | undefined {
     const slot = slotOf(peer, mine);
     const e = this.entries.get(slot);
-    if (e === undefined || !sameBytes(e.peer, peer)) return undefined;
+    if (e === undefined || !bytesEqual(e.peer, peer)) return undefined;
     if (e.mineRef !== mine) {
-      if (!sameBytes(e.mine, mine)) return undefined;
+      if (!bytesEqual(e.mine, mine)) return undefined;
       e.mineRef = mine;
     }
     this.entries.delete(slot);

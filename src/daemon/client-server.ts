@@ -10,6 +10,7 @@ import {
 } from "../wire/client-header.js";
 import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import type { ClientMesh, InboundDatagram } from "./mesh-core.js";
+import { toHex } from "../wire/bytes.js";
 
 const SID_ANY = new Uint8Array(32);
 const SID_ALL = new Uint8Array(32).fill(0xff);
@@ -39,12 +40,6 @@ export interface ClientServerStats {
   delivered: number;
   undeliverable: number;
   deadClients: number;
-}
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
-  return s.toUpperCase();
 }
 
 function isAll(b: Uint8Array, v: number): boolean {
@@ -156,7 +151,7 @@ export class ClientServer {
   /** Offer a datagram the mesh received to the bound clients.
    * Returns true when some client took it (the mesh should not answer it itself). */
   deliver(d: InboundDatagram): boolean {
-    const dst = d.destination ? (this.localHex(d.destination) ?? hex(d.destination)) : undefined;
+    const dst = d.destination ? (this.localHex(d.destination) ?? toHex(d.destination)) : undefined;
     let taken = false;
     const header: MdpHeader = {
       localSid: d.destination ?? SID_ALL,
@@ -236,7 +231,7 @@ export class ClientServer {
     const ids = this.mesh.identities();
     if (ids !== this.idsSeen) {
       this.idsSeen = ids;
-      this.idsHex = ids.map(hex);
+      this.idsHex = ids.map((s) => toHex(s));
     }
     outer: for (let i = 0; i < ids.length; i++) {
       const s = ids[i];

@@ -1,6 +1,7 @@
 // Which network interfaces the daemon uses: `interfaces.N.match` glob lists
 // from the config (Serval DNA's keys), applied to the enumerated IPv4
 // addresses. Pure, so it is unit-tested under Node.
+import { ipv4Parse } from "../platform/ipv4.js";
 
 export const DEFAULT_PORT = 4110;
 
@@ -71,21 +72,8 @@ function matchAt(p: string, pi: number, s: string, si: number): boolean {
   return si === s.length;
 }
 
-export function ipv4ToInt(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (!m) return undefined;
-  let n = 0;
-  for (let i = 1; i <= 4; i++) {
-    const b = Number(m[i]);
-    if (b > 255) return undefined;
-    n = n * 256 + b;
-  }
-  return n;
-}
-
-export function intToIpv4(n: number): string {
-  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
-}
+/** Old name, kept for test/unit/interop-live-interfaces.test.ts (H11's); use ipv4Parse. */
+export { ipv4Parse as ipv4ToInt } from "../platform/ipv4.js";
 
 /** Is `addr` in the subnet of (ifAddr, netmask)? */
 export function inSubnet(addr: number, ifAddr: number, netmask: number): boolean {
@@ -104,10 +92,10 @@ export function selectInterfaces(rules: InterfaceRule[], system: SystemInterface
     if (seen.has(itf.name) || !itf.up) continue;
     const rule = rules.find((r) => r.match.some((p) => globMatch(p, itf.name)));
     if (!rule || rule.exclude) continue;
-    const addr = ipv4ToInt(itf.addr);
-    const netmask = ipv4ToInt(itf.netmask);
-    const broadcast = ipv4ToInt(itf.broadcast);
-    if (addr === undefined || netmask === undefined || !broadcast) continue;
+    const addr = ipv4Parse(itf.addr);
+    const netmask = ipv4Parse(itf.netmask);
+    const broadcast = ipv4Parse(itf.broadcast);
+    if (addr === null || netmask === null || !broadcast) continue;
     seen.add(itf.name);
     out.push({ name: itf.name, addr, netmask, broadcast, port: rule.port });
   }

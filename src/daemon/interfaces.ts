@@ -3,7 +3,8 @@
 // plus one wildcard socket per port receiving broadcasts, each assigned to the
 // interface whose subnet holds the source. rescan() reconciles the open
 // sockets with what the system has now, so interfaces may come and go.
-import { InterfaceRule, inSubnet, intToIpv4, SelectedInterface, selectInterfaces } from "./interfaces-match.js";
+import { InterfaceRule, inSubnet, SelectedInterface, selectInterfaces } from "./interfaces-match.js";
+import { ipv4Format } from "../platform/ipv4.js";
 import { UdpSocket, UdpSource } from "../platform/udp.js";
 import { listInterfaces } from "../platform/interfaces.js";
 import { errorText, log } from "../platform/log.js";
@@ -95,7 +96,7 @@ export class InterfaceManager {
     const index = this.freeIndex();
     if (index < 0) { log.warn(`too many interfaces, ignoring ${w.name}`); return; }
     let sock: UdpSocket;
-    const opts = { addr: intToIpv4(w.addr), port: w.port, reuseAddr: true, reusePort: true, broadcast: true };
+    const opts = { addr: ipv4Format(w.addr), port: w.port, reuseAddr: true, reusePort: true, broadcast: true };
     try {
       sock = UdpSocket.open({ ...opts, device: w.name });
     } catch (e) {
@@ -105,17 +106,17 @@ export class InterfaceManager {
         sock = UdpSocket.open(opts);
         log.debug(`interface ${w.name}: ${errorText(e)}; bound by address only`);
       } catch (e2) {
-        log.warn(`interface ${w.name}: cannot open ${intToIpv4(w.addr)}:${w.port}: ${errorText(e2)}`);
+        log.warn(`interface ${w.name}: cannot open ${ipv4Format(w.addr)}:${w.port}: ${errorText(e2)}`);
         return;
       }
     }
-    const itf: MeshInterface = { ...w, index, sock, broadcastText: intToIpv4(w.broadcast) };
+    const itf: MeshInterface = { ...w, index, sock, broadcastText: ipv4Format(w.broadcast) };
     this.byName.set(w.name, itf);
     sock.onMessage((data, from) => {
       if (this.isOwn(from)) return;
       this.onPacket(itf, data, from);
     });
-    log.info(`interface ${w.name} up: ${intToIpv4(w.addr)}:${w.port} broadcast ${itf.broadcastText}`);
+    log.info(`interface ${w.name} up: ${ipv4Format(w.addr)}:${w.port} broadcast ${itf.broadcastText}`);
     this.onUp(itf);
   }
 

@@ -4,7 +4,7 @@
 import type { Identity } from "../crypto/types.js";
 import { ClientServer } from "./client-server.js";
 import { InterfaceManager, MeshInterface } from "./interfaces.js";
-import { InterfaceRule, intToIpv4, rulesFromConfig } from "./interfaces-match.js";
+import { InterfaceRule, rulesFromConfig } from "./interfaces-match.js";
 import type { CoreTransmit, MeshCore } from "./mesh-core.js";
 import { MeshDriver } from "./mesh-driver.js";
 import { loadOrCreateKeyring } from "./mesh-keyring.js";
@@ -13,7 +13,8 @@ import { nowMs } from "../platform/clock.js";
 import { errorText, log, logEnabled } from "../platform/log.js";
 import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop.js";
 import { UnixDgram } from "../platform/unix.js";
-import { ipv4Parse } from "../platform/ipv4.js";
+import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
+import { toHex } from "../wire/bytes.js";
 
 const RESCAN_MS = 5000;
 const DEFAULT_MTU = 1200;
@@ -80,7 +81,7 @@ export class MeshDaemon {
       }),
       (itf) => this.core.interfaceDown(nowMs(), itf.index),
     );
-    log.info(`primary SID ${hex(identities[0].sid)}; client socket ${sockName}`);
+    log.info(`primary SID ${toHex(identities[0].sid)}; client socket ${sockName}`);
     this.reload();
     this.rescanTimer = setRepeat(RESCAN_MS, () => { this.ifaces.rescan(this.rules); this.drive(); }, "interface rescan");
     opts.onReload(() => {
@@ -117,10 +118,10 @@ export class MeshDaemon {
     this.stats.bytesIn += data.length;
     const now = nowMs();
     try {
-      this.core.handlePacket(now, itf.index, `${intToIpv4(addr)}:${port}`, data);
+      this.core.handlePacket(now, itf.index, `${ipv4Format(addr)}:${port}`, data);
     } catch (e) {
       // Malformed input must never stop the daemon.
-      if (logEnabled("debug")) log.debug(`dropped packet from ${intToIpv4(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
+      if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
     }
     this.drive();
   }
@@ -138,11 +139,5 @@ export class MeshDaemon {
     if (!itf || addr === null) return -ENOENT; // interface just went away
     return this.ifaces.send(itf, tx.data, addr, port);
   }
-}
-
-function hex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
-  return s.toUpperCase();
 }
 

@@ -5,15 +5,10 @@ import type { CryptoProvider, Identity } from "../crypto/types.js";
 import { MeshNode, type LogLevel } from "../mdp/node.js";
 import type { CoreInterface, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "./mesh-core.js";
 import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
+import { bytesEqual } from "../wire/bytes.js";
 
 function isBroadcast(sid: Uint8Array): boolean {
   for (let i = 0; i < sid.length; i++) if (sid[i] !== 0xff) return false;
-  return true;
-}
-
-function same(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -56,7 +51,7 @@ export class MeshNodeCore implements MeshCore {
     for (const r of this.node.routes()) {
       if (r.reachable === REACHABLE_NONE) continue;
       const self = (r.reachable & REACHABLE_SELF) !== 0;
-      if (self && same(r.sid, primary)) continue; // reported once per interface instead
+      if (self && bytesEqual(r.sid, primary)) continue; // reported once per interface instead
       const direct = !self && r.hops <= 1;
       const name = r.ifIndex !== undefined ? this.ifNames.get(r.ifIndex) : undefined;
       out.push({

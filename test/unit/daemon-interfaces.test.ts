@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { globMatch, inSubnet, ipv4ToInt, rulesFromConfig, selectInterfaces, SystemInterface } from "../../src/daemon/interfaces-match.js";
+import { globMatch, inSubnet, rulesFromConfig, selectInterfaces, SystemInterface } from "../../src/daemon/interfaces-match.js";
+import { ipv4Parse as ipv4ToInt } from "../../src/platform/ipv4.js";
 
 test("globs", () => {
   assert.ok(globMatch("eth*", "eth0"));
