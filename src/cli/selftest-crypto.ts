@@ -13,7 +13,7 @@
 import nacl from "tweetnacl";
 import { curve25519PublicFromEd25519 } from "../crypto/ed25519-to-x25519";
 import { ed25519Verify } from "../crypto/ed25519-verify";
-import { fromHex, toHex } from "../crypto/hex";
+import { parseHex as fromHex, toHex } from "../wire/bytes";
 import { nativeCrypto, nativeSignSeedKeypair, nativeX25519, nativeX25519Base } from "../platform/native-crypto";
 import { print, randomBytes, utf8Decode } from "../platform/proc";
 import { cpuTimeMs, readStdin } from "../platform/selftest-io";
