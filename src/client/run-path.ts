@@ -1,15 +1,17 @@
-// Where the client commands find the daemon and the keyring (docs/ARCHITECTURE.md,
+// Where the client commands find the daemon and the keyring: the same
+// environment rules as the daemon (src/daemon/paths.ts, docs/ARCHITECTURE.md
 // "Runtime paths and environment").
+import { instancePaths } from "../daemon/paths.js";
 import { getenv } from "../platform/proc.js";
 
 export function instancePath(): string {
-  return getenv("SERVALINSTANCE_PATH") || "/etc/serval";
+  return instancePaths(getenv).instance;
 }
 
 export function runPath(): string {
-  return getenv("SERVAL_RUN_PATH") || getenv("SERVALINSTANCE_PATH") || "/var/run/serval";
+  return instancePaths(getenv).run;
 }
 
 export function keyringPath(): string {
-  return `${instancePath().replace(/\/+$/, "")}/serval.keyring`;
+  return instancePaths(getenv).keyring;
 }
