@@ -75,7 +75,10 @@ async function main() {
     for (const ns of namespaces) spawnSync("ip", ["netns", "del", ns]);
     if (!keep) rmSync(base, { recursive: true, force: true });
   };
-  process.on("SIGINT", () => { cleanup(); process.exit(130); });
+  // Namespaces and daemons must not outlive the run (also when stdout is a closed pipe).
+  for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) process.on(sig, () => { cleanup(); process.exit(130); });
+  process.stdout.on("error", () => {});
+  process.on("uncaughtException", (e) => { cleanup(); console.error(e); process.exit(1); });
 
   // ---- namespaces and links ----
   const nsName = (n) => `${tag}${n}`;
