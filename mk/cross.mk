@@ -47,11 +47,16 @@ CROSS_LDFLAGS       := -Wl,--gc-sections -no-pie
 # CROSS_MIPS16=0 keeps plain MIPS32 code (faster, ~45% bigger).
 CROSS_MIPS16 ?= 1
 CROSS_MIPSFLAGS     = -mno-shared $(if $(filter 1,$(CROSS_MIPS16)),-mips16 -minterlink-mips16)
+# The engine without its internal assert()s and debug dumps (quickjs.c enables
+# dumps unless NDEBUG), as release builds of quickjs-ng are: mipsel binary
+# 815 -> 770 KB (gzip -21 KB). CROSS_NDEBUG=0 keeps them.
+CROSS_NDEBUG ?= 1
+CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
 CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
-CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))
+CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
@@ -82,7 +87,7 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	$(MAKE) --no-print-directory servald \
 	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
 	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
-	  ENGINE_CFLAGS="-Os -w $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
 	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*) SERVALD=$@
 
