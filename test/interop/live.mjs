@@ -291,6 +291,14 @@ async function main() {
     await stdioXfer("c4 MSP hello real X -> real Z through ours", "Z", "X", HELLO_S, HELLO_C);
     await stdioXfer("c5 MSP 1 MiB real X -> real Z through ours", "Z", "X", EMPTY, P1M);
 
+    // ==== (e) the same relay line with 10% loss on every link (at each receiver) ====
+    if (!only || only.test("e")) {
+      loss10("X"); loss10("Y"); loss10("Z");
+      await stdioXfer("e1 10% loss per link: MSP 256 KiB real X -> real Z through ours", "Z", "X", EMPTY, P256K);
+      await stdioXfer("e2 10% loss per link: MSP 256 KiB real Z -> real X through ours", "X", "Z", EMPTY, P256K);
+      await pingTest("e3 10% loss per link: 50 mdp pings real X -> real Z through ours (>= 49)", "X", "Z", 50);
+    }
+
     // ==== (c') relay: ours P - real Q - ours S ====
     addNs("P"); addNs("Q"); addNs("S");
     const [pq, qp] = link("P", "Q");
@@ -304,6 +312,11 @@ async function main() {
     record("c7 ours S route print: P INDIRECT via real Q", ts >= 0, `after ${ts} ms more`);
     await pingTest("c8 mdp ping ours P -> ours S through real", "P", "S", 5);
     await stdioXfer("c9 MSP 1 MiB ours P -> ours S through real", "S", "P", EMPTY, P1M);
+    if (!only || only.test("e")) {
+      loss10("P"); loss10("Q"); loss10("S");
+      await stdioXfer("e4 10% loss per link: MSP 256 KiB ours P -> ours S through real", "S", "P", EMPTY, P256K);
+      await pingTest("e5 10% loss per link: 50 mdp pings ours P -> ours S through real (>= 49)", "P", "S", 50);
+    }
   } catch (e) {
     record("setup", false, String(e?.stack ?? e));
   } finally {
