@@ -1,0 +1,42 @@
+// The shipped bundle against what the OpenWrt builds leave out to stay small
+// (BENCHMARKS.md "Packaging"): tweetnacl-js is replaced by the shim's
+// primitives (build/bundle.mjs), and the cross-built engine has no Unicode
+// property/normalization tables (build/patches/quickjs-no-unicode-tables.patch),
+// so the bundle must not use RegExp \p{...} escapes or String.normalize().
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const repo = resolve(process.env.SERVAL_REPO ?? process.cwd());
+
+function bundle(env: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), "h13-bundle-"));
+  try {
+    const out = join(dir, "servald.js");
+    execFileSync("node", [join(repo, "build/bundle.mjs"), out], { env: { ...process.env, ...env }, stdio: "pipe" });
+    return readFileSync(out, "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const lean = bundle();
+
+test("the shipped bundle has no tweetnacl-js; SERVAL_BUNDLE_TWEETNACL=1 brings it back", () => {
+  // an error message only tweetnacl-js has
+  assert.not.ok(lean.includes("bad secret key size"), "tweetnacl-js in the shipped bundle");
+  assert.ok(lean.includes("nativeStandIn"), "the native stand-in is bundled");
+  const full = bundle({ SERVAL_BUNDLE_TWEETNACL: "1" });
+  assert.ok(full.includes("bad secret key size"), "tweetnacl-js with SERVAL_BUNDLE_TWEETNACL=1");
+  assert.ok(full.length > lean.length + 20_000, `with tweetnacl ${full.length} bytes, without ${lean.length}`);
+});
+
+test("the bundle uses no Unicode property escapes and no normalize() (absent from the OpenWrt engine)", () => {
+  assert.not.match(lean, /\\[pP]\{/, "RegExp \\p{...} escape in the bundle");
+  assert.not.match(lean, /\.normalize\(/, "String.prototype.normalize() in the bundle");
+});
+
+test.run();
