@@ -56,13 +56,18 @@ CROSS_NDEBUG ?= 1
 # normalize() beyond U+00A0 unsupported; servald uses neither): mipsel gzip
 # -33 KB. CROSS_UNICODE_TABLES=1 keeps them.
 CROSS_UNICODE_TABLES ?= 0
+# Without Array.fromAsync/Iterator.zip(Keyed), built-ins the engine embeds as
+# bytecode (build/patches/quickjs-no-bytecode-builtins.patch; src/ must not use
+# them, platform-notes.md): gzip -4 KB. CROSS_BYTECODE_BUILTINS=1 keeps them.
+CROSS_BYTECODE_BUILTINS ?= 0
 CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
-	$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-DSERVAL_NO_UNICODE_TABLES)
+	$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-DSERVAL_NO_UNICODE_TABLES) \
+	$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-DSERVAL_NO_BYTECODE_BUILTINS)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
 CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
-CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)
+CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
