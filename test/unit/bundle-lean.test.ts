@@ -2,7 +2,8 @@
 // (BENCHMARKS.md "Packaging"): tweetnacl-js is replaced by the shim's
 // primitives (build/bundle.mjs), and the cross-built engine has no Unicode
 // property/normalization tables (build/patches/quickjs-no-unicode-tables.patch),
-// so the bundle must not use RegExp \p{...} escapes or String.normalize().
+// nor Array.fromAsync/Iterator.zip (build/patches/quickjs-no-bytecode-builtins.patch),
+// so the bundle must not use RegExp \p{...} escapes, String.normalize() or those.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
@@ -37,6 +38,11 @@ test("the shipped bundle has no tweetnacl-js; SERVAL_BUNDLE_TWEETNACL=1 brings i
 test("the bundle uses no Unicode property escapes and no normalize() (absent from the OpenWrt engine)", () => {
   assert.not.match(lean, /\\[pP]\{/, "RegExp \\p{...} escape in the bundle");
   assert.not.match(lean, /\.normalize\(/, "String.prototype.normalize() in the bundle");
+});
+
+test("the bundle uses no Array.fromAsync / Iterator.zip (left out of the OpenWrt engine)", () => {
+  assert.not.match(lean, /\bfromAsync\b/, "Array.fromAsync in the bundle");
+  assert.not.match(lean, /\bzip(Keyed)?\(/, "Iterator.zip in the bundle");
 });
 
 test.run();
