@@ -20,6 +20,7 @@ import { TcpListener, TcpStream, tcpConnect } from "../platform/tcp";
 import { SysError } from "../platform/errors";
 import { errorText, log } from "../platform/log";
 import { onSignal } from "../platform/signals";
+import { clearTimer, setRepeat } from "../platform/loop";
 import { getenv, utf8Encode } from "../platform/proc";
 
 const PORT_SERVICE_DISCOVERY = 11;
@@ -104,6 +105,14 @@ class Session {
 
   /** Pump events of `s` through a pump created later (e.g. after a TCP connect). */
   attach(s: MspStream, local: ByteStream): StreamPump {
+    if (getenv("SERVAL_MSP_STATS") === "2") {
+      const t = setRepeat(2000, () => {
+        if (!s.conn.isOpen) { clearTimer(t); return; }
+        const c = s.conn;
+        log.info(`msp progress ${who(s)}: out ${pump.toRemote} in ${pump.toLocal} buffered ${c.bufferedBytes} ` +
+          `srtt ${c.smoothedRtt.toFixed(0)} cwnd ${c.congestionWindow} ${JSON.stringify(c.stats)}`);
+      }, "msp progress");
+    }
     const pump = new StreamPump(s, local, this.driver, (how, p) => this.ended(how, p),
       (p) => log.debug(`- Connection with ${who(p.stream)} local shutdown`),
       (p) => log.debug(`- Connection with ${who(p.stream)} remote shutdown`));
