@@ -27,9 +27,11 @@ const PORT_SERVICE_DISCOVERY = 11;
 /** SERVAL_MSP_STATS=1: log per-stream counters when a stream ends (benchmarks). */
 const showStats = !!getenv("SERVAL_MSP_STATS");
 
-/** SERVAL_MSP_TUNE="maxWindow=32,minRtoMs=300": connection tunables for experiments and benchmarks. */
+/** SERVAL_MSP_TUNE="maxWindow=32,maxBody=1024": connection tunables for experiments and benchmarks. */
 function tuning(): Partial<MspConfig> {
-  const out: Partial<MspConfig> = {};
+  // 900-byte messages: with 1024 (Serval DNA's size) our daemon dropped every
+  // data frame on multi-hop paths (3-hop lab, 2026-11-26); small frames passed.
+  const out: Partial<MspConfig> = { maxBody: 900 };
   const spec = getenv("SERVAL_MSP_TUNE");
   if (!spec) return out;
   for (const kv of spec.split(",")) {
