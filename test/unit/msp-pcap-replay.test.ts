@@ -52,11 +52,16 @@ function mspMessages(pcap: string, prefix: string): MspMsg[] {
 }
 
 const sidText = (file: string) => readFileSync(join(INTEROP, file), "utf8").trim();
+function sidBytes(h: string): Uint8Array {
+  const b = fromHex(h);
+  if (!b) throw new Error(`bad SID ${h}`);
+  return b;
+}
 
 /** Feed the connector's packets into our listener; our app sends `reply` then shuts down. */
 function replayIntoListener(msgs: MspMsg[], clientSid: string, listenerSid: string, reply: Uint8Array) {
   const ep = new MspEndpoint();
-  const local = { sid: fromHex(listenerSid), port: 512 };
+  const local = { sid: sidBytes(listenerSid), port: 512 };
   ep.listen(local);
   const fromClient = msgs.filter((m) => m.source === clientSid && m.dstPort === 512);
   const ourTx: Uint8Array[] = [];
@@ -68,7 +73,7 @@ function replayIntoListener(msgs: MspMsg[], clientSid: string, listenerSid: stri
   for (const m of fromClient) {
     const now = m.t - t0;
     ep.handleTimeout(now);
-    ep.handleDatagram(now, local, { sid: fromHex(clientSid), port: m.srcPort }, m.data);
+    ep.handleDatagram(now, local, { sid: sidBytes(clientSid), port: m.srcPort }, m.data);
     stream ??= ep.pollAccept();
     if (stream) {
       const c = stream.conn;
