@@ -191,6 +191,9 @@ export class MeshNode {
     if (!src) return { ok: false, error: "no-identity" };
     const ttl = req.ttl ? req.ttl : C.TTL_DEFAULT;
     if (ttl < 0 || ttl > C.TTL_MAX) return { ok: false, error: "bad-ttl" };
+    // Local delivery gets the TTL as asked, 0 included (servald defaults it only
+    // for the network): `mdp ping` shows hops=64 for the node's own echo reply.
+    const localTtl = req.ttl ?? 0;
     if (!(req.srcPort >= 0 && req.dstPort >= 0 && req.srcPort <= 0x7fffffff && req.dstPort <= 0x7fffffff)) return { ok: false, error: "bad-port" };
     if (req.payload.length > C.MDP_MAX_DATA) return { ok: false, error: "too-big" };
     const broadcast = !req.dstSid || bytesEqual(req.dstSid, SID_BROADCAST);
@@ -203,14 +206,14 @@ export class MeshNode {
       const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
       const payload = sealMdpPayload(this.crypto, mode, plain, { source: src });
       // Deliver to our own bindings too (servald delivers broadcasts locally).
-      this.deliverPlain(now, SID_BROADCAST, src.sid, plain, mode, ttl, qos, true);
+      this.deliverPlain(now, SID_BROADCAST, src.sid, plain, mode, localTtl, qos, true);
       this.enqueueBroadcast(now, src.sid, payload, mode, ttl, qos, TYPE_DATA);
     } else {
       const dstHex = toHex(req.dstSid!);
       const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
       const local = this.localByHex.get(dstHex);
       if (local) {
-        this.deliverPlain(now, local.sid, src.sid, plain, mode, ttl, qos, false);
+        this.deliverPlain(now, local.sid, src.sid, plain, mode, localTtl, qos, false);
       } else {
         const payload = sealMdpPayload(this.crypto, mode, plain, { source: src, destinationSid: req.dstSid });
         const dst = this.subs.add(req.dstSid!);
