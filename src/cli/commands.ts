@@ -10,3 +10,4 @@ import "./id";
 import "./route";
 import "./mdp";
 import "./msp-commands";
+import "./msp-discover";
