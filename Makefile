@@ -1,7 +1,7 @@
 # serval-mesh top-level Makefile.
 #
 # Targets: deps engine bundle servald typecheck test demo clean
-#   make demo   build everything and run the main job (now: a runtime smoke run)
+#   make demo   build everything and run the tunnel demo (3-node lossy mesh in namespaces; root)
 #   make test   build + typecheck + unit and integration tests ("N passed, N failed")
 # Both install what they need (apt packages, npm ci, quickjs-ng sources).
 #
