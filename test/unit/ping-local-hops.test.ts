@@ -19,7 +19,8 @@ test("broadcast echo: the node's own reply arrives with TTL 0 (hops=64)", () => 
   const peer = a.inbox.filter((d) => sameBytes(d.remoteSid, b.identity.sid));
   assert.is(own.length, 1);
   assert.is(own[0].ttl, 0);
-  assert.is(pongLine("A", 1, 0, own[0].ttl, false, false), "A: seq=1 time=0ms hops=64");
+  // The echo reply keeps the default crypt flags, as in Serval DNA (mdp_init_response).
+  assert.is(pongLine("A", 1, 0, own[0].ttl, !own[0].noCrypt, !own[0].noSign), "A: seq=1 time=0ms hops=64 ENCRYPTED SIGNED");
   assert.is(peer.length, 1); // the neighbour answers too (its one-hop unicast also arrives with TTL 0)
 });
 
