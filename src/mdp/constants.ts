@@ -13,6 +13,9 @@ export const SERVAL_REACHABLE_TIMEOUT_MS = 2500;
 export const DEFAULT_MTU = 1200;
 /** A queued frame payload must stay strictly below this or servald aborts (4.3). */
 export const MDP_OVERLAY_MTU = 1200;
+/** A lone frame too big for the interface MTU is sent in a packet of up to this
+ * (UDP payload on a 1500-byte link; servald's receive buffer is 8096 bytes). */
+export const PACKET_HARD_MAX = 1472;
 /** Largest MDP data we accept from applications (ports + crypto overhead fit below 1200). */
 export const MDP_MAX_DATA = 1100;
 /** TTL when the application passes 0 (4.3). */

@@ -24,6 +24,8 @@ export interface MeshStats {
   /** Frames dropped to keep queues bounded. */
   queueDrops: number;
   transmitDrops: number;
+  /** Packets above the interface MTU (one frame too big to fit it, up to PACKET_HARD_MAX). */
+  oversizePackets: number;
   deliveryDrops: number;
   unboundDrops: number;
   cryptoFailures: number;
@@ -46,7 +48,7 @@ export function newStats(): MeshStats {
     packetsIn: 0, packetsOut: 0, bytesOut: 0, packetsDropped: 0, unknownTransmitter: 0, duplicatePackets: 0,
     framesIn: 0, framesOut: 0, framesDropped: 0, duplicateFrames: 0, framesForwarded: 0,
     framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, ttlExpired: 0,
-    retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, deliveryDrops: 0,
+    retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, oversizePackets: 0, deliveryDrops: 0,
     unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
     routeChanges: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
   };

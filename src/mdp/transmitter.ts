@@ -93,12 +93,25 @@ export class Transmitter {
       };
       const w = this.w;
       w.reset();
-      const ctx = beginPacket(w, env);
+      // PREVIOUS for a repeated address (as servald writes); SELF is automatic.
+      const ctx = beginPacket(w, env, { usePrevious: true });
       const packed: { f: TxFrame; n: Neighbour | undefined }[] = [];
       let anyReliable = false;
       while (i < list.length) {
         const e = list[i];
         if (!appendFrame(w, 0, e.f.frame, ctx, env, iface.mtu)) {
+          // A frame that does not fit the MTU even alone (e.g. a forwarded
+          // ~1100-byte payload with three full SIDs) goes alone in a larger
+          // packet: servald accepts any frame payload below 1200 bytes and
+          // receives packets of up to 8096.
+          if (packed.length === 0 && e.f.frame.payload.length < C.MDP_OVERLAY_MTU &&
+              appendFrame(w, 0, e.f.frame, ctx, env, C.PACKET_HARD_MAX)) {
+            this.stats.oversizePackets++;
+            packed.push(e);
+            if (e.f.reliable) anyReliable = true;
+            i++;
+            break;
+          }
           if (packed.length === 0) {
             // Can never fit: drop rather than loop.
             this.queue.remove(e.f);

@@ -30,6 +30,12 @@ export interface SimLink {
   /** Uniform extra delay 0..jitterMs. */
   jitterMs: number;
   up: boolean;
+  /** Optional rate cap in bit/s per sender (a serialising transmit queue, as tbf). */
+  rateBps: number;
+  /** With a rate cap: packets a sender may have waiting; more are tail-dropped. */
+  queuePackets: number;
+  /** Per sender address: when its transmit queue is empty again, and its queued departures. */
+  busy: Map<string, number[]>;
 }
 
 export interface SimNode {
@@ -113,6 +119,10 @@ export class SimNet {
   /** Packets handed to the network / lost by it. */
   sent = 0;
   lost = 0;
+  /** Packets tail-dropped by a rate-capped link's transmit queue. */
+  queueDropped = 0;
+  /** Called with every packet a running node transmits (before loss). */
+  tap: ((from: SimNode, to: string, bytes: Uint8Array) => void) | undefined;
   private spins = 0;
 
   constructor(private readonly opts: SimOptions = {}) {
@@ -142,7 +152,7 @@ export class SimNet {
 
   /** A broadcast domain joining `members`; each gets a new interface on it. */
   link(name: string, members: SimNode[], loss = 0, delayMs = 5, jitterMs = 1): SimLink {
-    const l: SimLink = { name, members: [], loss, delayMs, jitterMs, up: true };
+    const l: SimLink = { name, members: [], loss, delayMs, jitterMs, up: true, rateBps: 0, queuePackets: 0, busy: new Map() };
     for (const node of members) {
       const ifIndex = node.nextIf++;
       const address = `${node.name}@${name}`;
@@ -179,15 +189,25 @@ export class SimNet {
       if (!t) break;
       if (!n.running) continue;
       this.sent++;
+      this.tap?.(n, t.to, t.bytes);
       const dst = this.byAddress.get(t.to);
       if (!dst || !dst.link.up) { this.lost++; continue; }
       const link = dst.link;
       const me = link.members.find((m) => m.node === n);
       if (!me || me.ifIndex !== t.ifIndex) { this.lost++; continue; }
+      let departAt = this.time;
+      if (link.rateBps > 0) {
+        // Serialise at the link rate behind this sender's earlier packets.
+        const q = (link.busy.get(me.address) ?? []).filter((x) => x > this.time);
+        link.busy.set(me.address, q);
+        if (q.length >= link.queuePackets) { this.queueDropped++; this.lost++; continue; }
+        departAt = (q.length > 0 ? q[q.length - 1] : this.time) + (t.bytes.length + 28) * 8 * 1000 / link.rateBps;
+        q.push(departAt);
+      }
       const receivers = dst.ifIndex < 0 ? link.members.filter((m) => m.node !== n) : [link.members.find((m) => m.node === dst.node)!];
       for (const r of receivers) {
         if (this.rng() < link.loss) { this.lost++; continue; }
-        const at = this.time + link.delayMs + (link.jitterMs > 0 ? this.rng() * link.jitterMs : 0);
+        const at = departAt + link.delayMs + (link.jitterMs > 0 ? this.rng() * link.jitterMs : 0);
         this.arrivals.push({ at, seq: this.arrivalSeq++, to: r.node, ifIndex: r.ifIndex, from: me.address, bytes: t.bytes });
       }
     }
