@@ -29,9 +29,9 @@ const showStats = !!getenv("SERVAL_MSP_STATS");
 
 /** SERVAL_MSP_TUNE="maxWindow=32,maxBody=1024": connection tunables for experiments and benchmarks. */
 function tuning(): Partial<MspConfig> {
-  // 900-byte messages: with 1024 (Serval DNA's size) our daemon dropped every
-  // data frame on multi-hop paths (3-hop lab, 2026-11-26); small frames passed.
-  const out: Partial<MspConfig> = { maxBody: 900 };
+  // Default maxBody (1024, Serval DNA's size): relays send a frame too big for the
+  // 1200-byte MTU alone in a larger packet (mdp transmitter, PACKET_HARD_MAX).
+  const out: Partial<MspConfig> = {};
   const spec = getenv("SERVAL_MSP_TUNE");
   if (!spec) return out;
   for (const kv of spec.split(",")) {
