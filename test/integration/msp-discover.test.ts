@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
-import { exitWithin, MeshLine, meshLine, msp, SERVALD } from "../helpers/mesh";
+import { MeshLine, meshLine, msp, SERVALD } from "../helpers/mesh";
 import type { LabProcess } from "../lab/index";
 
 let L: MeshLine;
