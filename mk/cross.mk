@@ -22,7 +22,10 @@ CROSS_TRIPLET_x86_64 := x86_64-linux-gnu
 CROSS_TRIPLET_mipsel := mipsel-linux-gnu
 CROSS_TRIPLET_mips   := mips-linux-gnu
 CROSS_TRIPLET_armhf  := arm-linux-gnueabihf
-CROSS_MUSL_SPECS = .cache/musl/$(CROSS_TRIPLET_$(1))/lib/musl-gcc.specs
+# With MIPS16e on, musl's C code for mips/mipsel is MIPS16e too (build-musl.sh
+# TRIPLET mips16: mipsel gzip -3 KB).
+CROSS_MUSL_MODE = $(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),mips16))
+CROSS_MUSL_SPECS = .cache/musl/$(CROSS_TRIPLET_$(1))$(if $(call CROSS_MUSL_MODE,$(1)),-$(call CROSS_MUSL_MODE,$(1)))/lib/musl-gcc.specs
 CROSS_CC = $(CROSS_PREFIX_$(1))gcc$(if $(filter musl,$(CROSS_LIBC)), -specs=$(abspath $(call CROSS_MUSL_SPECS,$(1))))
 
 CROSS_PREFIX_x86_64 :=
@@ -94,7 +97,7 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	  sh test/openwrt/ensure-tools.sh cross
 	@mkdir -p $(@D)
 	@[ "$(CROSS_LIBC)" != musl ] || [ -f $(call CROSS_MUSL_SPECS,$*) ] || \
-	  sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*)
+	  sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*) $(call CROSS_MUSL_MODE,$*)
 	$(MAKE) --no-print-directory servald \
 	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
 	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \

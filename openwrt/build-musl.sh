@@ -4,6 +4,8 @@
 #
 #   openwrt/build-musl.sh TRIPLET      e.g. mipsel-linux-gnu
 #   -> .cache/musl/TRIPLET/{include,lib/libc.a,lib/musl-gcc.specs}
+#   openwrt/build-musl.sh TRIPLET mips16   (mips/mipsel) C code as MIPS16e
+#   -> .cache/musl/TRIPLET-mips16/...      (mipsel servald ~4 KB gzip smaller)
 #
 # Source: Debian's `musl` source package (bookworm), fetched through a private
 # APT root (the machine's APT setup is untouched); only the upstream tarball is
@@ -14,13 +16,20 @@ set -eu
 MUSL_VERSION=1.2.3
 MUSL_SHA256=7d5b0b6062521e4627e099e4c9dc8248d32a30285e959b7eecaa780cf8cfd4a4
 
-triplet="${1:?usage: build-musl.sh TRIPLET}"
+triplet="${1:?usage: build-musl.sh TRIPLET [mips16]}"
+mode="${2:-}"
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cache="$root/.cache/musl"
 tarball="$cache/src/musl_$MUSL_VERSION.orig.tar.gz"
-prefix="$cache/$triplet"
+prefix="$cache/$triplet${mode:+-$mode}"
 say() { echo "build-musl: $*" >&2; }
 
+[ -f "$prefix/lib/libc.a" ] && [ -f "$prefix/lib/musl-gcc.specs" ] && exit 0
+# Parallel builds (make -j, concurrent test runs) share the work directory:
+# one builds, the others wait for it and then find the result.
+mkdir -p "$cache"
+exec 9> "$cache/.lock-$triplet${mode:+-$mode}"
+flock 9
 [ -f "$prefix/lib/libc.a" ] && [ -f "$prefix/lib/musl-gcc.specs" ] && exit 0
 
 sha_ok() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$MUSL_SHA256" ]; }
@@ -49,14 +58,31 @@ if ! [ -f "$tarball" ] || ! sha_ok "$tarball"; then
 	}
 fi
 
-work="$cache/build-$triplet"
+work="$cache/build-$triplet${mode:+-$mode}"
 rm -rf "$work"
 mkdir -p "$work"
 tar -xzf "$tarball" -C "$work"
-say "building musl $MUSL_VERSION for $triplet"
+cc="$triplet-gcc"
+if [ "$mode" = mips16 ]; then
+	# C files as MIPS16e, like servald itself. A file whose inline asm is
+	# MIPS32-only (syscalls, rdhwr) does not assemble that way and is built as
+	# MIPS32; src/math stays MIPS32 (hard-float MIPS16 stubs of recursive
+	# functions such as frexp do not link).
+	cc="$work/cc-mips16"
+	cat > "$cc" << EOF
+#!/bin/sh
+for a; do case "\$a" in */math/*.c) break ;; *.c) $triplet-gcc -mips16 -minterlink-mips16 "\$@" 2> /dev/null && exit 0; break ;; esac; done
+exec $triplet-gcc -minterlink-mips16 "\$@"
+EOF
+	chmod 0755 "$cc"
+elif [ -n "$mode" ]; then
+	say "unknown mode '$mode'"
+	exit 2
+fi
+say "building musl $MUSL_VERSION for $triplet${mode:+ ($mode)}"
 (
 	cd "$work/musl-$MUSL_VERSION"
-	./configure --target="$triplet" CC="$triplet-gcc" --prefix="$prefix" \
+	./configure --target="$triplet" CC="$cc" --prefix="$prefix" \
 		--disable-shared CFLAGS="-Os -ffunction-sections -fdata-sections" > /dev/null
 	make -j"$(nproc)" > /dev/null
 	make install > /dev/null
