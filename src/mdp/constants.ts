@@ -77,8 +77,12 @@ export const ADVERT_MIN_INTERVAL_MS = 20;
 /** NO_PATH records are advertised for this long after a loss, then forgotten. */
 export const NO_PATH_ADVERT_MS = 10000;
 /** Queue caps: frames queued per next hop, and in total. */
-export const QUEUE_PER_HOP_MAX = 64;
-export const QUEUE_TOTAL_MAX = 512;
+export const QUEUE_PER_HOP_MAX = 1024;
+export const QUEUE_TOTAL_MAX = 1536;
+/** Reliable frames sent to one next hop and not yet ACKed; more wait queued.
+ * Keeps bursts (an MSP window of 128) within the link's queue, and within the
+ * 32 link sequences an ACK record covers. */
+export const INFLIGHT_MAX = 24;
 /** Deliveries waiting for the application. */
 export const DELIVERY_QUEUE_MAX = 256;
 /** Packets waiting for pollTransmit. */

@@ -39,8 +39,17 @@ export class Transmitter {
   flush(now: number): void {
     if (this.queue.length === 0) return;
     const groups = new Map<Destination, { f: TxFrame; n: Neighbour | undefined }[]>();
+    // Reliable frames in flight per destination (sent, neither ACKed nor timed
+    // out): a new frame goes out only while these stay below the window, so a
+    // burst waits here (FIFO) instead of overflowing the link's queue, where
+    // losses are silent. A timed-out frame leaves the window until resent, so a
+    // peer that never ACKs slows us down but cannot stall us.
+    const inFlight = new Map<Destination, number>();
+    for (const f of this.queue.frames) {
+      if (f.reliable && f.txCount > 0 && f.sentDest && f.nextTxAt > now) inFlight.set(f.sentDest, (inFlight.get(f.sentDest) ?? 0) + 1);
+    }
     for (const f of [...this.queue.frames]) {
-      if (f.nextTxAt > now && !(f.waitingRoute && now >= f.deadline)) continue;
+      if (f.nextTxAt > now && !f.held && !(f.waitingRoute && now >= f.deadline)) continue;
       if (now >= f.deadline || (f.reliable && f.txCount >= this.maxTx)) {
         this.queue.remove(f);
         if (f.reliable) {
@@ -62,6 +71,12 @@ export class Transmitter {
           continue;
         }
         dest = nb.chosen.dest;
+        if (f.reliable) {
+          const k = inFlight.get(dest) ?? 0;
+          if (f.txCount === 0 && k >= C.INFLIGHT_MAX) { f.held = true; f.nextTxAt = f.deadline; continue; }
+          inFlight.set(dest, k + 1);
+          f.held = false;
+        }
         const oneHop = nb.sub.hex === f.finalHex;
         f.frame.oneHop = oneHop;
         f.frame.nextHop = oneHop ? undefined : nb.sub.sid;

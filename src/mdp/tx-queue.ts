@@ -31,6 +31,9 @@ export interface TxFrame {
   sentLinkSeq: number;
   /** Waiting for a route (nextTxAt is then the deadline). */
   waitingRoute: boolean;
+  /** Never sent, held back by its next hop's in-flight window (nextTxAt is then
+   * the deadline; every flush, e.g. after an ACK, looks at it again). */
+  held: boolean;
   /** An ACK record to this neighbour rides in this frame. */
   ackFor: Neighbour | undefined;
 }
