@@ -78,7 +78,17 @@ export class MdpClient {
   /** Bind (sid, port); port 0 asks for an ephemeral port. Resolves with the bound address. */
   async bind(sid: Uint8Array = SID_ANY, port = 0, timeoutMs = 5000): Promise<{ sid: Uint8Array; port: number }> {
     // Replies only arrive from the event loop, so sending before waiting is safe.
-    this.sendRaw({ localSid: sid, localPort: port, remoteSid: SID_ANY, remotePort: 0, flags: MDP_FLAG_BIND, qos: 0, ttl: 0 });
+    // The daemon's socket queues only a few datagrams (net.unix.max_dgram_qlen, 10):
+    // many binds at once (100 streams opening together) meet EAGAIN; wait and resend.
+    for (let waited = 0; ; waited += 5) {
+      try {
+        this.sendRaw({ localSid: sid, localPort: port, remoteSid: SID_ANY, remotePort: 0, flags: MDP_FLAG_BIND, qos: 0, ttl: 0 });
+        break;
+      } catch (e) {
+        if (!(e instanceof MdpClientError) || e.code !== "send-failed" || waited >= timeoutMs) throw e;
+        await new Promise<void>((r) => { this.clock.setTimeout(r, 5); });
+      }
+    }
     const reply = this.expect((d) => (d.flags & (MDP_FLAG_BIND | MDP_FLAG_ERROR)) !== 0 && d.remotePort === 0 &&
       (port === 0 || d.localPort === port), timeoutMs, "bind");
     const d = await reply;

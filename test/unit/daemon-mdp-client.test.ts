@@ -57,6 +57,24 @@ test("bind gets an ephemeral port and the primary SID", async () => {
   assert.equal(b.sid, ME);
 });
 
+test("bind resends while the daemon's socket is full (EAGAIN), as when 100 streams open at once", async () => {
+  const w = world();
+  let refusals = 3;
+  const client = new MdpClient({
+    send(_to, data) {
+      if (refusals-- > 0) return -11;
+      w.server.handleMessage(0, "c1", data.slice());
+      w.pump();
+      return 0;
+    },
+    setReceiver(cb) { w.client["transport"].setReceiver(cb); },
+    close() {},
+  }, DAEMON, clock, "/run/mdp.2.socket");
+  const b = await client.bind();
+  assert.is(refusals, -1);
+  assert.is(b.port, 257);
+});
+
 test("bind conflict rejects with daemon-error", async () => {
   const { client, server } = world();
   server.handleMessage(0, "other", encodeMdpMessage({ localSid: new Uint8Array(32), localPort: 600, remoteSid: new Uint8Array(32), remotePort: 0, flags: 4, qos: 0, ttl: 0 }));
