@@ -253,7 +253,7 @@ async function connect(p: ParsedArgs): Promise<number> {
       return session.result;
     }
     const tcpPort = a.forward;
-    const listener = TcpListener.listen("127.0.0.1", tcpPort, 0);
+    const listener = TcpListener.listen("127.0.0.1", tcpPort, 128);
     session.setTcpListener(listener);
     log.debug(`- Forwarding from AF_INET:127.0.0.1:${tcpPort} to ${a.sidHex}:${a.port}`);
     listener.onAccept((tcp) => {
