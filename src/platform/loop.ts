@@ -3,6 +3,8 @@
 // process, so every callback registered here runs inside guard().
 import * as os from "qjs:os";
 import * as std from "qjs:std";
+import * as native from "serval:native";
+import { SysError } from "./errors";
 import { errorText, log } from "./log";
 
 /** Runs fn, logging (not propagating) anything it throws. */
@@ -54,6 +56,23 @@ export function watchRead(fd: number, fn: (() => void) | null, where = "read"): 
 /** Watches fd for writability (level-triggered); null stops watching. */
 export function watchWrite(fd: number, fn: (() => void) | null, where = "write"): void {
   os.setWriteHandler(fd, fn ? () => guard(where, fn) : null);
+}
+
+/** Watches a non-blocking datagram socket: when readable, drains it with
+ *  recv() (bytes received or -errno) and hands each datagram's length to
+ *  deliver(), until EAGAIN or until stopped() (a handler closed the socket). */
+export function watchDatagrams(fd: number, where: string, recv: () => number, deliver: (n: number) => void, stopped: () => boolean): void {
+  watchRead(fd, () => {
+    for (;;) {
+      const n = recv();
+      if (n < 0) {
+        if (n === -native.EAGAIN || n === -native.EINTR) return;
+        throw new SysError("recvfrom", -n);
+      }
+      deliver(n);
+      if (stopped()) return;
+    }
+  }, where);
 }
 
 /** Ends the process now with the given status. */

@@ -1,9 +1,8 @@
 // UDP sockets over the shim. Received datagrams are handed to the handler as
 // a view into one reused buffer: copy what you keep beyond the callback.
 import * as native from "serval:native";
-import { SysError } from "./errors";
 import { ipv4Format } from "./ipv4";
-import { watchRead } from "./loop";
+import { watchDatagrams, watchRead } from "./loop";
 
 export interface UdpOptions {
   /** local address, default "0.0.0.0" */
@@ -42,18 +41,10 @@ export class UdpSocket {
   /** Delivers every datagram to fn (null stops). Exceptions are logged. */
   onMessage(fn: UdpHandler | null): void {
     if (!fn) return watchRead(this.fd, null);
-    watchRead(this.fd, () => {
-      // drain what is queued; each datagram's handler runs guarded on its own
-      for (;;) {
-        const n = native.udpRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from);
-        if (n < 0) {
-          if (n === -native.EAGAIN || n === -native.EINTR) return;
-          throw new SysError("recvfrom", -n);
-        }
-        fn(this.rx.subarray(0, n), this.from);
-        if (this.closed) return;
-      }
-    }, `udp ${this.port}`);
+    watchDatagrams(this.fd, `udp ${this.port}`,
+      () => native.udpRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from),
+      (n) => fn(this.rx.subarray(0, n), this.from),
+      () => this.closed);
   }
 
   /** Sends one datagram. Returns 0 or -errno (e.g. -EAGAIN, -EPERM); never throws for OS errors. */

@@ -2,8 +2,7 @@
 // with "\0" are Linux abstract names; others are filesystem paths, created
 // owner-only (0600). abstractName() turns a path into Serval's abstract form.
 import * as native from "serval:native";
-import { SysError } from "./errors";
-import { watchRead } from "./loop";
+import { watchDatagrams, watchRead } from "./loop";
 
 const MAX_DATAGRAM = 65536;
 
@@ -27,17 +26,10 @@ export class UnixDgram {
   /** Delivers each datagram with the sender's name (reply address). */
   onMessage(fn: ((data: Uint8Array, from: string) => void) | null): void {
     if (!fn) return watchRead(this.fd, null);
-    watchRead(this.fd, () => {
-      for (;;) {
-        const n = native.unixRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from);
-        if (n < 0) {
-          if (n === -native.EAGAIN || n === -native.EINTR) return;
-          throw new SysError("recvfrom", -n);
-        }
-        fn(this.rx.subarray(0, n), this.from.name);
-        if (this.closed) return;
-      }
-    }, "unix socket");
+    watchDatagrams(this.fd, "unix socket",
+      () => native.unixRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from),
+      (n) => fn(this.rx.subarray(0, n), this.from.name),
+      () => this.closed);
   }
 
   /** 0 or -errno (e.g. -ECONNREFUSED when the peer is gone). */
