@@ -83,6 +83,8 @@ export const QUEUE_TOTAL_MAX = 1536;
  * Keeps bursts (an MSP window of 128) within the link's queue, and within the
  * 32 link sequences an ACK record covers. */
 export const INFLIGHT_MAX = 24;
+/** The window is lifted for a destination whose full window has seen no ACK for this long. */
+export const ACKLESS_WINDOW_LIFT_MS = 1000;
 /** Deliveries waiting for the application. */
 export const DELIVERY_QUEUE_MAX = 256;
 /** Packets waiting for pollTransmit. */

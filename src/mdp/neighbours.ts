@@ -29,6 +29,10 @@ export interface Destination {
   /** Last link sequence written (low 8 bits on the wire), -1 before the first. */
   seq: number;
   lastTxAt: number;
+  /** Last ACK that dequeued a frame, and since when the in-flight window has
+   * been full without one (-1: not full): a peer that never ACKs is not windowed. */
+  lastAckAt: number;
+  windowFullSince: number;
   /** Send time of the packet carrying each link sequence, for RTT samples. */
   sentAt: Float64Array;
   /** 1 where that packet carried a frame with ACK_SOON (its ACK comes promptly: an RTT sample). */
@@ -113,7 +117,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
 
 export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
   return {
-    iface, address, unicast, seq: -1, lastTxAt: -1e9, sentAt: new Float64Array(256), ackSoon: new Uint8Array(256),
+    iface, address, unicast, seq: -1, lastTxAt: -1e9, lastAckAt: -1e9, windowFullSince: -1, sentAt: new Float64Array(256), ackSoon: new Uint8Array(256),
     srtt: 0, rttvar: 0, resendDelay: initialResend,
   };
 }

@@ -616,6 +616,7 @@ export class MeshNode {
         dest.ackSoon[rec.ackSeq & 0xff] = 0;
       }
       const res = this.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, () => { this.stats.framesAcked++; });
+      if (res.acked > 0) { dest.lastAckAt = now; dest.windowFullSince = -1; }
       this.stats.nacks += res.nacked;
       // Did it miss our last ACK to it? Then send another soon.
       if (n.lastAckDest === dest && n.lastAckSeq >= 0) {

@@ -73,7 +73,14 @@ export class Transmitter {
         dest = nb.chosen.dest;
         if (f.reliable) {
           const k = inFlight.get(dest) ?? 0;
-          if (f.txCount === 0 && k >= C.INFLIGHT_MAX) { f.held = true; f.nextTxAt = f.deadline; continue; }
+          if (f.txCount === 0 && k >= C.INFLIGHT_MAX) {
+            if (dest.windowFullSince < 0) dest.windowFullSince = now;
+            // A full window with no ACK for a while: the peer does not ACK (or
+            // not our link sequences); windowing it would only stall us.
+            if (now - Math.max(dest.windowFullSince, dest.lastAckAt) < C.ACKLESS_WINDOW_LIFT_MS) {
+              f.held = true; f.nextTxAt = f.deadline; continue;
+            }
+          }
           inFlight.set(dest, k + 1);
           f.held = false;
         }
