@@ -51,7 +51,7 @@ LINK_STATIC  = $(if $(filter 1 yes,$(STATIC)),-static)
 # build in parallel by default (the engine is the slow part)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps engine bundle servald typecheck test unit integration demo clean distclean FORCE
+.PHONY: all deps engine bundle servald typecheck test test-known-failing unit integration demo clean distclean FORCE
 
 all: servald
 
@@ -121,7 +121,12 @@ integration: deps $(SERVALD)
 
 # the type check counts as one failure in the closing line but does not stop the tests
 test: deps $(SERVALD)
+	@echo "known-failing tests, not run here (make test-known-failing): $$(ls test/known-failing/*.test.ts 2>/dev/null | xargs -n1 basename | tr '\n' ' ')"
 	node test/run.mjs --typecheck test/unit test/integration
+
+# required behaviour that does not pass yet (see test/known-failing/README.md)
+test-known-failing: deps $(SERVALD)
+	node test/run.mjs test/known-failing
 
 # The tunnel demo (demo/tunnel-demo.ts): a 3-node mesh in network namespaces with
 # 10% loss per link, HTTP through `msp listen/connect --forward`; needs root.

@@ -39,12 +39,12 @@ export async function meshLine(family: string, n: number, link: LinkOpts = {}, c
 /** A file of random bytes in the mesh's temp dir; returns its path. */
 export function randomFile(mesh: Mesh, name: string, bytes: number): string {
   const p = join(mesh.base, name);
-  writeFileSync(p, randomBytes(bytes));
+  writeFileSync(p, new Uint8Array(randomBytes(bytes)));
   return p;
 }
 
 export function sha256File(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
+  return createHash("sha256").update(new Uint8Array(readFileSync(path))).digest("hex");
 }
 
 export function tmpPath(mesh: Mesh, name: string): string {

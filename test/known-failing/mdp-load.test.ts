@@ -1,3 +1,5 @@
+// KNOWN FAILING (issue 3, beyond its must-shows): delivered 309-1000 of 1000
+// in recent runs (see test/known-failing/README.md).
 // Sustained MDP load with real daemons: a 6-node line (5 hops), 10% loss per
 // link (at the receiver) and 10 Mbit/s per link; 1000 datagrams of 1000 bytes
 // sent from N0 to N5 as fast as the local client socket takes them (a tiny
@@ -8,9 +10,9 @@ import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Lab } from "../lab/index";
-import { Mesh, ping, SERVALD, waitUntil } from "./mdp-helpers";
+import { Mesh, ping, SERVALD, waitUntil } from "../integration/mdp-helpers";
 
-const CLIENT = resolve(process.env.SERVAL_REPO ?? process.cwd(), "test/integration/mdp-load-client.py");
+const CLIENT = resolve(process.env.SERVAL_REPO ?? process.cwd(), "test/known-failing/mdp-load-client.py");
 const COUNT = 1000, SIZE = 1000;
 
 test(`5 hops, 10% loss and 10 Mbit/s per link: ${COUNT} x ${SIZE}-byte datagrams back to back, >= 99% delivered`, async () => {

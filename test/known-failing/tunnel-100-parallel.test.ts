@@ -1,0 +1,29 @@
+// KNOWN FAILING (issue 4): 100 parallel TCP connections x 1 MiB through one
+// `--forward` tunnel across 3 hops with 5% loss per link, all sha256-identical.
+// Last result: only ~33 of 100 streams arrive; many streams never get an answer
+// to their FIRST packet. Run with `make test-known-failing`; move it back into
+// test/integration/ once it passes.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { meshLine, msp } from "../helpers/mesh";
+
+test("100 parallel TCP connections x 1 MiB through one tunnel, 3 hops, 5% loss per link: all sha256-identical", async () => {
+  const L = await meshLine("svtun4", 4, { loss: 0.05 });
+  try {
+    const ls = msp(L, "n0", ["listen", "--forward=7001", "512"]);
+    const c = msp(L, "n3", ["connect", "--forward=7002", L.sids[0]!, "512"]);
+    await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr" }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    const r = await L.lab.streamTransfer({ sink: { node: "n0", port: 7001, host: "127.0.0.1" }, source: { node: "n3", host: "127.0.0.1", port: 7002 }, bytes: 1 << 20, connections: 100, timeoutMs: 480_000 });
+    console.log(`    100 x 1 MiB in ${r.seconds.toFixed(1)} s, ${r.goodputMbit.toFixed(2)} Mbit/s; ${r.results.filter((x) => x.match).length} identical`);
+    assert.not.ok(r.timedOut, `timed out with ${r.receivedTotal} bytes`);
+    assert.is(r.results.length, 100);
+    for (const x of r.results) assert.ok(x.match, JSON.stringify(x));
+    assert.ok(ls.running && c.running, "the tunnel ends keep serving");
+    await c.kill("SIGTERM");
+    await ls.kill("SIGTERM");
+  } finally {
+    await L.close();
+  }
+});
+
+test.run();
