@@ -5,7 +5,7 @@
 import nacl from "tweetnacl";
 import type { Identity } from "./types";
 import { curve25519SecretFromSeedHash } from "./ed25519-to-x25519";
-import { bytesEqual } from "./hex";
+import { bytesEqual } from "../wire/bytes";
 
 export const SEED_BYTES = 32;
 export const SIGN_PUBLIC_BYTES = 32;

@@ -11,5 +11,5 @@ export { curve25519PublicFromEd25519, curve25519SecretFromSeedHash } from "./ed2
 export { ed25519Verify } from "./ed25519-verify";
 export { generateNonce, NONCE_BYTES } from "./nonce";
 export { SharedKeyCache, DEFAULT_SHARED_KEY_CACHE_SIZE } from "./shared-key-cache";
-export { toHex, fromHex, bytesEqual } from "./hex";
+export { toHex, parseHex as fromHex, bytesEqual } from "../wire/bytes";
 export * from "./mdp-payload";

@@ -7,7 +7,7 @@
 import type { CryptoProvider, Identity } from "./types";
 import { NONCE_BYTES, generateNonce } from "./nonce";
 import { MAC_BYTES, SIGNATURE_BYTES } from "./nacl-provider";
-import { bytesEqual } from "./hex";
+import { bytesEqual } from "../wire/bytes";
 
 const FLAG_CIPHERED = 0x10; // = FRAME_CIPHERED in src/wire/types.ts
 const FLAG_SIGNED = 0x20; // = FRAME_SIGNED

@@ -8,7 +8,7 @@ import nacl from "tweetnacl";
 import type { CryptoProvider } from "./types";
 import { curve25519PublicFromEd25519 } from "./ed25519-to-x25519";
 import { ed25519Verify } from "./ed25519-verify";
-import { toHex } from "./hex";
+import { toHex } from "../wire/bytes";
 import { DEFAULT_SHARED_KEY_CACHE_SIZE, SharedKeyCache } from "./shared-key-cache";
 
 /** Returns n cryptographically secure random bytes. */

@@ -73,7 +73,6 @@ function matchAt(p: string, pi: number, s: string, si: number): boolean {
 }
 
 /** Old name, kept for test/unit/interop-live-interfaces.test.ts (H11's); use ipv4Parse. */
-export { ipv4Parse as ipv4ToInt } from "../platform/ipv4.js";
 
 /** Is `addr` in the subnet of (ifAddr, netmask)? */
 export function inSubnet(addr: number, ifAddr: number, netmask: number): boolean {

@@ -2,7 +2,7 @@
 // client socket and one daemon binding per MdpSocket.
 
 import { MdpClient, MdpClientError } from "../client/mdp-client";
-import { MDP_FLAG_NO_CRYPT, MDP_FLAG_NO_SIGN } from "../client/mdp-header";
+import { MDP_FLAG_NO_CRYPT, MDP_FLAG_NO_SIGN } from "../wire/client-header";
 import { Sid } from "../wire/types";
 import { MspAddress } from "./endpoint";
 import { MdpInbound, MdpSendOptions, MdpSocket } from "./mdp-socket";

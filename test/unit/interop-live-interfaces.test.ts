@@ -7,7 +7,8 @@
 // looks at IFF_RUNNING, so neither may we.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ipv4ToInt, rulesFromConfig, selectInterfaces, SystemInterface } from "../../src/daemon/interfaces-match.js";
+import { rulesFromConfig, selectInterfaces, SystemInterface } from "../../src/daemon/interfaces-match.js";
+import { ipv4Parse as ipv4ToInt } from "../../src/platform/ipv4.js";
 
 const rules = rulesFromConfig([["interfaces.1.match", "vBA"], ["interfaces.2.match", "vBC"]]);
 

@@ -7,7 +7,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Identity } from "../../src/crypto/types";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
-import { toHex, fromHex } from "../../src/crypto/hex";
+import { toHex, parseHex as fromHex } from "../../src/wire/bytes";
 import { openMdpPayload } from "../../src/crypto/mdp-payload";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 import { SidBook } from "../../src/wire/address-book";
