@@ -127,3 +127,24 @@ export function peerResult(p: LabProcess): PeerResult {
   if (!m) throw new Error(`tcp peer in ${p.node} printed no result; stdout ${p.stdout} stderr ${p.stderr}`);
   return JSON.parse(m[0]) as PeerResult;
 }
+
+/** A text file in the mesh's temp dir; returns its path. */
+export function textFile(line: MeshLine, name: string, s: string): string {
+  const p = tmpPath(line.mesh, name);
+  writeFileSync(p, s);
+  return p;
+}
+
+/** Starts `msp listen ARGS` on node and waits until it has bound its port. */
+export async function mspListener(line: MeshLine, node: string, args: string[], io: Parameters<typeof msp>[3] = {}): Promise<LabProcess> {
+  const p = msp(line, node, ["listen", ...args], io);
+  await p.waitFor(/Listening on port|Forwarding from port/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+  return p;
+}
+
+/** Starts `msp connect ARGS` (with --forward) on node and waits until it listens on TCP. */
+export async function mspForwarder(line: MeshLine, node: string, args: string[]): Promise<LabProcess> {
+  const p = msp(line, node, ["connect", ...args]);
+  await p.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+  return p;
+}

@@ -6,8 +6,8 @@
 // (3 runs in 4) and lives in test/known-failing/tunnel-client-killed.test.ts.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { exitWithin, MeshLine, meshLine, msp, peerResult, randomFile, SERVALD, sha256File, tcpPeer, tmpPath } from "../helpers/mesh";
+import { existsSync, readFileSync } from "node:fs";
+import { exitWithin, MeshLine, meshLine, msp, peerResult, randomFile, SERVALD, sha256File, tcpPeer, tmpPath, textFile, mspListener, mspForwarder } from "../helpers/mesh";
 
 let L: MeshLine;
 let A: string; // listening end
@@ -15,23 +15,12 @@ let B: string; // connecting end
 let sidA: string;
 const GRACEFUL = / Connection with [0-9A-F]{64}:\d+ closed gracefully$/m;
 
-function text(name: string, s: string): string {
-  const p = tmpPath(L.mesh, name);
-  writeFileSync(p, s);
-  return p;
-}
 
-async function listener(args: string[], io: Parameters<typeof msp>[3] = {}) {
-  const p = msp(L, A, ["listen", ...args], io);
-  await p.waitFor(/Listening on port|Forwarding from port/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
-  return p;
-}
 
-async function connector(args: string[]) {
-  const p = msp(L, B, ["connect", ...args]);
-  await p.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
-  return p;
-}
+
+const text = (name: string, s: string) => textFile(L, name, s);
+const listener = (args: string[], io: Parameters<typeof msp>[3] = {}) => mspListener(L, A, args, io);
+const connector = (args: string[]) => mspForwarder(L, B, args);
 
 test.before(async () => {
   assert.ok(existsSync(SERVALD), `${SERVALD} missing: run make servald`);

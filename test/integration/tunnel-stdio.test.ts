@@ -4,8 +4,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { exitWithin, MeshLine, meshLine, msp, randomFile, SERVALD, sha256File, tmpPath } from "../helpers/mesh";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { exitWithin, MeshLine, meshLine, msp, randomFile, SERVALD, sha256File, tmpPath, textFile, mspListener } from "../helpers/mesh";
 
 let L: MeshLine;
 let A: string; // listener node and its SID
@@ -16,18 +16,10 @@ const GRACEFUL = / Connection with [0-9A-F]{64}:\d+ closed gracefully$/m;
 const SUDDENLY = / Connection with [0-9A-F]{64}:\d+ closed suddenly$/m;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-function text(name: string, s: string): string {
-  const p = tmpPath(L.mesh, name);
-  writeFileSync(p, s);
-  return p;
-}
 
-/** Starts a listener and waits until it has bound its port. */
-async function listener(args: string[], io: Parameters<typeof msp>[3] = {}) {
-  const p = msp(L, A, ["listen", ...args], io);
-  await p.waitFor(/Listening on port|Forwarding from port/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => sleep(500));
-  return p;
-}
+
+const text = (name: string, s: string) => textFile(L, name, s);
+const listener = (args: string[], io: Parameters<typeof msp>[3] = {}) => mspListener(L, A, args, io);
 
 test.before(async () => {
   assert.ok(existsSync(SERVALD), `${SERVALD} missing: run make servald`);
