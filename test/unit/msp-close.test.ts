@@ -1,18 +1,11 @@
 // Half-close, stop, stray packets, timeouts, keep-alives and the lost-final-ACK race.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MspSim, StreamApp, randomBytes } from "./msp-sim";
+import { MspSim, StreamApp, closedBoth, pair, randomBytes, server } from "./msp-sim";
 import { decodeMspPacket, newMspPacketRepr, MSP_FLAG_SHUTDOWN, MSP_KIND_ACK, MSP_KIND_DATA } from "../../src/wire/msp-packet";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
 
-function pair(seed: number, link = {}, opts = {}) {
-  const sim = new MspSim(seed, link, link, opts);
-  sim.b.ep.listen({ sid: sim.b.sid, port: 512 });
-  return sim;
-}
-const server = (sim: MspSim) => sim.b.apps[0];
-const closedBoth = (sim: MspSim, c: StreamApp) => () => !c.stream.conn.isOpen && !!server(sim) && !server(sim).stream.conn.isOpen;
 
 test("server answers and shuts down at once while the client still uploads 1 MiB: every byte arrives", () => {
   const up = randomBytes(1 << 20, 11);

@@ -1,15 +1,8 @@
 // Flow control, bounded memory, 16-bit sequence wrap, and goodput in the simulator.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MspSim, StreamApp, randomBytes } from "./msp-sim";
+import { StreamApp, closedBoth, pair, randomBytes, server } from "./msp-sim";
 
-function pair(seed: number, link = {}, opts = {}) {
-  const sim = new MspSim(seed, link, link, opts);
-  sim.b.ep.listen({ sid: sim.b.sid, port: 512 });
-  return sim;
-}
-const server = (sim: MspSim) => sim.b.apps[0];
-const closedBoth = (sim: MspSim, c: StreamApp) => () => !c.stream.conn.isOpen && !!server(sim) && !server(sim).stream.conn.isOpen;
 
 test("receiver not consuming: sender stalls with bounded buffers, connection stays up, then drains", () => {
   const data = randomBytes(4 << 20, 41);

@@ -207,3 +207,14 @@ export class MspSim {
     this.run(() => false, ms);
   }
 }
+
+/** A simulated pair whose B side listens on port 512. */
+export function pair(seed: number, link = {}, opts = {}): MspSim {
+  const sim = new MspSim(seed, link, link, opts);
+  sim.b.ep.listen({ sid: sim.b.sid, port: 512 });
+  return sim;
+}
+/** The first stream B accepted. */
+export const server = (sim: MspSim) => sim.b.apps[0];
+/** True once both ends of client stream c are closed. */
+export const closedBoth = (sim: MspSim, c: StreamApp) => () => !c.stream.conn.isOpen && !!server(sim) && !server(sim).stream.conn.isOpen;
