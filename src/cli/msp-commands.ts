@@ -66,6 +66,9 @@ class StdioStream implements ByteStream {
   close(): void { this.input.close(); }
 }
 
+/** Longest an exiting process waits to deliver its last STOP or refused datagrams. */
+const EXIT_LINGER_MAX_MS = 3500;
+
 /** One msp listen/connect run: streams, listeners, and when to exit. */
 class Session {
   readonly driver = new MspDriver(platformClock, () => new MdpClientSocket(openMdpClient(runPath())), { connection: tuning() });
@@ -160,8 +163,19 @@ class Session {
     if (this.finished) return;
     this.finished = true;
     // Called from inside the driver's event dispatch: let it send what the
-    // last events produced (a STOP, a final ack) before the sockets close.
-    platformClock.setTimeout(() => this.release(code), 0);
+    // last events produced (a STOP, a final ack) before the sockets close,
+    // resend what the daemon refused, and repeat a STOP the peer missed
+    // (its packets still arrive); bounded so an exit is never held long.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.release(code);
+    };
+    platformClock.setTimeout(() => {
+      platformClock.setTimeout(release, EXIT_LINGER_MAX_MS);
+      this.driver.whenSettled(release);
+    }, 0);
   }
 
   private release(code: number): void {

@@ -33,6 +33,8 @@ export class MspConnection {
   closed: MspCloseReason | undefined;
   /** Time it closed (for lingering to re-ack a lost final ack). */
   closedAt = -1;
+  /** Time the last packet arrived from the peer (lingering ends after a quiet spell). */
+  lastHeardAt = -1;
   /** We have heard at least one packet from the peer (FIRST no longer sent). */
   heard: boolean;
   localShutdown = false;
@@ -71,6 +73,8 @@ export class MspConnection {
   /** Seq of a SHUTDOWN packet received (maybe out of order), -1 if none. */
   private rxShutdownSeq = -1;
   private stopPending = false;
+  /** The STOP came from this side (a peer's STOP needs no answer). */
+  private stoppedHere = false;
   /** Extra copies of the last ack sent on a graceful close: if the peer misses
    * it, it resends to a port nobody answers on any more and times out. */
   private finalAcks = 0;
@@ -116,15 +120,20 @@ export class MspConnection {
   /** Packets buffered on the receive side. */
   get receiveBuffered(): number { return this.rx.count; }
   get isOpen(): boolean { return this.closed === undefined; }
+  /** Stopped by this side: lingers to repeat the STOP if the peer missed it. */
+  get stoppedLocally(): boolean { return this.stoppedHere; }
 
   // ---- B. network and timer input ----------------------------------------
 
   handlePacket(now: number, payload: Uint8Array): void {
     if (!decodeMspPacket(payload, scratch)) return;
     const p = scratch;
+    this.lastHeardAt = now;
     if (this.closed) {
       // Lingering after a graceful close: re-ack a retransmission whose ack was lost.
       if (this.closed === "graceful" && p.kind === MSP_KIND_DATA && !(p.flags & MSP_FLAG_STOP)) this.ackDue = now;
+      // Lingering after we stopped: the peer still sends, so our STOP was lost; say it again.
+      if (this.closed === "stopped" && this.stoppedHere && !(p.flags & MSP_FLAG_STOP)) this.stopPending = true;
       return;
     }
     this.timeoutAt = now + this.config.timeoutMs;
@@ -193,6 +202,7 @@ export class MspConnection {
   stop(now: number): void {
     if (this.closed) return;
     this.stopPending = true;
+    this.stoppedHere = true;
     this.close(now, "stopped");
     this.events.push("closed-suddenly");
   }
@@ -240,7 +250,7 @@ export class MspConnection {
   pollTimeout(): number | undefined {
     let t: number;
     if (this.closed) {
-      t = this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.ackDue;
+      t = this.stopPending ? this.closedAt : this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.ackDue;
     } else {
       t = Math.min(this.timeoutAt, this.rtoAt, this.ackDue, this.kickAt, this.lastTxAt + this.config.keepaliveMs);
     }

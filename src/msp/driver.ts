@@ -46,6 +46,7 @@ export class MspDriver {
   private timerAt = Number.POSITIVE_INFINITY;
   private flushing = false;
   private again = false;
+  private settled: (() => void) | undefined;
 
   constructor(private readonly clock: MspClock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
     this.ep = new MspEndpoint(options);
@@ -105,8 +106,20 @@ export class MspDriver {
     this.service();
   }
 
+  /** Datagrams the daemon refused still wait, or a STOP we sent may have been lost. */
+  get closing(): boolean {
+    return this.retry.length > 0 || this.ep.lingeringStop(this.clock.now());
+  }
+
+  /** Call fn once nothing is closing any more (see closing); at once if nothing is. */
+  whenSettled(fn: () => void): void {
+    this.settled = fn;
+    this.service();
+  }
+
   /** Release every socket (after stopAll). */
   close(): void {
+    this.settled = undefined;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     for (const sock of new Set(this.byPort.values())) sock.close();
@@ -128,6 +141,11 @@ export class MspDriver {
       this.flushing = false;
     }
     this.arm();
+    if (this.settled && !this.closing) {
+      const fn = this.settled;
+      this.settled = undefined;
+      fn();
+    }
   }
 
   private async open(sock: MdpSocket, port: number): Promise<MspAddress> {

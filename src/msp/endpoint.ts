@@ -31,6 +31,9 @@ export interface MspEndpointOptions {
   connection?: Partial<MspConfig>;
   /** How long a gracefully closed connection still re-acks retransmissions (lost final ACK). */
   lingerMs?: number;
+  /** A connection we stopped lingers until the peer has been silent this long (so it
+   * heard the STOP), at most lingerMs after the stop. */
+  stopQuietMs?: number;
   /** Pending STOP replies kept at most (a flood of strays must not grow memory). */
   maxStopReplies?: number;
 }
@@ -64,9 +67,11 @@ export class MspEndpoint {
   private rr = 0;
   private readonly lingerMs: number;
   private readonly maxStops: number;
+  private readonly stopQuietMs: number;
 
   constructor(private readonly options: MspEndpointOptions = {}) {
     this.lingerMs = options.lingerMs ?? 3000;
+    this.stopQuietMs = options.stopQuietMs ?? 1000;
     this.maxStops = options.maxStopReplies ?? 64;
   }
 
@@ -154,8 +159,8 @@ export class MspEndpoint {
     for (const s of this.all) {
       const c = s.conn;
       let d = c.pollTimeout();
-      if (c.closed === "graceful") {
-        const end = c.closedAt + this.lingerMs;
+      if (c.closed) {
+        const end = this.lingerEnd(c);
         d = d === undefined ? end : Math.min(d, end);
       }
       if (d !== undefined && d < t) t = d;
@@ -163,12 +168,27 @@ export class MspEndpoint {
     return t === Number.POSITIVE_INFINITY ? undefined : t;
   }
 
-  /** Forget closed connections (gracefully closed ones after lingering). */
+  /** Forget closed connections once their lingering is over. */
   sweep(now: number): void {
     for (let i = this.all.length - 1; i >= 0; i--) {
       const c = this.all[i].conn;
-      if (c.closed && (c.closed !== "graceful" || now >= c.closedAt + this.lingerMs)) this.remove(this.all[i]);
+      if (c.closed && now >= this.lingerEnd(c)) this.remove(this.all[i]);
     }
+  }
+
+  /** A connection we stopped lingers (repeating its STOP) while the peer still talks. */
+  lingeringStop(now: number): boolean {
+    return this.all.some((s) => s.conn.closed === "stopped" && s.conn.stoppedLocally && now < this.lingerEnd(s.conn));
+  }
+
+  /** When a closed connection may be forgotten: graceful ones re-ack for lingerMs, ones we
+   * stopped until the peer is quiet (bounded by lingerMs), the rest at once. */
+  private lingerEnd(c: MspConnection): number {
+    if (c.closed === "graceful") return c.closedAt + this.lingerMs;
+    if (c.closed === "stopped" && c.stoppedLocally) {
+      return Math.min(c.closedAt + this.lingerMs, Math.max(c.closedAt, c.lastHeardAt) + this.stopQuietMs);
+    }
+    return c.closedAt;
   }
 
   find(local: MspAddress, remote: MspAddress): MspStream | undefined {

@@ -2,8 +2,8 @@
 // `msp connect --forward` against a stdio listener, a TCP tunnel with
 // --forward on both ends (Serval DNA's forward / tcp_tunnel tests), and an
 // upload the server answers and half-closes while the client is still sending
-// (no byte may be lost). The "TCP client killed mid-stream" test still fails
-// (3 runs in 4) and lives in test/known-failing/tunnel-client-killed.test.ts.
+// (no byte may be lost), and a TCP client killed mid-stream (Serval DNA's
+// terminate test: both msp processes must end cleanly).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readFileSync } from "node:fs";
@@ -78,6 +78,23 @@ test("upload answered and half-closed by the server while the client still sends
   assert.is(readFileSync(tmpPath(L.mesh, "up-cl.out"), "utf8"), "HTTP/1.0 200 OK\n\nthanks\n");
   // the answer really went out before the upload was complete
   assert.ok(readFileSync(tmpPath(L.mesh, "up-srv.out")).length === 1 << 20);
+});
+
+test("TCP client killed mid-stream: both msp processes end and exit 0", async () => {
+  const data = randomFile(L.mesh, "term.in", 4 << 20);
+  const ls = await listener(["514"], { stdin: data });
+  const c = await connector(["--once", "--forward=3001", sidA, "514"]);
+  // reads 64 KB of the server's stream, then dies by SIGKILL
+  const cl = tcpPeer(L, B, ["client", "3001", text("term-c.in", ""), tmpPath(L.mesh, "term.out"), String(64 * 1024)]);
+  const rcl = await exitWithin(cl, 20_000, "tcp client");
+  assert.is(rcl.signal, "SIGKILL", cl.stdout);
+  const rc = await exitWithin(c, 20_000, "connect");
+  const rl = await exitWithin(ls, 20_000, "listen");
+  console.log(`    connect: ${c.stderr.trim().split("\n").pop()}; listen: ${ls.stderr.trim().split("\n").pop()}`);
+  assert.is(rc.code, 0, c.stderr);
+  assert.is(rl.code, 0, ls.stderr);
+  assert.match(c.stderr, /closed (gracefully|suddenly)$/m);
+  assert.match(ls.stderr, /closed (gracefully|suddenly)$/m);
 });
 
 test.run();

@@ -48,6 +48,25 @@ test("stop(): STOP on the wire, closed suddenly on both sides, queued data dropp
   assert.is(c.stream.conn.write(Uint8Array.of(1)), 0, "no writes after stop");
 });
 
+test("a lost STOP is repeated: the stopping side lingers and answers the peer's next packet with STOP", () => {
+  const sim = pair(32, { delayMs: 5 });
+  sim.logEnabled = true;
+  // The server streams to the client; the client stops and its first STOP is lost.
+  sim.onAccept = (_n, s) => new StreamApp(s, randomBytes(400000, 3), false);
+  const c = sim.connect(sim.a, 257, 512, new Uint8Array(0), false);
+  sim.run(() => c.received > 20000, 10000);
+  let stopsDropped = 0;
+  sim.a.link.filter = (payload) => payload.length === 1 && payload[0] === 0x08 && stopsDropped++ === 0;
+  c.stream.conn.stop(sim.now);
+  assert.ok(sim.run(closedBoth(sim, c), 5000), "server heard a repeated STOP");
+  assert.ok(server(sim).has("closed-suddenly"));
+  assert.ok(stopsDropped >= 2, `STOPs sent: ${stopsDropped}`);
+  assert.ok(sim.a.ep.lingeringStop(sim.now), "still lingering right after");
+  sim.idle(1500);
+  assert.not.ok(sim.a.ep.lingeringStop(sim.now), "lingering ends once the peer is quiet");
+  assert.is(sim.a.ep.streams.length, 0);
+});
+
 test("a non-FIRST packet for no connection gets STOP; a stray STOP gets nothing; FIRST without listener gets STOP", () => {
   const sim = pair(24, { delayMs: 5 });
   sim.logEnabled = true;
