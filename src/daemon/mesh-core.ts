@@ -82,4 +82,6 @@ export interface MeshCore extends ClientMesh {
   pollDelivery(): InboundDatagram | undefined;
   /** sendto() failed: the core may retry later; the interface is kept. */
   notifySendFailed(now: number, tx: CoreTransmit, errno: number): void;
+  /** Non-zero counters as "name=value ..." (logged when the daemon stops). */
+  statsLine?(): string;
 }

@@ -101,6 +101,8 @@ export class MeshDaemon {
     this.sock.close();
     const d = this.driver.stats;
     log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, failed sends ${d.sendFailed})`);
+    const counters = this.core.statsLine?.();
+    if (counters) log.info(`mesh counters: ${counters}`);
   }
 
   private reload(): void {

@@ -107,6 +107,10 @@ export class MeshNodeCore implements MeshCore {
     return this.node.pollTimeout();
   }
 
+  statsLine(): string {
+    return Object.entries(this.node.stats).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v}`).join(" ");
+  }
+
   pollDelivery(): InboundDatagram | undefined {
     const d = this.node.pollDelivery();
     if (!d) return undefined;

@@ -28,6 +28,9 @@ export interface Destination {
   unicast: boolean;
   /** Last link sequence written (low 8 bits on the wire), -1 before the first. */
   seq: number;
+  /** Packets sent to this destination: the link sequence without wrapping, so an
+   * ACK record (8-bit) is never taken for one 256 packets older. */
+  sent: number;
   lastTxAt: number;
   /** Last ACK that dequeued a frame, and since when the in-flight window has
    * been full without one (-1: not full): a peer that never ACKs is not windowed. */
@@ -117,7 +120,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
 
 export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
   return {
-    iface, address, unicast, seq: -1, lastTxAt: -1e9, lastAckAt: -1e9, windowFullSince: -1, sentAt: new Float64Array(256), ackSoon: new Uint8Array(256),
+    iface, address, unicast, seq: -1, sent: 0, lastTxAt: -1e9, lastAckAt: -1e9, windowFullSince: -1, sentAt: new Float64Array(256), ackSoon: new Uint8Array(256),
     srtt: 0, rttvar: 0, resendDelay: initialResend,
   };
 }

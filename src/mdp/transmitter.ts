@@ -109,6 +109,7 @@ export class Transmitter {
     let i = 0;
     do {
       dest.seq = (dest.seq + 1) & 0xff;
+      dest.sent++;
       const env: EnvelopeRepr = {
         version: 1, encapsulation: ENCAP_OVERLAY, transmitter: this.primarySid, transmitterFull: true,
         unicast: dest.unicast, interfaceIndex: iface.index, linkSeq: dest.seq,
@@ -163,7 +164,7 @@ export class Transmitter {
         if (f.reliable) {
           f.sentDest = dest;
           f.sentTo = n;
-          f.sentLinkSeq = dest.seq;
+          f.sentLinkSeq = dest.sent;
           f.nextTxAt = now + retransmitDelay(dest, f.txCount);
         } else {
           this.queue.remove(f);

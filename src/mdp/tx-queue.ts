@@ -7,7 +7,6 @@
 // oldest frame and counting it.
 import type { FrameRepr } from "../wire/types";
 import type { Destination, Neighbour } from "./neighbours";
-import { ackCovers, ackIsAfter } from "./link-window";
 import { QUEUE_PER_HOP_MAX, QUEUE_TOTAL_MAX, RESEND_DELAY_MAX_MS } from "./constants";
 
 export interface TxFrame {
@@ -25,7 +24,7 @@ export interface TxFrame {
   nextTxAt: number;
   /** 16-bit frame sequence, -1 until first sent (low byte on the wire). */
   seq16: number;
-  /** The last transmission: destination, next hop, link sequence. */
+  /** The last transmission: destination, next hop, and its packet count there (Destination.sent). */
   sentDest: Destination | undefined;
   sentTo: Neighbour | undefined;
   sentLinkSeq: number;
@@ -92,14 +91,20 @@ export class TxQueue {
    */
   onAck(n: Neighbour, dest: Destination, ackSeq: number, mask: number, now: number, acked: (f: TxFrame) => void): AckResult {
     const res: AckResult = { acked: 0, nacked: 0 };
+    // The packet count the 8-bit ackSeq stands for: the latest one with that low byte.
+    // Comparing counts, not bytes, keeps a frame sent 256 packets ago (at high packet
+    // rates, well within its retransmit delay) from being taken as ACKed by a newer packet.
+    const acked8 = dest.sent - ((dest.seq - ackSeq) & 0xff);
     for (let i = this.frames.length - 1; i >= 0; i--) {
       const f = this.frames[i];
       if (!f.reliable || f.sentDest !== dest || f.sentTo !== n || f.txCount === 0) continue;
-      if (ackCovers(f.sentLinkSeq, ackSeq, mask)) {
+      const d = acked8 - f.sentLinkSeq;
+      if (d < 0) continue; // the ACK predates this transmission
+      if (d === 0 || (d <= 32 && ((mask >>> (d - 1)) & 1) === 1)) {
         this.remove(f);
         acked(f);
         res.acked++;
-      } else if (ackIsAfter(f.sentLinkSeq, ackSeq) && f.nextTxAt > now) {
+      } else if (f.nextTxAt > now) {
         f.nextTxAt = now;
         res.nacked++;
       }

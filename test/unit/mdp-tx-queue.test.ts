@@ -13,6 +13,12 @@ const sub = { sid: new Uint8Array(32), hex: "N", signKey: undefined, local: fals
 const n = newNeighbour(sub, 0);
 const other = newNeighbour({ ...sub, hex: "O" }, 0);
 
+/** The destination has sent `count` packets (its wire sequence is the low byte). */
+function sentSoFar(count: number): void {
+  dest.sent = count;
+  dest.seq = count & 0xff;
+}
+
 function frame(linkSeq: number, finalHex = "X", to = n): TxFrame {
   return {
     frame: {} as FrameRepr, finalHex, fixed: undefined, reliable: true, enqueuedAt: 0, deadline: 5000,
@@ -23,6 +29,7 @@ function frame(linkSeq: number, finalHex = "X", to = n): TxFrame {
 
 test("ACK (14, 0b1110): frames in 14, 12, 11 are dequeued; the one in 13 is NACKed; 15 waits", () => {
   const q = new TxQueue();
+  sentSoFar(15);
   const f = [11, 12, 13, 14, 15].map((s) => frame(s));
   for (const x of f) q.add(x);
   const acked: number[] = [];
@@ -37,12 +44,27 @@ test("ACK (14, 0b1110): frames in 14, 12, 11 are dequeued; the one in 13 is NACK
 
 test("an ACK from another neighbour, or for another destination, touches nothing", () => {
   const q = new TxQueue();
+  sentSoFar(3);
   q.add(frame(3));
   q.add(frame(3, "X", other));
   assert.is(q.onAck(n, iface.broadcast, 3, 0, 0, () => {}).acked, 0);
   assert.is(q.onAck(other, dest, 3, 0, 0, () => {}).acked, 1);
   assert.is(q.length, 1);
   assert.is(q.frames[0].sentTo, n);
+});
+
+test("an ACK for a packet 256 sends later (same 8-bit sequence) does not ACK an older frame: it NACKs it", () => {
+  const q = new TxQueue();
+  sentSoFar(300 + 256);
+  const old = frame(300); // wire sequence 300 & 0xff = 44, sent 256 packets ago
+  const fresh = frame(300 + 256);
+  q.add(old);
+  q.add(fresh);
+  const r = q.onAck(n, dest, (300 + 256) & 0xff, 0, 100, () => {});
+  assert.is(r.acked, 1);
+  assert.is(r.nacked, 1);
+  assert.equal(q.frames, [old]);
+  assert.is(old.nextTxAt, 100);
 });
 
 test("per-destination cap drops the oldest frame for that destination and counts it", () => {
