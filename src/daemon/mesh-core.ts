@@ -82,6 +82,8 @@ export interface MeshCore extends ClientMesh {
   pollDelivery(): InboundDatagram | undefined;
   /** sendto() failed: the core may retry later; the interface is kept. */
   notifySendFailed(now: number, tx: CoreTransmit, errno: number): void;
+  /** Datagrams from local clients still waiting to go out (the daemon pauses its client socket while high). */
+  clientBacklog?(): number;
   /** Non-zero counters as "name=value ..." (logged when the daemon stops). */
   statsLine?(): string;
 }

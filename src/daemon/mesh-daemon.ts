@@ -38,6 +38,10 @@ export interface MeshDaemonStats {
   bytesIn: number;
 }
 
+/** Client back-pressure marks, in datagrams (see applyBackPressure). */
+const CLIENT_BACKLOG_HIGH = 64;
+const CLIENT_BACKLOG_LOW = 32;
+
 export class MeshDaemon {
   readonly stats: MeshDaemonStats = { packetsIn: 0, bytesIn: 0 };
   readonly identities: Identity[];
@@ -67,6 +71,7 @@ export class MeshDaemon {
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
       info: (m) => log.info(m),
+      afterDrive: () => this.applyBackPressure(),
     });
     const sockName = daemonSocketName(opts.runPath);
     this.sock = UnixDgram.open(sockName); // filesystem socket, 0600: owner only
@@ -126,6 +131,20 @@ export class MeshDaemon {
       if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
     }
     this.drive();
+  }
+
+  /** Local clients may queue this many datagrams ahead of the links; above it the
+   * client socket is not read (their sends block or see EAGAIN) until the
+   * backlog is down to the low mark. Enough to keep a 10 Mbit/s hop busy for
+   * ~50 ms, little enough that a new stream's first packet is not stuck behind
+   * seconds of another's data. */
+  private applyBackPressure(): void {
+    const backlog = this.core.clientBacklog?.() ?? 0;
+    if (this.sock.isPaused) {
+      if (backlog <= CLIENT_BACKLOG_LOW) this.sock.resume();
+    } else if (backlog >= CLIENT_BACKLOG_HIGH) {
+      this.sock.pause();
+    }
   }
 
   private drive(): void {

@@ -15,6 +15,8 @@ export interface DriverIo {
   sendToClient(to: string, data: Uint8Array): number;
   debug(msg: string): void;
   info(msg: string): void;
+  /** After each drive (input, timer): e.g. apply back-pressure to clients. */
+  afterDrive?(): void;
 }
 
 export interface DriverStats {
@@ -69,6 +71,7 @@ export class MeshDriver {
     } finally {
       this.driving = false;
     }
+    this.io.afterDrive?.();
   }
 
   stop(): void {

@@ -107,6 +107,10 @@ export class MeshNodeCore implements MeshCore {
     return this.node.pollTimeout();
   }
 
+  clientBacklog(): number {
+    return this.node.clientBacklog;
+  }
+
   statsLine(): string {
     return Object.entries(this.node.stats).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v}`).join(" ");
   }

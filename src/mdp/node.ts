@@ -152,7 +152,7 @@ export class MeshNode {
     if (!iface) return;
     this.ifaces.delete(index);
     this.nt.dropInterface(iface);
-    for (const f of [...this.queue.frames]) if (f.fixed && f.fixed.iface === iface) this.queue.remove(f);
+    for (const f of this.queue.fixed.slice()) if (f.fixed!.iface === iface) this.queue.remove(f);
     this.routesDirty = true;
   }
 
@@ -340,7 +340,7 @@ export class MeshNode {
     let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
     for (const n of this.nt.byHex.values()) t = Math.min(t, n.ackDueAt);
-    for (const f of this.queue.frames) t = Math.min(t, f.waitingRoute ? f.deadline : f.nextTxAt);
+    t = Math.min(t, this.tx.nextDue);
     if (this.ifaces.size === 0) t = Math.min(t, this.nextExpiryAt);
     return t === Infinity ? undefined : Math.max(t, this.lastNow);
   }
@@ -391,6 +391,14 @@ export class MeshNode {
       neighbours: this.nt.size, destinations: this.nt.destCount, routes: this.routeTable.size,
       subscribers: this.subs.size, queued: this.queue.length, deliveries: this.deliveries.length,
     };
+  }
+
+  /** Frames local clients sent that wait (routed, not yet on the wire). The
+   * daemon stops reading its client socket while this is high, so a fast
+   * sender (an MSP stream) waits in its own process instead of building a
+   * queue here that would delay everything behind it by seconds. */
+  get clientBacklog(): number {
+    return this.queue.localBacklog;
   }
 
   /** Number of frames queued for transmission (for tests and status). */
@@ -733,7 +741,7 @@ export class MeshNode {
   }
 
   private *fixedDests(): Iterable<Destination> {
-    for (const f of this.queue.frames) if (f.fixed) yield f.fixed;
+    for (const f of this.queue.fixed) yield f.fixed!;
   }
 
   private expire(now: number): void {
@@ -766,9 +774,7 @@ export class MeshNode {
     this.stats.routeChanges++;
     this.lastRouteChangeAt = now;
     this.scheduleAdvert(now);
-    for (const f of this.queue.frames) {
-      if (f.waitingRoute) { f.waitingRoute = false; f.nextTxAt = now; }
-    }
+    // Frames waiting for a route are looked at again by the next flush.
   }
 
   // ------------------------------------------------------------------ transmit path
@@ -793,7 +799,7 @@ export class MeshNode {
     return {
       frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
       deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
-      sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, waitingRoute: false, held: false, ackFor: undefined,
+      sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, waitingRoute: false, ackFor: undefined, local: false,
     };
   }
 
@@ -805,10 +811,11 @@ export class MeshNode {
     return tx;
   }
 
-  private addRouted(now: number, frame: FrameRepr, reliable: boolean): void {
+  private addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false): void {
     const tx = this.newTx(now, frame);
     tx.finalHex = toHex(frame.destination!);
     tx.reliable = reliable;
+    tx.local = local;
     this.queue.add(tx);
   }
 
@@ -817,7 +824,7 @@ export class MeshNode {
       source: src, destination: dst, nextHop: undefined, broadcastId: undefined, ttl, queue: qos,
       oneHop: false, ciphered: mode === "ciphered", signed: mode !== "plain", ackSoon: false,
       type, seq: -1, payload, invalid: false,
-    }, reliable);
+    }, reliable, true);
   }
 
   private newBroadcastId(): Uint8Array {

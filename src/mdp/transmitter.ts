@@ -8,9 +8,16 @@ import { appendFrame, beginPacket } from "../wire/packet";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
-import { retransmitDelay, type TxFrame, type TxQueue } from "./tx-queue";
+import { retransmitDelay, type PendingFifo, type TxFrame, type TxQueue } from "./tx-queue";
 import type { MeshStats } from "./stats";
 import * as C from "./constants";
+
+/** A frame chosen for this flush: the next hop it goes to, and the FIFO it came from (none for fixed frames). */
+interface Picked {
+  f: TxFrame;
+  n: Neighbour | undefined;
+  q: PendingFifo | undefined;
+}
 
 export class Transmitter {
   /** Packets waiting for pollTransmit. */
@@ -37,57 +44,11 @@ export class Transmitter {
 
   /** Decide where each due frame goes, then pack them into packets per destination. */
   flush(now: number): void {
+    this.nextDue = Infinity;
     if (this.queue.length === 0) return;
-    const groups = new Map<Destination, { f: TxFrame; n: Neighbour | undefined }[]>();
-    // Reliable frames in flight per destination (sent, neither ACKed nor timed
-    // out): a new frame goes out only while these stay below the window, so a
-    // burst waits here (FIFO) instead of overflowing the link's queue, where
-    // losses are silent. A timed-out frame leaves the window until resent, so a
-    // peer that never ACKs slows us down but cannot stall us.
-    const inFlight = new Map<Destination, number>();
-    for (const f of this.queue.frames) {
-      if (f.reliable && f.txCount > 0 && f.sentDest && f.nextTxAt > now) inFlight.set(f.sentDest, (inFlight.get(f.sentDest) ?? 0) + 1);
-    }
-    for (const f of [...this.queue.frames]) {
-      if (f.nextTxAt > now && !f.held && !(f.waitingRoute && now >= f.deadline)) continue;
-      if (now >= f.deadline || (f.reliable && f.txCount >= this.maxTx)) {
-        this.queue.remove(f);
-        if (f.reliable) {
-          if (f.txCount === 0) this.stats.noRouteDrops++;
-          else this.stats.retryDrops++;
-        }
-        continue;
-      }
-      let dest: Destination;
-      let nb: Neighbour | undefined;
-      if (f.fixed) {
-        dest = f.fixed;
-      } else {
-        const r = this.routeOf(f.finalHex!);
-        nb = r?.nextHop;
-        if (!r || r.reachable === REACHABLE_NONE || !nb || !nb.chosen) {
-          f.waitingRoute = true;
-          f.nextTxAt = f.deadline;
-          continue;
-        }
-        dest = nb.chosen.dest;
-        if (f.reliable) {
-          const k = inFlight.get(dest) ?? 0;
-          if (f.txCount === 0 && k >= C.INFLIGHT_MAX) {
-            if (dest.windowFullSince < 0) dest.windowFullSince = now;
-            // A full window with no ACK for a while: the peer does not ACK (or
-            // not our link sequences); windowing it would only stall us.
-            if (now - Math.max(dest.windowFullSince, dest.lastAckAt) < C.ACKLESS_WINDOW_LIFT_MS) {
-              f.held = true; f.nextTxAt = f.deadline; continue;
-            }
-          }
-          inFlight.set(dest, k + 1);
-          f.held = false;
-        }
-        const oneHop = nb.sub.hex === f.finalHex;
-        f.frame.oneHop = oneHop;
-        f.frame.nextHop = oneHop ? undefined : nb.sub.sid;
-      }
+    const groups = new Map<Destination, Picked[]>();
+    const pick = (dest: Destination, e: Picked): void => {
+      const f = e.f;
       if (f.seq16 < 0 || ((this.frameSeq16 - f.seq16) & 0xffff) >= C.FRAME_SEQ_WINDOW - 4) {
         // A fresh sequence; also for a retransmission that has fallen out of the
         // receiver's 64-entry duplicate window (it then risks one duplicate).
@@ -99,12 +60,121 @@ export class Transmitter {
       f.frame.ackSoon = f.reliable;
       let g = groups.get(dest);
       if (!g) groups.set(dest, (g = []));
-      g.push({ f, n: nb });
+      g.push(e);
+    };
+
+    // 1. Control frames with a fixed destination: sent once.
+    for (const f of this.queue.fixed.slice()) {
+      if (now >= f.deadline) { this.queue.remove(f); continue; }
+      if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
+      pick(f.fixed!, { f, n: undefined, q: undefined });
+    }
+
+    // 2. In-flight frames whose retransmit timer ran out (or that were NACKed)
+    // go back to the head of their FIFO, to be routed again below.
+    for (const list of this.queue.inflight.values()) {
+      let due: TxFrame[] | undefined;
+      for (const f of list) {
+        if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
+        (due ??= []).push(f);
+      }
+      if (!due) continue;
+      for (let i = due.length - 1; i >= 0; i--) {
+        const f = due[i];
+        if (now >= f.deadline || f.txCount >= this.maxTx) {
+          this.queue.remove(f);
+          this.stats.retryDrops++;
+        } else {
+          this.queue.requeue(f);
+        }
+      }
+    }
+
+    // 3. Routed frames, one FIFO per final destination. New frames go out only
+    // while the next hop's in-flight window has room, so a burst waits here
+    // (FIFO) instead of overflowing the link's queue, where losses are silent;
+    // FIFOs sharing a next hop take turns. Resent frames are not windowed.
+    const active: { q: PendingFifo; cur: number; dest: Destination; nb: Neighbour }[] = [];
+    for (const q of this.queue.pending.values()) {
+      const r = this.routeOf(q.hex);
+      const nb = r?.nextHop;
+      if (!r || r.reachable === REACHABLE_NONE || !nb || !nb.chosen) {
+        this.setWaiting(q, true);
+        this.expireHeads(q, now);
+        if (q.frames.length > 0) this.due(q.frames[0].deadline);
+        continue;
+      }
+      this.setWaiting(q, false);
+      active.push({ q, cur: 0, dest: nb.chosen.dest, nb });
+    }
+    const inFlight = new Map<Destination, number>();
+    while (active.length > 0) {
+      for (let k = active.length - 1; k >= 0; k--) {
+        const a = active[k];
+        const f = this.nextLive(a.q, a.cur, now);
+        if (!f) { active.splice(k, 1); continue; }
+        const dest = a.dest;
+        if (f.reliable) {
+          const used = inFlight.get(dest) ?? this.queue.inflight.get(dest)?.length ?? 0;
+          if (f.txCount === 0 && used >= C.INFLIGHT_MAX) {
+            if (dest.windowFullSince < 0) dest.windowFullSince = now;
+            // A full window with no ACK for a while: the peer does not ACK (or
+            // not our link sequences); windowing it would only stall us.
+            const liftAt = Math.max(dest.windowFullSince, dest.lastAckAt) + C.ACKLESS_WINDOW_LIFT_MS;
+            if (now < liftAt) { this.due(liftAt); active.splice(k, 1); continue; }
+          }
+          inFlight.set(dest, used + 1);
+        }
+        a.cur++;
+        const oneHop = a.nb.sub.hex === f.finalHex;
+        f.frame.oneHop = oneHop;
+        f.frame.nextHop = oneHop ? undefined : a.nb.sub.sid;
+        pick(dest, { f, n: a.nb, q: a.q });
+      }
     }
     for (const [dest, list] of groups) this.buildPackets(now, dest, list);
   }
 
-  private buildPackets(now: number, dest: Destination, list: { f: TxFrame; n: Neighbour | undefined }[]): void {
+  /** Earliest time flush() has something to do again (Infinity: only on input). */
+  nextDue = Infinity;
+
+  private due(t: number): void {
+    if (t < this.nextDue) this.nextDue = t;
+  }
+
+  private setWaiting(q: PendingFifo, waiting: boolean): void {
+    if (q.waitingRoute === waiting) return;
+    q.waitingRoute = waiting;
+    for (const f of q.frames) f.waitingRoute = waiting;
+  }
+
+  /** Drop frames at the head of a FIFO with no route that are past their deadline. */
+  private expireHeads(q: PendingFifo, now: number): void {
+    while (q.frames.length > 0 && now >= q.frames[0].deadline) {
+      const f = q.frames[0];
+      this.queue.remove(f);
+      if (f.reliable) {
+        if (f.txCount === 0) this.stats.noRouteDrops++;
+        else this.stats.retryDrops++;
+      }
+    }
+  }
+
+  /** The frame at `cur` in q, dropping expired ones there. */
+  private nextLive(q: PendingFifo, cur: number, now: number): TxFrame | undefined {
+    for (;;) {
+      const f = q.frames[cur];
+      if (!f) return undefined;
+      if (now < f.deadline && !(f.reliable && f.txCount >= this.maxTx)) return f;
+      this.queue.remove(f);
+      if (f.reliable) {
+        if (f.txCount === 0) this.stats.noRouteDrops++;
+        else this.stats.retryDrops++;
+      }
+    }
+  }
+
+  private buildPackets(now: number, dest: Destination, list: Picked[]): void {
     const iface = dest.iface;
     let i = 0;
     do {
@@ -118,7 +188,7 @@ export class Transmitter {
       w.reset();
       // PREVIOUS for a repeated address (as servald writes); SELF is automatic.
       const ctx = beginPacket(w, env, { usePrevious: true });
-      const packed: { f: TxFrame; n: Neighbour | undefined }[] = [];
+      const packed: Picked[] = [];
       let anyReliable = false;
       while (i < list.length) {
         const e = list[i];
@@ -156,7 +226,7 @@ export class Transmitter {
       dest.lastTxAt = now;
       dest.sentAt[dest.seq] = now;
       dest.ackSoon[dest.seq] = anyReliable ? 1 : 0;
-      for (const { f, n } of packed) {
+      for (const { f, n, q } of packed) {
         f.txCount++;
         this.stats.framesOut++;
         if (f.txCount > 1) this.stats.retransmissions++;
@@ -166,9 +236,9 @@ export class Transmitter {
           f.sentTo = n;
           f.sentLinkSeq = dest.sent;
           f.nextTxAt = now + retransmitDelay(dest, f.txCount);
-        } else {
-          this.queue.remove(f);
         }
+        if (q) this.queue.sent(f, q);
+        else this.queue.remove(f);
       }
     } while (i < list.length);
   }

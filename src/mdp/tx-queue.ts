@@ -1,8 +1,16 @@
 // Frames waiting to go out, and per-hop retransmission of unicast frames
 // (spec 4.2, 6.4, 6.5). A reliable frame stays queued after each transmission
-// until the next hop's ACK record covers the link sequence of the packet that
-// last carried it; a NACK (a newer ACK without it) resends at once. Every
-// transmission reuses the frame's sequence number, so receivers drop copies.
+// until the next hop's ACK record covers the packet that last carried it; a
+// NACK (a newer ACK without it) resends at once. Every transmission reuses the
+// frame's sequence number, so receivers drop copies.
+//
+// Frames are kept by state so that no step scans the whole queue (a busy relay
+// holds hundreds of frames and services it on every packet):
+//   fixed    control frames for one destination, sent once (FIFO);
+//   pending  routed frames waiting for a (first or renewed) transmission, one
+//            FIFO per final destination, so the transmitter only looks at heads;
+//   inflight sent reliable frames waiting for an ACK, per destination they went
+//            to, so an ACK record only looks at that destination's few frames.
 // Memory is bounded: a cap per final destination and in total, dropping the
 // oldest frame and counting it.
 import type { FrameRepr } from "../wire/types";
@@ -28,13 +36,12 @@ export interface TxFrame {
   sentDest: Destination | undefined;
   sentTo: Neighbour | undefined;
   sentLinkSeq: number;
-  /** Waiting for a route (nextTxAt is then the deadline). */
+  /** No route to its final destination at the last look (counted out of the client backlog). */
   waitingRoute: boolean;
-  /** Never sent, held back by its next hop's in-flight window (nextTxAt is then
-   * the deadline; every flush, e.g. after an ACK, looks at it again). */
-  held: boolean;
   /** An ACK record to this neighbour rides in this frame. */
   ackFor: Neighbour | undefined;
+  /** Sent by a local client (not forwarded): counts towards the client backlog. */
+  local: boolean;
 }
 
 export interface AckResult {
@@ -42,47 +49,93 @@ export interface AckResult {
   nacked: number;
 }
 
+/** Routed frames for one final destination that wait for a transmission. */
+export interface PendingFifo {
+  readonly hex: string;
+  readonly frames: TxFrame[];
+  /** Local frames never sent in it (the client backlog, unless waiting for a route). */
+  localUnsent: number;
+  waitingRoute: boolean;
+}
+
 export class TxQueue {
-  readonly frames: TxFrame[] = [];
-  private readonly perDest = new Map<string, number>();
+  /** Control frames with a fixed destination, in order. */
+  readonly fixed: TxFrame[] = [];
+  /** Routed frames waiting for a transmission, per final destination. */
+  readonly pending = new Map<string, PendingFifo>();
+  /** Sent reliable frames waiting for an ACK, per destination they went to. */
+  readonly inflight = new Map<Destination, TxFrame[]>();
+  private readonly perFinal = new Map<string, number>();
+  private total = 0;
   /** Called with a frame dropped to honour a cap. */
   onDrop: (f: TxFrame, why: "cap") => void = () => {};
 
   get length(): number {
-    return this.frames.length;
+    return this.total;
   }
 
-  add(f: TxFrame): void {
-    if (f.finalHex !== undefined) {
-      const n = this.perDest.get(f.finalHex) ?? 0;
-      if (n >= QUEUE_PER_HOP_MAX) {
-        const old = this.frames.find((x) => x.finalHex === f.finalHex);
-        if (old) { this.remove(old); this.onDrop(old, "cap"); }
-      }
-      this.perDest.set(f.finalHex, (this.perDest.get(f.finalHex) ?? 0) + 1);
-    }
-    if (this.frames.length >= QUEUE_TOTAL_MAX) {
-      const old = this.frames.find((x) => x.reliable) ?? this.frames[0];
-      this.remove(old);
-      this.onDrop(old, "cap");
-    }
-    this.frames.push(f);
+  /** Every queued frame (tests, status; not for the data path). */
+  get frames(): TxFrame[] {
+    const out: TxFrame[] = [...this.fixed];
+    for (const q of this.pending.values()) out.push(...q.frames);
+    for (const l of this.inflight.values()) out.push(...l);
+    return out;
   }
 
-  remove(f: TxFrame): void {
-    const i = this.frames.indexOf(f);
-    if (i < 0) return;
-    this.frames.splice(i, 1);
-    if (f.finalHex !== undefined) {
-      const n = (this.perDest.get(f.finalHex) ?? 1) - 1;
-      if (n <= 0) this.perDest.delete(f.finalHex);
-      else this.perDest.set(f.finalHex, n);
-    }
+  /** Local frames not yet sent whose destination has a route: what the daemon's
+   * clients have queued ahead of the link (see MeshNode.clientBacklog). */
+  get localBacklog(): number {
+    let n = 0;
+    for (const q of this.pending.values()) if (!q.waitingRoute) n += q.localUnsent;
+    return n;
   }
 
   /** Queued frames for a final destination. */
   countFor(hex: string): number {
-    return this.perDest.get(hex) ?? 0;
+    return this.perFinal.get(hex) ?? 0;
+  }
+
+  add(f: TxFrame): void {
+    if (f.finalHex !== undefined && this.countFor(f.finalHex) >= QUEUE_PER_HOP_MAX) this.evictFor(f.finalHex);
+    if (this.total >= QUEUE_TOTAL_MAX) this.evictAny();
+    this.total++;
+    if (f.finalHex !== undefined) this.perFinal.set(f.finalHex, this.countFor(f.finalHex) + 1);
+    if (f.fixed) this.fixed.push(f);
+    else if (f.reliable && f.txCount > 0 && f.sentDest) this.inflightList(f.sentDest).push(f);
+    else this.pushPending(f, false);
+  }
+
+  /** Take a frame out of the queue for good (sent once, ACKed, expired, dropped). */
+  remove(f: TxFrame): void {
+    if (this.detach(f)) this.forget(f);
+  }
+
+  /** Count a frame that is no longer held anywhere out of the totals. */
+  private forget(f: TxFrame): void {
+    this.total--;
+    if (f.finalHex !== undefined) {
+      const n = this.countFor(f.finalHex) - 1;
+      if (n <= 0) this.perFinal.delete(f.finalHex);
+      else this.perFinal.set(f.finalHex, n);
+    }
+  }
+
+  /** A pending frame went on the wire: reliable ones now wait for an ACK. */
+  sent(f: TxFrame, q: PendingFifo): void {
+    const i = q.frames.indexOf(f);
+    if (i < 0) return; // dropped meanwhile
+    q.frames.splice(i, 1);
+    if (f.local && f.txCount === 1) q.localUnsent--;
+    if (q.frames.length === 0 && this.pending.get(q.hex) === q) this.pending.delete(q.hex);
+    if (f.reliable && f.sentDest) this.inflightList(f.sentDest).push(f);
+    else this.forget(f);
+  }
+
+  /** An in-flight frame is due again: back to the head of its pending FIFO. */
+  requeue(f: TxFrame): void {
+    const l = f.sentDest && this.inflight.get(f.sentDest);
+    if (l) this.removeFrom(l, f, f.sentDest!);
+    this.pushPending(f, true);
   }
 
   /**
@@ -91,13 +144,15 @@ export class TxQueue {
    */
   onAck(n: Neighbour, dest: Destination, ackSeq: number, mask: number, now: number, acked: (f: TxFrame) => void): AckResult {
     const res: AckResult = { acked: 0, nacked: 0 };
+    const l = this.inflight.get(dest);
+    if (!l) return res;
     // The packet count the 8-bit ackSeq stands for: the latest one with that low byte.
     // Comparing counts, not bytes, keeps a frame sent 256 packets ago (at high packet
     // rates, well within its retransmit delay) from being taken as ACKed by a newer packet.
     const acked8 = dest.sent - ((dest.seq - ackSeq) & 0xff);
-    for (let i = this.frames.length - 1; i >= 0; i--) {
-      const f = this.frames[i];
-      if (!f.reliable || f.sentDest !== dest || f.sentTo !== n || f.txCount === 0) continue;
+    for (let i = l.length - 1; i >= 0; i--) {
+      const f = l[i];
+      if (f.sentTo !== n || f.txCount === 0) continue;
       const d = acked8 - f.sentLinkSeq;
       if (d < 0) continue; // the ACK predates this transmission
       if (d === 0 || (d <= 32 && ((mask >>> (d - 1)) & 1) === 1)) {
@@ -110,6 +165,74 @@ export class TxQueue {
       }
     }
     return res;
+  }
+
+  private inflightList(d: Destination): TxFrame[] {
+    let l = this.inflight.get(d);
+    if (!l) this.inflight.set(d, (l = []));
+    return l;
+  }
+
+  private pushPending(f: TxFrame, front: boolean): void {
+    const hex = f.finalHex ?? "";
+    let q = this.pending.get(hex);
+    if (!q) this.pending.set(hex, (q = { hex, frames: [], localUnsent: 0, waitingRoute: false }));
+    if (front) q.frames.unshift(f);
+    else q.frames.push(f);
+    if (f.local && f.txCount === 0) q.localUnsent++;
+  }
+
+  private removeFrom(l: TxFrame[], f: TxFrame, d: Destination): boolean {
+    const i = l.indexOf(f);
+    if (i < 0) return false;
+    l.splice(i, 1);
+    if (l.length === 0) this.inflight.delete(d);
+    return true;
+  }
+
+  /** Unlink f from whichever structure holds it; false if it is not queued. */
+  private detach(f: TxFrame): boolean {
+    if (f.fixed) {
+      const i = this.fixed.indexOf(f);
+      if (i < 0) return false;
+      this.fixed.splice(i, 1);
+      return true;
+    }
+    const q = this.pending.get(f.finalHex ?? "");
+    if (q) {
+      const i = q.frames.indexOf(f);
+      if (i >= 0) {
+        q.frames.splice(i, 1);
+        if (f.local && f.txCount === 0) q.localUnsent--;
+        if (q.frames.length === 0) this.pending.delete(q.hex);
+        return true;
+      }
+    }
+    const l = f.sentDest && this.inflight.get(f.sentDest);
+    return !!l && this.removeFrom(l, f, f.sentDest!);
+  }
+
+  /** Cap for one final destination: drop its oldest frame, waiting ones first. */
+  private evictFor(hex: string): void {
+    let old = this.pending.get(hex)?.frames[0];
+    if (!old) {
+      for (const l of this.inflight.values()) {
+        for (const f of l) if (f.finalHex === hex && (!old || f.enqueuedAt < old.enqueuedAt)) old = f;
+      }
+    }
+    if (!old) return;
+    this.remove(old);
+    this.onDrop(old, "cap");
+  }
+
+  /** Total cap: drop the oldest waiting frame of the longest FIFO (else any fixed one). */
+  private evictAny(): void {
+    let longest: PendingFifo | undefined;
+    for (const q of this.pending.values()) if (!longest || q.frames.length > longest.frames.length) longest = q;
+    const old = longest?.frames[0] ?? this.fixed[0] ?? this.inflight.values().next().value?.[0];
+    if (!old) return;
+    this.remove(old);
+    this.onDrop(old, "cap");
   }
 }
 

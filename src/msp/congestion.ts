@@ -18,6 +18,8 @@ export class CongestionWindow {
   private delivered = 0;
   private intervalStart = -1;
   private intervalDelivered = 0;
+  private undoCwnd = -1;
+  private undoSsthresh = 0;
 
   constructor(initial: number, private readonly min: number, private readonly max: number, private readonly beta: number) {
     this.cwnd = initial;
@@ -42,12 +44,23 @@ export class CongestionWindow {
 
   /** Loss seen by duplicate acks: shrink once for the episode, not below the path floor. */
   onLoss(): void {
+    this.undoCwnd = this.cwnd;
+    this.undoSsthresh = this.ssthresh;
     this.ssthresh = Math.max(this.min, this.floor(), Math.floor(this.cwnd * this.beta));
     this.cwnd = this.ssthresh;
   }
 
+  /** The last loss episode was reordering after all (a spurious retransmission): take back its cut. */
+  undo(): void {
+    if (this.undoCwnd < 0) return;
+    this.cwnd = Math.max(this.cwnd, this.undoCwnd);
+    this.ssthresh = Math.max(this.ssthresh, this.undoSsthresh);
+    this.undoCwnd = -1;
+  }
+
   /** Retransmission timeout: back to a small window (the path may have changed). */
   onTimeout(): void {
+    this.undoCwnd = -1;
     this.ssthresh = Math.max(this.min, this.floor(), Math.floor(this.cwnd * this.beta));
     this.cwnd = Math.max(this.min, Math.floor(this.floor() / 2));
   }

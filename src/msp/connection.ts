@@ -47,7 +47,7 @@ export class MspConnection {
   private readonly rtt: RttEstimator;
   private readonly events = new EventQueue();
   /** Counters for tests, benchmarks and debug logs. */
-  readonly stats = { dataSent: 0, retransmits: 0, timeouts: 0, fastRetransmits: 0, acksSent: 0, received: 0, duplicates: 0 };
+  readonly stats = { dataSent: 0, retransmits: 0, timeouts: 0, fastRetransmits: 0, spurious: 0, acksSent: 0, received: 0, duplicates: 0 };
 
   private receivedData = false;
   /** Serval's previous_ack: the ack value last put on the wire. */
@@ -69,6 +69,16 @@ export class MspConnection {
   private readonly maxSpan: number;
   private inRecovery = false;
   private recoverSeq = 0;
+  // Time-based loss detection (RACK-like), used with a peer that sends
+  // selective-ack hints. Per-hop retransmission below us reorders packets
+  // (a frame resent on one hop arrives after later ones), so counting packets
+  // that overtook a hole would call most reorderings a loss.
+  /** Send time and RTT of the most recently sent packet known delivered. */
+  private rackSentAt = -1;
+  private rackRtt = 0;
+  /** Reordering window in quarters of the min RTT; grows when a retransmission proves spurious. */
+  private reoSteps = 1;
+  private reoTimerAt = NEVER;
   private shutdownSent = false;
   /** Seq of a SHUTDOWN packet received (maybe out of order), -1 if none. */
   private rxShutdownSeq = -1;
@@ -158,6 +168,7 @@ export class MspConnection {
       this.events.push("timed-out");
       return;
     }
+    if (now >= this.reoTimerAt) this.detectLosses(now);
     if (now >= this.rtoAt) this.onRetransmitTimeout(now);
   }
 
@@ -252,7 +263,7 @@ export class MspConnection {
     if (this.closed) {
       t = this.stopPending ? this.closedAt : this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.ackDue;
     } else {
-      t = Math.min(this.timeoutAt, this.rtoAt, this.ackDue, this.kickAt, this.lastTxAt + this.config.keepaliveMs);
+      t = Math.min(this.timeoutAt, this.rtoAt, this.reoTimerAt, this.ackDue, this.kickAt, this.lastTxAt + this.config.keepaliveMs);
     }
     return t === NEVER ? undefined : t;
   }
@@ -312,10 +323,21 @@ export class MspConnection {
       // Sample the RTT only when no acked packet was resent: after a
       // retransmission fills a hole, the ack says nothing about the path delay.
       let clean = true;
+      let spurious = false;
       for (let i = 0; i < n; i++) {
         const q = this.tx.at(i);
-        if (q.sendCount !== 1) clean = false;
+        if (q.sendCount !== 1) {
+          clean = false;
+          // Acked sooner after the resend than any round trip takes: the first copy arrived.
+          if (now - q.sentAt < this.cc.minRtt * 0.5) spurious = true;
+        }
         if (q.sacked) this.sackedCount--;
+        else this.noteDelivered(now, q);
+      }
+      if (spurious && this.hintsSeen) {
+        this.stats.spurious++;
+        if (this.reoSteps < 16) this.reoSteps++;
+        this.cc.undo();
       }
       const newest = this.tx.release(n);
       if (clean && newest) {
@@ -342,6 +364,7 @@ export class MspConnection {
         this.events.push("writable");
       }
       if (hint > 0) this.onHint(now, seqAdd(ack, 1 + hint));
+      else if (this.hintsSeen) this.enterRecoveryIf(this.detectLosses(now));
       return;
     }
     if (hint > 0) {
@@ -370,9 +393,8 @@ export class MspConnection {
     }
   }
 
-  /** The peer holds `seq` beyond its cumulative ack. Packets sent before it
-   * and still missing are lost once reordering is ruled out (RACK-like:
-   * three packets further on, or sent noticeably earlier). */
+  /** The peer holds `seq` beyond its cumulative ack: note it delivered, then
+   * look for packets sent long enough before it to be lost, not reordered. */
   private onHint(now: number, seq: number): void {
     this.hintsSeen = true;
     const i = seqDiff(seq, this.tx.una);
@@ -382,22 +404,52 @@ export class MspConnection {
       if (p.lost) this.tx.clearLost(p);
       p.sacked = true;
       this.sackedCount++;
+      this.noteDelivered(now, p);
     }
-    const reo = this.rtt.srtt > 0 ? Math.max(2, this.rtt.srtt / 8) : 10;
+    this.enterRecoveryIf(this.detectLosses(now));
+  }
+
+  private noteDelivered(now: number, p: TxPacket): void {
+    // A resent packet acked within a min RTT was its first copy: no RTT sample.
+    if (p.sendCount > 1 && now - p.sentAt < this.cc.minRtt) return;
+    if (p.sentAt > this.rackSentAt) {
+      this.rackSentAt = p.sentAt;
+      this.rackRtt = now - p.sentAt;
+    }
+  }
+
+  private reorderWindow(): number {
+    const base = this.cc.minRtt === Number.POSITIVE_INFINITY ? 10 : Math.max(2, this.cc.minRtt / 4);
+    return Math.min(Math.max(this.rtt.srtt, base), base * this.reoSteps);
+  }
+
+  /** RACK: a packet sent before one known delivered is lost once it is later
+   * than that one's RTT plus the reordering window; re-arms for the rest. */
+  private detectLosses(now: number): boolean {
+    this.reoTimerAt = NEVER;
+    if (this.rackSentAt < 0 || this.closed) return false;
+    const wait = this.rackRtt + this.reorderWindow();
     let marked = false;
-    for (let j = 0; j < i; j++) {
+    const n = this.tx.inFlight;
+    for (let j = 0; j < n; j++) {
       const q = this.tx.at(j);
-      if (q.sacked || q.lost || q.sentAt > p.sentAt) continue;
-      if ((q.sendCount === 1 && i - j >= this.config.dupAckThreshold) || q.sentAt + reo < p.sentAt) {
+      if (q.sacked || q.lost || q.sentAt < 0 || q.sentAt > this.rackSentAt) continue;
+      const due = q.sentAt + wait;
+      if (now >= due) {
         if (this.tx.markLost(q)) marked = true;
+      } else if (due < this.reoTimerAt) {
+        this.reoTimerAt = due;
       }
     }
-    if (marked && !this.inRecovery) {
-      this.stats.fastRetransmits++;
-      this.cc.onLoss();
-      this.inRecovery = true;
-      this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
-    }
+    return marked;
+  }
+
+  private enterRecoveryIf(marked: boolean): void {
+    if (!marked || this.inRecovery) return;
+    this.stats.fastRetransmits++;
+    this.cc.onLoss();
+    this.inRecovery = true;
+    this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
   }
 
   private onRetransmitTimeout(now: number): void {

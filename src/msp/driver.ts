@@ -42,6 +42,10 @@ export class MspDriver {
   private readonly opts = new Map<MspConnection, MdpSendOptions>();
   private readonly handlers = new Map<MspConnection, StreamEventHandler>();
   private readonly retry: Pending[] = [];
+  /** Sockets between bind and being owned by a stream or listener: release() must
+   * not close them (with many connects at once, one connect's service() runs while
+   * another's bind has just completed). */
+  private readonly opening = new Set<MdpSocket>();
   private timer: unknown;
   private timerAt = Number.POSITIVE_INFINITY;
   private flushing = false;
@@ -59,10 +63,15 @@ export class MspDriver {
   /** Bind `port` on the primary identity and accept FIRST packets there. */
   async listen(port: number): Promise<MspAddress> {
     const sock = this.factory();
-    const bound = await this.open(sock, port);
-    this.listenSockets.set(bound.port, sock);
-    this.ep.listen(bound);
-    return bound;
+    this.opening.add(sock);
+    try {
+      const bound = await this.open(sock, port);
+      this.listenSockets.set(bound.port, sock);
+      this.ep.listen(bound);
+      return bound;
+    } finally {
+      this.opening.delete(sock);
+    }
   }
 
   /** Stop accepting new connections on `port` (existing ones carry on). */
@@ -75,7 +84,13 @@ export class MspDriver {
   /** Open a stream to remote from a fresh ephemeral port. */
   async connect(remote: MspAddress, handler: StreamEventHandler): Promise<MspStream> {
     const sock = this.factory();
-    const bound = await this.open(sock, 0);
+    this.opening.add(sock);
+    let bound: MspAddress;
+    try {
+      bound = await this.open(sock, 0);
+    } finally {
+      this.opening.delete(sock);
+    }
     const s = this.ep.connect(this.clock.now(), bound, remote);
     this.owned.set(s.conn, sock);
     this.opts.set(s.conn, AUTHCRYPT);
@@ -225,7 +240,7 @@ export class MspDriver {
     }
     const ownedSockets = new Set(this.owned.values());
     for (const [port, sock] of this.byPort) {
-      if (this.listenSockets.has(port) || ownedSockets.has(sock)) continue;
+      if (this.listenSockets.has(port) || ownedSockets.has(sock) || this.opening.has(sock)) continue;
       if (this.ep.streams.some((s) => s.local.port === port)) continue;
       this.byPort.delete(port);
       sock.close();

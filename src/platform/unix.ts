@@ -15,6 +15,8 @@ export class UnixDgram {
   private readonly rx = new Uint8Array(MAX_DATAGRAM);
   private readonly from = { name: "" };
   private closed = false;
+  private paused = false;
+  private handler: ((data: Uint8Array, from: string) => void) | null = null;
 
   private constructor(readonly fd: number, readonly name: string) {}
 
@@ -25,12 +27,28 @@ export class UnixDgram {
 
   /** Delivers each datagram with the sender's name (reply address). */
   onMessage(fn: ((data: Uint8Array, from: string) => void) | null): void {
-    if (!fn) return watchRead(this.fd, null);
+    this.handler = fn;
+    if (!fn || this.paused) return watchRead(this.fd, null);
     watchDatagrams(this.fd, "unix socket",
       () => native.unixRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from),
       (n) => fn(this.rx.subarray(0, n), this.from.name),
-      () => this.closed);
+      () => this.closed || this.paused);
   }
+
+  /** Stop reading (senders then see their socket fill: back-pressure) until resume(). */
+  pause(): void {
+    if (this.paused || this.closed) return;
+    this.paused = true;
+    watchRead(this.fd, null);
+  }
+
+  resume(): void {
+    if (!this.paused || this.closed) return;
+    this.paused = false;
+    this.onMessage(this.handler);
+  }
+
+  get isPaused(): boolean { return this.paused; }
 
   /** 0 or -errno (e.g. -ECONNREFUSED when the peer is gone). */
   send(data: Uint8Array, to: string): number {

@@ -195,6 +195,23 @@ test("many parallel streams through one listener, all byte-identical", async () 
   }
 });
 
+test("connects started together (msp connect --forward accepting a burst): every stream keeps its socket and arrives", async () => {
+  const { clock, B, server, client } = setup(0, 7);
+  const N = 20;
+  const ends: PumpEnd[] = [];
+  const srvLocals: FakeLocal[] = [];
+  server.onAccept = (s) => { const l = new FakeLocal(clock, new Uint8Array(0)); srvLocals.push(l); pumpOn(server, s, l, ends); };
+  await server.listen(601);
+  const datas = Array.from({ length: N }, (_, i) => randomBytes(3000 + i, 200 + i));
+  // All binds complete before any connect() continues: one stream's service()
+  // must not close the sockets the others have just bound.
+  const streams = await Promise.all(datas.map(() => client.connect({ sid: B, port: 601 }, () => undefined)));
+  streams.forEach((s, i) => pumpOn(client, s, new FakeLocal(clock, datas[i]), ends));
+  assert.ok(clock.run(() => ends.length === 2 * N, 120000), `${ends.length} of ${2 * N} ends`);
+  assert.ok(ends.every((e) => e === "graceful"), ends.join());
+  assert.is(srvLocals.length, N);
+});
+
 test("connect to a bound port that no longer accepts: STOP, closed suddenly", async () => {
   const { clock, B, server, client } = setup(0, 5);
   await server.listen(512);

@@ -38,6 +38,10 @@ export interface LinkOptions {
   overhead?: number;
   /** Drop-tail when the queue would delay a packet more than this. */
   queueMs?: number;
+  /** Probability that a packet is held back by `lateMs` (no loss): how per-hop
+   * retransmission below MSP reorders, a frame resent on one hop arriving after later ones. */
+  late?: number;
+  lateMs?: number;
   /** Drop packets for which this returns true (after loss). */
   filter?: (payload: Uint8Array, now: number) => boolean;
 }
@@ -151,7 +155,8 @@ export class MspSim {
     if (l.filter && l.filter(tx.payload, this.now)) { from.dropped++; return; }
     const copies = l.dup && this.rand() < l.dup ? 2 : 1;
     for (let i = 0; i < copies; i++) {
-      const at = depart + (l.delayMs ?? 0) + (l.jitterMs ? this.rand() * l.jitterMs : 0);
+      const late = l.late && this.rand() < l.late ? l.lateMs ?? 0 : 0;
+      const at = depart + (l.delayMs ?? 0) + late + (l.jitterMs ? this.rand() * l.jitterMs : 0);
       this.queue.push({ at, order: this.order++, to: this.other(from), tx });
     }
   }
