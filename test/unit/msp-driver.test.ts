@@ -172,14 +172,19 @@ test("forward-style tunnel: 1 MiB up while the server answers and half-closes at
   assert.is(client.streamCount, 0);
 });
 
-test("many parallel streams through one listener, all byte-identical", async () => {
-  const { clock, B, server, client } = setup(0.02, 4);
-  const N = 20;
+/** A listener on `port` whose accepted streams collect what arrives, and N payloads to send it. */
+async function sink(server: MspDriver, clock: FakeClock, port: number, sizes: (i: number) => number, seed: number, N = 20) {
   const ends: PumpEnd[] = [];
   const srvLocals: FakeLocal[] = [];
   server.onAccept = (s) => { const l = new FakeLocal(clock, new Uint8Array(0)); srvLocals.push(l); pumpOn(server, s, l, ends); };
-  await server.listen(600);
-  const datas = Array.from({ length: N }, (_, i) => randomBytes(50000 + i * 1000, 100 + i));
+  await server.listen(port);
+  const datas = Array.from({ length: N }, (_, i) => randomBytes(sizes(i), seed + i));
+  return { ends, srvLocals, datas, N };
+}
+
+test("many parallel streams through one listener, all byte-identical", async () => {
+  const { clock, B, server, client } = setup(0.02, 4);
+  const { ends, srvLocals, datas, N } = await sink(server, clock, 600, (i) => 50000 + i * 1000, 100);
   for (let i = 0; i < N; i++) {
     const s = await client.connect({ sid: B, port: 600 }, () => undefined);
     pumpOn(client, s, new FakeLocal(clock, datas[i]), ends);
@@ -197,12 +202,7 @@ test("many parallel streams through one listener, all byte-identical", async () 
 
 test("connects started together (msp connect --forward accepting a burst): every stream keeps its socket and arrives", async () => {
   const { clock, B, server, client } = setup(0, 7);
-  const N = 20;
-  const ends: PumpEnd[] = [];
-  const srvLocals: FakeLocal[] = [];
-  server.onAccept = (s) => { const l = new FakeLocal(clock, new Uint8Array(0)); srvLocals.push(l); pumpOn(server, s, l, ends); };
-  await server.listen(601);
-  const datas = Array.from({ length: N }, (_, i) => randomBytes(3000 + i, 200 + i));
+  const { ends, srvLocals, datas, N } = await sink(server, clock, 601, (i) => 3000 + i, 200);
   // All binds complete before any connect() continues: one stream's service()
   // must not close the sockets the others have just bound.
   const streams = await Promise.all(datas.map(() => client.connect({ sid: B, port: 601 }, () => undefined)));
