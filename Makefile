@@ -20,6 +20,7 @@
 #               changes with its sources) (default: .cache/engine-obj/native)
 #   SERVALD     output binary                      (default: out/servald)
 #   BUNDLE      JS bundle embedded in the binary   (default: out/servald.js)
+#   BUNDLE_FLAGS  e.g. --no-test-hooks (the OpenWrt builds leave out `selftest`)
 #   APT_DEPS    Debian packages `make deps` installs (mk/*.mk may append with +=)
 
 CC       ?= cc
@@ -85,7 +86,7 @@ bundle: $(BUNDLE)
 
 # bundle.mjs rewrites the file only when its content changes
 $(BUNDLE): FORCE node_modules/.ci-stamp
-	node build/bundle.mjs $(BUNDLE)
+	node build/bundle.mjs $(BUNDLE) $(BUNDLE_FLAGS)
 
 # ---- native binary -------------------------------------------------------
 servald: $(SERVALD)

@@ -11,6 +11,9 @@ import { dirname, join, resolve } from "node:path";
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), "..");
 const outfile = process.argv[2] ? resolve(process.argv[2]) : join(root, "out", "servald.js");
+// --no-test-hooks: without the hidden `selftest` commands (test/integration
+// drives them on the host build; the OpenWrt packages do not need them).
+const noTestHooks = process.argv.includes("--no-test-hooks");
 
 function git(...args) {
   try {
@@ -36,16 +39,26 @@ const emptyNodeBuiltins = {
 };
 
 // The shipped bundle takes tweetnacl's API from the C shim's primitives
-// (src/platform/tweetnacl-native.ts): 33 KB less bundle, same results.
+// (src/platform/tweetnacl-native.ts): 33 KB less bundle, same results; and
+// the BigInt Ed25519 fallbacks by src/platform/ed25519-native.ts.
 // SERVAL_BUNDLE_TWEETNACL=1 embeds tweetnacl-js instead (for the JS column of
 // `servald selftest crypto` benches, BENCHMARKS.md "Crypto").
 const nativeNacl = {
   name: "native-tweetnacl",
   setup(b) {
     b.onResolve({ filter: /^tweetnacl$/ }, () => ({ path: join(root, "src", "platform", "tweetnacl-native.ts") }));
+    // Likewise our BigInt Ed25519 fallbacks (verify, pk -> X25519): the shim has both.
+    b.onResolve({ filter: /\/ed25519-(verify|to-x25519)$/ }, () => ({ path: join(root, "src", "platform", "ed25519-native.ts") }));
+  },
+};
+const withoutTestHooks = {
+  name: "without-test-hooks",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/selftest(-crypto)?$/ }, () => ({ path: "test-hooks", namespace: "empty" }));
   },
 };
 const plugins = process.env.SERVAL_BUNDLE_TWEETNACL === "1" ? [emptyNodeBuiltins] : [nativeNacl, emptyNodeBuiltins];
+if (noTestHooks) plugins.unshift(withoutTestHooks);
 
 const result = await build({
   entryPoints: [join(root, "src", "main.ts")],

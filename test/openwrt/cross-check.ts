@@ -17,6 +17,8 @@ export interface CrossTarget {
   machine: number; // ELF e_machine
   bigEndian: boolean;
   elfClass: 1 | 2; // 32 / 64-bit
+  /** Size budget of the ipk (the small MIPS routers' flash), if any. */
+  ipkMaxBytes?: number;
 }
 
 const repo = resolve(process.env.SERVAL_REPO ?? process.cwd());
@@ -79,7 +81,9 @@ export function crossSuite(t: CrossTarget): void {
     const a = readFileSync(packaged).toString("base64");
     assert.ok(a === readFileSync(bin).toString("base64"), "ipk holds the cross-built binary");
     assert.match(run(t, packaged, ["version"]), /^servald /);
-    console.log(`  size ${t.ipkArch} ipk: ${statSync(ipk).size} bytes`);
+    const size = statSync(ipk).size;
+    console.log(`  size ${t.ipkArch} ipk: ${size} bytes${t.ipkMaxBytes ? ` (budget ${t.ipkMaxBytes})` : ""}`);
+    if (t.ipkMaxBytes) assert.ok(size <= t.ipkMaxBytes, `${t.ipkArch} ipk is ${size} bytes, over its ${t.ipkMaxBytes}-byte budget`);
   });
 
   test.after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 // The shipped bundle against what the OpenWrt builds leave out to stay small
-// (BENCHMARKS.md "Packaging"): tweetnacl-js is replaced by the shim's
-// primitives (build/bundle.mjs), and the cross-built engine has no Unicode
+// (BENCHMARKS.md "Packaging"): tweetnacl-js and our BigInt Ed25519 code are
+// replaced by the shim's primitives (build/bundle.mjs), and the cross-built engine has no Unicode
 // property/normalization tables (build/patches/quickjs-no-unicode-tables.patch),
 // nor Array.fromAsync/Iterator.zip (build/patches/quickjs-no-bytecode-builtins.patch),
 // so the bundle must not use RegExp \p{...} escapes, String.normalize() or those.
@@ -13,11 +13,11 @@ import { join, resolve } from "node:path";
 
 const repo = resolve(process.env.SERVAL_REPO ?? process.cwd());
 
-function bundle(env: Record<string, string> = {}): string {
+function bundle(env: Record<string, string> = {}, flags: string[] = []): string {
   const dir = mkdtempSync(join(tmpdir(), "h13-bundle-"));
   try {
     const out = join(dir, "servald.js");
-    execFileSync("node", [join(repo, "build/bundle.mjs"), out], { env: { ...process.env, ...env }, stdio: "pipe" });
+    execFileSync("node", [join(repo, "build/bundle.mjs"), out, ...flags], { env: { ...process.env, ...env }, stdio: "pipe" });
     return readFileSync(out, "utf8");
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -33,6 +33,19 @@ test("the shipped bundle has no tweetnacl-js; SERVAL_BUNDLE_TWEETNACL=1 brings i
   const full = bundle({ SERVAL_BUNDLE_TWEETNACL: "1" });
   assert.ok(full.includes("bad secret key size"), "tweetnacl-js with SERVAL_BUNDLE_TWEETNACL=1");
   assert.ok(full.length > lean.length + 20_000, `with tweetnacl ${full.length} bytes, without ${lean.length}`);
+});
+
+test("the shipped bundle has no BigInt Ed25519 fallbacks (the shim verifies and converts keys)", () => {
+  // p = 2^255 - 19 is written as 2n ** 255n - 19n in src/crypto/ed25519-point.ts
+  assert.not.match(lean, /\b255n\b/, "BigInt Ed25519 code in the shipped bundle");
+  assert.ok(lean.includes("cryptoSidFromSignKey") && lean.includes("cryptoVerifyDetached"));
+});
+
+test("--no-test-hooks (the OpenWrt builds) leaves out the hidden selftest commands", () => {
+  assert.ok(lean.includes("unix-echo"), "the host bundle has the selftest hooks");
+  const openwrt = bundle({}, ["--no-test-hooks"]);
+  assert.not.ok(openwrt.includes("unix-echo") || openwrt.includes("x25519base"), "selftest code in the OpenWrt bundle");
+  assert.ok(openwrt.length < lean.length - 4000, `${openwrt.length} vs ${lean.length} bytes`);
 });
 
 test("the bundle uses no Unicode property escapes and no normalize() (absent from the OpenWrt engine)", () => {
