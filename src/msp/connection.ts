@@ -418,9 +418,15 @@ export class MspConnection {
     }
   }
 
+  /** A packet overtaken by one sent later is given this long (beyond that one's RTT)
+   * before it counts as lost. Per-hop retransmission delays a frame by one or more
+   * link round trips per lossy hop, so the window starts at a whole smoothed RTT
+   * (true end-to-end losses are rare below per-hop ARQ: waiting costs little) and
+   * grows by a quarter RTT per spurious retransmission, up to two RTTs. */
   private reorderWindow(): number {
     const base = this.cc.minRtt === Number.POSITIVE_INFINITY ? 10 : Math.max(2, this.cc.minRtt / 4);
-    return Math.min(Math.max(this.rtt.srtt, base), base * this.reoSteps);
+    const srtt = this.rtt.srtt > 0 ? this.rtt.srtt : 4 * base;
+    return Math.max(base, srtt * Math.min(2, 1 + (this.reoSteps - 1) / 4));
   }
 
   /** RACK: a packet sent before one known delivered is lost once it is later
