@@ -187,7 +187,7 @@ export class MeshNode {
    * unless noSign); broadcasts must be noCrypt (signed or plain). */
   send(now: number, req: SendRequest): SendResult {
     this.lastNow = now;
-    const src = req.srcSid ? this.localByHex.get(toHex(req.srcSid)) : this.identities[0];
+    const src = req.srcSid ? this.localOf(req.srcSid) : this.identities[0];
     if (!src) return { ok: false, error: "no-identity" };
     const ttl = req.ttl ? req.ttl : C.TTL_DEFAULT;
     if (ttl < 0 || ttl > C.TTL_MAX) return { ok: false, error: "bad-ttl" };
@@ -209,9 +209,8 @@ export class MeshNode {
       this.deliverPlain(now, SID_BROADCAST, src.sid, plain, mode, localTtl, qos, true);
       this.enqueueBroadcast(now, src.sid, payload, mode, ttl, qos, TYPE_DATA);
     } else {
-      const dstHex = toHex(req.dstSid!);
       const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
-      const local = this.localByHex.get(dstHex);
+      const local = this.localOf(req.dstSid!);
       if (local) {
         this.deliverPlain(now, local.sid, src.sid, plain, mode, localTtl, qos, false);
       } else {
@@ -408,13 +407,22 @@ export class MeshNode {
 
   // ------------------------------------------------------------------ receive path
 
+  /** One of our identities? (an index lookup: no hex string per frame) */
+  private isLocal(sid: Sid): boolean {
+    return this.subs.get(sid)?.local === true;
+  }
+
+  private localOf(sid: Sid): Identity | undefined {
+    const s = this.subs.get(sid);
+    return s?.local ? this.localByHex.get(s.hex) : undefined;
+  }
+
   private receiveFrame(now: number, iface: Iface, n: Neighbour, from: string, f: FrameRepr): void {
     this.stats.framesIn++;
     if (f.invalid || !f.source) { this.stats.framesDropped++; return; }
-    const srcHex = toHex(f.source);
-    if (this.localByHex.has(srcHex)) return; // our own frame, relayed back
-    const toMe = f.destination !== undefined && this.localByHex.has(toHex(f.destination));
-    const nextHopMe = f.destination !== undefined && (f.oneHop ? toMe : f.nextHop !== undefined && this.localByHex.has(toHex(f.nextHop)));
+    if (this.isLocal(f.source)) return; // our own frame, relayed back
+    const toMe = f.destination !== undefined && this.isLocal(f.destination);
+    const nextHopMe = f.destination !== undefined && (f.oneHop ? toMe : f.nextHop !== undefined && this.isLocal(f.nextHop));
     // ACK_SOON: the transmitter waits for our ACK before it retransmits.
     if (f.ackSoon && (nextHopMe || f.destination === undefined)) this.ackSoon(n, now + C.ACK_SOON_DELAY_MS);
     if (f.seq >= 0) {
@@ -476,7 +484,7 @@ export class MeshNode {
   private deliverFrame(now: number, f: FrameRepr, ttl: number, n: Neighbour): void {
     const source = f.source!;
     const ssub = this.subs.add(source);
-    const dest = f.destination ? this.localByHex.get(toHex(f.destination)) : undefined;
+    const dest = f.destination ? this.localOf(f.destination) : undefined;
     const flags = (f.ciphered ? 0x10 : 0) | (f.signed ? 0x20 : 0);
     if (f.ciphered && !f.destination) { this.stats.framesDropped++; return; } // never valid
     const opened = openMdpPayload(this.crypto, flags, f.payload, {
@@ -508,7 +516,7 @@ export class MeshNode {
       if (n && mode === "plain") this.receiveLinkState(now, n, remoteSid, data);
       return;
     }
-    const localHex = broadcast ? undefined : toHex(localSid);
+    const localHex = broadcast ? undefined : (this.subs.get(localSid)?.hex ?? toHex(localSid));
     const bound = (localHex !== undefined && this.bindings.has(`${localHex}:${dstPort}`)) ||
       this.bindings.has(`${WILDCARD}:${dstPort}`) ||
       (broadcast && [...this.localByHex.keys()].some((h) => this.bindings.has(`${h}:${dstPort}`)));
@@ -588,7 +596,7 @@ export class MeshNode {
   // ------------------------------------------------------------------ link state
 
   private receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
-    if (toHex(source) !== n.sub.hex) return; // link state describes its transmitter's links
+    if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const ls = decodeLinkState(data, this.subs, n.sub.sid);
     const fx = applyLinkRecords(n, ls.records, this.primaryHex, (h) => this.localByHex.has(h), now);
     for (const rec of fx.acks) this.receiveAckRecord(now, n, rec);
@@ -813,7 +821,7 @@ export class MeshNode {
 
   private addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false): void {
     const tx = this.newTx(now, frame);
-    tx.finalHex = toHex(frame.destination!);
+    tx.finalHex = this.subs.add(frame.destination!).hex;
     tx.reliable = reliable;
     tx.local = local;
     this.queue.add(tx);

@@ -18,8 +18,16 @@ export interface Subscriber {
   keyRequestAt: number;
 }
 
+/** A SID's first four bytes as a number: the index key (SIDs are public keys, so
+ * these are as good as random; collisions are resolved by comparing bytes). */
+function sidKey(sid: Sid): number {
+  return ((sid[0] << 24) | (sid[1] << 16) | (sid[2] << 8) | sid[3]) >>> 0;
+}
+
 export class Subscribers implements AddressBook {
   private readonly byHex = new Map<string, Subscriber>();
+  /** The same records by sidKey: the per-frame lookups build no hex strings. */
+  private readonly byKey = new Map<number, Subscriber | Subscriber[]>();
   /** Monotonic counter used as recency (the node passes no clock here). */
   private clock = 0;
   /** Called when a SID is about to be forgotten; return false to keep it. */
@@ -32,7 +40,12 @@ export class Subscribers implements AddressBook {
   }
 
   get(sid: Sid): Subscriber | undefined {
-    return this.byHex.get(toHex(sid));
+    if (sid.length !== 32) return this.byHex.get(toHex(sid));
+    const e = this.byKey.get(sidKey(sid));
+    if (e === undefined) return undefined;
+    if (!Array.isArray(e)) return bytesEqual(e.sid, sid) ? e : undefined;
+    for (const x of e) if (bytesEqual(x.sid, sid)) return x;
+    return undefined;
   }
 
   getHex(hex: string): Subscriber | undefined {
@@ -45,12 +58,13 @@ export class Subscribers implements AddressBook {
 
   /** Find or create the record for a SID (copied: callers may pass views of packet buffers). */
   add(sid: Sid, local = false): Subscriber {
-    const hex = toHex(sid);
-    let s = this.byHex.get(hex);
+    let s = this.get(sid);
     if (!s) {
       if (this.byHex.size >= SUBSCRIBERS_MAX) this.evict();
-      s = { sid: sid.slice(0, 32), hex, signKey: undefined, local, lastUsed: 0, explainedAt: -1e9, keyRequestAt: -1e9 };
-      this.byHex.set(hex, s);
+      const copy = sid.slice(0, 32);
+      s = { sid: copy, hex: toHex(copy), signKey: undefined, local, lastUsed: 0, explainedAt: -1e9, keyRequestAt: -1e9 };
+      this.byHex.set(s.hex, s);
+      this.index(s);
     }
     if (local) s.local = true;
     s.lastUsed = ++this.clock;
@@ -118,6 +132,22 @@ export class Subscribers implements AddressBook {
       if (s.local || !this.canForget(s)) continue;
       if (!victim || s.lastUsed < victim.lastUsed) victim = s;
     }
-    if (victim) this.byHex.delete(victim.hex);
+    if (!victim) return;
+    this.byHex.delete(victim.hex);
+    const k = sidKey(victim.sid);
+    const e = this.byKey.get(k);
+    if (e === victim) this.byKey.delete(k);
+    else if (Array.isArray(e)) {
+      const rest = e.filter((x) => x !== victim);
+      this.byKey.set(k, rest.length === 1 ? rest[0] : rest);
+    }
+  }
+
+  private index(s: Subscriber): void {
+    const k = sidKey(s.sid);
+    const e = this.byKey.get(k);
+    if (e === undefined) this.byKey.set(k, s);
+    else if (Array.isArray(e)) e.push(s);
+    else this.byKey.set(k, [e, s]);
   }
 }
