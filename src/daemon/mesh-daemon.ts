@@ -38,6 +38,9 @@ export interface MeshDaemonStats {
   bytesIn: number;
 }
 
+/** Peer address strings cached (neighbours and their broadcast addresses; cleared when full). */
+const PEER_CACHE_MAX = 256;
+
 /** Client back-pressure marks, in datagrams (see applyBackPressure). */
 const CLIENT_BACKLOG_HIGH = 64;
 const CLIENT_BACKLOG_LOW = 32;
@@ -53,6 +56,8 @@ export class MeshDaemon {
   private rules: InterfaceRule[] = [];
   private rescanTimer: Timer | undefined;
   private stopped = false;
+  private readonly names = new Map<number, string>();
+  private readonly addresses = new Map<string, { addr: number; port: number }>();
 
   /** Throws (with a readable message) when the keyring is damaged or the socket cannot be bound. */
   constructor(private readonly opts: MeshDaemonOptions) {
@@ -125,7 +130,7 @@ export class MeshDaemon {
     this.stats.bytesIn += data.length;
     const now = nowMs();
     try {
-      this.core.handlePacket(now, itf.index, `${ipv4Format(addr)}:${port}`, data);
+      this.core.handlePacket(now, itf.index, this.peerName(addr, port), data);
     } catch (e) {
       // Malformed input must never stop the daemon.
       if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
@@ -147,6 +152,32 @@ export class MeshDaemon {
     }
   }
 
+  /** "a.b.c.d:port" of a sender, built once per peer rather than per packet. */
+  private peerName(addr: number, port: number): string {
+    const k = addr * 65536 + port;
+    let name = this.names.get(k);
+    if (name === undefined) {
+      if (this.names.size >= PEER_CACHE_MAX) this.names.clear();
+      name = `${ipv4Format(addr)}:${port}`;
+      this.names.set(k, name);
+    }
+    return name;
+  }
+
+  /** The inverse, for transmissions (parsed once per destination). */
+  private peerAddress(text: string): { addr: number; port: number } | undefined {
+    let a = this.addresses.get(text);
+    if (a === undefined) {
+      const colon = text.lastIndexOf(":");
+      const addr = ipv4Parse(text.slice(0, colon));
+      if (addr === null) return undefined;
+      if (this.addresses.size >= PEER_CACHE_MAX) this.addresses.clear();
+      a = { addr, port: Number(text.slice(colon + 1)) };
+      this.addresses.set(text, a);
+    }
+    return a;
+  }
+
   private drive(): void {
     if (!this.stopped) this.driver.drive();
   }
@@ -154,10 +185,9 @@ export class MeshDaemon {
   /** Send one overlay packet from its interface's socket; 0 or -errno. */
   private transmit(tx: CoreTransmit): number {
     const itf = this.ifaces.byIndex(tx.ifIndex);
-    const colon = tx.address.lastIndexOf(":");
-    const addr = ipv4Parse(tx.address.slice(0, colon));
-    const port = Number(tx.address.slice(colon + 1));
-    if (!itf || addr === null) return -ENOENT; // interface just went away
+    const to = this.peerAddress(tx.address);
+    if (!itf || !to) return -ENOENT; // interface just went away
+    const { addr, port } = to;
     return this.ifaces.send(itf, tx.data, addr, port);
   }
 }
