@@ -45,37 +45,35 @@ export class Transmitter {
   /** Decide where each due frame goes, then pack them into packets per destination. */
   flush(now: number): void {
     this.nextDue = Infinity;
-    if (this.queue.length === 0) return;
-    const groups = new Map<Destination, Picked[]>();
-    const pick = (dest: Destination, e: Picked): void => {
-      const f = e.f;
-      if (f.seq16 < 0 || ((this.frameSeq16 - f.seq16) & 0xffff) >= C.FRAME_SEQ_WINDOW - 4) {
-        // A fresh sequence; also for a retransmission that has fallen out of the
-        // receiver's 64-entry duplicate window (it then risks one duplicate).
-        if (f.seq16 >= 0) this.stats.resequenced++;
-        this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
-        f.seq16 = this.frameSeq16;
-      }
-      f.frame.seq = f.seq16 & 0xff;
-      f.frame.ackSoon = f.reliable;
-      let g = groups.get(dest);
-      if (!g) groups.set(dest, (g = []));
-      g.push(e);
-    };
+    const q0 = this.queue;
+    if (q0.length === 0) return;
+    // Called after every packet in or out: when nothing waits and no
+    // retransmit timer has run out, there is nothing to look at.
+    const retryDue = now >= q0.retryDueAt;
+    if (!retryDue && q0.fixed.length === 0 && q0.pending.size === 0) {
+      this.nextDue = q0.retryDueAt;
+      return;
+    }
+    const groups = this.groups;
+    groups.clear();
 
     // 1. Control frames with a fixed destination: sent once.
     for (const f of this.queue.fixed.slice()) {
       if (now >= f.deadline) { this.queue.remove(f); continue; }
       if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
-      pick(f.fixed!, { f, n: undefined, q: undefined });
+      this.pick(f.fixed!, { f, n: undefined, q: undefined });
     }
 
     // 2. In-flight frames whose retransmit timer ran out (or that were NACKed)
     // go back to the head of their FIFO, to be routed again below.
-    for (const list of this.queue.inflight.values()) {
+    if (retryDue) q0.retryDueAt = Infinity;
+    for (const list of retryDue ? q0.inflight.values() : []) {
       let due: TxFrame[] | undefined;
       for (const f of list) {
-        if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
+        if (f.nextTxAt > now) {
+          if (f.nextTxAt < q0.retryDueAt) q0.retryDueAt = f.nextTxAt;
+          continue;
+        }
         (due ??= []).push(f);
       }
       if (!due) continue;
@@ -129,10 +127,30 @@ export class Transmitter {
         const oneHop = a.nb.sub.hex === f.finalHex;
         f.frame.oneHop = oneHop;
         f.frame.nextHop = oneHop ? undefined : a.nb.sub.sid;
-        pick(dest, { f, n: a.nb, q: a.q });
+        this.pick(dest, { f, n: a.nb, q: a.q });
       }
     }
     for (const [dest, list] of groups) this.buildPackets(now, dest, list);
+    this.due(q0.retryDueAt);
+  }
+
+  /** Frames chosen by the running flush, per destination (reused). */
+  private readonly groups = new Map<Destination, Picked[]>();
+
+  private pick(dest: Destination, e: Picked): void {
+    const f = e.f;
+    if (f.seq16 < 0 || ((this.frameSeq16 - f.seq16) & 0xffff) >= C.FRAME_SEQ_WINDOW - 4) {
+      // A fresh sequence; also for a retransmission that has fallen out of the
+      // receiver's 64-entry duplicate window (it then risks one duplicate).
+      if (f.seq16 >= 0) this.stats.resequenced++;
+      this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
+      f.seq16 = this.frameSeq16;
+    }
+    f.frame.seq = f.seq16 & 0xff;
+    f.frame.ackSoon = f.reliable;
+    let g = this.groups.get(dest);
+    if (!g) this.groups.set(dest, (g = []));
+    g.push(e);
   }
 
   /** Earliest time flush() has something to do again (Infinity: only on input). */

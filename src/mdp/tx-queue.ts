@@ -65,6 +65,9 @@ export class TxQueue {
   readonly pending = new Map<string, PendingFifo>();
   /** Sent reliable frames waiting for an ACK, per destination they went to. */
   readonly inflight = new Map<Destination, TxFrame[]>();
+  /** No in-flight frame is due for a retransmission before this (a lower bound:
+   * ACKs remove frames without raising it; the transmitter rescans once it passes). */
+  retryDueAt = Infinity;
   private readonly perFinal = new Map<string, number>();
   private total = 0;
   /** Called with a frame dropped to honour a cap. */
@@ -101,7 +104,7 @@ export class TxQueue {
     this.total++;
     if (f.finalHex !== undefined) this.perFinal.set(f.finalHex, this.countFor(f.finalHex) + 1);
     if (f.fixed) this.fixed.push(f);
-    else if (f.reliable && f.txCount > 0 && f.sentDest) this.inflightList(f.sentDest).push(f);
+    else if (f.reliable && f.txCount > 0 && f.sentDest) this.pushInflight(f);
     else this.pushPending(f, false);
   }
 
@@ -127,7 +130,7 @@ export class TxQueue {
     q.frames.splice(i, 1);
     if (f.local && f.txCount === 1) q.localUnsent--;
     if (q.frames.length === 0 && this.pending.get(q.hex) === q) this.pending.delete(q.hex);
-    if (f.reliable && f.sentDest) this.inflightList(f.sentDest).push(f);
+    if (f.reliable && f.sentDest) this.pushInflight(f);
     else this.forget(f);
   }
 
@@ -161,10 +164,16 @@ export class TxQueue {
         res.acked++;
       } else if (f.nextTxAt > now) {
         f.nextTxAt = now;
+        if (now < this.retryDueAt) this.retryDueAt = now;
         res.nacked++;
       }
     }
     return res;
+  }
+
+  private pushInflight(f: TxFrame): void {
+    this.inflightList(f.sentDest!).push(f);
+    if (f.nextTxAt < this.retryDueAt) this.retryDueAt = f.nextTxAt;
   }
 
   private inflightList(d: Destination): TxFrame[] {
