@@ -83,6 +83,7 @@ export class MspConnection {
   /** Seq of a SHUTDOWN packet received (maybe out of order), -1 if none. */
   private rxShutdownSeq = -1;
   private stopPending = false;
+  private sendCap: number;
   /** The STOP came from this side (a peer's STOP needs no answer). */
   private stoppedHere = false;
   /** Extra copies of the last ack sent on a graceful close: if the peer misses
@@ -94,6 +95,7 @@ export class MspConnection {
   constructor(now: number, role: MspRole, config?: Partial<MspConfig>) {
     this.config = mspConfig(config);
     const c = this.config;
+    this.sendCap = c.sendBufferBytes;
     this.role = role;
     this.tx = new SendBuffer(c.maxBody);
     this.rx = new ReceiveBuffer(c.receiveWindow);
@@ -119,8 +121,12 @@ export class MspConnection {
   /** Bytes write() would accept now. */
   get writable(): number {
     if (this.closed || this.localShutdown) return 0;
-    return Math.max(0, this.config.sendBufferBytes - this.tx.bytes);
+    return Math.max(0, this.sendLimit - this.tx.bytes);
   }
+  /** Bytes write() may have queued in all; the driver lowers it when many
+   * streams share one process (see MspDriver), never above sendBufferBytes. */
+  get sendLimit(): number { return this.sendCap; }
+  set sendLimit(bytes: number) { this.sendCap = Math.min(this.config.sendBufferBytes, Math.max(1, bytes)); }
   /** Unacknowledged or unsent bytes held. */
   get bufferedBytes(): number { return this.tx.bytes; }
   get congestionWindow(): number { return this.cc.window(); }
@@ -177,7 +183,8 @@ export class MspConnection {
   /** Queue bytes to send; returns how many were accepted (0 when full, shut down or closed). */
   write(data: Uint8Array): number {
     if (this.closed || this.localShutdown) return 0;
-    const n = this.tx.write(data, this.config.sendBufferBytes - this.tx.bytes);
+    // The limit may have been lowered below what is already queued (more streams).
+    const n = this.tx.write(data, Math.max(0, this.sendLimit - this.tx.bytes));
     if (n < data.length) this.writeBlocked = true;
     return n;
   }

@@ -26,6 +26,10 @@ interface Pending {
 }
 
 const AUTHCRYPT: MdpSendOptions = { cryptFlags: 0, qos: 0, ttl: 0 };
+/** Send-buffer bytes all streams of one process may hold together (a router has
+ * 32-128 MB): with many streams each gets a share, never less than STREAM_MIN_BYTES. */
+export const SEND_BUDGET_BYTES = 4 << 20;
+const STREAM_MIN_BYTES = 32 << 10;
 /** How soon to retry when the daemon's socket queue is full. */
 const RETRY_MS = 2;
 
@@ -51,6 +55,8 @@ export class MspDriver {
   private flushing = false;
   private again = false;
   private settled: (() => void) | undefined;
+  private sharedBetween = 1;
+  private sharedKnown = 0;
 
   constructor(private readonly clock: MspClock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
     this.ep = new MspEndpoint(options);
@@ -210,6 +216,18 @@ export class MspDriver {
       if (!progress) break;
     }
     this.release();
+    this.shareSendBuffers();
+  }
+
+  /** Split SEND_BUDGET_BYTES between the open streams (100 parallel 1 MiB uploads
+   * held 45 MB with a full 192 KiB buffer each). */
+  private shareSendBuffers(): void {
+    const n = Math.max(1, this.openStreams);
+    if (n === this.sharedBetween && this.ep.streams.length === this.sharedKnown) return;
+    this.sharedBetween = n;
+    this.sharedKnown = this.ep.streams.length;
+    const share = Math.max(STREAM_MIN_BYTES, Math.floor(SEND_BUDGET_BYTES / n));
+    for (const s of this.ep.streams) s.conn.sendLimit = share;
   }
 
   /** Resend what the daemon refused earlier; false while it still refuses. */

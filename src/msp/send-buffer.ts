@@ -49,7 +49,7 @@ export class SendBuffer {
 
   /** Copy as many of `data` as fit in the buffer; returns the count accepted. */
   write(data: Uint8Array, space: number): number {
-    let n = Math.min(data.length, space);
+    const n = Math.max(0, Math.min(data.length, space));
     let off = 0;
     while (off < n) {
       let tail = this.count > this.unsentIdx ? this.packets[this.packets.length - 1] : undefined;

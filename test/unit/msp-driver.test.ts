@@ -2,7 +2,7 @@
 // and delay) and a fake clock: the code the msp CLI runs, minus the platform.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MspDriver, MspClock } from "../../src/msp/driver";
+import { MspDriver, MspClock, SEND_BUDGET_BYTES } from "../../src/msp/driver";
 import { MspAddress, MspStream } from "../../src/msp/endpoint";
 import { MdpInbound, MdpSendOptions, MdpSocket } from "../../src/msp/mdp-socket";
 import { ByteStream, PumpEnd, StreamPump } from "../../src/msp/pump";
@@ -210,6 +210,30 @@ test("connects started together (msp connect --forward accepting a burst): every
   assert.ok(clock.run(() => ends.length === 2 * N, 120000), `${ends.length} of ${2 * N} ends`);
   assert.ok(ends.every((e) => e === "graceful"), ends.join());
   assert.is(srvLocals.length, N);
+});
+
+test("many streams in one process share a send budget; one stream alone gets its full buffer", async () => {
+  const { clock, B, server, client } = setup(0, 8);
+  await server.listen(602);
+  const one = await client.connect({ sid: B, port: 602 }, () => undefined);
+  client.service();
+  assert.is(one.conn.sendLimit, one.conn.config.sendBufferBytes);
+  const more = await Promise.all(Array.from({ length: 99 }, () => client.connect({ sid: B, port: 602 }, () => undefined)));
+  client.service();
+  const share = Math.floor(SEND_BUDGET_BYTES / 100);
+  for (const s of [one, ...more]) assert.is(s.conn.sendLimit, share);
+  assert.ok(100 * share <= SEND_BUDGET_BYTES);
+  // A stream holding more than its new share accepts nothing until acks drain it.
+  const full = more[0].conn;
+  const q = full.bufferedBytes;
+  assert.is(full.write(new Uint8Array(share + 1000)), share);
+  assert.is(full.write(new Uint8Array(10)), 0);
+  full.sendLimit = share / 2;
+  assert.is(full.write(new Uint8Array(10)), 0, "no negative writes below the limit");
+  assert.is(full.bufferedBytes, q + share);
+  for (const s of more) s.conn.stop(clock.now());
+  client.service();
+  assert.is(one.conn.sendLimit, one.conn.config.sendBufferBytes, "the budget returns when the others end");
 });
 
 test("connect to a bound port that no longer accepts: STOP, closed suddenly", async () => {
