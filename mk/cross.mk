@@ -103,11 +103,15 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
-	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*) SERVALD=$@ \
-	  BUNDLE=$(CROSS_OUT_DIR)/servald-lean.js BUNDLE_FLAGS=--no-test-hooks
+	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
+	  ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*) \
+	  BUNDLE=$(CROSS_OUT_DIR)/servald-$(if $(filter 1,$(CROSS_TEST_HOOKS)),hooks,lean).js \
+	  BUNDLE_FLAGS=$(if $(filter 1,$(CROSS_TEST_HOOKS)),,--no-test-hooks)
 
 # Each binary runs `version` under its qemu (cross builds embed a bundle
-# without the hidden selftest commands: BUNDLE_FLAGS=--no-test-hooks).
+# without the hidden selftest commands: BUNDLE_FLAGS=--no-test-hooks;
+# CROSS_TEST_HOOKS=1 CROSS_OUT_DIR=out/cross-hooks builds the same engine and
+# C shim with them, for test/integration/native-crypto.test.ts).
 cross-test: cross-all
 	@for t in $(CROSS_TARGETS); do \
 	  case $$t in x86_64) q="";; mipsel) q="$(CROSS_QEMU_mipsel)";; \
