@@ -17,15 +17,3 @@ export function curve25519PublicFromEd25519(signPublic: Uint8Array): Uint8Array 
   const y = point.y;
   return bigToBytesLE(mod((1n + y) * inverse(mod(1n - y))));
 }
-
-/**
- * crypto_sign_ed25519_sk_to_curve25519: the first 32 bytes of SHA-512(seed),
- * clamped. `seedHash` is SHA-512 of the 32-byte Ed25519 seed.
- */
-export function curve25519SecretFromSeedHash(seedHash: Uint8Array): Uint8Array {
-  const s = seedHash.slice(0, 32);
-  s[0] &= 248;
-  s[31] &= 127;
-  s[31] |= 64;
-  return s;
-}

@@ -4,7 +4,7 @@
 
 import nacl from "tweetnacl";
 import type { Identity } from "./types";
-import { curve25519SecretFromSeedHash } from "./ed25519-to-x25519";
+import { curve25519SecretFromSeedHash } from "./x25519-from-seed";
 import { bytesEqual } from "../wire/bytes";
 
 export const SEED_BYTES = 32;

@@ -16,12 +16,3 @@ export function curve25519PublicFromEd25519(signPublic: Uint8Array): Uint8Array 
   if (signPublic.length !== 32) return undefined;
   return native.cryptoSidFromSignKey(signPublic) ?? undefined;
 }
-
-/** crypto_sign_ed25519_sk_to_curve25519 from SHA-512(seed): the first 32 bytes, clamped. */
-export function curve25519SecretFromSeedHash(seedHash: Uint8Array): Uint8Array {
-  const s = seedHash.slice(0, 32);
-  s[0] &= 248;
-  s[31] &= 127;
-  s[31] |= 64;
-  return s;
-}
