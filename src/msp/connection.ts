@@ -76,7 +76,7 @@ export class MspConnection {
   /** Send time and RTT of the most recently sent packet known delivered. */
   private rackSentAt = -1;
   private rackRtt = 0;
-  /** Reordering window in quarters of the min RTT; grows when a retransmission proves spurious. */
+  /** Grows the reordering window (see reorderWindow) each time a retransmission proves spurious. */
   private reoSteps = 1;
   private reoTimerAt = NEVER;
   private shutdownSent = false;
