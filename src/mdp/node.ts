@@ -807,7 +807,7 @@ export class MeshNode {
     return {
       frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
       deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
-      sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, waitingRoute: false, ackFor: undefined, local: false,
+      sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, ackFor: undefined, local: false,
     };
   }
 

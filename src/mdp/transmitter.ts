@@ -163,18 +163,12 @@ export class Transmitter {
   private setWaiting(q: PendingFifo, waiting: boolean): void {
     if (q.waitingRoute === waiting) return;
     q.waitingRoute = waiting;
-    for (const f of q.frames) f.waitingRoute = waiting;
   }
 
   /** Drop frames at the head of a FIFO with no route that are past their deadline. */
   private expireHeads(q: PendingFifo, now: number): void {
     while (q.frames.length > 0 && now >= q.frames[0].deadline) {
-      const f = q.frames[0];
-      this.queue.remove(f);
-      if (f.reliable) {
-        if (f.txCount === 0) this.stats.noRouteDrops++;
-        else this.stats.retryDrops++;
-      }
+      this.drop(q.frames[0]);
     }
   }
 
@@ -184,11 +178,16 @@ export class Transmitter {
       const f = q.frames[cur];
       if (!f) return undefined;
       if (now < f.deadline && !(f.reliable && f.txCount >= this.maxTx)) return f;
-      this.queue.remove(f);
-      if (f.reliable) {
-        if (f.txCount === 0) this.stats.noRouteDrops++;
-        else this.stats.retryDrops++;
-      }
+      this.drop(f);
+    }
+  }
+
+  /** Give up on a waiting frame (deadline or retry cap), counted by why. */
+  private drop(f: TxFrame): void {
+    this.queue.remove(f);
+    if (f.reliable) {
+      if (f.txCount === 0) this.stats.noRouteDrops++;
+      else this.stats.retryDrops++;
     }
   }
 

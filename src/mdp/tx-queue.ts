@@ -36,8 +36,6 @@ export interface TxFrame {
   sentDest: Destination | undefined;
   sentTo: Neighbour | undefined;
   sentLinkSeq: number;
-  /** No route to its final destination at the last look (counted out of the client backlog). */
-  waitingRoute: boolean;
   /** An ACK record to this neighbour rides in this frame. */
   ackFor: Neighbour | undefined;
   /** Sent by a local client (not forwarded): counts towards the client backlog. */

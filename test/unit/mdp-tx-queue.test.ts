@@ -23,7 +23,7 @@ function frame(linkSeq: number, finalHex = "X", to = n): TxFrame {
   return {
     frame: {} as FrameRepr, finalHex, fixed: undefined, reliable: true, enqueuedAt: 0, deadline: 5000,
     txCount: 1, nextTxAt: 500, seq16: linkSeq, sentDest: dest, sentTo: to, sentLinkSeq: linkSeq,
-    waitingRoute: false, ackFor: undefined, local: false,
+    ackFor: undefined, local: false,
   };
 }
 
