@@ -14,6 +14,8 @@ const outfile = process.argv[2] ? resolve(process.argv[2]) : join(root, "out", "
 // --no-test-hooks: without the hidden `selftest` commands (test/integration
 // drives them on the host build; the OpenWrt packages do not need them).
 const noTestHooks = process.argv.includes("--no-test-hooks");
+// --keep-names: minify but keep identifiers, for the JS profiler (make JSPROF=1).
+const keepNames = process.argv.includes("--keep-names");
 
 function git(...args) {
   try {
@@ -68,7 +70,9 @@ const result = await build({
   mainFields: ["module", "main"],
   plugins,
   target: "es2023",
-  minify: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  minifyIdentifiers: !keepNames,
   write: false,
   external: ["qjs:*", "serval:*"],
   define: {

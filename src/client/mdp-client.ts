@@ -2,7 +2,7 @@
 // port, send and receive datagrams, run local commands. Only datagrams from
 // the daemon's socket address are accepted.
 import {
-  decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
+  decodeMdpHeader, writeMdpHeader, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN,
 } from "../wire/client-header.js";
 import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, EPERM } from "./transport.js";
@@ -47,10 +47,16 @@ export class MdpClient {
   /** The local (SID, port) once bound. */
   localSid: Uint8Array = SID_ANY;
   localPort = 0;
-  /** Called for every inbound datagram when set; otherwise datagrams queue for recv(). */
+  /** Called for every inbound datagram when set (its byte arrays are views, valid
+   * during the call: copy what you keep); otherwise datagrams queue for recv(). */
   onDatagram: ((d: MdpDatagram) => void) | undefined;
   /** Called when the daemon answers with ERROR outside of a pending request. */
   onError: ((d: MdpDatagram) => void) | undefined;
+  /** Reused for every send (the transport copies the datagram into the kernel). */
+  private out = new Uint8Array(MDP_HEADER_LEN + 1200);
+  private readonly header: MdpHeader = {
+    localSid: SID_ANY, localPort: 0, remoteSid: SID_ANY, remotePort: 0, flags: 0, qos: 0, ttl: 0,
+  };
 
   constructor(
     private readonly transport: DgramTransport,
@@ -62,17 +68,30 @@ export class MdpClient {
     transport.setReceiver((data, from) => this.receive(data, from));
   }
 
-  /** Send a raw message to the daemon. Throws MdpClientError when the daemon is absent. */
+  /** Send a raw message to the daemon. Throws MdpClientError when the daemon is absent,
+   * and ("send-failed") when its socket queue is full. */
   sendRaw(h: MdpHeader, payload?: Uint8Array): void {
+    const rc = this.trySendRaw(h, payload);
+    if (rc < 0) throw new MdpClientError(`sending to servald failed (errno ${-rc})`, "send-failed");
+  }
+
+  /** sendRaw for the data path: a full daemon queue (EAGAIN, ENOBUFS) is not
+   * exceptional there, so it returns the negative errno instead of building an
+   * Error per refused packet; 0 when sent. Absence and permission still throw. */
+  trySendRaw(h: MdpHeader, payload?: Uint8Array): number {
     if (this.closed) throw new MdpClientError("MDP client is closed", "closed");
-    const rc = this.transport.send(this.daemonAddress, encodeMdpMessage(h, payload));
+    const n = MDP_HEADER_LEN + (payload ? payload.length : 0);
+    if (this.out.length < n) this.out = new Uint8Array(n);
+    writeMdpHeader(h, this.out);
+    if (payload) this.out.set(payload, MDP_HEADER_LEN);
+    const rc = this.transport.send(this.daemonAddress, this.out, n);
     if (rc === -ENOENT || rc === -ECONNREFUSED) {
       throw new MdpClientError(`servald is not running (no socket at ${this.daemonPath})`, "not-running");
     }
     if (rc === -EACCES || rc === -EPERM) {
       throw new MdpClientError(`permission denied on ${this.daemonPath}: only the user running servald may use it`, "permission");
     }
-    if (rc < 0) throw new MdpClientError(`sending to servald failed (errno ${-rc})`, "send-failed");
+    return rc < 0 ? rc : 0;
   }
 
   /** Bind (sid, port); port 0 asks for an ephemeral port. Resolves with the bound address. */
@@ -103,11 +122,23 @@ export class MdpClient {
     const broadcast = isAll(remoteSid, 0xff);
     const encrypt = opt.encrypt ?? !broadcast;
     const sign = opt.sign ?? true;
-    this.sendRaw({
-      localSid: this.localSid, localPort: this.localPort, remoteSid, remotePort,
-      flags: (encrypt ? 0 : MDP_FLAG_NO_CRYPT) | (sign ? 0 : MDP_FLAG_NO_SIGN),
-      qos: opt.qos ?? 0, ttl: opt.ttl ?? 0,
-    }, payload);
+    const rc = this.trySend(remoteSid, remotePort, payload,
+      (encrypt ? 0 : MDP_FLAG_NO_CRYPT) | (sign ? 0 : MDP_FLAG_NO_SIGN), opt.qos ?? 0, opt.ttl ?? 0);
+    if (rc < 0) throw new MdpClientError(`sending to servald failed (errno ${-rc})`, "send-failed");
+  }
+
+  /** send() for the data path: the crypt flags given as MDP_FLAG_NO_CRYPT/NO_SIGN,
+   * one reused header, and a full daemon queue returned (negative errno), not thrown. */
+  trySend(remoteSid: Uint8Array, remotePort: number, payload: Uint8Array, cryptFlags: number, qos: number, ttl: number): number {
+    const h = this.header;
+    h.localSid = this.localSid;
+    h.localPort = this.localPort;
+    h.remoteSid = remoteSid;
+    h.remotePort = remotePort;
+    h.flags = cryptFlags & (MDP_FLAG_NO_CRYPT | MDP_FLAG_NO_SIGN);
+    h.qos = qos;
+    h.ttl = ttl;
+    return this.trySendRaw(h, payload);
   }
 
   /** Next inbound datagram, or undefined after timeoutMs. */
@@ -174,6 +205,8 @@ export class MdpClient {
     if (i >= 0) this.waiters.splice(i, 1);
   }
 
+  /** `data` may be a view into the transport's reused receive buffer: onDatagram
+   * sees views (valid during the call), anything kept for later gets a copy. */
   private receive(data: Uint8Array, from: string): void {
     if (from !== this.daemonAddress) return; // spec 7.1: only the daemon may talk to us
     const h = decodeMdpHeader(data);
@@ -183,12 +216,20 @@ export class MdpClient {
       flags: h.flags, qos: h.qos, ttl: h.ttl, payload: data.subarray(MDP_HEADER_LEN),
       encrypted: (h.flags & MDP_FLAG_NO_CRYPT) === 0, signed: (h.flags & MDP_FLAG_NO_SIGN) === 0,
     };
-    if (this.waiters.length > 0) for (const w of this.waiters.slice()) if (w(d)) return;
+    // Waiters may resolve promises that read the datagram later.
+    if (this.waiters.length > 0) {
+      const kept = copyDatagram(d);
+      for (const w of this.waiters.slice()) if (w(kept)) return;
+    }
     if (d.flags & MDP_FLAG_ERROR) { this.onError?.(d); return; }
     if (d.flags & (MDP_FLAG_BIND | MDP_FLAG_CLOSE)) return;
     if (this.onDatagram) this.onDatagram(d);
-    else if (this.queue.length < 256) this.queue.push({ ...d, payload: d.payload.slice(), localSid: d.localSid.slice(), remoteSid: d.remoteSid.slice() });
+    else if (this.queue.length < 256) this.queue.push(copyDatagram(d));
   }
+}
+
+function copyDatagram(d: MdpDatagram): MdpDatagram {
+  return { ...d, payload: d.payload.slice(), localSid: d.localSid.slice(), remoteSid: d.remoteSid.slice() };
 }
 
 function isAll(b: Uint8Array, v: number): boolean {

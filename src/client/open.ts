@@ -31,9 +31,9 @@ export function openMdpClient(runPath: string): MdpClient {
   const name = abstractName(`${runPath.replace(/\/+$/, "")}/mdp.client.${pid()}.${hex8(seq++)}.socket`);
   const sock = UnixDgram.open(name);
   const transport: DgramTransport = {
-    send: (to, data) => sock.send(data, to),
-    // The platform hands out views into one reused buffer: copy.
-    setReceiver: (cb) => sock.onMessage((data, from) => cb(data.slice(), from)),
+    send: (to, data, len) => sock.send(data, to, len),
+    // A view into the socket's reused receive buffer: MdpClient copies what it keeps.
+    setReceiver: (cb) => sock.onMessage(cb),
     close: () => sock.close(),
   };
   const daemon = daemonSocketName(runPath);

@@ -3,8 +3,9 @@
 // (see ./platform-transport.ts); tests pass in-memory stand-ins.
 
 export interface DgramTransport {
-  /** Send one datagram; 0 on success, else a negative errno. */
-  send(to: string, data: Uint8Array): number;
+  /** Send data[0, len) (default: all of it) as one datagram; 0 on success, else a
+   * negative errno. The caller may reuse data afterwards. */
+  send(to: string, data: Uint8Array, len?: number): number;
   /** Called with each datagram received and the sender's address. */
   setReceiver(cb: (data: Uint8Array, from: string) => void): void;
   close(): void;

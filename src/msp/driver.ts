@@ -57,6 +57,9 @@ export class MspDriver {
   private settled: (() => void) | undefined;
   private sharedBetween = 1;
   private sharedKnown = 0;
+  /** release() has work only after streams come or go, or sockets finish opening. */
+  private releasedAt = -1;
+  private releaseDue = false;
 
   constructor(private readonly clock: MspClock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
     this.ep = new MspEndpoint(options);
@@ -77,6 +80,7 @@ export class MspDriver {
       return bound;
     } finally {
       this.opening.delete(sock);
+      this.releaseDue = true;
     }
   }
 
@@ -84,6 +88,7 @@ export class MspDriver {
   unlisten(port: number): void {
     this.ep.unlistenPort(port);
     this.listenSockets.delete(port);
+    this.releaseDue = true;
     this.service();
   }
 
@@ -96,6 +101,7 @@ export class MspDriver {
       bound = await this.open(sock, 0);
     } finally {
       this.opening.delete(sock);
+      this.releaseDue = true;
     }
     const s = this.ep.connect(this.clock.now(), bound, remote);
     this.owned.set(s.conn, sock);
@@ -206,8 +212,7 @@ export class MspDriver {
         progress = true;
         const sock = this.byPort.get(t.local.port);
         if (!sock) continue;
-        const s = this.ep.find(t.local, t.remote);
-        const opts = (s && this.opts.get(s.conn)) ?? AUTHCRYPT;
+        const opts = (t.stream && this.opts.get(t.stream.conn)) ?? AUTHCRYPT;
         if (!sock.send(t.remote, t.payload, opts)) {
           this.retry.push({ sock, remote: { sid: t.remote.sid, port: t.remote.port }, payload: t.payload, opts });
           break;
@@ -242,6 +247,9 @@ export class MspDriver {
 
   /** Close connector sockets of forgotten streams, and listener sockets nobody uses. */
   private release(): void {
+    if (!this.releaseDue && this.releasedAt === this.ep.generation) return;
+    this.releaseDue = false;
+    this.releasedAt = this.ep.generation;
     for (const [conn, sock] of this.owned) {
       if (this.ep.streams.some((s) => s.conn === conn)) continue;
       this.owned.delete(conn);

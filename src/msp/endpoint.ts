@@ -4,6 +4,7 @@
 // (Serval DNA msp_client.c process_packet). Sans-I/O like the connections.
 
 import { Sid } from "../wire/types";
+import { bytesEqual } from "../wire/bytes";
 import { MSP_FLAG_FIRST, MSP_FLAG_STOP, encodeMspStop } from "../wire/msp-packet";
 import { MspConfig } from "./config";
 import { MspConnection } from "./connection";
@@ -25,6 +26,8 @@ export interface MspTransmit {
   local: MspAddress;
   remote: MspAddress;
   payload: Uint8Array;
+  /** The stream it belongs to; undefined for a STOP reply to an unknown connection. */
+  stream?: MspStream;
 }
 
 export interface MspEndpointOptions {
@@ -38,20 +41,12 @@ export interface MspEndpointOptions {
   maxStopReplies?: number;
 }
 
-function sidEqual(a: Sid, b: Sid): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function isAny(sid: Sid): boolean {
-  for (let i = 0; i < sid.length; i++) if (sid[i] !== 0) return false;
-  return true;
-}
+const SID_ANY = new Uint8Array(32);
+const isAny = (sid: Sid): boolean => bytesEqual(sid, SID_ANY);
 
 /** SID_ANY in our own address matches any local SID (the primary, before the daemon names it). */
 function localMatches(mine: Sid, got: Sid): boolean {
-  return isAny(mine) || sidEqual(mine, got);
+  return isAny(mine) || bytesEqual(mine, got);
 }
 
 function copyAddr(a: MspAddress): MspAddress {
@@ -65,6 +60,7 @@ export class MspEndpoint {
   private readonly accepted: MspStream[] = [];
   private readonly stops: MspTransmit[] = [];
   private rr = 0;
+  private changes = 0;
   private readonly lingerMs: number;
   private readonly maxStops: number;
   private readonly stopQuietMs: number;
@@ -78,12 +74,15 @@ export class MspEndpoint {
   /** Open connections and lingering closed ones. */
   get streams(): readonly MspStream[] { return this.all; }
 
+  /** Changes whenever a stream is added or forgotten (the driver's cue to release sockets). */
+  get generation(): number { return this.changes; }
+
   listen(local: MspAddress): void {
-    if (!this.listeners.some((l) => l.port === local.port && sidEqual(l.sid, local.sid))) this.listeners.push(copyAddr(local));
+    if (!this.listeners.some((l) => l.port === local.port && bytesEqual(l.sid, local.sid))) this.listeners.push(copyAddr(local));
   }
 
   unlisten(local: MspAddress): void {
-    const i = this.listeners.findIndex((l) => l.port === local.port && sidEqual(l.sid, local.sid));
+    const i = this.listeners.findIndex((l) => l.port === local.port && bytesEqual(l.sid, local.sid));
     if (i >= 0) this.listeners.splice(i, 1);
   }
 
@@ -147,7 +146,7 @@ export class MspEndpoint {
       const payload = s.conn.pollTransmit(now);
       if (payload) {
         this.rr = (i + 1) % n;
-        return { local: s.local, remote: s.remote, payload };
+        return { local: s.local, remote: s.remote, payload, stream: s };
       }
     }
     this.sweep(now);
@@ -196,7 +195,7 @@ export class MspEndpoint {
     if (!list) return undefined;
     for (const s of list) {
       if (s.local.port === local.port && s.remote.port === remote.port
-        && sidEqual(s.remote.sid, remote.sid) && localMatches(s.local.sid, local.sid)) return s;
+        && bytesEqual(s.remote.sid, remote.sid) && localMatches(s.local.sid, local.sid)) return s;
     }
     return undefined;
   }
@@ -217,6 +216,7 @@ export class MspEndpoint {
     if (list) list.push(s);
     else this.byPorts.set(k, [s]);
     this.all.push(s);
+    this.changes++;
     return s;
   }
 
@@ -230,5 +230,6 @@ export class MspEndpoint {
     }
     const j = this.all.indexOf(s);
     if (j >= 0) this.all.splice(j, 1);
+    this.changes++;
   }
 }

@@ -1,7 +1,7 @@
 // MdpSocket over the local client library (src/client/mdp-client.ts): one
 // client socket and one daemon binding per MdpSocket.
 
-import { MdpClient, MdpClientError } from "../client/mdp-client";
+import { MdpClient } from "../client/mdp-client";
 import { MDP_FLAG_NO_CRYPT, MDP_FLAG_NO_SIGN } from "../wire/client-header";
 import { Sid } from "../wire/types";
 import { MspAddress } from "./endpoint";
@@ -16,20 +16,9 @@ export class MdpClientSocket implements MdpSocket {
     return this.client.bind(sid, port);
   }
 
+  /** false when the daemon's socket queue is full: the driver retries shortly. */
   send(remote: MspAddress, payload: Uint8Array, opts: MdpSendOptions): boolean {
-    try {
-      this.client.send(remote.sid, remote.port, payload, {
-        encrypt: (opts.cryptFlags & MDP_FLAG_NO_CRYPT) === 0,
-        sign: (opts.cryptFlags & MDP_FLAG_NO_SIGN) === 0,
-        qos: opts.qos,
-        ttl: opts.ttl,
-      });
-      return true;
-    } catch (e) {
-      // A full daemon socket queue: the driver retries shortly.
-      if (e instanceof MdpClientError && e.code === "send-failed") return false;
-      throw e;
-    }
+    return this.client.trySend(remote.sid, remote.port, payload, opts.cryptFlags, opts.qos, opts.ttl) === 0;
   }
 
   onPacket(cb: ((p: MdpInbound) => void) | undefined): void {

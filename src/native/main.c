@@ -11,6 +11,70 @@
 #include "quickjs-libc.h"
 #include "native.h"
 
+#ifdef SERVAL_JSPROF
+/*
+ * Developer build only (make servald JSPROF=1): a sampling profiler of the JS
+ * side. With SERVALD_JSPROF=PREFIX set, a CPU-time timer (SIGPROF, 1 kHz)
+ * raises a flag; the engine's interrupt check (at calls and loop back-edges)
+ * then appends the current JS stack to PREFIX.PID, one sample per blank-line
+ * separated block. bench/jsprof-report.mjs folds them into a table.
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t prof_due;
+static FILE *prof_out;
+
+static void prof_tick(int sig)
+{
+    (void)sig;
+    prof_due = 1;
+}
+
+static int prof_interrupt(JSRuntime *rt, void *opaque)
+{
+    JSContext *ctx = opaque;
+    (void)rt;
+    if (!prof_due)
+        return 0;
+    prof_due = 0;
+    JSValue err = JS_NewError(ctx);
+    JSValue stack = JS_GetPropertyStr(ctx, err, "stack");
+    const char *text = JS_ToCString(ctx, stack);
+    if (text) {
+        fprintf(prof_out, "%s\n", text);
+        JS_FreeCString(ctx, text);
+    }
+    JS_FreeValue(ctx, stack);
+    JS_FreeValue(ctx, err);
+    return 0;
+}
+
+static void prof_start(JSRuntime *rt, JSContext *ctx)
+{
+    const char *prefix = getenv("SERVALD_JSPROF");
+    char path[512];
+    struct sigaction sa;
+    struct itimerval every = { { 0, 1000 }, { 0, 1000 } };
+    if (!prefix)
+        return;
+    snprintf(path, sizeof path, "%s.%d", prefix, (int)getpid());
+    prof_out = fopen(path, "w");
+    if (!prof_out)
+        return;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = prof_tick;
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGPROF, &sa, NULL);
+    setitimer(ITIMER_PROF, &every, NULL);
+    JS_FreeValue(ctx, JS_Eval(ctx, "Error.stackTraceLimit = 64", 26, "<jsprof>",
+                              JS_EVAL_TYPE_GLOBAL));
+    JS_SetInterruptHandler(rt, prof_interrupt, ctx);
+}
+#endif
+
 static int run_bundle(JSContext *ctx)
 {
     size_t len = (size_t)(servald_bundle_end - servald_bundle);
@@ -53,6 +117,9 @@ int main(int argc, char **argv)
     js_init_module_os(ctx, "qjs:os");
     serval_init_module_native(ctx, "serval:native");
     js_std_add_helpers(ctx, argc, argv);
+#ifdef SERVAL_JSPROF
+    prof_start(rt, ctx);
+#endif
     if (run_bundle(ctx) || js_std_loop(ctx)) {
         js_std_dump_error(ctx);
         return 1;

@@ -791,7 +791,25 @@ static JSValue js_utf8_decode(JSContext *ctx, JSValueConst this_val, int argc,
     return JS_NewStringLen(ctx, (const char *)p, n);
 }
 
+/* bytesEqual(a, b): two Uint8Arrays with equal contents. The JS loop costs
+ * ~1.5 us for a 32-byte SID in quickjs-ng (a few bytecodes per byte), and the
+ * daemon compares SIDs several times per packet. */
+static JSValue js_bytes_equal(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    size_t na, nb;
+    uint8_t *a = JS_GetUint8Array(ctx, &na, argv[0]);
+    uint8_t *b;
+    if (!a && JS_HasException(ctx))
+        return JS_EXCEPTION;
+    b = JS_GetUint8Array(ctx, &nb, argv[1]);
+    if (!b && JS_HasException(ctx))
+        return JS_EXCEPTION;
+    return JS_NewBool(ctx, na == nb && (na == 0 || memcmp(a, b, na) == 0));
+}
+
 static const JSCFunctionListEntry native_funcs[] = {
+    JS_CFUNC_DEF("bytesEqual", 2, js_bytes_equal),
     JS_CFUNC_DEF("udpOpen", 4, js_udp_open),
     JS_CFUNC_DEF("udpSendTo", 6, js_udp_sendto),
     JS_CFUNC_DEF("udpRecvFrom", 5, js_udp_recvfrom),

@@ -52,6 +52,7 @@ declare module "serval:native" {
   export function strerror(errno: number): string;
   export function utf8Encode(s: string): Uint8Array;
   export function utf8Decode(buf: Buf, off: number, len: number): string;
+  export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean;
   export const UDP_REUSEADDR: number, UDP_REUSEPORT: number, UDP_BROADCAST: number;
   export const EAGAIN: number, EINTR: number, ENOENT: number, ESRCH: number, EPIPE: number;
   export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;

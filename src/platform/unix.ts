@@ -51,8 +51,8 @@ export class UnixDgram {
   get isPaused(): boolean { return this.paused; }
 
   /** 0 or -errno (e.g. -ECONNREFUSED when the peer is gone). */
-  send(data: Uint8Array, to: string): number {
-    const n = native.unixSendTo(this.fd, data, 0, data.length, to);
+  send(data: Uint8Array, to: string, len = data.length): number {
+    const n = native.unixSendTo(this.fd, data, 0, len, to);
     return n < 0 ? n : 0;
   }
 

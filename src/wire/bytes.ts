@@ -231,8 +231,18 @@ export function parseHex(text: string): Uint8Array | undefined {
   }
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+/** Equal contents. A live binding: the quickjs-ng entry installs the C shim's
+ * memcmp (useBytesEqual), as the daemon compares 32-byte SIDs several times per
+ * packet and the loop below costs ~1.5 us each in the interpreter. */
+export let bytesEqual: (a: Uint8Array, b: Uint8Array) => boolean = loopBytesEqual;
+
+export function useBytesEqual(equal: (a: Uint8Array, b: Uint8Array) => boolean): void {
+  bytesEqual = equal;
+}
+
+function loopBytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length; // hoisted: a typed array's length is a getter call in quickjs-ng
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }

@@ -76,9 +76,10 @@ export function decodeMdpHeader(msg: Uint8Array): MdpHeader | undefined {
 
 /** Write `h` into the first 75 bytes of `out` (a reused buffer on the data path). */
 export function writeMdpHeader(h: MdpHeader, out: Uint8Array): void {
-  out.set(h.localSid.subarray(0, 32), 0);
+  // (no subarray unless needed: each costs an object on the per-packet path)
+  out.set(h.localSid.length === 32 ? h.localSid : h.localSid.subarray(0, 32), 0);
   writeU32(out, 32, h.localPort);
-  out.set(h.remoteSid.subarray(0, 32), 36);
+  out.set(h.remoteSid.length === 32 ? h.remoteSid : h.remoteSid.subarray(0, 32), 36);
   writeU32(out, 68, h.remotePort);
   out[72] = h.flags;
   out[73] = h.qos;
