@@ -10,7 +10,7 @@ import {
 } from "../wire/client-header.js";
 import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import type { ClientMesh, InboundDatagram } from "./mesh-core.js";
-import { toHex } from "../wire/bytes.js";
+import { bytesEqual, toHex } from "../wire/bytes.js";
 
 const SID_ANY = new Uint8Array(32);
 const SID_ALL = new Uint8Array(32).fill(0xff);
@@ -42,18 +42,13 @@ export interface ClientServerStats {
   deadClients: number;
 }
 
-function isAll(b: Uint8Array, v: number): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== v) return false;
-  return true;
-}
-
-function isInternal(b: Uint8Array): boolean {
-  for (let i = 0; i < 31; i++) if (b[i] !== 0) return false;
-  return b[31] === 1;
-}
+const SID_INTERNAL = new Uint8Array(32);
+SID_INTERNAL[31] = 1;
 
 export class ClientServer {
   private bindings: Binding[] = [];
+  /** The same bindings by port, in binding order (looked up per datagram). */
+  private readonly byPort = new Map<number, Binding[]>();
   private outbox: ClientMessage[] = [];
   private outHead = 0;
   private nextPort = EPHEMERAL_FIRST;
@@ -84,14 +79,14 @@ export class ClientServer {
     // Resolve the local SID.
     let subject: Subject;
     const ids = this.mesh.identities();
-    if (isAll(header.localSid, 0)) {
+    if (bytesEqual(header.localSid, SID_ANY)) {
       if (ids.length === 0) return this.replyError(from, header);
       header.localSid = ids[0].slice();
       subject = this.localHex(ids[0]) as string;
-    } else if (isInternal(header.localSid)) {
+    } else if (bytesEqual(header.localSid, SID_INTERNAL)) {
       subject = "internal";
       header.flags |= MDP_FLAG_REUSE;
-    } else if (isAll(header.localSid, 0xff)) {
+    } else if (bytesEqual(header.localSid, SID_ALL)) {
       subject = "all";
     } else {
       const h = this.localHex(header.localSid);
@@ -104,10 +99,14 @@ export class ClientServer {
     if (header.localPort === 0 && (header.flags & MDP_FLAG_BIND)) {
       header.localPort = this.allocatePort();
     } else {
-      for (const b of this.bindings) {
-        if (b.port !== header.localPort || b.subject !== subject) continue;
-        if (b.client === from) { mine = b; break; }
-        conflict = b;
+      const onPort = this.byPort.get(header.localPort);
+      if (onPort) {
+        for (let i = 0; i < onPort.length; i++) {
+          const b = onPort[i];
+          if (b.subject !== subject) continue;
+          if (b.client === from) { mine = b; break; }
+          conflict = b;
+        }
       }
     }
 
@@ -117,17 +116,20 @@ export class ClientServer {
       if (!mine) {
         mine = { client: from, subject, port: header.localPort, reuse: (header.flags & MDP_FLAG_REUSE) !== 0 };
         this.bindings.push(mine);
+        const onPort = this.byPort.get(mine.port);
+        if (onPort) onPort.push(mine);
+        else this.byPort.set(mine.port, [mine]);
         if (subject !== "internal") this.mesh.portBound?.(mine.port);
       }
       this.reply(from, header, MDP_FLAG_BIND);
     }
 
-    if (isAll(header.remoteSid, 0)) {
+    if (bytesEqual(header.remoteSid, SID_ANY)) {
       this.localCommand(from, header, payload, mine !== undefined);
     } else {
       if (subject === "internal" || subject === "all") return this.replyError(from, header);
       if (!mine) return this.replyError(from, header);
-      const broadcast = isAll(header.remoteSid, 0xff);
+      const broadcast = bytesEqual(header.remoteSid, SID_ALL);
       const encrypt = (header.flags & MDP_FLAG_NO_CRYPT) === 0;
       if (broadcast && encrypt) return this.replyError(from, header);
       if (header.ttl > 31) return this.replyError(from, header);
@@ -163,10 +165,16 @@ export class ClientServer {
       ttl: d.ttl,
     };
     let data: Uint8Array | undefined;
+    const onPort = this.byPort.get(d.dstPort);
+    if (!onPort) {
+      this.stats.undeliverable++;
+      return false;
+    }
     // Exact SID bindings first; a unicast stops at the first non-REUSE binding.
-    for (const pass of [0, 1]) {
-      for (const b of this.bindings) {
-        if (b.port !== d.dstPort || b.subject === "internal") continue;
+    for (let pass = 0; pass < 2; pass++) {
+      for (let i = 0; i < onPort.length; i++) {
+        const b = onPort[i];
+        if (b.subject === "internal") continue;
         if (pass === 0 ? (b.subject === "all" || (dst !== undefined && b.subject !== dst)) : b.subject !== "all") continue;
         data ??= encodeMdpMessage(header, d.payload);
         this.outbox.push({ to: b.client, data });
@@ -181,7 +189,8 @@ export class ClientServer {
 
   /** Is some client bound to this port (on any local SID)? */
   isPortBound(port: number): boolean {
-    return this.bindings.some((b) => b.port === port && b.subject !== "internal");
+    const onPort = this.byPort.get(port);
+    return onPort !== undefined && onPort.some((b) => b.subject !== "internal");
   }
 
   /** Push a route change to clients bound to SID_INTERNAL:ROUTE_TABLE (`route print --monitor`). */
@@ -233,11 +242,7 @@ export class ClientServer {
       this.idsSeen = ids;
       this.idsHex = ids.map((s) => toHex(s));
     }
-    outer: for (let i = 0; i < ids.length; i++) {
-      const s = ids[i];
-      for (let k = 31; k >= 0; k--) if (s[k] !== sid[k]) continue outer;
-      return this.idsHex[i];
-    }
+    for (let i = 0; i < ids.length; i++) if (bytesEqual(ids[i], sid)) return this.idsHex[i];
     return undefined;
   }
 
@@ -290,7 +295,7 @@ export class ClientServer {
     for (;;) {
       this.nextPort = this.nextPort > EPHEMERAL_LAST ? EPHEMERAL_FIRST : this.nextPort + 1;
       const p = this.nextPort;
-      if (!this.bindings.some((b) => b.port === p)) return p;
+      if (!this.byPort.has(p)) return p;
     }
   }
 
@@ -298,6 +303,12 @@ export class ClientServer {
     const i = this.bindings.indexOf(b);
     if (i < 0) return;
     this.bindings.splice(i, 1);
+    const onPort = this.byPort.get(b.port);
+    if (onPort) {
+      const j = onPort.indexOf(b);
+      if (j >= 0) onPort.splice(j, 1);
+      if (onPort.length === 0) this.byPort.delete(b.port);
+    }
     if (b.subject !== "internal" && !this.isPortBound(b.port)) this.mesh.portReleased?.(b.port);
   }
 

@@ -55,19 +55,19 @@ export class MeshDriver {
     if (this.driving || this.stopped) return;
     this.driving = true;
     try {
+      // (pollTimeout walks interfaces and neighbours: once per round, not twice)
       let now = this.io.now();
+      let due = this.core.pollTimeout();
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        const due = this.core.pollTimeout();
         if (due !== undefined && due <= now) this.core.handleTimeout(now);
         let busy = this.flushTransmits(now);
         busy = this.flushDeliveries() || busy;
         busy = this.flushClients() || busy;
         now = this.io.now();
-        const next = this.core.pollTimeout();
-        if (!busy && (next === undefined || next > now)) break;
+        due = this.core.pollTimeout();
+        if (!busy && (due === undefined || due > now)) break;
       }
-      const due = this.core.pollTimeout();
-      this.arm(this.held.length > 0 ? Math.min(due ?? Infinity, this.io.now() + HELD_RETRY_MS) : due);
+      this.arm(this.held.length > 0 ? Math.min(due ?? Infinity, now + HELD_RETRY_MS) : due);
     } finally {
       this.driving = false;
     }

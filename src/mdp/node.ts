@@ -89,7 +89,8 @@ export class MeshNode {
   private readonly host: ServiceHost;
   private readonly explainLimiter = new ExplainLimiter(C.EXPLAIN_REPLY_INTERVAL_MS);
   private readonly deliveries: Delivery[] = [];
-  private readonly bindings = new Set<string>();
+  /** Bound ports -> the SIDs (hex, or WILDCARD) bound on them: looked up per datagram. */
+  private readonly bindings = new Map<number, Set<string>>();
   private nextEphemeral = 257;
   private routesDirty = false;
   private advertDueAt = Infinity;
@@ -165,22 +166,31 @@ export class MeshNode {
       for (let i = 0; i < 32768; i++) {
         const p = this.nextEphemeral;
         this.nextEphemeral = p >= 32768 ? 256 : p + 1;
-        if (!this.bindings.has(`${key}:${p}`) && !this.bindings.has(`${WILDCARD}:${p}`)) { port = p; break; }
+        if (!this.hasBinding(key, p) && !this.hasBinding(WILDCARD, p)) { port = p; break; }
       }
       if (port === 0) return -1;
     }
-    const k = `${key}:${port}`;
-    if (this.bindings.has(k)) return -1;
-    this.bindings.add(k);
+    if (this.hasBinding(key, port)) return -1;
+    const on = this.bindings.get(port);
+    if (on) on.add(key);
+    else this.bindings.set(port, new Set([key]));
     return port;
   }
 
   unbind(sid: Sid | undefined, port: number): void {
-    this.bindings.delete(`${sid ? toHex(sid) : WILDCARD}:${port}`);
+    const on = this.bindings.get(port);
+    if (!on) return;
+    on.delete(sid ? toHex(sid) : WILDCARD);
+    if (on.size === 0) this.bindings.delete(port);
   }
 
   isBound(sid: Sid | undefined, port: number): boolean {
-    return this.bindings.has(`${sid ? toHex(sid) : WILDCARD}:${port}`);
+    return this.hasBinding(sid ? toHex(sid) : WILDCARD, port);
+  }
+
+  private hasBinding(key: string, port: number): boolean {
+    const on = this.bindings.get(port);
+    return on !== undefined && on.has(key);
   }
 
   /** Queue an MDP datagram. Unicast is authcrypted unless noCrypt (then signed
@@ -516,10 +526,9 @@ export class MeshNode {
       if (n && mode === "plain") this.receiveLinkState(now, n, remoteSid, data);
       return;
     }
-    const localHex = broadcast ? undefined : (this.subs.get(localSid)?.hex ?? toHex(localSid));
-    const bound = (localHex !== undefined && this.bindings.has(`${localHex}:${dstPort}`)) ||
-      this.bindings.has(`${WILDCARD}:${dstPort}`) ||
-      (broadcast && [...this.localByHex.keys()].some((h) => this.bindings.has(`${h}:${dstPort}`)));
+    const on = this.bindings.get(dstPort);
+    const bound = on !== undefined && (on.has(WILDCARD) ||
+      (broadcast ? [...this.localByHex.keys()].some((h) => on.has(h)) : on.has(this.subs.get(localSid)?.hex ?? toHex(localSid))));
     if (bound) {
       if (this.deliveries.length >= C.DELIVERY_QUEUE_MAX) { this.deliveries.shift(); this.stats.deliveryDrops++; }
       this.deliveries.push({
