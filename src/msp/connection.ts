@@ -10,7 +10,7 @@
 
 import {
   MSP_FLAG_ACK, MSP_FLAG_FIRST, MSP_FLAG_SHUTDOWN, MSP_FLAG_STOP, MSP_KIND_CONTROL, MSP_KIND_DATA,
-  MSP_PREAMBLE_SIZE, decodeMspPacket, encodeMspAck, encodeMspAckHint, encodeMspStop, newMspPacketRepr, writeMspPreamble,
+  MSP_PREAMBLE_SIZE, decodeMspPacket, encodeMspAck, encodeMspAckHint, encodeMspStop, MSP_HINT_MAX, MSP_HINT_PAIR, newMspPacketRepr, writeMspPreamble,
 } from "../wire/msp-packet";
 import { CongestionWindow } from "./congestion";
 import { MspConfig, mspConfig } from "./config";
@@ -54,8 +54,11 @@ export class MspConnection {
   private lastAckSent = 0x7fff;
   private ackDue = NEVER;
   private unackedConsumed = 0;
-  /** Ack-only packets owed, one per out-of-order (its seq, for a hint) or repeated (-1) packet. */
+  /** Ack-only packets owed, one per out-of-order (its seq, for a hint) or repeated (-1)
+   * packet; two adjacent out-of-order ones share an ack (MSP_HINT_PAIR). */
   private ackHints: number[] = [];
+  /** When the oldest owed hint arrived: a lone one waits up to ackDelayMs for a partner. */
+  private hintAt = NEVER;
   /** The peer sends selective-ack hints (a serval-mesh peer; Serval DNA does not). */
   private hintsSeen = false;
   private sackedCount = 0;
@@ -255,9 +258,18 @@ export class MspConnection {
       const p = this.tx.takeUnsent();
       if (p) return this.emitData(now, p);
     }
-    if (this.ackHints.length > 0 || now >= this.ackDue || now >= this.kickAt || now >= this.lastTxAt + this.config.keepaliveMs) {
-      const hintSeq = this.ackHints.length > 0 ? this.ackHints.shift() ?? -1 : -1;
-      const out = this.ackOnly(now, hintSeq);
+    if (this.hintsReady(now) || now >= this.ackDue || now >= this.kickAt || now >= this.lastTxAt + this.config.keepaliveMs) {
+      let hintSeq = -1;
+      let pair = false;
+      if (this.ackHints.length > 0) {
+        hintSeq = this.ackHints.shift()!;
+        if (hintSeq >= 0 && this.ackHints.length > 0 && this.ackHints[0] === seqAdd(hintSeq, 1)) {
+          hintSeq = this.ackHints.shift()!;
+          pair = true;
+        }
+        this.hintAt = this.ackHints.length > 0 ? now : NEVER;
+      }
+      const out = this.ackOnly(now, hintSeq, pair);
       this.checkGracefulClose(now);
       return out;
     }
@@ -270,7 +282,8 @@ export class MspConnection {
     if (this.closed) {
       t = this.stopPending ? this.closedAt : this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.ackDue;
     } else {
-      t = Math.min(this.timeoutAt, this.rtoAt, this.reoTimerAt, this.ackDue, this.kickAt, this.lastTxAt + this.config.keepaliveMs);
+      t = Math.min(this.timeoutAt, this.rtoAt, this.reoTimerAt, this.ackDue, this.kickAt, this.lastTxAt + this.config.keepaliveMs,
+        this.hintAt + this.config.ackDelayMs);
     }
     return t === NEVER ? undefined : t;
   }
@@ -300,10 +313,23 @@ export class MspConnection {
     this.kickAt = NEVER;
   }
 
-  private ackOnly(now: number, hintSeq = -1): Uint8Array {
+  /** Owed hints go out when two are waiting (they may pair), a repeat is among
+   * them, or the lone one has waited ackDelayMs; hints the cumulative ack now
+   * covers are dropped. */
+  private hintsReady(now: number): boolean {
+    const h = this.ackHints;
+    while (h.length > 0 && h[0] >= 0 && seqDiff(h[0], this.rx.nextSeq) < 1) h.shift();
+    if (h.length === 0) {
+      this.hintAt = NEVER;
+      return false;
+    }
+    return h.length >= 2 || h[0] < 0 || now >= this.hintAt + this.config.ackDelayMs;
+  }
+
+  private ackOnly(now: number, hintSeq = -1, pair = false): Uint8Array {
     const d = hintSeq >= 0 ? seqDiff(hintSeq, this.rx.nextSeq) : 0;
-    const out = d >= 1 && d <= 255
-      ? encodeMspAckHint(this.flagsNow(), this.ackValue(), d)
+    const out = d >= 1 && d <= MSP_HINT_MAX
+      ? encodeMspAckHint(this.flagsNow(), this.ackValue(), pair && d >= 2 ? d | MSP_HINT_PAIR : d)
       : encodeMspAck(this.flagsNow(), this.ackValue());
     this.stats.acksSent++;
     this.noteSent(now);
@@ -370,16 +396,18 @@ export class MspConnection {
         this.writeBlocked = false;
         this.events.push("writable");
       }
-      if (hint > 0) this.onHint(now, seqAdd(ack, 1 + hint));
+      if (hint > 0) this.onHint(now, ack, hint);
       else if (this.hintsSeen) this.enterRecoveryIf(this.detectLosses(now));
       return;
     }
     if (hint > 0) {
-      this.onHint(now, seqAdd(ack, 1 + hint));
+      this.onHint(now, ack, hint);
       return;
     }
     // Same ack again while data is outstanding: a packet after the hole arrived.
     if (!pureAck || this.tx.inFlight === 0 || seqDiff(ack, seqAdd(this.tx.una, -1)) !== 0) return;
+    // A serval-mesh peer leaves packets far beyond the hole unhinted: RACK decides.
+    if (this.hintsSeen) return;
     this.dupAcks++;
     if (this.beyond < this.tx.inFlight - 1) this.beyond++;
     const first = this.tx.oldest();
@@ -400,20 +428,26 @@ export class MspConnection {
     }
   }
 
-  /** The peer holds `seq` beyond its cumulative ack: note it delivered, then
-   * look for packets sent long enough before it to be lost, not reordered. */
-  private onHint(now: number, seq: number): void {
+  /** The peer holds the hinted packet (and with MSP_HINT_PAIR the one before it)
+   * beyond its cumulative ack: note them delivered, then look for packets sent
+   * long enough before them to be lost, not reordered. */
+  private onHint(now: number, ack: number, hint: number): void {
     this.hintsSeen = true;
+    const seq = seqAdd(ack, 1 + (hint & MSP_HINT_MAX));
+    this.sack(now, seq);
+    if (hint & MSP_HINT_PAIR) this.sack(now, seqAdd(seq, -1));
+    this.enterRecoveryIf(this.detectLosses(now));
+  }
+
+  private sack(now: number, seq: number): void {
     const i = seqDiff(seq, this.tx.una);
     if (i < 0 || i >= this.tx.inFlight) return;
     const p = this.tx.at(i);
-    if (!p.sacked) {
-      if (p.lost) this.tx.clearLost(p);
-      p.sacked = true;
-      this.sackedCount++;
-      this.noteDelivered(now, p);
-    }
-    this.enterRecoveryIf(this.detectLosses(now));
+    if (p.sacked) return;
+    if (p.lost) this.tx.clearLost(p);
+    p.sacked = true;
+    this.sackedCount++;
+    this.noteDelivered(now, p);
   }
 
   private noteDelivered(now: number, p: TxPacket): void {
@@ -494,8 +528,11 @@ export class MspConnection {
       // Out of order (a hole), a repeat (our ack was lost), or beyond our
       // window: ack at once, one ack per such packet even when several
       // arrive together, so the sender can count duplicate acks.
-      this.ackDue = now;
+      // A new one may wait briefly to share its ack with the next (see hintsReady).
+      if (r !== RX_NEW) this.ackDue = now;
+      if (this.ackHints.length === 0) this.hintAt = now;
       if (this.ackHints.length < 16) this.ackHints.push(r === RX_NEW ? seq : -1);
+      else this.ackDue = now;
     }
   }
 

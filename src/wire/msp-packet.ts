@@ -30,7 +30,8 @@ export interface MspPacketRepr {
   seq: number;
   /** Byte 3 of a 4-byte ack packet, -1 otherwise. Serval DNA ignores it (it reads
    * 3 bytes of any packet shorter than 5); serval-mesh puts a selective-ack
-   * hint there: the arrived packet's seq minus (ack + 1). */
+   * hint there: the arrived packet's seq minus (ack + 1), 1..127, with
+   * MSP_HINT_PAIR set when the packet before it arrived too. */
   hint: number;
   body: Uint8Array;
 }
@@ -104,7 +105,14 @@ export function encodeMspAck(flags: number, ack: number): Uint8Array {
   return out;
 }
 
-/** A 4-byte ack carrying a selective-ack hint (1..255) in byte 3; see MspPacketRepr.hint. */
+/** Hint flag: the hinted packet and the one before it arrived (one ack for two
+ * out-of-order packets: over lossy multi-hop paths out-of-order arrivals are
+ * common, and every ack is a frame each relay carries). */
+export const MSP_HINT_PAIR = 0x80;
+/** Largest hint offset; a packet further beyond the ack goes unhinted. */
+export const MSP_HINT_MAX = 0x7f;
+
+/** A 4-byte ack carrying a selective-ack hint in byte 3; see MspPacketRepr.hint. */
 export function encodeMspAckHint(flags: number, ack: number, hint: number): Uint8Array {
   const out = new Uint8Array(MSP_ACK_HEADER_SIZE + 1);
   writeMspAckHeader(out, 0, flags, ack);
