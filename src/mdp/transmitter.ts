@@ -58,16 +58,18 @@ export class Transmitter {
     groups.clear();
 
     // 1. Control frames with a fixed destination: sent once.
-    for (const f of this.queue.fixed.slice()) {
-      if (now >= f.deadline) { this.queue.remove(f); continue; }
-      if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
-      this.pick(f.fixed!, { f, n: undefined, q: undefined });
+    if (q0.fixed.length > 0) {
+      for (const f of q0.fixed.slice()) {
+        if (now >= f.deadline) { this.queue.remove(f); continue; }
+        if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
+        this.pick(f.fixed!, { f, n: undefined, q: undefined });
+      }
     }
 
     // 2. In-flight frames whose retransmit timer ran out (or that were NACKed)
     // go back to the head of their FIFO, to be routed again below.
     if (retryDue) q0.retryDueAt = Infinity;
-    for (const list of retryDue ? q0.inflight.values() : []) {
+    if (retryDue) for (const list of q0.inflight.values()) {
       let due: TxFrame[] | undefined;
       for (const f of list) {
         if (f.nextTxAt > now) {
@@ -92,7 +94,9 @@ export class Transmitter {
     // while the next hop's in-flight window has room, so a burst waits here
     // (FIFO) instead of overflowing the link's queue, where losses are silent;
     // FIFOs sharing a next hop take turns. Resent frames are not windowed.
-    const active: { q: PendingFifo; cur: number; dest: Destination; nb: Neighbour }[] = [];
+    // (scratch reused across flushes: this runs per packet on a relay)
+    const active = this.active;
+    active.length = 0;
     for (const q of this.queue.pending.values()) {
       const r = this.routeOf(q.hex);
       const nb = r?.nextHop;
@@ -105,7 +109,8 @@ export class Transmitter {
       this.setWaiting(q, false);
       active.push({ q, cur: 0, dest: nb.chosen.dest, nb });
     }
-    const inFlight = new Map<Destination, number>();
+    const inFlight = this.inFlight;
+    inFlight.clear();
     while (active.length > 0) {
       for (let k = active.length - 1; k >= 0; k--) {
         const a = active[k];
@@ -133,6 +138,10 @@ export class Transmitter {
     for (const [dest, list] of groups) this.buildPackets(now, dest, list);
     this.due(q0.retryDueAt);
   }
+
+  private readonly active: { q: PendingFifo; cur: number; dest: Destination; nb: Neighbour }[] = [];
+  /** Frames counted against each next hop's window in the running flush. */
+  private readonly inFlight = new Map<Destination, number>();
 
   /** Frames chosen by the running flush, per destination (reused). */
   private readonly groups = new Map<Destination, Picked[]>();
@@ -191,6 +200,9 @@ export class Transmitter {
     }
   }
 
+  /** The frames of the packet being built (reused). */
+  private readonly packed: Picked[] = [];
+
   private buildPackets(now: number, dest: Destination, list: Picked[]): void {
     const iface = dest.iface;
     let i = 0;
@@ -205,7 +217,8 @@ export class Transmitter {
       w.reset();
       // PREVIOUS for a repeated address (as servald writes); SELF is automatic.
       const ctx = beginPacket(w, env, { usePrevious: true });
-      const packed: Picked[] = [];
+      const packed = this.packed;
+      packed.length = 0;
       let anyReliable = false;
       while (i < list.length) {
         const e = list[i];
@@ -243,7 +256,8 @@ export class Transmitter {
       dest.lastTxAt = now;
       dest.sentAt[dest.seq] = now;
       dest.ackSoon[dest.seq] = anyReliable ? 1 : 0;
-      for (const { f, n, q } of packed) {
+      for (let k = 0; k < packed.length; k++) {
+        const { f, n, q } = packed[k];
         f.txCount++;
         this.stats.framesOut++;
         if (f.txCount > 1) this.stats.retransmissions++;
