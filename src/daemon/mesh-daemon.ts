@@ -110,7 +110,7 @@ export class MeshDaemon {
     this.ifaces.closeAll();
     this.sock.close();
     const d = this.driver.stats;
-    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, failed sends ${d.sendFailed})`);
+    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, failed sends ${d.sendFailed}, timers armed ${d.timersArmed})`);
     const counters = this.core.statsLine?.();
     if (counters) log.info(`mesh counters: ${counters}`);
   }
