@@ -138,7 +138,7 @@ export class ClientServer {
         srcPort: header.localPort,
         destination: broadcast ? undefined : header.remoteSid,
         dstPort: header.remotePort,
-        payload: payload.slice(),
+        payload, // a view of the receive buffer: the mesh copies it before returning
         encrypt,
         sign: (header.flags & MDP_FLAG_NO_SIGN) === 0,
         ttl: header.ttl === 0 ? TTL_DEFAULT : header.ttl,

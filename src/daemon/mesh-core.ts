@@ -11,6 +11,7 @@ export interface OutboundDatagram {
   /** undefined = broadcast. */
   destination: Uint8Array | undefined;
   dstPort: number;
+  /** May be a view of a reused buffer: send() copies what it keeps. */
   payload: Uint8Array;
   encrypt: boolean;
   sign: boolean;

@@ -103,12 +103,13 @@ export interface LinkStateEffects {
  */
 export function applyLinkRecords(
   n: Neighbour, records: readonly LinkRecordRepr[], meHex: string, isLocal: (hex: string) => boolean, now: number,
+  hexOf: (sid: Sid) => string = toHex,
 ): LinkStateEffects {
   const fx: LinkStateEffects = { changed: false, acks: [] };
   for (const rec of records) {
     if (!rec.receiver) continue;
-    const rHex = toHex(rec.receiver);
-    const tHex = rec.transmitter ? toHex(rec.transmitter) : undefined;
+    const rHex = hexOf(rec.receiver);
+    const tHex = rec.transmitter ? hexOf(rec.transmitter) : undefined;
     if (tHex && tHex !== meHex && isLocal(tHex)) continue; // a path from our secondary SID: a collision
     if (rHex === meHex) {
       n.usingUs = tHex === n.sub.hex;

@@ -219,11 +219,14 @@ export class MeshNode {
       this.deliverPlain(now, SID_BROADCAST, src.sid, plain, mode, localTtl, qos, true);
       this.enqueueBroadcast(now, src.sid, payload, mode, ttl, qos, TYPE_DATA);
     } else {
-      const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
       const local = this.localOf(req.dstSid!);
       if (local) {
+        const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
         this.deliverPlain(now, local.sid, src.sid, plain, mode, localTtl, qos, false);
       } else {
+        // Sealing a ciphered payload copies it: the plaintext may stay in the scratch writer.
+        const plain = mode === "ciphered" ? this.plaintextView(req.dstPort, req.srcPort, req.payload)
+          : this.plaintext(req.dstPort, req.srcPort, req.payload);
         const payload = sealMdpPayload(this.crypto, mode, plain, { source: src, destinationSid: req.dstSid });
         const dst = this.subs.add(req.dstSid!);
         this.enqueueRouted(now, src.sid, dst.sid, payload, mode, ttl, qos, TYPE_DATA, true);
@@ -607,7 +610,9 @@ export class MeshNode {
   private receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
     if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const ls = decodeLinkState(data, this.subs, n.sub.sid);
-    const fx = applyLinkRecords(n, ls.records, this.primaryHex, (h) => this.localByHex.has(h), now);
+    // (hex from the address book: link state comes with every per-hop ACK)
+    const fx = applyLinkRecords(n, ls.records, this.primaryHex, (h) => this.localByHex.has(h), now,
+      (sid) => this.subs.get(sid)?.hex ?? toHex(sid));
     for (const rec of fx.acks) this.receiveAckRecord(now, n, rec);
     if (ls.unresolved.length > 0) {
       const iface = n.chosen?.dest.iface ?? n.linksIn[0]?.iface;
@@ -797,11 +802,16 @@ export class MeshNode {
   // ------------------------------------------------------------------ transmit path
 
   private plaintext(dstPort: number, srcPort: number, data: Uint8Array): Uint8Array {
+    return this.plaintextView(dstPort, srcPort, data).slice();
+  }
+
+  /** Ports + data in the reused writer: valid until the next plaintext. */
+  private plaintextView(dstPort: number, srcPort: number, data: Uint8Array): Uint8Array {
     const w = this.pw;
     w.reset();
     encodePorts(w, dstPort, srcPort);
     w.bytes(data);
-    return w.toBytes();
+    return w.view();
   }
 
   private controlFrame(destination: Sid | undefined, payload: Uint8Array, type: number): FrameRepr {

@@ -40,7 +40,8 @@ export class Subscribers implements AddressBook {
   }
 
   get(sid: Sid): Subscriber | undefined {
-    if (sid.length !== 32) return this.byHex.get(toHex(sid));
+    // (no length test: a typed array's length is a getter call, and a SID of
+    // another length never matches: bytesEqual compares lengths)
     const e = this.byKey.get(sidKey(sid));
     if (e === undefined) return undefined;
     if (!Array.isArray(e)) return bytesEqual(e.sid, sid) ? e : undefined;
