@@ -222,31 +222,27 @@ export class Transmitter {
       let anyReliable = false;
       while (i < list.length) {
         const e = list[i];
-        if (!appendFrame(w, 0, e.f.frame, ctx, env, iface.mtu)) {
-          // A frame that does not fit the MTU even alone (e.g. a forwarded
-          // ~1100-byte payload with three full SIDs) goes alone in a larger
-          // packet: servald accepts any frame payload below 1200 bytes and
-          // receives packets of up to 8096.
-          if (packed.length === 0 && e.f.frame.payload.length < C.MDP_OVERLAY_MTU &&
-              appendFrame(w, 0, e.f.frame, ctx, env, C.PACKET_HARD_MAX)) {
-            this.stats.oversizePackets++;
-            packed.push(e);
-            if (e.f.reliable) anyReliable = true;
-            i++;
-            break;
-          }
-          if (packed.length === 0) {
-            // Can never fit: drop rather than loop.
-            this.queue.remove(e.f);
-            this.stats.framesDropped++;
-            i++;
-            continue;
-          }
-          break;
+        // The first frame may exceed the MTU (e.g. a forwarded ~1100-byte
+        // payload with three full SIDs): it then goes alone in a larger
+        // packet, as servald accepts any frame payload below 1200 bytes and
+        // receives packets of up to 8096.
+        const first = packed.length === 0;
+        const limit = first && e.f.frame.payload.length < C.MDP_OVERLAY_MTU ? C.PACKET_HARD_MAX : iface.mtu;
+        if (!appendFrame(w, 0, e.f.frame, ctx, env, limit)) {
+          if (!first) break;
+          // Can never fit: drop rather than loop.
+          this.queue.remove(e.f);
+          this.stats.framesDropped++;
+          i++;
+          continue;
         }
         packed.push(e);
         if (e.f.reliable) anyReliable = true;
         i++;
+        if (first && w.pos > iface.mtu) {
+          this.stats.oversizePackets++;
+          break;
+        }
       }
       const bytes = w.toBytes();
       if (this.outbox.length >= C.TRANSMIT_QUEUE_MAX) { this.outbox.shift(); this.stats.transmitDrops++; }

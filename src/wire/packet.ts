@@ -75,17 +75,23 @@ export function packetFrameLength(frame: FrameRepr, ctx: AddressEncodeContext, e
   return frameLength(frame, ctx, envelope.version, envelope.encapsulation);
 }
 
-/** Append a frame if the packet (which began at `start` in w) stays within mtu. */
+/** Append a frame if the packet (which began at `start` in w) stays within mtu;
+ * otherwise w and ctx are left as they were. */
 export function appendFrame(
   w: ByteWriter, start: number, frame: FrameRepr, ctx: AddressEncodeContext,
   envelope: EnvelopeRepr, mtu = MTU,
 ): boolean {
   // ENCAP_SINGLE carries exactly one frame, which runs to the end of the packet.
   if (envelope.encapsulation === ENCAP_SINGLE && w.pos - start > envelopeLength(envelope)) return false;
-  const need = frameLength(frame, ctx, envelope.version, envelope.encapsulation);
-  if (w.pos - start + need > mtu) return false;
+  // Encode, then take it back if it did not fit: measuring first (frameLength)
+  // chose every address code twice per frame, on the per-packet path of relays.
+  const at = w.pos;
+  const previous = ctx.previous;
   encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation);
-  return true;
+  if (w.pos - start <= mtu) return true;
+  w.pos = at;
+  ctx.previous = previous;
+  return false;
 }
 
 export function encodePacket(

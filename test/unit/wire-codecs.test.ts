@@ -346,7 +346,11 @@ test("encodePacket packs frames up to the MTU and reports how many fit", () => {
   assert.is(packetFrameLength(frames[0], ctx, env), 404);
   assert.ok(appendFrame(w, start, frame({ seq: 9, payload: new Uint8Array(MTU - 37 - 4) }), ctx, env));
   assert.is(w.pos - start, MTU);
-  assert.not.ok(appendFrame(w, start, frame({ seq: 10 }), ctx, env));
+  const full = w.pos;
+  const previous = ctx.previous;
+  assert.not.ok(appendFrame(w, start, frame({ seq: 10, source: new Uint8Array(32).fill(9) }), ctx, env));
+  assert.is(w.pos, full, "a frame that does not fit leaves nothing behind");
+  assert.is(ctx.previous, previous, "nor a changed PREVIOUS address");
   assert.is(encodePacket(new ByteWriter(), env, [frame({ payload: new Uint8Array(2000) })]), 0);
   assert.is(encodePacket(new ByteWriter(), envelope({ encapsulation: ENCAP_SINGLE }), [frame({}), frame({})]), 1,
     "ENCAP_SINGLE carries one frame");
