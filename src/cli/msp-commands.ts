@@ -12,6 +12,8 @@ import { runPath } from "../client/run-path";
 import { MdpClient, SID_ANY } from "../client/mdp-client";
 import { MspDriver } from "../msp/driver";
 import { DEFAULT_MSP_CONFIG, MspConfig } from "../msp/config";
+import { MDP_MAX_DATA } from "../mdp/constants";
+import { MSP_PREAMBLE_SIZE } from "../wire/msp-packet";
 import { MdpClientSocket } from "../msp/mdp-client-socket";
 import { MspStream } from "../msp/endpoint";
 import { MspEvent } from "../msp/events";
@@ -27,6 +29,9 @@ const PORT_SERVICE_DISCOVERY = 11;
 /** SERVAL_MSP_STATS=1: log per-stream counters when a stream ends (benchmarks). */
 const showStats = !!getenv("SERVAL_MSP_STATS");
 
+/** Largest MSP body the local daemon carries (an MSP data packet is preamble + body). */
+const MAX_TUNED_BODY = MDP_MAX_DATA - MSP_PREAMBLE_SIZE;
+
 /** SERVAL_MSP_TUNE="maxWindow=32,maxBody=1024": connection tunables for experiments and benchmarks. */
 function tuning(): Partial<MspConfig> {
   // Default maxBody (1024, Serval DNA's size): relays send a frame too big for the
@@ -36,6 +41,11 @@ function tuning(): Partial<MspConfig> {
   if (!spec) return out;
   for (const kv of spec.split(",")) {
     const [k, v] = kv.split("=");
+    if (k === "maxBody" && Number(v) > MAX_TUNED_BODY) {
+      // the daemon refuses client payloads over MDP_MAX_DATA: the stream would stall
+      log.warn(`SERVAL_MSP_TUNE: maxBody above ${MAX_TUNED_BODY} cannot cross the daemon: ignoring '${kv}'`);
+      continue;
+    }
     if (k in DEFAULT_MSP_CONFIG && v !== undefined && /^\d+(\.\d+)?$/.test(v)) (out as Record<string, number>)[k] = Number(v);
     else log.warn(`SERVAL_MSP_TUNE: ignoring '${kv}'`);
   }
