@@ -6,9 +6,10 @@ import {
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN,
 } from "../wire/client-header.js";
 import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, EPERM } from "./transport.js";
+import { bytesEqual } from "../wire/bytes.js";
+import { SID_ANY, SID_BROADCAST } from "../wire/types.js";
 
-export const SID_ANY = new Uint8Array(32);
-export const SID_BROADCAST = new Uint8Array(32).fill(0xff);
+export { SID_ANY, SID_BROADCAST };
 
 export class MdpClientError extends Error {
   constructor(message: string, readonly code: "not-running" | "permission" | "daemon-error" | "timeout" | "send-failed" | "closed") {
@@ -119,7 +120,7 @@ export class MdpClient {
 
   /** Send a datagram from the bound port. Broadcasts go unencrypted. */
   send(remoteSid: Uint8Array, remotePort: number, payload: Uint8Array, opt: SendOptions = {}): void {
-    const broadcast = isAll(remoteSid, 0xff);
+    const broadcast = bytesEqual(remoteSid, SID_BROADCAST);
     const encrypt = opt.encrypt ?? !broadcast;
     const sign = opt.sign ?? true;
     const rc = this.trySend(remoteSid, remotePort, payload,
@@ -157,7 +158,7 @@ export class MdpClient {
     const done = new Promise<void>((resolve, reject) => {
       let timer: unknown;
       const w: Waiter = (d) => {
-        if (d.remotePort !== cmdPort || !isAll(d.remoteSid, 0)) return false;
+        if (d.remotePort !== cmdPort || !bytesEqual(d.remoteSid, SID_ANY)) return false;
         if (d.flags & MDP_FLAG_ERROR) { finish(); reject(new MdpClientError(`servald rejected command ${cmdPort}`, "daemon-error")); return true; }
         if (d.flags & MDP_FLAG_CLOSE) { finish(); resolve(); return true; }
         replies.push(d.payload.slice());
@@ -232,7 +233,3 @@ function copyDatagram(d: MdpDatagram): MdpDatagram {
   return { ...d, payload: d.payload.slice(), localSid: d.localSid.slice(), remoteSid: d.remoteSid.slice() };
 }
 
-function isAll(b: Uint8Array, v: number): boolean {
-  for (let i = 0; i < b.length; i++) if (b[i] !== v) return false;
-  return true;
-}

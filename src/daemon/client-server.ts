@@ -11,9 +11,8 @@ import {
 import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import type { ClientMesh, InboundDatagram } from "./mesh-core.js";
 import { bytesEqual, toHex } from "../wire/bytes.js";
+import { SID_ANY, SID_BROADCAST as SID_ALL } from "../wire/types.js";
 
-const SID_ANY = new Uint8Array(32);
-const SID_ALL = new Uint8Array(32).fill(0xff);
 const TTL_DEFAULT = 31;
 const QOS_ORDINARY = 3;
 const EPHEMERAL_FIRST = 256;

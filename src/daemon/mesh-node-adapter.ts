@@ -6,11 +6,8 @@ import { MeshNode, type LogLevel } from "../mdp/node.js";
 import type { CoreInterface, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "./mesh-core.js";
 import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import { bytesEqual } from "../wire/bytes.js";
+import { SID_BROADCAST } from "../wire/types.js";
 
-function isBroadcast(sid: Uint8Array): boolean {
-  for (let i = 0; i < sid.length; i++) if (sid[i] !== 0xff) return false;
-  return true;
-}
 
 export class MeshNodeCore implements MeshCore {
   readonly node: MeshNode;
@@ -120,7 +117,7 @@ export class MeshNodeCore implements MeshCore {
     if (!d) return undefined;
     return {
       source: d.remoteSid, srcPort: d.remotePort,
-      destination: isBroadcast(d.localSid) ? undefined : d.localSid, dstPort: d.localPort,
+      destination: bytesEqual(d.localSid, SID_BROADCAST) ? undefined : d.localSid, dstPort: d.localPort,
       payload: d.payload, ciphered: !d.noCrypt, signed: !d.noSign, ttl: d.ttl, qos: d.qos,
     };
   }

@@ -3,7 +3,7 @@
 // a non-FIRST packet for no connection with STOP and ignores a STOP for none
 // (Serval DNA msp_client.c process_packet). Sans-I/O like the connections.
 
-import { Sid } from "../wire/types";
+import { SID_ANY, Sid } from "../wire/types";
 import { bytesEqual } from "../wire/bytes";
 import { MSP_FLAG_FIRST, MSP_FLAG_STOP, encodeMspStop } from "../wire/msp-packet";
 import { MspConfig } from "./config";
@@ -41,7 +41,6 @@ export interface MspEndpointOptions {
   maxStopReplies?: number;
 }
 
-const SID_ANY = new Uint8Array(32);
 const isAny = (sid: Sid): boolean => bytesEqual(sid, SID_ANY);
 
 /** SID_ANY in our own address matches any local SID (the primary, before the daemon names it). */
