@@ -30,6 +30,9 @@ export interface MspConfig {
   /** Acknowledge after this many new in-order packets, or after ackDelayMs. */
   ackEvery: number;
   ackDelayMs: number;
+  /** Acknowledge after this many packets arrived out of order or repeated (each
+   * ack hints the newest), or after ackDelayMs. */
+  hintEvery: number;
 }
 
 export const DEFAULT_MSP_CONFIG: Readonly<MspConfig> = {
@@ -49,6 +52,7 @@ export const DEFAULT_MSP_CONFIG: Readonly<MspConfig> = {
   receiveWindow: 256,
   ackEvery: 2,
   ackDelayMs: 5,
+  hintEvery: 4,
 };
 
 export function mspConfig(overrides?: Partial<MspConfig>): MspConfig {

@@ -54,10 +54,11 @@ export class MspConnection {
   private lastAckSent = 0x7fff;
   private ackDue = NEVER;
   private unackedConsumed = 0;
-  /** Ack-only packets owed, one per out-of-order (its seq, for a hint) or repeated (-1)
-   * packet; two adjacent out-of-order ones share an ack (MSP_HINT_PAIR). */
-  private ackHints: number[] = [];
-  /** When the oldest owed hint arrived: a lone one waits up to ackDelayMs for a partner. */
+  /** Out-of-order or repeated packets that arrived since our last ack. */
+  private owedHints = 0;
+  /** The newest out-of-order packet among them, hinted in the next ack (-1: none). */
+  private hintSeq = -1;
+  /** When the oldest owed one arrived: the ack waits at most ackDelayMs for more. */
   private hintAt = NEVER;
   /** The peer sends selective-ack hints (a serval-mesh peer; Serval DNA does not). */
   private hintsSeen = false;
@@ -259,16 +260,8 @@ export class MspConnection {
       if (p) return this.emitData(now, p);
     }
     if (this.hintsReady(now) || now >= this.ackDue || now >= this.kickAt || now >= this.lastTxAt + this.config.keepaliveMs) {
-      let hintSeq = -1;
-      let pair = false;
-      if (this.ackHints.length > 0) {
-        hintSeq = this.ackHints.shift()!;
-        if (hintSeq >= 0 && this.ackHints.length > 0 && this.ackHints[0] === seqAdd(hintSeq, 1)) {
-          hintSeq = this.ackHints.shift()!;
-          pair = true;
-        }
-        this.hintAt = this.ackHints.length > 0 ? now : NEVER;
-      }
+      const hintSeq = this.hintSeq;
+      const pair = hintSeq >= 0 && this.rx.holds(seqAdd(hintSeq, -1));
       const out = this.ackOnly(now, hintSeq, pair);
       this.checkGracefulClose(now);
       return out;
@@ -313,17 +306,21 @@ export class MspConnection {
     this.kickAt = NEVER;
   }
 
-  /** Owed hints go out when two are waiting (they may pair), a repeat is among
-   * them, or the lone one has waited ackDelayMs; hints the cumulative ack now
-   * covers are dropped. */
+  /** Owed hints go out once hintEvery packets arrived out of order (or
+   * repeated) or the oldest has waited ackDelayMs. Below per-hop ARQ most
+   * packets arrive out of order (a frame resent on one hop is overtaken), so
+   * one ack per such packet would double the acks every relay carries; the
+   * sender's loss detection is time-based (RACK) and needs only recent hints.
+   * Owed packets the cumulative ack now covers need no hint. */
   private hintsReady(now: number): boolean {
-    const h = this.ackHints;
-    while (h.length > 0 && h[0] >= 0 && seqDiff(h[0], this.rx.nextSeq) < 1) h.shift();
-    if (h.length === 0) {
+    if (this.owedHints === 0) return false;
+    if (this.hintSeq >= 0 && seqDiff(this.hintSeq, this.rx.nextSeq) < 1) {
+      this.hintSeq = -1;
+      this.owedHints = 0;
       this.hintAt = NEVER;
       return false;
     }
-    return h.length >= 2 || h[0] < 0 || now >= this.hintAt + this.config.ackDelayMs;
+    return this.owedHints >= this.config.hintEvery || now >= this.hintAt + this.config.ackDelayMs;
   }
 
   private ackOnly(now: number, hintSeq = -1, pair = false): Uint8Array {
@@ -332,6 +329,9 @@ export class MspConnection {
       ? encodeMspAckHint(this.flagsNow(), this.ackValue(), pair && d >= 2 ? d | MSP_HINT_PAIR : d)
       : encodeMspAck(this.flagsNow(), this.ackValue());
     this.stats.acksSent++;
+    this.owedHints = 0;
+    this.hintSeq = -1;
+    this.hintAt = NEVER;
     this.noteSent(now);
     return out;
   }
@@ -529,10 +529,9 @@ export class MspConnection {
       // window: ack at once, one ack per such packet even when several
       // arrive together, so the sender can count duplicate acks.
       // A new one may wait briefly to share its ack with the next (see hintsReady).
-      if (r !== RX_NEW) this.ackDue = now;
-      if (this.ackHints.length === 0) this.hintAt = now;
-      if (this.ackHints.length < 16) this.ackHints.push(r === RX_NEW ? seq : -1);
-      else this.ackDue = now;
+      if (this.owedHints === 0) this.hintAt = now;
+      this.owedHints++;
+      if (r === RX_NEW && (this.hintSeq < 0 || seqDiff(seq, this.hintSeq) > 0)) this.hintSeq = seq;
     }
   }
 

@@ -48,6 +48,12 @@ export class ReceiveBuffer {
     return this.slots[this.headIdx];
   }
 
+  /** True if `seq` is held (delivered in order or waiting beyond a hole). */
+  holds(seq: number): boolean {
+    const d = seqDiff(seq, this.nextSeq);
+    return d >= 0 && d < this.window && this.slots[(this.headIdx + d) % this.window] !== undefined;
+  }
+
   /** True if every packet from nextSeq through `seq` is held. */
   contiguousThrough(seq: number): boolean {
     const d = seqDiff(seq, this.nextSeq);

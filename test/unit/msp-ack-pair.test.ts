@@ -1,5 +1,6 @@
-// Two adjacent out-of-order packets share one ack (MSP_HINT_PAIR in the hint
-// byte), and the sender counts both as delivered.
+// Out-of-order packets share acks (one per hintEvery arrivals or ackDelayMs,
+// hinting the newest, with MSP_HINT_PAIR when the one before it is held), and
+// the sender counts both packets of a pair as delivered.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MspConnection } from "../../src/msp/connection";
@@ -12,31 +13,61 @@ const decode = (b: Uint8Array) => {
   return { ...p };
 };
 
-test("receiver: two adjacent out-of-order packets, one ack with the pair flag; a lone one waits ackDelayMs", () => {
+test("receiver: out-of-order packets share acks: one per hintEvery arrivals or ackDelayMs, hinting the newest (paired when the one before it is held)", () => {
   const rx = new MspConnection(0, "accept");
   assert.ok(rx.pollTransmit(0), "the accept side answers at once");
   assert.is(rx.pollTransmit(0), undefined);
   rx.handlePacket(10, encodeMspData(0, 0xffff, 1, body)); // seq 0 missing
-  assert.is(rx.pollTransmit(10), undefined, "a lone out-of-order packet waits for a partner");
+  assert.is(rx.pollTransmit(10), undefined, "an out-of-order packet waits for company");
   rx.handlePacket(11, encodeMspData(0, 0xffff, 2, body));
-  const a = rx.pollTransmit(11);
-  assert.ok(a);
-  const p = decode(a!);
-  assert.is(p.ack, 0xffff);
-  assert.is(p.hint, 2 | MSP_HINT_PAIR, "seq 2 and the one before it");
-  assert.is(rx.pollTransmit(11), undefined, "one ack for the two");
+  assert.is(rx.pollTransmit(11), undefined, "two are fewer than hintEvery (4)");
+  assert.is(rx.pollTimeout(), 15, "ackDelayMs after the first");
+  const a = decode(rx.pollTransmit(15)!);
+  assert.is(a.ack, 0xffff);
+  assert.is(a.hint, 2 | MSP_HINT_PAIR, "seq 2 and the one before it");
+  assert.is(rx.pollTransmit(15), undefined, "one ack for the two");
 
-  rx.handlePacket(12, encodeMspData(0, 0xffff, 4, body));
-  assert.is(rx.pollTransmit(12), undefined);
-  assert.is(rx.pollTimeout(), 17, "ackDelayMs later");
-  const lone = decode(rx.pollTransmit(17)!);
-  assert.is(lone.hint, 4, "alone: no pair flag");
+  // Four more out of order: the fourth brings the ack at once, hinting the newest.
+  for (const [t, seq] of [[16, 4], [17, 5], [18, 8]] as const) {
+    rx.handlePacket(t, encodeMspData(0, 0xffff, seq, body));
+    assert.is(rx.pollTransmit(t), undefined, `seq ${seq} waits`);
+  }
+  rx.handlePacket(19, encodeMspData(0, 0xffff, 6, body));
+  const b = decode(rx.pollTransmit(19)!);
+  assert.is(b.hint, 8, "the newest (8); 7 is missing: no pair flag");
+  assert.is(rx.pollTransmit(19), undefined);
 
-  rx.handlePacket(20, encodeMspData(0, 0xffff, 0, body)); // the hole fills
-  for (let b = rx.read(); b; b = rx.read()) rx.consume(b.length, 20); // acks follow consumption
-  const cum = decode(rx.pollTransmit(20)!);
+  // A repeat counts too: with three new ones it makes four.
+  rx.handlePacket(20, encodeMspData(0, 0xffff, 10, body));
+  rx.handlePacket(21, encodeMspData(0, 0xffff, 11, body));
+  rx.handlePacket(22, encodeMspData(0, 0xffff, 4, body)); // repeated
+  assert.is(rx.pollTransmit(22), undefined);
+  rx.handlePacket(23, encodeMspData(0, 0xffff, 13, body));
+  const c = decode(rx.pollTransmit(23)!);
+  assert.is(c.hint, 13, "the newest new one");
+
+  rx.handlePacket(30, encodeMspData(0, 0xffff, 15, body));
+  assert.is(rx.pollTimeout(), 35, "a lone one waits ackDelayMs");
+  const lone = decode(rx.pollTransmit(35)!);
+  assert.is(lone.hint, 15, "alone: no pair flag");
+
+  rx.handlePacket(40, encodeMspData(0, 0xffff, 0, body)); // the first hole fills
+  for (let x = rx.read(); x; x = rx.read()) rx.consume(x.length, 40); // acks follow consumption
+  const cum = decode(rx.pollTransmit(40)!);
   assert.is(cum.ack, 2, "cumulative ack through seq 2");
-  assert.is(cum.hint, -1, "seq 4's hint already went out");
+  assert.is(cum.hint, -1, "hints owed before it already went out");
+});
+
+test("receiver: owed hints that the cumulative ack overtakes are dropped", () => {
+  const rx = new MspConnection(0, "accept");
+  rx.pollTransmit(0);
+  rx.handlePacket(10, encodeMspData(0, 0xffff, 1, body));
+  rx.handlePacket(11, encodeMspData(0, 0xffff, 0, body)); // fills the hole before the hint went out
+  for (let x = rx.read(); x; x = rx.read()) rx.consume(x.length, 11);
+  const a = decode(rx.pollTransmit(11)!);
+  assert.is(a.ack, 1, "cumulative through 1");
+  assert.is(a.hint, -1, "no hint: nothing is beyond the ack");
+  assert.is(rx.pollTransmit(16), undefined, "and no second ack for the covered hint");
 });
 
 test("sender: a pair hint marks both packets delivered (only the real hole is resent)", () => {
