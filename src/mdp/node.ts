@@ -96,6 +96,8 @@ export class MeshNode {
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
   private lastRouteChangeAt = -1e9;
+  /** A packet was taken in with deferService: the next handleTimeout must run service. */
+  private serviceOwed = false;
   /** Inside handlePacket or service: nested service calls are deferred. */
   private busy = false;
   private nextFullAdvertAt = 0;
@@ -125,7 +127,8 @@ export class MeshNode {
       this.localByHex.set(s.hex, id);
     }
     const r = this.random(2);
-    this.tx = new Transmitter(this.queue, this.stats, this.primarySid, this.maxTx, (h) => this.routeTable.get(h), (r[0] << 8) | r[1]);
+    this.tx = new Transmitter(this.queue, this.stats, this.primarySid, this.maxTx, (h) => this.routeTable.get(h), (r[0] << 8) | r[1],
+      { owedAck: (now, n) => this.owedAckFrame(now, n), ackRode: (n) => this.ackRode(n) });
     this.queue.onDrop = () => { this.stats.queueDrops++; };
     this.host = {
       crypto: this.crypto, stats: this.stats,
@@ -250,14 +253,20 @@ export class MeshNode {
     this.log("debug", `sendto ${to} on interface ${ifIndex} failed, errno ${errno}`);
   }
 
-  handlePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
+  /** With `deferService`, only take the packet in: the service run (acks,
+   * forwarding, the transmit path) is owed and pollTimeout reports it due, so
+   * the caller can take in a whole batch of packets first. */
+  handlePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array, deferService = false): void {
     this.busy = true;
     try {
       this.receivePacket(now, ifIndex, from, bytes);
     } finally {
       this.busy = false;
     }
-    this.service(now);
+    if (deferService) {
+      this.lastNow = now;
+      this.serviceOwed = true;
+    } else this.service(now);
   }
 
   private receivePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
@@ -348,7 +357,7 @@ export class MeshNode {
 
   /** Next time handleTimeout should be called, or undefined if never. */
   pollTimeout(): number | undefined {
-    if (this.tx.outbox.length > 0 || this.routesDirty) return this.lastNow;
+    if (this.tx.outbox.length > 0 || this.routesDirty || this.serviceOwed) return this.lastNow;
     let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
     for (const n of this.nt.byHex.values()) t = Math.min(t, n.ackDueAt);
@@ -691,6 +700,7 @@ export class MeshNode {
   }
 
   private serviceNow(now: number): void {
+    this.serviceOwed = false;
     if (now >= this.nextExpiryAt) this.expire(now);
     if (this.routesDirty) this.recomputeRoutes(now);
     let fullAdvert = false;
@@ -760,6 +770,23 @@ export class MeshNode {
         tx.ackFor = n;
       }
     }
+  }
+
+  /** The ACK owed to n (not yet due) as one frame, to ride in a packet already
+   * going to n: the transmitter calls this, then ackRode if it fitted. */
+  private owedAckFrame(now: number, n: Neighbour): FrameRepr | undefined {
+    if (n.ackDueAt === Infinity) return undefined;
+    const link = bestLinkIn(n, now, reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? C.TICK_MS));
+    if (!link) return undefined;
+    const frames = this.linkStateFrames([ackRecord(this.primarySid, n, link)], isDirect(n, now) ? n.sub.sid : undefined);
+    return frames.length === 1 ? frames[0] : undefined;
+  }
+
+  private ackRode(n: Neighbour): void {
+    n.ackDueAt = Infinity;
+    for (const l of n.linksIn) l.unacked = 0;
+    this.stats.acksSent++;
+    this.stats.acksPiggybacked++;
   }
 
   private *fixedDests(): Iterable<Destination> {

@@ -17,6 +17,8 @@ export interface MeshStats {
   nacks: number;
   resequenced: number;
   acksSent: number;
+  /** ACKs that rode in a packet already going to the neighbour (counted in acksSent too). */
+  acksPiggybacked: number;
   ttlExpired: number;
   /** Unicast frames given up after the retry cap / with no route by the deadline. */
   retryDrops: number;
@@ -47,7 +49,7 @@ export function newStats(): MeshStats {
   return {
     packetsIn: 0, packetsOut: 0, bytesOut: 0, packetsDropped: 0, unknownTransmitter: 0, duplicatePackets: 0,
     framesIn: 0, framesOut: 0, framesDropped: 0, duplicateFrames: 0, framesForwarded: 0,
-    framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, ttlExpired: 0,
+    framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, acksPiggybacked: 0, ttlExpired: 0,
     retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, oversizePackets: 0, deliveryDrops: 0,
     unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
     routeChanges: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
