@@ -526,9 +526,7 @@ export class MspConnection {
       this.deliver(now);
     } else {
       // Out of order (a hole), a repeat (our ack was lost), or beyond our
-      // window: ack at once, one ack per such packet even when several
-      // arrive together, so the sender can count duplicate acks.
-      // A new one may wait briefly to share its ack with the next (see hintsReady).
+      // window: owed an ack, shared with the next few such (see hintsReady).
       if (this.owedHints === 0) this.hintAt = now;
       this.owedHints++;
       if (r === RX_NEW && (this.hintSeq < 0 || seqDiff(seq, this.hintSeq) > 0)) this.hintSeq = seq;
