@@ -34,8 +34,6 @@ export class InterfaceManager {
     private readonly onPacket: PacketHandler,
     private readonly onUp: (itf: MeshInterface) => void,
     private readonly onDown: (itf: MeshInterface) => void,
-    /** After each batch of datagrams read from one socket. */
-    private readonly onDrained: () => void = () => {},
   ) {}
 
   list(): MeshInterface[] {
@@ -117,7 +115,7 @@ export class InterfaceManager {
     sock.onMessage((data, from) => {
       if (this.isOwn(from)) return;
       this.onPacket(itf, data, from);
-    }, this.onDrained);
+    });
     log.info(`interface ${w.name} up: ${ipv4Format(w.addr)}:${w.port} broadcast ${itf.broadcastText}`);
     this.onUp(itf);
   }
@@ -141,7 +139,7 @@ export class InterfaceManager {
           }
         }
         // not from any of our subnets: dropped, as servald does
-      }, this.onDrained);
+      });
       this.wildcard.set(port, sock);
     } catch (e) {
       log.warn(`cannot open 0.0.0.0:${port} for broadcasts: ${errorText(e)}`);

@@ -73,10 +73,8 @@ export interface CoreTransmit {
 export interface MeshCore extends ClientMesh {
   interfaceUp(now: number, itf: CoreInterface): void;
   interfaceDown(now: number, index: number): void;
-  /** One UDP datagram received on an interface from "a.b.c.d:port". With
-   * `deferService` the core only takes it in; its transmit path runs on the
-   * next handleTimeout (pollTimeout says it is due), once for a whole batch. */
-  handlePacket(now: number, ifIndex: number, from: string, data: Uint8Array, deferService?: boolean): void;
+  /** One UDP datagram received on an interface from "a.b.c.d:port". */
+  handlePacket(now: number, ifIndex: number, from: string, data: Uint8Array): void;
   handleTimeout(now: number): void;
   pollTransmit(now: number): CoreTransmit | undefined;
   /** Next deadline (monotonic ms), undefined when idle. */

@@ -80,19 +80,16 @@ export class MeshDaemon {
     });
     const sockName = daemonSocketName(opts.runPath);
     this.sock = UnixDgram.open(sockName); // filesystem socket, 0600: owner only
-    // One drive per batch of datagrams, not per datagram: the core runs its
-    // transmit path once for all of them (frames for the same next hop share
-    // packets), which is what a busy relay needs most.
     this.sock.onMessage((data, from) => {
       this.clients.handleMessage(nowMs(), from, data);
-    }, () => this.drive());
+      this.drive();
+    });
     this.ifaces = new InterfaceManager(
       (itf, data, from) => this.onPacket(itf, data, from.addr, from.port),
       (itf) => this.core.interfaceUp(nowMs(), {
         index: itf.index, name: itf.name, mtu: DEFAULT_MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
       }),
       (itf) => this.core.interfaceDown(nowMs(), itf.index),
-      () => this.drive(),
     );
     log.info(`primary SID ${toHex(identities[0].sid)}; client socket ${sockName}`);
     this.reload();
@@ -133,11 +130,12 @@ export class MeshDaemon {
     this.stats.bytesIn += data.length;
     const now = nowMs();
     try {
-      this.core.handlePacket(now, itf.index, this.peerName(addr, port), data, true);
+      this.core.handlePacket(now, itf.index, this.peerName(addr, port), data);
     } catch (e) {
       // Malformed input must never stop the daemon.
       if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
     }
+    this.drive();
   }
 
   /** Local clients may queue this many datagrams ahead of the links; above it the

@@ -87,8 +87,8 @@ export class MeshNodeCore implements MeshCore {
     this.node.removeInterface(index);
   }
 
-  handlePacket(now: number, ifIndex: number, from: string, data: Uint8Array, deferService = false): void {
-    this.node.handlePacket(now, ifIndex, from, data, deferService);
+  handlePacket(now: number, ifIndex: number, from: string, data: Uint8Array): void {
+    this.node.handlePacket(now, ifIndex, from, data);
   }
 
   handleTimeout(now: number): void {

@@ -96,8 +96,6 @@ export class MeshNode {
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
   private lastRouteChangeAt = -1e9;
-  /** A packet was taken in with deferService: the next handleTimeout must run service. */
-  private serviceOwed = false;
   /** Inside handlePacket or service: nested service calls are deferred. */
   private busy = false;
   private nextFullAdvertAt = 0;
@@ -253,20 +251,14 @@ export class MeshNode {
     this.log("debug", `sendto ${to} on interface ${ifIndex} failed, errno ${errno}`);
   }
 
-  /** With `deferService`, only take the packet in: the service run (acks,
-   * forwarding, the transmit path) is owed and pollTimeout reports it due, so
-   * the caller can take in a whole batch of packets first. */
-  handlePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array, deferService = false): void {
+  handlePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
     this.busy = true;
     try {
       this.receivePacket(now, ifIndex, from, bytes);
     } finally {
       this.busy = false;
     }
-    if (deferService) {
-      this.lastNow = now;
-      this.serviceOwed = true;
-    } else this.service(now);
+    this.service(now);
   }
 
   private receivePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
@@ -357,7 +349,7 @@ export class MeshNode {
 
   /** Next time handleTimeout should be called, or undefined if never. */
   pollTimeout(): number | undefined {
-    if (this.tx.outbox.length > 0 || this.routesDirty || this.serviceOwed) return this.lastNow;
+    if (this.tx.outbox.length > 0 || this.routesDirty) return this.lastNow;
     let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
     for (const n of this.nt.byHex.values()) t = Math.min(t, n.ackDueAt);
@@ -700,7 +692,6 @@ export class MeshNode {
   }
 
   private serviceNow(now: number): void {
-    this.serviceOwed = false;
     if (now >= this.nextExpiryAt) this.expire(now);
     if (this.routesDirty) this.recomputeRoutes(now);
     let fullAdvert = false;

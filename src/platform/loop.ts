@@ -58,28 +58,19 @@ export function watchWrite(fd: number, fn: (() => void) | null, where = "write")
   os.setWriteHandler(fd, fn ? () => guard(where, fn) : null);
 }
 
-/** Datagrams read per readiness callback before the loop looks at other fds. */
-const DATAGRAM_BATCH = 32;
-
 /** Watches a non-blocking datagram socket: when readable, drains it with
  *  recv() (bytes received or -errno) and hands each datagram's length to
- *  deliver(), until EAGAIN, stopped() (a handler closed the socket) or
- *  DATAGRAM_BATCH datagrams; then drained() (if given) once, so a handler can
- *  defer per-batch work: under load one pass serves many datagrams. */
-export function watchDatagrams(fd: number, where: string, recv: () => number, deliver: (n: number) => void, stopped: () => boolean, drained?: () => void): void {
+ *  deliver(), until EAGAIN or until stopped() (a handler closed the socket). */
+export function watchDatagrams(fd: number, where: string, recv: () => number, deliver: (n: number) => void, stopped: () => boolean): void {
   watchRead(fd, () => {
-    try {
-      for (let i = 0; i < DATAGRAM_BATCH; i++) {
-        const n = recv();
-        if (n < 0) {
-          if (n === -native.EAGAIN || n === -native.EINTR) return;
-          throw new SysError("recvfrom", -n);
-        }
-        deliver(n);
-        if (stopped()) return;
+    for (;;) {
+      const n = recv();
+      if (n < 0) {
+        if (n === -native.EAGAIN || n === -native.EINTR) return;
+        throw new SysError("recvfrom", -n);
       }
-    } finally {
-      drained?.();
+      deliver(n);
+      if (stopped()) return;
     }
   }, where);
 }

@@ -38,14 +38,13 @@ export class UdpSocket {
     return new UdpSocket(fd, native.sockName(fd).port);
   }
 
-  /** Delivers every datagram to fn (null stops), then calls drained() after
-   * each batch read in one go. Exceptions are logged. */
-  onMessage(fn: UdpHandler | null, drained?: () => void): void {
+  /** Delivers every datagram to fn (null stops). Exceptions are logged. */
+  onMessage(fn: UdpHandler | null): void {
     if (!fn) return watchRead(this.fd, null);
     watchDatagrams(this.fd, `udp ${this.port}`,
       () => native.udpRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from),
       (n) => fn(this.rx.subarray(0, n), this.from),
-      () => this.closed, drained);
+      () => this.closed);
   }
 
   /** Sends one datagram. Returns 0 or -errno (e.g. -EAGAIN, -EPERM); never throws for OS errors. */

@@ -17,7 +17,6 @@ export class UnixDgram {
   private closed = false;
   private paused = false;
   private handler: ((data: Uint8Array, from: string) => void) | null = null;
-  private drained: (() => void) | undefined;
 
   private constructor(readonly fd: number, readonly name: string) {}
 
@@ -27,14 +26,13 @@ export class UnixDgram {
   }
 
   /** Delivers each datagram with the sender's name (reply address). */
-  onMessage(fn: ((data: Uint8Array, from: string) => void) | null, drained?: () => void): void {
+  onMessage(fn: ((data: Uint8Array, from: string) => void) | null): void {
     this.handler = fn;
-    this.drained = drained;
     if (!fn || this.paused) return watchRead(this.fd, null);
     watchDatagrams(this.fd, "unix socket",
       () => native.unixRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from),
       (n) => fn(this.rx.subarray(0, n), this.from.name),
-      () => this.closed || this.paused, drained);
+      () => this.closed || this.paused);
   }
 
   /** Stop reading (senders then see their socket fill: back-pressure) until resume(). */
@@ -47,7 +45,7 @@ export class UnixDgram {
   resume(): void {
     if (!this.paused || this.closed) return;
     this.paused = false;
-    this.onMessage(this.handler, this.drained);
+    this.onMessage(this.handler);
   }
 
   get isPaused(): boolean { return this.paused; }
