@@ -749,14 +749,12 @@ export class MeshNode {
   /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
   private sendAck(now: number, n: Neighbour): void {
     n.ackDueAt = Infinity;
-    const link = bestLinkIn(n, now, reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? C.TICK_MS));
-    if (!link) return;
-    for (const l of n.linksIn) l.unacked = 0;
-    this.stats.acksSent++;
-    const rec = ackRecord(this.primarySid, n, link);
-    const direct = isDirect(n, now);
+    const rec = this.ackRecordFor(now, n);
+    if (!rec) return;
+    this.noteAckSent(n);
+    const to = isDirect(n, now) ? n.sub.sid : undefined;
     for (const d of this.nt.destsFor(n, now)) {
-      for (const f of this.linkStateFrames([rec], direct ? n.sub.sid : undefined)) {
+      for (const f of this.linkStateFrames([rec], to)) {
         const tx = this.addFixed(now, f, d);
         tx.ackFor = n;
       }
@@ -767,17 +765,27 @@ export class MeshNode {
    * going to n: the transmitter calls this, then ackRode if it fitted. */
   private owedAckFrame(now: number, n: Neighbour): FrameRepr | undefined {
     if (n.ackDueAt === Infinity) return undefined;
-    const link = bestLinkIn(n, now, reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? C.TICK_MS));
-    if (!link) return undefined;
-    const frames = this.linkStateFrames([ackRecord(this.primarySid, n, link)], isDirect(n, now) ? n.sub.sid : undefined);
+    const rec = this.ackRecordFor(now, n);
+    if (!rec) return undefined;
+    const frames = this.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined);
     return frames.length === 1 ? frames[0] : undefined;
   }
 
   private ackRode(n: Neighbour): void {
     n.ackDueAt = Infinity;
+    this.noteAckSent(n);
+    this.stats.acksPiggybacked++;
+  }
+
+  /** The ACK record for n's best link in to us, if it has one. */
+  private ackRecordFor(now: number, n: Neighbour): LinkRecordRepr | undefined {
+    const link = bestLinkIn(n, now, reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? C.TICK_MS));
+    return link ? ackRecord(this.primarySid, n, link) : undefined;
+  }
+
+  private noteAckSent(n: Neighbour): void {
     for (const l of n.linksIn) l.unacked = 0;
     this.stats.acksSent++;
-    this.stats.acksPiggybacked++;
   }
 
   private *fixedDests(): Iterable<Destination> {
