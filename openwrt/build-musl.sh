@@ -34,6 +34,9 @@ flock 9
 
 sha_ok() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$MUSL_SHA256" ]; }
 
+# The source fetch is shared by every triplet: one fetch at a time.
+exec 8> "$cache/.lock-fetch"
+flock 8
 if ! [ -f "$tarball" ] || ! sha_ok "$tarball"; then
 	apt="$cache/apt"
 	mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/parts" "$cache/src"
@@ -57,6 +60,7 @@ if ! [ -f "$tarball" ] || ! sha_ok "$tarball"; then
 		exit 1
 	}
 fi
+exec 8>&-
 
 work="$cache/build-$triplet${mode:+-$mode}"
 rm -rf "$work"
