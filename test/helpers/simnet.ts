@@ -38,6 +38,20 @@ export interface SimLink {
   busy: Map<string, number[]>;
 }
 
+/** How a packet was addressed: to the link's broadcast address or to one node. */
+export type PacketKind = "broadcast" | "unicast";
+
+/** Loss at a receiver, for one direction and/or kind of packet (as an nft rule
+ * in the receiver's prerouting chain): packets to `to` (from `from`, on `link`,
+ * of `kind`; unset = any) are lost with probability `loss`. */
+export interface RxLossRule {
+  to: SimNode;
+  from?: SimNode;
+  kind?: PacketKind;
+  link?: SimLink;
+  loss: number;
+}
+
 export interface SimNode {
   name: string;
   identity: Identity;
@@ -121,6 +135,10 @@ export class SimNet {
   lost = 0;
   /** Packets tail-dropped by a rate-capped link's transmit queue. */
   queueDropped = 0;
+  /** Packets lost to an RxLossRule (also counted in `lost`). */
+  ruleDropped = 0;
+  /** Per-receiver loss rules (dropAt); checked after the link's own loss. */
+  readonly rxRules: RxLossRule[] = [];
   /** Called with every packet a running node transmits (before loss). */
   tap: ((from: SimNode, to: string, bytes: Uint8Array) => void) | undefined;
   private spins = 0;
@@ -205,8 +223,10 @@ export class SimNet {
         q.push(departAt);
       }
       const receivers = dst.ifIndex < 0 ? link.members.filter((m) => m.node !== n) : [link.members.find((m) => m.node === dst.node)!];
+      const kind: PacketKind = dst.ifIndex < 0 ? "broadcast" : "unicast";
       for (const r of receivers) {
         if (this.rng() < link.loss) { this.lost++; continue; }
+        if (this.rxRules.length > 0 && this.ruleDrops(link, n, r.node, kind)) { this.ruleDropped++; this.lost++; continue; }
         const at = departAt + link.delayMs + (link.jitterMs > 0 ? this.rng() * link.jitterMs : 0);
         this.arrivals.push({ at, seq: this.arrivalSeq++, to: r.node, ifIndex: r.ifIndex, from: me.address, bytes: t.bytes });
       }
@@ -216,6 +236,28 @@ export class SimNet {
       if (!d) break;
       n.inbox.push(d);
     }
+  }
+
+  /** Lose packets at a receiver: every packet (loss 1) or a fraction of those
+   * reaching `to`, optionally only from one sender, on one link, of one kind.
+   * Returns the rule (change its `loss` or pass it to undropAt later). */
+  dropAt(to: SimNode, opts: { from?: SimNode; kind?: PacketKind; link?: SimLink; loss?: number } = {}): RxLossRule {
+    const rule: RxLossRule = { to, from: opts.from, kind: opts.kind, link: opts.link, loss: opts.loss ?? 1 };
+    this.rxRules.push(rule);
+    return rule;
+  }
+
+  undropAt(rule: RxLossRule): void {
+    const i = this.rxRules.indexOf(rule);
+    if (i >= 0) this.rxRules.splice(i, 1);
+  }
+
+  private ruleDrops(link: SimLink, from: SimNode, to: SimNode, kind: PacketKind): boolean {
+    for (const r of this.rxRules) {
+      if (r.to !== to || (r.from && r.from !== from) || (r.kind && r.kind !== kind) || (r.link && r.link !== link)) continue;
+      if (r.loss >= 1 || this.rng() < r.loss) return true;
+    }
+    return false;
   }
 
   /** Advance the clock to the next event and process everything due then.
