@@ -97,6 +97,9 @@ export interface Neighbour {
   txDropRate: number;
   /** Frame-sequence duplicate window for frames it transmits (4.2). */
   frameWindow: SeqWindow64;
+  /** Per frame sequence, a fingerprint of the frame last received with it: a
+   * repeat with other content is no retransmission but a restarted neighbour. */
+  frameFp: Uint32Array;
   /** Since the last frame newer than all before it: duplicates without ACK_SOON
    * (never retransmitted, so never legitimately repeated) and late frames. A
    * restarted neighbour whose new sequence fell inside our window sends only
@@ -114,7 +117,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + 10, lastAckDest: undefined, lastAckSeq: -1, txDropRate: 0,
-    frameWindow: new SeqWindow64(), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
+    frameWindow: new SeqWindow64(), frameFp: new Uint32Array(256), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
   };
 }
 
@@ -153,6 +156,31 @@ export function bestLinkIn(n: Neighbour, now: number, timeout: number): LinkIn |
 /** Directly reachable: it hears us (ACK records) and we hear it. */
 export function isDirect(n: Neighbour, now: number): boolean {
   return n.linkInTimeout >= now && n.chosen !== undefined && n.chosen.timeout >= now && n.linksIn.length > 0;
+}
+
+/** A cheap fingerprint of a frame's content (type, length, first and last 4
+ * bytes: a ciphered payload starts with its random nonce, a signed one ends with
+ * its signature), to tell a retransmission from another frame with the same
+ * sequence. A few reads per frame, no per-byte work. */
+export function frameFingerprint(type: number, p: Uint8Array): number {
+  const n = p.length;
+  let h = Math.imul(n ^ (type << 16), 0x9e3779b1);
+  if (n >= 8) {
+    h = Math.imul(h ^ ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]), 0x85ebca6b);
+    h = Math.imul(h ^ ((p[n - 4] << 24) | (p[n - 3] << 16) | (p[n - 2] << 8) | p[n - 1]), 0xc2b2ae35);
+  } else {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ p[i], 0x85ebca6b);
+  }
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+/** Our ACK records for n go to its unicast address (with the tick we send
+ * there), not in the broadcast tick: it ACKs our unicast packets, so it hears
+ * those, and it may hear none of our broadcasts (a link heard one way for one
+ * kind of packet). Serval DNA likewise sends each neighbour's ACK over the
+ * link the neighbour is routed by. */
+export function acksByUnicast(n: Neighbour, now: number): boolean {
+  return isDirect(n, now) && n.chosen!.dest.unicast;
 }
 
 /** An RTT sample for a destination (a prompt ACK of an ACK_SOON packet):

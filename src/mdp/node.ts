@@ -44,7 +44,7 @@ import { Subscribers } from "./subscribers";
 import { BroadcastCache } from "./broadcast-cache";
 import { SEQ_DUP, SEQ_LATE, SEQ_NEW, SeqWindow64, ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
 import {
-  bestLinkIn, findLinkIn, isDirect, newNeighbour, reachableTimeout, sampleRtt,
+  acksByUnicast, bestLinkIn, findLinkIn, frameFingerprint, isDirect, newNeighbour, reachableTimeout, sampleRtt,
   type Destination, type Iface, type Neighbour,
 } from "./neighbours";
 import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
@@ -311,11 +311,16 @@ export class MeshNode {
       } else if (++link.dupRun >= C.RESTART_DUP_PACKETS) {
         // Only late or repeated sequences, several in a row: the neighbour restarted with a
         // sequence inside our window (reordering gives one late packet, not a run). Start over,
-        // or our ACKs would never cover its new packets.
+        // or our ACKs would never cover its new packets. Its frame sequences started
+        // over too: a new frame whose sequence we saw before it restarted would be
+        // dropped as a retransmission (after its packet was ACKed: lost).
         this.stats.linkResets++;
         link.window.reset();
         link.window.receive(env.linkSeq);
         link.dupRun = 0;
+        n.frameWindow.reset();
+        n.frameDupPlain = 0;
+        n.frameLate = 0;
       } else if (r === SEQ_DUP) {
         this.stats.duplicatePackets++;
         return;
@@ -440,7 +445,19 @@ export class MeshNode {
     // ACK_SOON: the transmitter waits for our ACK before it retransmits.
     if (f.ackSoon && (nextHopMe || f.destination === undefined)) this.ackSoon(n, now + C.ACK_SOON_DELAY_MS);
     if (f.seq >= 0) {
-      const r = n.frameWindow.receive(f.seq);
+      const fp = frameFingerprint(f.type, f.payload);
+      let r = n.frameWindow.receive(f.seq);
+      if (r === SEQ_DUP && n.frameFp[f.seq & 0xff] !== fp) {
+        // A sequence we saw, with other content: not a retransmission. The neighbour
+        // restarted and its new sequences landed inside our window (dropping this
+        // frame as a duplicate would lose it: its packet is ACKed).
+        this.stats.peerRestarts++;
+        this.log("debug", `neighbour ${n.sub.hex} restarted (frame content)`);
+        n.frameWindow.reset();
+        n.frameWindow.receive(f.seq);
+        r = SEQ_NEW;
+      }
+      n.frameFp[f.seq & 0xff] = fp;
       if (r === SEQ_NEW) {
         n.frameDupPlain = 0;
         n.frameLate = 0;
@@ -725,6 +742,7 @@ export class MeshNode {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       hasNeighbours = true;
+      if (acksByUnicast(n, now)) continue; // ACKed in the unicast tick below
       records.push(ackRecord(this.primarySid, n, l));
       l.unacked = 0;
     }
@@ -738,10 +756,17 @@ export class MeshNode {
     }
     for (const f of frames) this.addFixed(now, f, iface.broadcast);
     if (!tick) return;
-    // Unicast ticks keep each neighbour's unicast link-in to us alive.
+    // Unicast ticks keep each neighbour's unicast link-in to us alive. They carry
+    // our ACK for a neighbour that hears our unicast (acksByUnicast), or that has
+    // not heard us yet (the broadcast may not reach it): a neighbour that hears
+    // only our unicast would otherwise lose our ACKs, and with them its link.
     for (const n of this.nt.byHex.values()) {
+      const byUnicast = acksByUnicast(n, now);
+      const direct = byUnicast || isDirect(n, now);
       for (const o of n.outLinks) {
-        if (o.dest.iface === iface && o.dest.unicast && o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
+        if (o.dest.iface !== iface || !o.dest.unicast) continue;
+        if ((byUnicast ? o === n.chosen : !direct && o.timeout >= now) && this.sendAckTo(now, n, [o.dest])) continue;
+        if (o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
       }
     }
   }
@@ -749,16 +774,22 @@ export class MeshNode {
   /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
   private sendAck(now: number, n: Neighbour): void {
     n.ackDueAt = Infinity;
+    this.sendAckTo(now, n, this.nt.destsFor(n, now));
+  }
+
+  /** Our ACK record for n to `dests`; false if we hear no live link from n. */
+  private sendAckTo(now: number, n: Neighbour, dests: readonly Destination[]): boolean {
     const rec = this.ackRecordFor(now, n);
-    if (!rec) return;
+    if (!rec) return false;
     this.noteAckSent(n);
     const to = isDirect(n, now) ? n.sub.sid : undefined;
-    for (const d of this.nt.destsFor(n, now)) {
+    for (const d of dests) {
       for (const f of this.linkStateFrames([rec], to)) {
         const tx = this.addFixed(now, f, d);
         tx.ackFor = n;
       }
     }
+    return true;
   }
 
   /** The ACK owed to n (not yet due) as one frame, to ride in a packet already
