@@ -93,6 +93,8 @@ export interface Neighbour {
   /** Link sequence and destination of the packet that carried our last ACK to it. */
   lastAckDest: Destination | undefined;
   lastAckSeq: number;
+  /** When we last sent it an ACK record (alone, riding, or in a tick). */
+  lastAckSentAt: number;
   /** Drop rate of our packets to it (from its ACK masks or records). */
   txDropRate: number;
   /** Frame-sequence duplicate window for frames it transmits (4.2). */
@@ -116,7 +118,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
   return {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
-    ackDueAt: now + 10, lastAckDest: undefined, lastAckSeq: -1, txDropRate: 0,
+    ackDueAt: now + 10, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: -1e9, txDropRate: 0,
     frameWindow: new SeqWindow64(), frameFp: new Uint32Array(256), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
   };
 }

@@ -765,7 +765,9 @@ export class MeshNode {
       const direct = byUnicast || isDirect(n, now);
       for (const o of n.outLinks) {
         if (o.dest.iface !== iface || !o.dest.unicast) continue;
-        if ((byUnicast ? o === n.chosen : !direct && o.timeout >= now) && this.sendAckTo(now, n, [o.dest])) continue;
+        // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
+        const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
+        if (ackHere && this.sendAckTo(now, n, [o.dest], false)) continue;
         if (o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
       }
     }
@@ -774,15 +776,17 @@ export class MeshNode {
   /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
   private sendAck(now: number, n: Neighbour): void {
     n.ackDueAt = Infinity;
-    this.sendAckTo(now, n, this.nt.destsFor(n, now));
+    this.sendAckTo(now, n, this.nt.destsFor(n, now), true);
   }
 
-  /** Our ACK record for n to `dests`; false if we hear no live link from n. */
-  private sendAckTo(now: number, n: Neighbour, dests: readonly Destination[]): boolean {
+  /** Our ACK record for n to `dests`; false if we hear no live link from n.
+   * `addressed`: the frame names n as its destination when n is direct (else,
+   * like the broadcast tick, none: 33 bytes less on every unicast tick). */
+  private sendAckTo(now: number, n: Neighbour, dests: readonly Destination[], addressed: boolean): boolean {
     const rec = this.ackRecordFor(now, n);
     if (!rec) return false;
     this.noteAckSent(n);
-    const to = isDirect(n, now) ? n.sub.sid : undefined;
+    const to = addressed && isDirect(n, now) ? n.sub.sid : undefined;
     for (const d of dests) {
       for (const f of this.linkStateFrames([rec], to)) {
         const tx = this.addFixed(now, f, d);
@@ -816,6 +820,7 @@ export class MeshNode {
 
   private noteAckSent(n: Neighbour): void {
     for (const l of n.linksIn) l.unacked = 0;
+    n.lastAckSentAt = this.lastNow;
     this.stats.acksSent++;
   }
 
