@@ -2,7 +2,9 @@
 // Live interoperability run against a real Serval DNA servald (manual; not
 // part of `make test`). Builds network namespaces, starts our daemon and the
 // real one side by side and checks neighbour discovery, mdp ping, MSP over
-// stdio and --forward, relaying through each other, and MSP at 10% loss.
+// stdio and --forward, relaying through each other, MSP at 10% loss, links heard
+// one way per kind of packet (f, issue 18; IOP_ASYM_HOLD_MS, default 60000) and
+// a triangle with a one-way link (g).
 // Prints one line per scenario and a summary; exit 0 only if all passed.
 //
 //   SERVAL_DNA_BIN=/path/to/serval-dna/servald node test/interop/live.mjs [--only RE] [--keep]
@@ -316,6 +318,61 @@ async function main() {
       loss10("P"); loss10("Q"); loss10("S");
       await stdioXfer("e4 10% loss per link: MSP 256 KiB ours P -> ours S through real", "S", "P", EMPTY, P256K);
       await pingTest("e5 10% loss per link: 50 mdp pings ours P -> ours S through real (>= 49)", "P", "S", 50);
+    }
+
+    // ==== (f) single_filter (issue 18): S drops incoming broadcasts, P incoming unicast; mixed pairs ====
+    if (!only || only.test("f")) {
+      const HOLD = Number(process.env.IOP_ASYM_HOLD_MS ?? 60_000);
+      const dropIn = (n, match) => sh("ip", ["netns", "exec", nsName(n), "nft", "-f", "-"],
+        `table inet iop_asym {\n chain pre {\n  type filter hook prerouting priority -300; policy accept;\n  ${match} udp dport 4110 drop\n }\n}\n`);
+      const pairs = [["F1P", "ours", "F1S", "real"], ["F2P", "real", "F2S", "ours"]];
+      for (const [p, pk, s, sk] of pairs) {
+        addNs(p); addNs(s);
+        const [ip, is] = link(p, s);
+        dropIn(s, "meta pkttype broadcast");
+        dropIn(p, "meta pkttype unicast");
+        await addNode(p, pk, [ip]); await addNode(s, sk, [is]);
+        await startDaemon(p); await startDaemon(s);
+      }
+      const tf = Date.now();
+      for (const [p, pk, s, sk] of pairs) {
+        const what = `P ${pk}, S ${sk}`;
+        const SPf = nodes.get(p).sid, SSf = nodes.get(s).sid;
+        const t = await waitFor(async () => (await routes(p)).includes(`${SSf}:UNICAST`) && (await routes(s)).includes(`${SPf}:BROADCAST`), 15_000);
+        record(`f1 single_filter ${what}: P has S UNICAST, S has P BROADCAST`, t >= 0, `after ${t} ms`);
+      }
+      await sleep(Math.max(0, tf + HOLD - Date.now()));
+      for (const [p, pk, s, sk] of pairs) {
+        const what = `P ${pk}, S ${sk}`;
+        const SPf = nodes.get(p).sid, SSf = nodes.get(s).sid;
+        const ok = (await routes(p)).includes(`${SSf}:UNICAST`) && (await routes(s)).includes(`${SPf}:BROADCAST`);
+        record(`f2 single_filter ${what}: links still so after ${HOLD / 1000} s`, ok, "");
+        await pingTest(`f3 single_filter ${what}: mdp ping P->S after ${HOLD / 1000} s`, p, s, 3);
+        await pingTest(`f4 single_filter ${what}: mdp ping S->P after ${HOLD / 1000} s`, s, p, 3);
+      }
+    }
+
+    // ==== (g) triangle, C never hears A on their direct link: A <-> C through B; mixed ====
+    if (!only || only.test("g")) {
+      const tris = [["G1A", "real", "G1B", "ours", "G1C", "ours"], ["G2A", "ours", "G2B", "ours", "G2C", "real"], ["G3A", "ours", "G3B", "real", "G3C", "ours"]];
+      for (const [a, ak, b, bk, c, ck] of tris) {
+        addNs(a); addNs(b); addNs(c);
+        const [ab, ba] = link(a, b);
+        const [bc, cb] = link(b, c);
+        const [ac, ca] = link(a, c);
+        sh("ip", ["netns", "exec", nsName(c), "nft", "-f", "-"],
+          `table inet iop_oneway {\n chain pre {\n  type filter hook prerouting priority -300; policy accept;\n  iifname "${ca}" udp dport 4110 drop\n }\n}\n`);
+        await addNode(a, ak, [ab, ac]); await addNode(b, bk, [ba, bc]); await addNode(c, ck, [cb, ca]);
+        await startDaemon(a); await startDaemon(b); await startDaemon(c);
+      }
+      for (const [a, ak, b, bk, c, ck] of tris) {
+        const what = `A ${ak}, B ${bk}, C ${ck}`;
+        const SAg = nodes.get(a).sid, SBg = nodes.get(b).sid, SCg = nodes.get(c).sid;
+        const t = await waitFor(async () => (await routes(a)).includes(`${SCg}:INDIRECT::${SBg}`) && (await routes(c)).includes(`${SAg}:INDIRECT::${SBg}`), 20_000);
+        record(`g1 one-way triangle ${what}: A <-> C INDIRECT via B`, t >= 0, `after ${t} ms`);
+        await pingTest(`g2 one-way triangle ${what}: mdp ping A->C`, a, c, 3);
+        await pingTest(`g3 one-way triangle ${what}: mdp ping C->A`, c, a, 3);
+      }
     }
   } catch (e) {
     record("setup", false, String(e?.stack ?? e));
