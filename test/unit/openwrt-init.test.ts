@@ -67,6 +67,7 @@ const ENV = line(
   "SERVALINSTANCE_PATH=$ROOT/etc/serval",
   "SERVAL_RUN_PATH=$ROOT/var/run/serval",
   "SERVAL_CONFIG_FILE=$ROOT/var/etc/serval/serval.conf",
+  "SERVAL_LOG_SYSLOG=1",
 );
 const LOGD = [line("procd_set_param", "stdout", "1"), line("procd_set_param", "stderr", "1")];
 const OPEN = line("procd_open_service", "servald", initScript);

@@ -15,7 +15,7 @@ import { gunzipSync } from "node:zlib";
 const repo = resolve(process.env.SERVAL_REPO ?? process.cwd());
 const ARCHES = ["x86_64", "mipsel_24kc", "mips_24kc", "arm_cortex-a7_neon-vfpv4"];
 const EPOCH = 1764000000;
-const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version + "-1";
+const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version + "-r1";
 
 execFileSync("sh", [join(repo, "test/openwrt/ensure-tools.sh"), "init", "ipk"], { stdio: "inherit" });
 
