@@ -96,12 +96,17 @@ openwrt-deps:
 
 openwrt-lint: openwrt-deps
 	shellcheck -s sh init.d/servald
-	shellcheck openwrt/mkipk.sh openwrt/mkapk.sh openwrt/build-userland.sh test/openwrt/ensure-tools.sh
+	shellcheck openwrt/mkipk.sh openwrt/mkapk.sh openwrt/build-userland.sh test/openwrt/ensure-tools.sh \
+	  test/openwrt/userland/*.sh
 	shfmt -sr -s -d init.d/servald openwrt/mkipk.sh openwrt/mkapk.sh openwrt/build-userland.sh \
-	  test/openwrt/ensure-tools.sh
+	  test/openwrt/ensure-tools.sh test/openwrt/userland/*.sh
 
 openwrt-test: openwrt-deps
 	node test/run.mjs test/unit/openwrt-init.test.ts test/unit/openwrt-ipk.test.ts
+
+.PHONY: openwrt-userland-test
+openwrt-userland-test:
+	node test/run.mjs test/unit/openwrt-userland-ipk.test.ts test/unit/openwrt-userland-apk.test.ts
 
 # Source tarball for the feed Makefile (openwrt/Makefile): C shim, quickjs-ng
 # patches, the prebuilt bundle, init script and UCI default, under

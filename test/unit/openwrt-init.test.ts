@@ -77,7 +77,7 @@ const daemon = (...netdevs: string[]): string[] => [
   ENV,
   ...LOGD,
   line("procd_set_param", "respawn"),
-  line("procd_set_param", "file", "$ROOT/var/etc/serval/serval.conf"),
+  line("procd_set_param", "file", "$ROOT/var/etc/serval/serval.conf", "/usr/sbin/servald"),
   ...(netdevs.length > 0 ? [line("procd_set_param", "netdev", ...netdevs)] : []),
   line("procd_close_instance"),
 ];
@@ -86,6 +86,7 @@ const tunnel = (name: string, args: string[], respawn = true): string[] => [
   line("procd_set_param", "command", "/usr/sbin/servald", "msp", ...args),
   ENV,
   ...LOGD,
+  line("procd_set_param", "file", "/usr/sbin/servald"),
   ...(respawn ? [line("procd_set_param", "respawn", "3600", "5", "0")] : []),
   line("procd_close_instance"),
 ];
