@@ -158,7 +158,7 @@ config tunnel 'nosid'
     OPEN,
     ...daemon("wlan0", "br-lan", "wan6"),
     ...tunnel("web", ["listen", "--once", "--forward=8080", "--service=http", "80"], false),
-    ...tunnel("cfg020000", ["connect", "--forward=2222", SID.toUpperCase(), "4294967295"]),
+    ...tunnel("cfg03d3bb", ["connect", "--forward=2222", SID.toUpperCase(), "4294967295"]),
     ...triggers("mesh", "lan", "br-lan", "wan6"),
   ]);
   assert.equal(r.logs, [
@@ -263,7 +263,7 @@ config b
     `config_get v n1 q1; echo "[$v]"; config_get v n1 q2; echo "[$v]"; config_get v n1 q3; echo "[$v]"; ` +
     `config_get v n1 l; echo "[$v]"; show() { echo "item[$1]"; }; config_list_foreach n1 l show; ` +
     `sec() { config_get t "$1" TYPE; echo "sec[$1:$t]"; }; config_foreach sec; config_foreach sec b; ` +
-    `config_get_bool b1 cfg010000 z 1; echo "bool[$b1]"`;
+    `config_get_bool b1 cfg02b607 z 1; echo "bool[$b1]"`;
   const out = execFileSync("busybox", ["ash", "-c", script], {
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", UCI_CONFIG_DIR: root, UCI_STANDIN_DIR: standins },
@@ -271,7 +271,7 @@ config b
   assert.is(
     out,
     "[it's]\n[say \"hi\" # not a comment]\n[bare word]\n[one two]\nitem[one]\nitem[two]\n" +
-      "sec[n1:a]\nsec[cfg010000:b]\nsec[cfg010000:b]\nbool[1]\n",
+      "sec[n1:a]\nsec[cfg02b607:b]\nsec[cfg02b607:b]\nbool[1]\n",
   );
 });
 

@@ -202,5 +202,60 @@ check reinstall.config-kept grep -q "option log_level 'debug'" /etc/config/serva
 check reinstall.running wait_for 10 running servald
 wait_for 5 test -S /var/run/serval/mdp.2.socket
 check reinstall.same-sid [ "$(sid)" = "$SID1" ]
+step "stand-ins: test/openwrt/functions.sh + uci-export.awk (the init-script unit tests' UCI) read configs as the real functions.sh + uci do"
+mkdir -p /tmp/ucitest
+cat > /tmp/ucitest/x << 'EOF'
+config a 'n1'  # comment
+	option q1 'it'\''s'
+	option q2 "say \"hi\" # not a comment"
+	option q3 bare\ word
+	list l 'one'
+	list l "two"
+config b
+	option z ''
+config tunnel
+	option mode listen
+	list interface 'wlan0'
+EOF
+cp /etc/config/serval /tmp/ucitest/serval
+# The probe's helpers are called back by config_foreach/config_list_foreach
+# and the sourced files read the variables set before them.
+# shellcheck disable=SC2317,SC2154,SC1091,SC2034
+probe() {
+	for pkg in x serval; do
+		config_load "$pkg" || echo "config_load $pkg failed"
+		echo "sections[$CONFIG_SECTIONS]"
+		sec() {
+			config_get t "$1" TYPE
+			echo "sec[$1:$t]"
+			for o in q1 q2 q3 l z mode enabled log_level interface mdp_port tcp_port sid service; do
+				config_get v "$1" "$o"
+				[ -n "$v" ] && echo "  ${o}[$v]"
+			done
+			show() { echo "  item[$1]"; }
+			config_list_foreach "$1" l show
+			config_list_foreach "$1" interface show
+			config_get_bool b "$1" enabled 1
+			echo "  bool[$b]"
+		}
+		config_foreach sec
+	done
+}
+(
+	. /lib/functions.sh
+	UCI_CONFIG_DIR=/tmp/ucitest
+	probe
+) > /tmp/ucitest/real.out 2>&1
+(
+	UCI_STANDIN_DIR=/root/standins
+	UCI_CONFIG_DIR=/tmp/ucitest
+	. /root/standins/functions.sh
+	probe
+) > /tmp/ucitest/standin.out 2>&1
+cat /tmp/ucitest/real.out
+echo '$ diff real stand-in'
+diff /tmp/ucitest/real.out /tmp/ucitest/standin.out
+res standins.agree-with-real-uci $?
+
 echo
 echo "DONE"

@@ -31,6 +31,9 @@ trap cleanup EXIT
 cp -a "$W/root/." "$R/"
 cp "$here/lib.sh" "$R/root/lib.sh"
 cp "$here/$scenario.sh" "$R/root/scenario.sh"
+# the unit tests' stand-ins, to compare with the real ones
+mkdir -p "$R/root/standins"
+cp "$here/../functions.sh" "$here/../uci-export.awk" "$R/root/standins/"
 for f in "$@"; do cp "$f" "$R/root/"; done
 
 # shellcheck disable=SC2016 # expanded by the inner shell
