@@ -59,7 +59,7 @@ ipk-all:
 	@for a in $(OWRT_ARCHES); do $(MAKE) --no-print-directory ipk ARCH=$$a || exit 1; done
 
 $(OWRT_OUT)/serval-mesh_$(OWRT_VERSION)_%.ipk: $(OWRT_BIN) init.d/servald \
-		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkipk.sh mk/openwrt.mk
+		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkipk.sh openwrt/pkgfiles.sh mk/openwrt.mk
 	@case " $(OWRT_ARCHES) " in *" $* "*) ;; \
 	  *) echo "ipk: unknown ARCH '$*' (one of: $(OWRT_ARCHES))" >&2; exit 2;; esac
 	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) sh openwrt/mkipk.sh -o $@ -a $* -v $(OWRT_VERSION) \
@@ -69,7 +69,7 @@ $(OWRT_OUT)/serval-mesh_$(OWRT_VERSION)_%.ipk: $(OWRT_BIN) init.d/servald \
 # packed by apk-tools' `apk mkpkg`, built from OPENWRT_USERLAND's sources
 # (default: the copy in the repository) into .cache/openwrt-userland/.
 OPENWRT_USERLAND ?= test/openwrt/userland
-OWRT_APK_TOOL := .cache/openwrt-userland/bin/apk
+OWRT_APK_TOOL ?= .cache/openwrt-userland/bin/apk
 OWRT_APK = $(OWRT_OUT)/serval-mesh-$(OWRT_VERSION)_$(1).apk
 
 apk: $(call OWRT_APK,$(ARCH))
@@ -82,7 +82,7 @@ $(OWRT_APK_TOOL): openwrt/build-userland.sh $(wildcard $(OPENWRT_USERLAND)/apk-t
 	OPENWRT_USERLAND=$(OPENWRT_USERLAND) bash openwrt/build-userland.sh apk
 
 $(OWRT_OUT)/serval-mesh-$(OWRT_VERSION)_%.apk: $(OWRT_BIN) init.d/servald \
-		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkapk.sh mk/openwrt.mk | $(OWRT_APK_TOOL)
+		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkapk.sh openwrt/pkgfiles.sh mk/openwrt.mk | $(OWRT_APK_TOOL)
 	@case " $(OWRT_ARCHES) " in *" $* "*) ;; \
 	  *) echo "apk: unknown ARCH '$*' (one of: $(OWRT_ARCHES))" >&2; exit 2;; esac
 	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) sh openwrt/mkapk.sh -o $@ -a $* -v $(OWRT_VERSION) -k $(OWRT_APK_TOOL) \
@@ -96,9 +96,9 @@ openwrt-deps:
 
 openwrt-lint: openwrt-deps
 	shellcheck -s sh init.d/servald
-	shellcheck openwrt/mkipk.sh openwrt/mkapk.sh openwrt/build-userland.sh test/openwrt/ensure-tools.sh \
+	shellcheck -x openwrt/mkipk.sh openwrt/mkapk.sh openwrt/pkgfiles.sh openwrt/build-userland.sh test/openwrt/ensure-tools.sh \
 	  test/openwrt/userland/*.sh
-	shfmt -sr -s -d init.d/servald openwrt/mkipk.sh openwrt/mkapk.sh openwrt/build-userland.sh \
+	shfmt -sr -s -d init.d/servald openwrt/mkipk.sh openwrt/mkapk.sh openwrt/pkgfiles.sh openwrt/build-userland.sh \
 	  test/openwrt/ensure-tools.sh test/openwrt/userland/*.sh
 
 openwrt-test: openwrt-deps

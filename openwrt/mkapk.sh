@@ -10,6 +10,8 @@
 #   APK: the apk-tools binary (openwrt/build-userland.sh apk); the rest as
 #   for mkipk.sh. Env: SOURCE_DATE_EPOCH (every mtime; default 0).
 set -eu
+# shellcheck source=openwrt/pkgfiles.sh
+. "$(dirname "$0")/pkgfiles.sh"
 
 out="" arch="" version="" apk="" conffiles=""
 while getopts "o:a:v:k:c:" opt; do
@@ -42,26 +44,8 @@ data="$work/data"
 scripts="$work/scripts"
 mkdir -p "$data" "$scripts"
 
-for spec in "$@"; do
-	dest="${spec%%:*}"
-	rest="${spec#*:}"
-	mode="${rest%%:*}"
-	src="${rest#*:}"
-	case "$dest" in
-	/*) ;;
-	*)
-		echo "mkapk.sh: destination '$dest' is not absolute" >&2
-		exit 2
-		;;
-	esac
-	[ -f "$src" ] || {
-		echo "mkapk.sh: $src: no such file" >&2
-		exit 1
-	}
-	mkdir -p "$data$(dirname "$dest")"
-	cp "$src" "$data$dest"
-	chmod "$mode" "$data$dest"
-done
+stage_files mkapk.sh "$data" "$@"
+check_conffiles mkapk.sh "$data" "$conffiles"
 
 meta="$data/lib/apk/packages"
 mkdir -p "$meta"
@@ -71,41 +55,35 @@ if [ -n "$conffiles" ]; then
 	printf '%s' "$conffiles" > "$meta/$name.conffiles"
 	: > "$meta/$name.conffiles_static"
 	for cf in $conffiles; do
-		[ -f "$data$cf" ] || {
-			echo "mkapk.sh: conffile $cf is not in the package" >&2
-			exit 1
-		}
 		echo "$cf $(sha256sum < "$data$cf" | cut -d' ' -f1)" >> "$meta/$name.conffiles_static"
 	done
 fi
-find "$data" -type d -exec chmod 0755 {} +
 find "$meta" -type f -exec chmod 0644 {} +
 find "$data" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
-# The scripts package-pack.mk writes for every package.
-cat > "$scripts/post-install" << EOF
-#!/bin/sh
-[ "\${IPKG_NO_SCRIPT}" = "1" ] && exit 0
-[ -s \${IPKG_INSTROOT}/lib/functions.sh ] || exit 0
-. \${IPKG_INSTROOT}/lib/functions.sh
-export root="\${IPKG_INSTROOT}"
-export pkgname="$name"
-add_group_and_user
-default_postinst
-EOF
+# The scripts package-pack.mk writes for every package: functions.sh, then
+# the default_* call.
+# shellcheck disable=SC2016 # the ${...} are for the written script
+pkg_script() { # NAME LINE...: writes $scripts/NAME
+	f="$1"
+	shift
+	{
+		echo '#!/bin/sh'
+		[ "$f" = pre-deinstall ] || echo '[ "${IPKG_NO_SCRIPT}" = "1" ] && exit 0'
+		echo '[ -s ${IPKG_INSTROOT}/lib/functions.sh ] || exit 0'
+		echo '. ${IPKG_INSTROOT}/lib/functions.sh'
+		echo 'export root="${IPKG_INSTROOT}"'
+		echo "export pkgname=\"$name\""
+		printf '%s\n' "$@"
+	} > "$scripts/$f"
+}
+pkg_script post-install add_group_and_user default_postinst
+pkg_script pre-deinstall default_prerm
 {
 	echo '#!/bin/sh'
 	echo 'export PKG_UPGRADE=1'
 	sed 1d "$scripts/post-install"
 } > "$scripts/post-upgrade"
-cat > "$scripts/pre-deinstall" << EOF
-#!/bin/sh
-[ -s \${IPKG_INSTROOT}/lib/functions.sh ] || exit 0
-. \${IPKG_INSTROOT}/lib/functions.sh
-export root="\${IPKG_INSTROOT}"
-export pkgname="$name"
-default_prerm
-EOF
 chmod 0755 "$scripts"/*
 
 mkdir -p "$(dirname "$out")"

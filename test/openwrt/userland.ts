@@ -93,7 +93,8 @@ export async function userlandSuite(scenario: "ipk" | "apk"): Promise<void> {
   const results = new Map<string, string>();
   for (const m of transcript.matchAll(/^RESULT (\S+) (PASS|FAIL.*)$/gm)) results.set(m[1], m[2]);
   // Every check the scenario names must have reported (none skipped by a crash).
-  const script = readFileSync(join(repo, `test/openwrt/userland/${scenario}.sh`), "utf8");
+  // (lib.sh's shared checks are run by both scenarios.)
+  const script = ["lib", scenario].map((f) => readFileSync(join(repo, `test/openwrt/userland/${f}.sh`), "utf8")).join("\n");
   const named = [...script.matchAll(/^\s*(?:check|res) ([a-z0-9.-]+) /gm)].map((m) => m[1]);
   named.push(...[...script.matchAll(/res ([a-z0-9.-]+) [01]/g)].map((m) => m[1]));
   const expected = [...new Set(named)];

@@ -19,26 +19,12 @@ check install.installed sh -c "apk info -v 2> /dev/null | grep -qx 'serval-mesh-
 run ls /lib/apk/packages
 run cat /lib/apk/packages/serval-mesh.conffiles_static
 check install.conffile-registered grep -q '^/etc/config/serval [0-9a-f]\{64\}$' /lib/apk/packages/serval-mesh.conffiles_static
-run ls /etc/rc.d
-check install.enabled test -L /etc/rc.d/S70servald
-check install.started wait_for 5 running servald
-show_instances
-instance_json servald
-echo
-check install.command has servald '"command":["/usr/sbin/servald","start","foreground"]'
-check install.env has servald '"SERVAL_LOG_SYSLOG":"1"'
-wait_for 5 test -S /var/run/serval/mdp.2.socket
-SID1="$(sid)"
-echo "servald id self: $SID1"
-check install.id-self [ "${#SID1}" -eq 64 ]
+checks_installed
 
 step "configure: uci set + commit + reload_config, and a tunnel"
 cp /etc/config/serval /tmp/serval.before
 run uci set serval.main.log_level=debug
-uci set serval.web=tunnel
-uci set serval.web.mode=listen
-uci set serval.web.mdp_port=80
-uci set serval.web.tcp_port=8080
+uci_section web tunnel mode=listen mdp_port=80 tcp_port=8080
 run uci commit serval
 run reload_config
 check config.tunnel wait_for 10 running tunnel_web
@@ -71,21 +57,12 @@ check log.no-info-at-err sh -c "! logread | grep 'daemon.err servald\[' | grep -
 step "remove: apk del serval-mesh"
 run apk del serval-mesh
 res remove.apk-rc $?
-run ls -la /etc/serval /etc/config
-check remove.keyring-kept test -s /etc/serval/serval.keyring
-check remove.modified-config-kept grep -q "option log_level 'debug'" /etc/config/serval
-check remove.binary-gone test ! -e /usr/sbin/servald
-check remove.rcd-link-gone test ! -e /etc/rc.d/S70servald
-check remove.stopped wait_for 5 sh -c '! ps w | grep -v grep | grep -q "/usr/sbin/servald"'
+checks_removed
 check remove.not-installed sh -c "! apk info -v 2> /dev/null | grep -q '^serval-mesh-'"
 
 step "reinstall: apk add $APK2 (keyring and modified config kept)"
 run apk add --allow-untrusted --no-network "$APK2"
 res reinstall.apk-rc $?
-run ls /etc/config
-check reinstall.config-kept grep -q "option log_level 'debug'" /etc/config/serval
-check reinstall.running wait_for 10 running servald
-wait_for 5 test -S /var/run/serval/mdp.2.socket
-check reinstall.same-sid [ "$(sid)" = "$SID1" ]
+checks_reinstalled
 echo
 echo "DONE"

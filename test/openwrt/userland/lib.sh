@@ -65,6 +65,62 @@ gone() { ! svc | grep -q "\"$1\":"; }
 # sid: this node's SID (`servald id self` prints "1", "sid", then the SID).
 sid() { SERVALINSTANCE_PATH=/etc/serval SERVAL_RUN_PATH=/var/run/serval servald id self 2> /dev/null | tail -1; }
 
+# uci_section NAME TYPE [OPTION=VALUE]...: serval.NAME (not committed).
+uci_section() {
+	us_name="$1"
+	uci set "serval.$us_name=$2"
+	shift 2
+	for kv in "$@"; do uci set "serval.$us_name.$kv"; done
+}
+
+# After the package's install: enabled, started by procd as the init script
+# says; sets SID1. /etc/init.d/servald status|running go through procd.sh's
+# jsonfilter, absent here: the same state is read from ubus instead.
+env_ok() {
+	has servald '"SERVALINSTANCE_PATH":"/etc/serval"' && has servald '"SERVAL_RUN_PATH":"/var/run/serval"' &&
+		has servald '"SERVAL_CONFIG_FILE":"/var/etc/serval/serval.conf"' && has servald '"SERVAL_LOG_SYSLOG":"1"'
+}
+checks_installed() {
+	run ls /etc/rc.d
+	check install.enabled test -L /etc/rc.d/S70servald
+	check install.started wait_for 5 running servald
+	show_instances
+	instance_json servald
+	echo
+	check install.command has servald '"command":["/usr/sbin/servald","start","foreground"]'
+	check install.env env_ok
+	check install.respawn has servald '"respawn":'
+	wait_for 5 test -S /var/run/serval/mdp.2.socket
+	SID1="$(sid)"
+	echo "servald id self: $SID1"
+	check install.id-self [ "${#SID1}" -eq 64 ]
+	echo "\$ /etc/init.d/servald status   (procd.sh pipes 'ubus call service list' through jsonfilter, which this root lacks)"
+	/etc/init.d/servald status 2>&1 | head -3
+	echo "  -> the same state from ubus instead: servald running=$(running servald && echo true || echo false)"
+}
+
+# shellcheck disable=SC2009 # busybox has no pgrep here
+no_servald_process() { ! ps w | grep -v grep | grep -q /usr/sbin/servald; }
+
+# After the package is removed: what must stay and what must go.
+checks_removed() {
+	run ls -la /etc/serval /etc/config
+	check remove.keyring-kept test -s /etc/serval/serval.keyring
+	check remove.modified-config-kept grep -q "option log_level 'debug'" /etc/config/serval
+	check remove.binary-gone test ! -e /usr/sbin/servald
+	check remove.rcd-link-gone test ! -e /etc/rc.d/S70servald
+	check remove.stopped wait_for 5 no_servald_process
+}
+
+# After installing again over the kept files: the user's config and identity.
+checks_reinstalled() {
+	run ls /etc/config
+	check reinstall.config-kept grep -q "option log_level 'debug'" /etc/config/serval
+	check reinstall.running wait_for 10 running servald
+	wait_for 5 test -S /var/run/serval/mdp.2.socket
+	check reinstall.same-sid [ "$(sid)" = "$SID1" ]
+}
+
 setup() {
 	mkdir -p /tmp/run/ubus /tmp/lock /tmp/log /tmp/etc /tmp/state
 	ip link set lo up
