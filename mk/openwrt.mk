@@ -3,6 +3,11 @@
 #   make ipk ARCH=x86_64|mipsel_24kc|mips_24kc|arm_cortex-a7_neon-vfpv4
 #        -> out/openwrt/serval-mesh_<version>_<ARCH>.ipk (binary from mk/cross.mk)
 #   make ipk-all                 the four ipks
+#   make apk ARCH=...            -> out/openwrt/serval-mesh-<version>_<ARCH>.apk (apk v3,
+#                                OpenWrt 25.x), packed by apk-tools' own `apk mkpkg`
+#                                built from $(OPENWRT_USERLAND) (test/openwrt/userland)
+#   make apk-all                 the four apks
+#   make openwrt-userland-test   the real OpenWrt userland suite (opkg, apk, uci, ubus, procd)
 #   make openwrt-lint            shellcheck + shfmt on the init script and packer
 #   make openwrt-test            init-script and ipk tests
 #   make openwrt-deps            install busybox, shellcheck, shfmt (Debian)
@@ -10,6 +15,14 @@
 # OWRT_BIN=path overrides the packaged binary (the package tests use this).
 
 ARCH ?= x86_64
+# ARCH names the OpenWrt package architecture here only. musl's own Makefile
+# (openwrt/build-musl.sh, run for the binary) reads ARCH for itself, and a
+# command-line ARCH= reaches every sub-make through MAKEFLAGS and the
+# environment: `make ipk ARCH=mipsel_24kc` in a fresh clone then failed in
+# musl ("No rule to make target 'arch/mipsel_24kc/bits/alltypes.h.in'").
+# Keep it out of both; the recipes here use $(ARCH)/$* directly.
+MAKEOVERRIDES := $(filter-out ARCH=%,$(MAKEOVERRIDES))
+unexport ARCH
 OWRT_ARCHES := x86_64 mipsel_24kc mips_24kc arm_cortex-a7_neon-vfpv4
 # OpenWrt package architecture -> mk/cross.mk target
 OWRT_CROSS_x86_64 := x86_64
@@ -17,8 +30,10 @@ OWRT_CROSS_mipsel_24kc := mipsel
 OWRT_CROSS_mips_24kc := mips
 OWRT_CROSS_arm_cortex-a7_neon-vfpv4 := armhf
 
+# <version>-r<release>: valid for opkg and for apk v3 (which refuses
+# "0.1.0-1": "package version is invalid"), as OpenWrt's own packages are.
 OWRT_RELEASE := 1
-OWRT_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' package.json)-$(OWRT_RELEASE)
+OWRT_VERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' package.json)-r$(OWRT_RELEASE)
 # Reproducible: every mtime in the ipk is the last commit's time.
 OWRT_EPOCH := $(or $(SOURCE_DATE_EPOCH),$(shell git log -1 --format=%ct 2>/dev/null),0)
 OWRT_OUT := out/openwrt
@@ -36,7 +51,7 @@ OWRT_CONFFILES := /etc/config/serval
 
 APT_DEPS += busybox shellcheck shfmt zopfli
 
-.PHONY: ipk ipk-all openwrt-lint openwrt-test openwrt-deps openwrt-print-files
+.PHONY: ipk ipk-all apk apk-all openwrt-lint openwrt-test openwrt-deps openwrt-print-files
 
 ipk: $(call OWRT_IPK,$(ARCH))
 
@@ -44,10 +59,33 @@ ipk-all:
 	@for a in $(OWRT_ARCHES); do $(MAKE) --no-print-directory ipk ARCH=$$a || exit 1; done
 
 $(OWRT_OUT)/serval-mesh_$(OWRT_VERSION)_%.ipk: $(OWRT_BIN) init.d/servald \
-		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkipk.sh mk/openwrt.mk
+		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkipk.sh openwrt/pkgfiles.sh mk/openwrt.mk
 	@case " $(OWRT_ARCHES) " in *" $* "*) ;; \
 	  *) echo "ipk: unknown ARCH '$*' (one of: $(OWRT_ARCHES))" >&2; exit 2;; esac
 	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) sh openwrt/mkipk.sh -o $@ -a $* -v $(OWRT_VERSION) \
+	  $(foreach c,$(OWRT_CONFFILES),-c $(c)) $(OWRT_FILES)
+
+# apk v3 (OpenWrt 25.x): the same files, conffile and maintainer scripts,
+# packed by apk-tools' `apk mkpkg`, built from OPENWRT_USERLAND's sources
+# (default: the copy in the repository) into .cache/openwrt-userland/.
+OPENWRT_USERLAND ?= test/openwrt/userland
+OWRT_APK_TOOL ?= .cache/openwrt-userland/bin/apk
+OWRT_APK = $(OWRT_OUT)/serval-mesh-$(OWRT_VERSION)_$(1).apk
+
+apk: $(call OWRT_APK,$(ARCH))
+
+apk-all:
+	@for a in $(OWRT_ARCHES); do $(MAKE) --no-print-directory apk ARCH=$$a || exit 1; done
+
+$(OWRT_APK_TOOL): openwrt/build-userland.sh $(wildcard $(OPENWRT_USERLAND)/apk-tools-*.tar.gz)
+	@ls $(OPENWRT_USERLAND)/apk-tools-*.tar.gz > /dev/null 2>&1 || { echo "apk: needs apk-tools' source to build 'apk mkpkg': apk-tools-<commit>.tar.gz in OPENWRT_USERLAND=$(OPENWRT_USERLAND)" >&2; exit 2; }
+	OPENWRT_USERLAND=$(OPENWRT_USERLAND) bash openwrt/build-userland.sh apk
+
+$(OWRT_OUT)/serval-mesh-$(OWRT_VERSION)_%.apk: $(OWRT_BIN) init.d/servald \
+		openwrt/files/serval.config openwrt/files/serval-mesh.keep openwrt/mkapk.sh openwrt/pkgfiles.sh mk/openwrt.mk | $(OWRT_APK_TOOL)
+	@case " $(OWRT_ARCHES) " in *" $* "*) ;; \
+	  *) echo "apk: unknown ARCH '$*' (one of: $(OWRT_ARCHES))" >&2; exit 2;; esac
+	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) sh openwrt/mkapk.sh -o $@ -a $* -v $(OWRT_VERSION) -k $(OWRT_APK_TOOL) \
 	  $(foreach c,$(OWRT_CONFFILES),-c $(c)) $(OWRT_FILES)
 
 openwrt-print-files:
@@ -58,16 +96,22 @@ openwrt-deps:
 
 openwrt-lint: openwrt-deps
 	shellcheck -s sh init.d/servald
-	shellcheck openwrt/mkipk.sh test/openwrt/ensure-tools.sh
-	shfmt -sr -s -d init.d/servald openwrt/mkipk.sh test/openwrt/ensure-tools.sh
+	shellcheck -x openwrt/mkipk.sh openwrt/mkapk.sh openwrt/pkgfiles.sh openwrt/build-userland.sh test/openwrt/ensure-tools.sh \
+	  test/openwrt/userland/*.sh
+	shfmt -sr -s -d init.d/servald openwrt/mkipk.sh openwrt/mkapk.sh openwrt/pkgfiles.sh openwrt/build-userland.sh \
+	  test/openwrt/ensure-tools.sh test/openwrt/userland/*.sh
 
 openwrt-test: openwrt-deps
 	node test/run.mjs test/unit/openwrt-init.test.ts test/unit/openwrt-ipk.test.ts
 
+.PHONY: openwrt-userland-test
+openwrt-userland-test:
+	node test/run.mjs test/unit/openwrt-userland-ipk.test.ts test/unit/openwrt-userland-apk.test.ts
+
 # Source tarball for the feed Makefile (openwrt/Makefile): C shim, quickjs-ng
 # patches, the prebuilt bundle, init script and UCI default, under
 # serval-mesh-<version>/, reproducible like the ipk.
-OWRT_PKG_VERSION := $(patsubst %-$(OWRT_RELEASE),%,$(OWRT_VERSION))
+OWRT_PKG_VERSION := $(patsubst %-r$(OWRT_RELEASE),%,$(OWRT_VERSION))
 OWRT_DIST := $(OWRT_OUT)/serval-mesh-$(OWRT_PKG_VERSION).tar.gz
 OWRT_DIST_FILES = $(sort $(wildcard src/native/*.c src/native/*.h src/native/*.S \
 	build/patches/*.patch LICENSE COPYING)) init.d/servald openwrt/files/serval.config \

@@ -8,6 +8,8 @@
 #   DEST  absolute path inside the package, MODE octal (0755), SRC a file here.
 # Env: SOURCE_DATE_EPOCH (default 0).
 set -eu
+# shellcheck source=openwrt/pkgfiles.sh
+. "$(dirname "$0")/pkgfiles.sh"
 
 out="" arch="" version="" conffiles=""
 while getopts "o:a:v:c:" opt; do
@@ -33,34 +35,8 @@ data="$work/data"
 ctrl="$work/control"
 mkdir -p "$data" "$ctrl"
 
-for spec in "$@"; do
-	dest="${spec%%:*}"
-	rest="${spec#*:}"
-	mode="${rest%%:*}"
-	src="${rest#*:}"
-	case "$dest" in
-	/*) ;;
-	*)
-		echo "mkipk.sh: destination '$dest' is not absolute" >&2
-		exit 2
-		;;
-	esac
-	[ -f "$src" ] || {
-		echo "mkipk.sh: $src: no such file" >&2
-		exit 1
-	}
-	mkdir -p "$data$(dirname "$dest")"
-	cp "$src" "$data$dest"
-	chmod "$mode" "$data$dest"
-done
-find "$data" -type d -exec chmod 0755 {} +
-
-for cf in $conffiles; do
-	[ -f "$data$cf" ] || {
-		echo "mkipk.sh: conffile $cf is not in the package" >&2
-		exit 1
-	}
-done
+stage_files mkipk.sh "$data" "$@"
+check_conffiles mkipk.sh "$data" "$conffiles"
 
 # Reproducible GNU tar of the current directory's "." or of the named members.
 rtar() {

@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -791,6 +792,39 @@ static JSValue js_utf8_decode(JSContext *ctx, JSValueConst this_val, int argc,
     return JS_NewStringLen(ctx, (const char *)p, n);
 }
 
+/* syslogOpen(ident): openlog(ident, LOG_PID, LOG_DAEMON), for a daemon run
+ * by procd, which logs all of its stderr at error priority; syslog(prio, text)
+ * then gives each line its own priority in logread. openlog keeps the
+ * pointer, so the ident is copied to static storage. */
+static char syslog_ident[32];
+static JSValue js_syslog_open(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    const char *s = JS_ToCString(ctx, argv[0]);
+    if (!s)
+        return JS_EXCEPTION;
+    snprintf(syslog_ident, sizeof syslog_ident, "%s", s);
+    JS_FreeCString(ctx, s);
+    openlog(syslog_ident, LOG_PID, LOG_DAEMON);
+    return JS_UNDEFINED;
+}
+
+/* syslog(prio, text): one message at LOG_ERR..LOG_DEBUG */
+static JSValue js_syslog(JSContext *ctx, JSValueConst this_val, int argc,
+                         JSValueConst *argv)
+{
+    int prio;
+    const char *s;
+    if (JS_ToInt32(ctx, &prio, argv[0]))
+        return JS_EXCEPTION;
+    s = JS_ToCString(ctx, argv[1]);
+    if (!s)
+        return JS_EXCEPTION;
+    syslog(prio & LOG_PRIMASK, "%s", s);
+    JS_FreeCString(ctx, s);
+    return JS_UNDEFINED;
+}
+
 /* bytesEqual(a, b): two Uint8Arrays with equal contents. The JS loop costs
  * ~1.5 us for a 32-byte SID in quickjs-ng (a few bytecodes per byte), and the
  * daemon compares SIDs several times per packet. */
@@ -840,6 +874,12 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("strerror", 1, js_strerror),
     JS_CFUNC_DEF("utf8Encode", 1, js_utf8_encode),
     JS_CFUNC_DEF("utf8Decode", 3, js_utf8_decode),
+    JS_CFUNC_DEF("syslogOpen", 1, js_syslog_open),
+    JS_CFUNC_DEF("syslog", 2, js_syslog),
+    JS_PROP_INT32_DEF("LOG_DEBUG", LOG_DEBUG, 0),
+    JS_PROP_INT32_DEF("LOG_INFO", LOG_INFO, 0),
+    JS_PROP_INT32_DEF("LOG_WARNING", LOG_WARNING, 0),
+    JS_PROP_INT32_DEF("LOG_ERR", LOG_ERR, 0),
     JS_PROP_INT32_DEF("UDP_REUSEADDR", UDP_REUSEADDR, 0),
     JS_PROP_INT32_DEF("UDP_REUSEPORT", UDP_REUSEPORT, 0),
     JS_PROP_INT32_DEF("UDP_BROADCAST", UDP_BROADCAST, 0),

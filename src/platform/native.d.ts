@@ -53,6 +53,11 @@ declare module "serval:native" {
   export function utf8Encode(s: string): Uint8Array;
   export function utf8Decode(buf: Buf, off: number, len: number): string;
   export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean;
+  /** openlog(ident, LOG_PID, LOG_DAEMON) */
+  export function syslogOpen(ident: string): void;
+  /** syslog(prio, "%s", text) */
+  export function syslog(prio: number, text: string): void;
+  export const LOG_DEBUG: number, LOG_INFO: number, LOG_WARNING: number, LOG_ERR: number;
   export const UDP_REUSEADDR: number, UDP_REUSEPORT: number, UDP_BROADCAST: number;
   export const EAGAIN: number, EINTR: number, ENOENT: number, ESRCH: number, EPIPE: number;
   export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;

@@ -72,7 +72,7 @@ export function crossSuite(t: CrossTarget): void {
   test(`${t.cross}: the ipk for ${t.ipkArch} carries that binary, which runs`, () => {
     const outDir = join(scratch, "ipk");
     make(["ipk", `ARCH=${t.ipkArch}`, `OWRT_OUT=${outDir}`], 580_000);
-    const ipk = join(outDir, `serval-mesh_${version}-1_${t.ipkArch}.ipk`);
+    const ipk = join(outDir, `serval-mesh_${version}-r1_${t.ipkArch}.ipk`);
     const root = join(scratch, "root");
     mkdirSync(root);
     execFileSync("sh", ["-c", `tar -xzOf '${ipk}' ./data.tar.gz | tar -xzf - -C '${root}'`]);

@@ -67,6 +67,7 @@ const ENV = line(
   "SERVALINSTANCE_PATH=$ROOT/etc/serval",
   "SERVAL_RUN_PATH=$ROOT/var/run/serval",
   "SERVAL_CONFIG_FILE=$ROOT/var/etc/serval/serval.conf",
+  "SERVAL_LOG_SYSLOG=1",
 );
 const LOGD = [line("procd_set_param", "stdout", "1"), line("procd_set_param", "stderr", "1")];
 const OPEN = line("procd_open_service", "servald", initScript);
@@ -76,7 +77,7 @@ const daemon = (...netdevs: string[]): string[] => [
   ENV,
   ...LOGD,
   line("procd_set_param", "respawn"),
-  line("procd_set_param", "file", "$ROOT/var/etc/serval/serval.conf"),
+  line("procd_set_param", "file", "$ROOT/var/etc/serval/serval.conf", "/usr/sbin/servald"),
   ...(netdevs.length > 0 ? [line("procd_set_param", "netdev", ...netdevs)] : []),
   line("procd_close_instance"),
 ];
@@ -85,6 +86,7 @@ const tunnel = (name: string, args: string[], respawn = true): string[] => [
   line("procd_set_param", "command", "/usr/sbin/servald", "msp", ...args),
   ENV,
   ...LOGD,
+  line("procd_set_param", "file", "/usr/sbin/servald"),
   ...(respawn ? [line("procd_set_param", "respawn", "3600", "5", "0")] : []),
   line("procd_close_instance"),
 ];
@@ -156,7 +158,7 @@ config tunnel 'nosid'
     OPEN,
     ...daemon("wlan0", "br-lan", "wan6"),
     ...tunnel("web", ["listen", "--once", "--forward=8080", "--service=http", "80"], false),
-    ...tunnel("cfg020000", ["connect", "--forward=2222", SID.toUpperCase(), "4294967295"]),
+    ...tunnel("cfg03d3bb", ["connect", "--forward=2222", SID.toUpperCase(), "4294967295"]),
     ...triggers("mesh", "lan", "br-lan", "wan6"),
   ]);
   assert.equal(r.logs, [
@@ -261,7 +263,7 @@ config b
     `config_get v n1 q1; echo "[$v]"; config_get v n1 q2; echo "[$v]"; config_get v n1 q3; echo "[$v]"; ` +
     `config_get v n1 l; echo "[$v]"; show() { echo "item[$1]"; }; config_list_foreach n1 l show; ` +
     `sec() { config_get t "$1" TYPE; echo "sec[$1:$t]"; }; config_foreach sec; config_foreach sec b; ` +
-    `config_get_bool b1 cfg010000 z 1; echo "bool[$b1]"`;
+    `config_get_bool b1 cfg02b607 z 1; echo "bool[$b1]"`;
   const out = execFileSync("busybox", ["ash", "-c", script], {
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", UCI_CONFIG_DIR: root, UCI_STANDIN_DIR: standins },
@@ -269,7 +271,7 @@ config b
   assert.is(
     out,
     "[it's]\n[say \"hi\" # not a comment]\n[bare word]\n[one two]\nitem[one]\nitem[two]\n" +
-      "sec[n1:a]\nsec[cfg010000:b]\nsec[cfg010000:b]\nbool[1]\n",
+      "sec[n1:a]\nsec[cfg02b607:b]\nsec[cfg02b607:b]\nbool[1]\n",
   );
 });
 

@@ -15,7 +15,7 @@ import { gunzipSync } from "node:zlib";
 const repo = resolve(process.env.SERVAL_REPO ?? process.cwd());
 const ARCHES = ["x86_64", "mipsel_24kc", "mips_24kc", "arm_cortex-a7_neon-vfpv4"];
 const EPOCH = 1764000000;
-const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version + "-1";
+const version = (JSON.parse(readFileSync(join(repo, "package.json"), "utf8")) as { version: string }).version + "-r1";
 
 execFileSync("sh", [join(repo, "test/openwrt/ensure-tools.sh"), "init", "ipk"], { stdio: "inherit" });
 
@@ -227,10 +227,11 @@ test("unknown ARCH is refused", () => {
   assert.match(r.stderr, "unknown ARCH 'mips64'");
 });
 
-test("packer passes shellcheck and shfmt -sr -s", () => {
-  const sc = spawnSync("shellcheck", [join(repo, "openwrt/mkipk.sh")], { encoding: "utf8" });
+test("packers pass shellcheck and shfmt -sr -s", () => {
+  const files = ["openwrt/mkipk.sh", "openwrt/mkapk.sh", "openwrt/pkgfiles.sh"];
+  const sc = spawnSync("shellcheck", ["-x", ...files], { encoding: "utf8", cwd: repo });
   assert.is(sc.status, 0, sc.stdout);
-  const fmt = spawnSync("shfmt", ["-sr", "-s", "-d", join(repo, "openwrt/mkipk.sh")], { encoding: "utf8" });
+  const fmt = spawnSync("shfmt", ["-sr", "-s", "-d", ...files], { encoding: "utf8", cwd: repo });
   assert.is(fmt.status, 0, fmt.stdout);
 });
 
