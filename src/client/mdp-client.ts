@@ -1,11 +1,13 @@
 // Client side of the v2 local MDP client protocol (spec 7.2-7.3): bind a
 // port, send and receive datagrams, run local commands. Only datagrams from
-// the daemon's socket address are accepted.
+// the daemon's socket address are accepted (others are counted and dropped;
+// the platform transport also connects its socket to the daemon's, so the
+// kernel refuses them before they arrive).
 import {
   decodeMdpHeader, writeMdpHeader, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
-  MDP_FLAG_NO_SIGN, MDP_HEADER_LEN,
+  MDP_FLAG_NO_SIGN, MDP_HEADER_LEN, MDP_LISTEN,
 } from "../wire/client-header.js";
-import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, EPERM } from "./transport.js";
+import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, ENOTCONN, EPERM } from "./transport.js";
 import { bytesEqual } from "../wire/bytes.js";
 import { SID_ANY, SID_BROADCAST } from "../wire/types.js";
 
@@ -53,6 +55,10 @@ export class MdpClient {
   onDatagram: ((d: MdpDatagram) => void) | undefined;
   /** Called when the daemon answers with ERROR outside of a pending request. */
   onError: ((d: MdpDatagram) => void) | undefined;
+  /** Datagrams dropped because they did not come from the daemon's address. */
+  foreignDropped = 0;
+  /** Called for the first such datagram (one log line per client, not per datagram). */
+  onForeign: ((from: string) => void) | undefined;
   /** Reused for every send (the transport copies the datagram into the kernel). */
   private out = new Uint8Array(MDP_HEADER_LEN + 1200);
   private readonly header: MdpHeader = {
@@ -86,7 +92,8 @@ export class MdpClient {
     writeMdpHeader(h, this.out);
     if (payload) this.out.set(payload, MDP_HEADER_LEN);
     const rc = this.transport.send(this.daemonAddress, this.out, n);
-    if (rc === -ENOENT || rc === -ECONNREFUSED) {
+    // ENOTCONN: our socket was connected to a daemon socket that is gone (a restart).
+    if (rc === -ENOENT || rc === -ECONNREFUSED || rc === -ENOTCONN) {
       throw new MdpClientError(`servald is not running (no socket at ${this.daemonPath})`, "not-running");
     }
     if (rc === -EACCES || rc === -EPERM) {
@@ -140,6 +147,22 @@ export class MdpClient {
     h.qos = qos;
     h.ttl = ttl;
     return this.trySendRaw(h, payload);
+  }
+
+  /** Check that the daemon still holds our binding: MDP_LISTEN on the bound port
+   * (what Serval DNA's clients send), answered only when it does not, with ERROR
+   * (remote SID ANY, remote port MDP_LISTEN). 0 when sent, a negative errno when
+   * the daemon's queue is full; throws (not-running) when the daemon is gone. */
+  keepAlive(): number {
+    const h = this.header;
+    h.localSid = this.localSid;
+    h.localPort = this.localPort;
+    h.remoteSid = SID_ANY;
+    h.remotePort = MDP_LISTEN;
+    h.flags = 0;
+    h.qos = 0;
+    h.ttl = 0;
+    return this.trySendRaw(h);
   }
 
   /** Next inbound datagram, or undefined after timeoutMs. */
@@ -209,7 +232,10 @@ export class MdpClient {
   /** `data` may be a view into the transport's reused receive buffer: onDatagram
    * sees views (valid during the call), anything kept for later gets a copy. */
   private receive(data: Uint8Array, from: string): void {
-    if (from !== this.daemonAddress) return; // spec 7.1: only the daemon may talk to us
+    if (from !== this.daemonAddress) { // spec 7.1: only the daemon may talk to us
+      if (this.foreignDropped++ === 0) this.onForeign?.(from);
+      return;
+    }
     const h = decodeMdpHeader(data);
     if (!h) return;
     const d: MdpDatagram = {
