@@ -9,9 +9,9 @@
 // RECONNECT_RETRY_MS to bind its port (and --service) again on the new
 // daemon; if that does not succeed within RECONNECT_MAX_S (30 s, or
 // $SERVAL_MSP_RECONNECT_S) it exits 255, so procd restarts it. `msp connect
-// --forward` opens a daemon socket per stream: a TCP connection after the
-// restart simply uses the new daemon (while none answers, it is closed and
-// the same wait runs). A stdio stream or `--once` stream lost this way ends
+// --forward` binds a port per stream and holds no client socket while idle: a
+// TCP connection after the restart simply uses the new daemon (while none
+// answers, it is closed and the same wait runs). A stdio stream or `--once` stream lost this way ends
 // the process with 255.
 
 import { registerCommand } from "./registry";
@@ -24,7 +24,7 @@ import { MspDriver } from "../msp/driver";
 import { DEFAULT_MSP_CONFIG, MspConfig } from "../msp/config";
 import { MDP_MAX_DATA } from "../mdp/constants";
 import { MSP_PREAMBLE_SIZE } from "../wire/msp-packet";
-import { MdpClientSocket } from "../msp/mdp-client-socket";
+import { MdpClientSockets } from "../msp/mdp-client-socket";
 import { MspStream } from "../msp/endpoint";
 import { MspEvent } from "../msp/events";
 import { ByteStream, PumpEnd, StreamPump } from "../msp/pump";
@@ -109,7 +109,9 @@ function openClient(): MdpClient {
 
 /** One msp listen/connect run: streams, listeners, and when to exit. */
 class Session {
-  readonly driver = new MspDriver(platformClock, () => new MdpClientSocket(openClient()), { connection: tuning() });
+  /** One client socket for every stream and listener of the process. */
+  private readonly sockets = new MdpClientSockets(openClient);
+  readonly driver = new MspDriver(platformClock, this.sockets.factory, { connection: tuning() });
   private sawError = false;
   private listening = false;
   private tcpListener: TcpListener | undefined;

@@ -116,8 +116,11 @@ export class MdpClient {
         await new Promise<void>((r) => { this.clock.setTimeout(r, 5); });
       }
     }
-    const reply = this.expect((d) => (d.flags & (MDP_FLAG_BIND | MDP_FLAG_ERROR)) !== 0 && d.remotePort === 0 &&
-      (port === 0 || d.localPort === port), timeoutMs, "bind");
+    // An ERROR is ours only if it names the port asked for (0 for an ephemeral one):
+    // one client may hold several bindings, and a keep-alive refused for another
+    // port is answered with ERROR on that port.
+    const reply = this.expect((d) => d.remotePort === 0 && ((d.flags & MDP_FLAG_BIND) !== 0
+      ? port === 0 || d.localPort === port : (d.flags & MDP_FLAG_ERROR) !== 0 && d.localPort === port), timeoutMs, "bind");
     const d = await reply;
     if (d.flags & MDP_FLAG_ERROR) throw new MdpClientError(`servald refused to bind port ${port}`, "daemon-error");
     this.localSid = d.localSid.slice();
@@ -138,9 +141,15 @@ export class MdpClient {
   /** send() for the data path: the crypt flags given as MDP_FLAG_NO_CRYPT/NO_SIGN,
    * one reused header, and a full daemon queue returned (negative errno), not thrown. */
   trySend(remoteSid: Uint8Array, remotePort: number, payload: Uint8Array, cryptFlags: number, qos: number, ttl: number): number {
+    return this.trySendFrom(this.localSid, this.localPort, remoteSid, remotePort, payload, cryptFlags, qos, ttl);
+  }
+
+  /** trySend from one of several ports this client has bound. */
+  trySendFrom(localSid: Uint8Array, localPort: number, remoteSid: Uint8Array, remotePort: number, payload: Uint8Array,
+    cryptFlags: number, qos: number, ttl: number): number {
     const h = this.header;
-    h.localSid = this.localSid;
-    h.localPort = this.localPort;
+    h.localSid = localSid;
+    h.localPort = localPort;
     h.remoteSid = remoteSid;
     h.remotePort = remotePort;
     h.flags = cryptFlags & (MDP_FLAG_NO_CRYPT | MDP_FLAG_NO_SIGN);
@@ -153,10 +162,10 @@ export class MdpClient {
    * (what Serval DNA's clients send), answered only when it does not, with ERROR
    * (remote SID ANY, remote port MDP_LISTEN). 0 when sent, a negative errno when
    * the daemon's queue is full; throws (not-running) when the daemon is gone. */
-  keepAlive(): number {
+  keepAlive(localSid: Uint8Array = this.localSid, localPort = this.localPort): number {
     const h = this.header;
-    h.localSid = this.localSid;
-    h.localPort = this.localPort;
+    h.localSid = localSid;
+    h.localPort = localPort;
     h.remoteSid = SID_ANY;
     h.remotePort = MDP_LISTEN;
     h.flags = 0;
@@ -193,6 +202,24 @@ export class MdpClient {
     });
     await done;
     return replies;
+  }
+
+  /** Release one binding, keeping the others (Serval DNA's msp_release): 0 or a
+   * negative errno; nothing is thrown (a daemon that is gone holds nothing). */
+  unbind(localSid: Uint8Array, localPort: number): number {
+    const h = this.header;
+    h.localSid = localSid;
+    h.localPort = localPort;
+    h.remoteSid = SID_ANY;
+    h.remotePort = MDP_LISTEN;
+    h.flags = MDP_FLAG_CLOSE;
+    h.qos = 0;
+    h.ttl = 0;
+    try {
+      return this.trySendRaw(h);
+    } catch {
+      return -1;
+    }
   }
 
   /** Say goodbye (drops all our bindings in the daemon) and close the socket. */

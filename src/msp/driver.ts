@@ -1,8 +1,10 @@
 // Runs an MspEndpoint over MDP sockets and one re-armed timer: inbound
 // datagrams in, transmits out, events to per-stream callbacks. Platform-free:
 // the clock and the socket factory are passed in (real ones in src/cli, fakes
-// in tests). Connectors get their own socket (ephemeral port, like Serval
-// DNA's msp_connect); accepted streams answer through the listener's socket.
+// in tests). Connectors get their own MdpSocket (ephemeral port, like Serval
+// DNA's msp_connect; on the platform all MdpSockets are bindings on one
+// client socket, src/msp/mdp-client-socket.ts); accepted streams answer
+// through the listener's.
 // A daemon that goes away (a restart) takes every binding with it: the driver
 // checks its oldest socket every PROBE_MS, ends the streams of dead sockets
 // ("closed suddenly"), drops their listeners and reports the lost ports
