@@ -81,6 +81,7 @@ test(`listener's daemon restarts during a ${MB} MB upload: the listener rebinds,
   assert.not.ok(uploadIntact(upload), `the upload in flight cannot have survived the restart: ${upload.stdout}`);
   assert.ok(ls.running && c.running, "both msp processes still run");
   assert.equal([ls.pid, c.pid], pids);
+  console.log(ls.stderr.split("\n").filter((l) => /servald|suddenly/.test(l)).map((l) => `      listen: ${l}`).join("\n"));
   assert.match(ls.stderr, /servald went away \(1 streams lost\): reconnecting for up to 30 s/);
   assert.match(ls.stderr, /servald is back after \d+\.\d s: listening on port 612 again/);
   assert.match(ls.stderr, /Connection with [0-9A-F]{64}:\d+ closed suddenly/);
@@ -101,6 +102,7 @@ test(`connector's daemon restarts during a ${MB} MB upload: its stream ends, new
   assert.ok(ls.running && c.running, "both msp processes still run");
   assert.equal([ls.pid, c.pid], pids);
   const log = c.stderr.slice(before);
+  console.log(log.split("\n").filter((l) => /servald|suddenly/.test(l)).map((l) => `      connect: ${l}`).join("\n"));
   assert.match(log, /servald went away \(1 streams lost\): reconnecting for up to 30 s/);
   assert.match(log, /Connection with [0-9A-F]{64}:612 closed suddenly/);
   assert.ok(s < 20, `took ${s} s`);

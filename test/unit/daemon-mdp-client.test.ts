@@ -109,6 +109,18 @@ test("send reaches the mesh; inbound delivery reaches recv(); strangers are igno
   assert.is(await client.recv(30), undefined);
 });
 
+test("datagrams not from the daemon's address are dropped and counted, with one callback for the first", async () => {
+  const { client, inject } = world();
+  await client.bind();
+  const seen: string[] = [];
+  client.onForeign = (from) => seen.push(from);
+  const fake = encodeMdpMessage({ localSid: ME, localPort: 257, remoteSid: PEER, remotePort: 9, flags: 0, qos: 0, ttl: 0 }, new Uint8Array([66]));
+  for (let i = 0; i < 400; i++) inject(fake, i % 2 ? "\0evil" : "");
+  assert.is(client.foreignDropped, 400);
+  assert.equal(seen, [""]);
+  assert.is(await client.recv(30), undefined, "none was delivered");
+});
+
 test("local command collects replies until CLOSE", async () => {
   const { client } = world();
   const ids = await client.command(MDP_SEARCH_IDS);
