@@ -163,15 +163,7 @@ export class MdpClient {
    * (remote SID ANY, remote port MDP_LISTEN). 0 when sent, a negative errno when
    * the daemon's queue is full; throws (not-running) when the daemon is gone. */
   keepAlive(localSid: Uint8Array = this.localSid, localPort = this.localPort): number {
-    const h = this.header;
-    h.localSid = localSid;
-    h.localPort = localPort;
-    h.remoteSid = SID_ANY;
-    h.remotePort = MDP_LISTEN;
-    h.flags = 0;
-    h.qos = 0;
-    h.ttl = 0;
-    return this.trySendRaw(h);
+    return this.sendListen(localSid, localPort, 0);
   }
 
   /** Next inbound datagram, or undefined after timeoutMs. */
@@ -207,19 +199,24 @@ export class MdpClient {
   /** Release one binding, keeping the others (Serval DNA's msp_release): 0 or a
    * negative errno; nothing is thrown (a daemon that is gone holds nothing). */
   unbind(localSid: Uint8Array, localPort: number): number {
+    try {
+      return this.sendListen(localSid, localPort, MDP_FLAG_CLOSE);
+    } catch {
+      return -1;
+    }
+  }
+
+  /** MDP_LISTEN from (localSid, localPort) with `flags`, through the reused header. */
+  private sendListen(localSid: Uint8Array, localPort: number, flags: number): number {
     const h = this.header;
     h.localSid = localSid;
     h.localPort = localPort;
     h.remoteSid = SID_ANY;
     h.remotePort = MDP_LISTEN;
-    h.flags = MDP_FLAG_CLOSE;
+    h.flags = flags;
     h.qos = 0;
     h.ttl = 0;
-    try {
-      return this.trySendRaw(h);
-    } catch {
-      return -1;
-    }
+    return this.trySendRaw(h);
   }
 
   /** Say goodbye (drops all our bindings in the daemon) and close the socket. */

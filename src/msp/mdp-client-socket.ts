@@ -20,6 +20,8 @@ import { MdpInbound, MdpSendOptions, MdpSocket, MdpSocketFactory } from "./mdp-s
 /** One client socket and the bindings on it. */
 class SharedClient {
   gone = false;
+  /** A bind has succeeded on it (a refusal then means its daemon went away since). */
+  used = false;
   /** Sockets binding or bound on it. */
   readonly users = new Set<PortSocket>();
   readonly byPort = new Map<number, PortSocket>();
@@ -64,19 +66,29 @@ class PortSocket implements MdpSocket {
   constructor(private readonly owner: MdpClientSockets) {}
 
   async bind(sid: Sid, port: number): Promise<MspAddress> {
-    const shared = this.owner.acquire();
-    this.shared = shared;
-    shared.users.add(this);
-    try {
-      const b = await shared.client.bind(sid, port);
-      if (this.closed || this.gone) throw new MdpClientError("servald went away during bind", "not-running");
-      this.bound = { sid: b.sid.slice(), port: b.port };
-      shared.byPort.set(b.port, this);
-      return this.bound;
-    } catch (e) {
-      // The daemon refused the socket itself: the next bind opens a new one.
-      if (e instanceof MdpClientError && e.code === "not-running") shared.markGone();
-      throw e;
+    for (;;) {
+      const shared = this.owner.acquire();
+      this.shared = shared;
+      shared.users.add(this);
+      try {
+        const b = await shared.client.bind(sid, port);
+        if (this.closed || this.gone) throw new MdpClientError("servald went away during bind", "not-running");
+        shared.used = true;
+        this.bound = { sid: b.sid.slice(), port: b.port };
+        shared.byPort.set(b.port, this);
+        return this.bound;
+      } catch (e) {
+        if (!(e instanceof MdpClientError) || e.code !== "not-running") throw e;
+        // The daemon refused the socket itself: the next bind opens a new one. A
+        // socket that worked before met a restart not yet noticed: try a new one now.
+        const retry = shared.used && !this.closed;
+        shared.users.delete(this);
+        shared.markGone();
+        if (shared.users.size === 0) shared.client.close();
+        this.shared = undefined;
+        if (!retry) throw e;
+        this.gone = false;
+      }
     }
   }
 
