@@ -5,37 +5,20 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MdpClient } from "../../src/client/mdp-client.js";
-import type { ClientClock, DgramTransport } from "../../src/client/transport.js";
+import type { DgramTransport } from "../../src/client/transport.js";
+import { ME, nodeClock, OneIdentityMesh, PEER } from "../helpers/client-fakes.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
-import type { ClientMesh, OutboundDatagram } from "../../src/daemon/mesh-core.js";
 import { MdpClientSockets } from "../../src/msp/mdp-client-socket.js";
 import { MdpInbound } from "../../src/msp/mdp-socket.js";
 import { SID_ANY } from "../../src/wire/types.js";
 import { encodeMdpMessage, MDP_FLAG_CLOSE, MDP_LISTEN } from "../../src/wire/client-header.js";
 
-const ME = new Uint8Array(32).fill(0x11);
-const PEER = new Uint8Array(32).fill(0x22);
 const DAEMON = "/run/mdp.2.socket";
 const AUTH = { cryptFlags: 0, qos: 0, ttl: 0 };
 
-class Mesh implements ClientMesh {
-  sent: OutboundDatagram[] = [];
-  identities() { return [ME]; }
-  send(_n: number, d: OutboundDatagram) { this.sent.push({ ...d, payload: d.payload.slice() }); return true; }
-  routes() { return []; }
-  interfaces() { return []; }
-  primarySignKey() { return undefined; }
-}
-
-const clock: ClientClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 /** A daemon that can restart; each opened client is "connected" to the daemon generation it was opened under. */
 function world() {
-  const mesh = new Mesh();
+  const mesh = new OneIdentityMesh();
   let server = new ClientServer(mesh);
   let generation = 0;
   const clients = new Map<string, (d: Uint8Array, from: string) => void>();
@@ -60,7 +43,7 @@ function world() {
       setReceiver(cb) { clients.set(name, cb); },
       close() { clients.delete(name); closed++; },
     };
-    return new MdpClient(transport, DAEMON, clock, DAEMON);
+    return new MdpClient(transport, DAEMON, nodeClock, DAEMON);
   };
   return {
     mesh, open, pump,
