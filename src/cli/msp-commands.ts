@@ -3,18 +3,28 @@
 // spec 8.6). The streams run in this process over the daemon's local client
 // socket; see src/msp/driver.ts. Exit status: 1 if any stream timed out,
 // 255 if the daemon could not be used, else 0.
+//
+// A daemon restart: the driver notices within PROBE_MS (1 s), streams in
+// flight end ("closed suddenly"), and the process tries every
+// RECONNECT_RETRY_MS to bind its port (and --service) again on the new
+// daemon; if that does not succeed within RECONNECT_MAX_S (30 s, or
+// $SERVAL_MSP_RECONNECT_S) it exits 255, so procd restarts it. `msp connect
+// --forward` binds a port per stream and holds no client socket while idle: a
+// TCP connection after the restart simply uses the new daemon (while none
+// answers, it is closed and the same wait runs). A stdio stream or `--once` stream lost this way ends
+// the process with 255.
 
 import { registerCommand } from "./registry";
 import { ParsedArgs } from "./args";
 import { MSP_CONNECT_USAGE, MSP_LISTEN_USAGE, parseMspConnect, parseMspListen } from "./msp-args";
 import { openMdpClient, platformClock } from "../client/open";
 import { runPath } from "../client/run-path";
-import { MdpClient, SID_ANY } from "../client/mdp-client";
+import { MdpClient, MdpClientError, SID_ANY } from "../client/mdp-client";
 import { MspDriver } from "../msp/driver";
 import { DEFAULT_MSP_CONFIG, MspConfig } from "../msp/config";
 import { MDP_MAX_DATA } from "../mdp/constants";
 import { MSP_PREAMBLE_SIZE } from "../wire/msp-packet";
-import { MdpClientSocket } from "../msp/mdp-client-socket";
+import { MdpClientSockets } from "../msp/mdp-client-socket";
 import { MspStream } from "../msp/endpoint";
 import { MspEvent } from "../msp/events";
 import { ByteStream, PumpEnd, StreamPump } from "../msp/pump";
@@ -22,7 +32,7 @@ import { TcpListener, TcpStream, tcpConnect } from "../platform/tcp";
 import { SysError } from "../platform/errors";
 import { errorText, log } from "../platform/log";
 import { onSignal } from "../platform/signals";
-import { clearTimer, setRepeat } from "../platform/loop";
+import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop";
 import { getenv, utf8Encode } from "../platform/proc";
 
 const PORT_SERVICE_DISCOVERY = 11;
@@ -78,10 +88,30 @@ class StdioStream implements ByteStream {
 
 /** Longest an exiting process waits to deliver its last STOP or refused datagrams. */
 const EXIT_LINGER_MAX_MS = 3500;
+/** How often a process that lost its daemon tries the new one. */
+const RECONNECT_RETRY_MS = 250;
+/** How long it tries before exiting 255 (procd's respawn restarts it then). */
+const RECONNECT_MAX_S = 30;
+
+function reconnectMaxMs(): number {
+  const v = getenv("SERVAL_MSP_RECONNECT_S");
+  if (v !== undefined && /^\d+$/.test(v)) return Number(v) * 1000;
+  if (v !== undefined) log.warn(`SERVAL_MSP_RECONNECT_S: not a whole number of seconds: '${v}' (using ${RECONNECT_MAX_S})`);
+  return RECONNECT_MAX_S * 1000;
+}
+
+/** One line for the first datagram a client socket drops because another socket sent it. */
+function openClient(): MdpClient {
+  const c = openMdpClient(runPath());
+  c.onForeign = (from) => log.warn(`ignored a datagram not sent by servald (from '${from.replace(/\0/g, "@")}'); further ones are counted`);
+  return c;
+}
 
 /** One msp listen/connect run: streams, listeners, and when to exit. */
 class Session {
-  readonly driver = new MspDriver(platformClock, () => new MdpClientSocket(openMdpClient(runPath())), { connection: tuning() });
+  /** One client socket for every stream and listener of the process. */
+  private readonly sockets = new MdpClientSockets(openClient);
+  readonly driver = new MspDriver(platformClock, this.sockets.factory, { connection: tuning() });
   private sawError = false;
   private listening = false;
   private tcpListener: TcpListener | undefined;
@@ -90,6 +120,14 @@ class Session {
   private done: ((code: number) => void) | undefined;
   private finished = false;
   private offSignal: (() => void) | undefined;
+  /** Set while the daemon is gone and we wait for a new one. */
+  private reconnecting: { since: number; timer: Timer | undefined } | undefined;
+  /** Streams were lost with the daemon: if the session ends, it ends with 255. */
+  private lostDaemon = false;
+  /** Ports to bind again on the new daemon. */
+  private pendingPorts: number[] = [];
+  /** Binds our ports and services again on a new daemon (listen); resolves when done. */
+  rebind: ((ports: number[]) => Promise<void>) | undefined;
   readonly result: Promise<number>;
 
   constructor() {
@@ -98,6 +136,52 @@ class Session {
       if (name === "SIGINT" || name === "SIGTERM") this.interrupt();
     });
     this.driver.onDaemonError = () => log.error("Error returned from daemon!");
+    this.driver.onDaemonLost = (ports, streams) => this.daemonLost(ports, streams);
+  }
+
+  /** The daemon went away (a restart, or it stopped): try the new one until RECONNECT_MAX_S. */
+  daemonLost(ports: number[], streams: number): void {
+    if (this.finished) return;
+    if (streams > 0) this.lostDaemon = true;
+    for (const c of this.services) c.close();
+    this.services = [];
+    this.pendingPorts.push(...ports);
+    if (this.reconnecting) return;
+    this.checkDone(); // nothing left to serve (a stdio stream, --once): exit 255 now
+    if (this.finished) {
+      log.error("servald went away");
+      return;
+    }
+    const maxMs = reconnectMaxMs();
+    log.warn(`servald went away${streams > 0 ? ` (${streams} streams lost)` : ""}: reconnecting for up to ${Math.round(maxMs / 1000)} s`);
+    const r = { since: platformClock.now(), timer: undefined as Timer | undefined };
+    this.reconnecting = r;
+    r.timer = setTimer(RECONNECT_RETRY_MS, () => this.tryReconnect(maxMs), "msp reconnect");
+  }
+
+  private tryReconnect(maxMs: number): void {
+    const r = this.reconnecting;
+    if (!r || this.finished) return;
+    const attempt = this.pendingPorts.length > 0 && this.rebind ? this.rebind(this.pendingPorts.slice()) : probeDaemon();
+    attempt.then(() => {
+      if (this.reconnecting !== r) return;
+      const ms = platformClock.now() - r.since;
+      this.reconnecting = undefined;
+      const what = this.pendingPorts.length > 0 ? `: listening on port ${this.pendingPorts.join(", ")} again` : "";
+      this.pendingPorts = [];
+      log.info(`servald is back after ${(ms / 1000).toFixed(1)} s${what}`);
+      this.checkDone();
+    }, (e: unknown) => {
+      if (this.reconnecting !== r || this.finished) return;
+      if (platformClock.now() - r.since >= maxMs) {
+        log.error(`servald did not come back within ${Math.round(maxMs / 1000)} s (${errorText(e)}): exiting`);
+        this.reconnecting = undefined;
+        this.driver.stopAll();
+        this.finish(255);
+        return;
+      }
+      r.timer = setTimer(RECONNECT_RETRY_MS, () => this.tryReconnect(maxMs), "msp reconnect");
+    });
   }
 
   setListening(on: boolean): void {
@@ -157,6 +241,8 @@ class Session {
   }
 
   private interrupt(): void {
+    if (this.reconnecting) clearTimer(this.reconnecting.timer);
+    this.reconnecting = undefined;
     this.driver.stopAll();
     this.setTcpListener(undefined);
     this.listening = false;
@@ -166,7 +252,7 @@ class Session {
   private checkDone(): void {
     if (this.finished || this.listening || this.tcpListener || this.pendingTcp > 0) return;
     if (this.driver.openStreams > 0) return;
-    this.finish(this.sawError ? 1 : 0);
+    this.finish(this.lostDaemon ? 255 : this.sawError ? 1 : 0);
   }
 
   private finish(code: number): void {
@@ -189,6 +275,8 @@ class Session {
   }
 
   private release(code: number): void {
+    if (this.reconnecting) clearTimer(this.reconnecting.timer);
+    this.reconnecting = undefined;
     this.offSignal?.();
     this.tcpListener?.close();
     for (const c of this.services) c.close();
@@ -197,9 +285,19 @@ class Session {
   }
 }
 
+/** Resolves once a daemon answers a bind on this run path (the socket is closed again). */
+async function probeDaemon(): Promise<void> {
+  const c = openMdpClient(runPath());
+  try {
+    await c.bind(SID_ANY, 0, 2000);
+  } finally {
+    c.close();
+  }
+}
+
 /** Answer service discovery on MDP port 11 with NAME.mdp.port=PORT (Cooee, spec 8.8). */
 async function serveDiscovery(session: Session, name: string, port: number): Promise<void> {
-  const client = openMdpClient(runPath());
+  const client = openClient();
   session.addService(client);
   await client.bind(SID_ANY, PORT_SERVICE_DISCOVERY);
   const reply = utf8Encode(`${name}.mdp.port=${port}`);
@@ -249,6 +347,16 @@ async function listen(p: ParsedArgs): Promise<number> {
       if (a.forward === undefined) session.attach(s, new StdioStream());
       else forwardToTcp(session, s, a.forward);
     };
+    session.rebind = async () => {
+      await session.driver.listen(a.port);
+      if (a.service === undefined) return;
+      try {
+        await serveDiscovery(session, a.service, a.port);
+      } catch (e) {
+        session.driver.unlisten(a.port);
+        throw e;
+      }
+    };
     await session.driver.listen(a.port);
     session.setListening(true);
     if (a.forward === undefined) log.debug(` - Listening on port ${a.port}`);
@@ -289,9 +397,11 @@ async function connect(p: ParsedArgs): Promise<number> {
         session.tcpPending(-1);
         session.attach(s, tcp);
       }, (e: unknown) => {
-        session.tcpPending(-1);
         log.error(`MSP connect failed: ${errorText(e)}`);
         tcp.close();
+        // No daemon to talk to: wait for one as after a restart (exit 255 if none comes).
+        if (e instanceof MdpClientError && (e.code === "not-running" || e.code === "timeout")) session.daemonLost([], 0);
+        session.tcpPending(-1);
       });
     });
   } catch (e) {

@@ -1,11 +1,13 @@
 // Client side of the v2 local MDP client protocol (spec 7.2-7.3): bind a
 // port, send and receive datagrams, run local commands. Only datagrams from
-// the daemon's socket address are accepted.
+// the daemon's socket address are accepted (others are counted and dropped;
+// the platform transport also connects its socket to the daemon's, so the
+// kernel refuses them before they arrive).
 import {
   decodeMdpHeader, writeMdpHeader, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
-  MDP_FLAG_NO_SIGN, MDP_HEADER_LEN,
+  MDP_FLAG_NO_SIGN, MDP_HEADER_LEN, MDP_LISTEN,
 } from "../wire/client-header.js";
-import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, EPERM } from "./transport.js";
+import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, ENOTCONN, EPERM } from "./transport.js";
 import { bytesEqual } from "../wire/bytes.js";
 import { SID_ANY, SID_BROADCAST } from "../wire/types.js";
 
@@ -53,6 +55,10 @@ export class MdpClient {
   onDatagram: ((d: MdpDatagram) => void) | undefined;
   /** Called when the daemon answers with ERROR outside of a pending request. */
   onError: ((d: MdpDatagram) => void) | undefined;
+  /** Datagrams dropped because they did not come from the daemon's address. */
+  foreignDropped = 0;
+  /** Called for the first such datagram (one log line per client, not per datagram). */
+  onForeign: ((from: string) => void) | undefined;
   /** Reused for every send (the transport copies the datagram into the kernel). */
   private out = new Uint8Array(MDP_HEADER_LEN + 1200);
   private readonly header: MdpHeader = {
@@ -86,7 +92,8 @@ export class MdpClient {
     writeMdpHeader(h, this.out);
     if (payload) this.out.set(payload, MDP_HEADER_LEN);
     const rc = this.transport.send(this.daemonAddress, this.out, n);
-    if (rc === -ENOENT || rc === -ECONNREFUSED) {
+    // ENOTCONN: our socket was connected to a daemon socket that is gone (a restart).
+    if (rc === -ENOENT || rc === -ECONNREFUSED || rc === -ENOTCONN) {
       throw new MdpClientError(`servald is not running (no socket at ${this.daemonPath})`, "not-running");
     }
     if (rc === -EACCES || rc === -EPERM) {
@@ -109,8 +116,11 @@ export class MdpClient {
         await new Promise<void>((r) => { this.clock.setTimeout(r, 5); });
       }
     }
-    const reply = this.expect((d) => (d.flags & (MDP_FLAG_BIND | MDP_FLAG_ERROR)) !== 0 && d.remotePort === 0 &&
-      (port === 0 || d.localPort === port), timeoutMs, "bind");
+    // An ERROR is ours only if it names the port asked for (0 for an ephemeral one):
+    // one client may hold several bindings, and a keep-alive refused for another
+    // port is answered with ERROR on that port.
+    const reply = this.expect((d) => d.remotePort === 0 && ((d.flags & MDP_FLAG_BIND) !== 0
+      ? port === 0 || d.localPort === port : (d.flags & MDP_FLAG_ERROR) !== 0 && d.localPort === port), timeoutMs, "bind");
     const d = await reply;
     if (d.flags & MDP_FLAG_ERROR) throw new MdpClientError(`servald refused to bind port ${port}`, "daemon-error");
     this.localSid = d.localSid.slice();
@@ -131,15 +141,29 @@ export class MdpClient {
   /** send() for the data path: the crypt flags given as MDP_FLAG_NO_CRYPT/NO_SIGN,
    * one reused header, and a full daemon queue returned (negative errno), not thrown. */
   trySend(remoteSid: Uint8Array, remotePort: number, payload: Uint8Array, cryptFlags: number, qos: number, ttl: number): number {
+    return this.trySendFrom(this.localSid, this.localPort, remoteSid, remotePort, payload, cryptFlags, qos, ttl);
+  }
+
+  /** trySend from one of several ports this client has bound. */
+  trySendFrom(localSid: Uint8Array, localPort: number, remoteSid: Uint8Array, remotePort: number, payload: Uint8Array,
+    cryptFlags: number, qos: number, ttl: number): number {
     const h = this.header;
-    h.localSid = this.localSid;
-    h.localPort = this.localPort;
+    h.localSid = localSid;
+    h.localPort = localPort;
     h.remoteSid = remoteSid;
     h.remotePort = remotePort;
     h.flags = cryptFlags & (MDP_FLAG_NO_CRYPT | MDP_FLAG_NO_SIGN);
     h.qos = qos;
     h.ttl = ttl;
     return this.trySendRaw(h, payload);
+  }
+
+  /** Check that the daemon still holds our binding: MDP_LISTEN on the bound port
+   * (what Serval DNA's clients send), answered only when it does not, with ERROR
+   * (remote SID ANY, remote port MDP_LISTEN). 0 when sent, a negative errno when
+   * the daemon's queue is full; throws (not-running) when the daemon is gone. */
+  keepAlive(localSid: Uint8Array = this.localSid, localPort = this.localPort): number {
+    return this.sendListen(localSid, localPort, 0);
   }
 
   /** Next inbound datagram, or undefined after timeoutMs. */
@@ -170,6 +194,29 @@ export class MdpClient {
     });
     await done;
     return replies;
+  }
+
+  /** Release one binding, keeping the others (Serval DNA's msp_release): 0 or a
+   * negative errno; nothing is thrown (a daemon that is gone holds nothing). */
+  unbind(localSid: Uint8Array, localPort: number): number {
+    try {
+      return this.sendListen(localSid, localPort, MDP_FLAG_CLOSE);
+    } catch {
+      return -1;
+    }
+  }
+
+  /** MDP_LISTEN from (localSid, localPort) with `flags`, through the reused header. */
+  private sendListen(localSid: Uint8Array, localPort: number, flags: number): number {
+    const h = this.header;
+    h.localSid = localSid;
+    h.localPort = localPort;
+    h.remoteSid = SID_ANY;
+    h.remotePort = MDP_LISTEN;
+    h.flags = flags;
+    h.qos = 0;
+    h.ttl = 0;
+    return this.trySendRaw(h);
   }
 
   /** Say goodbye (drops all our bindings in the daemon) and close the socket. */
@@ -209,7 +256,10 @@ export class MdpClient {
   /** `data` may be a view into the transport's reused receive buffer: onDatagram
    * sees views (valid during the call), anything kept for later gets a copy. */
   private receive(data: Uint8Array, from: string): void {
-    if (from !== this.daemonAddress) return; // spec 7.1: only the daemon may talk to us
+    if (from !== this.daemonAddress) { // spec 7.1: only the daemon may talk to us
+      if (this.foreignDropped++ === 0) this.onForeign?.(from);
+      return;
+    }
     const h = decodeMdpHeader(data);
     if (!h) return;
     const d: MdpDatagram = {

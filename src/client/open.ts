@@ -26,16 +26,22 @@ function hex8(n: number): string {
   return ("0000000" + (n >>> 0).toString(16)).slice(-8);
 }
 
-/** Opens a client socket and the MdpClient over it. */
+/** Opens a client socket connected to the daemon's, and the MdpClient over it.
+ * Connected, the kernel delivers datagrams from the daemon's socket only (any
+ * local user can reach an abstract name), and sends fail (the client reports
+ * "not running") once that daemon socket is gone, even after a new daemon has
+ * bound the same path: a client outlives no daemon restart unnoticed. */
 export function openMdpClient(runPath: string): MdpClient {
   const name = abstractName(`${runPath.replace(/\/+$/, "")}/mdp.client.${pid()}.${hex8(seq++)}.socket`);
+  const daemon = daemonSocketName(runPath);
   const sock = UnixDgram.open(name);
+  // 0, or why the daemon cannot be reached (-ENOENT, -ECONNREFUSED, -EACCES): the first send reports it.
+  const connected = sock.connect(daemon);
   const transport: DgramTransport = {
-    send: (to, data, len) => sock.send(data, to, len),
+    send: (_to, data, len) => (connected < 0 ? connected : sock.write(data, len)),
     // A view into the socket's reused receive buffer: MdpClient copies what it keeps.
     setReceiver: (cb) => sock.onMessage(cb),
     close: () => sock.close(),
   };
-  const daemon = daemonSocketName(runPath);
   return new MdpClient(transport, daemon, platformClock, daemon);
 }

@@ -23,3 +23,4 @@ export const EACCES = 13;
 export const ECONNREFUSED = 111;
 export const EAGAIN = 11;
 export const ENOBUFS = 105;
+export const ENOTCONN = 107;

@@ -229,6 +229,14 @@ export class MspConnection {
     this.events.push("closed-suddenly");
   }
 
+  /** The daemon carrying this connection went away: end it now ("closed
+   * suddenly") without a STOP, since nothing can get out any more. */
+  abort(now: number): void {
+    if (this.closed) return;
+    this.close(now, "stopped");
+    this.events.push("closed-suddenly");
+  }
+
   // ---- D. outputs -------------------------------------------------------------------
 
   /** Next MSP payload to hand to MDP (a fresh buffer), or undefined. */

@@ -1,8 +1,14 @@
 // Runs an MspEndpoint over MDP sockets and one re-armed timer: inbound
 // datagrams in, transmits out, events to per-stream callbacks. Platform-free:
 // the clock and the socket factory are passed in (real ones in src/cli, fakes
-// in tests). Connectors get their own socket (ephemeral port, like Serval
-// DNA's msp_connect); accepted streams answer through the listener's socket.
+// in tests). Connectors get their own MdpSocket (ephemeral port, like Serval
+// DNA's msp_connect; on the platform all MdpSockets are bindings on one
+// client socket, src/msp/mdp-client-socket.ts); accepted streams answer
+// through the listener's.
+// A daemon that goes away (a restart) takes every binding with it: the driver
+// checks its oldest socket every PROBE_MS, ends the streams of dead sockets
+// ("closed suddenly"), drops their listeners and reports the lost ports
+// (onDaemonLost) so the caller can listen again on the new daemon.
 
 import { SID_ANY } from "../wire/types";
 import { MspConnection } from "./connection";
@@ -26,12 +32,19 @@ interface Pending {
 }
 
 const AUTHCRYPT: MdpSendOptions = { cryptFlags: 0, qos: 0, ttl: 0 };
-/** Send-buffer bytes all streams of one process may hold together (a router has
- * 32-128 MB): with many streams each gets a share, never less than STREAM_MIN_BYTES. */
-export const SEND_BUDGET_BYTES = 4 << 20;
-const STREAM_MIN_BYTES = 32 << 10;
+/** Send-buffer bytes all streams of one process may hold together: with many
+ * streams each gets a share, never less than STREAM_MIN_BYTES (8 packets); one to
+ * five streams keep their full sendBufferBytes. 1 MiB is still ~10x what 100
+ * streams need in flight on a 40 Mbit/s hop; 4 MiB kept `msp connect` at
+ * 20 MB RSS for 100 parallel uploads (issue 13's budget: see test/integration/tunnel-churn). */
+export const SEND_BUDGET_BYTES = 1 << 20;
+const STREAM_MIN_BYTES = 8 << 10;
 /** How soon to retry when the daemon's socket queue is full. */
 const RETRY_MS = 2;
+/** How often the oldest socket asks the daemon whether it still holds its
+ * binding. Sockets opened before a daemon restart are all dead, so if any is
+ * dead the oldest is: one datagram per period finds a restart. */
+export const PROBE_MS = 1000;
 
 export class MspDriver {
   readonly ep: MspEndpoint;
@@ -39,6 +52,10 @@ export class MspDriver {
   onAccept: ((s: MspStream) => void) | undefined;
   /** Called when the daemon reports an error on any socket. */
   onDaemonError: (() => void) | undefined;
+  /** Called when the daemon went away: the sockets it held are closed, `streams`
+   * streams on them were ended (their "closed-suddenly" events follow), and
+   * `ports` were listening and are not any more. */
+  onDaemonLost: ((ports: number[], streams: number) => void) | undefined;
 
   private readonly byPort = new Map<number, MdpSocket>();
   private readonly owned = new Map<MspConnection, MdpSocket>();
@@ -57,6 +74,9 @@ export class MspDriver {
   private settled: (() => void) | undefined;
   private sharedBetween = 1;
   private sharedKnown = 0;
+  /** A socket found the daemon gone: check them all (dropDeadSockets). */
+  private deadSeen = false;
+  private probeTimer: unknown;
   /** release() has work only after streams come or go, or sockets finish opening. */
   private releasedAt = -1;
   private releaseDue = false;
@@ -78,6 +98,9 @@ export class MspDriver {
       this.listenSockets.set(bound.port, sock);
       this.ep.listen(bound);
       return bound;
+    } catch (e) {
+      sock.close();
+      throw e;
     } finally {
       this.opening.delete(sock);
       this.releaseDue = true;
@@ -99,6 +122,9 @@ export class MspDriver {
     let bound: MspAddress;
     try {
       bound = await this.open(sock, 0);
+    } catch (e) {
+      sock.close();
+      throw e;
     } finally {
       this.opening.delete(sock);
       this.releaseDue = true;
@@ -149,6 +175,8 @@ export class MspDriver {
     this.settled = undefined;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    if (this.probeTimer !== undefined) this.clock.clearTimeout(this.probeTimer);
+    this.probeTimer = undefined;
     for (const sock of new Set(this.byPort.values())) sock.close();
     this.byPort.clear();
     this.owned.clear();
@@ -162,12 +190,14 @@ export class MspDriver {
     try {
       do {
         this.again = false;
+        if (this.deadSeen) this.dropDeadSockets();
         this.flushOnce();
-      } while (this.again);
+      } while (this.again || this.deadSeen);
     } finally {
       this.flushing = false;
     }
     this.arm();
+    this.armProbe();
     if (this.settled && !this.closing) {
       const fn = this.settled;
       this.settled = undefined;
@@ -180,6 +210,11 @@ export class MspDriver {
     this.byPort.set(bound.port, sock);
     sock.onPacket((p) => this.input(p));
     sock.onError(() => this.onDaemonError?.());
+    sock.onGone(() => {
+      this.deadSeen = true;
+      this.service();
+    });
+    this.armProbe();
     return { sid: bound.sid.slice(), port: bound.port };
   }
 
@@ -222,6 +257,51 @@ export class MspDriver {
     }
     this.release();
     this.shareSendBuffers();
+  }
+
+  /** Close every socket the daemon no longer serves: their streams end suddenly,
+   * their listeners stop; then tell onDaemonLost. */
+  private dropDeadSockets(): void {
+    this.deadSeen = false;
+    const dead = new Set<MdpSocket>();
+    for (const sock of new Set(this.byPort.values())) if (!sock.alive()) dead.add(sock);
+    this.deadSeen = false; // alive() reported each death again
+    if (dead.size === 0) return;
+    const now = this.clock.now();
+    let streams = 0;
+    for (const s of this.ep.streams) {
+      const sock = this.owned.get(s.conn) ?? this.byPort.get(s.local.port);
+      if (!sock || !dead.has(sock) || !s.conn.isOpen) continue;
+      s.conn.abort(now);
+      streams++;
+    }
+    const ports: number[] = [];
+    for (const [port, sock] of this.listenSockets) {
+      if (!dead.has(sock)) continue;
+      ports.push(port);
+      this.listenSockets.delete(port);
+      this.ep.unlistenPort(port);
+    }
+    for (const [port, sock] of this.byPort) if (dead.has(sock)) this.byPort.delete(port);
+    for (const [conn, sock] of this.owned) if (dead.has(sock)) this.owned.delete(conn);
+    for (let i = this.retry.length - 1; i >= 0; i--) if (dead.has(this.retry[i].sock)) this.retry.splice(i, 1);
+    for (const sock of dead) {
+      sock.onGone(undefined);
+      sock.close();
+    }
+    this.releaseDue = true;
+    this.onDaemonLost?.(ports, streams);
+  }
+
+  /** While sockets are open, ask the daemon every PROBE_MS through the oldest. */
+  private armProbe(): void {
+    if (this.probeTimer !== undefined || this.byPort.size === 0) return;
+    this.probeTimer = this.clock.setTimeout(() => {
+      this.probeTimer = undefined;
+      const oldest = this.byPort.values().next().value;
+      if (oldest && !oldest.alive()) this.deadSeen = true;
+      this.service();
+    }, PROBE_MS);
   }
 
   /** Split SEND_BUDGET_BYTES between the open streams (100 parallel 1 MiB uploads

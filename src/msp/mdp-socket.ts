@@ -33,9 +33,16 @@ export interface MdpInbound {
 export interface MdpSocket {
   /** Bind (sid, port); port 0 asks for an ephemeral port. SID_ANY = the primary identity. */
   bind(sid: Sid, port: number): Promise<MspAddress>;
-  /** Send from the bound address. False when the daemon cannot take it right now (retry soon).
-   *  Throws when the daemon is gone. */
+  /** Send from the bound address. False when the daemon cannot take it right now
+   *  (retry soon) or when it is gone (then onGone's callback has run). */
   send(remote: MspAddress, payload: Uint8Array, opts: MdpSendOptions): boolean;
+  /** Ask the daemon whether it still holds this binding (a keep-alive it answers
+   *  only with an error). False once the daemon is known gone: its socket refused
+   *  us, or it answered that it no longer knows the binding. */
+  alive(): boolean;
+  /** Called once when the socket finds the daemon gone (a restarted daemon knows
+   *  none of our bindings, so the socket is useless from then on). */
+  onGone(cb: (() => void) | undefined): void;
   onPacket(cb: ((p: MdpInbound) => void) | undefined): void;
   /** The daemon answered ERROR (e.g. an unbound or refused port). */
   onError(cb: (() => void) | undefined): void;

@@ -20,7 +20,8 @@ export interface TxPacket {
   sacked: boolean;
 }
 
-const POOL_MAX = 32;
+/** Freed bodies kept for reuse per connection (32 held 3 MB over 100 idle-ish streams). */
+const POOL_MAX = 8;
 
 export class SendBuffer {
   private packets: TxPacket[] = [];

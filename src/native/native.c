@@ -446,6 +446,22 @@ static JSValue js_unix_recvfrom(JSContext *ctx, JSValueConst this_val,
     return ret_n(ctx, r);
 }
 
+/* ---- Unix datagram: connect a client socket to the daemon's (issue 13) ----
+ * unixConnect(fd, name) -> 0 | -errno. Once connected, the kernel refuses
+ * datagrams to this socket from any other socket (the sender gets EPERM), and
+ * write() on it fails with ECONNREFUSED (then ENOTCONN) once the daemon's
+ * socket is gone, even if a new daemon has bound the same path since. */
+static JSValue js_unix_connect(JSContext *ctx, JSValueConst this_val,
+                               int argc, JSValueConst *argv)
+{
+    struct sockaddr_un su;
+    socklen_t sl;
+    int fd;
+    if (get_int(ctx, &fd, argv[0]) || fill_sun(ctx, &su, &sl, argv[1]))
+        return JS_EXCEPTION;
+    return JS_NewInt32(ctx, connect(fd, (struct sockaddr *)&su, sl) ? -errno : 0);
+}
+
 /* ---- interfaces ---- */
 
 /* interfaces() -> [{name, index, addr, netmask, broadcast, up, running,
@@ -859,6 +875,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("unixDgramOpen", 1, js_unix_open),
     JS_CFUNC_DEF("unixSendTo", 5, js_unix_sendto),
     JS_CFUNC_DEF("unixRecvFrom", 5, js_unix_recvfrom),
+    JS_CFUNC_DEF("unixConnect", 2, js_unix_connect),
     JS_CFUNC_DEF("interfaces", 0, js_interfaces),
     JS_CFUNC_DEF("signalOpen", 0, js_signal_open),
     JS_CFUNC_DEF("signalRead", 1, js_signal_read),

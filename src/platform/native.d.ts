@@ -35,6 +35,8 @@ declare module "serval:native" {
   export function unixDgramOpen(name: string): number;
   export function unixSendTo(fd: number, buf: Buf, off: number, len: number, name: string): number;
   export function unixRecvFrom(fd: number, buf: Buf, off: number, len: number, from: UnixFrom | null): number;
+  /** 0 or -errno. Connected: only that socket may send to this one; write() then goes to it. */
+  export function unixConnect(fd: number, name: string): number;
   export function interfaces(): NativeInterface[];
   export function signalOpen(): number;
   export function signalRead(fd: number): number;

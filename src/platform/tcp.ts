@@ -6,6 +6,9 @@ import { errorText, log } from "./log";
 import { watchRead, watchWrite } from "./loop";
 
 const READ_CHUNK = 16384;
+/** The default receive buffer, shared: reads are never nested and handlers get
+ * a view valid during the call (one per connection cost 16 KiB each under churn). */
+const sharedRx = new Uint8Array(READ_CHUNK);
 
 export interface StreamHandlers {
   /** bytes received (view valid during the call only) */
@@ -24,7 +27,7 @@ export class TcpStream {
   closed = false;
 
   constructor(readonly fd: number, rxBuffer?: Uint8Array) {
-    this.rx = rxBuffer ?? new Uint8Array(READ_CHUNK);
+    this.rx = rxBuffer ?? sharedRx;
   }
 
   /** Sets handlers and starts reading. */

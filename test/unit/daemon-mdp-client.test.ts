@@ -2,32 +2,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MdpClient, MdpClientError, SID_BROADCAST } from "../../src/client/mdp-client.js";
-import type { ClientClock, DgramTransport } from "../../src/client/transport.js";
+import type { DgramTransport } from "../../src/client/transport.js";
+import { ME, nodeClock, OneIdentityMesh, PEER } from "../helpers/client-fakes.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
-import type { ClientMesh, OutboundDatagram } from "../../src/daemon/mesh-core.js";
 import { MDP_SEARCH_IDS, encodeMdpMessage } from "../../src/wire/client-header.js";
 
-const ME = new Uint8Array(32).fill(0x11);
-const PEER = new Uint8Array(32).fill(0x22);
 const DAEMON = "\0run/mdp.2.socket";
 
-class Mesh implements ClientMesh {
-  sent: OutboundDatagram[] = [];
-  identities() { return [ME]; }
-  send(_n: number, d: OutboundDatagram) { this.sent.push(d); return true; }
-  routes() { return []; }
-  interfaces() { return []; }
-  primarySignKey() { return undefined; }
-}
-
-const clock: ClientClock = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-};
-
 function world(daemonUp = true, refuse = -111) {
-  const mesh = new Mesh();
+  const mesh = new OneIdentityMesh();
   const server = new ClientServer(mesh);
   let recv: ((d: Uint8Array, from: string) => void) | undefined;
   const pump = () => {
@@ -46,7 +29,7 @@ function world(daemonUp = true, refuse = -111) {
     setReceiver(cb) { recv = cb; },
     close() { recv = undefined; },
   };
-  const client = new MdpClient(transport, DAEMON, clock, "/run/mdp.2.socket");
+  const client = new MdpClient(transport, DAEMON, nodeClock, "/run/mdp.2.socket");
   return { mesh, server, client, pump, inject: (d: Uint8Array, from: string) => recv?.(d, from) };
 }
 
@@ -69,7 +52,7 @@ test("bind resends while the daemon's socket is full (EAGAIN), as when 100 strea
     },
     setReceiver(cb) { w.client["transport"].setReceiver(cb); },
     close() {},
-  }, DAEMON, clock, "/run/mdp.2.socket");
+  }, DAEMON, nodeClock, "/run/mdp.2.socket");
   const b = await client.bind();
   assert.is(refusals, -1);
   assert.is(b.port, 257);
@@ -107,6 +90,18 @@ test("send reaches the mesh; inbound delivery reaches recv(); strangers are igno
   assert.is(d!.ttl, 3);
   assert.ok(d!.encrypted && d!.signed);
   assert.is(await client.recv(30), undefined);
+});
+
+test("datagrams not from the daemon's address are dropped and counted, with one callback for the first", async () => {
+  const { client, inject } = world();
+  await client.bind();
+  const seen: string[] = [];
+  client.onForeign = (from) => seen.push(from);
+  const fake = encodeMdpMessage({ localSid: ME, localPort: 257, remoteSid: PEER, remotePort: 9, flags: 0, qos: 0, ttl: 0 }, new Uint8Array([66]));
+  for (let i = 0; i < 400; i++) inject(fake, i % 2 ? "\0evil" : "");
+  assert.is(client.foreignDropped, 400);
+  assert.equal(seen, [""]);
+  assert.is(await client.recv(30), undefined, "none was delivered");
 });
 
 test("local command collects replies until CLOSE", async () => {

@@ -2,7 +2,7 @@
 // and delay) and a fake clock: the code the msp CLI runs, minus the platform.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MspDriver, MspClock, SEND_BUDGET_BYTES } from "../../src/msp/driver";
+import { MspDriver, MspClock, PROBE_MS, SEND_BUDGET_BYTES } from "../../src/msp/driver";
 import { MspAddress, MspStream } from "../../src/msp/endpoint";
 import { MdpInbound, MdpSendOptions, MdpSocket } from "../../src/msp/mdp-socket";
 import { ByteStream, PumpEnd, StreamPump } from "../../src/msp/pump";
@@ -45,6 +45,14 @@ class FakeMesh {
   constructor(readonly clock: FakeClock, readonly loss: number, readonly delayMs: number, seed = 1) { this.rand = rng(seed); }
   key(a: MspAddress): string { return `${a.sid[0]}:${a.port}`; }
   ephemeral(): number { return this.next++; }
+  /** The daemon of node `sid` restarts: every binding it held is gone. */
+  restart(sid: Uint8Array): void {
+    for (const [k, sock] of this.sockets) {
+      if (sock.bound?.sid[0] !== sid[0]) continue;
+      sock.dead = true;
+      this.sockets.delete(k);
+    }
+  }
 }
 
 class FakeSocket implements MdpSocket {
@@ -52,7 +60,23 @@ class FakeSocket implements MdpSocket {
   private cb: ((p: MdpInbound) => void) | undefined;
   sent = 0;
   closed = false;
+  /** Its daemon went away. */
+  dead = false;
+  probes = 0;
+  private goneCb: (() => void) | undefined;
+  private reported = false;
   constructor(private readonly mesh: FakeMesh, private readonly nodeSid: Uint8Array) {}
+  alive(): boolean {
+    this.probes++;
+    if (this.dead) this.gone();
+    return !this.dead;
+  }
+  onGone(cb: (() => void) | undefined): void { this.goneCb = cb; }
+  private gone(): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.goneCb?.();
+  }
   async bind(_sid: Uint8Array, port: number): Promise<MspAddress> {
     this.bound = { sid: this.nodeSid, port: port || this.mesh.ephemeral() };
     this.mesh.sockets.set(this.mesh.key(this.bound), this);
@@ -60,6 +84,7 @@ class FakeSocket implements MdpSocket {
   }
   send(remote: MspAddress, payload: Uint8Array, opts: MdpSendOptions): boolean {
     if (!this.bound) throw new Error("not bound");
+    if (this.dead) { this.gone(); return false; }
     this.sent++;
     if (this.mesh.rand() < this.mesh.loss) return true;
     const from = this.bound, data = payload.slice();
@@ -245,6 +270,71 @@ test("connect to a bound port that no longer accepts: STOP, closed suddenly", as
   pumpOn(client, s, new FakeLocal(clock, Uint8Array.of(1)), ends);
   assert.ok(clock.run(() => ends.length > 0, 5000));
   assert.equal(ends, ["suddenly"]);
+});
+
+test("the listener's daemon restarts: streams end suddenly within a probe period, the port is reported lost, listening again works", async () => {
+  const { clock, mesh, B, server, client } = setup(0, 9);
+  const made: FakeSocket[] = [];
+  const srv = new MspDriver(clock, () => { const f = new FakeSocket(mesh, B); made.push(f); return f; });
+  void server;
+  const sEnds: PumpEnd[] = [], cEnds: PumpEnd[] = [];
+  srv.onAccept = (s) => pumpOn(srv, s, new FakeLocal(clock, new Uint8Array(0)), sEnds);
+  let lost: number[] | undefined;
+  let lostAt = -1;
+  srv.onDaemonLost = (ports) => { lost = ports; lostAt = clock.t; };
+  await srv.listen(700);
+  // An endless upload: the stream is in flight when the daemon goes.
+  const s = await client.connect({ sid: B, port: 700 }, () => undefined);
+  pumpOn(client, s, new FakeLocal(clock, randomBytes(64 << 20, 71)), cEnds);
+  clock.run(() => clock.t >= 2000, 3000);
+  assert.is(srv.openStreams, 1);
+  const probesBefore = made[0].probes;
+  assert.ok(probesBefore >= 1 && probesBefore <= 3, `${probesBefore} keep-alives in 2 s: one per ${PROBE_MS} ms`);
+  const at = clock.t;
+  mesh.restart(B);
+  assert.ok(clock.run(() => lost !== undefined, 5000), "daemon loss reported");
+  assert.equal(lost, [700]);
+  assert.ok(lostAt - at <= PROBE_MS + 20, `noticed after ${lostAt - at} ms`);
+  assert.equal(sEnds, ["suddenly"]);
+  assert.ok(made[0].closed, "the dead socket is closed");
+  assert.is(srv.openStreams, 0);
+  // The connector's stream is refused by the new daemon: it ends (STOP once we listen again, or times out).
+  await srv.listen(700);
+  assert.ok(clock.run(() => cEnds.length > 0, 20000), "the remote end of the lost stream ends");
+  // A new connection works on the new daemon.
+  const ends2: PumpEnd[] = [];
+  const data = randomBytes(100_000, 72);
+  const got: FakeLocal[] = [];
+  srv.onAccept = (x) => { const l = new FakeLocal(clock, new Uint8Array(0)); got.push(l); pumpOn(srv, x, l, ends2); };
+  const s2 = await client.connect({ sid: B, port: 700 }, () => undefined);
+  pumpOn(client, s2, new FakeLocal(clock, data), ends2);
+  assert.ok(clock.run(() => ends2.length === 2, 60000), ends2.join());
+  assert.equal(ends2, ["graceful", "graceful"]);
+  assert.equal(got[0].bytes(), data);
+});
+
+test("the connector's daemon restarts: its streams end suddenly, sockets close, nothing listening is lost", async () => {
+  const { clock, mesh, A, B, server, client } = setup(0, 10);
+  const sEnds: PumpEnd[] = [], cEnds: PumpEnd[] = [];
+  server.onAccept = (s) => pumpOn(server, s, new FakeLocal(clock, new Uint8Array(0)), sEnds);
+  await server.listen(701);
+  let lost: number[] | undefined;
+  client.onDaemonLost = (ports) => { lost = ports; };
+  const streams = await Promise.all([1, 2, 3].map(() => client.connect({ sid: B, port: 701 }, () => undefined)));
+  streams.forEach((s, i) => pumpOn(client, s, new FakeLocal(clock, randomBytes(32 << 20, 80 + i)), cEnds));
+  clock.run(() => clock.t >= 1500, 2000);
+  mesh.restart(A);
+  assert.ok(clock.run(() => lost !== undefined, 5000));
+  assert.equal(lost, []);
+  assert.equal(cEnds, ["suddenly", "suddenly", "suddenly"]);
+  assert.is(client.openStreams, 0);
+  // A socket opened after the restart is alive: a new stream works.
+  const data = randomBytes(50_000, 90);
+  const s = await client.connect({ sid: B, port: 701 }, () => undefined);
+  const ends: PumpEnd[] = [];
+  pumpOn(client, s, new FakeLocal(clock, data), ends);
+  assert.ok(clock.run(() => ends.length === 1, 60000));
+  assert.equal(ends, ["graceful"]);
 });
 
 test("unreachable SID: timed out after 10 s", async () => {
