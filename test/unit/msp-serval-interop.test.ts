@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MspEndpoint, MspStream } from "../../src/msp/endpoint";
-import { ServalModelStream } from "./msp-serval-model";
+import { ServalModelStream } from "../helpers/msp-serval-model";
 import { randomBytes, sid } from "../helpers/msp-sim";
 import { prng } from "../helpers/prng";
 import { MSP_FLAG_FIRST } from "../../src/wire/msp-packet";
