@@ -42,7 +42,7 @@ QJS_DIR  := .cache/quickjs-ng/src/quickjs-ng
 QJS_STAMP := .cache/quickjs-ng/VERSION
 QJS_DEB   = $(shell cut -d' ' -f1 .cache/quickjs-ng/VERSION 2>/dev/null)
 
-APT_DEPS += build-essential patch nodejs npm iproute2 nftables time ca-certificates python3
+APT_DEPS += build-essential patch nodejs npm iproute2 nftables time ca-certificates python3 xz-utils
 
 ENGINE_SRCS := quickjs.c libregexp.c libunicode.c dtoa.c quickjs-libc.c
 ENGINE_OBJS  = $(addprefix $(ENGINE_OBJDIR)/,$(ENGINE_SRCS:.c=.o))

@@ -8,18 +8,7 @@ import { MeshNode, type Delivery, type MeshNodeOptions } from "../../src/mdp/nod
 import { identityFromSeed } from "../../src/crypto/identity";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import type { Identity } from "../../src/crypto/types";
-
-/** mulberry32: small, fast, seedable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./prng";
 
 export interface SimLink {
   name: string;

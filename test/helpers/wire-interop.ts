@@ -2,11 +2,13 @@
 // Ed25519 -> X25519 public key conversion (BigInt; tests only) so an address
 // book can resolve 0xFB SIGNKEY addresses the way servald does.
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fromHex } from "../../src/wire/bytes";
 import { SidBook } from "../../src/wire/address-book";
 
-export const INTEROP = "/work/shared/interop";
+/** The Serval DNA captures, keyrings and dumps (what each is: its README.md).
+ * test/run.mjs sets SERVAL_REPO to the repository root; else run from the root. */
+export const INTEROP = resolve(process.env.SERVAL_REPO ?? process.cwd(), "test/fixtures/serval-dna");
 
 /** Every pcap under INTEROP (recursively), including .pcap.xz, sorted. */
 export function interopPcaps(dir = INTEROP): string[] {

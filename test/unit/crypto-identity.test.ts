@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import nacl from "tweetnacl";
 import type { Identity } from "../../src/crypto/types";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
@@ -12,8 +12,8 @@ import { identityFromSeed, identityFromSignSecret, generateIdentity, checkIdenti
 import { curve25519PublicFromEd25519 } from "../../src/crypto/ed25519-to-x25519";
 import { fromHex, toHex } from "../../src/wire/bytes";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
+import { INTEROP as interop } from "../helpers/wire-interop";
 
-const interop = resolve(process.env.SERVAL_REPO ?? process.cwd(), "../shared/interop");
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
 const crypto = createNaclCrypto(random);
 function hex(s: string): Uint8Array {

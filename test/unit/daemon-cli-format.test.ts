@@ -1,5 +1,5 @@
 // Output formats of the client commands, checked against what Serval DNA printed
-// in ../shared/interop/relay/line_mesh_status.txt and line_ping_A_to_C.stdout.
+// in test/fixtures/serval-dna/relay/line_mesh_status.txt and line_ping_A_to_C.stdout.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { decodePing, encodePing, PingStats, pongLine } from "../../src/client/ping-stats.js";

@@ -6,8 +6,8 @@ import { resolve } from "node:path";
 import { toHex } from "../../src/wire/bytes";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 import { decodeKeyring, encodeKeyring } from "../../src/keyring/keyring-file";
+import { INTEROP as interop } from "../helpers/wire-interop";
 
-const interop = resolve(process.env.SERVAL_REPO ?? process.cwd(), "../shared/interop");
 const dumpA = readFileSync(resolve(interop, "keyring_A_dump_secret.txt"), "utf8");
 const dumpB = readFileSync(resolve(interop, "keyring_B_dump_secret.txt"), "utf8");
 

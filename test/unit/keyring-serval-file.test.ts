@@ -2,14 +2,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import nacl from "tweetnacl";
 import { toHex } from "../../src/wire/bytes";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 import { decodeServalKeyring } from "../../src/keyring/serval-keyring-file";
-
-const interop = resolve(process.env.SERVAL_REPO ?? process.cwd(), "../shared/interop");
+import { INTEROP as interop } from "../helpers/wire-interop";
 
 /** Every serval*.keyring with the dump made from it. */
 function keyrings(): { name: string; bytes: Uint8Array; dump: string }[] {

@@ -1,4 +1,4 @@
-// Interop: replay real Serval DNA traffic (../shared/interop pcaps, taken
+// Interop: replay real Serval DNA traffic (test/fixtures/serval-dna pcaps, taken
 // between servald A 10.200.0.1 and servald B 10.200.0.2) into a MeshNode that
 // holds A's identity (keys from keyring_A_dump_secret.txt). The node must take
 // B as a neighbour, answer with well-formed ACK records naming B, and open B's

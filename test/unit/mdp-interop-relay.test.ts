@@ -1,5 +1,5 @@
 // Interop: a MeshNode takes the place of the relay B in the real 3-node line
-// capture (../shared/interop/relay, servald A - B - C; A and C cannot hear each
+// capture (test/fixtures/serval-dna/relay, servald A - B - C; A and C cannot hear each
 // other). A's and C's packets from both of B's links are replayed, in time
 // order, into a node holding B's identity. It must take A and C as
 // neighbours, route between them, and forward every A<->C data frame (pings,

@@ -1,7 +1,7 @@
 // Half-close, stop, stray packets, timeouts, keep-alives and the lost-final-ACK race.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MspSim, StreamApp, closedBoth, pair, randomBytes, server } from "./msp-sim";
+import { MspSim, StreamApp, closedBoth, pair, randomBytes, server } from "../helpers/msp-sim";
 import { decodeMspPacket, newMspPacketRepr, MSP_FLAG_SHUTDOWN, MSP_KIND_ACK, MSP_KIND_DATA } from "../../src/wire/msp-packet";
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");

@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MspSim, StreamApp, randomBytes } from "./msp-sim";
+import { MspSim, StreamApp, randomBytes } from "../helpers/msp-sim";
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const text = (b: Uint8Array) => String.fromCharCode(...b);

@@ -6,7 +6,8 @@ import { MspDriver, MspClock, PROBE_MS, SEND_BUDGET_BYTES } from "../../src/msp/
 import { MspAddress, MspStream } from "../../src/msp/endpoint";
 import { MdpInbound, MdpSendOptions, MdpSocket } from "../../src/msp/mdp-socket";
 import { ByteStream, PumpEnd, StreamPump } from "../../src/msp/pump";
-import { randomBytes, rng, sid } from "./msp-sim";
+import { randomBytes, sid } from "../helpers/msp-sim";
+import { prng } from "../helpers/prng";
 
 class FakeClock implements MspClock {
   t = 0;
@@ -42,7 +43,7 @@ class FakeMesh {
   readonly sockets = new Map<string, FakeSocket>();
   private next = 256;
   readonly rand: () => number;
-  constructor(readonly clock: FakeClock, readonly loss: number, readonly delayMs: number, seed = 1) { this.rand = rng(seed); }
+  constructor(readonly clock: FakeClock, readonly loss: number, readonly delayMs: number, seed = 1) { this.rand = prng(seed); }
   key(a: MspAddress): string { return `${a.sid[0]}:${a.port}`; }
   ephemeral(): number { return this.next++; }
   /** The daemon of node `sid` restarts: every binding it held is gone. */

@@ -1,7 +1,7 @@
 // Flow control, bounded memory, 16-bit sequence wrap, and goodput in the simulator.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { StreamApp, closedBoth, pair, randomBytes, server } from "./msp-sim";
+import { StreamApp, closedBoth, pair, randomBytes, server } from "../helpers/msp-sim";
 
 
 test("receiver not consuming: sender stalls with bounded buffers, connection stays up, then drains", () => {

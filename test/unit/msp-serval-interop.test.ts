@@ -3,15 +3,16 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MspEndpoint, MspStream } from "../../src/msp/endpoint";
-import { ServalModelStream } from "./msp-serval-model";
-import { randomBytes, rng, sid } from "./msp-sim";
+import { ServalModelStream } from "../helpers/msp-serval-model";
+import { randomBytes, sid } from "../helpers/msp-sim";
+import { prng } from "../helpers/prng";
 import { MSP_FLAG_FIRST } from "../../src/wire/msp-packet";
 
 interface Q { at: number; n: number; toModel: boolean; payload: Uint8Array }
 
 /** A = our endpoint (sid aa), B = Serval model (sid bb). */
 function run(opts: { seed: number; loss: number; jitter: number; dup?: number; weConnect: boolean; ours: Uint8Array; theirs: Uint8Array; maxMs?: number }) {
-  const r = rng(opts.seed);
+  const r = prng(opts.seed);
   const ep = new MspEndpoint();
   const A = { sid: sid(0xaa), port: opts.weConnect ? 257 : 512 };
   const B = { sid: sid(0xbb), port: opts.weConnect ? 512 : 258 };

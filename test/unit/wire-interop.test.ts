@@ -1,4 +1,4 @@
-// Every UDP/4110 packet of every Serval DNA capture in /work/shared/interop:
+// Every UDP/4110 packet of every Serval DNA capture in test/fixtures/serval-dna:
 // decoded by a receiver whose address book learns as it goes (seeded with the
 // run's sid_*.txt SIDs, since most captures start after the daemons meshed),
 // re-encoded byte for byte (envelope, frame headers with the capture's own

@@ -1,23 +1,13 @@
 // Deterministic two-endpoint MSP simulator (virtual clock, seeded loss,
 // delay, jitter/reordering, duplication, optional rate limit with a drop-tail
-// queue). Not a test file itself: the msp-*.test.ts files use it.
+// queue). The msp-*.test.ts files use it.
 
 import { MspEndpoint, MspEndpointOptions, MspStream, MspTransmit } from "../../src/msp/endpoint";
 import { MspEvent } from "../../src/msp/events";
-
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "./prng";
 
 export function randomBytes(n: number, seed: number): Uint8Array {
-  const r = rng(seed);
+  const r = prng(seed);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = (r() * 256) | 0;
   return out;
@@ -119,7 +109,7 @@ export class MspSim {
   logEnabled = false;
 
   constructor(seed: number, linkAB: LinkOptions = {}, linkBA: LinkOptions = linkAB, opts: MspEndpointOptions = {}, optsB: MspEndpointOptions = opts) {
-    this.rand = rng(seed);
+    this.rand = prng(seed);
     this.a = new SimNode(new MspEndpoint(opts), sid(0xaa), linkAB);
     this.b = new SimNode(new MspEndpoint(optsB), sid(0xbb), linkBA);
   }
