@@ -36,17 +36,21 @@ static JSValue give(JSContext *ctx, const uint8_t *tmp, size_t n)
     return JS_NewUint8ArrayCopy(ctx, tmp, n);
 }
 
-/* cryptoBoxBeforeNm(peerPublic32, mySecret32) -> key32 */
+/* cryptoBoxBeforeNm(peerPublic32, mySecret32) -> key32 | undefined (small-order peer) */
 static JSValue js_box_beforenm(JSContext *ctx, JSValueConst this_val, int argc,
                                JSValueConst *argv)
 {
     uint8_t k[32];
+    int rc;
+    JSValue r;
     const uint8_t *pk = arg_bytes(ctx, argv[0], 32, NULL, "public key");
     const uint8_t *sk = pk ? arg_bytes(ctx, argv[1], 32, NULL, "secret key") : NULL;
     if (!sk)
         return JS_EXCEPTION;
-    sc_box_beforenm(k, pk, sk);
-    return give(ctx, k, 32);
+    rc = sc_box_beforenm(k, pk, sk);
+    r = rc == 0 ? give(ctx, k, 32) : JS_UNDEFINED;
+    sc_wipe(k, sizeof k);
+    return r;
 }
 
 /* cryptoBoxAfterNm(plain, nonce24, key32) -> MAC(16) || ciphertext */
@@ -109,17 +113,21 @@ static JSValue js_sha512(JSContext *ctx, JSValueConst this_val, int argc,
     return give(ctx, h, 64);
 }
 
-/* cryptoX25519(scalar32, point32) -> 32 */
+/* cryptoX25519(scalar32, point32) -> 32 | undefined (small-order point) */
 static JSValue js_x25519(JSContext *ctx, JSValueConst this_val, int argc,
                          JSValueConst *argv)
 {
     uint8_t q[32];
+    int rc;
+    JSValue r;
     const uint8_t *s = arg_bytes(ctx, argv[0], 32, NULL, "scalar");
     const uint8_t *p = s ? arg_bytes(ctx, argv[1], 32, NULL, "point") : NULL;
     if (!p)
         return JS_EXCEPTION;
-    sc_x25519(q, s, p);
-    return give(ctx, q, 32);
+    rc = sc_x25519(q, s, p);
+    r = rc == 0 ? give(ctx, q, 32) : JS_UNDEFINED;
+    sc_wipe(q, sizeof q);
+    return r;
 }
 
 /* cryptoX25519Base(scalar32) -> 32 */
@@ -145,7 +153,7 @@ static JSValue js_sign_seed_keypair(JSContext *ctx, JSValueConst this_val,
         return JS_EXCEPTION;
     sc_ed25519_seed_keypair(pk, sk, seed);
     r = give(ctx, sk, 64);
-    memset(sk, 0, sizeof sk);
+    sc_wipe(sk, sizeof sk);
     return r;
 }
 

@@ -145,7 +145,7 @@ static int ge_decode(ge *p, const uint8_t s[32])
 
 static void init(void)
 {
-    uint8_t e[32], enc[32];
+    uint8_t enc[32];
     fe t;
     if (ready)
         return;
@@ -156,13 +156,12 @@ static void init(void)
     fe_invert(t, t);
     fe_mul_small(ED_D, t, -121665);
     fe_add(ED_D2, ED_D, ED_D);
-    /* sqrt(-1) = 2^((p-1)/4), (p-1)/4 = 2^253 - 5 */
-    memset(e, 0xff, 32);
-    e[0] = 0xfb;
-    e[31] = 0x1f;
+    /* sqrt(-1) = 2^((p-1)/4) = (2^((p-5)/8))^2 * 2 */
     fe_0(t);
     t[0] = 2;
-    fe_pow(SQRTM1, t, e);
+    fe_pow_p58(SQRTM1, t);
+    fe_sq(SQRTM1, SQRTM1);
+    fe_add(SQRTM1, SQRTM1, SQRTM1);
     /* base point: y = 4/5, x even */
     fe_0(t);
     t[0] = 5;
@@ -185,7 +184,8 @@ static void ge_scalarmult_base(ge *r, const uint8_t s[32])
         ge_cmov(&q, &t, (s[i >> 3] >> (i & 7)) & 1);
     }
     *r = q;
-    memset(&t, 0, sizeof t);
+    sc_wipe(&q, sizeof q);
+    sc_wipe(&t, sizeof t);
 }
 
 /* ---- scalars mod L, as 8 little-endian 32-bit words ---- */
@@ -222,6 +222,8 @@ static void sc_reduce(uint8_t out[32], const uint8_t in[64])
     }
     for (i = 0; i < 32; i++)
         out[i] = (uint8_t)(r[i >> 2] >> (8 * (i & 3)));
+    sc_wipe(r, sizeof r);   /* the signing nonce, when signing */
+    sc_wipe(d, sizeof d);
 }
 
 /* out = (a * b + c) mod L, all 32-byte little-endian */
@@ -253,8 +255,10 @@ static void sc_muladd(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
     for (i = 0; i < 64; i++)
         pb[i] = (uint8_t)(p[i >> 2] >> (8 * (i & 3)));
     sc_reduce(out, pb);
-    memset(pb, 0, sizeof pb);
-    memset(p, 0, sizeof p);
+    sc_wipe(pb, sizeof pb);
+    sc_wipe(p, sizeof p);
+    sc_wipe(bw, sizeof bw);
+    sc_wipe(cw, sizeof cw);
 }
 
 /* public S: is it below L? */
@@ -286,7 +290,7 @@ void sc_ed25519_seed_keypair(uint8_t pub[32], uint8_t secret[64], const uint8_t 
     ge_encode(pub, &a);
     memmove(secret, seed, 32);
     memcpy(secret + 32, pub, 32);
-    memset(h, 0, sizeof h);
+    sc_wipe(h, sizeof h);
 }
 
 void sc_ed25519_sign(uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t secret[64])
@@ -314,20 +318,27 @@ void sc_ed25519_sign(uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t 
     sc_sha512_final(&c, k);
     sc_reduce(kr, k);
     sc_muladd(sig + 32, kr, h, r);
-    memset(h, 0, sizeof h);
-    memset(r, 0, sizeof r);
+    sc_wipe(h, sizeof h);
+    sc_wipe(r, sizeof r);
+    sc_wipe(k, sizeof k);   /* first held SHA-512(prefix || M): the nonce */
 }
 
-/* the public key decoded, rejecting small-order points (8A = identity) */
-static int decode_public(ge *a, const uint8_t pub[32])
+/* 1 if 8P is the identity (P has small order) */
+static int ge_small_order(const ge *p)
 {
     ge t;
+    ge_dbl(&t, p);
+    ge_dbl(&t, &t);
+    ge_dbl(&t, &t);
+    return ge_is_identity(&t);
+}
+
+/* the public key decoded, rejecting small-order points */
+static int decode_public(ge *a, const uint8_t pub[32])
+{
     if (ge_decode(a, pub) != 0)
         return -1;
-    ge_dbl(&t, a);
-    ge_dbl(&t, &t);
-    ge_dbl(&t, &t);
-    return ge_is_identity(&t) ? -1 : 0;
+    return ge_small_order(a) ? -1 : 0;
 }
 
 int sc_ed25519_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pub[32])
@@ -356,7 +367,9 @@ int sc_ed25519_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const u
             ge_add(&q, &q, &a);
     }
     ge_encode(rcheck, &q);
-    return memcmp(rcheck, sig, 32) == 0;
+    /* R' encodes to R; a small-order R is refused as libsodium does (a
+     * signer could otherwise sign with R = identity, S = k s) */
+    return memcmp(rcheck, sig, 32) == 0 && !ge_small_order(&q);
 }
 
 int sc_ed25519_pk_to_x25519(uint8_t out[32], const uint8_t pub[32])

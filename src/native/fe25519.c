@@ -8,6 +8,7 @@
  * results can be multiplied without overflowing 64-bit sums.
  */
 #include <string.h>
+#include "crypto.h"
 #include "fe25519.h"
 
 static int bits_of(int i)
@@ -266,41 +267,65 @@ void fe_mul_small(fe h, const fe f, int32_t k)
     carry(h, t);
 }
 
-void fe_pow(fe h, const fe f, const uint8_t e[32])
+/* h = f^(2^n), n >= 1 */
+static void fe_sqn(fe h, const fe f, int n)
 {
-    fe r, b;
-    int i, started = 0;
-    fe_copy(b, f);
-    fe_1(r);
-    for (i = 255; i >= 0; i--) {
-        if (started)
-            fe_sq(r, r);
-        if ((e[i >> 3] >> (i & 7)) & 1) {
-            fe_mul(r, r, b);
-            started = 1;
-        }
-    }
-    fe_copy(h, r);
+    fe_sq(h, f);
+    while (--n > 0)
+        fe_sq(h, h);
+}
+
+/* t0 = f^(2^250 - 1) and t1 = f^11: the common start of the addition chains
+ * below (254 squarings and 11 multiplications each, where the square and
+ * multiply over the bits of the exponent took ~250 more multiplications). */
+static void fe_pow22501(fe t0, fe t1, const fe f)
+{
+    fe a, b, c;
+    fe_sq(a, f);             /* 2 */
+    fe_sqn(b, a, 2);         /* 8 */
+    fe_mul(b, f, b);         /* 9 */
+    fe_mul(t1, a, b);        /* 11 */
+    fe_sq(a, t1);            /* 22 */
+    fe_mul(b, b, a);         /* 2^5 - 1 */
+    fe_sqn(a, b, 5);
+    fe_mul(b, a, b);         /* 2^10 - 1 */
+    fe_sqn(a, b, 10);
+    fe_mul(c, a, b);         /* 2^20 - 1 */
+    fe_sqn(a, c, 20);
+    fe_mul(a, a, c);         /* 2^40 - 1 */
+    fe_sqn(a, a, 10);
+    fe_mul(b, a, b);         /* 2^50 - 1 */
+    fe_sqn(a, b, 50);
+    fe_mul(c, a, b);         /* 2^100 - 1 */
+    fe_sqn(a, c, 100);
+    fe_mul(a, a, c);         /* 2^200 - 1 */
+    fe_sqn(a, a, 50);
+    fe_mul(t0, a, b);        /* 2^250 - 1 */
+    sc_wipe(a, sizeof a);
+    sc_wipe(b, sizeof b);
+    sc_wipe(c, sizeof c);
 }
 
 void fe_invert(fe h, const fe f)
 {
-    /* p - 2 = 2^255 - 21 */
-    uint8_t e[32];
-    memset(e, 0xff, 32);
-    e[0] = 0xeb;
-    e[31] = 0x7f;
-    fe_pow(h, f, e);
+    /* f^(p - 2), p - 2 = 2^255 - 21 = (2^250 - 1) 2^5 + 11 */
+    fe t0, t1;
+    fe_pow22501(t0, t1, f);
+    fe_sqn(t0, t0, 5);
+    fe_mul(h, t0, t1);
+    sc_wipe(t0, sizeof t0);
+    sc_wipe(t1, sizeof t1);
 }
 
 void fe_pow_p58(fe h, const fe f)
 {
-    /* (p - 5) / 8 = 2^252 - 3 */
-    uint8_t e[32];
-    memset(e, 0xff, 32);
-    e[0] = 0xfd;
-    e[31] = 0x0f;
-    fe_pow(h, f, e);
+    /* (p - 5) / 8 = 2^252 - 3 = (2^250 - 1) 2^2 + 1 */
+    fe t0, t1;
+    fe_pow22501(t0, t1, f);
+    fe_sqn(t0, t0, 2);
+    fe_mul(h, t0, f);
+    sc_wipe(t0, sizeof t0);
+    sc_wipe(t1, sizeof t1);
 }
 
 void fe_frombytes(fe h, const uint8_t s[32])

@@ -111,6 +111,13 @@ void sc_poly1305(uint8_t mac[16], const uint8_t *m, size_t n, const uint8_t key[
     for (i = 0; i < 4; i++)
         for (j = 0; j < 4; j++)
             mac[4 * i + j] = (uint8_t)(c[i] >> (8 * j));
+    /* r and the accumulator would forge tags for this key */
+    sc_wipe(r, sizeof r);
+    sc_wipe(s5, sizeof s5);
+    sc_wipe(rb, sizeof rb);
+    sc_wipe(h, sizeof h);
+    sc_wipe(g, sizeof g);
+    sc_wipe(d, sizeof d);
 }
 
 int sc_verify16(const uint8_t a[16], const uint8_t b[16])

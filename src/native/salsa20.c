@@ -71,6 +71,7 @@ void sc_hsalsa20(uint8_t out[32], const uint8_t in[16], const uint8_t key[32])
     rounds(x);
     for (i = 0; i < 8; i++)
         st32(out + 4 * i, x[pick[i]]);
+    sc_wipe(x, sizeof x);
 }
 
 /* XSalsa20 keystream generator: one 64-byte block at a time. */
@@ -86,6 +87,7 @@ static void stream_init(stream *st, const uint8_t nonce[24], const uint8_t key[3
     memcpy(in, nonce + 16, 8);
     memset(in + 8, 0, 8);   /* block counter 0 */
     setup(st->s, sub, in);
+    sc_wipe(sub, sizeof sub);
 }
 
 static void stream_next(stream *st)
@@ -98,6 +100,7 @@ static void stream_next(stream *st)
         st32(st->block + 4 * i, x[i] + st->s[i]);
     if (++st->s[8] == 0)   /* 64-bit little-endian counter in words 8, 9 */
         st->s[9]++;
+    sc_wipe(x, sizeof x);
 }
 
 /* out = in XOR keystream, where this block's bytes from `skip` are used. */
@@ -128,6 +131,8 @@ void sc_secretbox(uint8_t *out, const uint8_t *m, size_t n,
     memcpy(polykey, st.block, 32);
     stream_xor(&st, out + 16, m, n, 32);
     sc_poly1305(out, out + 16, n, polykey);
+    sc_wipe(&st, sizeof st);
+    sc_wipe(polykey, sizeof polykey);
 }
 
 int sc_secretbox_open(uint8_t *m, const uint8_t *box, size_t boxlen,
@@ -135,14 +140,17 @@ int sc_secretbox_open(uint8_t *m, const uint8_t *box, size_t boxlen,
 {
     stream st;
     uint8_t mac[16], polykey[32];
+    int rc;
     if (boxlen < 16)
         return -1;
     stream_init(&st, nonce, key);
     stream_next(&st);
     memcpy(polykey, st.block, 32);
     sc_poly1305(mac, box + 16, boxlen - 16, polykey);
-    if (sc_verify16(mac, box) != 0)
-        return -1;
-    stream_xor(&st, m, box + 16, boxlen - 16, 32);
-    return 0;
+    rc = sc_verify16(mac, box);
+    if (rc == 0)
+        stream_xor(&st, m, box + 16, boxlen - 16, 32);
+    sc_wipe(&st, sizeof st);
+    sc_wipe(polykey, sizeof polykey);
+    return rc;
 }

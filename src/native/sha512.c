@@ -52,34 +52,40 @@ static void st64be(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)v;
 }
 
-static void block(uint64_t h[8], const uint8_t *p)
+/* One 128-byte block. The eight working variables are named locals, rotated
+ * by assignment: the former array shift `v[i] = v[i - 1]` became a memmove
+ * call per round under GCC (loop distribution), 14x slower with musl's
+ * memmove. w, the message schedule (a function of the message, which may be
+ * secret), is the caller's so that it is wiped once per update/final. */
+static void block(uint64_t hs[8], const uint8_t *p, uint64_t w[16])
 {
-    uint64_t w[16], v[8], t1, t2;
-    int t, i;
-    for (i = 0; i < 8; i++)
-        v[i] = h[i];
-    /* the message schedule is kept as a 16-word ring */
+    uint64_t a = hs[0], b = hs[1], c = hs[2], d = hs[3];
+    uint64_t e = hs[4], f = hs[5], g = hs[6], h = hs[7], t1, t2;
+    int t;
     for (t = 0; t < 80; t++) {
         if (t < 16) {
             w[t] = ld64be(p + 8 * t);
         } else {
-            uint64_t a = w[(t - 15) & 15], b = w[(t - 2) & 15];
-            uint64_t s0 = ROTR(a, 1) ^ ROTR(a, 8) ^ (a >> 7);
-            uint64_t s1 = ROTR(b, 19) ^ ROTR(b, 61) ^ (b >> 6);
+            /* the message schedule is kept as a 16-word ring */
+            uint64_t x = w[(t - 15) & 15], y = w[(t - 2) & 15];
+            uint64_t s0 = ROTR(x, 1) ^ ROTR(x, 8) ^ (x >> 7);
+            uint64_t s1 = ROTR(y, 19) ^ ROTR(y, 61) ^ (y >> 6);
             w[t & 15] += s0 + s1 + w[(t - 7) & 15];
         }
-        /* v = a b c d e f g h */
-        t1 = v[7] + (ROTR(v[4], 14) ^ ROTR(v[4], 18) ^ ROTR(v[4], 41)) +
-             ((v[4] & v[5]) ^ (~v[4] & v[6])) + K[t] + w[t & 15];
-        t2 = (ROTR(v[0], 28) ^ ROTR(v[0], 34) ^ ROTR(v[0], 39)) +
-             ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        for (i = 7; i > 0; i--)
-            v[i] = v[i - 1];
-        v[4] += t1;
-        v[0] = t1 + t2;
+        t1 = h + (ROTR(e, 14) ^ ROTR(e, 18) ^ ROTR(e, 41)) + ((e & f) ^ (~e & g)) +
+             K[t] + w[t & 15];
+        t2 = (ROTR(a, 28) ^ ROTR(a, 34) ^ ROTR(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g;
+        g = f;
+        f = e;
+        e = d + t1;
+        d = c;
+        c = b;
+        b = a;
+        a = t1 + t2;
     }
-    for (i = 0; i < 8; i++)
-        h[i] += v[i];
+    hs[0] += a; hs[1] += b; hs[2] += c; hs[3] += d;
+    hs[4] += e; hs[5] += f; hs[6] += g; hs[7] += h;
 }
 
 void sc_sha512_init(sc_sha512_ctx *c)
@@ -91,6 +97,7 @@ void sc_sha512_init(sc_sha512_ctx *c)
 
 void sc_sha512_update(sc_sha512_ctx *c, const uint8_t *p, size_t n)
 {
+    uint64_t w[16];
     c->total += n;
     if (c->fill > 0) {
         size_t k = 128 - c->fill < n ? 128 - c->fill : n;
@@ -100,31 +107,36 @@ void sc_sha512_update(sc_sha512_ctx *c, const uint8_t *p, size_t n)
         n -= k;
         if (c->fill < 128)
             return;
-        block(c->h, c->buf);
+        block(c->h, c->buf, w);
         c->fill = 0;
     }
     for (; n >= 128; p += 128, n -= 128)
-        block(c->h, p);
+        block(c->h, p, w);
     memcpy(c->buf, p, n);
     c->fill = n;
+    sc_wipe(w, sizeof w);
 }
 
+/* also wipes the context (it may hold a secret: the Ed25519 seed or prefix) */
 void sc_sha512_final(sc_sha512_ctx *c, uint8_t out[64])
 {
+    uint64_t w[16];
     int i;
     /* padding: 0x80, zeros, 128-bit big-endian bit length */
     c->buf[c->fill++] = 0x80;
     if (c->fill > 112) {
         memset(c->buf + c->fill, 0, 128 - c->fill);
-        block(c->h, c->buf);
+        block(c->h, c->buf, w);
         c->fill = 0;
     }
     memset(c->buf + c->fill, 0, 120 - c->fill);
     st64be(c->buf + 112, c->total >> 61);
     st64be(c->buf + 120, c->total << 3);
-    block(c->h, c->buf);
+    block(c->h, c->buf, w);
     for (i = 0; i < 8; i++)
         st64be(out + 8 * i, c->h[i]);
+    sc_wipe(w, sizeof w);
+    sc_wipe(c, sizeof *c);
 }
 
 void sc_sha512(uint8_t out[64], const uint8_t *p, size_t n)
