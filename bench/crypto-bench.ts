@@ -54,11 +54,16 @@ const a = identityFromSeed(fakeRandom(32));
 const b = identityFromSeed(fakeRandom(32));
 const msg = fakeRandom(1024);
 const nonce = fakeRandom(24);
-const key = crypto.boxBeforeNm(b.sid, a.boxSecret);
+/** A value the setup needs (a refused key or box here means a broken build). */
+function must<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`selfcheck: ${what} failed`);
+  return v;
+}
+const key = must(crypto.boxBeforeNm(b.sid, a.boxSecret), "boxBeforeNm");
 const boxed = crypto.boxAfterNm(msg, nonce, key);
 const digest = crypto.sha512(msg);
 const sig = crypto.signDetached(digest, a.signSecret);
-const sealed = sealMdpPayload(crypto, "ciphered", msg, { source: a, destinationSid: b.sid });
+const sealed = must(sealMdpPayload(crypto, "ciphered", msg, { source: a, destinationSid: b.sid }), "seal");
 const MS = 1500;
 
 // Self-check first, so a number is never reported for a broken engine build.
@@ -87,7 +92,7 @@ bench("sidFromSignKey uncached (BigInt)", MS, () => { curve25519PublicFromEd2551
 const stubbed = createNaclCrypto(fakeRandom, {
   native: { boxAfterNm: (p) => new Uint8Array(p.length + 16), boxOpenAfterNm: (c) => c.subarray(16) },
 });
-const stubSealed = sealMdpPayload(stubbed, "ciphered", msg, { source: a, destinationSid: b.sid });
+const stubSealed = must(sealMdpPayload(stubbed, "ciphered", msg, { source: a, destinationSid: b.sid }), "seal");
 bench("seal ciphered MDP 1024 B, box stubbed (JS overhead)", MS, () => { sealMdpPayload(stubbed, "ciphered", msg, { source: a, destinationSid: b.sid }); });
 bench("open ciphered MDP 1024 B, box stubbed (JS overhead)", MS, () => { openMdpPayload(stubbed, 0x30, stubSealed, { sourceSid: a.sid, destination: b }); });
 const seed = fakeRandom(32);
@@ -114,7 +119,7 @@ if (nat === undefined || nat.cryptoBoxAfterNm === undefined) {
       sidFromSignKey: f("cryptoSidFromSignKey"),
     },
   });
-  const nSealed = sealMdpPayload(nc, "ciphered", msg, { source: a, destinationSid: b.sid });
+  const nSealed = must(sealMdpPayload(nc, "ciphered", msg, { source: a, destinationSid: b.sid }), "native seal");
   const nOpened = openMdpPayload(nc, 0x30, nSealed, { sourceSid: a.sid, destination: b });
   const jsOpened = openMdpPayload(crypto, 0x30, nSealed, { sourceSid: a.sid, destination: b });
   if (!nOpened.ok || !jsOpened.ok || !nc.verifyDetached(digest, sig, a.signPublic)) throw new Error("selfcheck: native primitives disagree with tweetnacl");
