@@ -40,6 +40,7 @@ typedef struct {
     uint64_t total;     /* bytes hashed so far (messages < 2^61 bytes) */
     uint8_t buf[128];
     size_t fill;
+    uint64_t w[16];     /* message schedule (scratch) */
 } sc_sha512_ctx;
 void sc_sha512_init(sc_sha512_ctx *c);
 void sc_sha512_update(sc_sha512_ctx *c, const uint8_t *p, size_t n);

@@ -174,18 +174,17 @@ static void init(void)
 /* [s]B for a secret s: double and always add, select in constant time */
 static void ge_scalarmult_base(ge *r, const uint8_t s[32])
 {
-    ge q, t;
+    ge qt[2];   /* q and q + B: both depend on the secret's bits */
     int i;
     init();
-    ge_identity(&q);
+    ge_identity(&qt[0]);
     for (i = 255; i >= 0; i--) {
-        ge_dbl(&q, &q);
-        ge_add(&t, &q, &BASE);
-        ge_cmov(&q, &t, (s[i >> 3] >> (i & 7)) & 1);
+        ge_dbl(&qt[0], &qt[0]);
+        ge_add(&qt[1], &qt[0], &BASE);
+        ge_cmov(&qt[0], &qt[1], (s[i >> 3] >> (i & 7)) & 1);
     }
-    *r = q;
-    sc_wipe(&q, sizeof q);
-    sc_wipe(&t, sizeof t);
+    *r = qt[0];
+    sc_wipe(qt, sizeof qt);
 }
 
 /* ---- scalars mod L, as 8 little-endian 32-bit words ---- */
@@ -201,7 +200,7 @@ static void words_from_bytes(uint32_t *w, const uint8_t *b, int nwords)
 /* out = (64-byte little-endian number) mod L, in constant time */
 static void sc_reduce(uint8_t out[32], const uint8_t in[64])
 {
-    uint32_t r[8] = {0}, d[8], borrow, mask;
+    uint32_t rd[16] = {0}, *r = rd, *d = rd + 8, borrow, mask;   /* r, r - L */
     uint64_t t;
     int i, j;
     for (i = 511; i >= 0; i--) {
@@ -222,18 +221,24 @@ static void sc_reduce(uint8_t out[32], const uint8_t in[64])
     }
     for (i = 0; i < 32; i++)
         out[i] = (uint8_t)(r[i >> 2] >> (8 * (i & 3)));
-    sc_wipe(r, sizeof r);   /* the signing nonce, when signing */
-    sc_wipe(d, sizeof d);
+    sc_wipe(rd, sizeof rd);   /* the signing nonce, when signing */
 }
 
 /* out = (a * b + c) mod L, all 32-byte little-endian */
 static void sc_muladd(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
                       const uint8_t c[32])
 {
-    uint32_t aw[8], bw[8], cw[8], p[16] = {0};
-    uint8_t pb[64];
+    /* b and c are secrets (the signing scalar and nonce) */
+    struct {
+        uint32_t aw[8], bw[8], cw[8], p[16];
+        uint8_t pb[64];
+    } v;
+    uint32_t *aw = v.aw, *bw = v.bw, *cw = v.cw, *p = v.p;
+    uint8_t *pb = v.pb;
     uint64_t t;
     int i, j;
+    for (i = 0; i < 16; i++)
+        p[i] = 0;
     words_from_bytes(aw, a, 8);
     words_from_bytes(bw, b, 8);
     words_from_bytes(cw, c, 8);
@@ -255,10 +260,7 @@ static void sc_muladd(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
     for (i = 0; i < 64; i++)
         pb[i] = (uint8_t)(p[i >> 2] >> (8 * (i & 3)));
     sc_reduce(out, pb);
-    sc_wipe(pb, sizeof pb);
-    sc_wipe(p, sizeof p);
-    sc_wipe(bw, sizeof bw);
-    sc_wipe(cw, sizeof cw);
+    sc_wipe(&v, sizeof v);
 }
 
 /* public S: is it below L? */
@@ -295,7 +297,11 @@ void sc_ed25519_seed_keypair(uint8_t pub[32], uint8_t secret[64], const uint8_t 
 
 void sc_ed25519_sign(uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t secret[64])
 {
-    uint8_t h[64], r[32], k[64], kr[32];
+    /* h = the scalar s || the prefix, r the nonce, k first SHA-512(prefix || M) */
+    struct {
+        uint8_t h[64], r[32], k[64];
+    } v;
+    uint8_t *h = v.h, *r = v.r, *k = v.k, kr[32];
     sc_sha512_ctx c;
     ge rp;
     sc_sha512(h, secret, 32);
@@ -318,9 +324,7 @@ void sc_ed25519_sign(uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t 
     sc_sha512_final(&c, k);
     sc_reduce(kr, k);
     sc_muladd(sig + 32, kr, h, r);
-    sc_wipe(h, sizeof h);
-    sc_wipe(r, sizeof r);
-    sc_wipe(k, sizeof k);   /* first held SHA-512(prefix || M): the nonce */
+    sc_wipe(&v, sizeof v);
 }
 
 /* 1 if 8P is the identity (P has small order) */

@@ -275,57 +275,50 @@ static void fe_sqn(fe h, const fe f, int n)
         fe_sq(h, h);
 }
 
-/* t0 = f^(2^250 - 1) and t1 = f^11: the common start of the addition chains
- * below (254 squarings and 11 multiplications each, where the square and
- * multiply over the bits of the exponent took ~250 more multiplications). */
-static void fe_pow22501(fe t0, fe t1, const fe f)
+/* t[0] = f^(2^250 - 1) and t[1] = f^11: the common start of the addition
+ * chains below (254 squarings and 11 multiplications each, where square and
+ * multiply over the exponent's bits took ~250 more multiplications). */
+static void fe_pow22501(fe t[4], const fe f)
 {
-    fe a, b, c;
-    fe_sq(a, f);             /* 2 */
-    fe_sqn(b, a, 2);         /* 8 */
-    fe_mul(b, f, b);         /* 9 */
-    fe_mul(t1, a, b);        /* 11 */
-    fe_sq(a, t1);            /* 22 */
-    fe_mul(b, b, a);         /* 2^5 - 1 */
-    fe_sqn(a, b, 5);
-    fe_mul(b, a, b);         /* 2^10 - 1 */
-    fe_sqn(a, b, 10);
-    fe_mul(c, a, b);         /* 2^20 - 1 */
-    fe_sqn(a, c, 20);
-    fe_mul(a, a, c);         /* 2^40 - 1 */
-    fe_sqn(a, a, 10);
-    fe_mul(b, a, b);         /* 2^50 - 1 */
-    fe_sqn(a, b, 50);
-    fe_mul(c, a, b);         /* 2^100 - 1 */
-    fe_sqn(a, c, 100);
-    fe_mul(a, a, c);         /* 2^200 - 1 */
-    fe_sqn(a, a, 50);
-    fe_mul(t0, a, b);        /* 2^250 - 1 */
-    sc_wipe(a, sizeof a);
-    sc_wipe(b, sizeof b);
-    sc_wipe(c, sizeof c);
+    /* after the start t[2] = f^(2^5 - 1); then each step is
+     * t[d] = t[s]^(2^n) * t[m], giving 2^10-1, 2^20-1, 2^40-1, 2^50-1,
+     * 2^100-1, 2^200-1 and 2^250-1 */
+    static const uint8_t step[7][4] = {
+        /* n, s, m, d */
+        {5, 2, 2, 2}, {10, 2, 2, 3}, {20, 3, 3, 0}, {10, 0, 2, 2},
+        {50, 2, 2, 3}, {100, 3, 3, 0}, {50, 0, 2, 0},
+    };
+    int i;
+    fe_sq(t[2], f);              /* 2 */
+    fe_sqn(t[3], t[2], 2);       /* 8 */
+    fe_mul(t[3], f, t[3]);       /* 9 */
+    fe_mul(t[1], t[2], t[3]);    /* 11 */
+    fe_sq(t[2], t[1]);           /* 22 */
+    fe_mul(t[2], t[3], t[2]);    /* 31 = 2^5 - 1 */
+    for (i = 0; i < 7; i++) {
+        fe_sqn(t[0], t[step[i][1]], step[i][0]);
+        fe_mul(t[step[i][3]], t[0], t[step[i][2]]);
+    }
 }
 
 void fe_invert(fe h, const fe f)
 {
     /* f^(p - 2), p - 2 = 2^255 - 21 = (2^250 - 1) 2^5 + 11 */
-    fe t0, t1;
-    fe_pow22501(t0, t1, f);
-    fe_sqn(t0, t0, 5);
-    fe_mul(h, t0, t1);
-    sc_wipe(t0, sizeof t0);
-    sc_wipe(t1, sizeof t1);
+    fe t[4];
+    fe_pow22501(t, f);
+    fe_sqn(t[0], t[0], 5);
+    fe_mul(h, t[0], t[1]);
+    sc_wipe(t, sizeof t);
 }
 
 void fe_pow_p58(fe h, const fe f)
 {
     /* (p - 5) / 8 = 2^252 - 3 = (2^250 - 1) 2^2 + 1 */
-    fe t0, t1;
-    fe_pow22501(t0, t1, f);
-    fe_sqn(t0, t0, 2);
-    fe_mul(h, t0, f);
-    sc_wipe(t0, sizeof t0);
-    sc_wipe(t1, sizeof t1);
+    fe t[4];
+    fe_pow22501(t, f);
+    fe_sqn(t[0], t[0], 2);
+    fe_mul(h, t[0], f);
+    sc_wipe(t, sizeof t);
 }
 
 void fe_frombytes(fe h, const uint8_t s[32])
