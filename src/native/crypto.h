@@ -5,8 +5,11 @@
  * the results do not depend on the host's endianness. Secret-dependent work
  * (ladder swaps, base-point multiplication, MAC comparison) is constant-time.
  * Every buffer that held a secret (keys, subkeys, keystream state, scalars,
- * hash contexts over secrets, ladder temporaries) is cleared with sc_wipe
- * before its function returns.
+ * hash contexts over secrets, ladder and inversion state) is cleared with
+ * sc_wipe before its function returns (test/integration/native-crypto-wipe
+ * checks the object code). Not cleared: the per-call scratch of single field
+ * and point operations (fe_mul's products, ge_add's temporaries), which the
+ * next call overwrites, and values the compiler keeps in registers.
  */
 #ifndef SERVAL_CRYPTO_H
 #define SERVAL_CRYPTO_H
