@@ -54,11 +54,16 @@ const a = identityFromSeed(fakeRandom(32));
 const b = identityFromSeed(fakeRandom(32));
 const msg = fakeRandom(1024);
 const nonce = fakeRandom(24);
-const key = crypto.boxBeforeNm(b.sid, a.boxSecret);
+/** A value the setup needs (a refused key or box here means a broken build). */
+function must<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new Error(`selfcheck: ${what} failed`);
+  return v;
+}
+const key = must(crypto.boxBeforeNm(b.sid, a.boxSecret), "boxBeforeNm");
 const boxed = crypto.boxAfterNm(msg, nonce, key);
 const digest = crypto.sha512(msg);
 const sig = crypto.signDetached(digest, a.signSecret);
-const sealed = sealMdpPayload(crypto, "ciphered", msg, { source: a, destinationSid: b.sid });
+const sealed = must(sealMdpPayload(crypto, "ciphered", msg, { source: a, destinationSid: b.sid }), "seal");
 const MS = 1500;
 
 // Self-check first, so a number is never reported for a broken engine build.
@@ -87,7 +92,7 @@ bench("sidFromSignKey uncached (BigInt)", MS, () => { curve25519PublicFromEd2551
 const stubbed = createNaclCrypto(fakeRandom, {
   native: { boxAfterNm: (p) => new Uint8Array(p.length + 16), boxOpenAfterNm: (c) => c.subarray(16) },
 });
-const stubSealed = sealMdpPayload(stubbed, "ciphered", msg, { source: a, destinationSid: b.sid });
+const stubSealed = must(sealMdpPayload(stubbed, "ciphered", msg, { source: a, destinationSid: b.sid }), "seal");
 bench("seal ciphered MDP 1024 B, box stubbed (JS overhead)", MS, () => { sealMdpPayload(stubbed, "ciphered", msg, { source: a, destinationSid: b.sid }); });
 bench("open ciphered MDP 1024 B, box stubbed (JS overhead)", MS, () => { openMdpPayload(stubbed, 0x30, stubSealed, { sourceSid: a.sid, destination: b }); });
 const seed = fakeRandom(32);
@@ -114,7 +119,7 @@ if (nat === undefined || nat.cryptoBoxAfterNm === undefined) {
       sidFromSignKey: f("cryptoSidFromSignKey"),
     },
   });
-  const nSealed = sealMdpPayload(nc, "ciphered", msg, { source: a, destinationSid: b.sid });
+  const nSealed = must(sealMdpPayload(nc, "ciphered", msg, { source: a, destinationSid: b.sid }), "native seal");
   const nOpened = openMdpPayload(nc, 0x30, nSealed, { sourceSid: a.sid, destination: b });
   const jsOpened = openMdpPayload(crypto, 0x30, nSealed, { sourceSid: a.sid, destination: b });
   if (!nOpened.ok || !jsOpened.ok || !nc.verifyDetached(digest, sig, a.signPublic)) throw new Error("selfcheck: native primitives disagree with tweetnacl");
@@ -129,4 +134,42 @@ if (nat === undefined || nat.cryptoBoxAfterNm === undefined) {
   bench("native verifyDetached (64-byte digest)", MS, () => { nc.verifyDetached(digest, sig, a.signPublic); });
   bench("native boxBeforeNm uncached", MS, () => { beforeNative(b.sid, a.boxSecret); });
   bench("native sidFromSignKey uncached", MS, () => { f("cryptoSidFromSignKey")(a.signPublic); });
+}
+
+// Built binaries, e.g. the shipped musl builds (with the selftest hook:
+// `make cross CROSS=x86_64 CROSS_TEST_HOOKS=1 CROSS_OUT_DIR=out/cross-hooks`),
+// measured through `servald selftest crypto` ("bench OP N" lines: CPU time of
+// the C primitives in that binary). Node only:
+//   CRYPTO_BENCH_SERVALD='old=/path/old/servald;new=out/cross-hooks/x86_64/servald;mipsel=qemu-mipsel-static out/cross-hooks/mipsel/servald'
+// Each "label=command" runs 3 times (the lowest time is kept); the ratio column
+// compares each binary with the first one, measured in the same run.
+// CRYPTO_BENCH_N scales the iterations (e.g. 0.1 under qemu).
+const binSpec = (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.CRYPTO_BENCH_SERVALD;
+if (binSpec !== undefined && binSpec !== "") {
+  const { spawnSync } = await import("node:child_process");
+  const scale = Number((globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.CRYPTO_BENCH_N ?? "1");
+  const ops: [string, number][] = [["sha512_1024", 20000], ["box1024", 20000], ["open1024", 20000], ["before", 300], ["sign", 300], ["verify", 300], ["keypair", 300], ["pk2x", 300]];
+  const bins = binSpec.split(";").map((e) => { const i = e.indexOf("="); return { label: e.slice(0, i), cmd: e.slice(i + 1).trim().split(/\s+/) }; });
+  const usOf = (cmd: string[]): Map<string, number> => {
+    const input = ops.map(([op, n]) => `bench ${op} ${Math.max(10, Math.round(n * scale))}`).join("\n") + "\n";
+    const r = spawnSync(cmd[0]!, [...cmd.slice(1), "selftest", "crypto"], { input, encoding: "utf8", timeout: 1_800_000 });
+    if (r.status !== 0) throw new Error(`${cmd.join(" ")} selftest crypto: ${r.error ?? r.stderr}`);
+    const m = new Map<string, number>();
+    for (const line of r.stdout.trim().split("\n")) {
+      const [op, us] = line.split(" ");
+      if (op === undefined || us === undefined || !Number.isFinite(Number(us))) throw new Error(`${cmd.join(" ")}: unexpected answer '${line}'`);
+      m.set(op, Number(us));
+    }
+    return m;
+  };
+  const results = bins.map((b) => {
+    const runs = [usOf(b.cmd), usOf(b.cmd), usOf(b.cmd)];
+    return new Map(ops.map(([op]) => [op, Math.min(...runs.map((r) => r.get(op) ?? Infinity))]));
+  });
+  console.log(`\nservald selftest crypto, us/op (CPU time, lowest of 3 runs); ratio = first / this`);
+  console.log(`${"op".padEnd(12)} ${bins.map((b, i) => `${b.label.padStart(14)}${i > 0 ? "  ratio" : ""}`).join(" ")}`);
+  for (const [op] of ops) {
+    const base = results[0]!.get(op)!;
+    console.log(`${op.padEnd(12)} ${results.map((r, i) => `${r.get(op)!.toFixed(2).padStart(14)}${i > 0 ? `${(base / r.get(op)!).toFixed(2).padStart(6)}x` : ""}`).join(" ")}`);
+  }
 }

@@ -1,7 +1,8 @@
 // Ed25519 signature verification (crypto_sign_verify_detached) over BigInt.
 // Verification only handles public data, so variable-time arithmetic is fine;
 // under quickjs-ng it is ~20x faster than tweetnacl's (BENCHMARKS.md).
-// Like libsodium it rejects S >= L, non-canonical or small-order public keys.
+// Like libsodium it rejects S >= L, non-canonical or small-order public keys,
+// and a small-order R.
 
 import nacl from "tweetnacl";
 import { BASE, L, compress, decompress, doubleMultiply, hasSmallOrder, negate, bytesToBigLE } from "./ed25519-point";
@@ -24,9 +25,11 @@ export function ed25519Verify(message: Uint8Array, signature: Uint8Array, signPu
   hin.set(signPublic, 32);
   hin.set(message, 64);
   const h = scalarLE(nacl.hash(hin)) % L;
-  // R' = [s]B - [h]A must encode to the signature's R.
-  const r = compress(doubleMultiply(s, BASE, h, negate(a)));
+  // R' = [s]B - [h]A must encode to the signature's R; like libsodium, a
+  // small-order R is refused (else a signer could use R = identity, s = h a).
+  const rp = doubleMultiply(s, BASE, h, negate(a));
+  const r = compress(rp);
   let diff = 0;
   for (let i = 0; i < 32; i++) diff |= r[i] ^ signature[i];
-  return diff === 0;
+  return diff === 0 && !hasSmallOrder(rp);
 }

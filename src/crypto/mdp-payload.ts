@@ -74,8 +74,11 @@ export interface SealKeys {
   destinationSid?: Uint8Array;
 }
 
-/** Seal an MDP message for a frame carrying `mode` (see flagsOfPayloadMode). */
-export function sealMdpPayload(crypto: CryptoProvider, mode: PayloadMode, plain: Uint8Array, keys: SealKeys): Uint8Array {
+/** Seal an MDP message for a frame carrying `mode` (see flagsOfPayloadMode);
+ * undefined when the destination SID is not a usable key (small order). */
+export function sealMdpPayload(crypto: CryptoProvider, mode: "plain" | "signed", plain: Uint8Array, keys: SealKeys): Uint8Array;
+export function sealMdpPayload(crypto: CryptoProvider, mode: PayloadMode, plain: Uint8Array, keys: SealKeys): Uint8Array | undefined;
+export function sealMdpPayload(crypto: CryptoProvider, mode: PayloadMode, plain: Uint8Array, keys: SealKeys): Uint8Array | undefined {
   switch (mode) {
     case "plain":
       return plain;
@@ -83,7 +86,8 @@ export function sealMdpPayload(crypto: CryptoProvider, mode: PayloadMode, plain:
       return sealSigned(crypto, plain, keys.source.signSecret);
     case "ciphered": {
       if (keys.destinationSid === undefined) throw new Error("ciphered MDP payload needs a destination SID (never cipher broadcasts)");
-      return sealCiphered(crypto, plain, crypto.boxBeforeNm(keys.destinationSid, keys.source.boxSecret));
+      const key = crypto.boxBeforeNm(keys.destinationSid, keys.source.boxSecret);
+      return key === undefined ? undefined : sealCiphered(crypto, plain, key);
     }
   }
 }
@@ -103,6 +107,7 @@ export type OpenFailure =
   | "need-destination" // ciphered, but not addressed to one of our identities
   | "need-sign-key" // signed, but the source's signing key is unknown: send a keymap request
   | "too-short"
+  | "bad-peer-key" // ciphered by a source whose SID is a small-order point (all-zero shared secret)
   | "bad-mac"
   | "bad-signature";
 
@@ -121,7 +126,9 @@ export function openMdpPayload(crypto: CryptoProvider, flags: number, payload: U
   }
   if (keys.destination === undefined) return { ok: false, reason: "need-destination" };
   if (payload.length < NONCE_BYTES + MAC_BYTES) return { ok: false, reason: "too-short" };
-  const plain = openCiphered(crypto, payload, crypto.boxBeforeNm(keys.sourceSid, keys.destination.boxSecret));
+  const key = crypto.boxBeforeNm(keys.sourceSid, keys.destination.boxSecret);
+  if (key === undefined) return { ok: false, reason: "bad-peer-key" };
+  const plain = openCiphered(crypto, payload, key);
   return plain === undefined ? { ok: false, reason: "bad-mac" } : { ok: true, plain };
 }
 

@@ -8,7 +8,7 @@ import nacl from "tweetnacl";
 import type { CryptoProvider } from "./types";
 import { curve25519PublicFromEd25519 } from "./ed25519-to-x25519";
 import { ed25519Verify } from "./ed25519-verify";
-import { toHex } from "../wire/bytes";
+import { bytesEqual, toHex } from "../wire/bytes";
 import { DEFAULT_SHARED_KEY_CACHE_SIZE, SharedKeyCache } from "./shared-key-cache";
 
 /** Returns n cryptographically secure random bytes. */
@@ -18,7 +18,8 @@ export type RandomSource = (n: number) => Uint8Array;
  * Primitives the C shim may implement natively, with libsodium semantics and
  * the same argument order as CryptoProvider. Each one given replaces the
  * tweetnacl version; caching stays here.
- *  boxBeforeNm      crypto_box_beforenm(peer public, my secret) -> 32-byte key
+ *  boxBeforeNm      crypto_box_beforenm(peer public, my secret) -> 32-byte key, or
+ *                   null/undefined for a small-order peer key (libsodium's -1)
  *  boxAfterNm       crypto_box_easy_afternm -> MAC(16) || ciphertext
  *  boxOpenAfterNm   crypto_box_open_easy_afternm -> plaintext, or null/undefined on a bad MAC
  *  signDetached     crypto_sign_detached(message, 64-byte secret) -> 64-byte signature
@@ -27,7 +28,7 @@ export type RandomSource = (n: number) => Uint8Array;
  *  sidFromSignKey   crypto_sign_ed25519_pk_to_curve25519 -> 32 bytes, or null/undefined if invalid
  */
 export interface NativeCryptoPrimitives {
-  boxBeforeNm?(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array;
+  boxBeforeNm?(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array | null | undefined;
   boxAfterNm?(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   boxOpenAfterNm?(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null | undefined;
   signDetached?(message: Uint8Array, signSecret: Uint8Array): Uint8Array;
@@ -49,6 +50,15 @@ export const MAC_BYTES = 16;
 export const SIGNATURE_BYTES = 64;
 export const SHARED_KEY_BYTES = 32;
 
+/** crypto_box_beforenm's key for an all-zero X25519 shared secret (HSalsa20 of
+ * zeros), what tweetnacl returns for a small-order peer key; libsodium and
+ * the C shim refuse such a peer instead. */
+const ZERO_SECRET_KEY = Uint8Array.of(
+  0x35, 0x1f, 0x86, 0xfa, 0xa3, 0xb9, 0x88, 0x46, 0x8a, 0x85, 0x01, 0x22, 0xb6, 0x5b, 0x0a, 0xce,
+  0xce, 0x9c, 0x48, 0x26, 0x80, 0x6a, 0xee, 0xe6, 0x3d, 0xe9, 0xc0, 0xda, 0x2b, 0xd7, 0xf9, 0x1e);
+/** Cached in place of a key for a refused peer, so it is not recomputed per packet. */
+const REFUSED = new Uint8Array(0);
+
 /** A CryptoProvider with a bounded shared-key cache and a SID-derivation cache. */
 export function createNaclCrypto(randomSource: RandomSource, options: NaclProviderOptions = {}): CryptoProvider {
   const sharedKeys = new SharedKeyCache(options.sharedKeyCacheSize ?? DEFAULT_SHARED_KEY_CACHE_SIZE);
@@ -66,13 +76,14 @@ export function createNaclCrypto(randomSource: RandomSource, options: NaclProvid
   const toSid = nat.sidFromSignKey?.bind(nat) ?? curve25519PublicFromEd25519;
 
   return {
-    boxBeforeNm(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array {
+    boxBeforeNm(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array | undefined {
       let key = sharedKeys.get(peerSid, myBoxSecret);
       if (key === undefined) {
-        key = before(peerSid, myBoxSecret);
+        key = before(peerSid, myBoxSecret) ?? REFUSED;
+        if (bytesEqual(key, ZERO_SECRET_KEY)) key = REFUSED;
         sharedKeys.set(peerSid, myBoxSecret, key);
       }
-      return key;
+      return key === REFUSED ? undefined : key;
     },
     boxAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
       return after(plain, nonce, key);

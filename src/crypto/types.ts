@@ -10,8 +10,10 @@ export interface Identity {
 }
 
 export interface CryptoProvider {
-  /** crypto_box_beforenm(peerSid, mySecret): the cached shared key for a pair. */
-  boxBeforeNm(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array;
+  /** crypto_box_beforenm(peerSid, mySecret): the cached shared key for a pair;
+   * undefined when peerSid is a small-order point (the X25519 shared secret is
+   * all zeros, a key anyone can compute): such a peer is invalid. */
+  boxBeforeNm(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array | undefined;
   /** crypto_box_easy_afternm: returns MAC(16) || ciphertext. */
   boxAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   /** crypto_box_open_easy_afternm; undefined when the MAC does not verify. */

@@ -51,7 +51,8 @@ export interface SendRequest {
 }
 
 export type SendError =
-  | "no-identity" | "too-big" | "bad-ttl" | "bad-port" | "crypt-broadcast" | "no-interface";
+  | "no-identity" | "too-big" | "bad-ttl" | "bad-port" | "crypt-broadcast" | "no-interface"
+  | "bad-destination"; // a SID that is not a usable public key (small order)
 export type SendResult = { ok: true } | { ok: false; error: SendError };
 
 export interface Delivery {

@@ -215,7 +215,7 @@ export class MeshNode {
     this.stats.datagramsSent++;
     if (broadcast) {
       const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
-      const payload = sealMdpPayload(this.crypto, mode, plain, { source: src });
+      const payload = sealMdpPayload(this.crypto, mode === "plain" ? "plain" : "signed", plain, { source: src });
       // Deliver to our own bindings too (servald delivers broadcasts locally).
       this.deliverPlain(now, SID_BROADCAST, src.sid, plain, mode, localTtl, qos, true);
       this.enqueueBroadcast(now, src.sid, payload, mode, ttl, qos, TYPE_DATA);
@@ -229,6 +229,8 @@ export class MeshNode {
         const plain = mode === "ciphered" ? this.plaintextView(req.dstPort, req.srcPort, req.payload)
           : this.plaintext(req.dstPort, req.srcPort, req.payload);
         const payload = sealMdpPayload(this.crypto, mode, plain, { source: src, destinationSid: req.dstSid });
+        // a small-order SID: no key to cipher for (crypto_box_beforenm refuses it)
+        if (payload === undefined) return { ok: false, error: "bad-destination" };
         const dst = this.subs.add(req.dstSid!);
         this.enqueueRouted(now, src.sid, dst.sid, payload, mode, ttl, qos, TYPE_DATA, true);
       }

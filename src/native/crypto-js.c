@@ -36,61 +36,31 @@ static JSValue give(JSContext *ctx, const uint8_t *tmp, size_t n)
     return JS_NewUint8ArrayCopy(ctx, tmp, n);
 }
 
-/* cryptoBoxBeforeNm(peerPublic32, mySecret32) -> key32 */
-static JSValue js_box_beforenm(JSContext *ctx, JSValueConst this_val, int argc,
-                               JSValueConst *argv)
-{
-    uint8_t k[32];
-    const uint8_t *pk = arg_bytes(ctx, argv[0], 32, NULL, "public key");
-    const uint8_t *sk = pk ? arg_bytes(ctx, argv[1], 32, NULL, "secret key") : NULL;
-    if (!sk)
-        return JS_EXCEPTION;
-    sc_box_beforenm(k, pk, sk);
-    return give(ctx, k, 32);
-}
-
-/* cryptoBoxAfterNm(plain, nonce24, key32) -> MAC(16) || ciphertext */
-static JSValue js_box_afternm(JSContext *ctx, JSValueConst this_val, int argc,
-                              JSValueConst *argv)
+/* cryptoBoxAfterNm(plain, nonce24, key32) -> MAC(16) || ciphertext (open = 0)
+ * cryptoBoxOpenAfterNm(boxed, nonce24, key32) -> plaintext | undefined (open = 1) */
+static JSValue js_box(JSContext *ctx, JSValueConst this_val, int argc,
+                      JSValueConst *argv, int open)
 {
     uint8_t stackbuf[2048], *out;
-    size_t n;
+    size_t n, outlen;
+    int rc = 0;
     JSValue r;
-    const uint8_t *m = arg_bytes(ctx, argv[0], -1, &n, "message");
-    const uint8_t *nonce = m ? arg_bytes(ctx, argv[1], 24, NULL, "nonce") : NULL;
+    const uint8_t *in = arg_bytes(ctx, argv[0], -1, &n, open ? "box" : "message");
+    const uint8_t *nonce = in ? arg_bytes(ctx, argv[1], 24, NULL, "nonce") : NULL;
     const uint8_t *key = nonce ? arg_bytes(ctx, argv[2], 32, NULL, "key") : NULL;
     if (!key)
         return JS_EXCEPTION;
-    out = n + 16 <= sizeof stackbuf ? stackbuf : malloc(n + 16);
-    if (!out)
-        return JS_ThrowOutOfMemory(ctx);
-    sc_secretbox(out, m, n, nonce, key);
-    r = give(ctx, out, n + 16);
-    if (out != stackbuf)
-        free(out);
-    return r;
-}
-
-/* cryptoBoxOpenAfterNm(boxed, nonce24, key32) -> plaintext | undefined */
-static JSValue js_box_open_afternm(JSContext *ctx, JSValueConst this_val,
-                                   int argc, JSValueConst *argv)
-{
-    uint8_t stackbuf[2048], *out;
-    size_t n;
-    int rc;
-    JSValue r;
-    const uint8_t *box = arg_bytes(ctx, argv[0], -1, &n, "box");
-    const uint8_t *nonce = box ? arg_bytes(ctx, argv[1], 24, NULL, "nonce") : NULL;
-    const uint8_t *key = nonce ? arg_bytes(ctx, argv[2], 32, NULL, "key") : NULL;
-    if (!key)
-        return JS_EXCEPTION;
-    if (n < 16)
+    if (open && n < 16)
         return JS_UNDEFINED;
-    out = n - 16 <= sizeof stackbuf ? stackbuf : malloc(n - 16);
+    outlen = open ? n - 16 : n + 16;
+    out = outlen <= sizeof stackbuf ? stackbuf : malloc(outlen);
     if (!out)
         return JS_ThrowOutOfMemory(ctx);
-    rc = sc_secretbox_open(out, box, n, nonce, key);
-    r = rc == 0 ? give(ctx, out, n - 16) : JS_UNDEFINED;
+    if (open)
+        rc = sc_secretbox_open(out, in, n, nonce, key);
+    else
+        sc_secretbox(out, in, n, nonce, key);
+    r = rc == 0 ? give(ctx, out, outlen) : JS_UNDEFINED;
     if (out != stackbuf)
         free(out);
     return r;
@@ -109,17 +79,23 @@ static JSValue js_sha512(JSContext *ctx, JSValueConst this_val, int argc,
     return give(ctx, h, 64);
 }
 
-/* cryptoX25519(scalar32, point32) -> 32 */
-static JSValue js_x25519(JSContext *ctx, JSValueConst this_val, int argc,
-                         JSValueConst *argv)
+/* cryptoX25519(scalar32, point32) -> 32 (beforenm = 0)
+ * cryptoBoxBeforeNm(peerPublic32, mySecret32) -> key32 (beforenm = 1)
+ * Both give undefined for a point of small order (an all-zero shared secret). */
+static JSValue js_dh(JSContext *ctx, JSValueConst this_val, int argc,
+                     JSValueConst *argv, int beforenm)
 {
-    uint8_t q[32];
-    const uint8_t *s = arg_bytes(ctx, argv[0], 32, NULL, "scalar");
-    const uint8_t *p = s ? arg_bytes(ctx, argv[1], 32, NULL, "point") : NULL;
-    if (!p)
+    uint8_t k[32];
+    int rc;
+    JSValue r;
+    const uint8_t *a = arg_bytes(ctx, argv[0], 32, NULL, beforenm ? "public key" : "scalar");
+    const uint8_t *b = a ? arg_bytes(ctx, argv[1], 32, NULL, beforenm ? "secret key" : "point") : NULL;
+    if (!b)
         return JS_EXCEPTION;
-    sc_x25519(q, s, p);
-    return give(ctx, q, 32);
+    rc = beforenm ? sc_box_beforenm(k, a, b) : sc_x25519(k, a, b);
+    r = rc == 0 ? give(ctx, k, 32) : JS_UNDEFINED;
+    sc_wipe(k, sizeof k);
+    return r;
 }
 
 /* cryptoX25519Base(scalar32) -> 32 */
@@ -145,7 +121,7 @@ static JSValue js_sign_seed_keypair(JSContext *ctx, JSValueConst this_val,
         return JS_EXCEPTION;
     sc_ed25519_seed_keypair(pk, sk, seed);
     r = give(ctx, sk, 64);
-    memset(sk, 0, sizeof sk);
+    sc_wipe(sk, sizeof sk);
     return r;
 }
 
@@ -192,11 +168,11 @@ static JSValue js_sid_from_sign_key(JSContext *ctx, JSValueConst this_val,
 }
 
 const JSCFunctionListEntry serval_crypto_funcs[] = {
-    JS_CFUNC_DEF("cryptoBoxBeforeNm", 2, js_box_beforenm),
-    JS_CFUNC_DEF("cryptoBoxAfterNm", 3, js_box_afternm),
-    JS_CFUNC_DEF("cryptoBoxOpenAfterNm", 3, js_box_open_afternm),
+    JS_CFUNC_MAGIC_DEF("cryptoBoxBeforeNm", 2, js_dh, 1),
+    JS_CFUNC_MAGIC_DEF("cryptoBoxAfterNm", 3, js_box, 0),
+    JS_CFUNC_MAGIC_DEF("cryptoBoxOpenAfterNm", 3, js_box, 1),
     JS_CFUNC_DEF("cryptoSha512", 1, js_sha512),
-    JS_CFUNC_DEF("cryptoX25519", 2, js_x25519),
+    JS_CFUNC_MAGIC_DEF("cryptoX25519", 2, js_dh, 0),
     JS_CFUNC_DEF("cryptoX25519Base", 1, js_x25519_base),
     JS_CFUNC_DEF("cryptoSignSeedKeypair", 1, js_sign_seed_keypair),
     JS_CFUNC_DEF("cryptoSignDetached", 2, js_sign_detached),

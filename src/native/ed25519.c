@@ -145,7 +145,7 @@ static int ge_decode(ge *p, const uint8_t s[32])
 
 static void init(void)
 {
-    uint8_t e[32], enc[32];
+    uint8_t enc[32];
     fe t;
     if (ready)
         return;
@@ -156,13 +156,12 @@ static void init(void)
     fe_invert(t, t);
     fe_mul_small(ED_D, t, -121665);
     fe_add(ED_D2, ED_D, ED_D);
-    /* sqrt(-1) = 2^((p-1)/4), (p-1)/4 = 2^253 - 5 */
-    memset(e, 0xff, 32);
-    e[0] = 0xfb;
-    e[31] = 0x1f;
+    /* sqrt(-1) = 2^((p-1)/4) = (2^((p-5)/8))^2 * 2 */
     fe_0(t);
     t[0] = 2;
-    fe_pow(SQRTM1, t, e);
+    fe_pow_p58(SQRTM1, t);
+    fe_sq(SQRTM1, SQRTM1);
+    fe_add(SQRTM1, SQRTM1, SQRTM1);
     /* base point: y = 4/5, x even */
     fe_0(t);
     t[0] = 5;
@@ -175,17 +174,17 @@ static void init(void)
 /* [s]B for a secret s: double and always add, select in constant time */
 static void ge_scalarmult_base(ge *r, const uint8_t s[32])
 {
-    ge q, t;
+    ge qt[2];   /* q and q + B: both depend on the secret's bits */
     int i;
     init();
-    ge_identity(&q);
+    ge_identity(&qt[0]);
     for (i = 255; i >= 0; i--) {
-        ge_dbl(&q, &q);
-        ge_add(&t, &q, &BASE);
-        ge_cmov(&q, &t, (s[i >> 3] >> (i & 7)) & 1);
+        ge_dbl(&qt[0], &qt[0]);
+        ge_add(&qt[1], &qt[0], &BASE);
+        ge_cmov(&qt[0], &qt[1], (s[i >> 3] >> (i & 7)) & 1);
     }
-    *r = q;
-    memset(&t, 0, sizeof t);
+    *r = qt[0];
+    sc_wipe(qt, sizeof qt);
 }
 
 /* ---- scalars mod L, as 8 little-endian 32-bit words ---- */
@@ -201,7 +200,7 @@ static void words_from_bytes(uint32_t *w, const uint8_t *b, int nwords)
 /* out = (64-byte little-endian number) mod L, in constant time */
 static void sc_reduce(uint8_t out[32], const uint8_t in[64])
 {
-    uint32_t r[8] = {0}, d[8], borrow, mask;
+    uint32_t rd[16] = {0}, *r = rd, *d = rd + 8, borrow, mask;   /* r, r - L */
     uint64_t t;
     int i, j;
     for (i = 511; i >= 0; i--) {
@@ -222,16 +221,24 @@ static void sc_reduce(uint8_t out[32], const uint8_t in[64])
     }
     for (i = 0; i < 32; i++)
         out[i] = (uint8_t)(r[i >> 2] >> (8 * (i & 3)));
+    sc_wipe(rd, sizeof rd);   /* the signing nonce, when signing */
 }
 
 /* out = (a * b + c) mod L, all 32-byte little-endian */
 static void sc_muladd(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
                       const uint8_t c[32])
 {
-    uint32_t aw[8], bw[8], cw[8], p[16] = {0};
-    uint8_t pb[64];
+    /* b and c are secrets (the signing scalar and nonce) */
+    struct {
+        uint32_t aw[8], bw[8], cw[8], p[16];
+        uint8_t pb[64];
+    } v;
+    uint32_t *aw = v.aw, *bw = v.bw, *cw = v.cw, *p = v.p;
+    uint8_t *pb = v.pb;
     uint64_t t;
     int i, j;
+    for (i = 0; i < 16; i++)
+        p[i] = 0;
     words_from_bytes(aw, a, 8);
     words_from_bytes(bw, b, 8);
     words_from_bytes(cw, c, 8);
@@ -253,8 +260,7 @@ static void sc_muladd(uint8_t out[32], const uint8_t a[32], const uint8_t b[32],
     for (i = 0; i < 64; i++)
         pb[i] = (uint8_t)(p[i >> 2] >> (8 * (i & 3)));
     sc_reduce(out, pb);
-    memset(pb, 0, sizeof pb);
-    memset(p, 0, sizeof p);
+    sc_wipe(&v, sizeof v);
 }
 
 /* public S: is it below L? */
@@ -286,12 +292,16 @@ void sc_ed25519_seed_keypair(uint8_t pub[32], uint8_t secret[64], const uint8_t 
     ge_encode(pub, &a);
     memmove(secret, seed, 32);
     memcpy(secret + 32, pub, 32);
-    memset(h, 0, sizeof h);
+    sc_wipe(h, sizeof h);
 }
 
 void sc_ed25519_sign(uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t secret[64])
 {
-    uint8_t h[64], r[32], k[64], kr[32];
+    /* h = the scalar s || the prefix, r the nonce, k first SHA-512(prefix || M) */
+    struct {
+        uint8_t h[64], r[32], k[64];
+    } v;
+    uint8_t *h = v.h, *r = v.r, *k = v.k, kr[32];
     sc_sha512_ctx c;
     ge rp;
     sc_sha512(h, secret, 32);
@@ -314,20 +324,25 @@ void sc_ed25519_sign(uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t 
     sc_sha512_final(&c, k);
     sc_reduce(kr, k);
     sc_muladd(sig + 32, kr, h, r);
-    memset(h, 0, sizeof h);
-    memset(r, 0, sizeof r);
+    sc_wipe(&v, sizeof v);
 }
 
-/* the public key decoded, rejecting small-order points (8A = identity) */
-static int decode_public(ge *a, const uint8_t pub[32])
+/* 1 if 8P is the identity (P has small order) */
+static int ge_small_order(const ge *p)
 {
     ge t;
+    ge_dbl(&t, p);
+    ge_dbl(&t, &t);
+    ge_dbl(&t, &t);
+    return ge_is_identity(&t);
+}
+
+/* the public key decoded, rejecting small-order points */
+static int decode_public(ge *a, const uint8_t pub[32])
+{
     if (ge_decode(a, pub) != 0)
         return -1;
-    ge_dbl(&t, a);
-    ge_dbl(&t, &t);
-    ge_dbl(&t, &t);
-    return ge_is_identity(&t) ? -1 : 0;
+    return ge_small_order(a) ? -1 : 0;
 }
 
 int sc_ed25519_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const uint8_t pub[32])
@@ -356,7 +371,9 @@ int sc_ed25519_verify(const uint8_t sig[64], const uint8_t *m, size_t n, const u
             ge_add(&q, &q, &a);
     }
     ge_encode(rcheck, &q);
-    return memcmp(rcheck, sig, 32) == 0;
+    /* R' encodes to R; a small-order R is refused as libsodium does (a
+     * signer could otherwise sign with R = identity, S = k s) */
+    return memcmp(rcheck, sig, 32) == 0 && !ge_small_order(&q);
 }
 
 int sc_ed25519_pk_to_x25519(uint8_t out[32], const uint8_t pub[32])

@@ -8,6 +8,7 @@
  * results can be multiplied without overflowing 64-bit sums.
  */
 #include <string.h>
+#include "crypto.h"
 #include "fe25519.h"
 
 static int bits_of(int i)
@@ -266,41 +267,58 @@ void fe_mul_small(fe h, const fe f, int32_t k)
     carry(h, t);
 }
 
-void fe_pow(fe h, const fe f, const uint8_t e[32])
+/* h = f^(2^n), n >= 1 */
+static void fe_sqn(fe h, const fe f, int n)
 {
-    fe r, b;
-    int i, started = 0;
-    fe_copy(b, f);
-    fe_1(r);
-    for (i = 255; i >= 0; i--) {
-        if (started)
-            fe_sq(r, r);
-        if ((e[i >> 3] >> (i & 7)) & 1) {
-            fe_mul(r, r, b);
-            started = 1;
-        }
+    fe_sq(h, f);
+    while (--n > 0)
+        fe_sq(h, h);
+}
+
+/* t[0] = f^(2^250 - 1) and t[1] = f^11: the common start of the addition
+ * chains below (254 squarings and 11 multiplications each, where square and
+ * multiply over the exponent's bits took ~250 more multiplications). */
+static void fe_pow22501(fe t[4], const fe f)
+{
+    /* after the start t[2] = f^(2^5 - 1); then each step is
+     * t[d] = t[s]^(2^n) * t[m], giving 2^10-1, 2^20-1, 2^40-1, 2^50-1,
+     * 2^100-1, 2^200-1 and 2^250-1 */
+    static const uint8_t step[7][4] = {
+        /* n, s, m, d */
+        {5, 2, 2, 2}, {10, 2, 2, 3}, {20, 3, 3, 0}, {10, 0, 2, 2},
+        {50, 2, 2, 3}, {100, 3, 3, 0}, {50, 0, 2, 0},
+    };
+    int i;
+    fe_sq(t[2], f);              /* 2 */
+    fe_sqn(t[3], t[2], 2);       /* 8 */
+    fe_mul(t[3], f, t[3]);       /* 9 */
+    fe_mul(t[1], t[2], t[3]);    /* 11 */
+    fe_sq(t[2], t[1]);           /* 22 */
+    fe_mul(t[2], t[3], t[2]);    /* 31 = 2^5 - 1 */
+    for (i = 0; i < 7; i++) {
+        fe_sqn(t[0], t[step[i][1]], step[i][0]);
+        fe_mul(t[step[i][3]], t[0], t[step[i][2]]);
     }
-    fe_copy(h, r);
 }
 
 void fe_invert(fe h, const fe f)
 {
-    /* p - 2 = 2^255 - 21 */
-    uint8_t e[32];
-    memset(e, 0xff, 32);
-    e[0] = 0xeb;
-    e[31] = 0x7f;
-    fe_pow(h, f, e);
+    /* f^(p - 2), p - 2 = 2^255 - 21 = (2^250 - 1) 2^5 + 11 */
+    fe t[4];
+    fe_pow22501(t, f);
+    fe_sqn(t[0], t[0], 5);
+    fe_mul(h, t[0], t[1]);
+    sc_wipe(t, sizeof t);
 }
 
 void fe_pow_p58(fe h, const fe f)
 {
-    /* (p - 5) / 8 = 2^252 - 3 */
-    uint8_t e[32];
-    memset(e, 0xff, 32);
-    e[0] = 0xfd;
-    e[31] = 0x0f;
-    fe_pow(h, f, e);
+    /* (p - 5) / 8 = 2^252 - 3 = (2^250 - 1) 2^2 + 1 */
+    fe t[4];
+    fe_pow22501(t, f);
+    fe_sqn(t[0], t[0], 2);
+    fe_mul(h, t[0], f);
+    sc_wipe(t, sizeof t);
 }
 
 void fe_frombytes(fe h, const uint8_t s[32])

@@ -15,8 +15,7 @@ void fe_neg(fe h, const fe f);
 void fe_mul(fe h, const fe f, const fe g);
 void fe_sq(fe h, const fe f);
 void fe_mul_small(fe h, const fe f, int32_t k);
-/* h = f^e, e a 32-byte little-endian public exponent */
-void fe_pow(fe h, const fe f, const uint8_t e[32]);
+/* h = f^(p-2) = 1/f (0 for 0), by an addition chain */
 void fe_invert(fe h, const fe f);
 /* h = f^((p-5)/8), for square roots */
 void fe_pow_p58(fe h, const fe f);

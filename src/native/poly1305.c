@@ -27,12 +27,20 @@ static void split(uint32_t l[5], const uint8_t b[16])
 
 void sc_poly1305(uint8_t mac[16], const uint8_t *m, size_t n, const uint8_t key[32])
 {
-    uint32_t r[5], s5[5], h[5] = {0, 0, 0, 0, 0}, c[5], g[5];
-    uint8_t rb[16], last[16];
-    uint64_t d[5], f;
+    /* everything derived from the key, in one place to be wiped */
+    struct {
+        uint32_t r[5], s5[5], h[5], g[5];
+        uint64_t d[5];
+        uint8_t rb[16];
+    } k;
+    uint32_t *r = k.r, *s5 = k.s5, *h = k.h, *g = k.g, c[5];
+    uint64_t *d = k.d, f;
+    uint8_t *rb = k.rb, last[16];
     uint32_t mask, carry;
     int i, j;
 
+    for (i = 0; i < 5; i++)
+        h[i] = 0;
     for (i = 0; i < 16; i++)
         rb[i] = key[i];
     /* clamp r: top 4 bits of bytes 3, 7, 11, 15 and low 2 bits of 4, 8, 12 */
@@ -111,6 +119,8 @@ void sc_poly1305(uint8_t mac[16], const uint8_t *m, size_t n, const uint8_t key[
     for (i = 0; i < 4; i++)
         for (j = 0; j < 4; j++)
             mac[4 * i + j] = (uint8_t)(c[i] >> (8 * j));
+    /* r and the accumulator would forge tags for this key */
+    sc_wipe(&k, sizeof k);
 }
 
 int sc_verify16(const uint8_t a[16], const uint8_t b[16])

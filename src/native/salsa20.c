@@ -71,31 +71,34 @@ void sc_hsalsa20(uint8_t out[32], const uint8_t in[16], const uint8_t key[32])
     rounds(x);
     for (i = 0; i < 8; i++)
         st32(out + 4 * i, x[pick[i]]);
+    sc_wipe(x, sizeof x);
 }
 
-/* XSalsa20 keystream generator: one 64-byte block at a time. */
+/* XSalsa20 keystream generator: one 64-byte block at a time. All of it is
+ * secret (the subkey, the keystream): the users wipe the whole struct. */
 typedef struct {
     uint32_t s[16];
+    uint32_t x[16];        /* the rounds' working state */
     uint8_t block[64];
+    uint8_t polykey[32];   /* the first 32 keystream bytes */
 } stream;
 
 static void stream_init(stream *st, const uint8_t nonce[24], const uint8_t key[32])
 {
-    uint8_t sub[32], in[16];
-    sc_hsalsa20(sub, nonce, key);
+    uint8_t in[16];
+    sc_hsalsa20(st->block, nonce, key);   /* the subkey, until the first block */
     memcpy(in, nonce + 16, 8);
     memset(in + 8, 0, 8);   /* block counter 0 */
-    setup(st->s, sub, in);
+    setup(st->s, st->block, in);
 }
 
 static void stream_next(stream *st)
 {
-    uint32_t x[16];
     int i;
-    memcpy(x, st->s, sizeof x);
-    rounds(x);
+    memcpy(st->x, st->s, sizeof st->x);
+    rounds(st->x);
     for (i = 0; i < 16; i++)
-        st32(st->block + 4 * i, x[i] + st->s[i]);
+        st32(st->block + 4 * i, st->x[i] + st->s[i]);
     if (++st->s[8] == 0)   /* 64-bit little-endian counter in words 8, 9 */
         st->s[9]++;
 }
@@ -122,27 +125,29 @@ void sc_secretbox(uint8_t *out, const uint8_t *m, size_t n,
                   const uint8_t nonce[24], const uint8_t key[32])
 {
     stream st;
-    uint8_t polykey[32];
     stream_init(&st, nonce, key);
     stream_next(&st);
-    memcpy(polykey, st.block, 32);
+    memcpy(st.polykey, st.block, 32);
     stream_xor(&st, out + 16, m, n, 32);
-    sc_poly1305(out, out + 16, n, polykey);
+    sc_poly1305(out, out + 16, n, st.polykey);
+    sc_wipe(&st, sizeof st);
 }
 
 int sc_secretbox_open(uint8_t *m, const uint8_t *box, size_t boxlen,
                       const uint8_t nonce[24], const uint8_t key[32])
 {
     stream st;
-    uint8_t mac[16], polykey[32];
+    uint8_t mac[16];
+    int rc;
     if (boxlen < 16)
         return -1;
     stream_init(&st, nonce, key);
     stream_next(&st);
-    memcpy(polykey, st.block, 32);
-    sc_poly1305(mac, box + 16, boxlen - 16, polykey);
-    if (sc_verify16(mac, box) != 0)
-        return -1;
-    stream_xor(&st, m, box + 16, boxlen - 16, 32);
-    return 0;
+    /* the MAC comes first here: the key is still in the first block */
+    sc_poly1305(mac, box + 16, boxlen - 16, st.block);
+    rc = sc_verify16(mac, box);
+    if (rc == 0)
+        stream_xor(&st, m, box + 16, boxlen - 16, 32);
+    sc_wipe(&st, sizeof st);
+    return rc;
 }

@@ -67,13 +67,15 @@ declare module "serval:native" {
   export const engineVersion: string;
   // Crypto (src/native/crypto-js.c, our own C primitives): Uint8Array in, a new
   // Uint8Array out; wrong key/nonce sizes throw a TypeError.
-  export function cryptoBoxBeforeNm(peerPublic: Uint8Array, mySecret: Uint8Array): Uint8Array;
+  /** undefined for a small-order peer key (all-zero shared secret) */
+  export function cryptoBoxBeforeNm(peerPublic: Uint8Array, mySecret: Uint8Array): Uint8Array | undefined;
   /** MAC(16) || ciphertext */
   export function cryptoBoxAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   /** undefined when the MAC does not verify (or the box is shorter than 16 bytes) */
   export function cryptoBoxOpenAfterNm(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined;
   export function cryptoSha512(message: Uint8Array): Uint8Array;
-  export function cryptoX25519(scalar: Uint8Array, point: Uint8Array): Uint8Array;
+  /** undefined for a small-order point (all-zero result) */
+  export function cryptoX25519(scalar: Uint8Array, point: Uint8Array): Uint8Array | undefined;
   export function cryptoX25519Base(scalar: Uint8Array): Uint8Array;
   /** 64-byte Ed25519 secret key: seed || public */
   export function cryptoSignSeedKeypair(seed: Uint8Array): Uint8Array;

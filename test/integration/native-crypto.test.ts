@@ -89,6 +89,17 @@ function shaCases(): Case[] {
 const P = (1n << 255n) - 19n;
 const le32 = (v: bigint): Uint8Array => { const b = new Uint8Array(32); for (let i = 0; i < 32; i++) b[i] = Number((v >> BigInt(8 * i)) & 255n); return b; };
 
+/** X25519 u-coordinates of small order: 0, 1, p - 1, the two of order 8, p, p + 1
+ * (non-canonical 0 and 1), each also with bit 255 set (ignored). */
+const SMALL_ORDER_U: Uint8Array[] = (() => {
+  const order8 = [
+    0x00b8495f16056286fdb1329ceb8d09da6ac49ff1fae35616aeb8413b7c7aebe0n,
+    0x57119fd0dd4e22d8868e1c58c45c44045bef839c55b1d0b1248c50a3bc959c5fn,
+  ];
+  const us = [0n, 1n, P - 1n, ...order8, P, P + 1n];
+  return us.flatMap((u) => [le32(u), le32(u | (1n << 255n))]);
+})();
+
 function x25519Cases(): Case[] {
   const out: Case[] = [
     // RFC 7748 section 5.2
@@ -106,7 +117,16 @@ function x25519Cases(): Case[] {
   for (let i = 0; i < 20; i++) points.push(rnd(32));
   for (const u of points) {
     const s = rnd(32);
-    out.push({ req: `x25519 ${hex(s)} ${hex(u)}`, want: hex(nacl.scalarMult(s, u)) });
+    const q = nacl.scalarMult(s, u);
+    // an all-zero result (u of small order) is refused, as libsodium does
+    out.push({ req: `x25519 ${hex(s)} ${hex(u)}`, want: q.every((v) => v === 0) ? "-" : hex(q) });
+  }
+  // every small-order u (and its non-canonical and bit-255 forms): refused by x25519 and beforenm
+  for (const u of SMALL_ORDER_U) {
+    const s = rnd(32);
+    assert.ok(nacl.scalarMult(s, u).every((v) => v === 0), `small order ${hex(u)}`);
+    out.push({ req: `x25519 ${hex(s)} ${hex(u)}`, want: "-" });
+    out.push({ req: `before ${hex(u)} ${hex(s)}`, want: "-" });
   }
   for (let i = 0; i < 10; i++) {
     const s = rnd(32);

@@ -71,11 +71,15 @@ int main(void)
             sc_sha512(o, a[0], n[0]);
             hexout(o, 64);
         } else if (!strcmp(tok[0], "before") && nt == 3) {
-            sc_box_beforenm(o, a[0], a[1]);
-            hexout(o, 32);
+            if (sc_box_beforenm(o, a[0], a[1]))
+                printf("-\n");
+            else
+                hexout(o, 32);
         } else if (!strcmp(tok[0], "x25519") && nt == 3) {
-            sc_x25519(o, a[0], a[1]);
-            hexout(o, 32);
+            if (sc_x25519(o, a[0], a[1]))
+                printf("-\n");
+            else
+                hexout(o, 32);
         } else if (!strcmp(tok[0], "x25519base") && nt == 2) {
             sc_x25519_base(o, a[0]);
             hexout(o, 32);

@@ -71,8 +71,8 @@ for (const d of dumps()) {
     assert.not.ok(crypto.verifyDetached(msg, sig, me.signPublic));
     const peer = generateIdentity(random);
     const nonce = random(24);
-    const boxed = crypto.boxAfterNm(msg, nonce, crypto.boxBeforeNm(peer.sid, me.boxSecret));
-    const opened = crypto.boxOpenAfterNm(boxed, nonce, crypto.boxBeforeNm(me.sid, peer.boxSecret));
+    const boxed = crypto.boxAfterNm(msg, nonce, crypto.boxBeforeNm(peer.sid, me.boxSecret)!);
+    const opened = crypto.boxOpenAfterNm(boxed, nonce, crypto.boxBeforeNm(me.sid, peer.boxSecret)!);
     assert.equal(opened, msg);
   });
 }
@@ -120,8 +120,8 @@ test("RFC 7748 6.1: X25519 public keys and shared secret; NaCl box.before known 
   assert.is(toHex(alicePk), "8520F0098930A754748B7DDCB43EF75A0DBF3A0D26381AF4EBA4A98EAA9B4E6A");
   assert.is(toHex(bobPk), "DE9EDB7D7B7DC1B4D35B61C2ECE435373F8343C85B78674DADFC7E146F882B4F");
   // NaCl's tests/box7: crypto_box_beforenm(bobpk, alicesk) = "firstkey".
-  assert.is(toHex(crypto.boxBeforeNm(bobPk, aliceSk)), "1B27556473E985D462CD51197A9A46C76009549EAC6474F206C4EE0844F68389");
-  assert.is(toHex(crypto.boxBeforeNm(alicePk, bobSk)), "1B27556473E985D462CD51197A9A46C76009549EAC6474F206C4EE0844F68389");
+  assert.is(toHex(crypto.boxBeforeNm(bobPk, aliceSk)!), "1B27556473E985D462CD51197A9A46C76009549EAC6474F206C4EE0844F68389");
+  assert.is(toHex(crypto.boxBeforeNm(alicePk, bobSk)!), "1B27556473E985D462CD51197A9A46C76009549EAC6474F206C4EE0844F68389");
 });
 
 test("SHA-512 of 'abc' (FIPS 180-2)", () => {

@@ -48,7 +48,7 @@ test("signed: plaintext || signature over SHA-512(plaintext), verified with the 
 });
 
 test("ciphered: nonce(24) || MAC(16) || ciphertext, opened by the destination only", () => {
-  const sealed = sealMdpPayload(crypto, "ciphered", plain, { source: alice, destinationSid: bob.sid });
+  const sealed = sealMdpPayload(crypto, "ciphered", plain, { source: alice, destinationSid: bob.sid })!;
   assert.is(sealed.length, plain.length + 40);
   assert.is(sealed[0] & 0x80, 0);
   const ok = openMdpPayload(crypto, 0x30, sealed, { sourceSid: alice.sid, destination: bob });
@@ -64,7 +64,7 @@ test("ciphered: nonce(24) || MAC(16) || ciphertext, opened by the destination on
   }
   assert.equal(openMdpPayload(crypto, 0x30, sealed.subarray(0, 39), { sourceSid: alice.sid, destination: bob }), { ok: false, reason: "too-short" });
   // An empty message still carries nonce + MAC.
-  const empty = sealMdpPayload(crypto, "ciphered", new Uint8Array(0), { source: alice, destinationSid: bob.sid });
+  const empty = sealMdpPayload(crypto, "ciphered", new Uint8Array(0), { source: alice, destinationSid: bob.sid })!;
   assert.is(empty.length, 40);
   const e = openMdpPayload(crypto, 0x30, empty, { sourceSid: alice.sid, destination: bob });
   assert.ok(e.ok && e.plain.length === 0);

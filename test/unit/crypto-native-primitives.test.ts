@@ -34,10 +34,10 @@ test("every primitive is routed to the native implementation, with the same resu
   const js = createNaclCrypto(random);
   const a = generateIdentity(random), b = generateIdentity(random);
   const msg = random(500);
-  const sealed = sealMdpPayload(c, "ciphered", msg, { source: a, destinationSid: b.sid });
+  const sealed = sealMdpPayload(c, "ciphered", msg, { source: a, destinationSid: b.sid })!;
   const opened = openMdpPayload(js, 0x30, sealed, { sourceSid: a.sid, destination: b });
   assert.ok(opened.ok);
-  const back = openMdpPayload(c, 0x30, sealMdpPayload(js, "ciphered", msg, { source: a, destinationSid: b.sid }), { sourceSid: a.sid, destination: b });
+  const back = openMdpPayload(c, 0x30, sealMdpPayload(js, "ciphered", msg, { source: a, destinationSid: b.sid })!, { sourceSid: a.sid, destination: b });
   assert.ok(back.ok);
   const signed = sealMdpPayload(c, "signed", msg, { source: a });
   assert.equal(signed, sealMdpPayload(js, "signed", msg, { source: a })); // Ed25519 is deterministic
@@ -54,7 +54,7 @@ test("caches sit in front of native calls; bad MAC (null) and invalid keys (null
   for (let i = 0; i < 5; i++) c.sidFromSignKey(b.signPublic);
   assert.is(calls.boxBeforeNm, 1);
   assert.is(calls.sidFromSignKey, 1);
-  const sealed = sealMdpPayload(c, "ciphered", random(10), { source: a, destinationSid: b.sid });
+  const sealed = sealMdpPayload(c, "ciphered", random(10), { source: a, destinationSid: b.sid })!;
   sealed[30] ^= 1;
   assert.equal(openMdpPayload(c, 0x30, sealed, { sourceSid: a.sid, destination: b }), { ok: false, reason: "bad-mac" });
   assert.is(c.sidFromSignKey(new Uint8Array(32)), undefined);
