@@ -76,14 +76,21 @@ CROSS_UNICODE_TABLES ?= 0
 # bytecode (build/patches/quickjs-no-bytecode-builtins.patch; src/ must not use
 # them, platform-notes.md): gzip -4 KB. CROSS_BYTECODE_BUILTINS=1 keeps them.
 CROSS_BYTECODE_BUILTINS ?= 0
+# quickjs-libc without what servald never calls: no os.Worker (nor structured
+# clone, pthread_create), no os.exec, std.popen/urlGet/printf and the like
+# (build/patches/quickjs-libc-without-unused.patch, -DSERVAL_LEAN_LIBC; src/
+# must not use them, test/unit/bundle-lean.test.ts): mipsel -49 KB, ipk
+# -28 KB, what soft-float costs twice over. CROSS_LEAN_LIBC=0 keeps them.
+CROSS_LEAN_LIBC ?= 1
 CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 	$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-DSERVAL_NO_UNICODE_TABLES) \
-	$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-DSERVAL_NO_BYTECODE_BUILTINS)
+	$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-DSERVAL_NO_BYTECODE_BUILTINS) \
+	$(if $(filter 1,$(CROSS_LEAN_LIBC)),-DSERVAL_LEAN_LIBC)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
 CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
-CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)
+CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
