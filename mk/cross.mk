@@ -19,7 +19,11 @@
 # link), musl is its mips-sf variant, and gcc's own soft-fp routines go ahead
 # of Debian's hard-float libgcc (build-musl.sh MODE sf); readelf -A says
 # "FP ABI: Soft float" and the tests run every MIPS binary on qemu's FPU-less
-# 24Kc model. CROSS_LIBC=glibc MIPS builds stay hard-float (Debian's glibc
+# 24Kc model (test/openwrt/soft-float-check.sh: no FPU instruction in the
+# unstripped link output, kept as out/cross/<target>/servald.unstripped). The
+# linker warns that Debian's crtbeginS.o, libgcc.a and libatomic.a "use
+# -mhard-float": their ABI tag, not their code (the check disassembles what
+# is linked). CROSS_LIBC=glibc MIPS builds stay hard-float (Debian's glibc
 # is): for FPU CPUs only. armhf is hard-float (VFP), as OpenWrt's
 # arm_cortex-a7_neon-vfpv4 is. Images built by the OpenWrt SDK use the feed
 # Makefile (openwrt/Makefile) and the SDK's own soft-float toolchain.
