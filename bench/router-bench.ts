@@ -22,7 +22,7 @@ const SCENARIOS = [
   { name: "3 hops, 10% loss/link", hops: 3, loss: 0.1, capped: false },
 ];
 
-interface Result { build: string; scenario: string; mbit: number; ok: boolean; seconds: number; daemonMs: number; mspMs: number; busiest: string; daemonMb: number; mspMb: number }
+interface Result { build: string; scenario: string; mbit: number; ok: boolean; bytes: number; timedOut: boolean; seconds: number; daemonMs: number; mspMs: number; busiest: string; daemonMb: number; mspMb: number }
 
 if (process.env.ROUTER_BENCH_CHILD) {
   // One build: SERVALD_BIN is read when the mesh helpers load, so each build runs in its own process.
@@ -32,10 +32,11 @@ if (process.env.ROUTER_BENCH_CHILD) {
     if (pick && !pick.includes(i)) continue;
     const r = await runTunnel(s, { bytes: BYTES, kernel: false, timeoutMs: 900_000, family: "svrbench" });
     const res: Result = {
-      build: process.env.ROUTER_BENCH_CHILD, scenario: s.name, mbit: r.tunnelMbit, ok: r.tunnelOk, seconds: r.tunnelS,
+      build: process.env.ROUTER_BENCH_CHILD, scenario: s.name, mbit: r.tunnelMbit, ok: r.tunnelOk, bytes: r.tunnelBytes, timedOut: r.tunnelTimedOut, seconds: r.tunnelS,
       daemonMs: r.daemonCpuMsPerMiB, mspMs: r.mspCpuMsPerMiB, busiest: r.busiestDaemon, daemonMb: r.daemonHwmKb / 1024, mspMb: r.mspHwmKb / 1024,
     };
     console.log(`ROW ${JSON.stringify(res)}`);
+    if (!r.tunnelOk) console.error(`${res.build}, ${s.name}: ${r.tunnelBytes} of ${BYTES} bytes${r.tunnelTimedOut ? ", timed out" : ""}; ${r.mspStderr}`);
   }
   process.exit(0);
 }
@@ -82,7 +83,7 @@ const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 console.log("\n| scenario | build | goodput Mbit/s | CPU ms/MiB daemons | CPU ms/MiB msp | CPU ms/MiB total | busiest daemon | peak RSS daemon / msp MB |");
 console.log("|---|---|---:|---:|---:|---:|---|---|");
 for (const r of results) {
-  console.log(`| ${r.scenario} | ${r.build} | ${f(r.mbit, 2)}${r.ok ? "" : " (FAILED)"} | ${f(r.daemonMs)} | ${f(r.mspMs)} | ${f(r.daemonMs + r.mspMs)} | ${r.busiest} | ${f(r.daemonMb, 1)} / ${f(r.mspMb, 1)} |`);
+  console.log(`| ${r.scenario} | ${r.build} | ${f(r.mbit, 2)}${r.ok ? "" : ` (FAILED: ${r.bytes} bytes${r.timedOut ? ", timed out" : ""})`} | ${f(r.daemonMs)} | ${f(r.mspMs)} | ${f(r.daemonMs + r.mspMs)} | ${r.busiest} | ${f(r.daemonMb, 1)} / ${f(r.mspMb, 1)} |`);
 }
 for (const s of SCENARIOS) {
   const [m, x] = [results.find((r) => r.scenario === s.name && r.build.startsWith("mipsel")), results.find((r) => r.scenario === s.name && r.build.startsWith("x86_64"))];

@@ -26,7 +26,9 @@ function usage(pid: number): Usage {
 }
 
 export interface Row {
-  s: Scenario; kernelMbit: number; kernelTimedOut: boolean; tunnelMbit: number; tunnelOk: boolean; tunnelTimedOut: boolean; tunnelS: number;
+  s: Scenario; kernelMbit: number; kernelTimedOut: boolean; tunnelMbit: number; tunnelOk: boolean; tunnelTimedOut: boolean; tunnelS: number; tunnelBytes: number;
+  /** When the transfer did not complete intact: the msp processes' last stderr lines. */
+  mspStderr: string;
   mspCpuMsPerMiB: number; daemonCpuMsPerMiB: number; busiestDaemon: string; mspHwmKb: number; daemonHwmKb: number;
 }
 
@@ -40,7 +42,7 @@ export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean
     const k = o.kernel ? await L.lab.tcpTransfer(last, first, o.bytes, { port: 5201, timeoutMs }) : { goodputMbit: NaN, timedOut: false };
     const ls = msp(L, first, ["listen", "--forward=7001", "512"]);
     const c = msp(L, last, ["connect", "--forward=7002", L.sids[0]!, "512"]);
-    await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 60_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 120_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
     const daemons = [...L.mesh.daemons.values()];
     const before = new Map(daemons.map((d) => [d.node, usage(d.proc.pid)]));
     const t = await L.lab.streamTransfer({ sink: { node: first, port: 7001, host: "127.0.0.1" }, source: { node: last, host: "127.0.0.1", port: 7002 }, bytes: o.bytes, timeoutMs });
@@ -53,6 +55,7 @@ export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean
     await ls.kill();
     return {
       s, kernelMbit: k.goodputMbit, kernelTimedOut: k.timedOut, tunnelMbit: t.goodputMbit, tunnelOk: t.allMatch, tunnelTimedOut: t.timedOut, tunnelS: t.seconds,
+      tunnelBytes: t.receivedTotal, mspStderr: t.allMatch ? "" : `listen: ${ls.stderr.slice(-400)} | connect: ${c.stderr.slice(-400)}`,
       mspCpuMsPerMiB: (mspU[0]!.cpuMs + mspU[1]!.cpuMs) / mib,
       daemonCpuMsPerMiB: dCpu.reduce((a, b) => a + b, 0) / mib,
       busiestDaemon: `${busiest.node} ${((busiest.u.cpuMs - busiest.b.cpuMs) / t.seconds / 10).toFixed(0)}%`,
