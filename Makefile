@@ -18,6 +18,8 @@
 #   LIBS        libraries (default: -lm -ldl -lpthread; add -latomic on 32-bit MIPS)
 #   STATIC      1 = link statically
 #   STRIP       strip program, or "true" to keep symbols (default: strip)
+#   UNSTRIPPED  if set, a copy of the link output before stripping (mk/cross.mk:
+#               the MIPS soft-float check disassembles it)
 #   OBJDIR      object directory, one per target   (default: out/obj/native)
 #   ENGINE_OBJDIR quickjs-ng objects: kept across `make clean` (the engine only
 #               changes with its sources and flags) (default: .cache/engine-obj/native-<flags checksum>)
@@ -116,6 +118,7 @@ $(OBJDIR)/bundle.o: src/native/bundle.S $(BUNDLE)
 
 $(SERVALD): $(NATIVE_OBJS) $(ENGINE_OBJS)
 	$(CC) $(LINK_STATIC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(if $(UNSTRIPPED),cp $@ $(UNSTRIPPED))
 	$(STRIP) $@
 
 # ---- checks -----------------------------------------------------------------

@@ -3,3 +3,10 @@
 .PHONY: bench
 bench: deps $(SERVALD)
 	SERVALD_BIN=$(abspath $(SERVALD)) node demo/run.mjs bench/tunnel-bench.ts
+
+# `make router-bench`: the tunnel with the mipsel build under qemu -cpu 24Kc
+# (no FPU, soft-float build) next to the x86_64 build (bench/router-bench.ts,
+# BENCHMARKS.md "Router-class"); needs root. Takes ~10-30 min.
+.PHONY: router-bench
+router-bench: deps
+	node demo/run.mjs bench/router-bench.ts

@@ -11,9 +11,22 @@
 # 64-bit atomics). C library: musl by default (OpenWrt's libc; static glibc
 # adds ~0.9 MB on MIPS), built once per target from Debian's musl source by
 # openwrt/build-musl.sh into .cache/musl/; CROSS_LIBC=glibc links Debian's
-# static glibc instead. Debian's mips/mipsel/armhf are hard-float; OpenWrt's
-# 24kc kernels emulate the FPU, so the binaries run there (images built by the
-# OpenWrt SDK use the feed Makefile, openwrt/Makefile).
+# static glibc instead.
+# MIPS is soft-float: the routers' cores (24Kc/24KEc in ath79 and ramips,
+# 1004Kc in mt7621) have no FPU, and OpenWrt's kernels for them are built
+# without FP emulation (CONFIG_MIPS_FP_SUPPORT unset), so one FPU instruction
+# is SIGILL there. -msoft-float is in CC itself (engine, shim, bundle.S and the
+# link), musl is its mips-sf variant, and gcc's own soft-fp routines go ahead
+# of Debian's hard-float libgcc (build-musl.sh MODE sf); readelf -A says
+# "FP ABI: Soft float" and the tests run every MIPS binary on qemu's FPU-less
+# 24Kc model (test/openwrt/soft-float-check.sh: no FPU instruction in the
+# unstripped link output, kept as out/cross/<target>/servald.unstripped). The
+# linker warns that Debian's crtbeginS.o, libgcc.a and libatomic.a "use
+# -mhard-float": their ABI tag, not their code (the check disassembles what
+# is linked). CROSS_LIBC=glibc MIPS builds stay hard-float (Debian's glibc
+# is): for FPU CPUs only. armhf is hard-float (VFP), as OpenWrt's
+# arm_cortex-a7_neon-vfpv4 is. Images built by the OpenWrt SDK use the feed
+# Makefile (openwrt/Makefile) and the SDK's own soft-float toolchain.
 
 CROSS ?= x86_64
 CROSS_LIBC ?= musl
@@ -22,20 +35,24 @@ CROSS_TRIPLET_x86_64 := x86_64-linux-gnu
 CROSS_TRIPLET_mipsel := mipsel-linux-gnu
 CROSS_TRIPLET_mips   := mips-linux-gnu
 CROSS_TRIPLET_armhf  := arm-linux-gnueabihf
-# With MIPS16e on, musl's C code for mips/mipsel is MIPS16e too (build-musl.sh
-# TRIPLET mips16: mipsel gzip -3 KB).
-CROSS_MUSL_MODE = $(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),mips16))
+# Soft-float: MIPS on musl.
+CROSS_SOFTFLOAT = $(if $(filter mips mipsel,$(1)),$(filter musl,$(CROSS_LIBC)))
+# musl for mips/mipsel is soft-float, and with MIPS16e on its C code is MIPS16e
+# too (build-musl.sh TRIPLET sf-mips16: mipsel gzip -3 KB).
+CROSS_MUSL_MODE = $(if $(filter mips mipsel,$(1)),sf$(if $(filter 1,$(CROSS_MIPS16)),-mips16))
 CROSS_MUSL_SPECS = .cache/musl/$(CROSS_TRIPLET_$(1))$(if $(call CROSS_MUSL_MODE,$(1)),-$(call CROSS_MUSL_MODE,$(1)))/lib/musl-gcc.specs
-CROSS_CC = $(CROSS_PREFIX_$(1))gcc$(if $(filter musl,$(CROSS_LIBC)), -specs=$(abspath $(call CROSS_MUSL_SPECS,$(1))))
+CROSS_CC = $(CROSS_PREFIX_$(1))gcc$(if $(call CROSS_SOFTFLOAT,$(1)), -msoft-float)$(if $(filter musl,$(CROSS_LIBC)), -specs=$(abspath $(call CROSS_MUSL_SPECS,$(1))))
 
 CROSS_PREFIX_x86_64 :=
 CROSS_PREFIX_mipsel := mipsel-linux-gnu-
 CROSS_PREFIX_mips   := mips-linux-gnu-
 CROSS_PREFIX_armhf  := arm-linux-gnueabihf-
 CROSS_QEMU_x86_64   :=
-CROSS_QEMU_mipsel   := qemu-mipsel-static
-CROSS_QEMU_mips     := qemu-mips-static
-CROSS_QEMU_armhf    := qemu-arm-static
+# The routers' own CPU models: 24Kc has no FPU (qemu-user's default MIPS CPU
+# has one, and would hide a hard-float build); cortex-a7 as arm_cortex-a7.
+CROSS_QEMU_mipsel   := qemu-mipsel-static -cpu 24Kc
+CROSS_QEMU_mips     := qemu-mips-static -cpu 24Kc
+CROSS_QEMU_armhf    := qemu-arm-static -cpu cortex-a7
 CROSS_LIBS_x86_64   := -lm -ldl -lpthread
 CROSS_LIBS_mipsel   := -lm -ldl -lpthread -latomic
 CROSS_LIBS_mips     := -lm -ldl -lpthread -latomic
@@ -63,14 +80,21 @@ CROSS_UNICODE_TABLES ?= 0
 # bytecode (build/patches/quickjs-no-bytecode-builtins.patch; src/ must not use
 # them, platform-notes.md): gzip -4 KB. CROSS_BYTECODE_BUILTINS=1 keeps them.
 CROSS_BYTECODE_BUILTINS ?= 0
+# quickjs-libc without what servald never calls: no os.Worker (nor structured
+# clone, pthread_create), no os.exec, std.popen/urlGet/printf and the like
+# (build/patches/quickjs-libc-without-unused.patch, -DSERVAL_LEAN_LIBC; src/
+# must not use them, test/unit/bundle-lean.test.ts): mipsel -49 KB, ipk
+# -28 KB, what soft-float costs twice over. CROSS_LEAN_LIBC=0 keeps them.
+CROSS_LEAN_LIBC ?= 1
 CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 	$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-DSERVAL_NO_UNICODE_TABLES) \
-	$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-DSERVAL_NO_BYTECODE_BUILTINS)
+	$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-DSERVAL_NO_BYTECODE_BUILTINS) \
+	$(if $(filter 1,$(CROSS_LEAN_LIBC)),-DSERVAL_LEAN_LIBC)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
 CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
-CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)
+CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
@@ -96,14 +120,15 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	@[ -z "$(CROSS_PREFIX_$*)" ] || command -v $(CROSS_PREFIX_$*)gcc > /dev/null || \
 	  sh test/openwrt/ensure-tools.sh cross
 	@mkdir -p $(@D)
-	@[ "$(CROSS_LIBC)" != musl ] || [ -f $(call CROSS_MUSL_SPECS,$*) ] || \
-	  sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*) $(call CROSS_MUSL_MODE,$*)
+	@[ "$(CROSS_LIBC)" != musl ] || { sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*) $(call CROSS_MUSL_MODE,$*) && \
+	  { ! [ $(dir $(call CROSS_MUSL_SPECS,$*))libc.a -nt $@ ] || rm -f $@; }; }
 	$(MAKE) --no-print-directory servald \
 	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
 	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
 	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
+	  UNSTRIPPED=$@.unstripped \
 	  ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*) \
 	  BUNDLE=$(CROSS_OUT_DIR)/servald-$(if $(filter 1,$(CROSS_TEST_HOOKS)),hooks,lean).js \
 	  BUNDLE_FLAGS=$(if $(filter 1,$(CROSS_TEST_HOOKS)),,--no-test-hooks)

@@ -327,33 +327,39 @@ test("keyring identities made and read by servald (native derivation) are the on
   }
 });
 
-/** Cross-compiles the quickjs-free driver (MIPS16e, as the router build) for a big-endian target. */
+// The routers' core: no FPU (qemu-user's default MIPS CPU has one).
+const QEMU_MIPS = ["-cpu", "24Kc"];
+
+/** Cross-compiles the quickjs-free driver (MIPS16e, soft-float on musl, as the router build) for a big-endian target. */
 function buildMipsDriver(): string {
   const dir = resolve(root, "out/test/native-crypto");
   mkdirSync(dir, { recursive: true });
   const bin = join(dir, "crypto-cli-mips");
+  const musl = spawnSync("sh", [resolve(root, "openwrt/build-musl.sh"), "mips-linux-gnu", "sf-mips16"], { encoding: "utf8", timeout: 1_200_000 });
+  if (musl.status !== 0) throw new Error(`openwrt/build-musl.sh mips-linux-gnu sf-mips16: ${musl.error ?? musl.stderr.slice(-2000)}`);
+  const specs = resolve(root, ".cache/musl/mips-linux-gnu-sf-mips16/lib/musl-gcc.specs");
   const src = ["salsa20", "poly1305", "sha512", "fe25519", "x25519", "ed25519"].map((f) => resolve(root, `src/native/${f}.c`));
-  const r = spawnSync("mips-linux-gnu-gcc", ["-Os", "-std=c99", "-Wall", "-static", "-mips16", "-minterlink-mips16",
+  const r = spawnSync("mips-linux-gnu-gcc", ["-msoft-float", `-specs=${specs}`, "-Os", "-std=c99", "-Wall", "-static", "-mips16", "-minterlink-mips16",
     `-I${resolve(root, "src/native")}`, "-o", bin, resolve(root, "test/native/crypto-cli.c"), ...src], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`mips-linux-gnu-gcc (make deps installs it): ${r.error ?? r.stderr}`);
   return bin;
 }
 
-test("big-endian MIPS (qemu-mips-static): the same vectors and random cases", () => {
+test("big-endian MIPS (qemu-mips-static -cpu 24Kc): the same vectors and random cases", () => {
   const bin = buildMipsDriver();
   const cases = [...boxCases().filter((c) => c.req.length < 20000), ...shaCases(), ...x25519Cases(), ...ed25519Cases(), ...captureCases("02_msp_hello.pcap", 20).cases];
-  check("qemu-mips-static", [bin], cases);
+  check("qemu-mips-static", [...QEMU_MIPS, bin], cases);
 });
 
 // The shipped cross builds leave the selftest hooks out of their bundle
 // (BUNDLE_FLAGS=--no-test-hooks, the ipk size budget); this one has the same
 // engine objects and C shim (the crypto under test) with the hooks in.
-test("servald for big-endian MIPS (make cross CROSS=mips: static musl, MIPS16e; the shipped engine and C shim, bundle with test hooks) under qemu: selftest crypto", () => {
+test("servald for big-endian MIPS (make cross CROSS=mips: static musl, soft-float, MIPS16e; the shipped engine and C shim, bundle with test hooks) under qemu: selftest crypto", () => {
   const mk = spawnSync("make", ["--no-print-directory", "cross", "CROSS=mips", "CROSS_TEST_HOOKS=1", "CROSS_OUT_DIR=out/cross-hooks"], { cwd: root, encoding: "utf8", timeout: 1_200_000 });
   assert.is(mk.status, 0, `make cross CROSS=mips: ${mk.stderr?.slice(-2000)}`);
   const cases = [...boxCases().filter((c) => c.req.length < 5000), ...shaCases().slice(0, 12), ...x25519Cases().slice(0, 12),
     ...ed25519Cases().slice(0, 30), ...captureCases("01_startup_discovery.pcap", 10).cases];
-  check("qemu-mips-static", [resolve(root, "out/cross-hooks/mips/servald"), "selftest", "crypto"], cases);
+  check("qemu-mips-static", [...QEMU_MIPS, resolve(root, "out/cross-hooks/mips/servald"), "selftest", "crypto"], cases);
 });
 
 test.run();

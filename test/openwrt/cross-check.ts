@@ -1,8 +1,9 @@
 // Shared by test/unit/openwrt-cross-<target>.test.ts: builds the static
 // servald for one OpenWrt target with `make cross` (mk/cross.mk: Debian cross
-// gcc + musl), checks the ELF (machine, byte order, static), runs it under
-// qemu-user, then packages it with `make ipk` and runs the binary taken out
-// of the ipk. Sizes are printed for BENCHMARKS.md.
+// gcc + musl), checks the ELF (machine, byte order, static; MIPS: soft-float
+// and free of FPU instructions), runs it under qemu-user on the routers' own
+// CPU model (MIPS 24Kc has no FPU), then packages it with `make ipk` and runs
+// the binary taken out of the ipk. Sizes are printed for BENCHMARKS.md.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -14,6 +15,9 @@ export interface CrossTarget {
   cross: string; // mk/cross.mk target
   ipkArch: string; // OpenWrt package architecture
   qemu: string | null; // qemu-user runner, null = runs natively
+  cpu?: string; // qemu -cpu: the routers' core (24Kc: no FPU; cortex-a7)
+  /** MIPS: binutils prefix for test/openwrt/soft-float-check.sh (FP ABI soft, no FPU instruction). */
+  softFloat?: string;
   machine: number; // ELF e_machine
   bigEndian: boolean;
   elfClass: 1 | 2; // 32 / 64-bit
@@ -32,7 +36,7 @@ function make(args: string[], timeoutMs: number): string {
 
 function run(t: CrossTarget, bin: string, args: string[]): string {
   const cmd = t.qemu ?? bin;
-  const argv = t.qemu ? [bin, ...args] : args;
+  const argv = t.qemu ? [...(t.cpu ? ["-cpu", t.cpu] : []), bin, ...args] : args;
   const r = spawnSync(cmd, argv, { encoding: "utf8", timeout: 60_000 });
   assert.is(r.status, 0, `${bin} ${args.join(" ")}: ${r.stderr}`);
   return r.stdout;
@@ -43,7 +47,7 @@ export function crossSuite(t: CrossTarget): void {
   const bin = join(repo, "out/cross", t.cross, "servald");
   const scratch = mkdtempSync(join(tmpdir(), `h7-cross-${t.cross}-`));
 
-  test(`${t.cross}: static ELF for the target, runs under ${t.qemu ?? "the host"}`, () => {
+  test(`${t.cross}: static ELF for the target, runs under ${t.qemu ? `${t.qemu}${t.cpu ? ` -cpu ${t.cpu}` : ""}` : "the host"}`, () => {
     execFileSync("sh", [join(repo, "test/openwrt/ensure-tools.sh"), "cross"], { stdio: "inherit" });
     make(["cross", `CROSS=${t.cross}`], 580_000);
     const elf = readFileSync(bin);
@@ -68,6 +72,16 @@ export function crossSuite(t: CrossTarget): void {
     assert.match(out, /engine quickjs-ng 0\.17\.0/);
     console.log(`  size ${t.cross} servald: ${statSync(bin).size} bytes`);
   });
+
+  if (t.softFloat) {
+    const prefix = t.softFloat;
+    test(`${t.cross}: soft-float (readelf -A), no FPU instruction in the unstripped link output`, () => {
+      const r = spawnSync("sh", [join(repo, "test/openwrt/soft-float-check.sh"), prefix, `${bin}.unstripped`, bin], { encoding: "utf8" });
+      assert.is(r.status, 0, `soft-float-check.sh: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /FP ABI: Soft float\n/);
+      assert.match(r.stdout, /coprocessor-1 \(FPU\) instructions: 0\n/);
+    });
+  }
 
   test(`${t.cross}: the ipk for ${t.ipkArch} carries that binary, which runs`, () => {
     const outDir = join(scratch, "ipk");

@@ -3,7 +3,9 @@
 // replaced by the shim's primitives (build/bundle.mjs), and the cross-built engine has no Unicode
 // property/normalization tables (build/patches/quickjs-no-unicode-tables.patch),
 // nor Array.fromAsync/Iterator.zip (build/patches/quickjs-no-bytecode-builtins.patch),
-// so the bundle must not use RegExp \p{...} escapes, String.normalize() or those.
+// so the bundle must not use RegExp \p{...} escapes, String.normalize() or those;
+// its quickjs-libc lacks the qjs:os / qjs:std functions servald never calls
+// (build/patches/quickjs-libc-without-unused.patch), so the bundle must not call them.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
@@ -56,6 +58,45 @@ test("the bundle uses no Unicode property escapes and no normalize() (absent fro
 test("the bundle uses no Array.fromAsync / Iterator.zip (left out of the OpenWrt engine)", () => {
   assert.not.match(lean, /\bfromAsync\b/, "Array.fromAsync in the bundle");
   assert.not.match(lean, /\bzip(Keyed)?\(/, "Iterator.zip in the bundle");
+});
+
+/** The qjs:std / qjs:os functions and FILE methods that -DSERVAL_LEAN_LIBC leaves out, read from the patch. */
+function leanLibcDropped(): Record<"std" | "os" | "file", Set<string>> {
+  const patch = readFileSync(join(repo, "build/patches/quickjs-libc-without-unused.patch"), "utf8").split("\n");
+  const out = { std: new Set<string>(), os: new Set<string>(), file: new Set<string>() };
+  let list: keyof typeof out | null = null;
+  let guarded = false;
+  for (const line of patch) {
+    if (/JSCFunctionListEntry js_std_funcs\[/.test(line)) list = "std";
+    else if (/JSCFunctionListEntry js_std_file_proto_funcs\[/.test(line)) list = "file";
+    else if (/JSCFunctionListEntry js_os_funcs\[/.test(line)) list = "os";
+    if (line === "+#ifndef SERVAL_LEAN_LIBC") guarded = true;
+    else if (line === "+#endif") guarded = false;
+    const m = /JS_CFUNC(?:_MAGIC)?_DEF\("(\w+)"/.exec(line);
+    if (guarded && m && list) out[list].add(m[1]);
+  }
+  return out;
+}
+
+test("the OpenWrt bundles call no qjs:std / qjs:os function the lean quickjs-libc leaves out", () => {
+  const dropped = leanLibcDropped();
+  // the parse found the lists (names known to be dropped)
+  assert.ok(dropped.std.has("popen") && dropped.os.has("exec") && dropped.file.has("printf"), JSON.stringify({ std: [...dropped.std], os: [...dropped.os], file: [...dropped.file] }));
+  // the shipped one, and the one with the selftest hooks (native-crypto.test.ts runs it on the lean engine)
+  for (const code of [bundle({}, ["--no-test-hooks"]), lean]) {
+    const imports = [...code.matchAll(/import\s*\*\s*as\s*([\w$]+)\s*from\s*"qjs:(os|std)"/g)];
+    assert.ok(imports.length >= 2, "namespace imports of qjs:os and qjs:std");
+    const used: string[] = [];
+    for (const [, name, mod] of imports) {
+      const v = name.replace(/\$/g, "\\$");
+      for (const [, member, method] of code.matchAll(new RegExp(`(?<![\\w$.])${v}\\.([\\w$]+)(?:\\.([\\w$]+))?`, "g"))) {
+        used.push(`${mod}.${member}${method ? `.${method}` : ""}`);
+        if (dropped[mod as "os" | "std"].has(member)) assert.unreachable(`the bundle calls ${mod}.${member}, which the OpenWrt engine leaves out`);
+        if (mod === "std" && /^(in|out|err)$/.test(member) && method && dropped.file.has(method)) assert.unreachable(`the bundle calls std.${member}.${method}, which the OpenWrt engine leaves out`);
+      }
+    }
+    assert.ok(used.includes("std.err.puts") && used.includes("os.setTimeout"), used.join(" "));
+  }
 });
 
 test.run();

@@ -2,6 +2,6 @@
 import { test } from "uvu";
 import { crossSuite } from "../openwrt/cross-check";
 
-crossSuite({ cross: "armhf", ipkArch: "arm_cortex-a7_neon-vfpv4", qemu: "qemu-arm-static", machine: 40, bigEndian: false, elfClass: 1 });
+crossSuite({ cross: "armhf", ipkArch: "arm_cortex-a7_neon-vfpv4", qemu: "qemu-arm-static", cpu: "cortex-a7", machine: 40, bigEndian: false, elfClass: 1 });
 
 test.run();

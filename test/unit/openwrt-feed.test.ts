@@ -28,7 +28,7 @@ function sh(cmd: string, args: string[], timeout = 580_000): string {
 
 test("feed Makefile builds servald for mipsel in a stand-in SDK and installs the package tree", () => {
   execFileSync("sh", [join(repo, "test/openwrt/ensure-tools.sh"), "cross"], { stdio: "inherit" });
-  sh("sh", ["openwrt/build-musl.sh", "mipsel-linux-gnu"]);
+  sh("sh", ["openwrt/build-musl.sh", "mipsel-linux-gnu", "sf-mips16"]);
   sh("make", ["--no-print-directory", "engine", "openwrt-dist"]);
 
   const version = field("PKG_VERSION");
@@ -44,7 +44,7 @@ test("feed Makefile builds servald for mipsel in a stand-in SDK and installs the
   copyFileSync(join(repo, `out/openwrt/serval-mesh-${version}.tar.gz`), join(top, "dl", `serval-mesh-${version}.tar.gz`));
   sh("make", [
     "--no-print-directory", "-C", join(repo, "openwrt"), `TOPDIR=${top}`,
-    `MUSL_SPECS=${join(repo, ".cache/musl/mipsel-linux-gnu/lib/musl-gcc.specs")}`,
+    `MUSL_SPECS=${join(repo, ".cache/musl/mipsel-linux-gnu-sf-mips16/lib/musl-gcc.specs")}`,
   ]);
 
   const root = join(top, "root");
@@ -59,7 +59,8 @@ test("feed Makefile builds servald for mipsel in a stand-in SDK and installs the
   assert.is(readFileSync(join(root, "lib/upgrade/keep.d/serval-mesh"), "utf8"), "/etc/serval/serval.keyring\n");
   assert.is(readFileSync(join(top, "package-fields"), "utf8"), "net\nNetwork\n+(mips||mipsel):libatomic\nserval-dna\n");
 
-  const out = execFileSync("qemu-mipsel-static", [join(root, "usr/sbin/servald"), "version"], { encoding: "utf8" });
+  // on the FPU-less 24Kc, as mipsel_24kc routers: the SDK toolchain is soft-float
+  const out = execFileSync("qemu-mipsel-static", ["-cpu", "24Kc", join(root, "usr/sbin/servald"), "version"], { encoding: "utf8" });
   assert.match(out, new RegExp(`^servald ${version.replace(/\./g, "\\.")}\\n`));
 });
 

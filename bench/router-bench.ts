@@ -1,0 +1,92 @@
+// Router-class tunnel speed (issue 11): the mipsel OpenWrt build under
+// `qemu-mipsel-static -cpu 24Kc` (the FPU-less core of ath79/ramips routers,
+// soft-float build) next to the x86_64 OpenWrt build, same run, same
+// scenarios: 1 hop clean and 3 hops at 10% loss per link, uncapped links (the
+// CPU is the limit), 4 MiB through `msp connect/listen --forward`. Prints
+// goodput, CPU ms per MiB of the daemons and of the two msp processes (for
+// the qemu run that is the emulator's CPU time: emulation speed, in the range
+// of a 580-800 MHz 24Kc, not a router measurement), and mipsel/x86_64 ratios.
+// Run as root: make router-bench  (or: node demo/run.mjs bench/router-bench.ts;
+// ROUTER_BENCH_BYTES=N, ROUTER_BENCH_PICK=0,1, ROUTER_BENCH_X86=path to another
+// x86_64 binary, e.g. out/servald; ROUTER_BENCH_MIPSEL=path to another mipsel one;
+// ROUTER_BENCH_ONLY=mipsel|x86_64).
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const repo = resolve(process.env.SERVAL_REPO ?? process.cwd());
+const BYTES = Number(process.env.ROUTER_BENCH_BYTES ?? 4 << 20);
+const SCENARIOS = [
+  { name: "1 hop, 0% loss", hops: 1, loss: 0, capped: false },
+  { name: "3 hops, 10% loss/link", hops: 3, loss: 0.1, capped: false },
+];
+
+interface Result { build: string; scenario: string; mbit: number; ok: boolean; bytes: number; timedOut: boolean; seconds: number; daemonMs: number; mspMs: number; busiest: string; daemonMb: number; mspMb: number }
+
+if (process.env.ROUTER_BENCH_CHILD) {
+  // One build: SERVALD_BIN is read when the mesh helpers load, so each build runs in its own process.
+  const { runTunnel } = await import("./tunnel-run");
+  const pick = process.env.ROUTER_BENCH_PICK?.split(",").map(Number);
+  for (const [i, s] of SCENARIOS.entries()) {
+    if (pick && !pick.includes(i)) continue;
+    const r = await runTunnel(s, { bytes: BYTES, kernel: false, timeoutMs: 900_000, family: "svrbench" });
+    const res: Result = {
+      build: process.env.ROUTER_BENCH_CHILD, scenario: s.name, mbit: r.tunnelMbit, ok: r.tunnelOk, bytes: r.tunnelBytes, timedOut: r.tunnelTimedOut, seconds: r.tunnelS,
+      daemonMs: r.daemonCpuMsPerMiB, mspMs: r.mspCpuMsPerMiB, busiest: r.busiestDaemon, daemonMb: r.daemonHwmKb / 1024, mspMb: r.mspHwmKb / 1024,
+    };
+    console.log(`ROW ${JSON.stringify(res)}`);
+    if (!r.tunnelOk) console.error(`${res.build}, ${s.name}: ${r.tunnelBytes} of ${BYTES} bytes${r.tunnelTimedOut ? ", timed out" : ""}; ${r.mspStderr}`);
+  }
+  process.exit(0);
+}
+
+const load = () => loadavg().map((x) => x.toFixed(1)).join(" ");
+function make(args: string[]): void {
+  const r = spawnSync("make", ["--no-print-directory", ...args], { cwd: repo, stdio: ["ignore", "ignore", "inherit"] });
+  if (r.status !== 0) throw new Error(`make ${args.join(" ")} failed`);
+}
+const mipsel = process.env.ROUTER_BENCH_MIPSEL ? resolve(process.env.ROUTER_BENCH_MIPSEL) : join(repo, "out/cross/mipsel/servald");
+const only = process.env.ROUTER_BENCH_ONLY;
+if (!process.env.ROUTER_BENCH_MIPSEL && only !== "x86_64") make(["cross", "CROSS=mipsel"]);
+const x86 = process.env.ROUTER_BENCH_X86 ? resolve(process.env.ROUTER_BENCH_X86) : join(repo, "out/cross/x86_64/servald");
+if (!process.env.ROUTER_BENCH_X86 && only !== "mipsel") make(["cross", "CROSS=x86_64"]);
+
+const scratch = mkdtempSync(join(tmpdir(), "router-bench-"));
+const wrapper = join(scratch, "servald-24kc");
+// SOFTFP_COUNTS is passed on (the daemons' environment is the mesh's own): an
+// instrumented build (bench/softfp-count.sh) appends its soft-float call counts there.
+const counts = process.env.SOFTFP_COUNTS ? `SOFTFP_COUNTS='${process.env.SOFTFP_COUNTS}' ` : "";
+writeFileSync(wrapper, `#!/bin/sh\n${counts}exec qemu-mipsel-static -cpu 24Kc '${mipsel}' "$@"\n`);
+chmodSync(wrapper, 0o755);
+const builds = [
+  { label: `mipsel qemu -cpu 24Kc${process.env.ROUTER_BENCH_MIPSEL ? ` ${mipsel.replace(`${repo}/`, "")}` : ""}`, bin: wrapper },
+  { label: `x86_64 ${x86.replace(`${repo}/`, "")}`, bin: x86 },
+];
+
+console.log(`router bench: ${BYTES / (1 << 20)} MiB per transfer, uncapped links; load average at start ${load()} (${process.env.BENCH_NOTE ?? "machine shared with other jobs"})`);
+const results: Result[] = [];
+try {
+  for (const b of builds) {
+    if (only && !b.label.startsWith(only)) continue;
+    const r = spawnSync(process.execPath, [process.argv[1]!], {
+      env: { ...process.env, ROUTER_BENCH_CHILD: b.label, SERVALD_BIN: b.bin }, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], maxBuffer: 64 << 20,
+    });
+    for (const line of r.stdout.split("\n")) if (line.startsWith("ROW ")) results.push(JSON.parse(line.slice(4)) as Result);
+    if (r.status !== 0) console.log(`${b.label}: exited ${r.status}`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+
+const f = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
+console.log("\n| scenario | build | goodput Mbit/s | CPU ms/MiB daemons | CPU ms/MiB msp | CPU ms/MiB total | busiest daemon | peak RSS daemon / msp MB |");
+console.log("|---|---|---:|---:|---:|---:|---|---|");
+for (const r of results) {
+  console.log(`| ${r.scenario} | ${r.build} | ${f(r.mbit, 2)}${r.ok ? "" : ` (FAILED: ${r.bytes} bytes${r.timedOut ? ", timed out" : ""})`} | ${f(r.daemonMs)} | ${f(r.mspMs)} | ${f(r.daemonMs + r.mspMs)} | ${r.busiest} | ${f(r.daemonMb, 1)} / ${f(r.mspMb, 1)} |`);
+}
+for (const s of SCENARIOS) {
+  const [m, x] = [results.find((r) => r.scenario === s.name && r.build.startsWith("mipsel")), results.find((r) => r.scenario === s.name && r.build.startsWith("x86_64"))];
+  if (m && x) console.log(`${s.name}: mipsel/x86_64 goodput ${f(m.mbit / x.mbit, 3)}, CPU per MiB ${f((m.daemonMs + m.mspMs) / (x.daemonMs + x.mspMs), 1)}x`);
+}
+console.log(`load average at end ${load()}`);

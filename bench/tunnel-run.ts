@@ -1,0 +1,68 @@
+// One tunnel measurement on a line of namespaces, shared by bench/tunnel-bench.ts
+// and bench/router-bench.ts: daemons on every node, optionally a kernel TCP
+// baseline (IP forwarding with static routes) through the same namespaces,
+// then the same transfer through `msp connect --forward` (last node) ->
+// `msp listen --forward` (n0), with CPU time per MiB and peak RSS (VmHWM) of
+// the tunnel processes and daemons, from /proc. The binary is SERVALD_BIN.
+import { readFileSync } from "node:fs";
+import { meshLine, msp, MeshLine } from "../test/helpers/mesh";
+
+export interface Scenario { name: string; hops: number; loss: number; capped: boolean }
+
+/** Capped links: this rate and delay each way. */
+export const RATE = 10;
+export const DELAY = 5;
+
+interface Usage { cpuMs: number; hwmKb: number }
+function usage(pid: number): Usage {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { cpuMs: ((Number(f[11]) + Number(f[12])) * 1000) / 100, hwmKb: Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) };
+  } catch {
+    return { cpuMs: NaN, hwmKb: NaN };
+  }
+}
+
+export interface Row {
+  s: Scenario; kernelMbit: number; kernelTimedOut: boolean; tunnelMbit: number; tunnelOk: boolean; tunnelTimedOut: boolean; tunnelS: number; tunnelBytes: number;
+  /** When the transfer did not complete intact: the msp processes' last stderr lines. */
+  mspStderr: string;
+  mspCpuMsPerMiB: number; daemonCpuMsPerMiB: number; busiestDaemon: string; mspHwmKb: number; daemonHwmKb: number;
+}
+
+export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean; timeoutMs: number; family: string }): Promise<Row> {
+  const link = s.capped ? { loss: s.loss, rateMbit: RATE, delayMs: DELAY } : { loss: s.loss };
+  const L: MeshLine = await meshLine(o.family, s.hops + 1, link);
+  try {
+    const first = L.nodes[0]!, last = L.nodes[s.hops]!;
+    await L.lab.enableForwarding();
+    const timeoutMs = o.timeoutMs;
+    const k = o.kernel ? await L.lab.tcpTransfer(last, first, o.bytes, { port: 5201, timeoutMs }) : { goodputMbit: NaN, timedOut: false };
+    const ls = msp(L, first, ["listen", "--forward=7001", "512"]);
+    const c = msp(L, last, ["connect", "--forward=7002", L.sids[0]!, "512"]);
+    await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 120_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    const daemons = [...L.mesh.daemons.values()];
+    const before = new Map(daemons.map((d) => [d.node, usage(d.proc.pid)]));
+    const t = await L.lab.streamTransfer({ sink: { node: first, port: 7001, host: "127.0.0.1" }, source: { node: last, host: "127.0.0.1", port: 7002 }, bytes: o.bytes, timeoutMs });
+    const mspU = [usage(ls.pid), usage(c.pid)];
+    const dU = daemons.map((d) => ({ node: d.node, u: usage(d.proc.pid), b: before.get(d.node)! }));
+    const mib = t.receivedTotal / (1 << 20) || 1;
+    const dCpu = dU.map((x) => x.u.cpuMs - x.b.cpuMs);
+    const busiest = dU.reduce((a, x) => (x.u.cpuMs - x.b.cpuMs > a.u.cpuMs - a.b.cpuMs ? x : a));
+    await c.kill();
+    await ls.kill();
+    return {
+      s, kernelMbit: k.goodputMbit, kernelTimedOut: k.timedOut, tunnelMbit: t.goodputMbit, tunnelOk: t.allMatch, tunnelTimedOut: t.timedOut, tunnelS: t.seconds,
+      tunnelBytes: t.receivedTotal, mspStderr: t.allMatch ? "" : `listen: ${ls.stderr.slice(-400)} | connect: ${c.stderr.slice(-400)}`,
+      mspCpuMsPerMiB: (mspU[0]!.cpuMs + mspU[1]!.cpuMs) / mib,
+      daemonCpuMsPerMiB: dCpu.reduce((a, b) => a + b, 0) / mib,
+      busiestDaemon: `${busiest.node} ${((busiest.u.cpuMs - busiest.b.cpuMs) / t.seconds / 10).toFixed(0)}%`,
+      mspHwmKb: Math.max(mspU[0]!.hwmKb, mspU[1]!.hwmKb),
+      daemonHwmKb: Math.max(...dU.map((x) => x.u.hwmKb)),
+    };
+  } finally {
+    await L.close();
+  }
+}
