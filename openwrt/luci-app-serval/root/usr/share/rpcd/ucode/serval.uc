@@ -5,7 +5,7 @@
 // procd's `service list`. Field names are documented in openwrt/README.md
 // ("ubus interface"). Errors are ubus status codes, never a trace: a servald
 // that cannot be run or answers garbage gives UBUS_STATUS_UNKNOWN_ERROR (9)
-// and one line in the log (logread -e rpcd). A stopped daemon is not an
+// and one line in the log (logread -e serval). A stopped daemon is not an
 // error: every method then answers with "running": false.
 'use strict';
 
@@ -21,8 +21,9 @@ const CONF_FILE = '/var/etc/serval/serval.conf';
 const UNKNOWN_ERROR = 9;
 const SID_RE = /^[0-9A-Fa-f]{64}$/;
 
+// One syslog line (busybox logger, no shell), then the ubus error.
 function fail(what) {
-	warn(`serval: ${what}\n`);
+	system(['logger', '-t', 'rpcd', '-p', 'daemon.err', `serval: ${what}`]);
 	exit(UNKNOWN_ERROR);
 }
 
