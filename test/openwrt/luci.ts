@@ -43,8 +43,8 @@ export function prepare(): Prepared {
   // The LuCI root is rebuilt when its sources, its script or the userland root change.
   const h = createHash("sha256");
   for (const f of tarballs(sources)) h.update(f);
-  h.update(readFileSync(join(sources, "build-luci.sh")));
-  if (existsSync(join(cache, "root.stamp"))) h.update(readFileSync(join(cache, "root.stamp")));
+  h.update(readFileSync(join(sources, "build-luci.sh"), "utf8"));
+  if (existsSync(join(cache, "root.stamp"))) h.update(readFileSync(join(cache, "root.stamp"), "utf8"));
   const want = h.digest("hex");
   const stamp = join(luciCache, "root.stamp");
   mkdirSync(luciCache, { recursive: true });
@@ -60,12 +60,16 @@ export function prepare(): Prepared {
 }
 
 export interface Running {
-  /** The root's PID 1 seen from here (for nsenter). */
+  /** The namespaces' PID 1 seen from here (for nsenter). */
   nspid: Promise<number>;
+  /** The root's directory (chroot) once NSPID is known. */
+  root(): string;
   /** Resolves when a line matching re has been printed. */
   waitFor(re: RegExp): Promise<void>;
   /** The whole transcript, once the scenario ended. */
   done: Promise<string>;
+  /** The transcript so far. */
+  text(): string;
 }
 
 /** Starts test/openwrt/luci/run.sh SCENARIO; the transcript goes to stdout as it comes. */
@@ -97,7 +101,8 @@ export function start(scenario: string, p: Prepared): Running {
   const waitFor = (re: RegExp): Promise<void> =>
     new Promise((wake) => (re.test(text) ? wake() : waiters.push({ re, wake })));
   const nspid = waitFor(/^NSPID \d+$/m).then(() => Number(/^NSPID (\d+)$/m.exec(text)?.[1]));
-  return { nspid, waitFor, done };
+  const root = (): string => /^ROOT (\S+)$/m.exec(text)?.[1] ?? "";
+  return { nspid, waitFor, done, text: () => text, root };
 }
 
 /** RESULT lines of a transcript, and every check the scenario files name. */

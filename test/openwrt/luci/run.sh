@@ -9,8 +9,9 @@
 # run.sh SCENARIO NEIGHBOUR_SERVALD FILE...
 #   SCENARIO: ubus | browser (test/openwrt/luci/SCENARIO.sh runs inside the
 #   root, after lib.sh); the FILEs (packages) are copied to /root/ there.
-# Env: LW (default .cache/openwrt-luci). Prints "NSPID <pid>" (the root's
-# PID 1, seen from here: nsenter -t PID -m -n -p -r -w CMD runs CMD in it),
+# Env: LW (default .cache/openwrt-luci). Prints "NSPID <pid>" (the
+# namespaces' PID 1, seen from here) and "ROOT <dir>": nsenter -t PID -m -n -p
+# chroot DIR CMD runs CMD in the root),
 # then the scenario's transcript ("### step", "$ cmd", "RESULT name PASS|FAIL").
 set -eu
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -76,5 +77,6 @@ for _ in $(seq 1 100); do
 	sleep 0.05
 done
 echo "NSPID $c"
+echo "ROOT $R"
 wait "$U"
 U=""
