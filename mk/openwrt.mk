@@ -159,3 +159,17 @@ $(LUCI_APK): $(LUCI_SRCS) openwrt/mkapk.sh | $(OWRT_APK_TOOL)
 
 luci-print-files:
 	@for f in $(LUCI_FILES); do echo "$$f" | tr ':' ' '; done
+
+# The luci-app-serval suites: `ubus call serval ...` in the real LuCI root, and
+# headless chromium (playwright-core) against the real LuCI (both part of
+# `make test`; LuCI stack sources in test/openwrt/luci/, OPENWRT_LUCI=DIR).
+APT_DEPS += chromium libnl-3-dev
+.PHONY: luci-test luci-lint
+luci-test:
+	node test/run.mjs test/unit/openwrt-luci-ubus.test.ts test/unit/openwrt-luci-browser.test.ts
+
+luci-lint: openwrt-deps
+	shellcheck -x test/openwrt/luci/run.sh test/openwrt/luci/luci-lib.sh test/openwrt/luci/ubus.sh \
+	  test/openwrt/luci/browser.sh $(LUCI_SERVAL)/root/etc/uci-defaults/40_luci-serval
+	shfmt -sr -s -d test/openwrt/luci/run.sh test/openwrt/luci/luci-lib.sh test/openwrt/luci/ubus.sh \
+	  test/openwrt/luci/browser.sh $(LUCI_SERVAL)/root/etc/uci-defaults/40_luci-serval

@@ -4,7 +4,7 @@
 # network namespace) running as in run-luci.sh. Prints READY and waits for
 # the test (which drives chromium and runs commands here through nsenter)
 # to create /tmp/browser-done.
-# shellcheck shell=sh disable=SC1091,SC2034
+# shellcheck shell=sh disable=SC1090,SC1091,SC2034
 . /root/luci-lib.sh
 NB_SID="$(cat /root/neighbour.sid)"
 

@@ -31,7 +31,7 @@ run ubus call serval status
 S="$(ubus call serval status)"
 check status.running jget "$S" 'd.running === true && d.installed === true && d.pid > 0'
 check status.sid jget "$S" "d.sid === '$(sid)' && length(d.sids) >= 1"
-check status.version jget "$S" "match(d.version, /^0\\.1\\.0/) != null"
+check status.version jget "$S" 'match(d.version, /^0\.1\.0/) != null'
 check status.uptime jget "$S" 'type(d.uptime) == "int" && d.uptime >= 0'
 check status.interfaces jget "$S" 'd.interfaces[0] == "mesh0" && d.devices[0] == "mesh0"'
 check status.counters jget "$S" 'd.counters.peers >= 1 && d.counters.direct >= 1 && d.counters.routes >= 1'
@@ -71,7 +71,10 @@ check acl.write-uci-serval-only jget "$(ucode -l fs -e 'print(fs.readfile("/usr/
 step "errors: ubus status codes, never a trace"
 # (the ubus CLI exits with minus the status: 256 - 3 = 253, 256 - 9 = 247)
 run ubus call serval nosuch
-check errors.unknown-method [ "$(ubus call serval nosuch 2>&1; echo "rc=$?")" = "Command failed: ubus call serval nosuch (Method not found)
+check errors.unknown-method [ "$(
+	ubus call serval nosuch 2>&1
+	echo "rc=$?"
+)" = "Command failed: ubus call serval nosuch (Method not found)
 rc=253" ]
 # a servald that answers garbage: UBUS_STATUS_UNKNOWN_ERROR and one log line
 mv /usr/sbin/servald /usr/sbin/servald.real
