@@ -42,7 +42,8 @@ if [ "$name" = serval-mesh ]; then
 	description="Serval Mesh node: MDP mesh daemon and MSP TCP tunnels, wire-compatible with Serval DNA"
 	provides="servald" depends="libc"
 else
-	description="${PKG_DESCRIPTION:-$name}" provides="" depends="${PKG_DEPENDS:-libc}"
+	# apk separates dependencies by spaces, opkg by ", "
+	description="${PKG_DESCRIPTION:-$name}" provides="" depends="$(echo "${PKG_DEPENDS:-libc}" | tr -d ,)"
 fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mkapk.XXXXXX")"
