@@ -133,6 +133,15 @@ async function main(): Promise<void> {
     assert.match(await row.textContent() ?? "", /^running \(pid \d+\)$/);
   });
 
+  test("browser: no peers -> the page says so (live, by poll)", async () => {
+    // meshing on a device that does not exist: servald restarts alone
+    inRoot("uci delete serval.main.interface; uci add_list serval.main.interface=none0; uci commit serval; reload_config");
+    await page.waitForSelector("#serval-no-peers", { timeout: 30_000 });
+    assert.match(await page.textContent("#serval-no-peers") ?? "", /^No peers/);
+    assert.is(await page.locator("svg.serval-mesh").count(), 0);
+    assert.match(await page.textContent("#serval-daemon") ?? "", /^running/);
+  });
+
   test("browser: daemon stopped -> the page says so (live, by poll)", async () => {
     console.log(`# ${inRoot("/etc/init.d/servald stop; echo rc=$?").trim()}`);
     await page.waitForSelector("#serval-not-running", { timeout: 30_000 });
