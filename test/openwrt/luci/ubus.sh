@@ -88,8 +88,8 @@ echo "[rc=$rc]"
 check errors.garbage-is-unknown-error [ "$rc" = 247 ]
 check errors.garbage-message grep -qx 'Command failed: ubus call serval routes (Unknown error)' /tmp/out
 check errors.no-trace sh -c '! grep -qi "exception\|error:.*line\|at function" /tmp/out'
+check errors.logged wait_for 5 sh -c 'logread | grep -q "serval: /usr/sbin/servald route print --json: output is not a JSON array"'
 run sh -c 'logread | grep "serval:" | tail -2'
-check errors.logged sh -c 'logread | grep -q "serval: /usr/sbin/servald route print --json: output is not a JSON array"'
 mv -f /usr/sbin/servald.real /usr/sbin/servald
 
 step "daemon stopped: every method says so"
