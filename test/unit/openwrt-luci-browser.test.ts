@@ -43,6 +43,7 @@ async function main(): Promise<void> {
     JSON.parse(inRoot(`ubus call ${obj} ${method} '${arg}'`)) as Record<string, unknown>;
   const self = String(ubus("serval", "status").sid);
   const neighbour = inRoot("cat /root/neighbour.sid").trim();
+  const far = inRoot("cat /root/far.sid").trim();
   const tmp = mkdtempSync(join(tmpdir(), "luci-browser-"));
   const wrapper = join(tmp, "chromium");
   writeFileSync(wrapper, `#!/bin/sh\nexec nsenter -t ${pid} -n ${CHROMIUM} "$@"\n`);
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     assert.ok(/^READY$/m.test(run.text()), "browser.sh did not get ready (see the transcript above)");
     assert.is(self.length, 64);
     assert.is(neighbour.length, 64);
+    assert.is(far.length, 64);
   });
 
   test("browser: log in as root", async () => {
@@ -88,7 +90,13 @@ async function main(): Promise<void> {
     assert.is(await page.getAttribute(`#serval-routes code[data-sid="${neighbour}"]`, "title"), neighbour);
     assert.is(await page.locator(`svg.serval-mesh g.serval-node[data-sid="${neighbour}"]`).count(), 1);
     assert.is(await page.locator(`svg.serval-mesh g.serval-node[data-sid="${self}"]`).count(), 1);
-    assert.is(await page.locator("svg.serval-mesh line").count(), 1);
+    // the far node, two hops away through the neighbour: a dashed link from it
+    assert.is(await page.locator(`svg.serval-mesh g.serval-node[data-sid="${far}"]`).count(), 1);
+    assert.is(await page.locator("svg.serval-mesh line").count(), 2);
+    assert.is(await page.locator('svg.serval-mesh line[stroke-dasharray="5,4"]').count(), 1);
+    const farRow = page.locator(`#serval-routes tr:has(code[data-sid="${far}"]) td`);
+    assert.is(await farRow.nth(2).textContent(), "2");
+    assert.is(await farRow.nth(3).locator("code").getAttribute("title"), neighbour);
     assert.match(await page.textContent("#serval-daemon") ?? "", /^running/);
     await shot("luci-serval-status.png");
   });

@@ -19,6 +19,7 @@ run reload_config
 use_mesh0
 start_rpcd
 check browser.neighbour-seen wait_for 30 peer_seen "$NB_SID"
+check browser.far-seen wait_for 30 peer_seen "$(cat /root/far.sid)"
 uhttpd -f -h /www -r OpenWrt -x /cgi-bin -u /ubus -U /var/run/ubus/ubus.sock \
 	-t 60 -T 30 -k 20 -A 1 -n 3 -N 100 -R -p "127.0.0.1:8080" \
 	-o /cgi-bin/luci -O /usr/share/ucode/luci/uhttpd.uc > /tmp/uhttpd.log 2>&1 &

@@ -4,7 +4,8 @@
 # net and uts namespaces, chrooted, with syslogd, ubusd and procd running
 # (test/openwrt/userland/lib.sh's setup), plus a neighbour: a second servald
 # (the x86_64 binary, outside the root) in its own network namespace, linked
-# to the root's `mesh0` by a veth pair (10.77.0.1 <-> 10.77.0.2).
+# to the root's `mesh0` by a veth pair (10.77.0.1 <-> 10.77.0.2), and a far
+# node behind it (another namespace and veth, 10.78.0.0/24): two hops away.
 #
 # run.sh SCENARIO NEIGHBOUR_SERVALD FILE...
 #   SCENARIO: ubus | browser (test/openwrt/luci/SCENARIO.sh runs inside the
@@ -54,20 +55,37 @@ unshare --pid --fork --mount --net --uts --kill-child -- /bin/sh -c '
 	mount -t sysfs sysfs "$R/sys" 2> /dev/null
 	hostname OpenWrt
 	ip link set lo up
-	ip link add mesh0 type veth peer name nb0
+	# netns: a process in a new network namespace (its pid)
+	netns() {
+		unshare --net sleep 100000 > /dev/null 2>&1 &
+		while [ "$(readlink /proc/$!/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
+		echo $!
+	}
+	# node NAME PID IFS: a servald in PID'"'"'s network namespace meshing on IFS
+	node() {
+		export SERVALINSTANCE_PATH="$NB/$1" SERVAL_RUN_PATH="$NB/$1/run" SERVAL_CONFIG_FILE="$NB/$1/serval.conf"
+		mkdir -p "$NB/$1"
+		"$BIN" config set interfaces.0.match "$3" > /dev/null
+		nsenter -t "$2" -n "$BIN" start > "$NB/$1/start.log" 2>&1 || cat "$NB/$1/start.log"
+		nsenter -t "$2" -n "$BIN" id self 2>&1 | tail -1 > "$R/root/$1.sid"
+		unset SERVALINSTANCE_PATH SERVAL_RUN_PATH SERVAL_CONFIG_FILE
+	}
+	# the root (mesh0, 10.77.0.1) <-> neighbour (nb0 10.77.0.2, nb1 10.78.0.1) <-> far (far0 10.78.0.2)
+	N=$(netns)
+	F=$(netns)
+	ip link add mesh0 type veth peer name nb0 netns $N
 	ip addr add 10.77.0.1/24 broadcast 10.77.0.255 dev mesh0
 	ip link set mesh0 up
-	unshare --net sleep 100000 &
-	N=$!
-	while [ "$(readlink /proc/$N/ns/net)" = "$(readlink /proc/self/ns/net)" ]; do sleep 0.05; done
-	ip link set nb0 netns $N
-	nsenter -t $N -n sh -c "ip link set lo up; ip addr add 10.77.0.2/24 broadcast 10.77.0.255 dev nb0; ip link set nb0 up"
-	export SERVALINSTANCE_PATH="$NB" SERVAL_RUN_PATH="$NB/run" SERVAL_CONFIG_FILE="$NB/serval.conf"
-	"$BIN" config set interfaces.0.match nb0 > /dev/null
-	nsenter -t $N -n "$BIN" start > "$NB/start.log" 2>&1 || cat "$NB/start.log"
-	nsenter -t $N -n "$BIN" id self 2>&1 | tail -1 > "$R/root/neighbour.sid"
+	ip link add nb1 netns $N type veth peer name far0 netns $F
+	nsenter -t $N -n sh -c "ip link set lo up
+		ip addr add 10.77.0.2/24 broadcast 10.77.0.255 dev nb0 && ip link set nb0 up
+		ip addr add 10.78.0.1/24 broadcast 10.78.0.255 dev nb1 && ip link set nb1 up"
+	nsenter -t $F -n sh -c "ip link set lo up
+		ip addr add 10.78.0.2/24 broadcast 10.78.0.255 dev far0 && ip link set far0 up"
+	node neighbour $N nb0,nb1
+	node far $F far0
 	echo "neighbour: servald in its own network namespace on nb0 (10.77.0.2), SID $(cat "$R/root/neighbour.sid")"
-	unset SERVALINSTANCE_PATH SERVAL_RUN_PATH SERVAL_CONFIG_FILE
+	echo "far: servald behind the neighbour (far0 10.78.0.2), SID $(cat "$R/root/far.sid")"
 	exec timeout 300 chroot "$R" /bin/sh -c ". /root/lib.sh && setup && . /root/scenario.sh"
 ' sh "$R" "$NB" "$nbbin" 2>&1 &
 U=$!

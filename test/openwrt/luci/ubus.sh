@@ -5,6 +5,7 @@
 # shellcheck shell=sh disable=SC1091,SC2034
 . /root/luci-lib.sh
 NB_SID="$(cat /root/neighbour.sid)"
+FAR_SID="$(cat /root/far.sid)"
 
 step "install: the LuCI stack as packages, then serval-mesh and luci-app-serval with opkg"
 mark_luci_installed
@@ -25,6 +26,7 @@ check ubus.object ubus_has_methods
 step "mesh: main.interface = mesh0 (veth to the neighbour), reload_config"
 use_mesh0
 check mesh.neighbour-seen wait_for 30 peer_seen "$NB_SID"
+check mesh.far-seen wait_for 30 peer_seen "$FAR_SID"
 
 step "ubus call serval status"
 run ubus call serval status
@@ -34,7 +36,7 @@ check status.sid jget "$S" "d.sid === '$(sid)' && length(d.sids) >= 1"
 check status.version jget "$S" 'match(d.version, /^0\.1\.0/) != null'
 check status.uptime jget "$S" 'type(d.uptime) == "int" && d.uptime >= 0'
 check status.interfaces jget "$S" 'd.interfaces[0] == "mesh0" && d.devices[0] == "mesh0"'
-check status.counters jget "$S" 'd.counters.peers >= 1 && d.counters.direct >= 1 && d.counters.routes >= 1'
+check status.counters jget "$S" 'd.counters.peers == 2 && d.counters.direct == 1 && d.counters.indirect == 1 && d.counters.routes >= 3'
 check status.procd jget "$S" 'd.procd.running === true && d.procd.pid == d.pid'
 
 step "ubus call serval peers"
@@ -46,6 +48,7 @@ step "ubus call serval routes"
 run ubus call serval routes
 P="$(ubus call serval routes)"
 check routes.fields jget "$P" "d.running && d.self[0] == '$(sid)' && length(filter(d.routes, (r) => r.sid == '$NB_SID' && (r.flags == 'UNICAST' || r.flags == 'BROADCAST'))) >= 1"
+check routes.far-indirect jget "$P" "length(filter(d.routes, (r) => r.sid == '$FAR_SID' && r.flags == 'INDIRECT' && r.next_hop == '$NB_SID' && r.hops == 2)) == 1"
 check routes.field-names jget "$P" 'join(",", sort(keys(d.routes[0]))) == "flags,hops,interface,next_hop,prior_hop,sid"'
 
 step "ubus call serval tunnels (the package's two disabled examples, then one added)"

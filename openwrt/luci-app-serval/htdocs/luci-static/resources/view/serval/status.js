@@ -44,9 +44,9 @@ function svgEl(name, attrs, text) {
 // neighbours on an inner ring, nodes reached through them on an outer ring
 // next to their next hop; lines follow the route table's next_hop.
 function meshPicture(selfSid, routes) {
-	var W = 520, H = 360, cx = W / 2, cy = H / 2;
-	var svg = svgEl('svg', { 'xmlns': SVGNS, 'viewBox': '0 0 ' + W + ' ' + H, 'width': W, 'height': H,
-		'class': 'serval-mesh', 'role': 'img', 'aria-label': _('Mesh seen from this node') });
+	var cx = 0, cy = 0;
+	var svg = svgEl('svg', { 'xmlns': SVGNS, 'class': 'serval-mesh', 'role': 'img',
+		'aria-label': _('Mesh seen from this node') });
 	var seen = {}, direct = [], indirect = [];
 	routes.forEach(function(r) {
 		if (!r.sid || r.sid === selfSid || seen[r.sid] || r.flags === 'SELF' || r.flags === 'UNREACHABLE')
@@ -58,14 +58,27 @@ function meshPicture(selfSid, routes) {
 	pos[selfSid] = [cx, cy];
 	direct.forEach(function(r, i) {
 		var a = 2 * Math.PI * i / Math.max(direct.length, 1) - Math.PI / 2;
-		pos[r.sid] = [cx + 110 * Math.cos(a), cy + 110 * Math.sin(a)];
+		pos[r.sid] = [cx + 120 * Math.cos(a), cy + 120 * Math.sin(a)];
 	});
+	// nodes behind the same next hop fan out around its direction
+	var behind = {}, placed = {};
+	indirect.forEach(function(r) { behind[r.next_hop] = (behind[r.next_hop] || 0) + 1; });
 	indirect.forEach(function(r, i) {
-		var via = pos[r.next_hop];
-		var a = via ? Math.atan2(via[1] - cy, via[0] - cx) + (i % 3 - 1) * 0.35
+		var via = pos[r.next_hop], n = behind[r.next_hop], k = placed[r.next_hop] = (placed[r.next_hop] || 0) + 1;
+		var a = via ? Math.atan2(via[1] - cy, via[0] - cx) + (k - 1 - (n - 1) / 2) * 0.5
 			: 2 * Math.PI * i / Math.max(indirect.length, 1);
-		pos[r.sid] = [cx + 165 * Math.cos(a), cy + 165 * Math.sin(a)];
+		pos[r.sid] = [cx + 220 * Math.cos(a), cy + 220 * Math.sin(a)];
 	});
+	// the picture's size follows its nodes (labels need room to the sides)
+	var minX = cx, maxX = cx, minY = cy, maxY = cy;
+	for (var sid in pos) {
+		minX = Math.min(minX, pos[sid][0]); maxX = Math.max(maxX, pos[sid][0]);
+		minY = Math.min(minY, pos[sid][1]); maxY = Math.max(maxY, pos[sid][1]);
+	}
+	var vw = Math.round(maxX - minX + 260), vh = Math.round(maxY - minY + 80);
+	svg.setAttribute('viewBox', Math.round(minX - 130) + ' ' + Math.round(minY - 30) + ' ' + vw + ' ' + vh);
+	svg.setAttribute('width', vw);
+	svg.setAttribute('height', vh);
 	var links = svgEl('g', { 'stroke': '#6a8caf', 'stroke-width': 2 });
 	var nodes = svgEl('g', {});
 	svg.appendChild(links);
