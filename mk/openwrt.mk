@@ -126,3 +126,50 @@ openwrt-dist: $(BUNDLE)
 	    --mtime=@$(OWRT_EPOCH) -C $(OWRT_OUT)/dist -cf - serval-mesh-$(OWRT_PKG_VERSION) | \
 	    gzip -n -9 > $(OWRT_DIST) && rm -rf $(OWRT_OUT)/dist
 	@echo "openwrt-dist: $(OWRT_DIST) sha256 $$(sha256sum $(OWRT_DIST) | cut -d' ' -f1)"
+
+# luci-app-serval: LuCI JS views, menu, rpcd ACL and the `serval` ubus object
+# (rpcd ucode plugin), architecture `all`, same version and packers.
+#   make luci-ipk -> out/openwrt/luci-app-serval_<version>_all.ipk
+#   make luci-apk -> out/openwrt/luci-app-serval-<version>_all.apk
+LUCI_SERVAL := openwrt/luci-app-serval
+LUCI_IPK := $(OWRT_OUT)/luci-app-serval_$(OWRT_VERSION)_all.ipk
+LUCI_APK := $(OWRT_OUT)/luci-app-serval-$(OWRT_VERSION)_all.apk
+LUCI_FILES = \
+	/www/luci-static/resources/view/serval/status.js:0644:$(LUCI_SERVAL)/htdocs/luci-static/resources/view/serval/status.js \
+	/www/luci-static/resources/view/serval/config.js:0644:$(LUCI_SERVAL)/htdocs/luci-static/resources/view/serval/config.js \
+	/usr/share/luci/menu.d/luci-app-serval.json:0644:$(LUCI_SERVAL)/root/usr/share/luci/menu.d/luci-app-serval.json \
+	/usr/share/rpcd/acl.d/luci-app-serval.json:0644:$(LUCI_SERVAL)/root/usr/share/rpcd/acl.d/luci-app-serval.json \
+	/usr/share/rpcd/ucode/serval.uc:0644:$(LUCI_SERVAL)/root/usr/share/rpcd/ucode/serval.uc \
+	/etc/uci-defaults/40_luci-serval:0755:$(LUCI_SERVAL)/root/etc/uci-defaults/40_luci-serval
+LUCI_PKG_ENV = PKG_NAME=luci-app-serval PKG_SECTION=luci \
+	PKG_DEPENDS="libc, serval-mesh, luci-base, rpcd, rpcd-mod-ucode" \
+	PKG_DESCRIPTION="LuCI support for Serval Mesh: status (node, mesh picture, routes, tunnels), configuration, ubus object serval"
+LUCI_SRCS = $(foreach f,$(LUCI_FILES),$(lastword $(subst :, ,$(f)))) openwrt/pkgfiles.sh mk/openwrt.mk
+
+.PHONY: luci-ipk luci-apk luci-print-files
+luci-ipk: $(LUCI_IPK)
+luci-apk: $(LUCI_APK)
+
+$(LUCI_IPK): $(LUCI_SRCS) openwrt/mkipk.sh
+	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) $(LUCI_PKG_ENV) sh openwrt/mkipk.sh -o $@ -a all -v $(OWRT_VERSION) $(LUCI_FILES)
+
+$(LUCI_APK): $(LUCI_SRCS) openwrt/mkapk.sh | $(OWRT_APK_TOOL)
+	SOURCE_DATE_EPOCH=$(OWRT_EPOCH) $(LUCI_PKG_ENV) sh openwrt/mkapk.sh -o $@ -a noarch -v $(OWRT_VERSION) \
+	  -k $(OWRT_APK_TOOL) $(LUCI_FILES)
+
+luci-print-files:
+	@for f in $(LUCI_FILES); do echo "$$f" | tr ':' ' '; done
+
+# The luci-app-serval suites: `ubus call serval ...` in the real LuCI root, and
+# headless chromium (playwright-core) against the real LuCI (both part of
+# `make test`; LuCI stack sources in test/openwrt/luci/, OPENWRT_LUCI=DIR).
+APT_DEPS += chromium libnl-3-dev
+.PHONY: luci-test luci-lint
+luci-test:
+	node test/run.mjs test/unit/openwrt-luci-ubus.test.ts test/unit/openwrt-luci-browser.test.ts
+
+luci-lint: openwrt-deps
+	shellcheck -x test/openwrt/luci/run.sh test/openwrt/luci/luci-lib.sh test/openwrt/luci/ubus.sh \
+	  test/openwrt/luci/browser.sh $(LUCI_SERVAL)/root/etc/uci-defaults/40_luci-serval
+	shfmt -sr -s -d test/openwrt/luci/run.sh test/openwrt/luci/luci-lib.sh test/openwrt/luci/ubus.sh \
+	  test/openwrt/luci/browser.sh $(LUCI_SERVAL)/root/etc/uci-defaults/40_luci-serval

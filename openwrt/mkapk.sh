@@ -8,7 +8,8 @@
 #
 # mkapk.sh -o OUT.apk -a ARCH -v VERSION -k APK [-c CONFFILE]... DEST:MODE:SRC...
 #   APK: the apk-tools binary (openwrt/build-userland.sh apk); the rest as
-#   for mkipk.sh. Env: SOURCE_DATE_EPOCH (every mtime; default 0).
+#   for mkipk.sh. Env: SOURCE_DATE_EPOCH (every mtime; default 0); PKG_NAME,
+#   PKG_DEPENDS, PKG_DESCRIPTION as for mkipk.sh.
 set -eu
 # shellcheck source=openwrt/pkgfiles.sh
 . "$(dirname "$0")/pkgfiles.sh"
@@ -36,7 +37,14 @@ fi
 }
 SOURCE_DATE_EPOCH="${SOURCE_DATE_EPOCH:-0}"
 export SOURCE_DATE_EPOCH
-name=serval-mesh
+name="${PKG_NAME:-serval-mesh}"
+if [ "$name" = serval-mesh ]; then
+	description="Serval Mesh node: MDP mesh daemon and MSP TCP tunnels, wire-compatible with Serval DNA"
+	provides="servald" depends="libc"
+else
+	# apk separates dependencies by spaces, opkg by ", "
+	description="${PKG_DESCRIPTION:-$name}" provides="" depends="$(echo "${PKG_DEPENDS:-libc}" | tr -d ,)"
+fi
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/mkapk.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -90,13 +98,13 @@ mkdir -p "$(dirname "$out")"
 "$apk" mkpkg \
 	--info "name:$name" \
 	--info "version:$version" \
-	--info "description:Serval Mesh node: MDP mesh daemon and MSP TCP tunnels, wire-compatible with Serval DNA" \
+	--info "description:$description" \
 	--info "arch:$arch" \
 	--info "license:GPL-2.0-or-later" \
 	--info "origin:$name" \
 	--info "maintainer:serval-mesh developers" \
-	--info "provides:servald" \
-	--info "depends:libc" \
+	--info "provides:$provides" \
+	--info "depends:$depends" \
 	--script "post-install:$scripts/post-install" \
 	--script "post-upgrade:$scripts/post-upgrade" \
 	--script "pre-deinstall:$scripts/pre-deinstall" \

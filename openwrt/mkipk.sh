@@ -6,7 +6,9 @@
 #
 # mkipk.sh -o OUT.ipk -a ARCH -v VERSION [-c CONFFILE]... DEST:MODE:SRC...
 #   DEST  absolute path inside the package, MODE octal (0755), SRC a file here.
-# Env: SOURCE_DATE_EPOCH (default 0).
+# Env: SOURCE_DATE_EPOCH (default 0); PKG_NAME, PKG_DEPENDS, PKG_SECTION,
+# PKG_DESCRIPTION (one line) for a package other than serval-mesh
+# (luci-app-serval), which then has no Conflicts/Provides.
 set -eu
 # shellcheck source=openwrt/pkgfiles.sh
 . "$(dirname "$0")/pkgfiles.sh"
@@ -56,7 +58,9 @@ else
 	gzip -n -9 < "$work/data.tar" > "$work/data.tar.gz"
 fi
 
-cat > "$ctrl/control" << EOF
+name="${PKG_NAME:-serval-mesh}"
+if [ "$name" = serval-mesh ]; then
+	cat > "$ctrl/control" << EOF
 Package: serval-mesh
 Version: $version
 Depends: libc
@@ -75,6 +79,21 @@ Description: Serval Mesh node: MDP mesh daemon and MSP TCP tunnels
  datagrams, and carries TCP connections over MSP streams
  (servald msp listen/connect --forward). Wire-compatible with Serval DNA.
 EOF
+else
+	cat > "$ctrl/control" << EOF
+Package: $name
+Version: $version
+Depends: ${PKG_DEPENDS:-libc}
+Source: serval-mesh
+SourceName: $name
+License: GPL-2.0-or-later
+Section: ${PKG_SECTION:-net}
+Maintainer: serval-mesh developers
+Architecture: $arch
+Installed-Size: $installed_size
+Description: ${PKG_DESCRIPTION:-$name}
+EOF
+fi
 printf '%s' "$conffiles" > "$ctrl/conffiles"
 [ -s "$ctrl/conffiles" ] || rm -f "$ctrl/conffiles"
 # The maintainer scripts OpenWrt's package-pack.mk generates for every package.
