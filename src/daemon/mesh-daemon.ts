@@ -76,6 +76,7 @@ export class MeshDaemon {
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
       info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
       afterDrive: () => this.applyBackPressure(),
     });
     const sockName = daemonSocketName(opts.runPath);
@@ -111,6 +112,9 @@ export class MeshDaemon {
     this.sock.close();
     const d = this.driver.stats;
     log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, failed sends ${d.sendFailed}, timers armed ${d.timersArmed})`);
+    const q = this.driver.clientQueueStats, c = this.clients.stats;
+    log.info(`local clients: datagrams held ${q.held}, dropped ${q.dropped} (clients not reading: ${q.stuckClients}), ` +
+      `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);
     const counters = this.core.statsLine?.();
     if (counters) log.info(`mesh counters: ${counters}`);
   }
