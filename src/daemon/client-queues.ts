@@ -56,6 +56,8 @@ export class ClientQueues {
   private blocked: Queue[] = [];
   private total = 0;
   private nextRetry = Infinity;
+  /** Clients not sent to for now (connected peers holding our send buffer; see setThrottled). */
+  private throttled: ReadonlySet<string> = NO_CLIENTS;
 
   constructor(
     private readonly send: (to: string, data: Uint8Array) => SendResult,
@@ -83,7 +85,7 @@ export class ClientQueues {
       this.hold(now, q, data);
       return;
     }
-    const r = this.send(to, data);
+    const r = this.throttled.has(to) ? FULL : this.send(to, data);
     if (r === FULL) this.hold(now, q ?? this.create(to), data);
     else if (r === GONE) this.forget(to, true);
   }
@@ -119,6 +121,16 @@ export class ClientQueues {
     q.head = 0;
     q.listed = false; // removed from `blocked` lazily by retry()
     if (notify) this.gone(to, q.warned);
+  }
+
+  /** Clients to treat as full whatever their sockets say: connect()ed clients with
+   * unread datagrams while the daemon's own send buffer (shared by all) runs low. */
+  setThrottled(clients: ReadonlySet<string>): void {
+    this.throttled = clients;
+  }
+
+  get throttledCount(): number {
+    return this.throttled.size;
   }
 
   /** Messages dropped for one client so far (for tests and logs). */
@@ -158,7 +170,7 @@ export class ClientQueues {
   /** Sends q's messages until its socket refuses one; backs off while it makes no progress. */
   private drain(now: number, q: Queue): void {
     let sent = 0;
-    while (q.head < q.msgs.length) {
+    while (q.head < q.msgs.length && !this.throttled.has(q.to)) {
       const r = this.send(q.to, q.msgs[q.head]!);
       if (r === FULL) break;
       if (r === GONE) {
@@ -188,5 +200,6 @@ export class ClientQueues {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_CLIENTS: ReadonlySet<string> = new Set();
 /** Clients kept only to remember that they were warned about. */
 const MAX_REMEMBERED = 1024;

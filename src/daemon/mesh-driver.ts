@@ -18,6 +18,9 @@ export interface DriverIo {
   info(msg: string): void;
   /** Warnings (a client that does not read: once per client); info() when absent. */
   warn?(msg: string): void;
+  /** The client socket's send buffer: its size, bytes not yet read by receivers, and the
+   * connect()ed clients holding unread datagrams (null: cannot tell). Absent: not watched. */
+  clientSendBuffer?: { size: number; queued(): number; blockedPeers(): string[] | null };
   /** After each drive (input, timer): e.g. apply back-pressure to clients. */
   afterDrive?(): void;
 }
@@ -34,6 +37,10 @@ const ENOENT = 2;
 const ECONNREFUSED = 111;
 const EAGAIN = 11;
 const ENOBUFS = 105;
+/** Client sends between two looks at the shared send buffer. */
+const SENDBUF_CHECK_EVERY = 16;
+/** At most one sock_diag dump per this many ms. */
+const SENDBUF_DUMP_MIN_MS = 50;
 /** Bound on back-to-back rounds in one drive() call (a core that is always due cannot spin forever). */
 const MAX_ROUNDS = 64;
 
@@ -45,6 +52,8 @@ export class MeshDriver {
   private stopped = false;
   /** Per-client queues of messages refused with EAGAIN (client-queues.ts). */
   private readonly queues: ClientQueues;
+  private sendsSinceCheck = 0;
+  private lastDumpAt = -Infinity;
 
   constructor(private readonly core: MeshCore, private readonly clients: ClientServer, private readonly io: DriverIo) {
     this.queues = new ClientQueues(
@@ -148,7 +157,10 @@ export class MeshDriver {
   private flushClients(now: number): boolean {
     let any = false;
     // Clients whose sockets were full: per client, when due (not per held message).
-    this.queues.retry(now);
+    if (this.queues.retryAt <= now) {
+      this.checkSendBuffer(now);
+      this.queues.retry(now);
+    }
     for (let m = this.clients.pollOutgoing(); m; m = this.clients.pollOutgoing()) {
       any = true;
       this.queues.offer(now, m.to, m.data);
@@ -156,8 +168,28 @@ export class MeshDriver {
     return any;
   }
 
+  /** A client that connect()ed to the daemon's socket is exempt from the kernel's
+   * per-receiver queue limit: what it does not read stays charged to the daemon's
+   * send buffer, shared by every client, and once that is full nobody gets
+   * anything. So while more than half of it is unread, the connected clients
+   * holding unread datagrams are treated as full (held, then dropped and
+   * counted); below a quarter, or once they read, they are let through again. */
+  private checkSendBuffer(now: number): void {
+    const sb = this.io.clientSendBuffer;
+    if (!sb) return;
+    this.sendsSinceCheck = 0;
+    const queued = sb.queued();
+    const high = queued > sb.size / 2;
+    if (!high && (this.queues.throttledCount === 0 || queued > sb.size / 4)) return;
+    if (now - this.lastDumpAt < SENDBUF_DUMP_MIN_MS) return;
+    this.lastDumpAt = now;
+    const peers = high ? sb.blockedPeers() : [];
+    this.queues.setThrottled(new Set(peers ?? []));
+  }
+
   /** SENT (or failed for good: counted), FULL (try again later) or GONE. */
   private sendToClient(to: string, data: Uint8Array): SendResult {
+    if (++this.sendsSinceCheck >= SENDBUF_CHECK_EVERY) this.checkSendBuffer(this.io.now());
     const rc = this.io.sendToClient(to, data);
     if (rc >= 0) return SENT;
     if (rc === -EAGAIN || rc === -ENOBUFS) return FULL;

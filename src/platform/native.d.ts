@@ -57,6 +57,18 @@ declare module "serval:native" {
   export const EAGAIN: number, EINTR: number, ENOENT: number, ESRCH: number, EPIPE: number;
   export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;
   export const SIGTERM: number, SIGINT: number, SIGHUP: number, SIGKILL: number;
+  // issue 13 (i13d): instance lock, client-socket send buffer, stuck connected peers
+  /** fd holding an exclusive flock on path (created 0644), or -errno (-EWOULDBLOCK: held elsewhere). */
+  export function lockFile(path: string): number;
+  /** Replaces the lock file's contents with "<pid>\n"; 0 or -errno. */
+  export function lockWritePid(fd: number): number;
+  /** SO_SNDBUF after asking for `want` bytes (SO_SNDBUFFORCE when allowed). */
+  export function sendBuffer(fd: number, want: number): number;
+  /** Bytes sent and not yet read by their receivers (SIOCOUTQ), or -errno. */
+  export function sendQueued(fd: number): number;
+  /** Names of sockets connected to fd's socket with unread datagrams; null without sock_diag. */
+  export function unixBlockedPeers(fd: number): string[] | null;
+  export const EWOULDBLOCK: number;
   export const engineVersion: string;
   // Crypto (src/native/crypto-js.c, our own C primitives): Uint8Array in, a new
   // Uint8Array out; wrong key/nonce sizes throw a TypeError.
