@@ -129,6 +129,17 @@ declare module "qjs:os" {
   export function isatty(fd: number): boolean;
   export function now(): number;
   export const S_IFMT: number, S_IFDIR: number, S_IFREG: number;
+  // issue 13 (i13d): bounded reads, the start-status pipe
+  /** fd or -errno */
+  export function open(path: string, flags: number, mode?: number): number;
+  /** bytes read or -errno */
+  export function read(fd: number, buf: ArrayBuffer, off: number, len: number): number;
+  /** bytes written or -errno */
+  export function write(fd: number, buf: ArrayBuffer, off: number, len: number): number;
+  export function close(fd: number): number;
+  /** [read fd, write fd], or null */
+  export function pipe(): [number, number] | null;
+  export const O_RDONLY: number;
 }
 
 /** Injected by build/bundle.mjs. */
