@@ -7,7 +7,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SERVALD } from "../integration/mdp-helpers";
@@ -93,13 +93,30 @@ test("'start foreground' beside a running daemon: exit 10; 'stop' finds the daem
   assert.is((await run(dir, ["stop"])).code, 1, "nothing left to stop");
 });
 
+test(`kill -9 of the daemon, ${faultCount(5)} times: the next start works at once (the lock dies with it), same identity`, async () => {
+  const dir = instance();
+  const sid = /sid:([0-9A-F]{64})/.exec((await run(dir, ["keyring", "add"])).stdout)?.[1];
+  assert.ok(sid);
+  for (let i = 0; i < faultCount(5); i++) {
+    const st = await run(dir, ["start"]);
+    assert.is(st.code, 0, `start ${i}: ${st.stderr}`);
+    const pid = Number(/pid:(\d+)/.exec(st.stdout)?.[1]);
+    process.kill(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(daemons(dir), []);
+    assert.ok(existsSync(join(dir, "servald.pid")), "a stale pid file is left behind");
+  }
+  const st = await run(dir, ["start"]);
+  assert.is(st.code, 0, st.stderr);
+  assert.match((await run(dir, ["id", "self"])).stdout, new RegExp(sid!));
+  assert.is((await run(dir, ["stop"])).code, 0);
+});
+
 test("bad config lines: start says file:line:reason on stderr, one line each, exit 2, no daemon (garbage, NUL, invalid UTF-8, a 5 MB line)", async () => {
   const dir = instance();
   const conf = join(dir, "serval.conf");
-  writeFileSync(conf, Buffer.concat([
-    Buffer.from("interfaces.1.match=eth0\n\u0001\u0002garbage\nserver.motd=a\0b\nx\xff=1\n", "latin1"),
-    Buffer.from("debug.msp=perhaps\nserver.motd="), Buffer.alloc(5 * 1024 * 1024, 0x61), Buffer.from("\n"),
-  ]));
+  writeFileSync(conf, "interfaces.1.match=eth0\n\u0001\u0002garbage\nserver.motd=a\0b\nx\xff=1\ndebug.msp=perhaps\nserver.motd=", "latin1");
+  appendFileSync(conf, `${"a".repeat(5 * 1024 * 1024)}\n`);
   for (const args of [["start"], ["start", "foreground"]]) {
     const r = await run(dir, args);
     assert.is(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
