@@ -10,11 +10,13 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { Lab } from "../lab/index";
 import { Daemon, Mesh, ping, procUsage, SERVALD, waitUntil } from "../integration/mdp-helpers";
-import { faultCount } from "./kit";
+import { faultCount, faultSeconds } from "./kit";
 
 const FUZZ = resolve(process.env.SERVAL_REPO ?? resolve(new URL("../..", import.meta.url).pathname), "test/fault/udp-fuzz.mjs");
 const SEEDS = faultCount(20);
 const PER_SEED = 500;
+/** 0 in CI (the seeds only); SERVAL_FAULT_SECONDS keeps fuzzing with further seeds that long. */
+const SECONDS = faultSeconds(0);
 
 let lab: Lab;
 let mesh: Mesh;
@@ -39,14 +41,14 @@ test(`${SEEDS} seeds x ${PER_SEED} mutated captured packets to A: A stays up, me
   const brd = /inet [\d.]+\/\d+ brd ([\d.]+)/.exec(addrs)?.[1];
   assert.ok(brd, addrs);
   const rss0 = procUsage(a.proc.pid).rssKb;
-  const fuzz = lab.spawnNode("B", FUZZ, ["--bind", brd!, "--target", lab.addressOf("A", "B"), "--seeds", String(SEEDS), "--per-seed", String(PER_SEED)]);
+  const fuzz = lab.spawnNode("B", FUZZ, ["--bind", brd!, "--target", lab.addressOf("A", "B"), "--seeds", String(SEEDS), "--per-seed", String(PER_SEED), "--seconds", String(SECONDS)]);
   await fuzz.waitFor(/captured [1-9]/, { stream: "stdout", timeoutMs: 20_000 });
   const rounds: number[] = [];
   let peak = rss0;
   while (fuzz.running) {
     rounds.push((await ping(mesh, "B", a.sid, 5, ["--interval=0.2", "--timeout=2"])).received);
     peak = Math.max(peak, procUsage(a.proc.pid).rssKb);
-    if (rounds.length > 500) break;
+    if (rounds.length > 5000) break;
   }
   const st = await fuzz.exited;
   const summary = JSON.parse(fuzz.stdout.trim().split("\n").pop() ?? "{}") as { captured: number; sent: number; seconds: number };

@@ -6,7 +6,8 @@
 // truncated, spliced, lengthened, header bytes randomised) to the target's
 // UDP port 4110. Prints "captured N" and finally one JSON line
 // {captured, seeds, sent, errors, seconds}.
-// usage: node udp-fuzz.mjs --bind BRD --target ADDR --seeds K --per-seed N [--capture-ms 4000] [--first-seed 1]
+// With --seconds S it goes on with further seeds until S seconds have passed.
+// usage: node udp-fuzz.mjs --bind BRD --target ADDR --seeds K --per-seed N [--seconds S] [--capture-ms 4000] [--first-seed 1]
 import { createSocket } from "node:dgram";
 
 const arg = (name, def) => {
@@ -19,6 +20,7 @@ const seeds = Number(arg("seeds", "10"));
 const perSeed = Number(arg("per-seed", "500"));
 const captureMs = Number(arg("capture-ms", "4000"));
 const firstSeed = Number(arg("first-seed", "1"));
+const seconds = Number(arg("seconds", "0"));
 
 /** mulberry32: a small seeded PRNG (the same seed gives the same packets). */
 function prng(seed) {
@@ -69,8 +71,8 @@ if (pool.length === 0) {
 const out = createSocket("udp4");
 await new Promise((res) => out.bind(0, res));
 const t0 = Date.now();
-let sent = 0, errors = 0;
-for (let s = firstSeed; s < firstSeed + seeds; s++) {
+let sent = 0, errors = 0, done = 0;
+for (let s = firstSeed; s < firstSeed + seeds || Date.now() - t0 < seconds * 1000; s++, done++) {
   const rnd = prng(s);
   for (let i = 0; i < perSeed; i++) {
     const p = mutate(rnd, pool);
@@ -79,4 +81,4 @@ for (let s = firstSeed; s < firstSeed + seeds; s++) {
   }
 }
 out.close();
-console.log(JSON.stringify({ captured: pool.length, seeds, sent, errors, seconds: (Date.now() - t0) / 1000 }));
+console.log(JSON.stringify({ captured: pool.length, seeds: done, sent, errors, seconds: (Date.now() - t0) / 1000 }));
