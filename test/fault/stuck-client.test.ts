@@ -51,11 +51,11 @@ async function pingRounds(until: Promise<unknown>): Promise<number[]> {
   return rounds;
 }
 
+/** ms until a second local client on A got its IDENTITY answer (Infinity: none within 3 s). */
 async function identityMs(): Promise<number> {
-  const r = await lab.exec("A", "python3", [ABUSE, "identity", sock(), "3"], { timeoutMs: 10_000 });
+  const r = await lab.exec("A", "python3", [ABUSE, "identity", sock(), "3"], { timeoutMs: 10_000, check: false });
   const m = /identity OK (\d+)/.exec(r.stdout);
-  assert.ok(m, `IDENTITY from a second client on A during the flood: ${r.stdout.trim()}`);
-  return Number(m![1]);
+  return m ? Number(m[1]) : Infinity;
 }
 
 function cpuShare(pid: number, run: () => Promise<void>): Promise<{ cpuMs: number; wallMs: number }> {
