@@ -6,7 +6,8 @@
 // net.unix.max_dgram_qlen).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MeshDriver, DriverIo } from "../../src/daemon/mesh-driver.js";
+import { MeshDriver } from "../../src/daemon/mesh-driver.js";
+import { FakeDriverIo } from "../helpers/driver-io.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
 import { ClientQueues, FULL, GONE, HELD_PER_CLIENT, HELD_TOTAL, SENT, SendResult } from "../../src/daemon/client-queues.js";
 import type { CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "../../src/daemon/mesh-core.js";
@@ -34,20 +35,12 @@ class Core implements MeshCore {
 }
 
 /** Client sockets: each takes QLEN datagrams until its owner reads; "gone" ones refuse (ECONNREFUSED). */
-class Io implements DriverIo {
-  t = 1000;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  nextId = 1;
+class Io extends FakeDriverIo {
   queued = new Map<string, Uint8Array[]>();
   gone = new Set<string>();
   sendCalls = new Map<string, number>();
-  logs: string[] = [];
   static QLEN = 10;
-  now() { return this.t; }
-  setTimer(ms: number, fn: () => void) { const id = this.nextId++; this.timers.push({ at: this.t + ms, fn, id }); return id; }
-  clearTimer(h: unknown) { this.timers = this.timers.filter((x) => x.id !== h); }
-  transmit() { return 0; }
-  sendToClient(to: string, d: Uint8Array) {
+  override sendToClient(to: string, d: Uint8Array) {
     this.sendCalls.set(to, (this.sendCalls.get(to) ?? 0) + 1);
     if (this.gone.has(to)) return -111;
     const q = this.queued.get(to) ?? [];
@@ -58,21 +51,6 @@ class Io implements DriverIo {
   }
   /** The client reads everything queued on its socket. */
   read(to: string): Uint8Array[] { const q = this.queued.get(to) ?? []; this.queued.set(to, []); return q; }
-  debug(m: string) { this.logs.push("debug " + m); }
-  info(m: string) { this.logs.push("info " + m); }
-  warn(m: string) { this.logs.push("warn " + m); }
-  advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-    }
-    this.t = end;
-  }
 }
 
 function setup() {
