@@ -6,10 +6,12 @@
 // warning is logged for that client (issue 13: a single stuck client used to
 // stall the whole daemon through one shared held list rescanned per input).
 //
-// Cost: sending a new message is one Map lookup; retries run on a timer, per
-// blocked CLIENT (one sendto each until it refuses), never per held message
-// or per input. Each blocked client backs off (2 ms doubling to 128 ms) while
-// its socket stays full, and is retried at 2 ms again once it reads.
+// Cost: sending a new message is one Map lookup; retries are per blocked
+// CLIENT (one sendto each until it refuses), never per held message. A client
+// that took messages at the last attempt is retried on every drive (a busy
+// `msp` process must be refilled as soon as it reads, or a tunnel crawls);
+// one that did not, every 2 ms; one that has read nothing for a second backs
+// off (2 ms doubling to 128 ms) until it reads again.
 // Sans-I/O: the send function and the clock are passed in.
 
 /** Messages held per client; newer ones are dropped while it is full. */
@@ -19,6 +21,8 @@ export const HELD_TOTAL = 4096;
 /** First retry delay for a client whose socket was full, and the back-off ceiling. */
 export const RETRY_MIN_MS = 2;
 export const RETRY_MAX_MS = 128;
+/** A blocked client that read nothing for this long is retried with back-off only. */
+export const STUCK_AFTER_MS = 1000;
 
 /** What sending one message to a client did: SENT (or failed for good: the
  * message is gone either way), FULL (the client's socket is full: keep it and
@@ -41,6 +45,10 @@ interface Queue {
   head: number;
   retryAt: number;
   backoff: number;
+  /** when its socket last took a message (or it first blocked) */
+  lastProgress: number;
+  /** its socket took messages at the last attempt: retried on every drive */
+  eager: boolean;
   /** a warning was logged for this client */
   warned: boolean;
   dropped: number;
@@ -56,6 +64,8 @@ export class ClientQueues {
   private blocked: Queue[] = [];
   private total = 0;
   private nextRetry = Infinity;
+  /** blocked clients retried on every drive (as of the last retry) */
+  private active = 0;
   /** Clients not sent to for now (connected peers holding our send buffer; see setThrottled). */
   private throttled: ReadonlySet<string> = NO_CLIENTS;
 
@@ -77,6 +87,11 @@ export class ClientQueues {
     return this.nextRetry;
   }
 
+  /** Some blocked client is still reading (retried on every drive). */
+  get hasActive(): boolean {
+    return this.active > 0;
+  }
+
   /** Sends m now, or queues it behind what this client already has waiting. */
   offer(now: number, to: string, data: Uint8Array): void {
     if (data.length === 0) return; // cancelled (client gone)
@@ -90,22 +105,26 @@ export class ClientQueues {
     else if (r === GONE) this.forget(to, true);
   }
 
-  /** Retries every blocked client that is due; cost is per client, not per message. */
+  /** Retries every blocked client that is due, and every one still reading; cost is
+   * per blocked client, not per message. */
   retry(now: number): void {
-    if (now < this.nextRetry) return;
+    if (now < this.nextRetry && this.active === 0) return;
     let next = Infinity;
     let keep = 0;
+    let active = 0;
     const list = this.blocked;
     for (let i = 0; i < list.length; i++) {
       const q = list[i]!;
       if (!q.listed) continue; // forgotten
-      if (q.retryAt <= now) this.drain(now, q);
+      if (q.retryAt <= now || q.eager) this.drain(now, q);
       if (!q.listed) continue;
       list[keep++] = q;
       if (q.retryAt < next) next = q.retryAt;
+      if (q.eager) active++;
     }
     list.length = keep;
     this.nextRetry = next;
+    this.active = active;
   }
 
   /** The client is gone (goodbye or a failed send): drop what is held for it. */
@@ -139,7 +158,7 @@ export class ClientQueues {
   }
 
   private create(to: string): Queue {
-    const q: Queue = { to, msgs: [], head: 0, retryAt: 0, backoff: RETRY_MIN_MS, warned: false, dropped: 0, listed: false };
+    const q: Queue = { to, msgs: [], head: 0, retryAt: 0, backoff: RETRY_MIN_MS, lastProgress: 0, eager: false, warned: false, dropped: 0, listed: false };
     this.byClient.set(to, q);
     return q;
   }
@@ -162,6 +181,8 @@ export class ClientQueues {
       q.listed = true;
       q.backoff = RETRY_MIN_MS;
       q.retryAt = now + RETRY_MIN_MS;
+      q.lastProgress = now;
+      q.eager = false;
       this.blocked.push(q);
       if (q.retryAt < this.nextRetry) this.nextRetry = q.retryAt;
     }
@@ -194,7 +215,9 @@ export class ClientQueues {
       q.msgs = q.msgs.slice(q.head); // compact now and then, not per message
       q.head = 0;
     }
-    q.backoff = sent > 0 ? RETRY_MIN_MS : Math.min(q.backoff * 2, RETRY_MAX_MS);
+    if (sent > 0) q.lastProgress = now;
+    q.eager = sent > 0;
+    q.backoff = now - q.lastProgress < STUCK_AFTER_MS ? RETRY_MIN_MS : Math.min(q.backoff * 2, RETRY_MAX_MS);
     q.retryAt = now + q.backoff;
   }
 }
