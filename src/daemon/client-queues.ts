@@ -14,8 +14,9 @@
 // off (2 ms doubling to 128 ms) until it reads again.
 // Sans-I/O: the send function and the clock are passed in.
 
-/** Messages held per client; newer ones are dropped while it is full. */
-export const HELD_PER_CLIENT = 512;
+/** Messages held per client; newer ones are dropped while it is full (half of all: a busy
+ * msp process under CPU load needs a deep queue, as the old shared one of 4096 gave it). */
+export const HELD_PER_CLIENT = 2048;
 /** Messages held for all clients together (a bound on memory: ~6 MB of 1.5 KB messages). */
 export const HELD_TOTAL = 4096;
 /** First retry delay for a client whose socket was full, and the back-off ceiling. */
