@@ -8,10 +8,10 @@
 //
 // Cost: sending a new message is one Map lookup; retries are per blocked
 // CLIENT (one sendto each until it refuses), never per held message. A client
-// that took messages at the last attempt is retried on every drive (a busy
-// `msp` process must be refilled as soon as it reads, or a tunnel crawls);
-// one that did not, every 2 ms; one that has read nothing for a second backs
-// off (2 ms doubling to 128 ms) until it reads again.
+// that read something within the last STUCK_AFTER_MS is retried on every drive
+// and at least every 2 ms, as the old shared list did (a busy `msp` process
+// must be refilled as soon as it reads, or a tunnel crawls); one that has read
+// nothing for that long backs off (2 ms doubling to 128 ms) until it reads again.
 // Sans-I/O: the send function and the clock are passed in.
 
 /** Messages held per client; newer ones are dropped while it is full (half of all: a busy
@@ -23,7 +23,7 @@ export const HELD_TOTAL = 4096;
 export const RETRY_MIN_MS = 2;
 export const RETRY_MAX_MS = 128;
 /** A blocked client that read nothing for this long is retried with back-off only. */
-export const STUCK_AFTER_MS = 1000;
+export const STUCK_AFTER_MS = 3000;
 
 /** What sending one message to a client did: SENT (or failed for good: the
  * message is gone either way), FULL (the client's socket is full: keep it and
@@ -48,7 +48,7 @@ interface Queue {
   backoff: number;
   /** when its socket last took a message (or it first blocked) */
   lastProgress: number;
-  /** its socket took messages at the last attempt: retried on every drive */
+  /** it read within STUCK_AFTER_MS: retried on every drive */
   eager: boolean;
   /** a warning was logged for this client */
   warned: boolean;
@@ -183,7 +183,8 @@ export class ClientQueues {
       q.backoff = RETRY_MIN_MS;
       q.retryAt = now + RETRY_MIN_MS;
       q.lastProgress = now;
-      q.eager = false;
+      q.eager = true;
+      this.active++;
       this.blocked.push(q);
       if (q.retryAt < this.nextRetry) this.nextRetry = q.retryAt;
     }
@@ -217,7 +218,7 @@ export class ClientQueues {
       q.head = 0;
     }
     if (sent > 0) q.lastProgress = now;
-    q.eager = sent > 0;
+    q.eager = now - q.lastProgress < STUCK_AFTER_MS;
     q.backoff = now - q.lastProgress < STUCK_AFTER_MS ? RETRY_MIN_MS : Math.min(q.backoff * 2, RETRY_MAX_MS);
     q.retryAt = now + q.backoff;
   }

@@ -89,7 +89,7 @@ export class MeshDriver {
         if (due !== undefined && due <= now) this.core.handleTimeout(now);
         let busy = this.flushTransmits(now);
         busy = this.flushDeliveries() || busy;
-        busy = this.flushClients(now, round === 0) || busy;
+        busy = this.flushClients(now) || busy;
         now = this.io.now();
         due = this.core.pollTimeout();
         if (!busy && (due === undefined || due > now)) break;
@@ -154,10 +154,10 @@ export class MeshDriver {
     return any;
   }
 
-  private flushClients(now: number, retry: boolean): boolean {
+  private flushClients(now: number): boolean {
     let any = false;
     // Clients whose sockets were full: per client, when due (not per held message).
-    if (retry && (this.queues.retryAt <= now || this.queues.hasActive)) {
+    if (this.queues.retryAt <= now || this.queues.hasActive) {
       if (this.queues.retryAt <= now) this.checkSendBuffer(now);
       this.queues.retry(now);
     }
