@@ -2,7 +2,7 @@
 #
 # Targets: deps engine bundle servald typecheck test demo clean
 #   make demo   build everything and run the tunnel demo (3-node lossy mesh in namespaces; root)
-#   make test   build + typecheck + unit and integration tests ("N passed, N failed")
+#   make test   build + typecheck + unit, integration and fault-kit tests ("N passed, N failed")
 # Both install what they need (apt packages, npm ci, quickjs-ng sources).
 #
 # Variables for the native compile (override on the command line; mk/cross.mk
@@ -57,7 +57,7 @@ LINK_STATIC  = $(if $(filter 1 yes,$(STATIC)),-static)
 # build in parallel by default (the engine is the slow part)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps engine bundle servald typecheck test test-known-failing unit integration demo clean distclean FORCE
+.PHONY: all deps engine bundle servald typecheck test test-known-failing unit integration fault demo clean distclean FORCE
 
 all: servald
 
@@ -131,11 +131,16 @@ unit: node_modules/.ci-stamp
 integration: deps $(SERVALD)
 	node test/run.mjs test/integration
 
+# the soak + fault kit (test/fault/README.md); `make test` runs it at the short CI setting.
+# Longer: SERVAL_FAULT_SECONDS=90 SERVAL_FAULT_SCALE=5 make fault
+fault: deps $(SERVALD)
+	node test/run.mjs test/fault
+
 # the type check counts as one failure in the closing line but does not stop the tests
 test: deps $(SERVALD)
 	@kf=$$(ls test/known-failing/*.test.ts 2>/dev/null | xargs -r -n1 basename | tr '\n' ' '); \
 	  if [ -n "$$kf" ]; then echo "known-failing tests, not run here (make test-known-failing): $$kf"; fi
-	node test/run.mjs --typecheck test/unit test/integration
+	node test/run.mjs --typecheck test/unit test/integration test/fault
 
 # required behaviour that does not pass yet (see test/known-failing/README.md)
 test-known-failing: deps $(SERVALD)

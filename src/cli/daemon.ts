@@ -5,14 +5,24 @@
 // If the daemon exits first, its ERROR lines from the log are the message.
 // The log is capped per start: over LOG_ROTATE_BYTES it moves to servald.log.1
 // (replacing the previous one), so at most two logs of ~256 KB each exist.
+// If it cannot (a full disk, no permission, too many open files) it tells
+// `start` why through a pipe, since its log may be unwritable.
+// Exit status of start and start foreground: 0 started; 10 already running for
+// this instance (another daemon holds <run>/servald.lock); 2 the config file
+// has bad lines (one "servald: FILE:LINE: reason" line each on stderr);
+// 1 anything else (the reason on stderr).
 // status: exit 0 when running, 3 when not (LSB convention).
-import { instancePaths } from "../daemon/paths";
-import { runForeground } from "../daemon/lifecycle";
+import { instancePaths, InstancePaths } from "../daemon/paths";
+import {
+  AlreadyRunning, checkStartConfig, ConfigProblems, EXIT_ALREADY_RUNNING, EXIT_BAD_CONFIG, lockHolder, resourceText,
+  runForeground, takeInstanceLock,
+} from "../daemon/lifecycle";
 import { readPid, runningPid } from "../daemon/pidfile";
 import { errorText, log } from "../platform/log";
 import { exit } from "../platform/loop";
-import { fileSize, mkdirp, readBytes, rename } from "../platform/files";
-import { alive, childExited, daemonize, getenv, kill, print, SIG, sleepMs, utf8Decode } from "../platform/proc";
+import { fileSize, readBytes, rename } from "../platform/files";
+import { closeFd, openPipe, readFdText, writeFd } from "../platform/instance-io";
+import { alive, childExited, daemonize, getenv, kill, print, printErr, SIG, sleepMs, utf8Decode } from "../platform/proc";
 import { registerCommand } from "./registry";
 
 const paths = () => instancePaths(getenv);
@@ -37,36 +47,72 @@ function rotateLog(logFile: string): void {
   if (rc < 0) log.warn(`cannot rotate ${logFile} (errno ${-rc})`);
 }
 
+/** Runs f; AlreadyRunning and ConfigProblems become their exit statuses (other errors propagate). */
+function startStatus(f: () => number | undefined): number | undefined {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof AlreadyRunning) {
+      printErr(`servald: ${e.message}\n`);
+      return EXIT_ALREADY_RUNNING;
+    }
+    if (e instanceof ConfigProblems) {
+      for (const p of e.problems) printErr(`servald: ${p}\n`);
+      return EXIT_BAD_CONFIG;
+    }
+    throw e;
+  }
+}
+
 registerCommand({
   words: ["start"],
   usage: "start",
   summary: "start the daemon in the background (pid file in SERVAL_RUN_PATH)",
   run() {
     const p = paths();
-    const other = runningPid(p.pidFile);
-    if (other !== null) throw new Error(`already running (pid ${other})`);
-    mkdirp(p.run, 0o755);
-    rotateLog(p.logFile);
-    const logStart = fileSize(p.logFile) ?? 0;
-    const child = daemonize(p.logFile);
-    if (child === 0) {
-      try {
-        runForeground(p);
-      } catch (e) {
-        log.error(`start: ${errorText(e)}`);
-        exit(1);
-      }
-      return undefined;
-    }
-    const ready = pollFor(WAIT_MS, () => {
-      if (childExited(child)) throw new Error(`daemon failed to start: ${startErrors(p.logFile, logStart)} (log ${p.logFile})`);
-      return readPid(p.pidFile) === child && alive(child);
+    return startStatus(() => {
+      const lock = takeInstanceLock(p);
+      checkStartConfig(p);
+      return startBackground(p, lock);
     });
-    if (!ready) throw new Error(`daemon did not start within 10 s (see ${p.logFile})`);
-    print(`instancepath:${p.instance}\npid:${child}\n`);
-    return 0;
   },
 });
+
+function startBackground(p: InstancePaths, lock: number): number | undefined {
+  rotateLog(p.logFile);
+  const logStart = fileSize(p.logFile) ?? 0;
+  // The daemon reports a failure to start here too: its log may be on a full disk.
+  const [statusIn, statusOut] = openPipe();
+  let child: number;
+  try {
+    child = daemonize(p.logFile);
+  } catch (e) {
+    throw new Error(`log file ${p.logFile}: ${resourceText(e)}`);
+  }
+  if (child === 0) {
+    closeFd(statusIn);
+    try {
+      runForeground(p, lock);
+      closeFd(statusOut);
+    } catch (e) {
+      log.error(`start: ${errorText(e)}`);
+      writeFd(statusOut, errorText(e));
+      exit(1);
+    }
+    return undefined;
+  }
+  closeFd(statusOut);
+  const ready = pollFor(WAIT_MS, () => {
+    if (childExited(child)) {
+      const why = readFdText(statusIn).trim() || startErrors(p.logFile, logStart);
+      throw new Error(`daemon failed to start: ${why} (log ${p.logFile})`);
+    }
+    return readPid(p.pidFile) === child && alive(child);
+  });
+  if (!ready) throw new Error(`daemon did not start within 10 s (see ${p.logFile})`);
+  print(`instancepath:${p.instance}\npid:${child}\n`);
+  return 0;
+}
 
 /** The ERROR lines the daemon logged since `from` (byte offset), without the level prefix. */
 function startErrors(logFile: string, from: number): string {
@@ -81,8 +127,10 @@ registerCommand({
   usage: "start foreground",
   summary: "run the daemon in the foreground, logging to stderr (for procd)",
   run() {
-    runForeground(paths());
-    return undefined;
+    return startStatus(() => {
+      runForeground(paths());
+      return undefined;
+    });
   },
 });
 
@@ -92,7 +140,8 @@ registerCommand({
   summary: "stop the running daemon (SIGTERM, waits up to 10 s)",
   run() {
     const p = paths();
-    const pid = runningPid(p.pidFile);
+    // The pid file, else whoever holds the instance lock (a daemon still starting).
+    const pid = runningPid(p.pidFile) ?? lockHolder(p);
     if (pid === null) throw new Error("not running");
     kill(pid, SIG.TERM);
     if (!pollFor(WAIT_MS, () => !alive(pid))) throw new Error(`pid ${pid} did not stop within 10 s`);
@@ -107,7 +156,7 @@ registerCommand({
   summary: "show whether the daemon runs (exit 0) or not (exit 3)",
   run() {
     const p = paths();
-    const pid = runningPid(p.pidFile);
+    const pid = runningPid(p.pidFile) ?? runningPid(p.lockFile);
     print(`instancepath:${p.instance}\nstatus:${pid === null ? "stopped" : "running"}\n${pid === null ? "" : `pid:${pid}\n`}`);
     return pid === null ? 3 : 0;
   },

@@ -39,6 +39,8 @@ export interface ClientServerStats {
   delivered: number;
   undeliverable: number;
   deadClients: number;
+  /** datagrams from an unnamed (unbound) socket: no reply address, ignored */
+  anonymous: number;
 }
 
 const SID_INTERNAL = new Uint8Array(32);
@@ -53,7 +55,9 @@ export class ClientServer {
   private nextPort = EPHEMERAL_FIRST;
   private idsSeen: Uint8Array[] | undefined;
   private idsHex: string[] = [];
-  readonly stats: ClientServerStats = { received: 0, errors: 0, delivered: 0, undeliverable: 0, deadClients: 0 };
+  readonly stats: ClientServerStats = { received: 0, errors: 0, delivered: 0, undeliverable: 0, deadClients: 0, anonymous: 0 };
+  /** Called when a client's bindings and queued messages are dropped (goodbye or gone). */
+  onClientGone: ((client: string) => void) | undefined;
   /** Called for the SYNC_CONFIG command (reload configuration). */
   onSyncConfig: (() => void) | undefined;
 
@@ -61,8 +65,16 @@ export class ClientServer {
 
   // --- inputs -------------------------------------------------------------
 
-  /** One datagram from a client socket address. */
+  /** One datagram from a client socket address. Everything it causes is sent to
+   * `from` (replies) or, later, to the address it bound from (deliveries): never
+   * to an address taken from the message. */
   handleMessage(now: number, from: string, msg: Uint8Array): void {
+    if (from.length === 0) {
+      // An unbound socket has no address to answer, and all of them would share
+      // one name (and so each other's bindings): ignored, counted.
+      this.stats.anonymous++;
+      return;
+    }
     const h = decodeMdpHeader(msg);
     if (!h) return; // too short: Serval logs and ignores it
     this.stats.received++;
@@ -215,6 +227,7 @@ export class ClientServer {
     for (let i = this.outHead; i < this.outbox.length; i++) {
       if (this.outbox[i].to === client) this.outbox[i].data = new Uint8Array(0);
     }
+    this.onClientGone?.(client);
   }
 
   // --- outputs ------------------------------------------------------------

@@ -13,6 +13,7 @@ import { nowMs } from "../platform/clock.js";
 import { errorText, log, logEnabled } from "../platform/log.js";
 import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop.js";
 import { UnixDgram } from "../platform/unix.js";
+import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
 
@@ -44,6 +45,8 @@ const PEER_CACHE_MAX = 256;
 /** Client back-pressure marks, in datagrams (see applyBackPressure). */
 const CLIENT_BACKLOG_HIGH = 64;
 const CLIENT_BACKLOG_LOW = 32;
+/** The client socket's send buffer, shared by all clients (see MeshDriver.checkSendBuffer). */
+const CLIENT_SEND_BUFFER = 512 * 1024;
 
 export class MeshDaemon {
   readonly stats: MeshDaemonStats = { packetsIn: 0, bytesIn: 0 };
@@ -68,6 +71,11 @@ export class MeshDaemon {
     this.core = opts.createCore(identities, now);
     this.clients = new ClientServer(this.core);
     this.clients.onSyncConfig = () => opts.reloadConfig("SYNC_CONFIG from a client");
+    const sendBuffer = {
+      size: 0,
+      queued: () => sendQueued(this.sock.fd),
+      blockedPeers: () => blockedConnectedPeers(this.sock.fd),
+    };
     this.driver = new MeshDriver(this.core, this.clients, {
       now: nowMs,
       setTimer: (ms, fn) => setTimer(ms, fn, "mesh timer"),
@@ -76,10 +84,13 @@ export class MeshDaemon {
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
       info: (m) => log.info(m),
+      warn: (m) => log.warn(m),
       afterDrive: () => this.applyBackPressure(),
+      clientSendBuffer: sendBuffer,
     });
     const sockName = daemonSocketName(opts.runPath);
     this.sock = UnixDgram.open(sockName); // filesystem socket, 0600: owner only
+    sendBuffer.size = setSendBuffer(this.sock.fd, CLIENT_SEND_BUFFER);
     this.sock.onMessage((data, from) => {
       this.clients.handleMessage(nowMs(), from, data);
       this.drive();
@@ -111,6 +122,9 @@ export class MeshDaemon {
     this.sock.close();
     const d = this.driver.stats;
     log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, failed sends ${d.sendFailed}, timers armed ${d.timersArmed})`);
+    const q = this.driver.clientQueueStats, c = this.clients.stats;
+    log.info(`local clients: datagrams held ${q.held}, dropped ${q.dropped} (clients not reading: ${q.stuckClients}), ` +
+      `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);
     const counters = this.core.statsLine?.();
     if (counters) log.info(`mesh counters: ${counters}`);
   }

@@ -2,7 +2,8 @@
 // deliveries and the client server's replies, then keep ONE timer armed for
 // the core's next deadline. The I/O (clock, timers, sockets) is passed in,
 // so this is unit-tested under Node with a fake core and clock.
-import type { ClientMessage, ClientServer } from "./client-server.js";
+import type { ClientServer } from "./client-server.js";
+import { ClientQueueStats, ClientQueues, FULL, GONE, HELD_PER_CLIENT, SENT, SendResult } from "./client-queues.js";
 import type { CoreTransmit, MeshCore } from "./mesh-core.js";
 
 export interface DriverIo {
@@ -15,6 +16,11 @@ export interface DriverIo {
   sendToClient(to: string, data: Uint8Array): number;
   debug(msg: string): void;
   info(msg: string): void;
+  /** Warnings (a client that does not read: once per client); info() when absent. */
+  warn?(msg: string): void;
+  /** The client socket's send buffer: its size, bytes not yet read by receivers, and the
+   * connect()ed clients holding unread datagrams (null: cannot tell). Absent: not watched. */
+  clientSendBuffer?: { size: number; queued(): number; blockedPeers(): string[] | null };
   /** After each drive (input, timer): e.g. apply back-pressure to clients. */
   afterDrive?(): void;
 }
@@ -31,11 +37,10 @@ const ENOENT = 2;
 const ECONNREFUSED = 111;
 const EAGAIN = 11;
 const ENOBUFS = 105;
-/** A client whose socket is full (Linux queues only net.unix.max_dgram_qlen = 10
- * datagrams per socket) gets its messages later, in order, up to this many held. */
-const MAX_HELD = 4096;
-/** Retry delay for held client messages. */
-const HELD_RETRY_MS = 2;
+/** Client sends between two looks at the shared send buffer. */
+const SENDBUF_CHECK_EVERY = 16;
+/** At most one sock_diag dump per this many ms. */
+const SENDBUF_DUMP_MIN_MS = 50;
 /** Bound on back-to-back rounds in one drive() call (a core that is always due cannot spin forever). */
 const MAX_ROUNDS = 64;
 
@@ -45,10 +50,32 @@ export class MeshDriver {
   private timerAt = Infinity;
   private driving = false;
   private stopped = false;
-  /** Messages refused with EAGAIN, oldest first; resent before anything newer for the same client. */
-  private held: ClientMessage[] = [];
+  /** Per-client queues of messages refused with EAGAIN (client-queues.ts). */
+  private readonly queues: ClientQueues;
+  private sendsSinceCheck = 0;
+  private lastDumpAt = -Infinity;
 
-  constructor(private readonly core: MeshCore, private readonly clients: ClientServer, private readonly io: DriverIo) {}
+  constructor(private readonly core: MeshCore, private readonly clients: ClientServer, private readonly io: DriverIo) {
+    this.queues = new ClientQueues(
+      (to, data) => this.sendToClient(to, data),
+      (to, warned) => {
+        // One line per client: a client already warned about is closed quietly.
+        const text = `closing dead MDP client ${clientName(to)}`;
+        if (warned) io.debug(text);
+        else io.info(text);
+        clients.clientGone(to);
+      },
+      (to) => (io.warn ?? io.info).call(io, `MDP client ${clientName(to)} is not reading its socket: ` +
+        `datagrams to it are dropped while ${HELD_PER_CLIENT} of its messages wait (counted; logged once per client)`),
+    );
+    // A client that said goodbye (or whose bindings went) has nothing more to wait for.
+    clients.onClientGone = (to) => this.queues.forget(to);
+  }
+
+  /** Counters of the per-client queues (held, dropped, stuck clients). */
+  get clientQueueStats(): ClientQueueStats {
+    return this.queues.stats;
+  }
 
   /** Run the core until it has nothing more to do now, then re-arm the one timer. */
   drive(): void {
@@ -62,12 +89,13 @@ export class MeshDriver {
         if (due !== undefined && due <= now) this.core.handleTimeout(now);
         let busy = this.flushTransmits(now);
         busy = this.flushDeliveries() || busy;
-        busy = this.flushClients() || busy;
+        busy = this.flushClients(now) || busy;
         now = this.io.now();
         due = this.core.pollTimeout();
         if (!busy && (due === undefined || due > now)) break;
       }
-      this.arm(this.held.length > 0 ? Math.min(due ?? Infinity, now + HELD_RETRY_MS) : due);
+      const retryAt = this.queues.retryAt;
+      this.arm(retryAt < Infinity ? Math.min(due ?? Infinity, Math.max(retryAt, now)) : due);
     } finally {
       this.driving = false;
     }
@@ -126,43 +154,52 @@ export class MeshDriver {
     return any;
   }
 
-  private flushClients(): boolean {
+  private flushClients(now: number): boolean {
     let any = false;
-    // Clients still full: everything newer for them waits behind what they refused.
-    const blocked = new Set<string>();
-    if (this.held.length > 0) {
-      const held = this.held;
-      this.held = [];
-      for (const m of held) {
-        if (blocked.has(m.to) || !this.sendToClient(m)) {
-          blocked.add(m.to);
-          this.held.push(m);
-        }
-      }
+    // Clients whose sockets were full: per client, when due (not per held message).
+    if (this.queues.retryAt <= now || this.queues.hasActive) {
+      if (this.queues.retryAt <= now) this.checkSendBuffer(now);
+      this.queues.retry(now);
     }
     for (let m = this.clients.pollOutgoing(); m; m = this.clients.pollOutgoing()) {
       any = true;
-      if (!blocked.has(m.to) && this.sendToClient(m)) continue;
-      blocked.add(m.to);
-      if (this.held.length < MAX_HELD) this.held.push(m);
-      else this.stats.clientSendFailed++;
+      this.queues.offer(now, m.to, m.data);
     }
     return any;
   }
 
-  /** False when the client's socket is full (try again later); other failures are final. */
-  private sendToClient(m: ClientMessage): boolean {
-    if (m.data.length === 0) return true; // cancelled by clientGone
-    const rc = this.io.sendToClient(m.to, m.data);
-    if (rc === -EAGAIN || rc === -ENOBUFS) return false;
-    if (rc === -ENOENT || rc === -ECONNREFUSED) {
-      this.io.info(`closing dead MDP client ${m.to.startsWith("\0") ? "@" + m.to.slice(1) : m.to}`);
-      this.clients.clientGone(m.to);
-      for (const h of this.held) if (h.to === m.to) h.data = new Uint8Array(0);
-    } else if (rc < 0) {
-      this.stats.clientSendFailed++;
-      this.io.debug(`send to MDP client failed (errno ${-rc})`);
-    }
-    return true;
+  /** A client that connect()ed to the daemon's socket is exempt from the kernel's
+   * per-receiver queue limit: what it does not read stays charged to the daemon's
+   * send buffer, shared by every client, and once that is full nobody gets
+   * anything. So while more than half of it is unread, the connected clients
+   * holding unread datagrams are treated as full (held, then dropped and
+   * counted); below a quarter, or once they read, they are let through again. */
+  private checkSendBuffer(now: number): void {
+    const sb = this.io.clientSendBuffer;
+    if (!sb) return;
+    this.sendsSinceCheck = 0;
+    const queued = sb.queued();
+    const high = queued > sb.size / 2;
+    if (!high && (this.queues.throttledCount === 0 || queued > sb.size / 4)) return;
+    if (now - this.lastDumpAt < SENDBUF_DUMP_MIN_MS) return;
+    this.lastDumpAt = now;
+    const peers = high ? sb.blockedPeers() : [];
+    this.queues.setThrottled(new Set(peers ?? []));
   }
+
+  /** SENT (or failed for good: counted), FULL (try again later) or GONE. */
+  private sendToClient(to: string, data: Uint8Array): SendResult {
+    if (++this.sendsSinceCheck >= SENDBUF_CHECK_EVERY) this.checkSendBuffer(this.io.now());
+    const rc = this.io.sendToClient(to, data);
+    if (rc >= 0) return SENT;
+    if (rc === -EAGAIN || rc === -ENOBUFS) return FULL;
+    if (rc === -ENOENT || rc === -ECONNREFUSED) return GONE;
+    this.stats.clientSendFailed++;
+    this.io.debug(`send to MDP client failed (errno ${-rc})`);
+    return SENT;
+  }
+}
+
+function clientName(to: string): string {
+  return to.startsWith("\0") ? "@" + to.slice(1) : to;
 }

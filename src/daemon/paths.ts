@@ -14,6 +14,8 @@ export interface InstancePaths {
   pidFile: string;
   /** <run>/servald.log: stderr of a daemon started without `foreground` */
   logFile: string;
+  /** <run>/servald.lock: flock()ed by the running daemon (one per instance); holds its pid */
+  lockFile: string;
 }
 
 export function instancePaths(getenv: (name: string) => string | undefined): InstancePaths {
@@ -27,6 +29,7 @@ export function instancePaths(getenv: (name: string) => string | undefined): Ins
     keyring: `${instance}/serval.keyring`,
     pidFile: `${run}/servald.pid`,
     logFile: `${run}/servald.log`,
+    lockFile: `${run}/servald.lock`,
   };
 }
 

@@ -858,6 +858,194 @@ static JSValue js_bytes_equal(JSContext *ctx, JSValueConst this_val, int argc,
     return JS_NewBool(ctx, na == nb && (na == 0 || memcmp(a, b, na) == 0));
 }
 
+/* ==== issue 13 (daemon faults, branch i13d): instance lock, client-socket
+ * send-buffer use, stuck connected peers. Kept apart from the code above. ==== */
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+
+/* lockFile(path) -> fd holding an exclusive flock on path (created 0644), or
+ * -errno (-EWOULDBLOCK: another process holds it). The lock lasts as long as
+ * some process keeps the fd open (it is inherited across fork). */
+static JSValue js_lock_file(JSContext *ctx, JSValueConst this_val, int argc,
+                            JSValueConst *argv)
+{
+    const char *path = JS_ToCString(ctx, argv[0]);
+    int fd, err;
+    if (!path)
+        return JS_EXCEPTION;
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    err = errno;
+    JS_FreeCString(ctx, path);
+    if (fd < 0)
+        return JS_NewInt32(ctx, -err);
+    while (flock(fd, LOCK_EX | LOCK_NB)) {
+        err = errno;
+        if (err == EINTR)
+            continue;
+        close(fd);
+        return JS_NewInt32(ctx, -err);
+    }
+    return JS_NewInt32(ctx, fd);
+}
+
+/* lockWritePid(fd) -> 0 | -errno: replaces the lock file's contents with
+ * "<our pid>\n" (so `stop` finds the holder before the pid file exists). */
+static JSValue js_lock_write_pid(JSContext *ctx, JSValueConst this_val,
+                                 int argc, JSValueConst *argv)
+{
+    char buf[24];
+    int fd, n;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    n = snprintf(buf, sizeof buf, "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n || fsync(fd))
+        return JS_NewInt32(ctx, errno ? -errno : -EIO);
+    return JS_NewInt32(ctx, 0);
+}
+
+/* sendBuffer(fd, want) -> the socket's SO_SNDBUF after asking for `want`
+ * bytes (SO_SNDBUFFORCE when allowed, else SO_SNDBUF, which the kernel caps
+ * at net.core.wmem_max). */
+static JSValue js_send_buffer(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    int fd, want, got = 0;
+    socklen_t sl = sizeof got;
+    if (get_int(ctx, &fd, argv[0]) || get_int(ctx, &want, argv[1]))
+        return JS_EXCEPTION;
+    if (want > 0 && setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof want))
+        setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof want);
+    if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &got, &sl))
+        return throw_errno(ctx, "getsockopt", errno);
+    return JS_NewInt32(ctx, got);
+}
+
+/* sendQueued(fd) -> bytes this socket sent that their receivers have not
+ * read yet (SIOCOUTQ), or -errno. A Unix datagram socket can send nothing
+ * more once this reaches its SO_SNDBUF. */
+static JSValue js_send_queued(JSContext *ctx, JSValueConst this_val, int argc,
+                              JSValueConst *argv)
+{
+    int fd, n = 0;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (ioctl(fd, SIOCOUTQ, &n))
+        return JS_NewInt32(ctx, -errno);
+    return JS_NewInt32(ctx, n);
+}
+
+/* Netlink sock_diag for AF_UNIX (linux/unix_diag.h), declared here so the
+ * cross builds need no kernel headers. */
+struct i13_nlmsghdr { uint32_t len; uint16_t type, flags; uint32_t seq, pid; };
+struct i13_unix_diag_req {
+    uint8_t family, protocol; uint16_t pad; uint32_t states, ino, show;
+    uint32_t cookie[2];
+};
+struct i13_unix_diag_msg {
+    uint8_t family, type, state, pad; uint32_t ino; uint32_t cookie[2];
+};
+struct i13_rtattr { uint16_t len, type; };
+#define I13_NETLINK_SOCK_DIAG 4
+#define I13_SOCK_DIAG_BY_FAMILY 20
+#define I13_NLM_F_REQUEST 1
+#define I13_NLM_F_DUMP 0x300
+#define I13_NLMSG_DONE 3
+#define I13_NLMSG_ERROR 2
+#define I13_UDIAG_SHOW_NAME 1
+#define I13_UDIAG_SHOW_PEER 4
+#define I13_UDIAG_SHOW_RQLEN 0x10
+#define I13_UNIX_DIAG_NAME 0
+#define I13_UNIX_DIAG_PEER 2
+#define I13_UNIX_DIAG_RQLEN 4
+#define I13_ALIGN4(n) (((n) + 3u) & ~3u)
+
+/* unixBlockedPeers(fd) -> names of the sockets CONNECTED to fd's socket that
+ * have unread datagrams, or null when sock_diag is unavailable. Such a peer
+ * is exempt from net.unix.max_dgram_qlen, so datagrams it does not read pile
+ * up against OUR send buffer, which all clients share. */
+static JSValue js_unix_blocked_peers(JSContext *ctx, JSValueConst this_val,
+                                     int argc, JSValueConst *argv)
+{
+    struct { struct i13_nlmsghdr h; struct i13_unix_diag_req r; } req;
+    static uint8_t buf[16384];
+    struct stat st;
+    int fd, nl;
+    uint32_t k = 0;
+    JSValue arr;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    if (fstat(fd, &st))
+        return JS_NULL;
+    nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, I13_NETLINK_SOCK_DIAG);
+    if (nl < 0)
+        return JS_NULL;
+    memset(&req, 0, sizeof req);
+    req.h.len = sizeof req;
+    req.h.type = I13_SOCK_DIAG_BY_FAMILY;
+    req.h.flags = I13_NLM_F_REQUEST | I13_NLM_F_DUMP;
+    req.r.family = AF_UNIX;
+    req.r.states = 0xffffffffu;
+    req.r.show = I13_UDIAG_SHOW_NAME | I13_UDIAG_SHOW_PEER | I13_UDIAG_SHOW_RQLEN;
+    if (send(nl, &req, sizeof req, 0) != (ssize_t)sizeof req) {
+        close(nl);
+        return JS_NULL;
+    }
+    arr = JS_NewArray(ctx);
+    for (;;) {
+        ssize_t n = recv(nl, buf, sizeof buf, 0);
+        size_t off = 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            goto fail;
+        while (off + sizeof(struct i13_nlmsghdr) <= (size_t)n) {
+            struct i13_nlmsghdr *h = (struct i13_nlmsghdr *)(buf + off);
+            size_t a;
+            uint32_t peer = 0, rq = 0;
+            const char *name = NULL;
+            size_t name_len = 0;
+            if (h->len < sizeof *h || off + h->len > (size_t)n)
+                goto fail;
+            if (h->type == I13_NLMSG_DONE) {
+                close(nl);
+                return arr;
+            }
+            if (h->type == I13_NLMSG_ERROR)
+                goto fail;
+            a = sizeof *h + sizeof(struct i13_unix_diag_msg);
+            while (a + sizeof(struct i13_rtattr) <= h->len) {
+                struct i13_rtattr *at = (struct i13_rtattr *)((uint8_t *)h + a);
+                const uint8_t *v = (const uint8_t *)(at + 1);
+                size_t vl;
+                if (at->len < sizeof *at || a + at->len > h->len)
+                    break;
+                vl = at->len - sizeof *at;
+                if (at->type == I13_UNIX_DIAG_NAME) {
+                    name = (const char *)v;
+                    name_len = vl;
+                } else if (at->type == I13_UNIX_DIAG_PEER && vl >= 4) {
+                    memcpy(&peer, v, 4);
+                } else if (at->type == I13_UNIX_DIAG_RQLEN && vl >= 4) {
+                    memcpy(&rq, v, 4);
+                }
+                a += I13_ALIGN4(at->len);
+            }
+            if (peer == (uint32_t)st.st_ino && rq > 0 && name && name_len) {
+                if (name[0])
+                    name_len = strnlen(name, name_len);
+                JS_SetPropertyUint32(ctx, arr, k++, JS_NewStringLen(ctx, name, name_len));
+            }
+            off += I13_ALIGN4(h->len);
+        }
+    }
+fail:
+    close(nl);
+    JS_FreeValue(ctx, arr);
+    return JS_NULL;
+}
+/* ==== end of issue 13 (i13d) block ==== */
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("bytesEqual", 2, js_bytes_equal),
     JS_CFUNC_DEF("udpOpen", 4, js_udp_open),
@@ -897,6 +1085,13 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_PROP_INT32_DEF("LOG_INFO", LOG_INFO, 0),
     JS_PROP_INT32_DEF("LOG_WARNING", LOG_WARNING, 0),
     JS_PROP_INT32_DEF("LOG_ERR", LOG_ERR, 0),
+    /* instance lock, per-client send queues (daemon client socket) */
+    JS_CFUNC_DEF("lockFile", 1, js_lock_file),
+    JS_CFUNC_DEF("lockWritePid", 1, js_lock_write_pid),
+    JS_CFUNC_DEF("sendBuffer", 2, js_send_buffer),
+    JS_CFUNC_DEF("sendQueued", 1, js_send_queued),
+    JS_CFUNC_DEF("unixBlockedPeers", 1, js_unix_blocked_peers),
+    JS_PROP_INT32_DEF("EWOULDBLOCK", EWOULDBLOCK, 0),
     JS_PROP_INT32_DEF("UDP_REUSEADDR", UDP_REUSEADDR, 0),
     JS_PROP_INT32_DEF("UDP_REUSEPORT", UDP_REUSEPORT, 0),
     JS_PROP_INT32_DEF("UDP_BROADCAST", UDP_BROADCAST, 0),

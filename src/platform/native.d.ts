@@ -64,6 +64,18 @@ declare module "serval:native" {
   export const EAGAIN: number, EINTR: number, ENOENT: number, ESRCH: number, EPIPE: number;
   export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;
   export const SIGTERM: number, SIGINT: number, SIGHUP: number, SIGKILL: number;
+  // issue 13 (i13d): instance lock, client-socket send buffer, stuck connected peers
+  /** fd holding an exclusive flock on path (created 0644), or -errno (-EWOULDBLOCK: held elsewhere). */
+  export function lockFile(path: string): number;
+  /** Replaces the lock file's contents with "<pid>\n"; 0 or -errno. */
+  export function lockWritePid(fd: number): number;
+  /** SO_SNDBUF after asking for `want` bytes (SO_SNDBUFFORCE when allowed). */
+  export function sendBuffer(fd: number, want: number): number;
+  /** Bytes sent and not yet read by their receivers (SIOCOUTQ), or -errno. */
+  export function sendQueued(fd: number): number;
+  /** Names of sockets connected to fd's socket with unread datagrams; null without sock_diag. */
+  export function unixBlockedPeers(fd: number): string[] | null;
+  export const EWOULDBLOCK: number;
   export const engineVersion: string;
   // Crypto (src/native/crypto-js.c, our own C primitives): Uint8Array in, a new
   // Uint8Array out; wrong key/nonce sizes throw a TypeError.
@@ -126,6 +138,17 @@ declare module "qjs:os" {
   export function isatty(fd: number): boolean;
   export function now(): number;
   export const S_IFMT: number, S_IFDIR: number, S_IFREG: number;
+  // issue 13 (i13d): bounded reads, the start-status pipe
+  /** fd or -errno */
+  export function open(path: string, flags: number, mode?: number): number;
+  /** bytes read or -errno */
+  export function read(fd: number, buf: ArrayBuffer, off: number, len: number): number;
+  /** bytes written or -errno */
+  export function write(fd: number, buf: ArrayBuffer, off: number, len: number): number;
+  export function close(fd: number): number;
+  /** [read fd, write fd], or null */
+  export function pipe(): [number, number] | null;
+  export const O_RDONLY: number;
 }
 
 /** Injected by build/bundle.mjs. */

@@ -52,6 +52,11 @@ test("start daemonises, status reports it, a second start is refused, stop ends 
   const st0 = run("status");
   assert.is(st0.status, 3);
   assert.is(st0.stdout, `instancepath:${inst}\nstatus:stopped\n`);
+  // start is strict (issue 13): the line `config set` kept above stops it, named, exit 2
+  const refused = run("start");
+  assert.is(refused.status, 2);
+  assert.is(refused.stderr, `servald: ${join(inst, "serval.conf")}:2: unknown config key 'future.option'\n`);
+  assert.is(run("config", "del", "future.option").status, 0);
   const s = run("start");
   assert.is(s.status, 0, s.stderr);
   const pid = Number(/^pid:(\d+)$/m.exec(s.stdout)?.[1]);
@@ -62,9 +67,11 @@ test("start daemonises, status reports it, a second start is refused, stop ends 
   assert.is(st.status, 0);
   assert.is(st.stdout, `instancepath:${inst}\nstatus:running\npid:${pid}\n`);
   const again = run("start");
-  assert.is(again.status, 1);
-  assert.is(again.stderr, `servald: already running (pid ${pid})\n`);
-  assert.is(run("start", "foreground").stderr, `servald: already running (pid ${pid})\n`);
+  assert.is(again.status, 10);
+  assert.is(again.stderr, `servald: already running (pid ${pid}; instance ${inst})\n`);
+  const fg = run("start", "foreground");
+  assert.is(fg.status, 10);
+  assert.is(fg.stderr, `servald: already running (pid ${pid}; instance ${inst})\n`);
   const stop = run("stop");
   assert.is(stop.status, 0, stop.stderr);
   assert.is(stop.stdout, `stopped pid:${pid}\n`);
@@ -78,8 +85,12 @@ test("start daemonises, status reports it, a second start is refused, stop ends 
   assert.is(stop2.stderr, "servald: not running\n");
 });
 
-test("start foreground: logs to stderr, SIGHUP re-reads the config, SIGINT exits 0", async () => {
+test("start foreground: refuses a bad config line (exit 2); logs to stderr, SIGHUP re-reads the config leniently, SIGINT exits 0", async () => {
   writeFileSync(join(inst, "serval.conf"), "log.console.level=info\ndebug.msp=perhaps\n");
+  const bad = run("start", "foreground");
+  assert.is(bad.status, 2);
+  assert.match(bad.stderr, /^servald: .*serval.conf:2: bad value 'perhaps' for debug.msp/);
+  writeFileSync(join(inst, "serval.conf"), "log.console.level=info\n");
   const child = spawn(SERVALD, ["start", "foreground"], { env, stdio: ["ignore", "pipe", "pipe"] });
   started.push(child.pid!);
   let err = "";
@@ -90,10 +101,11 @@ test("start foreground: logs to stderr, SIGHUP re-reads the config, SIGINT exits
     assert.match(err, re);
   };
   await until(/servald started/);
-  assert.match(err, /^WARN: config: .*serval.conf:2: bad value 'perhaps' for debug.msp/m);
   assert.is(run("status").status, 0);
+  writeFileSync(join(inst, "serval.conf"), "log.console.level=info\ndebug.msp=perhaps\n");
   child.kill("SIGHUP");
   await until(/SIGHUP: re-reading configuration/);
+  await until(/^WARN: config: .*serval.conf:2: bad value 'perhaps' for debug.msp/m);
   assert.is(child.exitCode, null);
   child.kill("SIGINT");
   assert.is(await exited, 0);
@@ -102,6 +114,7 @@ test("start foreground: logs to stderr, SIGHUP re-reads the config, SIGINT exits
 });
 
 test("a stale pid file (dead pid, or another program's pid) does not block start", () => {
+  writeFileSync(join(inst, "serval.conf"), "");
   writeFileSync(pidFile, "999999\n");
   assert.is(run("status").status, 3);
   writeFileSync(pidFile, `${process.pid}\n`); // alive, but node, not servald

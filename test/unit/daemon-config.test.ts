@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { checkConfig, configBool, ConfigError, keyType } from "../../src/daemon/config-schema";
-import { formatConfig, parseConfig } from "../../src/daemon/config-file";
+import { CONFIG_LINE_MAX, CONFIG_MAX_BYTES, formatConfig, parseConfig, parseConfigBytes } from "../../src/daemon/config-file";
 import { instancePaths } from "../../src/daemon/paths";
 
 test("schema: Serval DNA keys and their types", () => {
@@ -72,11 +72,36 @@ test("file: Serval key=value lines, comments, blank lines, CRLF, problems with l
   assert.is(parseConfig("server.motd= a=b \n", "f").entries.get("server.motd"), " a=b ");
 });
 
+test("file bytes (issue 13): NUL bytes, invalid UTF-8, overlong lines and oversize files are problems with file:line", () => {
+  const enc = (t: string) => new TextEncoder().encode(t);
+  const cat = (...parts: Uint8Array[]) => { const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0)); let o = 0; for (const p of parts) { out.set(p, o); o += p.length; } return out; };
+  const long = new Uint8Array(CONFIG_LINE_MAX + 1).fill(0x61);
+  const bytes = cat(enc("interfaces.0.match=eth0\n"), enc("server.motd=a\0b\n"), new Uint8Array([0x78, 0xff, 0x3d, 0x31, 10]), long, enc("\nserver.motd=h\u00e9llo\ngarbage\n"));
+  const p = parseConfigBytes(bytes, "/etc/serval/serval.conf");
+  assert.equal(p.problems, [
+    "/etc/serval/serval.conf:2: NUL byte at column 14",
+    "/etc/serval/serval.conf:3: not UTF-8 text",
+    `/etc/serval/serval.conf:4: line too long (${CONFIG_LINE_MAX + 1} bytes, at most ${CONFIG_LINE_MAX})`,
+    "/etc/serval/serval.conf:6: malformed configuration line",
+  ]);
+  assert.equal([...p.entries], [["interfaces.0.match", "eth0"], ["server.motd", "h\u00e9llo"]]);
+  // A 5 MB line: only CONFIG_MAX_BYTES + 1 are read; the file is refused, naming the line.
+  const head = cat(enc("interfaces.0.match=eth0\nserver.motd="), new Uint8Array(CONFIG_MAX_BYTES).fill(0x61));
+  const big = parseConfigBytes(head.subarray(0, CONFIG_MAX_BYTES + 1), "c", 5 * 1024 * 1024);
+  assert.equal(big.problems, [`c:2: file too large (${5 * 1024 * 1024} bytes, at most ${CONFIG_MAX_BYTES}); not read beyond byte ${CONFIG_MAX_BYTES}`]);
+  assert.equal([...big.entries], [["interfaces.0.match", "eth0"]]);
+  // Text and bytes agree on ordinary files.
+  const text = "# c\r\ninterfaces.0.match=eth0\r\nx.y=1\n";
+  assert.equal(parseConfigBytes(enc(text), "f"), parseConfig(text, "f"));
+  assert.equal(parseConfigBytes(enc("\u20ac=\ud83d\ude00"), "f").problems, ["f:1: unknown config key '\u20ac'"]);
+});
+
 test("paths: defaults and the three environment variables", () => {
   const env = (vars: Record<string, string>) => (n: string) => vars[n];
   assert.equal(instancePaths(env({})), {
     instance: "/etc/serval", run: "/var/run/serval", configFile: "/etc/serval/serval.conf",
     keyring: "/etc/serval/serval.keyring", pidFile: "/var/run/serval/servald.pid", logFile: "/var/run/serval/servald.log",
+    lockFile: "/var/run/serval/servald.lock",
   });
   const a = instancePaths(env({ SERVALINSTANCE_PATH: "/tmp/i/" }));
   assert.equal([a.instance, a.run, a.configFile, a.pidFile], ["/tmp/i", "/tmp/i", "/tmp/i/serval.conf", "/tmp/i/servald.pid"]);

@@ -3,7 +3,8 @@
 // back to the core (never fatal), deliveries reaching clients, dead clients dropped.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MeshDriver, DriverIo } from "../../src/daemon/mesh-driver.js";
+import { MeshDriver } from "../../src/daemon/mesh-driver.js";
+import { FakeDriverIo } from "../helpers/driver-io.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
 import type { CoreInterface, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "../../src/daemon/mesh-core.js";
 import { encodeMdpMessage, MDP_FLAG_BIND } from "../../src/wire/client-header.js";
@@ -37,36 +38,7 @@ function tx(now: number): CoreTransmit {
   return { ifIndex: 0, address: "10.0.0.255:4110", data: new Uint8Array([now & 255]), token: now };
 }
 
-class FakeIo implements DriverIo {
-  t = 1000;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  nextId = 1;
-  sent: CoreTransmit[] = [];
-  sendRc = 0;
-  clientRc = 0;
-  toClients: [string, Uint8Array][] = [];
-  logs: string[] = [];
-  now() { return this.t; }
-  setTimer(ms: number, fn: () => void) { const id = this.nextId++; this.timers.push({ at: this.t + ms, fn, id }); return id; }
-  clearTimer(h: unknown) { this.timers = this.timers.filter((x) => x.id !== h); }
-  transmit(t: CoreTransmit) { if (this.sendRc < 0) return this.sendRc; this.sent.push(t); return 0; }
-  sendToClient(to: string, d: Uint8Array) { if (this.clientRc < 0) return this.clientRc; this.toClients.push([to, d]); return 0; }
-  debug(m: string) { this.logs.push("debug " + m); }
-  info(m: string) { this.logs.push("info " + m); }
-  /** Advance the clock, firing due timers in order. */
-  advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-    }
-    this.t = end;
-  }
-}
+class FakeIo extends FakeDriverIo {}
 
 function setup() {
   const core = new ScriptedCore();
