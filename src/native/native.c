@@ -862,7 +862,9 @@ static JSValue js_bytes_equal(JSContext *ctx, JSValueConst this_val, int argc,
  * send-buffer use, stuck connected peers. Kept apart from the code above. ==== */
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <linux/sockios.h>
+#ifndef SIOCOUTQ /* linux/sockios.h: no kernel headers needed (musl cross builds) */
+#define SIOCOUTQ TIOCOUTQ
+#endif
 
 /* lockFile(path) -> fd holding an exclusive flock on path (created 0644), or
  * -errno (-EWOULDBLOCK: another process holds it). The lock lasts as long as

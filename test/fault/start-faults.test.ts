@@ -174,9 +174,10 @@ test("a killed 'config set' leaves no temp file once the next 'config set' or 's
   const kills = 20;
   for (let i = 0; i < kills; i++) {
     const c = spawn(SERVALD, ["config", "set", "server.motd", `kill ${i}`], { env: env(dir) });
+    const closed = new Promise((r) => c.on("close", r)); // (it may finish before the kill)
     await new Promise((r) => setTimeout(r, 2 + (i * 7) % 30));
     c.kill("SIGKILL");
-    await new Promise((r) => c.on("close", r));
+    await closed;
   }
   // A temp file as a kill during the write leaves it (a pid that has exited).
   const dead = spawnSync("true").pid!;
