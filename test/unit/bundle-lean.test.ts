@@ -67,9 +67,10 @@ function leanLibcDropped(): Record<"std" | "os" | "file", Set<string>> {
   let list: keyof typeof out | null = null;
   let guarded = false;
   for (const line of patch) {
-    if (/JSCFunctionListEntry js_std_funcs\[/.test(line)) list = "std";
+    // the table's first line, or a hunk header naming it (diff -F cuts it short: "... js_os_")
+    if (/JSCFunctionListEntry js_std(_funcs\[|$)/.test(line)) list = "std";
     else if (/JSCFunctionListEntry js_std_file_proto_funcs\[/.test(line)) list = "file";
-    else if (/JSCFunctionListEntry js_os_funcs\[/.test(line)) list = "os";
+    else if (/JSCFunctionListEntry js_os_(funcs\[|$)/.test(line)) list = "os";
     if (line === "+#ifndef SERVAL_LEAN_LIBC") guarded = true;
     else if (line === "+#endif") guarded = false;
     const m = /JS_CFUNC(?:_MAGIC)?_DEF\("(\w+)"/.exec(line);

@@ -37,6 +37,20 @@ check uci.reload_config-restarts-with-new-conf wait_for 10 pid_changed servald "
 run cat /var/etc/serval/serval.conf
 check uci.conf-has-debug grep -q 'log.console.level=debug' /var/etc/serval/serval.conf
 
+step "uci: a mistyped debug flag is dropped with one line, the daemon keeps running"
+run uci add_list serval.main.debug=overlayrouting
+run uci add_list serval.main.debug=no_such_flag
+run uci commit serval
+P="$(pid_of servald)"
+run reload_config
+check uci.debug-restarts wait_for 10 pid_changed servald "$P"
+check uci.debug-known-kept grep -q '^debug.overlayrouting=true' /var/etc/serval/serval.conf
+check uci.debug-unknown-dropped sh -c '! grep -q no_such_flag /var/etc/serval/serval.conf'
+check uci.debug-unknown-logged wait_for 5 sh -c "logread | grep -q \"debug flag 'no_such_flag' ignored\""
+check uci.debug-daemon-runs wait_for 10 running servald
+run uci del serval.main.debug
+run uci commit serval
+
 step "tunnels: add with uci + reload_config"
 P="$(pid_of servald)"
 uci_section web tunnel mode=listen mdp_port=80 tcp_port=8080 service=web
