@@ -48,8 +48,12 @@ check uci.debug-known-kept grep -q '^debug.overlayrouting=true' /var/etc/serval/
 check uci.debug-unknown-dropped sh -c '! grep -q no_such_flag /var/etc/serval/serval.conf'
 check uci.debug-unknown-logged wait_for 5 sh -c "logread | grep -q \"debug flag 'no_such_flag' ignored\""
 check uci.debug-daemon-runs wait_for 10 running servald
+P="$(pid_of servald)"
 run uci del serval.main.debug
 run uci commit serval
+run reload_config
+check uci.debug-removed-restarts wait_for 10 pid_changed servald "$P"
+check uci.debug-removed-runs wait_for 10 running servald
 
 step "tunnels: add with uci + reload_config"
 P="$(pid_of servald)"
