@@ -858,7 +858,7 @@ static JSValue js_bytes_equal(JSContext *ctx, JSValueConst this_val, int argc,
     return JS_NewBool(ctx, na == nb && (na == 0 || memcmp(a, b, na) == 0));
 }
 
-/* ==== issue 13 (daemon faults, branch i13d): instance lock, client-socket
+/* ==== daemon faults: instance lock, client-socket
  * send-buffer use, stuck connected peers. Kept apart from the code above. ==== */
 #include <sys/file.h>
 #include <sys/ioctl.h>
@@ -1046,7 +1046,7 @@ fail:
     JS_FreeValue(ctx, arr);
     return JS_NULL;
 }
-/* ==== end of issue 13 (i13d) block ==== */
+/* ==== end of the daemon-faults block ==== */
 
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("bytesEqual", 2, js_bytes_equal),

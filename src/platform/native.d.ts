@@ -64,7 +64,7 @@ declare module "serval:native" {
   export const EAGAIN: number, EINTR: number, ENOENT: number, ESRCH: number, EPIPE: number;
   export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;
   export const SIGTERM: number, SIGINT: number, SIGHUP: number, SIGKILL: number;
-  // issue 13 (i13d): instance lock, client-socket send buffer, stuck connected peers
+  // instance lock, client-socket send buffer, stuck connected peers
   /** fd holding an exclusive flock on path (created 0644), or -errno (-EWOULDBLOCK: held elsewhere). */
   export function lockFile(path: string): number;
   /** Replaces the lock file's contents with "<pid>\n"; 0 or -errno. */
@@ -138,7 +138,7 @@ declare module "qjs:os" {
   export function isatty(fd: number): boolean;
   export function now(): number;
   export const S_IFMT: number, S_IFDIR: number, S_IFREG: number;
-  // issue 13 (i13d): bounded reads, the start-status pipe
+  // bounded reads, the start-status pipe
   /** fd or -errno */
   export function open(path: string, flags: number, mode?: number): number;
   /** bytes read or -errno */

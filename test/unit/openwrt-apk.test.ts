@@ -25,7 +25,7 @@ const apk = join(cache, "bin/apk");
 mkdirSync(cache, { recursive: true });
 execFileSync("flock", [join(cache, ".lock"), "bash", "openwrt/build-userland.sh", "apk"], { cwd: repo, stdio: "inherit" });
 
-const scratch = mkdtempSync(join(tmpdir(), "i14-apk-"));
+const scratch = mkdtempSync(join(tmpdir(), "serval-apk-"));
 const stub = join(scratch, "servald-stub");
 writeFileSync(stub, Uint8Array.from({ length: 70000 }, (_, i) => (i * 7919) & 0xff));
 const sha256 = (p: string): string => execFileSync("sha256sum", [p], { encoding: "utf8" }).split(" ")[0];
