@@ -66,14 +66,21 @@ export const ACK_SOON_DELAY_MS = 5;
 export const ACK_GAP_DELAY_MS = 2;
 /** Send an ACK at once after this many unacknowledged packets on a link. */
 export const ACK_WINDOW = 16;
-/** Link-state adverts repeat every tick for this long after a change. */
-export const ADVERT_BURST_MS = 3000;
-/** After a neighbour becomes reachable, every advert carries all routes for this long. */
-export const NEW_NEIGHBOUR_FULL_ADVERT_MS = 1600;
-/** A change-triggered advert is sent again this much later (once). */
+/** A changed route's record is sent this many times (the first at once), and
+ * then only in the periodic full advert: each change costs a bounded number of
+ * records whatever else changes meanwhile (no re-sending every recent change
+ * with every new one: that grew as N^2 and melted a 40-node grid). */
+export const ADVERT_SENDS = 4;
+/** Gap before a changed record's second send; it doubles for each further one
+ * (sends at 0, 150, 450, 1050 ms: spread over loss bursts). */
 export const ADVERT_REPEAT_MS = 150;
 /** Minimum spacing of change-triggered adverts. */
 export const ADVERT_MIN_INTERVAL_MS = 20;
+/** After a neighbour becomes reachable: this many full adverts (every route),
+ * the first at once, then one per FULL_ADVERT_MIN_INTERVAL_MS. */
+export const NEW_NEIGHBOUR_FULL_ADVERTS = 3;
+/** Full adverts are never closer together than this, however many neighbours come and go. */
+export const FULL_ADVERT_MIN_INTERVAL_MS = 500;
 /** NO_PATH records are advertised for this long after a loss, then forgotten. */
 export const NO_PATH_ADVERT_MS = 10000;
 /** Queue caps: frames queued per next hop, and in total. */

@@ -47,7 +47,7 @@ import {
   bestLinkIn, findLinkIn, isDirect, newNeighbour, reachableTimeout, sampleRtt,
   type Destination, type Iface, type Neighbour,
 } from "./neighbours";
-import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
+import { computeRoutes, markChanged, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
 import { TxQueue, type TxFrame } from "./tx-queue";
 import { Transmitter } from "./transmitter";
 import { NeighbourTable } from "./neighbour-table";
@@ -55,7 +55,7 @@ import { decodeExplain, encodeExplain, explainAnswers, ExplainLimiter } from "./
 import { handleEcho } from "./echo";
 import { handleKeymap, requestSignKey } from "./keymap";
 import type { ServiceHost } from "./service-host";
-import { ackRecord, advertRecords, applyLinkRecords, packLinkState } from "./link-state";
+import { ackMaskSinceStart, ackRecord, advertRecords, applyLinkRecords, packLinkState } from "./link-state";
 import { newStats, type MeshStats } from "./stats";
 
 export type {
@@ -95,12 +95,12 @@ export class MeshNode {
   private routesDirty = false;
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
-  private lastRouteChangeAt = -1e9;
   /** Inside handlePacket or service: nested service calls are deferred. */
   private busy = false;
   private nextFullAdvertAt = 0;
-  /** Every advert is a full one until then (a new neighbour must learn all our routes, under loss). */
-  private fullAdvertsUntil = -1;
+  private lastFullAdvertAt = -1e9;
+  /** Full adverts still owed to a new neighbour (it must learn all our routes, under loss). */
+  private fullAdvertsOwed = 0;
   private nextExpiryAt = Infinity;
   private lastNow: number;
   private readonly pw = new ByteWriter(2048);
@@ -559,7 +559,7 @@ export class MeshNode {
     }
     const answers = explainAnswers(e, this.subs, this.primarySid, now, C.EXPLAIN_REPLY_INTERVAL_MS, (hex) => {
       const r = this.routeTable.get(hex);
-      if (r) { r.changedAt = now; this.scheduleAdvert(now); } // servald's link_explained
+      if (r) { markChanged(r, now); this.scheduleAdvert(now); } // servald's link_explained
     });
     if (answers.length === 0) return;
     this.stats.explainsAnswered++;
@@ -654,7 +654,7 @@ export class MeshNode {
         if (ackCovers(n.lastAckSeq, rec.ackSeq, rec.ackMask)) n.lastAckSeq = -1;
         else if (ackIsAfter(n.lastAckSeq, rec.ackSeq)) this.ackSoon(n, now + 10);
       }
-      const drop = rec.dropRate >= 0 ? rec.dropRate : dropRateFromMask(rec.ackMask);
+      const drop = rec.dropRate >= 0 ? rec.dropRate : dropRateFromMask(ackMaskSinceStart(rec.ackSeq, rec.ackMask, dest));
       if (drop !== n.txDropRate) { n.txDropRate = drop; this.routesDirty = true; }
     } else if (rec.dropRate >= 0 && rec.dropRate !== n.txDropRate) {
       n.txDropRate = rec.dropRate;
@@ -694,22 +694,26 @@ export class MeshNode {
   private serviceNow(now: number): void {
     if (now >= this.nextExpiryAt) this.expire(now);
     if (this.routesDirty) this.recomputeRoutes(now);
-    let fullAdvert = false;
-    if (now >= this.nextFullAdvertAt) {
-      fullAdvert = true;
-      this.nextFullAdvertAt = now + C.ROUTE_REFRESH_MS;
+    let tick = false;
+    for (const iface of this.ifaces.values()) if (now >= iface.nextTickAt) tick = true;
+    const full = now >= this.nextFullAdvertAt;
+    // The advert records (the same on every interface): every route in a full
+    // advert, else only the records a change still owes a send.
+    let adverts: LinkRecordRepr[] = [];
+    if (full || tick || now >= this.advertDueAt) {
+      const a = advertRecords(now, full, this.primarySid, this.identities.slice(1), this.routeTable.values(), (h) => this.subs.getHex(h)?.sid);
+      adverts = a.records;
+      this.advertDueAt = a.nextDue;
+      if (adverts.length > 0) this.lastAdvertAt = now;
+      if (full) {
+        this.lastFullAdvertAt = now;
+        if (this.fullAdvertsOwed > 0) this.fullAdvertsOwed--;
+        this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.ROUTE_REFRESH_MS);
+      }
     }
-    const advertNow = fullAdvert || now >= this.advertDueAt;
-    if (now < this.fullAdvertsUntil) fullAdvert = true; // content only: ticks and due adverts carry every route
     for (const iface of this.ifaces.values()) {
-      if (now >= iface.nextTickAt || advertNow) this.sendLinkStateOn(now, iface, fullAdvert, now >= iface.nextTickAt);
-    }
-    if (advertNow) {
-      this.advertDueAt = Infinity;
-      this.lastAdvertAt = now;
-      // A fresh change is repeated once soon, not only on the next tick: on a lossy
-      // link that halves the time a lost advert holds up route discovery.
-      if (now - this.lastRouteChangeAt < C.ADVERT_REPEAT_MS) this.advertDueAt = now + C.ADVERT_REPEAT_MS;
+      const ifTick = now >= iface.nextTickAt;
+      if (ifTick || adverts.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
     }
     for (const n of this.nt.byHex.values()) {
       if (n.ackDueAt <= now) this.sendAck(now, n);
@@ -717,8 +721,9 @@ export class MeshNode {
     this.tx.flush(now);
   }
 
-  /** The per-tick broadcast: ACK records for this interface's neighbours plus due adverts. */
-  private sendLinkStateOn(now: number, iface: Iface, fullAdvert: boolean, tick: boolean): void {
+  /** One link-state broadcast on an interface: on a tick, ACK records for its
+   * neighbours; then the advert records due now. */
+  private sendLinkStateOn(now: number, iface: Iface, adverts: readonly LinkRecordRepr[], tick: boolean): void {
     const records: LinkRecordRepr[] = [];
     let hasNeighbours = false;
     for (const n of this.nt.byHex.values()) {
@@ -728,8 +733,7 @@ export class MeshNode {
       records.push(ackRecord(this.primarySid, n, l));
       l.unacked = 0;
     }
-    const all = fullAdvert || (tick && now - this.lastAdvertAt > C.ROUTE_REFRESH_MS);
-    for (const rec of advertRecords(now, all, this.primarySid, this.identities.slice(1), this.routeTable.values(), (h) => this.subs.getHex(h)?.sid)) records.push(rec);
+    for (const rec of adverts) records.push(rec);
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
     const frames = this.linkStateFrames(records, undefined);
     if (frames.length === 0 && tick) {
@@ -812,15 +816,15 @@ export class MeshNode {
     for (const n of this.nt.byHex.values()) {
       if (n.wasReachable && !wasDirect.has(n)) {
         this.log("debug", `neighbour ${n.sub.hex} reachable`);
-        // Tell it every route we have now, and again on the next ticks in case of loss.
-        this.fullAdvertsUntil = now + C.NEW_NEIGHBOUR_FULL_ADVERT_MS;
-        this.scheduleAdvert(now);
+        // Tell it every route we have, now and twice more in case of loss (full
+        // adverts stay FULL_ADVERT_MIN_INTERVAL_MS apart, however many neighbours come).
+        this.fullAdvertsOwed = C.NEW_NEIGHBOUR_FULL_ADVERTS;
+        this.nextFullAdvertAt = Math.min(this.nextFullAdvertAt, Math.max(now, this.lastFullAdvertAt + C.FULL_ADVERT_MIN_INTERVAL_MS));
         if (!n.sub.signKey) requestSignKey(this.host, now, n.sub);
       }
     }
     if (!changed) return;
     this.stats.routeChanges++;
-    this.lastRouteChangeAt = now;
     this.scheduleAdvert(now);
     // Frames waiting for a route are looked at again by the next flush.
   }

@@ -6,7 +6,7 @@
 import type { Sid } from "../wire/types";
 import type { Neighbour } from "./neighbours";
 import { isDirect } from "./neighbours";
-import { NO_PATH_ADVERT_MS } from "./constants";
+import { ADVERT_SENDS, NO_PATH_ADVERT_MS } from "./constants";
 
 /** Reachability flags, as servald's REACHABLE_* (shown by `route print`). */
 export const REACHABLE_NONE = 0;
@@ -32,6 +32,11 @@ export interface Route {
   /** Version of the link record we advertise for it; bumped on every change. */
   version: number;
   changedAt: number;
+  /** Change-driven sends of its record still owed (ADVERT_SENDS per change), the
+   * last one's time, and the gap before the next (doubling from ADVERT_REPEAT_MS). */
+  advertOwed: number;
+  advertSentAt: number;
+  advertGap: number;
   /** When it became unreachable (NO_PATH adverts stop NO_PATH_ADVERT_MS later). */
   lostAt: number;
 }
@@ -64,6 +69,14 @@ function walk(n: Neighbour, x: string, selfHex: string, memo: Map<string, Candid
   const c = parent ? { hops: parent.hops + 1, drop: parent.drop + linkDrop(rec.dropRate), prior: rec.transmitter } : undefined;
   memo.set(x, c ?? null);
   return c;
+}
+
+/** A route's record changed: owe ADVERT_SENDS change-driven sends of it, the first at once. */
+export function markChanged(r: Route, now: number): void {
+  r.changedAt = now;
+  r.advertOwed = ADVERT_SENDS;
+  r.advertSentAt = -1e9;
+  r.advertGap = 0;
 }
 
 function better(a: Candidate, b: Candidate): boolean {
@@ -108,12 +121,12 @@ export function computeRoutes(
     if (!r) {
       const sid = sids(x);
       if (!sid) continue;
-      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0 };
+      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: -1e9, advertGap: 0 };
       routes.set(x, r);
     }
     if (r.reachable !== reachable || r.nextHop !== pick.n || r.priorHex !== pick.c.prior || r.hops !== pick.c.hops) {
       r.version = (r.version + 1) & 0xff;
-      r.changedAt = now;
+      markChanged(r, now);
       changed = true;
     }
     r.reachable = reachable;
@@ -129,7 +142,7 @@ export function computeRoutes(
       r.nextHop = undefined;
       r.hops = 0;
       r.version = (r.version + 1) & 0xff;
-      r.changedAt = now;
+      markChanged(r, now);
       r.lostAt = now;
       changed = true;
     } else if (now - r.lostAt > NO_PATH_ADVERT_MS) {
