@@ -49,6 +49,10 @@ export const FRAME_SEQ_WINDOW = 64;
 /** We expire a neighbour only after this many ticks without hearing it; scaled
  * up further by observed loss (neighbours.ts), so 33% loss does not flap. */
 export const REACHABLE_TICKS = 8;
+/** Routes avoid a direct neighbour silent for this many ticks (its slowest
+ * packet gap if longer; scaled by loss): a dead relay is routed around before
+ * its links expire (routing.ts silenceLimit). */
+export const SILENT_TICKS = 3;
 /** Upper bound on the adaptive reachable timeout. */
 export const REACHABLE_TIMEOUT_MAX_MS = 8000;
 /** A unicast frame is retried per hop until this deadline after enqueue... */

@@ -47,7 +47,7 @@ import {
   bestLinkIn, findLinkIn, isDirect, newNeighbour, reachableTimeout, sampleRtt,
   type Destination, type Iface, type Neighbour,
 } from "./neighbours";
-import { computeRoutes, markChanged, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
+import { computeRoutes, lastHeard, markChanged, silenceLimit, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
 import { TxQueue, type TxFrame } from "./tx-queue";
 import { Transmitter } from "./transmitter";
 import { NeighbourTable } from "./neighbour-table";
@@ -102,6 +102,12 @@ export class MeshNode {
   /** Full adverts still owed to a new neighbour (it must learn all our routes, under loss). */
   private fullAdvertsOwed = 0;
   private nextExpiryAt = Infinity;
+  /** Direct neighbours routes avoid because they fell silent (routing.ts
+   * silenceLimit); hearing one again recomputes routes. Per neighbour, the
+   * longest recent gap between its packets (decaying), and when to look again. */
+  private readonly silent = new Set<Neighbour>();
+  private readonly gapMax = new Map<Neighbour, { at: number; gap: number }>();
+  private silentCheckAt = Infinity;
   private lastNow: number;
   private readonly pw = new ByteWriter(2048);
 
@@ -332,9 +338,23 @@ export class MeshNode {
       }
     }
     link.lastRxAt = now;
+    this.noteHeard(n, now);
 
     for (const f of pkt.frames) this.receiveFrame(now, iface, n, from, f);
     if (pkt.unresolved.length > 0) this.sendExplainRequest(now, iface, from, n, pkt.unresolved);
+  }
+
+  /** Track n's packet gaps; a silent neighbour heard again is routed through again. */
+  private noteHeard(n: Neighbour, now: number): void {
+    const g = this.gapMax.get(n);
+    if (!g) {
+      if (this.gapMax.size >= C.NEIGHBOURS_MAX * 2) this.gapMax.clear();
+      this.gapMax.set(n, { at: now, gap: 0 });
+    } else {
+      g.gap = Math.max(now - g.at, g.gap * 0.95);
+      g.at = now;
+    }
+    if (this.silent.has(n)) this.routesDirty = true;
   }
 
   // ------------------------------------------------------------------ D: outputs
@@ -350,7 +370,7 @@ export class MeshNode {
   /** Next time handleTimeout should be called, or undefined if never. */
   pollTimeout(): number | undefined {
     if (this.tx.outbox.length > 0 || this.routesDirty) return this.lastNow;
-    let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
+    let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt, this.silentCheckAt);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
     for (const n of this.nt.byHex.values()) t = Math.min(t, n.ackDueAt);
     t = Math.min(t, this.tx.nextDue);
@@ -693,6 +713,7 @@ export class MeshNode {
 
   private serviceNow(now: number): void {
     if (now >= this.nextExpiryAt) this.expire(now);
+    if (now >= this.silentCheckAt) this.routesDirty = true;
     if (this.routesDirty) this.recomputeRoutes(now);
     let tick = false;
     for (const iface of this.ifaces.values()) if (now >= iface.nextTickAt) tick = true;
@@ -806,11 +827,21 @@ export class MeshNode {
     this.routesDirty = false;
     const wasDirect = new Set<Neighbour>();
     for (const n of this.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
+    this.silent.clear();
+    let check = Infinity;
     const changed = computeRoutes(
       this.routeTable, this.nt.byHex.values(), this.primaryHex, now,
       (hex) => this.subs.getHex(hex)?.sid ?? this.nt.byHex.get(hex)?.sub.sid,
       (hex) => this.localByHex.has(hex),
+      (n) => {
+        const until = lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLoss);
+        if (until < now) { this.silent.add(n); return false; }
+        check = Math.min(check, until + 1);
+        return true;
+      },
     );
+    this.silentCheckAt = check;
+    for (const n of this.gapMax.keys()) if (!this.nt.byHex.has(n.sub.hex)) this.gapMax.delete(n);
     // Expiry must re-run when a direct neighbour's link times out.
     this.nextExpiryAt = Math.min(this.nextExpiryAt, now + 1);
     for (const n of this.nt.byHex.values()) {

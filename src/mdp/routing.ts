@@ -6,7 +6,7 @@
 import type { Sid } from "../wire/types";
 import type { Neighbour } from "./neighbours";
 import { isDirect } from "./neighbours";
-import { ADVERT_SENDS, NO_PATH_ADVERT_MS } from "./constants";
+import { ADVERT_SENDS, NO_PATH_ADVERT_MS, SILENT_TICKS } from "./constants";
 
 /** Reachability flags, as servald's REACHABLE_* (shown by `route print`). */
 export const REACHABLE_NONE = 0;
@@ -79,6 +79,24 @@ export function markChanged(r: Route, now: number): void {
   r.advertGap = 0;
 }
 
+/**
+ * How long a direct neighbour may stay silent before routes avoid it (it stays a
+ * neighbour until its links time out, SERVAL_REACHABLE_TIMEOUT_MS or more):
+ * SILENT_TICKS of our tick, or of the longest gap it has shown between packets
+ * (`gapMs`: a peer with a slower tick is not taken for dead), stretched by its loss.
+ * A relay that dies is routed around after ~1.5 s instead of ~4 s.
+ */
+export function silenceLimit(tickMs: number, gapMs: number, rxLoss: number): number {
+  return Math.max(tickMs, gapMs) * SILENT_TICKS * (1 + 4 * rxLoss);
+}
+
+/** Newest packet heard from n on any link. */
+export function lastHeard(n: Neighbour): number {
+  let t = -Infinity;
+  for (const l of n.linksIn) if (l.lastRxAt > t) t = l.lastRxAt;
+  return t;
+}
+
 function better(a: Candidate, b: Candidate): boolean {
   return a.drop < b.drop || (a.drop === b.drop && a.hops < b.hops);
 }
@@ -91,12 +109,13 @@ function better(a: Candidate, b: Candidate): boolean {
 export function computeRoutes(
   routes: Map<string, Route>, neighbours: Iterable<Neighbour>, selfHex: string, now: number,
   sids: (hex: string) => Sid | undefined, isLocal: (hex: string) => boolean,
+  usable: (n: Neighbour) => boolean = () => true,
 ): boolean {
   const best = new Map<string, { n: Neighbour; c: Candidate }>();
   const current = new Map<string, { n: Neighbour; c: Candidate }>();
   for (const n of neighbours) {
     n.wasReachable = isDirect(n, now);
-    if (!n.wasReachable) continue;
+    if (!n.wasReachable || !usable(n)) continue;
     const memo = new Map<string, Candidate | null>();
     const consider = (x: string): void => {
       if (isLocal(x)) return;

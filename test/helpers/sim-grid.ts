@@ -77,3 +77,13 @@ export function measure(g: Grid, ms: number): Rates & { peakBytes: number; route
   const per = (k: number): number => sum(k) / live.length / (ms / 1000);
   return { bytes: per(0), packets: per(1), frames: per(2), peakBytes, routeChanges: sum(3) };
 }
+
+/** Run until cond() holds, checking every `everyMs` of simulated time (cond may be costly); the time or undefined. */
+export function runUntilPolled(g: Grid, cond: () => boolean, maxMs: number, everyMs = 50): number | undefined {
+  const end = g.net.time + maxMs;
+  while (g.net.time < end) {
+    if (cond()) return g.net.time;
+    g.net.runFor(Math.min(everyMs, end - g.net.time));
+  }
+  return cond() ? g.net.time : undefined;
+}
