@@ -149,7 +149,7 @@ async function runSize(n: number): Promise<Result> {
   }
 }
 
-const f = (x: number, d = 1) => (Number.isNaN(x) ? "never" : x.toFixed(d));
+const f = (x: number | null, d = 1) => (x === null || Number.isNaN(x) ? "never" : x.toFixed(d));
 if (process.env.MESH_CHILD) {
   for (const n of SIZES) console.log(`RESULT ${JSON.stringify(await runSize(n))}`);
 } else {
@@ -173,6 +173,7 @@ if (process.env.MESH_CHILD) {
       const line = /^RESULT (.*)$/m.exec(out);
       if (!line) { console.log(`${impl} N=${n}: no result`); continue; }
       const r = JSON.parse(line[1]!) as Result;
+      console.log(line[0]);
       m.set(n, r);
       console.log(`${impl} N=${n}: ping after ${f(r.pingAfterS)} s, all peers after ${f(r.peersAfterS)} s, CPU ${r.cpuPct.toFixed(2)} %/node, ` +
         `RSS ${(r.rssKb / 1024).toFixed(1)} MB, tx ${r.txBps.toFixed(0)} B/s/node (${r.txPps.toFixed(1)} pkt/s), ` +

@@ -78,6 +78,9 @@ export const ADVERT_SENDS = 4;
 /** Gap before a changed record's second send; it doubles for each further one
  * (sends at 0, 150, 450, 1050 ms: spread over loss bursts). */
 export const ADVERT_REPEAT_MS = 150;
+/** Minimum spacing of route recomputations (each walks every neighbour's tree):
+ * during convergence a burst of adverts costs one, not one per packet. */
+export const ROUTE_RECOMPUTE_MIN_MS = 10;
 /** Minimum spacing of change-triggered adverts. */
 export const ADVERT_MIN_INTERVAL_MS = 20;
 /** After a neighbour becomes reachable: this many full adverts (every route),

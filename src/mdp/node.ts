@@ -93,6 +93,8 @@ export class MeshNode {
   private readonly bindings = new Map<number, Set<string>>();
   private nextEphemeral = 257;
   private routesDirty = false;
+  /** Route recomputations are at least ROUTE_RECOMPUTE_MIN_MS apart (a burst of adverts costs one). */
+  private lastRecomputeAt = -1e9;
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
   /** Inside handlePacket or service: nested service calls are deferred. */
@@ -369,8 +371,9 @@ export class MeshNode {
 
   /** Next time handleTimeout should be called, or undefined if never. */
   pollTimeout(): number | undefined {
-    if (this.tx.outbox.length > 0 || this.routesDirty) return this.lastNow;
+    if (this.tx.outbox.length > 0) return this.lastNow;
     let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt, this.silentCheckAt);
+    if (this.routesDirty) t = Math.min(t, this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
     for (const n of this.nt.byHex.values()) t = Math.min(t, n.ackDueAt);
     t = Math.min(t, this.tx.nextDue);
@@ -714,7 +717,7 @@ export class MeshNode {
   private serviceNow(now: number): void {
     if (now >= this.nextExpiryAt) this.expire(now);
     if (now >= this.silentCheckAt) this.routesDirty = true;
-    if (this.routesDirty) this.recomputeRoutes(now);
+    if (this.routesDirty && now >= this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS) this.recomputeRoutes(now);
     let tick = false;
     for (const iface of this.ifaces.values()) if (now >= iface.nextTickAt) tick = true;
     const full = now >= this.nextFullAdvertAt;
@@ -825,6 +828,7 @@ export class MeshNode {
 
   private recomputeRoutes(now: number): void {
     this.routesDirty = false;
+    this.lastRecomputeAt = now;
     const wasDirect = new Set<Neighbour>();
     for (const n of this.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
     this.silent.clear();
