@@ -81,6 +81,12 @@ export const ADVERT_REPEAT_MS = 150;
 /** Minimum spacing of route recomputations (each walks every neighbour's tree):
  * during convergence a burst of adverts costs one, not one per packet. */
 export const ROUTE_RECOMPUTE_MIN_MS = 10;
+/** Periodic full advert (every route). Serval DNA refreshes each record every
+ * ROUTE_REFRESH_MS; its peers never expire a record by age, and every change
+ * here is already sent ADVERT_SENDS times, so the refresh only repairs a
+ * change lost all four times: twice as long halves the largest share of a big
+ * mesh's control bytes. */
+export const FULL_ADVERT_INTERVAL_MS = 10000;
 /** Minimum spacing of change-triggered adverts. */
 export const ADVERT_MIN_INTERVAL_MS = 20;
 /** After a neighbour becomes reachable: this many full adverts (every route),

@@ -48,8 +48,9 @@ export function ackMaskSinceStart(ackSeq: number, mask: number, dest: { seq: num
 export function advertRecords(
   now: number, all: boolean, primary: Sid, secondaries: readonly Identity[], routes: Iterable<Route>,
   sidOf: (hex: string) => Sid | undefined,
-): { records: LinkRecordRepr[]; nextDue: number } {
+): AdvertRecords {
   const out: LinkRecordRepr[] = [];
+  const refreshOnly: (Neighbour | undefined)[] = [];
   let nextDue = Infinity;
   if (all) {
     for (const id of secondaries) {
@@ -59,6 +60,7 @@ export function advertRecords(
       rec.transmitter = primary;
       rec.dropRate = 0;
       out.push(rec);
+      refreshOnly.push(undefined);
     }
   }
   for (const r of routes) {
@@ -86,8 +88,20 @@ export function advertRecords(
       rec.dropRate = r.nextHop.adverts.get(r.hex)?.dropRate ?? 0;
     }
     out.push(rec);
+    refreshOnly.push(!due && r.reachable !== REACHABLE_NONE ? r.nextHop : undefined);
   }
-  return { records: out, nextDue };
+  return { records: out, refreshOnly, nextDue };
+}
+
+export interface AdvertRecords {
+  records: LinkRecordRepr[];
+  /** Per record: the next hop of its route when the record is only a refresh
+   * (not owed by a change). A refresh need not go back over a point-to-point
+   * link to that next hop (split horizon): it never routes through us to a
+   * node it is closer to, and its copy is already current. */
+  refreshOnly: (Neighbour | undefined)[];
+  /** When the next owed send falls due. */
+  nextDue: number;
 }
 
 /** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each. */

@@ -55,7 +55,7 @@ import { decodeExplain, encodeExplain, explainAnswers, ExplainLimiter } from "./
 import { handleEcho } from "./echo";
 import { handleKeymap, requestSignKey } from "./keymap";
 import type { ServiceHost } from "./service-host";
-import { ackMaskSinceStart, ackRecord, advertRecords, applyLinkRecords, packLinkState } from "./link-state";
+import { ackMaskSinceStart, ackRecord, advertRecords, type AdvertRecords, applyLinkRecords, packLinkState } from "./link-state";
 import { newStats, type MeshStats } from "./stats";
 
 export type {
@@ -66,6 +66,7 @@ import type {
 } from "./api";
 
 const WILDCARD = "*";
+const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity };
 
 export class MeshNode {
   readonly stats: MeshStats = newStats();
@@ -716,28 +717,28 @@ export class MeshNode {
 
   private serviceNow(now: number): void {
     if (now >= this.nextExpiryAt) this.expire(now);
-    if (now >= this.silentCheckAt) this.routesDirty = true;
+    if (now >= this.silentCheckAt) { this.routesDirty = true; this.silentCheckAt = Infinity; } // the recompute sets it again
     if (this.routesDirty && now >= this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS) this.recomputeRoutes(now);
     let tick = false;
     for (const iface of this.ifaces.values()) if (now >= iface.nextTickAt) tick = true;
     const full = now >= this.nextFullAdvertAt;
     // The advert records (the same on every interface): every route in a full
     // advert, else only the records a change still owes a send.
-    let adverts: LinkRecordRepr[] = [];
+    let adverts: AdvertRecords = NO_ADVERTS;
     if (full || tick || now >= this.advertDueAt) {
       const a = advertRecords(now, full, this.primarySid, this.identities.slice(1), this.routeTable.values(), (h) => this.subs.getHex(h)?.sid);
-      adverts = a.records;
+      adverts = a;
       this.advertDueAt = a.nextDue;
-      if (adverts.length > 0) this.lastAdvertAt = now;
+      if (a.records.length > 0) this.lastAdvertAt = now;
       if (full) {
         this.lastFullAdvertAt = now;
         if (this.fullAdvertsOwed > 0) this.fullAdvertsOwed--;
-        this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.ROUTE_REFRESH_MS);
+        this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.FULL_ADVERT_INTERVAL_MS);
       }
     }
     for (const iface of this.ifaces.values()) {
       const ifTick = now >= iface.nextTickAt;
-      if (ifTick || adverts.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
+      if (ifTick || adverts.records.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
     }
     for (const n of this.nt.byHex.values()) {
       if (n.ackDueAt <= now) this.sendAck(now, n);
@@ -747,17 +748,25 @@ export class MeshNode {
 
   /** One link-state broadcast on an interface: on a tick, ACK records for its
    * neighbours; then the advert records due now. */
-  private sendLinkStateOn(now: number, iface: Iface, adverts: readonly LinkRecordRepr[], tick: boolean): void {
+  private sendLinkStateOn(now: number, iface: Iface, adverts: AdvertRecords, tick: boolean): void {
     const records: LinkRecordRepr[] = [];
-    let hasNeighbours = false;
+    let heard = 0;
+    let only: Neighbour | undefined;
     for (const n of this.nt.byHex.values()) {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
-      hasNeighbours = true;
+      heard++;
+      only = n;
       records.push(ackRecord(this.primarySid, n, l));
       l.unacked = 0;
     }
-    for (const rec of adverts) records.push(rec);
+    const hasNeighbours = heard > 0;
+    // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
+    const horizon = heard === 1 ? only : undefined;
+    for (let i = 0; i < adverts.records.length; i++) {
+      if (horizon && adverts.refreshOnly[i] === horizon) continue;
+      records.push(adverts.records[i]);
+    }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
     const frames = this.linkStateFrames(records, undefined);
     if (frames.length === 0 && tick) {

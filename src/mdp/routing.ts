@@ -19,6 +19,8 @@ export const REACHABLE_DIRECT = REACHABLE_BROADCAST | REACHABLE_UNICAST;
 /** Path drop rates within this margin count as equal when the current next hop is still valid. */
 const HYSTERESIS_DROP = 3;
 const MAX_DEPTH = 32;
+/** Added to the drop rate of paths through a silent neighbour (more than any real path's). */
+const SILENT_DROP = 10000;
 
 export interface Route {
   hex: string;
@@ -111,16 +113,21 @@ export function computeRoutes(
   sids: (hex: string) => Sid | undefined, isLocal: (hex: string) => boolean,
   usable: (n: Neighbour) => boolean = () => true,
 ): boolean {
+  // A neighbour that is not `usable` (silent) is only a last resort: paths
+  // through it count SILENT_DROP more (in a line there is no other way, and
+  // dropping the route would stall traffic that retransmission would carry).
   const best = new Map<string, { n: Neighbour; c: Candidate }>();
   const current = new Map<string, { n: Neighbour; c: Candidate }>();
   for (const n of neighbours) {
     n.wasReachable = isDirect(n, now);
-    if (!n.wasReachable || !usable(n)) continue;
+    if (!n.wasReachable) continue;
+    const penalty = usable(n) ? 0 : SILENT_DROP;
     const memo = new Map<string, Candidate | null>();
     const consider = (x: string): void => {
       if (isLocal(x)) return;
-      const c = walk(n, x, selfHex, memo, 0);
-      if (!c) return;
+      const w = walk(n, x, selfHex, memo, 0);
+      if (!w) return;
+      const c = penalty === 0 ? w : { hops: w.hops, drop: w.drop + penalty, prior: w.prior };
       const b = best.get(x);
       if (!b || better(c, b.c)) best.set(x, { n, c });
       if (routes.get(x)?.nextHop === n) current.set(x, { n, c });
@@ -152,7 +159,7 @@ export function computeRoutes(
     r.nextHop = pick.n;
     r.hops = pick.c.hops;
     r.priorHex = pick.c.prior;
-    r.dropRate = pick.c.drop;
+    r.dropRate = pick.c.drop >= SILENT_DROP ? pick.c.drop - SILENT_DROP : pick.c.drop;
   }
   for (const [x, r] of routes) {
     if (best.has(x)) continue;
