@@ -354,7 +354,9 @@ export class MeshNode {
       if (this.gapMax.size >= C.NEIGHBOURS_MAX * 2) this.gapMax.clear();
       this.gapMax.set(n, { at: now, gap: 0 });
     } else {
-      g.gap = Math.max(now - g.at, g.gap * 0.95);
+      // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
+      // CPU) keeps a longer silence limit for a while instead of flapping routes.
+      g.gap = Math.max(now - g.at, g.gap * 0.99);
       g.at = now;
     }
     if (this.silent.has(n)) this.routesDirty = true;
