@@ -866,6 +866,10 @@ export class MeshNode {
         // adverts stay FULL_ADVERT_MIN_INTERVAL_MS apart, however many neighbours come).
         this.fullAdvertsOwed = C.NEW_NEIGHBOUR_FULL_ADVERTS;
         this.nextFullAdvertAt = Math.min(this.nextFullAdvertAt, Math.max(now, this.lastFullAdvertAt + C.FULL_ADVERT_MIN_INTERVAL_MS));
+        // A full advert went out moments ago (another neighbour came): the next is
+        // up to FULL_ADVERT_MIN_INTERVAL_MS away, so send every route once now.
+        if (this.nextFullAdvertAt > now) for (const r of this.routeTable.values()) if (r.advertOwed === 0) { r.advertOwed = 1; r.advertSentAt = -1e9; r.advertGap = 0; }
+        this.scheduleAdvert(now);
         if (!n.sub.signKey) requestSignKey(this.host, now, n.sub);
       }
     }
