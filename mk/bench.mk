@@ -10,3 +10,9 @@ bench: deps $(SERVALD)
 .PHONY: router-bench
 router-bench: deps
 	node demo/run.mjs bench/router-bench.ts
+
+# `make bench-mesh`: grids of 10/25/50/100 daemons (bench/mesh-scale.ts, results in
+# BENCHMARKS.md "Mesh size"); Serval DNA too when SERVAL_DNA_BIN is set. Needs root.
+.PHONY: bench-mesh
+bench-mesh: deps $(SERVALD)
+	SERVALD_BIN=$(abspath $(SERVALD)) node demo/run.mjs bench/mesh-scale.ts

@@ -49,6 +49,10 @@ export const FRAME_SEQ_WINDOW = 64;
 /** We expire a neighbour only after this many ticks without hearing it; scaled
  * up further by observed loss (neighbours.ts), so 33% loss does not flap. */
 export const REACHABLE_TICKS = 8;
+/** Routes avoid a direct neighbour silent for this many ticks (its slowest
+ * packet gap if longer; scaled by loss): a dead relay is routed around before
+ * its links expire (routing.ts silenceLimit). */
+export const SILENT_TICKS = 3;
 /** Upper bound on the adaptive reachable timeout. */
 export const REACHABLE_TIMEOUT_MAX_MS = 8000;
 /** A unicast frame is retried per hop until this deadline after enqueue... */
@@ -66,14 +70,30 @@ export const ACK_SOON_DELAY_MS = 5;
 export const ACK_GAP_DELAY_MS = 2;
 /** Send an ACK at once after this many unacknowledged packets on a link. */
 export const ACK_WINDOW = 16;
-/** Link-state adverts repeat every tick for this long after a change. */
-export const ADVERT_BURST_MS = 3000;
-/** After a neighbour becomes reachable, every advert carries all routes for this long. */
-export const NEW_NEIGHBOUR_FULL_ADVERT_MS = 1600;
-/** A change-triggered advert is sent again this much later (once). */
+/** A changed route's record is sent this many times (the first at once), and
+ * then only in the periodic full advert: each change costs a bounded number of
+ * records whatever else changes meanwhile (no re-sending every recent change
+ * with every new one: that grew as N^2 and melted a 40-node grid). */
+export const ADVERT_SENDS = 4;
+/** Gap before a changed record's second send; it doubles for each further one
+ * (sends at 0, 150, 450, 1050 ms: spread over loss bursts). */
 export const ADVERT_REPEAT_MS = 150;
+/** Minimum spacing of route recomputations (each walks every neighbour's tree):
+ * during convergence a burst of adverts costs one, not one per packet. */
+export const ROUTE_RECOMPUTE_MIN_MS = 10;
+/** Periodic full advert (every route). Serval DNA refreshes each record every
+ * ROUTE_REFRESH_MS; its peers never expire a record by age, and every change
+ * here is already sent ADVERT_SENDS times, so the refresh only repairs a
+ * change lost all four times: twice as long halves the largest share of a big
+ * mesh's control bytes. */
+export const FULL_ADVERT_INTERVAL_MS = 10000;
 /** Minimum spacing of change-triggered adverts. */
 export const ADVERT_MIN_INTERVAL_MS = 20;
+/** After a neighbour becomes reachable: this many full adverts (every route),
+ * the first at once, then one per FULL_ADVERT_MIN_INTERVAL_MS. */
+export const NEW_NEIGHBOUR_FULL_ADVERTS = 3;
+/** Full adverts are never closer together than this, however many neighbours come and go. */
+export const FULL_ADVERT_MIN_INTERVAL_MS = 500;
 /** NO_PATH records are advertised for this long after a loss, then forgotten. */
 export const NO_PATH_ADVERT_MS = 10000;
 /** Queue caps: frames queued per next hop, and in total. */

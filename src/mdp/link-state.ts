@@ -9,7 +9,7 @@ import { newEncodeContext } from "../wire/address";
 import type { Identity } from "../crypto/types";
 import type { LinkIn, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
-import { ADVERT_BURST_MS, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, SERVAL_REACHABLE_TIMEOUT_MS, SUBSCRIBERS_MAX } from "./constants";
+import { ADVERT_REPEAT_MS, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, SERVAL_REACHABLE_TIMEOUT_MS, SUBSCRIBERS_MAX } from "./constants";
 
 /** Our ACK record for neighbour n: "I (self) hear you on your interface i" with the window of link L. */
 export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr {
@@ -27,16 +27,31 @@ export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr
 }
 
 /**
+ * An ACK mask from a neighbour with the bits for link sequences we never sent
+ * on `dest` set: a fresh link is not lossy because its 15-packet history is
+ * short (unicast links carry ~2 packets/s, so the history took 7 s to fill and
+ * every route over it flapped as its "drop rate" fell from 12 to 0).
+ */
+export function ackMaskSinceStart(ackSeq: number, mask: number, dest: { seq: number; sent: number }): number {
+  const before = dest.sent - ((dest.seq - ackSeq) & 0xff) - 1; // our packets before the ACKed one
+  if (before >= 15) return mask;
+  return (mask | (0x7fff & ~((1 << Math.max(0, before)) - 1))) >>> 0;
+}
+
+/**
  * Routing advertisement records: one per route (transmitter = the prior hop, or
  * us for direct neighbours; NO_PATH once lost) and one per secondary identity.
- * `all` = the periodic full refresh; otherwise only routes changed within the
- * last ADVERT_BURST_MS, so a change is repeated on several ticks under loss.
+ * `all` = the periodic full refresh; otherwise only the records a change still
+ * owes a send (ADVERT_SENDS per change, spaced by a doubling gap), which this
+ * call counts as sent. Also returns when the next owed send falls due.
  */
 export function advertRecords(
   now: number, all: boolean, primary: Sid, secondaries: readonly Identity[], routes: Iterable<Route>,
   sidOf: (hex: string) => Sid | undefined,
-): LinkRecordRepr[] {
+): AdvertRecords {
   const out: LinkRecordRepr[] = [];
+  const refreshOnly: (Neighbour | undefined)[] = [];
+  let nextDue = Infinity;
   if (all) {
     for (const id of secondaries) {
       const rec = newLinkRecord();
@@ -45,10 +60,18 @@ export function advertRecords(
       rec.transmitter = primary;
       rec.dropRate = 0;
       out.push(rec);
+      refreshOnly.push(undefined);
     }
   }
   for (const r of routes) {
-    if (!all && now - r.changedAt > ADVERT_BURST_MS) continue;
+    const due = r.advertOwed > 0 && r.advertSentAt + r.advertGap <= now;
+    if (due) {
+      r.advertOwed--;
+      r.advertSentAt = now;
+      r.advertGap = r.advertGap === 0 ? ADVERT_REPEAT_MS : r.advertGap * 2;
+    }
+    if (r.advertOwed > 0) nextDue = Math.min(nextDue, r.advertSentAt + r.advertGap);
+    if (!all && !due) continue;
     const rec = newLinkRecord();
     rec.receiver = r.sid;
     rec.version = r.version;
@@ -65,8 +88,20 @@ export function advertRecords(
       rec.dropRate = r.nextHop.adverts.get(r.hex)?.dropRate ?? 0;
     }
     out.push(rec);
+    refreshOnly.push(!due && r.reachable !== REACHABLE_NONE ? r.nextHop : undefined);
   }
-  return out;
+  return { records: out, refreshOnly, nextDue };
+}
+
+export interface AdvertRecords {
+  records: LinkRecordRepr[];
+  /** Per record: the next hop of its route when the record is only a refresh
+   * (not owed by a change). A refresh need not go back over a point-to-point
+   * link to that next hop (split horizon): it never routes through us to a
+   * node it is closer to, and its copy is already current. */
+  refreshOnly: (Neighbour | undefined)[];
+  /** When the next owed send falls due. */
+  nextDue: number;
 }
 
 /** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each. */

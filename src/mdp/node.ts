@@ -47,7 +47,7 @@ import {
   acksByUnicast, bestLinkIn, findLinkIn, frameFingerprint, isDirect, newNeighbour, reachableTimeout, sampleRtt,
   type Destination, type Iface, type Neighbour,
 } from "./neighbours";
-import { computeRoutes, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
+import { computeRoutes, lastHeard, markChanged, silenceLimit, REACHABLE_NONE, REACHABLE_SELF, type Route } from "./routing";
 import { TxQueue, type TxFrame } from "./tx-queue";
 import { Transmitter } from "./transmitter";
 import { NeighbourTable } from "./neighbour-table";
@@ -55,7 +55,7 @@ import { decodeExplain, encodeExplain, explainAnswers, ExplainLimiter } from "./
 import { handleEcho } from "./echo";
 import { handleKeymap, requestSignKey } from "./keymap";
 import type { ServiceHost } from "./service-host";
-import { ackRecord, advertRecords, applyLinkRecords, packLinkState } from "./link-state";
+import { ackMaskSinceStart, ackRecord, advertRecords, type AdvertRecords, applyLinkRecords, packLinkState } from "./link-state";
 import { newStats, type MeshStats } from "./stats";
 
 export type {
@@ -66,6 +66,7 @@ import type {
 } from "./api";
 
 const WILDCARD = "*";
+const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity };
 
 export class MeshNode {
   readonly stats: MeshStats = newStats();
@@ -93,15 +94,23 @@ export class MeshNode {
   private readonly bindings = new Map<number, Set<string>>();
   private nextEphemeral = 257;
   private routesDirty = false;
+  /** Route recomputations are at least ROUTE_RECOMPUTE_MIN_MS apart (a burst of adverts costs one). */
+  private lastRecomputeAt = -1e9;
   private advertDueAt = Infinity;
   private lastAdvertAt = -1e9;
-  private lastRouteChangeAt = -1e9;
   /** Inside handlePacket or service: nested service calls are deferred. */
   private busy = false;
   private nextFullAdvertAt = 0;
-  /** Every advert is a full one until then (a new neighbour must learn all our routes, under loss). */
-  private fullAdvertsUntil = -1;
+  private lastFullAdvertAt = -1e9;
+  /** Full adverts still owed to a new neighbour (it must learn all our routes, under loss). */
+  private fullAdvertsOwed = 0;
   private nextExpiryAt = Infinity;
+  /** Direct neighbours routes avoid because they fell silent (routing.ts
+   * silenceLimit); hearing one again recomputes routes. Per neighbour, the
+   * longest recent gap between its packets (decaying), and when to look again. */
+  private readonly silent = new Set<Neighbour>();
+  private readonly gapMax = new Map<Neighbour, { at: number; gap: number }>();
+  private silentCheckAt = Infinity;
   private lastNow: number;
   private readonly pw = new ByteWriter(2048);
 
@@ -339,9 +348,25 @@ export class MeshNode {
       }
     }
     link.lastRxAt = now;
+    this.noteHeard(n, now);
 
     for (const f of pkt.frames) this.receiveFrame(now, iface, n, from, f);
     if (pkt.unresolved.length > 0) this.sendExplainRequest(now, iface, from, n, pkt.unresolved);
+  }
+
+  /** Track n's packet gaps; a silent neighbour heard again is routed through again. */
+  private noteHeard(n: Neighbour, now: number): void {
+    const g = this.gapMax.get(n);
+    if (!g) {
+      if (this.gapMax.size >= C.NEIGHBOURS_MAX * 2) this.gapMax.clear();
+      this.gapMax.set(n, { at: now, gap: 0 });
+    } else {
+      // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
+      // CPU) keeps a longer silence limit for a while instead of flapping routes.
+      g.gap = Math.max(now - g.at, g.gap * 0.99);
+      g.at = now;
+    }
+    if (this.silent.has(n)) this.routesDirty = true;
   }
 
   // ------------------------------------------------------------------ D: outputs
@@ -356,8 +381,9 @@ export class MeshNode {
 
   /** Next time handleTimeout should be called, or undefined if never. */
   pollTimeout(): number | undefined {
-    if (this.tx.outbox.length > 0 || this.routesDirty) return this.lastNow;
-    let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt);
+    if (this.tx.outbox.length > 0) return this.lastNow;
+    let t = Math.min(this.advertDueAt, this.nextExpiryAt, this.nextFullAdvertAt, this.silentCheckAt);
+    if (this.routesDirty) t = Math.min(t, this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS);
     for (const i of this.ifaces.values()) t = Math.min(t, i.nextTickAt);
     for (const n of this.nt.byHex.values()) t = Math.min(t, n.ackDueAt);
     t = Math.min(t, this.tx.nextDue);
@@ -578,7 +604,7 @@ export class MeshNode {
     }
     const answers = explainAnswers(e, this.subs, this.primarySid, now, C.EXPLAIN_REPLY_INTERVAL_MS, (hex) => {
       const r = this.routeTable.get(hex);
-      if (r) { r.changedAt = now; this.scheduleAdvert(now); } // servald's link_explained
+      if (r) { markChanged(r, now); this.scheduleAdvert(now); } // servald's link_explained
     });
     if (answers.length === 0) return;
     this.stats.explainsAnswered++;
@@ -673,7 +699,7 @@ export class MeshNode {
         if (ackCovers(n.lastAckSeq, rec.ackSeq, rec.ackMask)) n.lastAckSeq = -1;
         else if (ackIsAfter(n.lastAckSeq, rec.ackSeq)) this.ackSoon(n, now + 10);
       }
-      const drop = rec.dropRate >= 0 ? rec.dropRate : dropRateFromMask(rec.ackMask);
+      const drop = rec.dropRate >= 0 ? rec.dropRate : dropRateFromMask(ackMaskSinceStart(rec.ackSeq, rec.ackMask, dest));
       if (drop !== n.txDropRate) { n.txDropRate = drop; this.routesDirty = true; }
     } else if (rec.dropRate >= 0 && rec.dropRate !== n.txDropRate) {
       n.txDropRate = rec.dropRate;
@@ -712,23 +738,28 @@ export class MeshNode {
 
   private serviceNow(now: number): void {
     if (now >= this.nextExpiryAt) this.expire(now);
-    if (this.routesDirty) this.recomputeRoutes(now);
-    let fullAdvert = false;
-    if (now >= this.nextFullAdvertAt) {
-      fullAdvert = true;
-      this.nextFullAdvertAt = now + C.ROUTE_REFRESH_MS;
+    if (now >= this.silentCheckAt) { this.routesDirty = true; this.silentCheckAt = Infinity; } // the recompute sets it again
+    if (this.routesDirty && now >= this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS) this.recomputeRoutes(now);
+    let tick = false;
+    for (const iface of this.ifaces.values()) if (now >= iface.nextTickAt) tick = true;
+    const full = now >= this.nextFullAdvertAt;
+    // The advert records (the same on every interface): every route in a full
+    // advert, else only the records a change still owes a send.
+    let adverts: AdvertRecords = NO_ADVERTS;
+    if (full || tick || now >= this.advertDueAt) {
+      const a = advertRecords(now, full, this.primarySid, this.identities.slice(1), this.routeTable.values(), (h) => this.subs.getHex(h)?.sid);
+      adverts = a;
+      this.advertDueAt = a.nextDue;
+      if (a.records.length > 0) this.lastAdvertAt = now;
+      if (full) {
+        this.lastFullAdvertAt = now;
+        if (this.fullAdvertsOwed > 0) this.fullAdvertsOwed--;
+        this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.FULL_ADVERT_INTERVAL_MS);
+      }
     }
-    const advertNow = fullAdvert || now >= this.advertDueAt;
-    if (now < this.fullAdvertsUntil) fullAdvert = true; // content only: ticks and due adverts carry every route
     for (const iface of this.ifaces.values()) {
-      if (now >= iface.nextTickAt || advertNow) this.sendLinkStateOn(now, iface, fullAdvert, now >= iface.nextTickAt);
-    }
-    if (advertNow) {
-      this.advertDueAt = Infinity;
-      this.lastAdvertAt = now;
-      // A fresh change is repeated once soon, not only on the next tick: on a lossy
-      // link that halves the time a lost advert holds up route discovery.
-      if (now - this.lastRouteChangeAt < C.ADVERT_REPEAT_MS) this.advertDueAt = now + C.ADVERT_REPEAT_MS;
+      const ifTick = now >= iface.nextTickAt;
+      if (ifTick || adverts.records.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
     }
     for (const n of this.nt.byHex.values()) {
       if (n.ackDueAt <= now) this.sendAck(now, n);
@@ -736,20 +767,28 @@ export class MeshNode {
     this.tx.flush(now);
   }
 
-  /** The per-tick broadcast: ACK records for this interface's neighbours plus due adverts. */
-  private sendLinkStateOn(now: number, iface: Iface, fullAdvert: boolean, tick: boolean): void {
+  /** One link-state broadcast on an interface: on a tick, ACK records for its
+   * neighbours; then the advert records due now. */
+  private sendLinkStateOn(now: number, iface: Iface, adverts: AdvertRecords, tick: boolean): void {
     const records: LinkRecordRepr[] = [];
-    let hasNeighbours = false;
+    let heard = 0;
+    let only: Neighbour | undefined;
     for (const n of this.nt.byHex.values()) {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
-      hasNeighbours = true;
+      heard++;
+      only = n;
       if (acksByUnicast(n, now)) continue; // ACKed in the unicast tick below
       records.push(ackRecord(this.primarySid, n, l));
       l.unacked = 0;
     }
-    const all = fullAdvert || (tick && now - this.lastAdvertAt > C.ROUTE_REFRESH_MS);
-    for (const rec of advertRecords(now, all, this.primarySid, this.identities.slice(1), this.routeTable.values(), (h) => this.subs.getHex(h)?.sid)) records.push(rec);
+    const hasNeighbours = heard > 0;
+    // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
+    const horizon = heard === 1 ? only : undefined;
+    for (let i = 0; i < adverts.records.length; i++) {
+      if (horizon && adverts.refreshOnly[i] === horizon) continue;
+      records.push(adverts.records[i]);
+    }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
     const frames = this.linkStateFrames(records, undefined);
     if (frames.length === 0 && tick) {
@@ -838,27 +877,42 @@ export class MeshNode {
 
   private recomputeRoutes(now: number): void {
     this.routesDirty = false;
+    this.lastRecomputeAt = now;
     const wasDirect = new Set<Neighbour>();
     for (const n of this.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
+    this.silent.clear();
+    let check = Infinity;
     const changed = computeRoutes(
       this.routeTable, this.nt.byHex.values(), this.primaryHex, now,
       (hex) => this.subs.getHex(hex)?.sid ?? this.nt.byHex.get(hex)?.sub.sid,
       (hex) => this.localByHex.has(hex),
+      (n) => {
+        const until = lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLoss);
+        if (until < now) { this.silent.add(n); return false; }
+        check = Math.min(check, until + 1);
+        return true;
+      },
     );
+    this.silentCheckAt = check;
+    for (const n of this.gapMax.keys()) if (!this.nt.byHex.has(n.sub.hex)) this.gapMax.delete(n);
     // Expiry must re-run when a direct neighbour's link times out.
     this.nextExpiryAt = Math.min(this.nextExpiryAt, now + 1);
     for (const n of this.nt.byHex.values()) {
       if (n.wasReachable && !wasDirect.has(n)) {
         this.log("debug", `neighbour ${n.sub.hex} reachable`);
-        // Tell it every route we have now, and again on the next ticks in case of loss.
-        this.fullAdvertsUntil = now + C.NEW_NEIGHBOUR_FULL_ADVERT_MS;
+        // Tell it every route we have, now and twice more in case of loss (full
+        // adverts stay FULL_ADVERT_MIN_INTERVAL_MS apart, however many neighbours come).
+        this.fullAdvertsOwed = C.NEW_NEIGHBOUR_FULL_ADVERTS;
+        this.nextFullAdvertAt = Math.min(this.nextFullAdvertAt, Math.max(now, this.lastFullAdvertAt + C.FULL_ADVERT_MIN_INTERVAL_MS));
+        // A full advert went out moments ago (another neighbour came): the next is
+        // up to FULL_ADVERT_MIN_INTERVAL_MS away, so send every route once now.
+        if (this.nextFullAdvertAt > now) for (const r of this.routeTable.values()) if (r.advertOwed === 0) { r.advertOwed = 1; r.advertSentAt = -1e9; r.advertGap = 0; }
         this.scheduleAdvert(now);
         if (!n.sub.signKey) requestSignKey(this.host, now, n.sub);
       }
     }
     if (!changed) return;
     this.stats.routeChanges++;
-    this.lastRouteChangeAt = now;
     this.scheduleAdvert(now);
     // Frames waiting for a route are looked at again by the next flush.
   }

@@ -6,7 +6,7 @@
 import type { Sid } from "../wire/types";
 import type { Neighbour } from "./neighbours";
 import { isDirect } from "./neighbours";
-import { NO_PATH_ADVERT_MS } from "./constants";
+import { ADVERT_SENDS, NO_PATH_ADVERT_MS, SILENT_TICKS } from "./constants";
 
 /** Reachability flags, as servald's REACHABLE_* (shown by `route print`). */
 export const REACHABLE_NONE = 0;
@@ -19,6 +19,8 @@ export const REACHABLE_DIRECT = REACHABLE_BROADCAST | REACHABLE_UNICAST;
 /** Path drop rates within this margin count as equal when the current next hop is still valid. */
 const HYSTERESIS_DROP = 3;
 const MAX_DEPTH = 32;
+/** Added to the drop rate of paths through a silent neighbour (more than any real path's). */
+const SILENT_DROP = 10000;
 
 export interface Route {
   hex: string;
@@ -32,6 +34,11 @@ export interface Route {
   /** Version of the link record we advertise for it; bumped on every change. */
   version: number;
   changedAt: number;
+  /** Change-driven sends of its record still owed (ADVERT_SENDS per change), the
+   * last one's time, and the gap before the next (doubling from ADVERT_REPEAT_MS). */
+  advertOwed: number;
+  advertSentAt: number;
+  advertGap: number;
   /** When it became unreachable (NO_PATH adverts stop NO_PATH_ADVERT_MS later). */
   lostAt: number;
 }
@@ -66,6 +73,32 @@ function walk(n: Neighbour, x: string, selfHex: string, memo: Map<string, Candid
   return c;
 }
 
+/** A route's record changed: owe ADVERT_SENDS change-driven sends of it, the first at once. */
+export function markChanged(r: Route, now: number): void {
+  r.changedAt = now;
+  r.advertOwed = ADVERT_SENDS;
+  r.advertSentAt = -1e9;
+  r.advertGap = 0;
+}
+
+/**
+ * How long a direct neighbour may stay silent before routes avoid it (it stays a
+ * neighbour until its links time out, SERVAL_REACHABLE_TIMEOUT_MS or more):
+ * SILENT_TICKS of our tick, or of the longest gap it has shown between packets
+ * (`gapMs`: a peer with a slower tick is not taken for dead), stretched by its loss.
+ * A relay that dies is routed around after ~1.5 s instead of ~4 s.
+ */
+export function silenceLimit(tickMs: number, gapMs: number, rxLoss: number): number {
+  return Math.max(tickMs, gapMs) * SILENT_TICKS * (1 + 4 * rxLoss);
+}
+
+/** Newest packet heard from n on any link. */
+export function lastHeard(n: Neighbour): number {
+  let t = -Infinity;
+  for (const l of n.linksIn) if (l.lastRxAt > t) t = l.lastRxAt;
+  return t;
+}
+
 function better(a: Candidate, b: Candidate): boolean {
   return a.drop < b.drop || (a.drop === b.drop && a.hops < b.hops);
 }
@@ -78,17 +111,23 @@ function better(a: Candidate, b: Candidate): boolean {
 export function computeRoutes(
   routes: Map<string, Route>, neighbours: Iterable<Neighbour>, selfHex: string, now: number,
   sids: (hex: string) => Sid | undefined, isLocal: (hex: string) => boolean,
+  usable: (n: Neighbour) => boolean = () => true,
 ): boolean {
+  // A neighbour that is not `usable` (silent) is only a last resort: paths
+  // through it count SILENT_DROP more (in a line there is no other way, and
+  // dropping the route would stall traffic that retransmission would carry).
   const best = new Map<string, { n: Neighbour; c: Candidate }>();
   const current = new Map<string, { n: Neighbour; c: Candidate }>();
   for (const n of neighbours) {
     n.wasReachable = isDirect(n, now);
     if (!n.wasReachable) continue;
+    const penalty = usable(n) ? 0 : SILENT_DROP;
     const memo = new Map<string, Candidate | null>();
     const consider = (x: string): void => {
       if (isLocal(x)) return;
-      const c = walk(n, x, selfHex, memo, 0);
-      if (!c) return;
+      const w = walk(n, x, selfHex, memo, 0);
+      if (!w) return;
+      const c = penalty === 0 ? w : { hops: w.hops, drop: w.drop + penalty, prior: w.prior };
       const b = best.get(x);
       if (!b || better(c, b.c)) best.set(x, { n, c });
       if (routes.get(x)?.nextHop === n) current.set(x, { n, c });
@@ -108,19 +147,19 @@ export function computeRoutes(
     if (!r) {
       const sid = sids(x);
       if (!sid) continue;
-      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0 };
+      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: -1e9, advertGap: 0 };
       routes.set(x, r);
     }
     if (r.reachable !== reachable || r.nextHop !== pick.n || r.priorHex !== pick.c.prior || r.hops !== pick.c.hops) {
       r.version = (r.version + 1) & 0xff;
-      r.changedAt = now;
+      markChanged(r, now);
       changed = true;
     }
     r.reachable = reachable;
     r.nextHop = pick.n;
     r.hops = pick.c.hops;
     r.priorHex = pick.c.prior;
-    r.dropRate = pick.c.drop;
+    r.dropRate = pick.c.drop >= SILENT_DROP ? pick.c.drop - SILENT_DROP : pick.c.drop;
   }
   for (const [x, r] of routes) {
     if (best.has(x)) continue;
@@ -129,7 +168,7 @@ export function computeRoutes(
       r.nextHop = undefined;
       r.hops = 0;
       r.version = (r.version + 1) & 0xff;
-      r.changedAt = now;
+      markChanged(r, now);
       r.lostAt = now;
       changed = true;
     } else if (now - r.lostAt > NO_PATH_ADVERT_MS) {

@@ -1,0 +1,193 @@
+// Mesh size benchmark (issue 12): a ROWS x COLS grid of namespaces, one daemon
+// each, a veth (own /24, no loss) to the right and lower neighbour, daemons
+// started one after the other. Per size it prints: how long after the last
+// start a corner-to-corner `mdp ping` is first answered, and a corner lists
+// every node in `id peers`; then over a steady window (no user traffic, so all
+// of it is control traffic) per node: CPU %, VmRSS, tx bytes/s and packets/s
+// over its veths; then `kill -9` of the relay in the middle of the
+// corner-to-corner route and the time until the corners' pings are answered
+// again (a 100 ms ping stream; the first reply after the gap).
+// With SERVAL_DNA_BIN set, the same run follows with Serval DNA (rhizome off),
+// one after the other, never at the same time.
+// Run: make bench-mesh   (= node demo/run.mjs bench/mesh-scale.ts; MESH_SIZES=10,25,50,100 MESH_STEADY_S=60)
+import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { Lab, LabProcess } from "../test/lab/index";
+import { Mesh, SERVALD, sleep } from "../test/integration/mdp-helpers";
+
+const GRIDS: Record<number, [number, number]> = { 10: [2, 5], 25: [5, 5], 35: [5, 7], 40: [5, 8], 50: [5, 10], 100: [10, 10] };
+const SIZES = (process.env.MESH_SIZES ?? "10,25,50,100").split(",").map(Number);
+const STEADY_S = Number(process.env.MESH_STEADY_S ?? 60);
+const IMPL = process.env.MESH_IMPL ?? "ours";
+
+interface Proc { cpuTicks: number; rssKb: number }
+function procStat(pid: number): Proc {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return { cpuTicks: Number(f[11]) + Number(f[12]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) };
+  } catch {
+    return { cpuTicks: NaN, rssKb: NaN };
+  }
+}
+
+/** tx bytes and packets summed over a namespace's veths. */
+async function txOf(lab: Lab, node: string): Promise<{ bytes: number; packets: number }> {
+  const out = await new Promise<string>((res) => {
+    const p = spawn("ip", ["-n", lab.ns(node), "-s", "-j", "link", "show"]);
+    let s = "";
+    p.stdout.on("data", (d) => { s += d; });
+    p.on("close", () => res(s));
+  });
+  let bytes = 0, packets = 0;
+  for (const l of JSON.parse(out || "[]") as { ifname: string; stats64?: { tx: { bytes: number; packets: number } } }[]) {
+    if (!l.ifname.startsWith("v") || !l.stats64) continue;
+    bytes += l.stats64.tx.bytes;
+    packets += l.stats64.tx.packets;
+  }
+  return { bytes, packets };
+}
+
+async function pingOnce(mesh: Mesh, from: string, sid: string): Promise<boolean> {
+  const r = await mesh.cli(from, "mdp", "ping", "--timeout=1", sid, "1");
+  return /seq=/.test(r.stdout);
+}
+
+/** Arrival times of pong lines of a running `mdp ping` stream. */
+function pongTimes(p: LabProcess, into: number[]): () => void {
+  let seen = 0;
+  const t = setInterval(() => {
+    const lines = p.stdout.split("\n").filter((l) => /seq=/.test(l)).length;
+    for (; seen < lines; seen++) into.push(Date.now());
+  }, 10);
+  return () => clearInterval(t);
+}
+
+interface Result {
+  n: number; pingAfterS: number; peersAfterS: number; cpuPct: number; rssKb: number; txBps: number; txPps: number;
+  reconvergeS: number; hops: number; relay: string;
+}
+
+async function runSize(n: number): Promise<Result> {
+  const [rows, cols] = GRIDS[n] ?? [Math.round(Math.sqrt(n)), Math.ceil(n / Math.round(Math.sqrt(n)))];
+  const lab = await Lab.create({ family: "svscale" });
+  const mesh = new Mesh(lab);
+  try {
+    const name = (r: number, c: number) => `g${r}_${c}`;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) await lab.node(name(r, c));
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        if (c + 1 < cols) await lab.link(name(r, c), name(r, c + 1));
+        if (r + 1 < rows) await lab.link(name(r, c), name(r + 1, c));
+      }
+    }
+    const conf: Record<string, string> = IMPL === "dna" ? { "rhizome.enable": "0" } : {};
+    const sidOf = new Map<string, string>();
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sidOf.set(name(r, c), (await mesh.start(name(r, c), conf)).sid);
+    const allUp = Date.now();
+    const a = name(0, 0), z = name(rows - 1, cols - 1);
+    const zSid = sidOf.get(z)!;
+    let pingAt = NaN, peersAt = NaN;
+    while (Date.now() - allUp < 180_000 && (Number.isNaN(pingAt) || Number.isNaN(peersAt))) {
+      if (Number.isNaN(pingAt) && await pingOnce(mesh, a, zSid)) pingAt = Date.now();
+      if (Number.isNaN(peersAt) && (await mesh.peers(a)).length >= n - 1) peersAt = Date.now();
+      if (Number.isNaN(pingAt) || Number.isNaN(peersAt)) await sleep(200);
+    }
+    // Steady state.
+    const nodes = [...sidOf.keys()];
+    const daemons = nodes.map((x) => mesh.daemons.get(x)!);
+    const tx0 = await Promise.all(nodes.map((x) => txOf(lab, x)));
+    const p0 = daemons.map((d) => procStat(d.proc.pid));
+    const t0 = Date.now();
+    await sleep(STEADY_S * 1000);
+    const tx1 = await Promise.all(nodes.map((x) => txOf(lab, x)));
+    const p1 = daemons.map((d) => procStat(d.proc.pid));
+    const secs = (Date.now() - t0) / 1000;
+    const hz = 100;
+    const cpuPct = p1.reduce((s, p, i) => s + p.cpuTicks - p0[i]!.cpuTicks, 0) / hz / secs / n * 100;
+    const rssKb = p1.reduce((s, p) => s + p.rssKb, 0) / n;
+    const txBps = tx1.reduce((s, t, i) => s + t.bytes - tx0[i]!.bytes, 0) / secs / n;
+    const txPps = tx1.reduce((s, t, i) => s + t.packets - tx0[i]!.packets, 0) / secs / n;
+    // The corner-to-corner route, from `route print` next hops.
+    const bySid = new Map([...sidOf].map(([k, v]) => [v, k]));
+    const path = [a];
+    for (let cur = a; cur !== z && path.length < 64;) {
+      const hop = (await mesh.routes(cur)).get(zSid)?.[2];
+      const next = hop && hop !== "" ? bySid.get(hop) ?? z : z;
+      path.push(next);
+      cur = next;
+    }
+    const relay = path[Math.floor(path.length / 2)]!;
+    // Kill it under a 100 ms ping stream; reconverged = first reply after the gap.
+    const pinger = lab.spawn(a, SERVALD, ["mdp", "ping", "--interval=0.1", "--timeout=1", zSid, "0"], { env: mesh.env(a) });
+    const arrivals: number[] = [];
+    const stop = pongTimes(pinger, arrivals);
+    await pinger.waitFor(/seq=/, { timeoutMs: 20_000 }).catch(() => undefined);
+    await sleep(1000);
+    const killedAt = Date.now();
+    await mesh.daemons.get(relay)!.proc.kill("SIGKILL", 1000);
+    let reconvergeS = NaN;
+    while (Date.now() - killedAt < 60_000) {
+      await sleep(100);
+      const after = arrivals.filter((t) => t > killedAt);
+      // Replies in flight at the kill arrive within a few ms; then the gap.
+      const resumed = after.find((t, i) => (i === 0 ? t - killedAt : t - after[i - 1]!) > 300);
+      if (resumed !== undefined) { reconvergeS = (resumed - killedAt) / 1000; break; }
+      if (after.length > 15 && after[0]! - killedAt < 300) { reconvergeS = 0; break; } // no gap at all
+    }
+    stop();
+    await pinger.kill("SIGTERM", 1000);
+    mesh.daemons.delete(relay);
+    return {
+      n, pingAfterS: (pingAt - allUp) / 1000, peersAfterS: (peersAt - allUp) / 1000, cpuPct, rssKb, txBps, txPps,
+      reconvergeS, hops: path.length - 1, relay,
+    };
+  } finally {
+    await mesh.cleanup();
+    await lab.cleanup();
+  }
+}
+
+const f = (x: number | null, d = 1) => (x === null || Number.isNaN(x) ? "never" : x.toFixed(d));
+if (process.env.MESH_CHILD) {
+  for (const n of SIZES) console.log(`RESULT ${JSON.stringify(await runSize(n))}`);
+} else {
+  // Each implementation in its own process (SERVALD_BIN picks the binary), one after the other.
+  const impls: [string, string][] = [["ours", SERVALD]];
+  if (process.env.SERVAL_DNA_BIN) impls.push(["dna", process.env.SERVAL_DNA_BIN]);
+  const results = new Map<string, Map<number, Result>>();
+  for (const [impl, bin] of impls) {
+    const m = new Map<number, Result>();
+    results.set(impl, m);
+    for (const n of SIZES) {
+      const out = await new Promise<string>((res) => {
+        const p = spawn(process.execPath, [process.argv[1]!], {
+          env: { ...process.env, MESH_CHILD: "1", MESH_IMPL: impl, MESH_SIZES: String(n), SERVALD_BIN: bin },
+          stdio: ["ignore", "pipe", "inherit"],
+        });
+        let s = "";
+        p.stdout.on("data", (d) => { s += d; });
+        p.on("close", () => res(s));
+      });
+      const line = /^RESULT (.*)$/m.exec(out);
+      if (!line) { console.log(`${impl} N=${n}: no result`); continue; }
+      const r = JSON.parse(line[1]!) as Result;
+      console.log(line[0]);
+      m.set(n, r);
+      console.log(`${impl} N=${n}: ping after ${f(r.pingAfterS)} s, all peers after ${f(r.peersAfterS)} s, CPU ${r.cpuPct.toFixed(2)} %/node, ` +
+        `RSS ${(r.rssKb / 1024).toFixed(1)} MB, tx ${r.txBps.toFixed(0)} B/s/node (${r.txPps.toFixed(1)} pkt/s), ` +
+        `kill -9 ${r.relay} (middle of ${r.hops} hops): reconverged ${f(r.reconvergeS, 2)} s`);
+    }
+  }
+  console.log(`\nsteady window ${STEADY_S} s; ${readFileSync("/proc/loadavg", "utf8").trim()} (loadavg at the end)`);
+  console.log("| N (grid) | ours: ping after | ours CPU %/node | ours tx B/s/node (pkt/s) | ours reconverge | Serval DNA: ping after | DNA CPU %/node | DNA tx B/s/node (pkt/s) | DNA reconverge |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const n of SIZES) {
+    const cells = (r: Result | undefined) => r
+      ? [`${f(r.pingAfterS)} s`, r.cpuPct.toFixed(2), `${r.txBps.toFixed(0)} (${r.txPps.toFixed(0)})`, `${f(r.reconvergeS)} s`]
+      : ["", "", "", ""];
+    const [rr, cc] = GRIDS[n] ?? [0, 0];
+    console.log(`| ${n} (${rr}x${cc}) | ${[...cells(results.get("ours")?.get(n)), ...cells(results.get("dna")?.get(n))].join(" | ")} |`);
+  }
+}

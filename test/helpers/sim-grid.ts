@@ -1,0 +1,89 @@
+// Grid meshes in the SimNet for the scale tests: ROWS x COLS nodes, one
+// point-to-point link (its own broadcast domain, as one veth pair with its own
+// /24) to the right and lower neighbour, as the namespace benchmark builds.
+import { toHex } from "../../src/wire/bytes";
+import { SimNet, type SimNode } from "./simnet";
+
+export interface Grid {
+  net: SimNet;
+  rows: number;
+  cols: number;
+  nodes: SimNode[];
+  at(r: number, c: number): SimNode;
+}
+
+/** Build the grid and start its nodes one after the other, `startGapMs` apart. */
+export function buildGrid(rows: number, cols: number, seed: number, startGapMs = 20): Grid {
+  const net = new SimNet({ seed });
+  const nodes: SimNode[] = [];
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) nodes.push(net.addNode(`n${r}_${c}`));
+  const at = (r: number, c: number): SimNode => nodes[r * cols + c];
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      if (c + 1 < cols) net.link(`h${r}_${c}`, [at(r, c), at(r, c + 1)], 0, 1, 0.2);
+      if (r + 1 < rows) net.link(`v${r}_${c}`, [at(r, c), at(r + 1, c)], 0, 1, 0.2);
+    }
+  }
+  for (const n of nodes) {
+    net.start(n);
+    net.runFor(startGapMs);
+  }
+  return { net, rows, cols, nodes, at };
+}
+
+/** Every running node has a route to every other running node. */
+export function converged(g: Grid): boolean {
+  const live = g.nodes.filter((n) => n.running).length;
+  return g.nodes.every((n) => !n.running || n.node.peers().length >= live - 1);
+}
+
+/** Follow next hops from a to b through running nodes: the route a packet would take, or undefined. */
+export function pathOf(g: Grid, a: SimNode, b: SimNode): SimNode[] | undefined {
+  const byHex = new Map(g.nodes.map((n) => [toHex(n.identity.sid), n]));
+  const bHex = toHex(b.identity.sid);
+  const path = [a];
+  let cur = a;
+  for (let i = 0; i < 64 && cur !== b; i++) {
+    const p = cur.node.peers().find((x) => toHex(x.sid) === bHex);
+    if (!p) return undefined;
+    const next = byHex.get(toHex(p.nextHop ?? p.sid));
+    if (!next || !next.running) return undefined;
+    path.push(next);
+    cur = next;
+  }
+  return cur === b ? path : undefined;
+}
+
+export interface Rates {
+  bytes: number;
+  packets: number;
+  frames: number;
+}
+
+/** Mean per-node transmit rates (per second) of the running nodes over `ms` of simulated time. */
+export function measure(g: Grid, ms: number): Rates & { peakBytes: number; routeChanges: number } {
+  const live = g.nodes.filter((n) => n.running);
+  const snap = (): number[][] => live.map((n) => [n.node.stats.bytesOut, n.node.stats.packetsOut, n.node.stats.framesOut, n.node.stats.routeChanges]);
+  const start = snap();
+  let peakBytes = 0;
+  let prev = start;
+  for (let t = 0; t < ms; t += 1000) {
+    g.net.runFor(Math.min(1000, ms - t));
+    const cur = snap();
+    for (let i = 0; i < live.length; i++) peakBytes = Math.max(peakBytes, cur[i][0] - prev[i][0]);
+    prev = cur;
+  }
+  const sum = (k: number): number => live.reduce((s, _, i) => s + prev[i][k] - start[i][k], 0);
+  const per = (k: number): number => sum(k) / live.length / (ms / 1000);
+  return { bytes: per(0), packets: per(1), frames: per(2), peakBytes, routeChanges: sum(3) };
+}
+
+/** Run until cond() holds, checking every `everyMs` of simulated time (cond may be costly); the time or undefined. */
+export function runUntilPolled(g: Grid, cond: () => boolean, maxMs: number, everyMs = 50): number | undefined {
+  const end = g.net.time + maxMs;
+  while (g.net.time < end) {
+    if (cond()) return g.net.time;
+    g.net.runFor(Math.min(everyMs, end - g.net.time));
+  }
+  return cond() ? g.net.time : undefined;
+}
