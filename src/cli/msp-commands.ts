@@ -1,6 +1,6 @@
 // `servald msp listen|connect`: MSP streams bridged to stdin/stdout or, with
 // --forward, to local TCP connections (Serval DNA's msp_proxy.c behaviour,
-// spec 8.6). The streams run in this process over the daemon's local client
+// PROTOCOL.md 8.6). The streams run in this process over the daemon's local client
 // socket; see src/msp/driver.ts. Exit status: 1 if any stream timed out,
 // 255 if the daemon could not be used, else 0.
 //
@@ -231,7 +231,7 @@ class Session {
       log.info(`msp stats ${who(p.stream)}: out ${p.toRemote} in ${p.toLocal} bytes, srtt ${c.smoothedRtt.toFixed(0)} ms, ` +
         `cwnd ${c.congestionWindow}, ${JSON.stringify(c.stats)}`);
     }
-    // Serval DNA reports a timed-out stream as closed gracefully too (spec 8.6).
+    // Serval DNA reports a timed-out stream as closed gracefully too (PROTOCOL.md 8.6).
     log.info(`- Connection with ${who(p.stream)} closed ${how === "suddenly" ? "suddenly" : "gracefully"}`);
     this.checkDone();
   }
@@ -295,7 +295,7 @@ async function probeDaemon(): Promise<void> {
   }
 }
 
-/** Answer service discovery on MDP port 11 with NAME.mdp.port=PORT (Cooee, spec 8.8). */
+/** Answer service discovery on MDP port 11 with NAME.mdp.port=PORT (Cooee, PROTOCOL.md 8.8). */
 async function serveDiscovery(session: Session, name: string, port: number): Promise<void> {
   const client = openClient();
   session.addService(client);

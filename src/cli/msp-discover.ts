@@ -1,5 +1,5 @@
 // `servald msp discover [--timeout=SECONDS] [--json] [NAME]`: broadcast a
-// service-discovery query (MDP port 11, spec 8.8) and list the answers of
+// service-discovery query (MDP port 11, PROTOCOL.md 8.8) and list the answers of
 // `msp listen --service=NAME` processes on the mesh, one `SID NAME PORT` line
 // each (or one JSON array). Exit 0 if any service was found, 1 if none.
 import { registerCommand } from "./registry.js";

@@ -1,4 +1,4 @@
-// Client side of the v2 local MDP client protocol (spec 7.2-7.3): bind a
+// Client side of the v2 local MDP client protocol (PROTOCOL.md 7.2-7.3): bind a
 // port, send and receive datagrams, run local commands. Only datagrams from
 // the daemon's socket address are accepted (others are counted and dropped;
 // the platform transport also connects its socket to the daemon's, so the
@@ -256,7 +256,7 @@ export class MdpClient {
   /** `data` may be a view into the transport's reused receive buffer: onDatagram
    * sees views (valid during the call), anything kept for later gets a copy. */
   private receive(data: Uint8Array, from: string): void {
-    if (from !== this.daemonAddress) { // spec 7.1: only the daemon may talk to us
+    if (from !== this.daemonAddress) { // PROTOCOL.md 7.1: only the daemon may talk to us
       if (this.foreignDropped++ === 0) this.onForeign?.(from);
       return;
     }

@@ -3,7 +3,7 @@
 
 export const PING_PAYLOAD_LEN = 12;
 
-/** Ping payload: u32 seq LE || u64 time_ms LE (spec 10(b)). */
+/** Ping payload: u32 seq LE || u64 time_ms LE (PROTOCOL.md 10(b)). */
 export function encodePing(seq: number, timeMs: number): Uint8Array {
   const b = new Uint8Array(PING_PAYLOAD_LEN);
   b[0] = seq; b[1] = seq >>> 8; b[2] = seq >>> 16; b[3] = seq >>> 24;

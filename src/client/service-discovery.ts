@@ -1,4 +1,4 @@
-// Service discovery ("Cooee", MDP port 11, spec 8.8): the query payload and
+// Service discovery ("Cooee", MDP port 11, PROTOCOL.md 8.8): the query payload and
 // the reply parser used by `servald msp discover`. Pure: unit-tested under Node.
 
 export const PORT_SERVICE_DISCOVERY = 11;

@@ -1,5 +1,5 @@
 // Ed25519 -> X25519 conversions used by Serval DNA's combined identities
-// (spec 5.1): SID = crypto_sign_ed25519_pk_to_curve25519(signing key).
+// (PROTOCOL.md 5.1): SID = crypto_sign_ed25519_pk_to_curve25519(signing key).
 // The public-key conversion runs once per peer (callers cache it).
 
 import { decompress, inPrimeSubgroup, isIdentity, bigToBytesLE, inverse, mod } from "./ed25519-point";

@@ -1,4 +1,4 @@
-// Serval DNA CRYPTOCOMBINED identities (spec 5.1): everything follows from one
+// Serval DNA CRYPTOCOMBINED identities (PROTOCOL.md 5.1): everything follows from one
 // Ed25519 seed. box secret = clamped SHA-512(seed)[0..32];
 // SID = X25519 public key of the box secret = pk_to_curve25519(sign public).
 

@@ -1,4 +1,4 @@
-// MDP payload crypto (spec 4.3, 5.2-5.4). The frame flags select the mode:
+// MDP payload crypto (PROTOCOL.md 4.3, 5.2-5.4). The frame flags select the mode:
 //   none             plaintext
 //   SIGNED           plaintext || Ed25519 signature over SHA-512(plaintext)
 //   CIPHERED|SIGNED  nonce(24) || crypto_box_easy_afternm(plaintext) (MAC first)
@@ -132,7 +132,7 @@ export function openMdpPayload(crypto: CryptoProvider, flags: number, payload: U
   return plain === undefined ? { ok: false, reason: "bad-mac" } : { ok: true, plain };
 }
 
-// ---- Keymap (MDP port 1 <-> 1, spec 5.4) ----
+// ---- Keymap (MDP port 1 <-> 1, PROTOCOL.md 5.4) ----
 
 /** First byte of a keymap request and response (KEYTYPE_CRYPTOSIGN). */
 export const KEYMAP_SIGN_KEY = 0x02;

@@ -1,4 +1,4 @@
-// MDP nonces (spec 5.2): 24 random bytes with the top bit of byte 0 cleared
+// MDP nonces (PROTOCOL.md 5.2): 24 random bytes with the top bit of byte 0 cleared
 // (Serval DNA reserves it for a future short-nonce form; receivers do not check).
 
 export const NONCE_BYTES = 24;

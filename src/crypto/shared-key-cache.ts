@@ -1,4 +1,4 @@
-// Bounded LRU cache of crypto_box shared keys (spec 5.2: "cached per pair").
+// Bounded LRU cache of crypto_box shared keys (PROTOCOL.md 5.2: "cached per pair").
 // It is consulted once per ciphered frame, so a lookup must cost far less than
 // the box itself: entries are keyed by a 48-bit number mixed from the first
 // bytes of both keys (no hex strings), and a hit is confirmed by comparing the

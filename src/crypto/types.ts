@@ -1,4 +1,4 @@
-// The crypto operations MDP needs (spec section 5), behind one interface so the
+// The crypto operations MDP needs (PROTOCOL.md 5), behind one interface so the
 // sans-I/O protocol cores never import a library directly.
 
 /** A local identity: Ed25519 signing keypair plus the X25519 keys derived from it. */

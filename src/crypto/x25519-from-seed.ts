@@ -1,4 +1,4 @@
-// crypto_sign_ed25519_sk_to_curve25519 (spec 5.1): the box secret of a
+// crypto_sign_ed25519_sk_to_curve25519 (PROTOCOL.md 5.1): the box secret of a
 // combined Serval identity. Apart from ed25519-to-x25519.ts (BigInt point
 // maths), which the shipped bundle swaps for the shim (build/bundle.mjs).
 

@@ -1,4 +1,4 @@
-// Sans-I/O server side of Serval DNA's v2 local MDP client protocol (spec 7.2,
+// Sans-I/O server side of Serval DNA's v2 local MDP client protocol (PROTOCOL.md 7.2,
 // 7.3): bindings, sends, local commands and delivery of inbound datagrams.
 // Client addresses are opaque strings (the socket address of the client).
 // Messages to clients are queued; the daemon drains them with pollOutgoing()

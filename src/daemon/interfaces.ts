@@ -1,4 +1,4 @@
-// The daemon's network interfaces (spec 1.2): per selected interface a UDP
+// The daemon's network interfaces (PROTOCOL.md 1.2): per selected interface a UDP
 // socket bound to ifaceIP:port (unicast in, everything out, SO_BINDTODEVICE),
 // plus one wildcard socket per port receiving broadcasts, each assigned to the
 // interface whose subnet holds the source. rescan() reconciles the open

@@ -1,7 +1,7 @@
 // Recently-seen broadcast ids (BPI), as servald's overlay_broadcast_drop_check
-// (spec 4.2): 1024 slots indexed by a 16-bit rotate-xor hash of the 8-byte id,
+// (PROTOCOL.md 4.2): 1024 slots indexed by a 16-bit rotate-xor hash of the 8-byte id,
 // one id remembered per slot. The table starts zeroed, so an all-zero id always
-// counts as a duplicate (spec 9.4) -- we never generate one.
+// counts as a duplicate (PROTOCOL.md 9.4) -- we never generate one.
 import { BPI_SLOTS, BROADCAST_ID_LEN } from "./constants";
 
 /** Slot of an 8-byte broadcast id. */

@@ -1,5 +1,5 @@
 // Timers and limits of the MDP overlay node.
-// "Specification" constants mirror Serval DNA (serval-wire.md section cited);
+// "Specification" constants mirror Serval DNA (docs/PROTOCOL.md section cited);
 // "Implementation" constants are our own choices, where we deliberately go
 // further than Serval DNA on lossy multi-hop links.
 

@@ -1,4 +1,4 @@
-// Echo service, MDP port 7 (spec 10(b)): reply from port 7 to the request's
+// Echo service, MDP port 7 (PROTOCOL.md 10(b)): reply from port 7 to the request's
 // source port with the payload unchanged, authcrypted. `servald mdp ping`
 // sends `u32 seq LE || u64 time_ms LE` and times the reply.
 import { PORT_ECHO, type Sid } from "../wire/types";

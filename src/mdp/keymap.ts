@@ -1,4 +1,4 @@
-// Keymap / SAS exchange, MDP port 1 (spec 5.4): a request `02` is answered
+// Keymap / SAS exchange, MDP port 1 (PROTOCOL.md 5.4): a request `02` is answered
 // with `02 || signing key || signature over our raw SID`, authcrypted; a
 // response teaches us the sender's signing key (if the signature verifies),
 // so its signed frames can be checked. Unlock messages (F0-F2) are ignored.

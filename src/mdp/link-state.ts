@@ -1,4 +1,4 @@
-// Link-state records on MDP port 2 (spec 6.3, 6.6): building our neighbour
+// Link-state records on MDP port 2 (PROTOCOL.md 6.3, 6.6): building our neighbour
 // ACK records and routing advertisements, packing them into <= 400-byte
 // payloads, and applying a neighbour's records to its advertised tree.
 import { LS_BROADCAST, LS_UNICAST, PORT_LINKSTATE, type LinkRecordRepr, type Sid } from "../wire/types";

@@ -1,4 +1,4 @@
-// 64-entry sequence windows over 8-bit wrapping sequence numbers (spec 4.2, 6.4).
+// 64-entry sequence windows over 8-bit wrapping sequence numbers (PROTOCOL.md 4.2, 6.4).
 // The 64-bit mask is held as two uint32 halves: bit k of the mask means that
 // sequence (last - 1 - k) was received, where `last` is the newest sequence seen.
 

@@ -1,5 +1,5 @@
 // The neighbour table and the destinations we send to: creating out-links
-// when a neighbour is first heard (spec 6.2), expiring links and neighbours
+// when a neighbour is first heard (PROTOCOL.md 6.2), expiring links and neighbours
 // (6.6), and keeping both bounded (spoofed transmitters evict stale entries,
 // unused unicast destinations are pruned).
 import type { Destination, Iface, Neighbour } from "./neighbours";

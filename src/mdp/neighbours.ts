@@ -1,4 +1,4 @@
-// Neighbour state (spec 6.1-6.2, 6.6): per neighbour the links we hear it on
+// Neighbour state (PROTOCOL.md 6.1-6.2, 6.6): per neighbour the links we hear it on
 // (link-ins, each with a 64-entry link-sequence window), the destinations we
 // can reach it through (out-links, kept alive by its ACK records), the tree of
 // link records it advertises, and when to ACK it next.

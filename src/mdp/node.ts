@@ -1,4 +1,4 @@
-// MeshNode: the sans-I/O MDP overlay node (serval-wire.md sections 2-6).
+// MeshNode: the sans-I/O MDP overlay node (docs/PROTOCOL.md sections 2-6).
 //
 // Method classes (quinn-proto style), exact signatures:
 //   A getters   peers(): PeerInfo[]            routes(): RouteInfo[] (SELF rows first)
@@ -340,7 +340,7 @@ export class MeshNode {
       if (missed >= 64) n.frameWindow.reset(); // a jump past the window: maybe a restart too
       n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
       link.lastRxAt = now;
-      // Only the link we ACK matters (ACK records cover one link-in, spec 6.3).
+      // Only the link we ACK matters (ACK records cover one link-in, PROTOCOL.md 6.3).
       if (link === bestLinkIn(n, now, timeout)) {
         link.unacked++;
         if (missed > 0) this.ackSoon(n, now + C.ACK_GAP_DELAY_MS); // a gap: NACK promptly
@@ -611,7 +611,7 @@ export class MeshNode {
     this.sendToNeighbourOrRoute(now, source, encodeExplain([], answers), TYPE_PLEASEEXPLAIN, iface, from, n);
   }
 
-  /** Ask about prefixes we could not resolve (spec 3.3). */
+  /** Ask about prefixes we could not resolve (PROTOCOL.md 3.3). */
   private sendExplainRequest(now: number, iface: Iface, from: string, n: Neighbour | undefined, prefixes: Uint8Array[]): void {
     const asks = this.explainLimiter.filter(prefixes, now).slice(0, 16);
     // An empty marker stands for a P2P_ME we cannot resolve: "explain yourself" (0xFD).
@@ -667,7 +667,7 @@ export class MeshNode {
     if (fx.changed) this.routesDirty = true;
   }
 
-  /** "Neighbour n hears our interface i" (spec 6.6), with an optional ACK. */
+  /** "Neighbour n hears our interface i" (PROTOCOL.md 6.6), with an optional ACK. */
   private receiveAckRecord(now: number, n: Neighbour, rec: LinkRecordRepr): void {
     if (rec.interfaceIndex >= C.MAX_INTERFACES) return;
     const iface = this.ifaces.get(rec.interfaceIndex);
@@ -975,7 +975,7 @@ export class MeshNode {
   private newBroadcastId(): Uint8Array {
     for (;;) {
       const id = this.random(C.BROADCAST_ID_LEN).slice(0, C.BROADCAST_ID_LEN);
-      if (id.some((b) => b !== 0)) return id; // all-zero ids are always dropped (spec 9.4)
+      if (id.some((b) => b !== 0)) return id; // all-zero ids are always dropped (PROTOCOL.md 9.4)
     }
   }
 

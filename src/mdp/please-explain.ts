@@ -1,4 +1,4 @@
-// Please-explain (legacy frame type 0x60, spec 3.3), the node's side: the
+// Please-explain (legacy frame type 0x60, PROTOCOL.md 3.3), the node's side: the
 // payload codec is src/wire/please-explain.ts; here are the views the node
 // uses, the choice of answers, and a rate limit for our own questions.
 import { ByteWriter } from "../wire/bytes";
@@ -45,7 +45,7 @@ export interface ExplainBook {
 
 /**
  * SIDs to send back for the questions in `e` (each SID at most once per
- * `intervalMs`, spec 3.3), plus our own for "explain yourself". `explained`
+ * `intervalMs`, PROTOCOL.md 3.3), plus our own for "explain yourself". `explained`
  * gets each answered subscriber (servald re-advertises its route).
  */
 export function explainAnswers(

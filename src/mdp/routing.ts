@@ -1,4 +1,4 @@
-// Route selection (spec 6.7). Each directly reachable neighbour N advertises a
+// Route selection (PROTOCOL.md 6.7). Each directly reachable neighbour N advertises a
 // tree of links "transmitter -> receiver"; the path to X via N is found by
 // walking from X up to N (hops = depth, path drop = sum of link drop rates
 // above 2). Pick the lowest path drop rate, then the fewest hops; on a near

@@ -1,6 +1,6 @@
 // The address book: every SID we have heard of, with its signing key once
 // learnt. Implements the wire layer's AddressBook so the codecs can resolve
-// abbreviations (spec 3.1: a prefix resolves only if exactly one SID matches).
+// abbreviations (PROTOCOL.md 3.1: a prefix resolves only if exactly one SID matches).
 import type { AddressBook, Sid } from "../wire/types";
 import { SUBSCRIBERS_MAX } from "./constants";
 import { bytesEqual, toHex } from "../wire/bytes";

@@ -1,7 +1,7 @@
 // The transmit path: decides where each due frame goes (fixed destination, or
 // the current next hop of its route), gives it a frame sequence (kept on
-// retransmission, spec 4.2), and packs frames into packets of at most the
-// interface MTU, each with the destination's next link sequence (spec 2, 6.4).
+// retransmission, PROTOCOL.md 4.2), and packs frames into packets of at most the
+// interface MTU, each with the destination's next link sequence (PROTOCOL.md 2, 6.4).
 import { ENCAP_OVERLAY, type EnvelopeRepr, type FrameRepr, type Sid } from "../wire/types";
 import { ByteWriter } from "../wire/bytes";
 import { appendFrame, beginPacket } from "../wire/packet";
@@ -19,7 +19,7 @@ interface Picked {
   q: PendingFifo | undefined;
 }
 
-/** Owed per-hop ACKs ride in packets already going to their neighbour (spec
+/** Owed per-hop ACKs ride in packets already going to their neighbour (PROTOCOL.md
  * 6.3: an ACK record may come in any packet), instead of a packet of their own
  * a few ms later: on a relay that is a quarter of all packets sent and received. */
 export interface AckRider {

@@ -1,5 +1,5 @@
 // Frames waiting to go out, and per-hop retransmission of unicast frames
-// (spec 4.2, 6.4, 6.5). A reliable frame stays queued after each transmission
+// (PROTOCOL.md 4.2, 6.4, 6.5). A reliable frame stays queued after each transmission
 // until the next hop's ACK record covers the packet that last carried it; a
 // NACK (a newer ACK without it) resends at once. Every transmission reuses the
 // frame's sequence number, so receivers drop copies.

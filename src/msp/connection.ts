@@ -3,7 +3,7 @@
 //   C. commands: write(bytes), read()/consume(n), shutdown(), stop()
 //   D. outputs:  pollTransmit(now), pollTimeout(), pollEvent()
 // After every B or C call, drain pollTransmit until undefined, then re-arm a
-// timer at pollTimeout(). Wire behaviour follows Serval DNA (spec section 8):
+// timer at pollTimeout(). Wire behaviour follows Serval DNA (PROTOCOL.md 8):
 // FIRST until anything is heard, ACK flag only once data arrived, ack = last
 // consumed seq, keep-alive when idle, timeout after silence. Sending is ours:
 // congestion window, RTT-based timeout, retransmitting only what is lost.

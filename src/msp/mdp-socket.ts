@@ -6,7 +6,7 @@
 import { Sid } from "../wire/types";
 import { MspAddress } from "./endpoint";
 
-/** Local-API crypt flags (spec 7.2): an accepted MSP connection answers with the inbound ones. */
+/** Local-API crypt flags (PROTOCOL.md 7.2): an accepted MSP connection answers with the inbound ones. */
 export const MDP_NO_CRYPT = 0x01;
 export const MDP_NO_SIGN = 0x02;
 

@@ -1,4 +1,4 @@
-// Overlay address codes (spec 3.1). Every address starts with one byte Q:
+// Overlay address codes (PROTOCOL.md 3.1). Every address starts with one byte Q:
 //   1..31 abbreviation (first Q bytes of a SID)   0x20 full SID (32 bytes follow)
 //   0xFB SIGNKEY (32-byte Ed25519 key; SID derived) 0xFC P2P_ME  0xFD P2P_YOU
 //   0xFE PREVIOUS   0xFF SELF   0 and 33..0xFA: WireError (servald abandons the packet)

@@ -1,11 +1,11 @@
-// Local MDP client protocol v2 (spec 7.2): each datagram = 75-byte packed
+// Local MDP client protocol v2 (PROTOCOL.md 7.2): each datagram = 75-byte packed
 // header + payload, the one codec for the daemon's client server and the
 // client library:
 //   0 local.sid(32) | 32 local.port u32 | 36 remote.sid(32) | 68 remote.port u32 | 72 flags | 73 qos | 74 ttl
 // The ports are in HOST byte order (a C struct on the wire): the host's order
 // is detected once at load, so a big-endian MIPS build talks to Serval DNA's
 // C clients on the same machine.
-// Also the route-table report record (spec 7.5) sent to clients of port 5.
+// Also the route-table report record (PROTOCOL.md 7.5) sent to clients of port 5.
 
 export const MDP_HEADER_LEN = 75;
 /** Largest payload the daemon reads from a client after the header. */
@@ -18,7 +18,7 @@ export const MDP_FLAG_CLOSE = 0x08;
 export const MDP_FLAG_ERROR = 0x10;
 export const MDP_FLAG_REUSE = 0x20;
 
-/** Local commands: remote.sid = SID_ANY, remote.port = one of these (spec 7.3). */
+/** Local commands: remote.sid = SID_ANY, remote.port = one of these (PROTOCOL.md 7.3). */
 export const MDP_LISTEN = 0;
 export const MDP_IDENTITY = 1;
 export const MDP_SEARCH_IDS = 2;
@@ -94,7 +94,7 @@ export function encodeMdpMessage(h: MdpHeader, payload?: Uint8Array): Uint8Array
   return out;
 }
 
-// ---- route table report (spec 7.5; Serval DNA's send_route) ----
+// ---- route table report (PROTOCOL.md 7.5; Serval DNA's send_route) ----
 
 export const REACHABLE_NONE = 0;
 export const REACHABLE_SELF = 0x01;

@@ -1,4 +1,4 @@
-// `servald mdp ping` payload on MDP port 7 (spec 10(b)): u32 seq LE || u64 time_ms LE.
+// `servald mdp ping` payload on MDP port 7 (PROTOCOL.md 10(b)): u32 seq LE || u64 time_ms LE.
 // The echo service returns the payload unchanged. time_ms is split into two
 // u32 halves so no BigInt is needed (exact up to 2^53).
 //

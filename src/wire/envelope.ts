@@ -1,4 +1,4 @@
-// Overlay packet envelope (spec 2): version, encapsulation, transmitter
+// Overlay packet envelope (PROTOCOL.md 2): version, encapsulation, transmitter
 // address, packet flags, [interface index], [link sequence].
 //
 // API:

@@ -1,4 +1,4 @@
-// Overlay frame header + payload (spec 4.1), fields in this order:
+// Overlay frame header + payload (PROTOCOL.md 4.1), fields in this order:
 //   flags | [source] | [broadcast id 8] | [destination] | [next hop] | [ttl/qos]
 //   | [legacy type] | [frame seq (version >= 1)] | [length u16be (ENCAP_OVERLAY)] | payload
 //

@@ -1,4 +1,4 @@
-// Keymap / SAS messages, MDP port 1 <-> 1 (spec 5.4). The MDP data after the ports:
+// Keymap / SAS messages, MDP port 1 <-> 1 (PROTOCOL.md 5.4). The MDP data after the ports:
 //   request  02                                 (send me your signing key)
 //   response 02 || signKey(32) || sig(64)       sig = Ed25519 detached over the responder's raw SID
 //   unlock   F0 || sig   F1 || challenge   F2 || challenge || sig   (decoded as raw bodies)

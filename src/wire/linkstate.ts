@@ -1,4 +1,4 @@
-// Link-state payload, MDP port 2 -> 2 (spec 6.3): a run of records
+// Link-state payload, MDP port 2 -> 2 (PROTOCOL.md 6.3): a run of records
 //   len(incl. itself; 0 ends) flags receiver version [transmitter] [iface] [ackseq ackmask32be] [droprate] [future...]
 // Addresses use a FRESH context whose sender (0xFF) is the MDP source; the
 // receiver is written with servald's "extra bits" (only matters for abbreviations).

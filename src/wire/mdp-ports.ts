@@ -1,4 +1,4 @@
-// MDP message ports header (spec 4.3), the start of every DATA frame's plaintext:
+// MDP message ports header (PROTOCOL.md 4.3), the start of every DATA frame's plaintext:
 //   packed(dst << 1 | same) [packed(src) unless same]
 // e.g. dst 512, src 300 -> 80 08 AC 02; link-state 2 -> 2 -> 05.
 //

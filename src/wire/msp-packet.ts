@@ -1,5 +1,5 @@
 // MSP payload codec: the bytes inside an MDP datagram after the port header
-// (spec section 8.1). Little-endian u16 ack and seq. The packet length decides
+// (PROTOCOL.md 8.1). Little-endian u16 ack and seq. The packet length decides
 // its kind: 1-2 bytes control (only STOP means anything), 3-4 ack/keep-alive,
 // >= 5 data (a zero-length body is allowed, e.g. a bare SHUTDOWN).
 

@@ -1,4 +1,4 @@
-// Serval "packed" unsigned integers (spec section 0): 7 bits per byte, least
+// Serval "packed" unsigned integers (PROTOCOL.md 0): 7 bits per byte, least
 // significant group first, 0x80 on every byte but the last (LEB128). Used for
 // MDP port numbers. Values are unsigned 32-bit.
 //

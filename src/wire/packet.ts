@@ -1,4 +1,4 @@
-// A whole overlay packet = one UDP datagram: envelope + frames (spec 2, 4).
+// A whole overlay packet = one UDP datagram: envelope + frames (PROTOCOL.md 2, 4).
 //
 // API:
 //   decodePacket(bytes, book, ctx?): PacketRepr

@@ -1,4 +1,4 @@
-// Please-explain payload, legacy frame type 0x60 (spec 3.3). Raw entries, no ports:
+// Please-explain payload, legacy frame type 0x60 (PROTOCOL.md 3.3). Raw entries, no ports:
 //   len(1..31) prefix  "which SIDs start with this?"      0x20 sid    "here is a SID"
 //   0xFB signkey       "here is a signing key"            0xFD        "explain yourself"
 // Length 0 makes servald abort and 33..0xFA is rejected: both are WireErrors here.

@@ -1,11 +1,11 @@
 // Plain-data representations ("Repr") of Serval DNA's overlay wire formats.
 // Codecs in src/wire/ turn bytes into these and back; protocol state machines
-// in src/mdp/ and src/msp/ only ever see these. Layouts: ../shared/spec/serval-wire.md.
+// in src/mdp/ and src/msp/ only ever see these. Layouts: docs/PROTOCOL.md.
 
 /** 32-byte SID (X25519 public key). */
 export type Sid = Uint8Array;
 
-/** Envelope encapsulation (spec section 2). */
+/** Envelope encapsulation (PROTOCOL.md 2). */
 export const ENCAP_OVERLAY = 1;
 export const ENCAP_SINGLE = 2;
 
@@ -24,7 +24,7 @@ export interface EnvelopeRepr {
   linkSeq: number; // PACKET_SEQ byte, -1 when absent
 }
 
-/** Frame payload flags (spec 4.1). */
+/** Frame payload flags (PROTOCOL.md 4.1). */
 export const FRAME_SENDER_SAME = 0x01;
 export const FRAME_TO_BROADCAST = 0x02;
 export const FRAME_ONE_HOP = 0x04;
@@ -83,7 +83,7 @@ export interface AddressBook {
   sidFromSignKey(signKey: Uint8Array): Sid | undefined;
 }
 
-/** Link-state record (MDP port 2, spec 6.3). */
+/** Link-state record (MDP port 2, PROTOCOL.md 6.3). */
 export const LS_HAS_INTERFACE = 0x01;
 export const LS_NO_PATH = 0x02;
 export const LS_BROADCAST = 0x04;
@@ -106,13 +106,13 @@ export interface LinkRecordRepr {
   dropRate: number; // -1 when absent
 }
 
-/** MDP message = ports + data (spec 4.3). */
+/** MDP message = ports + data (PROTOCOL.md 4.3). */
 export interface MdpPortsRepr {
   dstPort: number;
   srcPort: number;
 }
 
-/** MDP ports (spec 1.3). */
+/** MDP ports (PROTOCOL.md 1.3). */
 export const PORT_KEYMAPREQUEST = 1;
 export const PORT_LINKSTATE = 2;
 export const PORT_PROBE = 6;
