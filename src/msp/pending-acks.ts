@@ -1,0 +1,107 @@
+// What the receiving side of one MSP connection owes the peer (quinn's
+// PendingAcks): the ack value (Serval's rx next_seq - 1, advanced only by
+// consumption, so it doubles as flow control), when the next ack is due, and
+// the selective-ack hint for packets that arrived out of order. Owns the
+// ACK_DUE and HINT timers of the connection's TimerTable; pollTransmit sends
+// the ack when either expires.
+
+import { MSP_FLAG_ACK, MSP_HINT_MAX, MSP_HINT_PAIR, encodeMspAck, encodeMspAckHint } from "../wire/msp-packet";
+import { MspConfig } from "./config";
+import { ReceiveBuffer } from "./receive-buffer";
+import { seqAdd, seqDiff } from "./seq";
+import { ACK_DUE, HINT, TimerTable } from "./timers";
+
+export class PendingAcks {
+  /** Data arrived at least once: the ACK flag goes on every packet from now on (Serval). */
+  private receivedData = false;
+  /** Serval's previous_ack: the ack value last put on the wire. */
+  private lastAckSent = 0x7fff;
+  /** Whole packets consumed since the last ack. */
+  private unackedConsumed = 0;
+  /** Out-of-order or repeated packets that arrived since our last ack. */
+  private owedHints = 0;
+  /** The newest out-of-order packet among them, hinted in the next ack (-1: none). */
+  private hintSeq = -1;
+
+  constructor(private readonly rx: ReceiveBuffer, private readonly timers: TimerTable, private readonly config: MspConfig) {}
+
+  /** MSP_FLAG_ACK once any data arrived, else 0. */
+  get ackFlag(): number { return this.receivedData ? MSP_FLAG_ACK : 0; }
+  get anyDataReceived(): boolean { return this.receivedData; }
+
+  /** The ack value: the last seq the application consumed. */
+  value(): number {
+    return seqAdd(this.rx.nextSeq, -1);
+  }
+
+  /** Our last ack on the wire covers everything consumed. */
+  get upToDate(): boolean { return this.lastAckSent === this.value(); }
+
+  /** An ack (ack-only or riding on data) is due now. */
+  isDue(now: number): boolean { return this.timers.expired(ACK_DUE, now); }
+  /** Make an ack due now. */
+  ackNow(now: number): void { this.timers.set(ACK_DUE, now); }
+  /** Make an ack due by `t` at the latest. */
+  ackBy(t: number): void { this.timers.setEarlier(ACK_DUE, t); }
+  cancel(): void { this.timers.stop(ACK_DUE); }
+
+  /** Call for every data packet that arrived. */
+  onData(): void { this.receivedData = true; }
+
+  /** Call for a packet that arrived out of order (a hole), repeated (our ack
+   * was lost) or beyond our window: owed an ack, shared with the next few such
+   * (see hintsReady). `isNew`: it was stored, so the ack may hint it. */
+  onOutOfOrder(now: number, seq: number, isNew: boolean): void {
+    if (this.owedHints === 0) this.timers.set(HINT, now + this.config.ackDelayMs);
+    this.owedHints++;
+    if (isNew && (this.hintSeq < 0 || seqDiff(seq, this.hintSeq) > 0)) this.hintSeq = seq;
+  }
+
+  /** Call after the application consumed `advanced` whole packets; `urgent`
+   * (the peer's SHUTDOWN was reached) acks at once. */
+  onConsumed(now: number, advanced: number, urgent: boolean): void {
+    this.unackedConsumed += advanced;
+    this.ackBy(this.unackedConsumed >= this.config.ackEvery || urgent ? now : now + this.config.ackDelayMs);
+  }
+
+  /** Owed hints go out once hintEvery packets arrived out of order (or
+   * repeated) or the oldest has waited ackDelayMs. Below per-hop ARQ most
+   * packets arrive out of order (a frame resent on one hop is overtaken), so
+   * one ack per such packet would double the acks every relay carries; the
+   * sender's loss detection is time-based (RACK) and needs only recent hints.
+   * Owed packets the cumulative ack now covers need no hint. */
+  hintsReady(now: number): boolean {
+    if (this.owedHints === 0) return false;
+    if (this.hintSeq >= 0 && seqDiff(this.hintSeq, this.rx.nextSeq) < 1) {
+      this.clearHints();
+      return false;
+    }
+    return this.owedHints >= this.config.hintEvery || this.timers.expired(HINT, now);
+  }
+
+  /** An ack-only packet with `flags`; with `withHint`, it hints the newest
+   * out-of-order packet (and the one before it if held). Call onSent() after. */
+  encodeAck(flags: number, withHint: boolean): Uint8Array {
+    const hintSeq = withHint ? this.hintSeq : -1;
+    const pair = hintSeq >= 0 && this.rx.holds(seqAdd(hintSeq, -1));
+    const d = hintSeq >= 0 ? seqDiff(hintSeq, this.rx.nextSeq) : 0;
+    const out = d >= 1 && d <= MSP_HINT_MAX
+      ? encodeMspAckHint(flags, this.value(), pair && d >= 2 ? d | MSP_HINT_PAIR : d)
+      : encodeMspAck(flags, this.value());
+    this.clearHints();
+    return out;
+  }
+
+  /** Call after any packet went out: it carried the current ack value. */
+  onSent(): void {
+    this.lastAckSent = this.value();
+    this.timers.stop(ACK_DUE);
+    this.unackedConsumed = 0;
+  }
+
+  private clearHints(): void {
+    this.owedHints = 0;
+    this.hintSeq = -1;
+    this.timers.stop(HINT);
+  }
+}
