@@ -17,10 +17,3 @@ export interface ClientClock {
   clearTimeout(handle: unknown): void;
 }
 
-export const EPERM = 1;
-export const ENOENT = 2;
-export const EACCES = 13;
-export const ECONNREFUSED = 111;
-export const EAGAIN = 11;
-export const ENOBUFS = 105;
-export const ENOTCONN = 107;

@@ -16,10 +16,10 @@ import { UnixDgram } from "../platform/unix.js";
 import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
+import { MTU } from "../wire/packet.js";
+import { ENOENT } from "../platform/errno.js";
 
 const RESCAN_MS = 5000;
-const DEFAULT_MTU = 1200;
-const ENOENT = 2;
 
 export interface MeshDaemonOptions {
   keyringPath: string;
@@ -98,7 +98,7 @@ export class MeshDaemon {
     this.ifaces = new InterfaceManager(
       (itf, data, from) => this.onPacket(itf, data, from.addr, from.port),
       (itf) => this.core.interfaceUp(nowMs(), {
-        index: itf.index, name: itf.name, mtu: DEFAULT_MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
+        index: itf.index, name: itf.name, mtu: MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
       }),
       (itf) => this.core.interfaceDown(nowMs(), itf.index),
     );

@@ -5,6 +5,7 @@
 import type { ClientServer } from "./client-server.js";
 import { ClientQueueStats, ClientQueues, FULL, GONE, HELD_PER_CLIENT, SENT, SendResult } from "./client-queues.js";
 import type { CoreTransmit, MeshCore } from "./mesh-core.js";
+import { EAGAIN, ECONNREFUSED, ENOBUFS, ENOENT } from "../platform/errno.js";
 
 export interface DriverIo {
   now(): number;
@@ -33,10 +34,6 @@ export interface DriverStats {
   timersArmed: number;
 }
 
-const ENOENT = 2;
-const ECONNREFUSED = 111;
-const EAGAIN = 11;
-const ENOBUFS = 105;
 /** Client sends between two looks at the shared send buffer. */
 const SENDBUF_CHECK_EVERY = 16;
 /** At most one sock_diag dump per this many ms. */
