@@ -7,7 +7,8 @@ import {
   decodeMdpHeader, writeMdpHeader, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN, MDP_LISTEN,
 } from "../wire/client-header.js";
-import { ClientClock, DgramTransport } from "./transport.js";
+import type { DgramTransport } from "./transport.js";
+import type { Clock } from "../platform/deadline-timer.js";
 import { EACCES, ECONNREFUSED, ENOENT, ENOTCONN, EPERM } from "../platform/errno.js";
 import { MTU } from "../wire/packet.js";
 import { bytesEqual } from "../wire/bytes.js";
@@ -70,7 +71,7 @@ export class MdpClient {
   constructor(
     private readonly transport: DgramTransport,
     private readonly daemonAddress: string,
-    private readonly clock: ClientClock,
+    private readonly clock: Clock,
     /** Shown in "servald is not running" errors. */
     private readonly daemonPath: string = daemonAddress,
   ) {

@@ -78,8 +78,8 @@ export class MeshDaemon {
     };
     this.driver = new MeshDriver(this.core, this.clients, {
       now: nowMs,
-      setTimer: (ms, fn) => setTimer(ms, fn, "mesh timer"),
-      clearTimer: (h) => clearTimer(h as Timer),
+      setTimeout: (fn, ms) => setTimer(ms, fn, "mesh timer"),
+      clearTimeout: (h) => clearTimer(h as Timer),
       transmit: (tx) => this.transmit(tx),
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
