@@ -20,7 +20,7 @@ import { PendingAcks } from "./pending-acks";
 import { RX_NEW, ReceiveBuffer } from "./receive-buffer";
 import { RttEstimator } from "./rtt";
 import { SendBuffer, TxPacket } from "./send-buffer";
-import { ACK_DUE, IDLE, KEEPALIVE, KICK, NEVER, REORDER, RTO, TimerTable } from "./timers";
+import { NEVER, TimerTable } from "./timers";
 
 export type MspRole = "connect" | "accept";
 export type MspCloseReason = "graceful" | "stopped" | "timeout";
@@ -85,8 +85,8 @@ export class MspConnection {
     this.rtt = new RttEstimator(c.initialRtoMs, c.minRtoMs, c.maxRtoMs);
     this.loss = new LossDetection(this.tx, this.cc, this.rtt, this.timers, this.stats, c);
     this.acks = new PendingAcks(this.rx, this.timers, c);
-    this.timers.set(IDLE, now + c.timeoutMs);
-    this.timers.set(KEEPALIVE, now + c.keepaliveMs);
+    this.timers.idle = now + c.timeoutMs;
+    this.timers.keepalive = now + c.keepaliveMs;
     this.maxSpan = Math.max(c.maxWindow, Math.min(2 * c.maxWindow, c.receiveWindow - 1));
     // An accepted connection answers its FIRST packet at once; a connector
     // sends its first packet after a short kick delay (Serval: 10 ms).
@@ -95,7 +95,7 @@ export class MspConnection {
       this.acks.ackNow(now);
       this.events.push("connected");
     } else {
-      this.timers.set(KICK, now + c.connectKickMs);
+      this.timers.kick = now + c.connectKickMs;
     }
   }
 
@@ -135,7 +135,7 @@ export class MspConnection {
       if (this.closed === "stopped" && this.stoppedHere && !(p.flags & MSP_FLAG_STOP)) this.stopPending = true;
       return;
     }
-    this.timers.set(IDLE, now + this.config.timeoutMs);
+    this.timers.idle = now + this.config.timeoutMs;
     if (!this.heard) {
       this.heard = true;
       this.events.push("connected");
@@ -150,18 +150,18 @@ export class MspConnection {
     this.checkGracefulClose(now);
   }
 
-  /** Acts on the expired timers that change state (IDLE, REORDER, RTO); the
-   * output timers (ACK_DUE, HINT, KICK, KEEPALIVE) are pollTransmit's, and a
+  /** Acts on the expired timers that change state (idle, reorder, rto); the
+   * output timers (ackDue, hint, kick, keepalive) are pollTransmit's, and a
    * closed connection only has acks or a STOP to repeat (see timers.ts). */
   handleTimeout(now: number): void {
     if (this.closed) return;
-    if (this.timers.expired(IDLE, now)) {
+    if (now >= this.timers.idle) {
       this.close(now, "timeout");
       this.events.push("timed-out");
       return;
     }
-    if (this.timers.expired(REORDER, now)) this.loss.detectLosses(now);
-    if (this.timers.expired(RTO, now)) this.loss.onRetransmitTimeout(now);
+    if (now >= this.timers.reorder) this.loss.detectLosses(now);
+    if (now >= this.timers.rto) this.loss.onRetransmitTimeout(now);
   }
 
   // ---- C. application commands ----------------------------------------------
@@ -250,7 +250,7 @@ export class MspConnection {
       if (p) return this.emitData(now, p);
     }
     const t = this.timers;
-    if (this.acks.hintsReady(now) || this.acks.isDue(now) || t.expired(KICK, now) || t.expired(KEEPALIVE, now)) {
+    if (this.acks.hintsReady(now) || now >= t.ackDue || now >= t.kick || now >= t.keepalive) {
       const out = this.ackOnly(now, true);
       this.checkGracefulClose(now);
       return out;
@@ -260,11 +260,11 @@ export class MspConnection {
 
   /** Earliest time handleTimeout/pollTransmit has something to do; undefined if nothing.
    * Open: the earliest timer (timers.ts). Closed: a STOP or final acks still to
-   * send (due since closedAt), or a lingering re-ack (ACK_DUE); nothing else. */
+   * send (due since closedAt), or a lingering re-ack (ackDue); nothing else. */
   pollTimeout(): number | undefined {
     let t: number;
     if (this.closed) {
-      t = this.stopPending ? this.closedAt : this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.timers.get(ACK_DUE);
+      t = this.stopPending ? this.closedAt : this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.timers.ackDue;
     } else {
       t = this.timers.next();
     }
@@ -283,8 +283,8 @@ export class MspConnection {
 
   /** Call after any packet went out: it carried our ack and was a sign of life. */
   private noteSent(now: number): void {
-    this.timers.set(KEEPALIVE, now + this.config.keepaliveMs);
-    this.timers.stop(KICK);
+    this.timers.keepalive = now + this.config.keepaliveMs;
+    this.timers.kick = NEVER;
     this.acks.onSent();
   }
 
@@ -399,11 +399,11 @@ export class MspConnection {
   private close(now: number, reason: MspCloseReason): void {
     this.closed = reason;
     this.closedAt = now;
-    this.timers.stop(RTO);
-    this.timers.stop(KICK);
+    this.timers.rto = NEVER;
+    this.timers.kick = NEVER;
     this.acks.cancel();
     if (reason !== "graceful") this.tx.clear();
-    else if (this.acks.anyDataReceived) this.finalAcks = 2;
+    else if (this.acks.ackFlag) this.finalAcks = 2;
   }
 
   /** Serval's rule: both sides shut down, nothing queued, and our last ack covers all. */

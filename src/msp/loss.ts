@@ -2,8 +2,8 @@
 // sent_packets + loss detection): which sent packets are delivered, which are
 // lost, when a loss episode (recovery) starts and ends, and undoing the
 // congestion cut when a retransmission proves spurious. It marks packets lost
-// in the SendBuffer (pollTransmit resends those first) and owns the RTO and
-// REORDER timers of the connection's TimerTable.
+// in the SendBuffer (pollTransmit resends those first) and owns the rto and
+// reorder timers of the connection's TimerTable.
 //
 // Two ways to find a hole, by what the peer sends:
 // - Serval DNA (cumulative acks only): duplicate acks (fast retransmit after
@@ -20,7 +20,7 @@ import { CongestionWindow } from "./congestion";
 import { RttEstimator } from "./rtt";
 import { SendBuffer, TxPacket } from "./send-buffer";
 import { seqAdd, seqDiff } from "./seq";
-import { NEVER, REORDER, RTO, TimerTable } from "./timers";
+import { NEVER, TimerTable } from "./timers";
 
 /** The connection's counters this unit increments. */
 export interface LossCounters {
@@ -63,7 +63,7 @@ export class LossDetection {
 
   /** Call after a data packet went out: the RTO runs while anything is in flight. */
   onPacketSent(now: number): void {
-    if (!this.timers.isSet(RTO)) this.timers.set(RTO, now + this.rtt.rto());
+    if (this.timers.rto === NEVER) this.timers.rto = now + this.rtt.rto();
   }
 
   // ---- acks ------------------------------------------------------------------------
@@ -111,7 +111,7 @@ export class LossDetection {
         if (next && next.sentAt >= 0) this.tx.markLost(next);
       }
     }
-    this.timers.set(RTO, this.tx.inFlight > 0 ? now + this.rtt.rto() : NEVER);
+    this.timers.rto = this.tx.inFlight > 0 ? now + this.rtt.rto() : NEVER;
     if (hint > 0) this.onHint(now, ack, hint);
     else if (this.hintsSeen) this.enterRecoveryIf(this.detectLosses(now));
   }
@@ -184,11 +184,11 @@ export class LossDetection {
   }
 
   /** RACK: a packet sent before one known delivered is lost once it is later
-   * than that one's RTT plus the reordering window; re-arms REORDER for the
-   * rest. Returns true if it marked any. Also the REORDER timer's handler,
+   * than that one's RTT plus the reordering window; re-arms the reorder timer for the
+   * rest. Returns true if it marked any. Also the reorder timer's handler,
    * where it only marks: the next ack or hint enters recovery. */
   detectLosses(now: number): boolean {
-    this.timers.stop(REORDER);
+    this.timers.reorder = NEVER;
     if (this.rackSentAt < 0) return false;
     const wait = this.rackRtt + this.reorderWindow();
     let marked = false;
@@ -199,8 +199,8 @@ export class LossDetection {
       const due = q.sentAt + wait;
       if (now >= due) {
         if (this.tx.markLost(q)) marked = true;
-      } else {
-        this.timers.setEarlier(REORDER, due);
+      } else if (due < this.timers.reorder) {
+        this.timers.reorder = due;
       }
     }
     return marked;
@@ -225,11 +225,11 @@ export class LossDetection {
     this.recoverSeq = seqAdd(this.tx.una, this.tx.inFlight - 1);
   }
 
-  /** The RTO timer's handler: the oldest packet is lost, back off, small window. */
+  /** The rto timer's handler: the oldest packet is lost, back off, small window. */
   onRetransmitTimeout(now: number): void {
     const first = this.tx.oldest();
     if (!first || this.tx.inFlight === 0) {
-      this.timers.stop(RTO);
+      this.timers.rto = NEVER;
       return;
     }
     this.tx.markLost(first);
@@ -238,6 +238,6 @@ export class LossDetection {
     this.cc.onTimeout();
     this.enterRecovery();
     this.dupAcks = 0;
-    this.timers.set(RTO, now + this.rtt.rto());
+    this.timers.rto = now + this.rtt.rto();
   }
 }

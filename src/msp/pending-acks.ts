@@ -2,18 +2,18 @@
 // PendingAcks): the ack value (Serval's rx next_seq - 1, advanced only by
 // consumption, so it doubles as flow control), when the next ack is due, and
 // the selective-ack hint for packets that arrived out of order. Owns the
-// ACK_DUE and HINT timers of the connection's TimerTable; pollTransmit sends
+// ackDue and hint timers of the connection's TimerTable; pollTransmit sends
 // the ack when either expires.
 
 import { MSP_FLAG_ACK, MSP_HINT_MAX, MSP_HINT_PAIR, encodeMspAck, encodeMspAckHint } from "../wire/msp-packet";
 import { MspConfig } from "./config";
 import { ReceiveBuffer } from "./receive-buffer";
 import { seqAdd, seqDiff } from "./seq";
-import { ACK_DUE, HINT, TimerTable } from "./timers";
+import { NEVER, TimerTable } from "./timers";
 
 export class PendingAcks {
-  /** Data arrived at least once: the ACK flag goes on every packet from now on (Serval). */
-  private receivedData = false;
+  /** MSP_FLAG_ACK once any data arrived (then on every packet, as Serval), else 0. */
+  ackFlag = 0;
   /** Serval's previous_ack: the ack value last put on the wire. */
   private lastAckSent = 0x7fff;
   /** Whole packets consumed since the last ack. */
@@ -25,9 +25,6 @@ export class PendingAcks {
 
   constructor(private readonly rx: ReceiveBuffer, private readonly timers: TimerTable, private readonly config: MspConfig) {}
 
-  /** MSP_FLAG_ACK once any data arrived, else 0. */
-  get ackFlag(): number { return this.receivedData ? MSP_FLAG_ACK : 0; }
-  get anyDataReceived(): boolean { return this.receivedData; }
 
   /** The ack value: the last seq the application consumed. */
   value(): number {
@@ -38,21 +35,21 @@ export class PendingAcks {
   get upToDate(): boolean { return this.lastAckSent === this.value(); }
 
   /** An ack (ack-only or riding on data) is due now. */
-  isDue(now: number): boolean { return this.timers.expired(ACK_DUE, now); }
+  isDue(now: number): boolean { return now >= this.timers.ackDue; }
   /** Make an ack due now. */
-  ackNow(now: number): void { this.timers.set(ACK_DUE, now); }
+  ackNow(now: number): void { this.timers.ackDue = now; }
   /** Make an ack due by `t` at the latest. */
-  ackBy(t: number): void { this.timers.setEarlier(ACK_DUE, t); }
-  cancel(): void { this.timers.stop(ACK_DUE); }
+  ackBy(t: number): void { if (t < this.timers.ackDue) this.timers.ackDue = t; }
+  cancel(): void { this.timers.ackDue = NEVER; }
 
   /** Call for every data packet that arrived. */
-  onData(): void { this.receivedData = true; }
+  onData(): void { this.ackFlag = MSP_FLAG_ACK; }
 
   /** Call for a packet that arrived out of order (a hole), repeated (our ack
    * was lost) or beyond our window: owed an ack, shared with the next few such
    * (see hintsReady). `isNew`: it was stored, so the ack may hint it. */
   onOutOfOrder(now: number, seq: number, isNew: boolean): void {
-    if (this.owedHints === 0) this.timers.set(HINT, now + this.config.ackDelayMs);
+    if (this.owedHints === 0) this.timers.hint = now + this.config.ackDelayMs;
     this.owedHints++;
     if (isNew && (this.hintSeq < 0 || seqDiff(seq, this.hintSeq) > 0)) this.hintSeq = seq;
   }
@@ -76,7 +73,7 @@ export class PendingAcks {
       this.clearHints();
       return false;
     }
-    return this.owedHints >= this.config.hintEvery || this.timers.expired(HINT, now);
+    return this.owedHints >= this.config.hintEvery || now >= this.timers.hint;
   }
 
   /** An ack-only packet with `flags`; with `withHint`, it hints the newest
@@ -95,13 +92,13 @@ export class PendingAcks {
   /** Call after any packet went out: it carried the current ack value. */
   onSent(): void {
     this.lastAckSent = this.value();
-    this.timers.stop(ACK_DUE);
+    this.timers.ackDue = NEVER;
     this.unackedConsumed = 0;
   }
 
   private clearHints(): void {
     this.owedHints = 0;
     this.hintSeq = -1;
-    this.timers.stop(HINT);
+    this.timers.hint = NEVER;
   }
 }

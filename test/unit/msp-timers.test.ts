@@ -5,31 +5,23 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MspConnection } from "../../src/msp/connection";
-import { ACK_DUE, IDLE, KEEPALIVE, NEVER, REORDER, RTO, TimerTable } from "../../src/msp/timers";
+import { NEVER, TimerTable } from "../../src/msp/timers";
 import { Clock, DeadlineTimer } from "../../src/platform/deadline-timer";
 import { randomBytes } from "../helpers/msp-sim";
 import { prng } from "../helpers/prng";
 
-test("TimerTable: set, setEarlier, stop, expired, next", () => {
+test("TimerTable: next() is the earliest field, NEVER when all are stopped", () => {
   const t = new TimerTable();
   assert.is(t.next(), NEVER);
-  t.set(IDLE, 100);
-  t.set(RTO, 50);
-  assert.is(t.next(), 50);
-  t.setEarlier(RTO, 70);
-  assert.is(t.get(RTO), 50, "setEarlier never moves a deadline later");
-  t.setEarlier(REORDER, 30);
-  assert.is(t.next(), 30);
-  assert.ok(t.expired(REORDER, 30));
-  assert.not.ok(t.expired(RTO, 49));
-  t.stop(REORDER);
-  assert.not.ok(t.isSet(REORDER));
-  assert.not.ok(t.expired(REORDER, 1e12));
-  assert.is(t.next(), 50);
-  t.stop(RTO);
-  t.stop(IDLE);
-  t.set(KEEPALIVE, 7);
-  t.set(ACK_DUE, 9);
+  const fields = ["idle", "rto", "reorder", "ackDue", "hint", "kick", "keepalive"] as const;
+  for (const [i, f] of fields.entries()) {
+    t[f] = 100 - i;
+    assert.is(t.next(), 100 - i, f);
+  }
+  for (const f of fields) t[f] = NEVER;
+  assert.is(t.next(), NEVER);
+  t.keepalive = 7;
+  t.idle = 9;
   assert.is(t.next(), 7);
 });
 
