@@ -244,10 +244,12 @@ export class MspConnection {
     // Packets still in the network: in flight minus those known to have
     // arrived beyond the hole and those marked lost. The span from the oldest
     // unacked packet is bounded separately (maxSpan).
-    const pipe = this.tx.inFlight - this.loss.deliveredBeyond - this.tx.lostCount;
-    if (this.tx.hasUnsent && pipe < this.cc.window() && this.tx.inFlight < this.maxSpan) {
-      const p = this.tx.takeUnsent();
-      if (p) return this.emitData(now, p);
+    if (this.tx.hasUnsent && this.tx.inFlight < this.maxSpan) {
+      const pipe = this.tx.inFlight - this.loss.deliveredBeyond - this.tx.lostCount;
+      if (pipe < this.cc.window()) {
+        const p = this.tx.takeUnsent();
+        if (p) return this.emitData(now, p);
+      }
     }
     const t = this.timers;
     if (this.acks.hintsReady(now) || now >= t.ackDue || now >= t.kick || now >= t.keepalive) {
@@ -304,7 +306,8 @@ export class MspConnection {
     this.stats.dataSent++;
     if (p.sendCount > 1) this.stats.retransmits++;
     if (p.flags & MSP_FLAG_SHUTDOWN) this.shutdownSent = true;
-    this.loss.onPacketSent(now);
+    // The RTO runs while anything is in flight (LossDetection re-arms it on acks).
+    if (this.timers.rto === NEVER) this.timers.rto = now + this.rtt.rto();
     this.noteSent(now);
     return out;
   }
@@ -320,29 +323,25 @@ export class MspConnection {
     }
     const clean = this.loss.onAcked(now, n);
     const newest = this.tx.release(n);
-    this.sampleRtt(now, clean ? newest : undefined);
-    this.cc.onAcked(n, now, true);
-    this.loss.onAckAdvanced(now, ack, n, hint);
-    this.notifyWritable();
-  }
-
-  /** `newest`: the newest packet an ack released, if none of them was resent. */
-  private sampleRtt(now: number, newest: TxPacket | undefined): void {
-    if (newest) {
+    // RTT: sampled from the newest packet acked, if none of them was resent.
+    if (clean && newest) {
       this.rtt.sample(now - newest.sentAt);
       this.cc.onRttSample(now - newest.sentAt);
     } else this.rtt.onProgress();
+    this.cc.onAcked(n, now, true);
+    this.loss.onAckAdvanced(now, ack, n, hint);
+    if (this.writeBlocked) this.notifyWritable();
   }
 
   private notifyWritable(): void {
-    if (this.writeBlocked && this.writable > 0) {
+    if (this.writable > 0) {
       this.writeBlocked = false;
       this.events.push("writable");
     }
   }
 
   private onData(now: number, seq: number, flags: number, body: Uint8Array): void {
-    this.acks.onData();
+    if (!this.acks.ackFlag) this.acks.onData();
     const r = this.rx.insert(seq, flags, body);
     this.stats.received++;
     if (r !== RX_NEW) this.stats.duplicates++;

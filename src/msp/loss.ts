@@ -2,8 +2,9 @@
 // sent_packets + loss detection): which sent packets are delivered, which are
 // lost, when a loss episode (recovery) starts and ends, and undoing the
 // congestion cut when a retransmission proves spurious. It marks packets lost
-// in the SendBuffer (pollTransmit resends those first) and owns the rto and
-// reorder timers of the connection's TimerTable.
+// in the SendBuffer (pollTransmit resends those first). Of the connection's
+// TimerTable it owns reorder, and re-arms rto on acks and timeouts (the
+// connection starts rto when it sends a packet).
 //
 // Two ways to find a hole, by what the peer sends:
 // - Serval DNA (cumulative acks only): duplicate acks (fast retransmit after
@@ -58,13 +59,6 @@ export class LossDetection {
   /** In-flight packets known to have arrived beyond the hole (hinted, or counted
    * by duplicate acks): pollTransmit leaves them out of the pipe. */
   get deliveredBeyond(): number { return this.hintsSeen ? this.sackedCount : this.beyond; }
-
-  // ---- sending -------------------------------------------------------------------
-
-  /** Call after a data packet went out: the RTO runs while anything is in flight. */
-  onPacketSent(now: number): void {
-    if (this.timers.rto === NEVER) this.timers.rto = now + this.rtt.rto();
-  }
 
   // ---- acks ------------------------------------------------------------------------
 

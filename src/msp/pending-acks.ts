@@ -28,7 +28,7 @@ export class PendingAcks {
 
   /** The ack value: the last seq the application consumed. */
   value(): number {
-    return seqAdd(this.rx.nextSeq, -1);
+    return (this.rx.nextSeq - 1) & 0xffff; // seqAdd(nextSeq, -1), without the call (per packet)
   }
 
   /** Our last ack on the wire covers everything consumed. */
@@ -58,7 +58,8 @@ export class PendingAcks {
    * (the peer's SHUTDOWN was reached) acks at once. */
   onConsumed(now: number, advanced: number, urgent: boolean): void {
     this.unackedConsumed += advanced;
-    this.ackBy(this.unackedConsumed >= this.config.ackEvery || urgent ? now : now + this.config.ackDelayMs);
+    const due = this.unackedConsumed >= this.config.ackEvery || urgent ? now : now + this.config.ackDelayMs;
+    if (due < this.timers.ackDue) this.timers.ackDue = due; // ackBy(due)
   }
 
   /** Owed hints go out once hintEvery packets arrived out of order (or
@@ -85,13 +86,15 @@ export class PendingAcks {
     const out = d >= 1 && d <= MSP_HINT_MAX
       ? encodeMspAckHint(flags, this.value(), pair && d >= 2 ? d | MSP_HINT_PAIR : d)
       : encodeMspAck(flags, this.value());
-    this.clearHints();
+    this.owedHints = 0; // clearHints()
+    this.hintSeq = -1;
+    this.timers.hint = NEVER;
     return out;
   }
 
   /** Call after any packet went out: it carried the current ack value. */
   onSent(): void {
-    this.lastAckSent = this.value();
+    this.lastAckSent = (this.rx.nextSeq - 1) & 0xffff; // value()
     this.timers.ackDue = NEVER;
     this.unackedConsumed = 0;
   }
