@@ -43,10 +43,10 @@ jget() {
 # open_stream: a TCP server in the neighbour's network namespace on
 # 127.0.0.1:7000 (behind its `msp listen --forward=7000 81`), a `connect`
 # tunnel `hold` to it here (127.0.0.1:9081, procd instance tunnel_hold) and a
-# TCP client that sends a line and keeps the connection, so one MSP stream
-# stays open. close_stream ends the client.
+# TCP client; each side sends a line (23 bytes out from here, 25 in) and keeps
+# the connection, so one MSP stream stays open. close_stream ends the client.
 open_stream() {
-	nsenter -t "$(cat /root/neighbour.nspid)" -n sh -c 'sleep 600 | nc -l -p 7000 > /tmp/hold-server.out' > /dev/null 2>&1 &
+	nsenter -t "$(cat /root/neighbour.nspid)" -n sh -c '(echo "hello from the neighbour"; sleep 600) | nc -l -p 7000 > /tmp/hold-server.out' > /dev/null 2>&1 &
 	uci_section hold tunnel mode=connect "sid=$(cat /root/neighbour.sid)" mdp_port=81 tcp_port=9081
 	uci commit serval
 	reload_config

@@ -78,7 +78,7 @@ run ubus call serval tunnels
 P="$(ubus call serval tunnels)"
 check stream.fields jget "$P" "length(filter(d.tunnels, (t) => t.name == 'hold' && t.mode == 'connect' && t.sid == '$NB_SID' && t.mdp_port == 81 && t.tcp_port == 9081 && t.running && t.streams_total >= 1)) == 1"
 check stream.status-total jget "$(ubus call serval status)" 'd.counters.open_streams == 1 && d.counters.tunnels == 2'
-check stream.bytes wait_for 10 jget_tunnels "t.name == 'hold' && t.bytes_out == 23"
+check stream.bytes wait_for 10 jget_tunnels "t.name == 'hold' && t.bytes_out == 23 && t.bytes_in == 25"
 run close_stream
 check stream.closed wait_for 10 open_streams_are hold 0
 
