@@ -17,6 +17,7 @@ import { STATUS_MAX_BYTES, STATUS_NEIGHBOURS_MAX, statusJson, StatusInput } from
 import { TunnelReporter } from "../../src/client/tunnel-report.js";
 import { MdpClient } from "../../src/client/mdp-client.js";
 import type { ClientClock, DgramTransport } from "../../src/client/transport.js";
+import { FakeDriverIo } from "../helpers/driver-io.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const ME = new Uint8Array(32).fill(0x11);
@@ -173,29 +174,14 @@ test("status JSON: drops by reason come from the overlay's counters and the daem
   assert.equal(j.tunnels, [{ name: null, mode: "listen", mdp_port: 80, tcp_port: 8080, service: "web", sid: null, pid: 4242, hosted: false, streams: 2, streams_total: 5, bytes_in: 100, bytes_out: 2000 }]);
 });
 
-class FakeClock implements ClientClock {
-  t = 0;
-  timers: { at: number; fn: () => void; id: number }[] = [];
-  private seq = 0;
-  now() { return this.t; }
-  setTimeout(fn: () => void, ms: number) { const id = ++this.seq; this.timers.push({ at: this.t + ms, fn, id }); return id; }
-  clearTimeout(h: unknown) { this.timers = this.timers.filter((x) => x.id !== h); }
-  advance(ms: number) {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers.sort((a, b) => a.at - b.at);
-      const next = this.timers[0];
-      if (!next || next.at > end) break;
-      this.timers.shift();
-      this.t = next.at;
-      next.fn();
-    }
-    this.t = end;
-  }
+/** A ClientClock over the daemon tests' fake clock and timers (advance() fires them in order). */
+function fakeClock(): ClientClock & { io: FakeDriverIo; advance(ms: number): void } {
+  const io = new FakeDriverIo();
+  return { io, now: () => io.now(), setTimeout: (fn, ms) => io.setTimer(ms, fn), clearTimeout: (h) => io.clearTimer(h), advance: (ms) => io.advance(ms) };
 }
 
 test("tunnel reporter: at start, on a stream count change (rate-limited), every interval; goodbye on stop; a new socket after the daemon went away", () => {
-  const clock = new FakeClock();
+  const clock = fakeClock();
   const server = new ClientServer(new Mesh());
   let up = true;
   let opened = 0;
@@ -241,7 +227,7 @@ test("tunnel reporter: at start, on a stream count change (rate-limited), every 
   assert.is(server.tunnels.list(clock.now()).length, 1);
   r.stop();
   assert.is(server.tunnels.size, 0, "stop says goodbye: the entry is gone");
-  assert.is(clock.timers.length, 0, "no timer left");
+  assert.is(clock.io.timers.length, 0, "no timer left");
 });
 
 test.run();
