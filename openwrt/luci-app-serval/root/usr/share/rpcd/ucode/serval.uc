@@ -140,10 +140,14 @@ function bool(v, dflt) {
 	return null;
 }
 
-// The daemon's tunnel entry for a configured tunnel: by the pid procd gave
-// its instance, else by mode and ports. Marks the entry used.
+// The daemon's tunnel entry for a configured tunnel: by name (a tunnel the
+// daemon runs itself registers under its section name), by the pid procd
+// gave its instance, else by mode and ports. Marks the entry used.
 function find_open(open, s, pid) {
 	let hit = null;
+	for (let t in open)
+		if (!hit && !t.used && t.name != null && t.name == s['.name'])
+			hit = t;
 	for (let t in open)
 		if (!hit && !t.used && pid != null && t.pid == pid)
 			hit = t;
