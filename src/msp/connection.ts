@@ -147,7 +147,7 @@ export class MspConnection {
     if (p.kind === MSP_KIND_CONTROL) return;
     if (p.flags & MSP_FLAG_ACK) this.onAck(now, p.ack, p.kind !== MSP_KIND_DATA, p.hint);
     if (p.kind === MSP_KIND_DATA) this.onData(now, p.seq, p.flags, p.body);
-    this.checkGracefulClose(now);
+    if (this.remoteShutdown) this.checkGracefulClose(now); // (both sides must have shut down)
   }
 
   /** Acts on the expired timers that change state (idle, reorder, rto); the
@@ -191,7 +191,7 @@ export class MspConnection {
     if (!h) return;
     this.rx.offset = Math.min(h.body.length, this.rx.offset + n);
     this.deliver(now);
-    this.checkGracefulClose(now);
+    if (this.remoteShutdown) this.checkGracefulClose(now);
   }
 
   /** Half-close: a SHUTDOWN follows every byte already written. */
@@ -254,7 +254,7 @@ export class MspConnection {
     const t = this.timers;
     if (this.acks.hintsReady(now) || now >= t.ackDue || now >= t.kick || now >= t.keepalive) {
       const out = this.ackOnly(now, true);
-      this.checkGracefulClose(now);
+      if (this.remoteShutdown) this.checkGracefulClose(now);
       return out;
     }
     return undefined;

@@ -57,8 +57,13 @@ export class LossDetection {
   ) {}
 
   /** In-flight packets known to have arrived beyond the hole (hinted, or counted
-   * by duplicate acks): pollTransmit leaves them out of the pipe. */
-  get deliveredBeyond(): number { return this.hintsSeen ? this.sackedCount : this.beyond; }
+   * by duplicate acks): pollTransmit leaves them out of the pipe. A field kept
+   * in step (setBeyond) rather than a getter: pollTransmit reads it per packet. */
+  deliveredBeyond = 0;
+
+  private setBeyond(): void {
+    this.deliveredBeyond = this.hintsSeen ? this.sackedCount : this.beyond;
+  }
 
   // ---- acks ------------------------------------------------------------------------
 
@@ -80,6 +85,7 @@ export class LossDetection {
       if (q.sacked) this.sackedCount--;
       else this.noteDelivered(now, q);
     }
+    this.setBeyond();
     if (spurious && this.hintsSeen) {
       this.stats.spurious++;
       if (this.reoSteps < 16) this.reoSteps++;
@@ -96,6 +102,7 @@ export class LossDetection {
     // The ack covered the hole plus n-1 packets, most of which had arrived beyond it.
     this.beyond = Math.max(0, this.beyond - (n - 1));
     if (this.beyond >= this.tx.inFlight) this.beyond = Math.max(0, this.tx.inFlight - 1);
+    this.setBeyond();
     if (this.inRecovery) {
       if (seqDiff(ack, this.recoverSeq) >= 0) {
         this.inRecovery = false;
@@ -118,6 +125,7 @@ export class LossDetection {
     if (this.hintsSeen) return;
     this.dupAcks++;
     if (this.beyond < this.tx.inFlight - 1) this.beyond++;
+    this.setBeyond();
     const first = this.tx.oldest();
     if (this.inRecovery && first && !first.lost && this.rtt.srtt >= 0 && now - first.sentAt > this.rtt.srtt * 1.25 + 5) {
       // Still the same hole more than a round trip after we resent it, and
@@ -138,6 +146,7 @@ export class LossDetection {
    * long enough before them to be lost, not reordered. */
   onHint(now: number, ack: number, hint: number): void {
     this.hintsSeen = true;
+    this.setBeyond();
     const seq = seqAdd(ack, 1 + (hint & MSP_HINT_MAX));
     this.sack(now, seq);
     if (hint & MSP_HINT_PAIR) this.sack(now, seqAdd(seq, -1));
@@ -152,6 +161,7 @@ export class LossDetection {
     if (p.lost) this.tx.clearLost(p);
     p.sacked = true;
     this.sackedCount++;
+    this.setBeyond();
     this.noteDelivered(now, p);
   }
 

@@ -83,9 +83,10 @@ export class PendingAcks {
     const hintSeq = withHint ? this.hintSeq : -1;
     const pair = hintSeq >= 0 && this.rx.holds(seqAdd(hintSeq, -1));
     const d = hintSeq >= 0 ? seqDiff(hintSeq, this.rx.nextSeq) : 0;
+    const ack = (this.rx.nextSeq - 1) & 0xffff; // value()
     const out = d >= 1 && d <= MSP_HINT_MAX
-      ? encodeMspAckHint(flags, this.value(), pair && d >= 2 ? d | MSP_HINT_PAIR : d)
-      : encodeMspAck(flags, this.value());
+      ? encodeMspAckHint(flags, ack, pair && d >= 2 ? d | MSP_HINT_PAIR : d)
+      : encodeMspAck(flags, ack);
     this.owedHints = 0; // clearHints()
     this.hintSeq = -1;
     this.timers.hint = NEVER;
