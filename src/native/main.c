@@ -75,11 +75,25 @@ static void prof_start(JSRuntime *rt, JSContext *ctx)
 }
 #endif
 
+/*
+ * The bundle is JS source (the host build), or with SERVAL_BUNDLE_BYTECODE
+ * quickjs-ng bytecode compiled by the target's own engine
+ * (build/qjs-bytecode.c; the OpenWrt builds, whose engine has no parser).
+ */
 static int run_bundle(JSContext *ctx)
 {
     size_t len = (size_t)(servald_bundle_end - servald_bundle);
+#ifdef SERVAL_BUNDLE_BYTECODE
+    JSValue val = JS_ReadObject(ctx, (const uint8_t *)servald_bundle, len,
+                                JS_READ_OBJ_BYTECODE);
+    if (!JS_IsException(val) && JS_ResolveModule(ctx, val) < 0) {
+        JS_FreeValue(ctx, val);
+        val = JS_EXCEPTION;
+    }
+#else
     JSValue val = JS_Eval(ctx, servald_bundle, len, "servald.js",
                           JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+#endif
     if (!JS_IsException(val)) {
         if (js_module_set_import_meta(ctx, val, false, true) < 0) {
             JS_FreeValue(ctx, val);
