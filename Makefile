@@ -149,7 +149,7 @@ $(CRYPTO_OBJS): src/native/crypto.h src/native/fe25519.h
 
 $(OBJDIR)/bundle.o: src/native/bundle.S $(EMBED)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DSERVALD_BUNDLE=$(abspath $(EMBED)) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -DSERVALD_BUNDLE_FILE='"$(abspath $(EMBED))"' -c -o $@ $<
 
 $(SERVALD): $(NATIVE_OBJS) $(ENGINE_OBJS)
 	$(CC) $(LINK_STATIC) $(LDFLAGS) -o $@ $^ $(LIBS)
