@@ -1,8 +1,9 @@
 #!/bin/sh
 # Idle daemon memory and start time of servald builds, side by side in one run
 # (issue 11: idle RSS < 4 MB on the router). For each LABEL=BINARY argument:
-# a fresh instance directory (one interface, lo), `start foreground`, wait for
-# `status` to answer, 3 s more, then VmRSS and VmHWM from /proc/PID/status;
+# a fresh instance directory (no interface matches: the mesh service idles),
+# `start foreground`, wait for its "servald started" log line, 3 s more, then
+# VmRSS and VmHWM from /proc/PID/status;
 # and the median wall time of 5 `servald version` runs.
 #
 #   sh bench/idle-rss.sh [-q "qemu-mipsel-static -cpu 24Kc"] LABEL=BIN ...
@@ -19,11 +20,11 @@ for arg in "$@"; do
 	bin=$(realpath "${arg#*=}")
 	dir=$(mktemp -d)
 	export SERVALINSTANCE_PATH="$dir"
-	$q "$bin" config set interfaces.1.match lo > /dev/null
+	$q "$bin" config set interfaces.1.match none0 > /dev/null
 	$q "$bin" start foreground 2> "$dir/log" &
 	pid=$!
 	i=0
-	until $q "$bin" status > /dev/null 2>&1; do
+	until grep -q "servald started" "$dir/log"; do
 		i=$((i + 1))
 		[ $i -lt 120 ] || { echo "$label: daemon did not answer" >&2; cat "$dir/log" >&2; kill "$pid"; exit 1; }
 		sleep 0.5
@@ -31,7 +32,7 @@ for arg in "$@"; do
 	sleep 3
 	rss=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
 	hwm=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$pid/status")
-	$q "$bin" stop > /dev/null 2>&1 || kill "$pid"
+	kill "$pid"
 	wait "$pid" || true
 	times=""
 	for _ in 1 2 3 4 5; do
