@@ -82,7 +82,7 @@ static void prof_start(JSRuntime *rt, JSContext *ctx)
  * Once loaded, the engine holds its own copy of everything in the bundle:
  * its pages in the binary (clean, file-backed) need not stay resident. Were
  * they touched again, they would be read back from the file. Idle daemon
- * RSS -180 KB on mipsel (BENCHMARKS.md "Packaging").
+ * RSS ~190 KB lower (BENCHMARKS.md "Packaging").
  */
 static void drop_bundle_pages(void)
 {
