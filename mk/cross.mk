@@ -131,7 +131,8 @@ cross-all: $(foreach t,$(CROSS_TARGETS),$(call CROSS_BIN,$(t)))
 $(CROSS_OUT_DIR)/%/servald: cross-force
 	@case " $(CROSS_TARGETS) " in *" $* "*) ;; \
 	  *) echo "cross: unknown target '$*' (one of: $(CROSS_TARGETS))" >&2; exit 2;; esac
-	@[ -z "$(CROSS_PREFIX_$*)" ] || command -v $(CROSS_PREFIX_$*)gcc > /dev/null || \
+	@[ -z "$(CROSS_PREFIX_$*)" ] || { command -v $(CROSS_PREFIX_$*)gcc > /dev/null && \
+	  { [ "$(CROSS_BYTECODE)" != 1 ] || command -v $(firstword $(CROSS_QEMU_$*)) > /dev/null; }; } || \
 	  sh test/openwrt/ensure-tools.sh cross
 	@mkdir -p $(@D)
 	@[ "$(CROSS_LIBC)" != musl ] || { sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*) $(call CROSS_MUSL_MODE,$*) && \
