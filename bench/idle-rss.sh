@@ -24,7 +24,7 @@ for arg in "$@"; do
 	$q "$bin" start foreground 2> "$dir/log" &
 	pid=$!
 	i=0
-	until grep -q "servald started" "$dir/log"; do
+	until grep -q "servald started" "$dir/log" 2> /dev/null; do
 		i=$((i + 1))
 		[ $i -lt 120 ] || { echo "$label: daemon did not answer" >&2; cat "$dir/log" >&2; kill "$pid"; exit 1; }
 		sleep 0.5
