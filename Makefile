@@ -26,6 +26,13 @@
 #   SERVALD     output binary                      (default: out/servald)
 #   BUNDLE      JS bundle embedded in the binary   (default: out/servald.js)
 #   BUNDLE_FLAGS  e.g. --no-test-hooks (the OpenWrt builds leave out `selftest`)
+#   BYTECODE    1 = embed the bundle as quickjs-ng bytecode (mk/cross.mk; with
+#               -DQJS_DISABLE_PARSER in ENGINE_CFLAGS the engine has no parser).
+#               BUNDLE_BC is compiled by build/qjs-bytecode.c, linked with the
+#               same engine WITH its parser (ENGINE_CFLAGS minus
+#               -DQJS_DISABLE_PARSER, objects in ENGINE_PARSER_OBJDIR) and run
+#               by BYTECODE_RUN (the target's qemu-user), so that the bytecode
+#               is the target engine's own (byte order, atoms, version).
 #   APT_DEPS    Debian packages `make deps` installs (mk/*.mk may append with +=)
 
 CC       ?= cc
@@ -53,6 +60,16 @@ NATIVE_OBJS  = $(OBJDIR)/main.o $(OBJDIR)/native.o $(OBJDIR)/bundle.o
 CRYPTO_OBJS  = $(addprefix $(OBJDIR)/,crypto-js.o salsa20.o poly1305.o sha512.o fe25519.o x25519.o ed25519.o)
 NATIVE_OBJS += $(CRYPTO_OBJS)
 LINK_STATIC  = $(if $(filter 1 yes,$(STATIC)),-static)
+
+BYTECODE ?=
+BUNDLE_BC ?= $(OBJDIR)/servald.bc
+BYTECODE_RUN ?=
+ENGINE_PARSER_OBJDIR ?= $(ENGINE_OBJDIR)-parser
+ENGINE_PARSER_CFLAGS = $(filter-out -DQJS_DISABLE_PARSER,$(ENGINE_CFLAGS))
+BC_COMPILER  = $(OBJDIR)/qjs-bytecode
+# what bundle.S embeds, and how main.c reads it
+EMBED        = $(if $(filter 1,$(BYTECODE)),$(BUNDLE_BC),$(BUNDLE))
+EMBED_DEFS   = $(if $(filter 1,$(BYTECODE)),-DSERVAL_BUNDLE_BYTECODE)
 
 # build in parallel by default (the engine is the slow part)
 MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 2)
@@ -103,18 +120,36 @@ $(ENGINE_OBJDIR)/%.o: $(QJS_STAMP)
 
 $(OBJDIR)/%.o: src/native/%.c src/native/native.h $(QJS_STAMP) $(OBJDIR)/.cflags
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CPPFLAGS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
 
 # our objects are rebuilt when the compiler or its flags change (rewritten only then)
 $(OBJDIR)/.cflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(CFLAGS) $(CPPFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(CPPFLAGS)' >$@
+	@echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS)' >$@
+
+ifeq ($(BYTECODE),1)
+# the bundle compiled to bytecode by the target's engine with its parser
+$(ENGINE_PARSER_OBJDIR)/%.o: $(QJS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(ENGINE_PARSER_CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -I$(QJS_DIR) -c -o $@ $(QJS_DIR)/$*.c
+
+$(OBJDIR)/qjs-bytecode.o: build/qjs-bytecode.c $(QJS_STAMP) $(OBJDIR)/.cflags
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(CPPFLAGS) -I$(QJS_DIR) -c -o $@ $<
+
+$(BC_COMPILER): $(OBJDIR)/qjs-bytecode.o $(addprefix $(ENGINE_PARSER_OBJDIR)/,quickjs.o libregexp.o libunicode.o dtoa.o)
+	$(CC) $(LINK_STATIC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUNDLE_BC): $(BUNDLE) $(BC_COMPILER)
+	@mkdir -p $(@D)
+	$(BYTECODE_RUN) $(BC_COMPILER) $(BUNDLE) $@.tmp && mv $@.tmp $@
+endif
 
 $(CRYPTO_OBJS): src/native/crypto.h src/native/fe25519.h
 
-$(OBJDIR)/bundle.o: src/native/bundle.S $(BUNDLE)
+$(OBJDIR)/bundle.o: src/native/bundle.S $(EMBED)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -DSERVALD_BUNDLE=$(abspath $(BUNDLE)) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -DSERVALD_BUNDLE_FILE='"$(abspath $(EMBED))"' -c -o $@ $<
 
 $(SERVALD): $(NATIVE_OBJS) $(ENGINE_OBJS)
 	$(CC) $(LINK_STATIC) $(LDFLAGS) -o $@ $^ $(LIBS)

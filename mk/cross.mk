@@ -86,15 +86,36 @@ CROSS_BYTECODE_BUILTINS ?= 0
 # must not use them, test/unit/bundle-lean.test.ts): mipsel -49 KB, ipk
 # -28 KB, what soft-float costs twice over. CROSS_LEAN_LIBC=0 keeps them.
 CROSS_LEAN_LIBC ?= 1
+# Without the Atomics object (quickjs.c defines CONFIG_ATOMICS unless the C
+# library says __STDC_NO_ATOMICS__; nothing else in the engine uses C
+# atomics, quickjs-libc keeps its own 32-bit ones): its code and libatomic's
+# 64-bit helpers drop out (mipsel ~6 KB of text). src/ must not use Atomics
+# (test/unit/bundle-lean.test.ts). CROSS_ATOMICS=1 keeps it.
+CROSS_ATOMICS ?= 0
+# The bundle as quickjs-ng bytecode, and the engine without its parser
+# (-DQJS_DISABLE_PARSER: no eval, no new Function; 68 KB of MIPS16 text).
+# The bytecode is written by the target's own engine built WITH the parser
+# (same flags and defines otherwise: build/qjs-bytecode.c) under the target's
+# qemu, as bytecode carries the byte order, atom numbering and format version
+# of the engine that wrote it. Stack traces lose line numbers (no debug info).
+# mipsel ipk -4.7 KB, x86_64 -14 KB; idle daemon RSS -35% and `servald
+# version` 8x faster on x86_64 (BENCHMARKS.md "Packaging").
+# CROSS_BYTECODE=0 embeds the source bundle and keeps the parser.
+CROSS_BYTECODE ?= 1
 CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 	$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-DSERVAL_NO_UNICODE_TABLES) \
 	$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-DSERVAL_NO_BYTECODE_BUILTINS) \
-	$(if $(filter 1,$(CROSS_LEAN_LIBC)),-DSERVAL_LEAN_LIBC)
+	$(if $(filter 1,$(CROSS_LEAN_LIBC)),-DSERVAL_LEAN_LIBC) \
+	$(if $(filter 1,$(CROSS_ATOMICS)),,-D__STDC_NO_ATOMICS__=1) \
+	$(if $(filter 1,$(CROSS_BYTECODE)),-DQJS_DISABLE_PARSER)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
 CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
-CROSS_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)
+CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)
+# the engine with its parser (compiles the bytecode); without -np, the same
+# objects as a CROSS_BYTECODE=0 build
+CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
@@ -117,7 +138,8 @@ cross-all: $(foreach t,$(CROSS_TARGETS),$(call CROSS_BIN,$(t)))
 $(CROSS_OUT_DIR)/%/servald: cross-force
 	@case " $(CROSS_TARGETS) " in *" $* "*) ;; \
 	  *) echo "cross: unknown target '$*' (one of: $(CROSS_TARGETS))" >&2; exit 2;; esac
-	@[ -z "$(CROSS_PREFIX_$*)" ] || command -v $(CROSS_PREFIX_$*)gcc > /dev/null || \
+	@[ -z "$(CROSS_PREFIX_$*)" ] || { command -v $(CROSS_PREFIX_$*)gcc > /dev/null && \
+	  { [ "$(CROSS_BYTECODE)" != 1 ] || command -v $(firstword $(CROSS_QEMU_$*)) > /dev/null; }; } || \
 	  sh test/openwrt/ensure-tools.sh cross
 	@mkdir -p $(@D)
 	@[ "$(CROSS_LIBC)" != musl ] || { sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*) $(call CROSS_MUSL_MODE,$*) && \
@@ -131,7 +153,9 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	  UNSTRIPPED=$@.unstripped \
 	  ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*) \
 	  BUNDLE=$(CROSS_OUT_DIR)/servald-$(if $(filter 1,$(CROSS_TEST_HOOKS)),hooks,lean).js \
-	  BUNDLE_FLAGS=$(if $(filter 1,$(CROSS_TEST_HOOKS)),,--no-test-hooks)
+	  BUNDLE_FLAGS=$(if $(filter 1,$(CROSS_TEST_HOOKS)),,--no-test-hooks) \
+	  BYTECODE=$(CROSS_BYTECODE) BUNDLE_BC=$(@D)/servald.bc BYTECODE_RUN="$(CROSS_QEMU_$*)" \
+	  ENGINE_PARSER_OBJDIR=.cache/engine-obj/cross-$(call CROSS_ENGINE_TAG,$*)
 
 # Each binary runs `version` under its qemu (cross builds embed a bundle
 # without the hidden selftest commands: BUNDLE_FLAGS=--no-test-hooks;

@@ -62,7 +62,7 @@ mips*) ;;
 esac
 
 patches="$(ls "$root"/openwrt/patches/musl-*.patch 2> /dev/null || true)"
-build_id="musl $MUSL_VERSION${mode:+ $mode}${softfloat:+ gcc $GCC_VERSION} patches $(cat $patches < /dev/null | sha256sum | cut -d' ' -f1)"
+build_id="musl $MUSL_VERSION${mode:+ $mode}${softfloat:+ gcc $GCC_VERSION}${softfloat:+${mips16:+ math16}} patches $(cat $patches < /dev/null | sha256sum | cut -d' ' -f1)"
 done_ok() { [ -f "$prefix/lib/libc.a" ] && [ -f "$prefix/lib/musl-gcc.specs" ] && [ "$(cat "$prefix/BUILD-ID" 2> /dev/null)" = "$build_id" ]; }
 # The specs file names the prefix by its absolute path: a cache copied from
 # another checkout (or a moved one) still points there. Point it here again.
@@ -152,12 +152,20 @@ cc="$gcc"
 if [ -n "$mips16" ]; then
 	# C files as MIPS16e, like servald itself. A file whose inline asm is
 	# MIPS32-only (syscalls, rdhwr) does not assemble that way and is built as
-	# MIPS32; src/math stays MIPS32 (faster; and hard-float MIPS16 stubs of
-	# recursive functions such as frexp do not link).
+	# MIPS32. Hard-float: src/math stays MIPS32 (faster; and hard-float MIPS16
+	# stubs of recursive functions such as frexp do not link). Soft-float:
+	# src/math is MIPS16e too (mipsel ipk -2.7 KB) except what the JS engine
+	# calls per number conversion or arithmetic (floor, ceil, trunc, round,
+	# rint, fmod), which stays MIPS32 for speed.
+	if [ -n "$softfloat" ]; then
+		keep32='*/math/floor*.c | */math/ceil*.c | */math/trunc*.c | */math/round*.c | */math/rint*.c | */math/fmod*.c'
+	else
+		keep32='*/math/*.c'
+	fi
 	cc="$work/cc-mips16"
 	cat > "$cc" << EOS
 #!/bin/sh
-for a; do case "\$a" in */math/*.c) break ;; *.c) $gcc -mips16 -minterlink-mips16 "\$@" 2> /dev/null && exit 0; break ;; esac; done
+for a; do case "\$a" in $keep32) break ;; *.c) $gcc -mips16 -minterlink-mips16 "\$@" 2> /dev/null && exit 0; break ;; esac; done
 exec $gcc -minterlink-mips16 "\$@"
 EOS
 	chmod 0755 "$cc"

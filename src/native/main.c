@@ -4,8 +4,11 @@
  * binary (bundle.S), then runs quickjs-libc's event loop until no timers or
  * fd handlers remain. The JS side sets the exit status with std.exit().
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "quickjs.h"
 #include "quickjs-libc.h"
@@ -75,11 +78,41 @@ static void prof_start(JSRuntime *rt, JSContext *ctx)
 }
 #endif
 
+/*
+ * Once loaded, the engine holds its own copy of everything in the bundle:
+ * its pages in the binary (clean, file-backed) need not stay resident. Were
+ * they touched again, they would be read back from the file. Idle daemon
+ * RSS ~190 KB lower (BENCHMARKS.md "Packaging").
+ */
+static void drop_bundle_pages(void)
+{
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)servald_bundle + page - 1) & ~(page - 1);
+    uintptr_t end = (uintptr_t)servald_bundle_end & ~(page - 1);
+    if (end > start)
+        madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+/*
+ * The bundle is JS source (the host build), or with SERVAL_BUNDLE_BYTECODE
+ * quickjs-ng bytecode compiled by the target's own engine
+ * (build/qjs-bytecode.c; the OpenWrt builds, whose engine has no parser).
+ */
 static int run_bundle(JSContext *ctx)
 {
     size_t len = (size_t)(servald_bundle_end - servald_bundle);
+#ifdef SERVAL_BUNDLE_BYTECODE
+    JSValue val = JS_ReadObject(ctx, (const uint8_t *)servald_bundle, len,
+                                JS_READ_OBJ_BYTECODE);
+    if (!JS_IsException(val) && JS_ResolveModule(ctx, val) < 0) {
+        JS_FreeValue(ctx, val);
+        val = JS_EXCEPTION;
+    }
+#else
     JSValue val = JS_Eval(ctx, servald_bundle, len, "servald.js",
                           JS_EVAL_TYPE_MODULE | JS_EVAL_FLAG_COMPILE_ONLY);
+#endif
+    drop_bundle_pages();
     if (!JS_IsException(val)) {
         if (js_module_set_import_meta(ctx, val, false, true) < 0) {
             JS_FreeValue(ctx, val);

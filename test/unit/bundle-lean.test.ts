@@ -2,10 +2,12 @@
 // (BENCHMARKS.md "Packaging"): tweetnacl-js and our BigInt Ed25519 code are
 // replaced by the shim's primitives (build/bundle.mjs), and the cross-built engine has no Unicode
 // property/normalization tables (build/patches/quickjs-no-unicode-tables.patch),
-// nor Array.fromAsync/Iterator.zip (build/patches/quickjs-no-bytecode-builtins.patch),
+// nor Array.fromAsync/Iterator.zip (build/patches/quickjs-no-bytecode-builtins.patch), nor Atomics,
 // so the bundle must not use RegExp \p{...} escapes, String.normalize() or those;
 // its quickjs-libc lacks the qjs:os / qjs:std functions servald never calls
-// (build/patches/quickjs-libc-without-unused.patch), so the bundle must not call them.
+// (build/patches/quickjs-libc-without-unused.patch), so the bundle must not call them;
+// and it has no parser (-DQJS_DISABLE_PARSER: the bundle ships as bytecode), so no
+// eval() and no Function constructor.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFileSync } from "node:child_process";
@@ -58,6 +60,17 @@ test("the bundle uses no Unicode property escapes and no normalize() (absent fro
 test("the bundle uses no Array.fromAsync / Iterator.zip (left out of the OpenWrt engine)", () => {
   assert.not.match(lean, /\bfromAsync\b/, "Array.fromAsync in the bundle");
   assert.not.match(lean, /\bzip(Keyed)?\(/, "Iterator.zip in the bundle");
+});
+
+test("the bundle uses no Atomics (left out of the OpenWrt engine: mk/cross.mk CROSS_ATOMICS)", () => {
+  for (const code of [bundle({}, ["--no-test-hooks"]), lean]) assert.not.match(code, /\bAtomics\b/, "Atomics in the bundle");
+});
+
+test("the bundles compile no code at run time (the OpenWrt engine has no parser)", () => {
+  for (const code of [bundle({}, ["--no-test-hooks"]), lean]) {
+    assert.not.match(code, /(?<![\w$.])eval\s*\(/, "eval() in the bundle");
+    assert.not.match(code, /(?<![\w$.])(new\s+)?(Async)?(Generator)?Function\s*\(/, "a Function constructor in the bundle");
+  }
 });
 
 /** The qjs:std / qjs:os functions and FILE methods that -DSERVAL_LEAN_LIBC leaves out, read from the patch. */
