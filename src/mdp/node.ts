@@ -6,7 +6,7 @@
 //               stats: MeshStats   queuedFrames: number   tableSizes()   identities   primarySid
 //   B inputs    handlePacket(now, ifIndex, from: string, bytes: Uint8Array): void
 //               handleTimeout(now): void
-//               notifySendFailed(ifIndex, to: string, errno: number): void   (counted, logged; nothing else)
+//               notifySendFailed(ifIndex, to: string, errno: number): void   (counted and logged here, once; nothing else)
 //   C commands  addInterface({ index, name, mtu?=1200, broadcastAddress, tickMs?=500 }): void
 //               removeInterface(index): void
 //               bind(sid|undefined, port): number (port 0 = ephemeral; -1 = taken/unknown SID)
@@ -27,7 +27,6 @@
 // once and repeated, neighbours survive heavy loss, restarted neighbours are
 // recognised, and every table and queue is capped. Everything on the wire
 // stays what a servald peer accepts.
-
 //
 // The node is a set of rooms around a shared context (context.ts), each owning
 // its own state: ports.ts (bindings, deliveries), send.ts (sealing, queueing
