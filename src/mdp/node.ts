@@ -177,7 +177,7 @@ export class MeshNode {
    * a neighbour or reset the interface (per-hop retransmission covers the loss). */
   notifySendFailed(ifIndex: number, to: string, errno: number): void {
     this.stats.sendFailures++;
-    this.cx.log("debug", `sendto ${to} on interface ${ifIndex} failed, errno ${errno}; ${this.stats.sendFailures} failed sends so far`);
+    this.cx.log("debug", `sendto ${to} on interface ${ifIndex} failed (errno ${errno}); ${this.stats.sendFailures} failed sends so far`);
   }
 
   handlePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
