@@ -19,10 +19,12 @@ import * as C from "./constants";
 const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity };
 
 export class Adverts {
+  // Deadlines (read by timers.ts; written only here, as Iface.nextTickAt):
   /** When a changed route's record next owes a send (advertRecords' nextDue). */
-  private advertDueAt = Infinity;
+  advertDueAt = Infinity;
+  /** The next full advert (periodic, or owed to a new neighbour). */
+  nextFullAdvertAt = 0;
   private lastAdvertAt = C.LONG_AGO;
-  private nextFullAdvertAt = 0;
   private lastFullAdvertAt = C.LONG_AGO;
   /** Full adverts still owed to a new neighbour (it must learn all our routes, under loss). */
   private fullAdvertsOwed = 0;
@@ -36,13 +38,6 @@ export class Adverts {
     private readonly acks: HopAcks,
     private readonly routes: Routes,
   ) {}
-
-  /** Earliest tick or advert due (Infinity: none). */
-  nextDue(): number {
-    let t = Math.min(this.advertDueAt, this.nextFullAdvertAt);
-    for (const i of this.cx.ifaces.values()) t = Math.min(t, i.nextTickAt);
-    return t;
-  }
 
   /** A route's record is owed a send: advertise soon (at most every ADVERT_MIN_INTERVAL_MS). */
   scheduleAdvert(now: number): void {

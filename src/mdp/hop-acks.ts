@@ -50,13 +50,6 @@ export class HopAcks {
     this.owe(n, now + C.ACK_SOON_DELAY_MS);
   }
 
-  /** Earliest ACK owed to anyone (Infinity: none). */
-  nextDue(): number {
-    let t = Infinity;
-    for (const n of this.cx.nt.byHex.values()) if (n.ackDueAt < t) t = n.ackDueAt;
-    return t;
-  }
-
   /** Send every ACK that is due. */
   sendDue(now: number): void {
     for (const n of this.cx.nt.byHex.values()) {

@@ -112,7 +112,7 @@ export class MeshNode {
       },
       changed: (now) => this.adverts.scheduleAdvert(now),
     };
-    this.timed = { routes: this.routeKeeper, adverts: this.adverts, acks: this.acks, tx: this.tx };
+    this.timed = { cx, routes: this.routeKeeper, adverts: this.adverts, acks: this.acks, tx: this.tx };
   }
 
   // ------------------------------------------------------------------ C: commands

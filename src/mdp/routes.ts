@@ -18,18 +18,20 @@ export interface RouteEvents {
 }
 
 export class Routes {
+  // Deadlines (read by timers.ts; written only here):
   /** Something routes depend on changed: recompute when allowed. */
-  private dirty = false;
+  dirty = false;
   /** Route recomputations are at least ROUTE_RECOMPUTE_MIN_MS apart (a burst of adverts costs one). */
-  private lastRecomputeAt = C.LONG_AGO;
+  lastRecomputeAt = C.LONG_AGO;
   /** Next look at link and neighbour timeouts. */
-  private nextExpiryAt = Infinity;
+  nextExpiryAt = Infinity;
   /** Direct neighbours routes avoid because they fell silent (routing.ts
    * silenceLimit); hearing one again recomputes routes. Per neighbour, the
    * longest recent gap between its packets (decaying), and when to look again. */
   private readonly silent = new Set<Neighbour>();
   private readonly gapMax = new Map<Neighbour, { at: number; gap: number }>();
-  private silentCheckAt = Infinity;
+  /** When a neighbour routes avoid no longer may have fallen silent (timers.ts reads it). */
+  silentCheckAt = Infinity;
   events: RouteEvents = { reachable: () => {}, changed: () => {} };
 
   constructor(private readonly cx: NodeContext) {}
@@ -52,12 +54,6 @@ export class Routes {
       g.at = now;
     }
     if (this.silent.has(n)) this.dirty = true;
-  }
-
-  /** Earliest time service() has something to do (Infinity: only on input). */
-  nextDue(): number {
-    const t = Math.min(this.nextExpiryAt, this.silentCheckAt);
-    return this.dirty ? Math.min(t, this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS) : t;
   }
 
   /** Expire what timed out, then recompute routes if they are dirty and may be. */

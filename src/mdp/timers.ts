@@ -17,14 +17,18 @@
 //                                    full window to lift, a fixed frame         Transmitter.flush
 //   (packets in the outbox)          the driver has not drained pollTransmit    now
 //
-// Each room reports its own deadlines (nextDue) and keeps them; nothing here
-// holds state.
+// Each room keeps its own deadlines (only it writes them); nextWake reads them
+// all here, in one pass (pollTimeout runs after every input: no call per room).
+// Nothing here holds state.
 import type { Adverts } from "./adverts";
+import type { NodeContext } from "./context";
 import type { HopAcks } from "./hop-acks";
 import type { Routes } from "./routes";
 import type { Transmitter } from "./transmitter";
+import { ROUTE_RECOMPUTE_MIN_MS } from "./constants";
 
 export interface Timed {
+  cx: NodeContext;
   routes: Routes;
   adverts: Adverts;
   acks: HopAcks;
@@ -39,7 +43,12 @@ export function runDue(now: number, r: Timed): void {
   r.tx.flush(now);
 }
 
-/** The earliest deadline (Infinity: none until the next input). */
+/** The earliest deadline of the table above (Infinity: none until the next input). */
 export function nextWake(r: Timed): number {
-  return Math.min(r.routes.nextDue(), r.adverts.nextDue(), r.acks.nextDue(), r.tx.nextDue);
+  const routes = r.routes, adverts = r.adverts;
+  let t = Math.min(routes.nextExpiryAt, routes.silentCheckAt, adverts.nextFullAdvertAt, adverts.advertDueAt, r.tx.nextDue);
+  if (routes.dirty) t = Math.min(t, routes.lastRecomputeAt + ROUTE_RECOMPUTE_MIN_MS);
+  for (const i of r.cx.ifaces.values()) if (i.nextTickAt < t) t = i.nextTickAt;
+  for (const n of r.cx.nt.byHex.values()) if (n.ackDueAt < t) t = n.ackDueAt;
+  return t;
 }
