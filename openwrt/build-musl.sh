@@ -64,13 +64,22 @@ esac
 patches="$(ls "$root"/openwrt/patches/musl-*.patch 2> /dev/null || true)"
 build_id="musl $MUSL_VERSION${mode:+ $mode}${softfloat:+ gcc $GCC_VERSION} patches $(cat $patches < /dev/null | sha256sum | cut -d' ' -f1)"
 done_ok() { [ -f "$prefix/lib/libc.a" ] && [ -f "$prefix/lib/musl-gcc.specs" ] && [ "$(cat "$prefix/BUILD-ID" 2> /dev/null)" = "$build_id" ]; }
-done_ok && exit 0
+# The specs file names the prefix by its absolute path: a cache copied from
+# another checkout (or a moved one) still points there. Point it here again.
+relocate() {
+	specs="$prefix/lib/musl-gcc.specs"
+	[ -f "$specs" ] || return 0
+	grep -q "$prefix/" "$specs" && return 0
+	sed -i "s|/[^ ]*/\.cache/musl/${prefix##*/}/|$prefix/|g" "$specs"
+	say "relocated $specs to $prefix"
+}
+done_ok && relocate && exit 0
 # Parallel builds (make -j, concurrent test runs) share the work directory:
 # one builds, the others wait for it and then find the result.
 mkdir -p "$cache"
 exec 9> "$cache/.lock-$triplet${mode:+-$mode}"
 flock 9
-done_ok && exit 0
+done_ok && relocate && exit 0
 
 sha_ok() { [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
 

@@ -6,7 +6,7 @@
 // entry; a daemon restart is survived by opening a new socket at the next
 // report. Clock and client factory passed in (unit-tested under Node).
 import { MdpClient, MdpClientError, SID_ANY } from "./mdp-client.js";
-import type { ClientClock } from "./transport.js";
+import type { Clock } from "../platform/deadline-timer.js";
 import { MDP_TUNNEL_REPORT } from "../wire/client-header.js";
 import { encodeTunnelReport, REPORT_INTERVAL_MS, type TunnelStatus } from "../daemon/tunnel-table.js";
 
@@ -30,7 +30,7 @@ export class TunnelReporter {
 
   constructor(
     private readonly open: () => MdpClient,
-    private readonly clock: ClientClock,
+    private readonly clock: Clock,
     private readonly id: TunnelIdentity,
     private readonly counts: () => TunnelCounts,
   ) {}

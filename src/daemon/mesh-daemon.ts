@@ -16,12 +16,12 @@ import { UnixDgram } from "../platform/unix.js";
 import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
+import { MTU } from "../wire/packet.js";
+import { ENOENT } from "../platform/errno.js";
 import { pid, utf8Encode } from "../platform/proc.js";
 import { STATUS_MAX_BYTES, statusJson } from "./status.js";
 
 const RESCAN_MS = 5000;
-const DEFAULT_MTU = 1200;
-const ENOENT = 2;
 
 export interface MeshDaemonOptions {
   keyringPath: string;
@@ -82,8 +82,8 @@ export class MeshDaemon {
     };
     this.driver = new MeshDriver(this.core, this.clients, {
       now: nowMs,
-      setTimer: (ms, fn) => setTimer(ms, fn, "mesh timer"),
-      clearTimer: (h) => clearTimer(h as Timer),
+      setTimeout: (fn, ms) => setTimer(ms, fn, "mesh timer"),
+      clearTimeout: (h) => clearTimer(h as Timer),
       transmit: (tx) => this.transmit(tx),
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
@@ -102,7 +102,7 @@ export class MeshDaemon {
     this.ifaces = new InterfaceManager(
       (itf, data, from) => this.onPacket(itf, data, from.addr, from.port),
       (itf) => this.core.interfaceUp(nowMs(), {
-        index: itf.index, name: itf.name, mtu: DEFAULT_MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
+        index: itf.index, name: itf.name, mtu: MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
       }),
       (itf) => this.core.interfaceDown(nowMs(), itf.index),
     );

@@ -62,7 +62,7 @@ declare module "serval:native" {
   export const LOG_DEBUG: number, LOG_INFO: number, LOG_WARNING: number, LOG_ERR: number;
   export const UDP_REUSEADDR: number, UDP_REUSEPORT: number, UDP_BROADCAST: number;
   export const EAGAIN: number, EINTR: number, ENOENT: number, ESRCH: number, EPIPE: number;
-  export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number;
+  export const ECONNREFUSED: number, ECONNRESET: number, ENOBUFS: number, ENOTCONN: number;
   export const SIGTERM: number, SIGINT: number, SIGHUP: number, SIGKILL: number;
   // instance lock, client-socket send buffer, stuck connected peers
   /** fd holding an exclusive flock on path (created 0644), or -errno (-EWOULDBLOCK: held elsewhere). */

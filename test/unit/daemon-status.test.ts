@@ -16,7 +16,8 @@ import {
 import { STATUS_MAX_BYTES, STATUS_NEIGHBOURS_MAX, statusJson, StatusInput } from "../../src/daemon/status.js";
 import { TunnelReporter } from "../../src/client/tunnel-report.js";
 import { MdpClient } from "../../src/client/mdp-client.js";
-import type { ClientClock, DgramTransport } from "../../src/client/transport.js";
+import type { DgramTransport } from "../../src/client/transport.js";
+import type { Clock } from "../../src/platform/deadline-timer.js";
 import { FakeDriverIo } from "../helpers/driver-io.js";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -174,10 +175,10 @@ test("status JSON: drops by reason come from the overlay's counters and the daem
   assert.equal(j.tunnels, [{ name: null, mode: "listen", mdp_port: 80, tcp_port: 8080, service: "web", sid: null, pid: 4242, hosted: false, streams: 2, streams_total: 5, bytes_in: 100, bytes_out: 2000 }]);
 });
 
-/** A ClientClock over the daemon tests' fake clock and timers (advance() fires them in order). */
-function fakeClock(): ClientClock & { io: FakeDriverIo; advance(ms: number): void } {
+/** The daemon tests' fake clock and timers (a Clock; advance() fires them in order). */
+function fakeClock(): Clock & { io: FakeDriverIo; advance(ms: number): void } {
   const io = new FakeDriverIo();
-  return { io, now: () => io.now(), setTimeout: (fn, ms) => io.setTimer(ms, fn), clearTimeout: (h) => io.clearTimer(h), advance: (ms) => io.advance(ms) };
+  return { io, now: () => io.now(), setTimeout: (fn, ms) => io.setTimeout(fn, ms), clearTimeout: (h) => io.clearTimeout(h), advance: (ms) => io.advance(ms) };
 }
 
 test("tunnel reporter: at start, on a stream count change (rate-limited), every interval; goodbye on stop; a new socket after the daemon went away", () => {
