@@ -9,7 +9,7 @@ import {
   MDP_ROUTE_TABLE, MDP_SEARCH_IDS, MDP_SYNC_CONFIG, MDP_SYNC_RHIZOME, MDP_DAEMON_STATUS, MDP_TUNNEL_REPORT,
 } from "../wire/client-header.js";
 import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
-import type { ClientMesh, InboundDatagram } from "./mesh-core.js";
+import type { ClientMesh, Delivery } from "./mesh-core.js";
 import { bytesEqual, toHex } from "../wire/bytes.js";
 import { SID_ANY, SID_BROADCAST as SID_ALL } from "../wire/types.js";
 import { TunnelTable } from "./tunnel-table.js";
@@ -152,13 +152,13 @@ export class ClientServer {
       if (broadcast && encrypt) return this.replyError(from, header);
       if (header.ttl > 31) return this.replyError(from, header);
       const ok = this.mesh.send(now, {
-        source: header.localSid,
+        srcSid: header.localSid,
         srcPort: header.localPort,
-        destination: broadcast ? undefined : header.remoteSid,
+        dstSid: broadcast ? undefined : header.remoteSid,
         dstPort: header.remotePort,
         payload, // a view of the receive buffer: the mesh copies it before returning
-        encrypt,
-        sign: (header.flags & MDP_FLAG_NO_SIGN) === 0,
+        noCrypt: !encrypt,
+        noSign: (header.flags & MDP_FLAG_NO_SIGN) !== 0,
         ttl: header.ttl === 0 ? TTL_DEFAULT : header.ttl,
         qos: header.qos === 0 ? QOS_ORDINARY : header.qos,
       });
@@ -170,20 +170,20 @@ export class ClientServer {
 
   /** Offer a datagram the mesh received to the bound clients.
    * Returns true when some client took it (the mesh should not answer it itself). */
-  deliver(d: InboundDatagram): boolean {
-    const dst = d.destination ? (this.localHex(d.destination) ?? toHex(d.destination)) : undefined;
+  deliver(d: Delivery): boolean {
+    const dst = bytesEqual(d.localSid, SID_ALL) ? undefined : (this.localHex(d.localSid) ?? toHex(d.localSid));
     let taken = false;
     const header: MdpHeader = {
-      localSid: d.destination ?? SID_ALL,
-      localPort: d.dstPort,
-      remoteSid: d.source,
-      remotePort: d.srcPort,
-      flags: (d.ciphered ? 0 : MDP_FLAG_NO_CRYPT) | (d.signed ? 0 : MDP_FLAG_NO_SIGN),
+      localSid: d.localSid,
+      localPort: d.localPort,
+      remoteSid: d.remoteSid,
+      remotePort: d.remotePort,
+      flags: (d.noCrypt ? MDP_FLAG_NO_CRYPT : 0) | (d.noSign ? MDP_FLAG_NO_SIGN : 0),
       qos: d.qos,
       ttl: d.ttl,
     };
     let data: Uint8Array | undefined;
-    const onPort = this.byPort.get(d.dstPort);
+    const onPort = this.byPort.get(d.localPort);
     if (!onPort) {
       this.stats.undeliverable++;
       return false;

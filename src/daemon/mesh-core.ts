@@ -4,41 +4,20 @@
 // stand-ins.
 import type { RouteRecord } from "../wire/client-header.js";
 
-/** An application datagram a client asks the mesh to send. */
-export interface OutboundDatagram {
-  source: Uint8Array; // local SID
-  srcPort: number;
-  /** undefined = broadcast. */
-  destination: Uint8Array | undefined;
-  dstPort: number;
-  /** May be a view of a reused buffer: send() copies what it keeps. */
-  payload: Uint8Array;
-  encrypt: boolean;
-  sign: boolean;
-  ttl: number; // 1..31
-  qos: number;
-}
-
-/** An application datagram the mesh received for a local port. */
-export interface InboundDatagram {
-  source: Uint8Array;
-  srcPort: number;
-  /** undefined = broadcast. */
-  destination: Uint8Array | undefined;
-  dstPort: number;
-  payload: Uint8Array;
-  ciphered: boolean;
-  signed: boolean;
-  /** Remaining TTL after this hop's decrement (0 for a one-hop frame). */
-  ttl: number;
-  qos: number;
-}
+// One vocabulary for a datagram on both sides of the seam: the MDP node's own
+// types (src/mdp/api.ts). SendRequest: what a client asks the mesh to send
+// (its payload may be a view of a reused buffer: send() copies what it keeps).
+// Delivery: what the mesh received for a local port (localSid all-FF for a
+// broadcast). Transmit: one overlay packet to send. A field added to one of
+// them reaches the client server and the driver with no mapping in between.
+import type { Delivery, SendRequest, Transmit } from "../mdp/api.js";
+export type { Delivery, SendRequest, Transmit };
 
 export interface ClientMesh {
   /** Local identities, primary first. */
   identities(): Uint8Array[];
   /** Queue a datagram; false when it cannot be sent (e.g. a bad destination). */
-  send(now: number, d: OutboundDatagram): boolean;
+  send(now: number, d: SendRequest): boolean;
   /** The route table: entries for every known, reachable subscriber except the primary identity. */
   routes(): RouteRecord[];
   /** Interfaces that are up, as (index, name). */
@@ -60,29 +39,19 @@ export interface CoreInterface {
   mtu: number;
 }
 
-/** One overlay packet to send. */
-export interface CoreTransmit {
-  ifIndex: number;
-  /** "a.b.c.d:port"; the interface broadcast address for broadcasts. */
-  address: string;
-  data: Uint8Array;
-  /** Opaque token to hand back to notifySendFailed. */
-  token: unknown;
-}
-
 export interface MeshCore extends ClientMesh {
   interfaceUp(now: number, itf: CoreInterface): void;
   interfaceDown(now: number, index: number): void;
   /** One UDP datagram received on an interface from "a.b.c.d:port". */
   handlePacket(now: number, ifIndex: number, from: string, data: Uint8Array): void;
   handleTimeout(now: number): void;
-  pollTransmit(now: number): CoreTransmit | undefined;
+  pollTransmit(now: number): Transmit | undefined;
   /** Next deadline (monotonic ms), undefined when idle. */
   pollTimeout(): number | undefined;
   /** Received datagrams for local ports the core does not serve itself. */
-  pollDelivery(): InboundDatagram | undefined;
-  /** sendto() failed: the core may retry later; the interface is kept. */
-  notifySendFailed(now: number, tx: CoreTransmit, errno: number): void;
+  pollDelivery(): Delivery | undefined;
+  /** sendto() failed: the core counts and logs it (the driver does neither); the interface is kept. */
+  notifySendFailed(now: number, tx: Transmit, errno: number): void;
   /** Datagrams from local clients still waiting to go out (the daemon pauses its client socket while high). */
   clientBacklog?(): number;
   /** Non-zero counters as "name=value ..." (logged when the daemon stops). */

@@ -5,7 +5,7 @@ import type { Identity } from "../crypto/types.js";
 import { ClientServer } from "./client-server.js";
 import { InterfaceManager, MeshInterface } from "./interfaces.js";
 import { InterfaceRule, rulesFromConfig } from "./interfaces-match.js";
-import type { CoreTransmit, MeshCore } from "./mesh-core.js";
+import type { MeshCore, Transmit } from "./mesh-core.js";
 import { MeshDriver } from "./mesh-driver.js";
 import { loadOrCreateKeyring } from "./mesh-keyring.js";
 import { daemonSocketName } from "../client/open.js";
@@ -125,7 +125,7 @@ export class MeshDaemon {
     this.ifaces.closeAll();
     this.sock.close();
     const d = this.driver.stats;
-    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, failed sends ${d.sendFailed}, timers armed ${d.timersArmed})`);
+    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, timers armed ${d.timersArmed})`);
     const q = this.driver.clientQueueStats, c = this.clients.stats;
     log.info(`local clients: datagrams held ${q.held}, dropped ${q.dropped} (clients not reading: ${q.stuckClients}), ` +
       `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);
@@ -147,7 +147,8 @@ export class MeshDaemon {
       })),
       routes: this.core.routes(),
       core: this.core.status?.(),
-      daemon: { foreign_subnet: this.ifaces.foreignDrops, daemon_send_failed: d.sendFailed, client_send_failed: d.clientSendFailed },
+      // (a failed sendto is counted once, by the core: drops.send_failures)
+      daemon: { foreign_subnet: this.ifaces.foreignDrops, client_send_failed: d.clientSendFailed },
       clients: {
         clients: this.clients.clientCount(), bindings: this.clients.bindingCount(), held: q.held, dropped: q.dropped,
         stuck: q.stuckClients, errors: c.errors, dead: c.deadClients, anonymous: c.anonymous,
@@ -227,12 +228,12 @@ export class MeshDaemon {
   }
 
   /** Send one overlay packet from its interface's socket; 0 or -errno. */
-  private transmit(tx: CoreTransmit): number {
+  private transmit(tx: Transmit): number {
     const itf = this.ifaces.byIndex(tx.ifIndex);
-    const to = this.peerAddress(tx.address);
+    const to = this.peerAddress(tx.to);
     if (!itf || !to) return -ENOENT; // interface just went away
     const { addr, port } = to;
-    return this.ifaces.send(itf, tx.data, addr, port);
+    return this.ifaces.send(itf, tx.bytes, addr, port);
   }
 }
 

@@ -4,13 +4,13 @@
 // so this is unit-tested under Node with a fake core and clock.
 import type { ClientServer } from "./client-server.js";
 import { ClientQueueStats, ClientQueues, FULL, GONE, HELD_PER_CLIENT, SENT, SendResult } from "./client-queues.js";
-import type { CoreTransmit, MeshCore } from "./mesh-core.js";
+import type { MeshCore, Transmit } from "./mesh-core.js";
 import { EAGAIN, ECONNREFUSED, ENOBUFS, ENOENT } from "../platform/errno.js";
 import { Clock, DeadlineTimer } from "../platform/deadline-timer.js";
 
 export interface DriverIo extends Clock {
   /** Send one overlay packet; 0 or -errno. */
-  transmit(tx: CoreTransmit): number;
+  transmit(tx: Transmit): number;
   /** Send one message to a local client; 0 or -errno. */
   sendToClient(to: string, data: Uint8Array): number;
   debug(msg: string): void;
@@ -27,7 +27,6 @@ export interface DriverIo extends Clock {
 export interface DriverStats {
   packetsOut: number;
   bytesOut: number;
-  sendFailed: number;
   clientSendFailed: number;
   timersArmed: number;
 }
@@ -40,7 +39,7 @@ const SENDBUF_DUMP_MIN_MS = 50;
 const MAX_ROUNDS = 64;
 
 export class MeshDriver {
-  readonly stats: DriverStats = { packetsOut: 0, bytesOut: 0, sendFailed: 0, clientSendFailed: 0, timersArmed: 0 };
+  readonly stats: DriverStats = { packetsOut: 0, bytesOut: 0, clientSendFailed: 0, timersArmed: 0 };
   private readonly timer: DeadlineTimer;
   private driving = false;
   private stopped = false;
@@ -117,13 +116,11 @@ export class MeshDriver {
       any = true;
       const rc = this.io.transmit(tx);
       if (rc < 0) {
-        // EPERM/ENETUNREACH/ENOBUFS/EAGAIN: counted and logged; the interface is kept.
-        this.stats.sendFailed++;
-        this.io.debug(`sendto ${tx.address} on interface ${tx.ifIndex} failed (errno ${-rc}); ${this.stats.sendFailed} failed sends so far`);
+        // EPERM/ENETUNREACH/ENOBUFS/EAGAIN: the core counts and logs it; the interface is kept.
         this.core.notifySendFailed(now, tx, -rc);
       } else {
         this.stats.packetsOut++;
-        this.stats.bytesOut += tx.data.length;
+        this.stats.bytesOut += tx.bytes.length;
       }
     }
     return any;

@@ -1,13 +1,13 @@
 // Adapts src/mdp's MeshNode to the daemon's MeshCore: ports bound by local
-// clients become node bindings, deliveries and route info are translated to
-// the client protocol's shapes.
+// clients become node bindings, route info is translated to the client
+// protocol's shape; datagrams and packets pass through as they are (the seam
+// speaks the node's vocabulary, mesh-core.ts).
 import type { CryptoProvider, Identity } from "../crypto/types.js";
 import { MeshNode, type LogLevel } from "../mdp/node.js";
-import type { CoreInterface, CoreStatus, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "./mesh-core.js";
+import type { CoreInterface, CoreStatus, Delivery, MeshCore, SendRequest, Transmit } from "./mesh-core.js";
 import { DELIVERY_QUEUE_MAX, NEIGHBOURS_MAX, QUEUE_TOTAL_MAX, SUBSCRIBERS_MAX } from "../mdp/constants.js";
 import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import { bytesEqual } from "../wire/bytes.js";
-import { SID_BROADCAST } from "../wire/types.js";
 
 
 export class MeshNodeCore implements MeshCore {
@@ -31,12 +31,8 @@ export class MeshNodeCore implements MeshCore {
     return this.node.identities[0]?.signPublic;
   }
 
-  send(now: number, d: OutboundDatagram): boolean {
-    const r = this.node.send(now, {
-      srcSid: d.source, srcPort: d.srcPort, dstSid: d.destination, dstPort: d.dstPort, payload: d.payload,
-      noCrypt: !d.encrypt, noSign: !d.sign, ttl: d.ttl, qos: d.qos,
-    });
-    return r.ok;
+  send(now: number, d: SendRequest): boolean {
+    return this.node.send(now, d).ok;
   }
 
   interfaces(): { index: number; name: string }[] {
@@ -96,9 +92,8 @@ export class MeshNodeCore implements MeshCore {
     this.node.handleTimeout(now);
   }
 
-  pollTransmit(_now: number): CoreTransmit | undefined {
-    const t = this.node.pollTransmit();
-    return t ? { ifIndex: t.ifIndex, address: t.to, data: t.bytes, token: t } : undefined;
+  pollTransmit(_now: number): Transmit | undefined {
+    return this.node.pollTransmit();
   }
 
   pollTimeout(): number | undefined {
@@ -127,17 +122,11 @@ export class MeshNodeCore implements MeshCore {
     };
   }
 
-  pollDelivery(): InboundDatagram | undefined {
-    const d = this.node.pollDelivery();
-    if (!d) return undefined;
-    return {
-      source: d.remoteSid, srcPort: d.remotePort,
-      destination: bytesEqual(d.localSid, SID_BROADCAST) ? undefined : d.localSid, dstPort: d.localPort,
-      payload: d.payload, ciphered: !d.noCrypt, signed: !d.noSign, ttl: d.ttl, qos: d.qos,
-    };
+  pollDelivery(): Delivery | undefined {
+    return this.node.pollDelivery();
   }
 
-  notifySendFailed(_now: number, tx: CoreTransmit, errno: number): void {
-    this.node.notifySendFailed(tx.ifIndex, tx.address, errno);
+  notifySendFailed(_now: number, tx: Transmit, errno: number): void {
+    this.node.notifySendFailed(tx.ifIndex, tx.to, errno);
   }
 }

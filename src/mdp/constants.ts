@@ -53,6 +53,10 @@ export const REACHABLE_TICKS = 8;
  * packet gap if longer; scaled by loss): a dead relay is routed around before
  * its links expire (routing.ts silenceLimit). */
 export const SILENT_TICKS = 3;
+/** An interface MTU above this is taken as this (one Ethernet frame). */
+export const INTERFACE_MTU_MAX = 1500;
+/** A time long before any `now` (a "never happened" timestamp that still subtracts). */
+export const LONG_AGO = -1e9;
 /** Upper bound on the adaptive reachable timeout. */
 export const REACHABLE_TIMEOUT_MAX_MS = 8000;
 /** A unicast frame is retried per hop until this deadline after enqueue... */
@@ -69,6 +73,12 @@ export const RESEND_DELAY_MAX_MS = 4000;
 export const RESEND_BACKOFF_MAX_MS = 1000;
 /** ACK a frame carrying ACK_SOON within this delay (aggregates a burst). */
 export const ACK_SOON_DELAY_MS = 5;
+/** ACK a neighbour this soon after its link to us comes (back) up, or after it
+ * is first heard: it learns that we hear it. */
+export const ACK_LINK_UP_DELAY_MS = 10;
+/** Send our ACK again this soon when a neighbour's ACK record shows it missed
+ * the packet that carried our last one. */
+export const ACK_RESEND_DELAY_MS = 10;
 /** A gap in link sequences is NACKed after this (lets reordering settle). */
 export const ACK_GAP_DELAY_MS = 2;
 /** Send an ACK at once after this many unacknowledged packets on a link. */
@@ -99,8 +109,9 @@ export const NEW_NEIGHBOUR_FULL_ADVERTS = 3;
 export const FULL_ADVERT_MIN_INTERVAL_MS = 500;
 /** NO_PATH records are advertised for this long after a loss, then forgotten. */
 export const NO_PATH_ADVERT_MS = 10000;
-/** Queue caps: frames queued per next hop, and in total. */
-export const QUEUE_PER_HOP_MAX = 1024;
+/** Queue caps: frames queued per final destination (not per next hop: the
+ * frames of many destinations may share one), and in total. */
+export const QUEUE_PER_DESTINATION_MAX = 1024;
 export const QUEUE_TOTAL_MAX = 1536;
 /** Reliable frames sent to one next hop and not yet ACKed; more wait queued.
  * Keeps bursts (an MSP window of 128) within the link's queue, and within the
@@ -108,6 +119,11 @@ export const QUEUE_TOTAL_MAX = 1536;
 export const INFLIGHT_MAX = 24;
 /** The window is lifted for a destination whose full window has seen no ACK for this long. */
 export const ACKLESS_WINDOW_LIFT_MS = 1000;
+/** Prefixes asked about in one please-explain question of ours. */
+export const EXPLAIN_ASKS_MAX = 16;
+/** Ephemeral ports (bind to port 0) are taken from this range, round robin. */
+export const EPHEMERAL_PORT_FIRST = 256;
+export const EPHEMERAL_PORT_LAST = 32768;
 /** Deliveries waiting for the application. */
 export const DELIVERY_QUEUE_MAX = 256;
 /** Packets waiting for pollTransmit. */

@@ -5,7 +5,7 @@
 import type { Subscriber } from "./subscribers";
 import { SeqWindow64 } from "./link-window";
 import {
-  ACK_SOON_DELAY_MS, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
+  ACK_LINK_UP_DELAY_MS, ACK_SOON_DELAY_MS, LONG_AGO, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
   SERVAL_REACHABLE_TIMEOUT_MS,
 } from "./constants";
 
@@ -38,8 +38,9 @@ export interface Destination {
   windowFullSince: number;
   /** Send time of the packet carrying each link sequence, for RTT samples. */
   sentAt: Float64Array;
-  /** 1 where that packet carried a frame with ACK_SOON (its ACK comes promptly: an RTT sample). */
-  ackSoon: Uint8Array;
+  /** 1 where that packet carried a frame with ACK_SOON: its ACK comes promptly,
+   * so the time to it is an RTT sample (0 once sampled). */
+  rttProbe: Uint8Array;
   srtt: number; // 0 = no sample yet
   rttvar: number;
   resendDelay: number;
@@ -118,14 +119,14 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
   return {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
-    ackDueAt: now + 10, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: -1e9, txDropRate: 0,
+    ackDueAt: now + ACK_LINK_UP_DELAY_MS, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
     frameWindow: new SeqWindow64(), frameFp: new Uint32Array(256), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
   };
 }
 
 export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
   return {
-    iface, address, unicast, seq: -1, sent: 0, lastTxAt: -1e9, lastAckAt: -1e9, windowFullSince: -1, sentAt: new Float64Array(256), ackSoon: new Uint8Array(256),
+    iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
     srtt: 0, rttvar: 0, resendDelay: initialResend,
   };
 }

@@ -1,8 +1,15 @@
 // Please-explain (legacy frame type 0x60, PROTOCOL.md 3.3), the node's side: the
 // payload codec is src/wire/please-explain.ts; here are the views the node
-// uses, the choice of answers, and a rate limit for our own questions.
-import { ByteWriter } from "../wire/bytes";
+// uses, the choice of answers, a rate limit for our own questions, and the
+// room (PleaseExplain) that receives, answers and asks.
+import { TYPE_PLEASEEXPLAIN, type Sid } from "../wire/types";
+import { ByteWriter, toHex } from "../wire/bytes";
 import { decodePleaseExplain, encodePleaseExplain, type ExplainEntry } from "../wire/please-explain";
+import type { NodeContext } from "./context";
+import type { Iface, Neighbour } from "./neighbours";
+import { REACHABLE_NONE, type Route } from "./routing";
+import type { Sender } from "./send";
+import { EXPLAIN_ASKS_MAX, EXPLAIN_REPLY_INTERVAL_MS, TTL_DEFAULT } from "./constants";
 
 export interface ExplainEntries {
   /** Prefixes asked about. */
@@ -87,5 +94,78 @@ export class ExplainLimiter {
       out.push(p);
     }
     return out;
+  }
+}
+
+/** The please-explain room of the node: learn what we are told, answer what
+ * we know, ask about what we cannot resolve. Owns the limit on our questions. */
+export class PleaseExplain {
+  private readonly limiter = new ExplainLimiter(EXPLAIN_REPLY_INTERVAL_MS);
+
+  constructor(
+    private readonly cx: NodeContext,
+    private readonly sender: Sender,
+    /** A route's record was explained: advertise it again (servald's link_explained). */
+    private readonly explained: (r: Route, now: number) => void,
+  ) {}
+
+  /** A please-explain frame from `source` (via neighbour n, heard on iface from `from`). */
+  receive(now: number, iface: Iface, from: string, n: Neighbour, source: Sid, payload: Uint8Array): void {
+    const cx = this.cx;
+    const e = decodeExplain(payload);
+    for (const s of e.sids) cx.subs.add(s);
+    for (const k of e.signKeys) {
+      const sid = cx.crypto.sidFromSignKey(k);
+      if (sid) cx.subs.learnSignKey(sid, k);
+    }
+    const answers = explainAnswers(e, cx.subs, cx.primarySid, now, EXPLAIN_REPLY_INTERVAL_MS, (hex) => {
+      const r = cx.routeTable.get(hex);
+      if (r) this.explained(r, now);
+    });
+    if (answers.length === 0) return;
+    cx.stats.explainsAnswered++;
+    this.sendToNeighbourOrRoute(now, source, encodeExplain([], answers), iface, from);
+  }
+
+  /** Ask about prefixes we could not resolve (PROTOCOL.md 3.3): the transmitter n
+   * if we know it, else on broadcast and back to the sender's address. */
+  ask(now: number, iface: Iface, from: string, n: Neighbour | undefined, prefixes: Uint8Array[]): void {
+    const asks = this.limiter.filter(prefixes, now).slice(0, EXPLAIN_ASKS_MAX);
+    // An empty marker stands for a P2P_ME we cannot resolve: "explain yourself" (0xFD).
+    const yourself = prefixes.some((p) => p.length === 0);
+    if (asks.length === 0 && !yourself) return;
+    this.cx.stats.explainsSent++;
+    const body = encodeExplain(asks, [], yourself);
+    const frame = this.sender.controlFrame(undefined, body, TYPE_PLEASEEXPLAIN);
+    if (n) {
+      // The transmitter is known: ask it directly.
+      this.sendToNeighbourOrRoute(now, n.sub.sid, body, iface, from);
+      return;
+    }
+    this.sender.addFixed(now, frame, iface.broadcast);
+    this.sender.addFixed(now, { ...frame }, this.cx.nt.unicastDest(iface, from));
+  }
+
+  /** A one-hop frame to a neighbour over its chosen link, or all its live out-links,
+   * or (not a neighbour) routed, or (unknown) on the link it came from. */
+  private sendToNeighbourOrRoute(now: number, to: Sid, body: Uint8Array, iface: Iface, from: string): void {
+    const cx = this.cx;
+    const sender = this.sender;
+    const hex = toHex(to);
+    const nb = cx.nt.byHex.get(hex);
+    if (nb) {
+      for (const d of cx.nt.destsFor(nb, now)) sender.addFixed(now, sender.controlFrame(nb.sub.sid, body, TYPE_PLEASEEXPLAIN), d);
+      return;
+    }
+    const r = cx.routeTable.get(hex);
+    if (r && r.reachable !== REACHABLE_NONE) {
+      const f = sender.controlFrame(cx.subs.add(to).sid, body, TYPE_PLEASEEXPLAIN);
+      f.ttl = TTL_DEFAULT;
+      sender.addRouted(now, f, false);
+      return;
+    }
+    // Unknown sender: answer on the link it came from.
+    sender.addFixed(now, sender.controlFrame(undefined, body, TYPE_PLEASEEXPLAIN), iface.broadcast);
+    sender.addFixed(now, sender.controlFrame(undefined, body, TYPE_PLEASEEXPLAIN), cx.nt.unicastDest(iface, from));
   }
 }

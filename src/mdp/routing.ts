@@ -6,7 +6,7 @@
 import type { Sid } from "../wire/types";
 import type { Neighbour } from "./neighbours";
 import { isDirect } from "./neighbours";
-import { ADVERT_SENDS, NO_PATH_ADVERT_MS, SILENT_TICKS } from "./constants";
+import { ADVERT_SENDS, LONG_AGO, NO_PATH_ADVERT_MS, SILENT_TICKS } from "./constants";
 
 /** Reachability flags, as servald's REACHABLE_* (shown by `route print`). */
 export const REACHABLE_NONE = 0;
@@ -77,7 +77,7 @@ function walk(n: Neighbour, x: string, selfHex: string, memo: Map<string, Candid
 export function markChanged(r: Route, now: number): void {
   r.changedAt = now;
   r.advertOwed = ADVERT_SENDS;
-  r.advertSentAt = -1e9;
+  r.advertSentAt = LONG_AGO;
   r.advertGap = 0;
 }
 
@@ -147,7 +147,7 @@ export function computeRoutes(
     if (!r) {
       const sid = sids(x);
       if (!sid) continue;
-      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: -1e9, advertGap: 0 };
+      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: LONG_AGO, advertGap: 0 };
       routes.set(x, r);
     }
     if (r.reachable !== reachable || r.nextHop !== pick.n || r.priorHex !== pick.c.prior || r.hops !== pick.c.hops) {

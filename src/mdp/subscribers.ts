@@ -2,7 +2,7 @@
 // learnt. Implements the wire layer's AddressBook so the codecs can resolve
 // abbreviations (PROTOCOL.md 3.1: a prefix resolves only if exactly one SID matches).
 import type { AddressBook, Sid } from "../wire/types";
-import { SUBSCRIBERS_MAX } from "./constants";
+import { LONG_AGO, SUBSCRIBERS_MAX } from "./constants";
 import { bytesEqual, toHex } from "../wire/bytes";
 
 export interface Subscriber {
@@ -63,7 +63,7 @@ export class Subscribers implements AddressBook {
     if (!s) {
       if (this.byHex.size >= SUBSCRIBERS_MAX) this.evict();
       const copy = sid.slice(0, 32);
-      s = { sid: copy, hex: toHex(copy), signKey: undefined, local, lastUsed: 0, explainedAt: -1e9, keyRequestAt: -1e9 };
+      s = { sid: copy, hex: toHex(copy), signKey: undefined, local, lastUsed: 0, explainedAt: LONG_AGO, keyRequestAt: LONG_AGO };
       this.byHex.set(s.hex, s);
       this.index(s);
     }

@@ -25,8 +25,10 @@ interface Picked {
 export interface AckRider {
   /** The ACK owed to n as a frame, or undefined if none is owed. */
   owedAck(now: number, n: Neighbour): FrameRepr | undefined;
-  /** The frame owedAck gave went out. */
-  ackRode(n: Neighbour): void;
+  /** The frame owedAck gave went out, in the packet with link sequence dest.seq. */
+  ackRode(n: Neighbour, dest: Destination): void;
+  /** A queued ACK record for n (TxFrame.ackFor) went out in the packet with link sequence dest.seq. */
+  ackWentOut(n: Neighbour, dest: Destination): void;
 }
 
 export class Transmitter {
@@ -264,9 +266,7 @@ export class Transmitter {
           af.seq = this.frameSeq16 & 0xff;
         }
         if (af && appendFrame(w, 0, af, ctx, env, C.PACKET_HARD_MAX)) {
-          this.acks.ackRode(n);
-          n.lastAckDest = dest;
-          n.lastAckSeq = dest.seq;
+          this.acks.ackRode(n, dest);
           this.stats.framesOut++;
         }
       }
@@ -277,13 +277,13 @@ export class Transmitter {
       this.stats.bytesOut += bytes.length;
       dest.lastTxAt = now;
       dest.sentAt[dest.seq] = now;
-      dest.ackSoon[dest.seq] = anyReliable ? 1 : 0;
+      dest.rttProbe[dest.seq] = anyReliable ? 1 : 0;
       for (let k = 0; k < packed.length; k++) {
         const { f, n, q } = packed[k];
         f.txCount++;
         this.stats.framesOut++;
         if (f.txCount > 1) this.stats.retransmissions++;
-        if (f.ackFor) { f.ackFor.lastAckDest = dest; f.ackFor.lastAckSeq = dest.seq; }
+        if (f.ackFor && this.acks) this.acks.ackWentOut(f.ackFor, dest);
         if (f.reliable) {
           f.sentDest = dest;
           f.sentTo = n;

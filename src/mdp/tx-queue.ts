@@ -15,7 +15,7 @@
 // oldest frame and counting it.
 import type { FrameRepr } from "../wire/types";
 import type { Destination, Neighbour } from "./neighbours";
-import { QUEUE_PER_HOP_MAX, QUEUE_TOTAL_MAX, RESEND_BACKOFF_MAX_MS } from "./constants";
+import { QUEUE_PER_DESTINATION_MAX, QUEUE_TOTAL_MAX, RESEND_BACKOFF_MAX_MS } from "./constants";
 
 export interface TxFrame {
   /** Header and payload. nextHop/oneHop/seq/ackSoon are set per transmission. */
@@ -97,7 +97,7 @@ export class TxQueue {
   }
 
   add(f: TxFrame): void {
-    if (f.finalHex !== undefined && this.countFor(f.finalHex) >= QUEUE_PER_HOP_MAX) this.evictFor(f.finalHex);
+    if (f.finalHex !== undefined && this.countFor(f.finalHex) >= QUEUE_PER_DESTINATION_MAX) this.evictFor(f.finalHex);
     if (this.total >= QUEUE_TOTAL_MAX) this.evictAny();
     this.total++;
     if (f.finalHex !== undefined) this.perFinal.set(f.finalHex, this.countFor(f.finalHex) + 1);

@@ -10,17 +10,17 @@ import { MeshDriver } from "../../src/daemon/mesh-driver.js";
 import { FakeDriverIo } from "../helpers/driver-io.js";
 import { ClientServer } from "../../src/daemon/client-server.js";
 import { ClientQueues, FULL, GONE, HELD_PER_CLIENT, HELD_TOTAL, SENT, SendResult, STUCK_AFTER_MS } from "../../src/daemon/client-queues.js";
-import type { CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "../../src/daemon/mesh-core.js";
+import type { Delivery, MeshCore, SendRequest, Transmit } from "../../src/daemon/mesh-core.js";
 import { decodeMdpHeader, encodeMdpMessage, MDP_FLAG_BIND, MDP_FLAG_ERROR, MDP_IDENTITY } from "../../src/wire/client-header.js";
 
 const ME = new Uint8Array(32).fill(1);
 const ANY = new Uint8Array(32);
 
 class Core implements MeshCore {
-  deliveries: InboundDatagram[] = [];
-  sent: OutboundDatagram[] = [];
+  deliveries: Delivery[] = [];
+  sent: SendRequest[] = [];
   identities() { return [ME]; }
-  send(_n: number, d: OutboundDatagram) { this.sent.push(d); return true; }
+  send(_n: number, d: SendRequest) { this.sent.push(d); return true; }
   routes() { return []; }
   interfaces() { return []; }
   primarySignKey() { return undefined; }
@@ -28,7 +28,7 @@ class Core implements MeshCore {
   interfaceDown() {}
   handlePacket() {}
   handleTimeout() {}
-  pollTransmit(): CoreTransmit | undefined { return undefined; }
+  pollTransmit(): Transmit | undefined { return undefined; }
   pollTimeout() { return undefined; }
   pollDelivery() { return this.deliveries.shift(); }
   notifySendFailed() {}
@@ -64,7 +64,7 @@ function setup() {
     io.read(client);
   };
   const deliver = (port: number, seq: number) => {
-    core.deliveries.push({ source: new Uint8Array(32).fill(9), srcPort: 7, destination: ME, dstPort: port, payload: new Uint8Array([seq >> 8, seq & 255]), ciphered: true, signed: true, ttl: 1, qos: 3 });
+    core.deliveries.push({ localSid: ME, localPort: port, remoteSid: new Uint8Array(32).fill(9), remotePort: 7, payload: new Uint8Array([seq >> 8, seq & 255]), noCrypt: false, noSign: false, ttl: 1, qos: 3 });
     driver.drive();
   };
   return { core, clients, io, driver, bind, deliver };

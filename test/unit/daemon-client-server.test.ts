@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ClientServer } from "../../src/daemon/client-server.js";
-import type { ClientMesh, OutboundDatagram } from "../../src/daemon/mesh-core.js";
+import type { ClientMesh, SendRequest } from "../../src/daemon/mesh-core.js";
 import {
   decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN, MDP_ROUTE_TABLE, MDP_SEARCH_IDS,
@@ -17,12 +17,12 @@ const ALL = new Uint8Array(32).fill(0xff);
 const INTERNAL = (() => { const s = new Uint8Array(32); s[31] = 1; return s; })();
 
 class FakeMesh implements ClientMesh {
-  sent: OutboundDatagram[] = [];
+  sent: SendRequest[] = [];
   bound: number[] = [];
   released: number[] = [];
   accept = true;
   identities() { return [ME, ME2]; }
-  send(_now: number, d: OutboundDatagram) { if (this.accept) this.sent.push(d); return this.accept; }
+  send(_now: number, d: SendRequest) { if (this.accept) this.sent.push(d); return this.accept; }
   routes(): RouteRecord[] {
     return [
       { sid: PEER, signKey: undefined, combined: false, reachable: REACHABLE_UNICAST, hopCount: 1, nextHop: undefined, priorHop: undefined, interfaceIndex: 0, interfaceState: 1, interfaceName: "vA" },
@@ -108,13 +108,13 @@ test("send requires a binding; bound send reaches the mesh with crypt flags, def
   assert.is(drain(s).length, 0, "sending is silent");
   assert.is(mesh.sent.length, 1);
   const d = mesh.sent[0];
-  assert.equal(d.source, ME);
+  assert.equal(d.srcSid, ME);
   assert.is(d.srcPort, 600);
-  assert.equal(d.destination, PEER);
+  assert.equal(d.dstSid, PEER);
   assert.is(d.dstPort, 7);
   assert.equal(d.payload, data);
-  assert.is(d.encrypt, true);
-  assert.is(d.sign, false);
+  assert.is(d.noCrypt, false);
+  assert.is(d.noSign, true);
   assert.is(d.ttl, 31);
   // Another client may not send from c1's port.
   s.handleMessage(0, "c2", encodeMdpMessage(hdr({ localPort: 600, remoteSid: PEER, remotePort: 7 }), data));
@@ -129,8 +129,8 @@ test("broadcast without NO_CRYPT is an ERROR; with NO_CRYPT it is sent to undefi
   assert.is(drain(s)[0].h.flags, MDP_FLAG_ERROR);
   s.handleMessage(0, "c1", encodeMdpMessage(hdr({ localPort: 600, remoteSid: ALL, remotePort: 7, flags: MDP_FLAG_NO_CRYPT }), new Uint8Array(12)));
   assert.is(drain(s).length, 0);
-  assert.is(mesh.sent[0].destination, undefined);
-  assert.is(mesh.sent[0].encrypt, false);
+  assert.is(mesh.sent[0].dstSid, undefined);
+  assert.is(mesh.sent[0].noCrypt, true);
 });
 
 test("ttl above 31 and a refused mesh send are ERRORs", () => {
@@ -187,7 +187,7 @@ test("inbound unicast delivery: header local=(dst,port) remote=(src,port), crypt
   s.handleMessage(0, "c1", encodeMdpMessage(hdr({ localPort: 512, flags: MDP_FLAG_BIND })));
   drain(s);
   const payload = new Uint8Array([9, 8, 7]);
-  assert.ok(s.deliver({ source: PEER, srcPort: 300, destination: ME, dstPort: 512, payload, ciphered: true, signed: true, ttl: 29, qos: 3 }));
+  assert.ok(s.deliver({ localSid: ME, localPort: 512, remoteSid: PEER, remotePort: 300, payload, noCrypt: false, noSign: false, ttl: 29, qos: 3 }));
   const r = drain(s);
   assert.is(r.length, 1);
   assert.is(r[0].to, "c1");
@@ -199,11 +199,11 @@ test("inbound unicast delivery: header local=(dst,port) remote=(src,port), crypt
   assert.is(r[0].h.ttl, 29);
   assert.equal(r[0].payload, payload);
   // Plain, unsigned: both flags.
-  s.deliver({ source: PEER, srcPort: 300, destination: ME, dstPort: 512, payload, ciphered: false, signed: false, ttl: 0, qos: 3 });
+  s.deliver({ localSid: ME, localPort: 512, remoteSid: PEER, remotePort: 300, payload, noCrypt: true, noSign: true, ttl: 0, qos: 3 });
   assert.is(drain(s)[0].h.flags, MDP_FLAG_NO_CRYPT | MDP_FLAG_NO_SIGN);
   // Other identity or other port: nobody takes it.
-  assert.not.ok(s.deliver({ source: PEER, srcPort: 300, destination: ME2, dstPort: 512, payload, ciphered: true, signed: true, ttl: 0, qos: 3 }));
-  assert.not.ok(s.deliver({ source: PEER, srcPort: 300, destination: ME, dstPort: 513, payload, ciphered: true, signed: true, ttl: 0, qos: 3 }));
+  assert.not.ok(s.deliver({ localSid: ME2, localPort: 512, remoteSid: PEER, remotePort: 300, payload, noCrypt: false, noSign: false, ttl: 0, qos: 3 }));
+  assert.not.ok(s.deliver({ localSid: ME, localPort: 513, remoteSid: PEER, remotePort: 300, payload, noCrypt: false, noSign: false, ttl: 0, qos: 3 }));
   assert.is(drain(s).length, 0);
   assert.ok(s.isPortBound(512));
 });
@@ -213,7 +213,7 @@ test("inbound broadcast: local SID all-FF, delivered to every binding of the por
   s.handleMessage(0, "c1", encodeMdpMessage(hdr({ localPort: 11, flags: MDP_FLAG_BIND })));
   s.handleMessage(0, "c2", encodeMdpMessage(hdr({ localSid: ME2, localPort: 11, flags: MDP_FLAG_BIND })));
   drain(s);
-  assert.ok(s.deliver({ source: PEER, srcPort: 300, destination: undefined, dstPort: 11, payload: new Uint8Array(1), ciphered: false, signed: false, ttl: 30, qos: 3 }));
+  assert.ok(s.deliver({ localSid: ALL, localPort: 11, remoteSid: PEER, remotePort: 300, payload: new Uint8Array(1), noCrypt: true, noSign: true, ttl: 30, qos: 3 }));
   const r = drain(s);
   assert.equal(r.map((x) => x.to).sort(), ["c1", "c2"]);
   for (const x of r) assert.equal(x.h.localSid, ALL);
@@ -223,7 +223,7 @@ test("BIND_ALL (all-FF local SID) bindings do receive unicasts to any local iden
   const { s } = setup();
   s.handleMessage(0, "c1", encodeMdpMessage(hdr({ localSid: ALL, localPort: 44, flags: MDP_FLAG_BIND })));
   drain(s);
-  assert.ok(s.deliver({ source: PEER, srcPort: 1, destination: ME2, dstPort: 44, payload: new Uint8Array(1), ciphered: true, signed: true, ttl: 0, qos: 3 }));
+  assert.ok(s.deliver({ localSid: ME2, localPort: 44, remoteSid: PEER, remotePort: 1, payload: new Uint8Array(1), noCrypt: false, noSign: false, ttl: 0, qos: 3 }));
   assert.equal(drain(s)[0].h.localSid, ME2);
 });
 
@@ -231,7 +231,7 @@ test("client gone: bindings dropped, queued messages to it discarded", () => {
   const { s } = setup();
   s.handleMessage(0, "c1", encodeMdpMessage(hdr({ localPort: 512, flags: MDP_FLAG_BIND })));
   drain(s);
-  s.deliver({ source: PEER, srcPort: 1, destination: ME, dstPort: 512, payload: new Uint8Array(1), ciphered: true, signed: true, ttl: 0, qos: 3 });
+  s.deliver({ localSid: ME, localPort: 512, remoteSid: PEER, remotePort: 1, payload: new Uint8Array(1), noCrypt: false, noSign: false, ttl: 0, qos: 3 });
   s.clientGone("c1");
   assert.is(drain(s).length, 0);
   assert.is(s.bindingCount(), 0);

@@ -76,12 +76,12 @@ test("send reaches the mesh; inbound delivery reaches recv(); strangers are igno
   await client.bind();
   client.send(PEER, 7, new Uint8Array([1, 2]));
   assert.is(mesh.sent.length, 1);
-  assert.is(mesh.sent[0].encrypt, true);
+  assert.is(mesh.sent[0].noCrypt, false);
   client.send(SID_BROADCAST, 7, new Uint8Array([1]));
-  assert.is(mesh.sent[1].encrypt, false, "broadcasts go plain");
+  assert.is(mesh.sent[1].noCrypt, true, "broadcasts go plain");
   // A datagram claiming to be from the daemon but from another address is dropped.
   inject(encodeMdpMessage({ localSid: ME, localPort: 257, remoteSid: PEER, remotePort: 9, flags: 0, qos: 0, ttl: 0 }, new Uint8Array([66])), "\0evil");
-  server.deliver({ source: PEER, srcPort: 7, destination: ME, dstPort: 257, payload: new Uint8Array([5]), ciphered: true, signed: true, ttl: 3, qos: 3 });
+  server.deliver({ localSid: ME, localPort: 257, remoteSid: PEER, remotePort: 7, payload: new Uint8Array([5]), noCrypt: false, noSign: false, ttl: 3, qos: 3 });
   pump();
   const d = await client.recv(1000);
   assert.ok(d);

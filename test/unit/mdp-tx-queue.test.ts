@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { TxQueue, retransmitDelay, type TxFrame } from "../../src/mdp/tx-queue";
 import { newDestination, newNeighbour, type Iface } from "../../src/mdp/neighbours";
 import type { FrameRepr } from "../../src/wire/types";
-import { QUEUE_PER_HOP_MAX } from "../../src/mdp/constants";
+import { QUEUE_PER_DESTINATION_MAX } from "../../src/mdp/constants";
 
 const iface = { index: 1, name: "x", mtu: 1200, broadcastAddress: "b", tickMs: 500, nextTickAt: 0 } as Iface;
 iface.broadcast = newDestination(iface, "b", false, 300);
@@ -71,9 +71,9 @@ test("per-destination cap drops the oldest frame for that destination and counts
   const q = new TxQueue();
   let dropped = 0;
   q.onDrop = () => { dropped++; };
-  for (let i = 0; i < QUEUE_PER_HOP_MAX + 5; i++) q.add(frame(i, "X"));
+  for (let i = 0; i < QUEUE_PER_DESTINATION_MAX + 5; i++) q.add(frame(i, "X"));
   q.add(frame(0, "Y"));
-  assert.is(q.countFor("X"), QUEUE_PER_HOP_MAX);
+  assert.is(q.countFor("X"), QUEUE_PER_DESTINATION_MAX);
   assert.is(q.countFor("Y"), 1);
   assert.is(dropped, 5);
   assert.is(q.frames[0].sentLinkSeq, 5); // 0..4 went first

@@ -68,8 +68,8 @@ test("sockets are bindings on one client: sends from each port, delivery by port
   const got: string[] = [];
   a.onPacket((p: MdpInbound) => got.push(`a:${p.local.port}:${p.payload[0]}`));
   b.onPacket((p: MdpInbound) => got.push(`b:${p.local.port}:${p.payload[0]}`));
-  w.server.deliver({ source: PEER, srcPort: 9, destination: ME, dstPort: 600, payload: new Uint8Array([7]), ciphered: true, signed: true, ttl: 3, qos: 3 });
-  w.server.deliver({ source: PEER, srcPort: 9, destination: ME, dstPort: pa.port, payload: new Uint8Array([8]), ciphered: true, signed: true, ttl: 3, qos: 3 });
+  w.server.deliver({ localSid: ME, localPort: 600, remoteSid: PEER, remotePort: 9, payload: new Uint8Array([7]), noCrypt: false, noSign: false, ttl: 3, qos: 3 });
+  w.server.deliver({ localSid: ME, localPort: pa.port, remoteSid: PEER, remotePort: 9, payload: new Uint8Array([8]), noCrypt: false, noSign: false, ttl: 3, qos: 3 });
   w.pump();
   await new Promise((r) => setTimeout(r, 5));
   assert.equal(got, ["b:600:7", `a:${pa.port}:8`]);

@@ -1,0 +1,125 @@
+// Adverts and link state (PROTOCOL.md 6.1, 6.3, 6.6): the interface ticks, our
+// routing advertisements (each changed route's record a few times, a full
+// advert periodically and for a new neighbour), the link-state broadcast that
+// carries them with the tick's ACK records, and the link state neighbours send
+// us (their advertised trees; records naming our interfaces go to hop-acks.ts).
+import { type LinkRecordRepr, type Sid } from "../wire/types";
+import { bytesEqual, toHex } from "../wire/bytes";
+import { decodeLinkState } from "../wire/linkstate";
+import type { NodeContext } from "./context";
+import type { Iface, Neighbour } from "./neighbours";
+import type { HopAcks } from "./hop-acks";
+import type { PleaseExplain } from "./please-explain";
+import type { Routes } from "./routes";
+import type { Sender } from "./send";
+import type { Transmitter } from "./transmitter";
+import { advertRecords, applyLinkRecords, type AdvertRecords } from "./link-state";
+import * as C from "./constants";
+
+const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity };
+
+export class Adverts {
+  // Deadlines (read by timers.ts; written only here, as Iface.nextTickAt):
+  /** When a changed route's record next owes a send (advertRecords' nextDue). */
+  advertDueAt = Infinity;
+  /** The next full advert (periodic, or owed to a new neighbour). */
+  nextFullAdvertAt = 0;
+  private lastAdvertAt = C.LONG_AGO;
+  private lastFullAdvertAt = C.LONG_AGO;
+  /** Full adverts still owed to a new neighbour (it must learn all our routes, under loss). */
+  private fullAdvertsOwed = 0;
+  /** Set once the rooms exist (node.ts). */
+  explain!: PleaseExplain;
+  tx!: Transmitter;
+
+  constructor(
+    private readonly cx: NodeContext,
+    private readonly sender: Sender,
+    private readonly acks: HopAcks,
+    private readonly routes: Routes,
+  ) {}
+
+  /** A route's record is owed a send: advertise soon (at most every ADVERT_MIN_INTERVAL_MS). */
+  scheduleAdvert(now: number): void {
+    const at = Math.max(now, this.lastAdvertAt + C.ADVERT_MIN_INTERVAL_MS);
+    if (at < this.advertDueAt) this.advertDueAt = at;
+  }
+
+  /** Call after a neighbour became reachable: tell it every route we have, now
+   * and twice more in case of loss (full adverts stay FULL_ADVERT_MIN_INTERVAL_MS
+   * apart, however many neighbours come). */
+  neighbourReachable(now: number): void {
+    this.fullAdvertsOwed = C.NEW_NEIGHBOUR_FULL_ADVERTS;
+    this.nextFullAdvertAt = Math.min(this.nextFullAdvertAt, Math.max(now, this.lastFullAdvertAt + C.FULL_ADVERT_MIN_INTERVAL_MS));
+    // A full advert went out moments ago (another neighbour came): the next is
+    // up to FULL_ADVERT_MIN_INTERVAL_MS away, so send every route once now.
+    if (this.nextFullAdvertAt > now) {
+      for (const r of this.cx.routeTable.values()) if (r.advertOwed === 0) { r.advertOwed = 1; r.advertSentAt = C.LONG_AGO; r.advertGap = 0; }
+    }
+    this.scheduleAdvert(now);
+  }
+
+  /** Ticks and adverts due at `now`: one link-state broadcast per interface. */
+  service(now: number): void {
+    const cx = this.cx;
+    let tick = false;
+    for (const iface of cx.ifaces.values()) if (now >= iface.nextTickAt) tick = true;
+    const full = now >= this.nextFullAdvertAt;
+    // The advert records (the same on every interface): every route in a full
+    // advert, else only the records a change still owes a send.
+    let adverts: AdvertRecords = NO_ADVERTS;
+    if (full || tick || now >= this.advertDueAt) {
+      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid);
+      adverts = a;
+      this.advertDueAt = a.nextDue;
+      if (a.records.length > 0) this.lastAdvertAt = now;
+      if (full) {
+        this.lastFullAdvertAt = now;
+        if (this.fullAdvertsOwed > 0) this.fullAdvertsOwed--;
+        this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.FULL_ADVERT_INTERVAL_MS);
+      }
+    }
+    for (const iface of cx.ifaces.values()) {
+      const ifTick = now >= iface.nextTickAt;
+      if (ifTick || adverts.records.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
+    }
+  }
+
+  /** One link-state broadcast on an interface: on a tick, ACK records for its
+   * neighbours; then the advert records due now. */
+  private sendLinkStateOn(now: number, iface: Iface, adverts: AdvertRecords, tick: boolean): void {
+    const records: LinkRecordRepr[] = [];
+    const { heard, only } = this.acks.tickRecords(now, iface, records);
+    const hasNeighbours = heard > 0;
+    // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
+    const horizon = heard === 1 ? only : undefined;
+    for (let i = 0; i < adverts.records.length; i++) {
+      if (horizon && adverts.refreshOnly[i] === horizon) continue;
+      records.push(adverts.records[i]);
+    }
+    if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
+    const frames = this.sender.linkStateFrames(records, undefined);
+    if (frames.length === 0 && tick) {
+      // Nothing to say: an envelope-only tick keeps us visible.
+      this.tx.sendEmpty(now, iface.broadcast);
+    }
+    for (const f of frames) this.sender.addFixed(now, f, iface.broadcast);
+    if (tick) this.acks.unicastTick(now, iface);
+  }
+
+  /** A link-state payload from neighbour n (plain, port 2). */
+  receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
+    if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
+    const cx = this.cx;
+    const ls = decodeLinkState(data, cx.subs, n.sub.sid);
+    // (hex from the address book: link state comes with every per-hop ACK)
+    const fx = applyLinkRecords(n, ls.records, cx.primaryHex, (h) => cx.localByHex.has(h), now,
+      (sid) => cx.subs.get(sid)?.hex ?? toHex(sid));
+    for (const rec of fx.acks) this.acks.receiveAckRecord(now, n, rec);
+    if (ls.unresolved.length > 0) {
+      const iface = n.chosen?.dest.iface ?? n.linksIn[0]?.iface;
+      if (iface) this.explain.ask(now, iface, n.linksIn[0]?.address ?? iface.broadcastAddress, n, ls.unresolved);
+    }
+    if (fx.changed) this.routes.markDirty();
+  }
+}

@@ -1,0 +1,201 @@
+// Per-hop ACKs (PROTOCOL.md 6.3-6.6), both ways. Out: when an ACK record is owed
+// to a neighbour (ackDueAt), and sending it alone, in an interface tick, or
+// riding in a packet already going there; this room is the ONLY writer of what
+// we last acknowledged to whom (Neighbour.lastAckDest / lastAckSeq /
+// lastAckSentAt / ackDueAt). In: a neighbour's ACK record naming one of our
+// interfaces keeps that out-link alive, takes the frames it covers out of the
+// queue, samples the RTT, and tells us whether it missed our last ACK.
+import { LS_UNICAST, type FrameRepr, type LinkRecordRepr } from "../wire/types";
+import type { NodeContext } from "./context";
+import type { Destination, Iface, LinkIn, Neighbour } from "./neighbours";
+import { acksByUnicast, bestLinkIn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
+import type { Routes } from "./routes";
+import type { Sender } from "./send";
+import type { Transmitter } from "./transmitter";
+import { ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
+import { ackMaskSinceStart, ackRecord } from "./link-state";
+import * as C from "./constants";
+
+export class HopAcks {
+  /** Set once the transmitter exists (it takes this room as its AckRider). */
+  tx!: Transmitter;
+
+  constructor(
+    private readonly cx: NodeContext,
+    private readonly sender: Sender,
+    private readonly routes: Routes,
+  ) {}
+
+  // ---- when an ACK is owed (the timers.ts hooks of this room)
+
+  /** Owe n an ACK by `at` (an earlier debt stands). */
+  private owe(n: Neighbour, at: number): void {
+    if (at < n.ackDueAt) n.ackDueAt = at;
+  }
+
+  /** Call after a packet from n arrived on a link that had timed out (or was new). */
+  linkCameUp(n: Neighbour, now: number): void {
+    this.owe(n, now + C.ACK_LINK_UP_DELAY_MS);
+  }
+
+  /** Call after a packet from n arrived on the link we ACK; `missed` link sequences before it. */
+  packetHeard(n: Neighbour, link: LinkIn, missed: number, now: number): void {
+    link.unacked++;
+    if (missed > 0) this.owe(n, now + C.ACK_GAP_DELAY_MS); // a gap: NACK promptly
+    if (link.unacked >= C.ACK_WINDOW) this.owe(n, now);
+  }
+
+  /** Call after a frame with the ACK_SOON flag for us (or broadcast) came from n. */
+  frameAsksAck(n: Neighbour, now: number): void {
+    this.owe(n, now + C.ACK_SOON_DELAY_MS);
+  }
+
+  /** Send every ACK that is due. */
+  sendDue(now: number): void {
+    for (const n of this.cx.nt.byHex.values()) {
+      if (n.ackDueAt <= now) this.sendAck(now, n);
+    }
+  }
+
+  // ---- sending
+
+  /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
+  private sendAck(now: number, n: Neighbour): void {
+    n.ackDueAt = Infinity;
+    this.sendAckTo(now, n, this.cx.nt.destsFor(n, now), true);
+  }
+
+  /** Our ACK record for n to `dests`; false if we hear no live link from n.
+   * `addressed`: the frame names n as its destination when n is direct (else,
+   * like the broadcast tick, none: 33 bytes less on every unicast tick). */
+  private sendAckTo(now: number, n: Neighbour, dests: readonly Destination[], addressed: boolean): boolean {
+    const rec = this.ackRecordFor(now, n);
+    if (!rec) return false;
+    this.noteAckSent(n);
+    const to = addressed && isDirect(n, now) ? n.sub.sid : undefined;
+    for (const d of dests) {
+      for (const f of this.sender.linkStateFrames([rec], to)) {
+        const tx = this.sender.addFixed(now, f, d);
+        tx.ackFor = n;
+      }
+    }
+    return true;
+  }
+
+  /** The ACK owed to n (not yet due) as one frame, to ride in a packet already
+   * going to n (AckRider): the transmitter calls this, then ackRode if it fitted. */
+  owedAck(now: number, n: Neighbour): FrameRepr | undefined {
+    if (n.ackDueAt === Infinity) return undefined;
+    const rec = this.ackRecordFor(now, n);
+    if (!rec) return undefined;
+    const frames = this.sender.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined);
+    return frames.length === 1 ? frames[0] : undefined;
+  }
+
+  /** The frame owedAck gave rode in the packet with link sequence dest.seq (AckRider). */
+  ackRode(n: Neighbour, dest: Destination): void {
+    n.ackDueAt = Infinity;
+    this.noteAckSent(n);
+    this.cx.stats.acksPiggybacked++;
+    this.ackWentOut(n, dest);
+  }
+
+  /** An ACK record to n went out in the packet with link sequence dest.seq (AckRider):
+   * if n's next ACK record shows it missed that packet, we send another. */
+  ackWentOut(n: Neighbour, dest: Destination): void {
+    n.lastAckDest = dest;
+    n.lastAckSeq = dest.seq;
+  }
+
+  /** The ACK record for n's best link in to us, if it has one. */
+  private ackRecordFor(now: number, n: Neighbour): LinkRecordRepr | undefined {
+    const link = bestLinkIn(n, now, reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? C.TICK_MS));
+    return link ? ackRecord(this.cx.primarySid, n, link) : undefined;
+  }
+
+  private noteAckSent(n: Neighbour): void {
+    for (const l of n.linksIn) l.unacked = 0;
+    n.lastAckSentAt = this.cx.now;
+    this.cx.stats.acksSent++;
+  }
+
+  /** ACK records for the broadcast tick on `iface`: one per neighbour we hear
+   * best there that does not get its ACKs by unicast. Returns how many
+   * neighbours we hear there and (if exactly one) which. */
+  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined } {
+    let heard = 0;
+    let only: Neighbour | undefined;
+    for (const n of this.cx.nt.byHex.values()) {
+      const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
+      if (!l || l.iface !== iface) continue;
+      heard++;
+      only = n;
+      if (acksByUnicast(n, now)) continue; // ACKed in the unicast tick below
+      records.push(ackRecord(this.cx.primarySid, n, l));
+      l.unacked = 0;
+    }
+    return { heard, only };
+  }
+
+  /** Unicast ticks keep each neighbour's unicast link-in to us alive. They carry
+   * our ACK for a neighbour that hears our unicast (acksByUnicast), or that has
+   * not heard us yet (the broadcast may not reach it): a neighbour that hears
+   * only our unicast would otherwise lose our ACKs, and with them its link. */
+  unicastTick(now: number, iface: Iface): void {
+    for (const n of this.cx.nt.byHex.values()) {
+      const byUnicast = acksByUnicast(n, now);
+      const direct = byUnicast || isDirect(n, now);
+      for (const o of n.outLinks) {
+        if (o.dest.iface !== iface || !o.dest.unicast) continue;
+        // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
+        const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
+        if (ackHere && this.sendAckTo(now, n, [o.dest], false)) continue;
+        if (o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
+      }
+    }
+  }
+
+  // ---- receiving
+
+  /** "Neighbour n hears our interface i" (PROTOCOL.md 6.6), with an optional ACK. */
+  receiveAckRecord(now: number, n: Neighbour, rec: LinkRecordRepr): void {
+    if (rec.interfaceIndex >= C.MAX_INTERFACES) return;
+    const iface = this.cx.ifaces.get(rec.interfaceIndex);
+    if (!iface) return;
+    const unicast = (rec.flags & LS_UNICAST) !== 0;
+    let out = n.outLinks.find((o) => o.dest.iface === iface && o.dest.unicast === unicast);
+    if (!out) {
+      if (unicast) return;
+      out = { dest: iface.broadcast, timeout: 0 };
+      n.outLinks.push(out);
+    }
+    const timeout = reachableTimeout(n, iface.tickMs);
+    const wasDirect = isDirect(n, now);
+    out.timeout = now + timeout;
+    n.linkInTimeout = now + timeout;
+    if (n.chosen !== out) { n.chosen = out; this.routes.markDirty(); }
+    if (!wasDirect) this.routes.markDirty();
+    if (rec.ackSeq >= 0) {
+      const dest = out.dest;
+      const seq = rec.ackSeq & 0xff;
+      if (dest.rttProbe[seq] && dest.sentAt[seq] > 0) {
+        sampleRtt(dest, now - dest.sentAt[seq]);
+        dest.rttProbe[seq] = 0;
+      }
+      const stats = this.cx.stats;
+      const res = this.cx.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, () => { stats.framesAcked++; });
+      if (res.acked > 0) { dest.lastAckAt = now; dest.windowFullSince = -1; }
+      stats.nacks += res.nacked;
+      // Did it miss our last ACK to it? Then send another soon.
+      if (n.lastAckDest === dest && n.lastAckSeq >= 0) {
+        if (ackCovers(n.lastAckSeq, rec.ackSeq, rec.ackMask)) n.lastAckSeq = -1;
+        else if (ackIsAfter(n.lastAckSeq, rec.ackSeq)) this.owe(n, now + C.ACK_RESEND_DELAY_MS);
+      }
+      const drop = rec.dropRate >= 0 ? rec.dropRate : dropRateFromMask(ackMaskSinceStart(rec.ackSeq, rec.ackMask, dest));
+      if (drop !== n.txDropRate) { n.txDropRate = drop; this.routes.markDirty(); }
+    } else if (rec.dropRate >= 0 && rec.dropRate !== n.txDropRate) {
+      n.txDropRate = rec.dropRate;
+      this.routes.markDirty();
+    }
+  }
+}

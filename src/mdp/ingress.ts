@@ -1,0 +1,209 @@
+// Ingress: a packet from an interface (PROTOCOL.md 2, 6.2, 6.4) updates its
+// transmitter's neighbour record and link-in (link sequence window, restarts,
+// loss), then each frame (4.2) passes the neighbour's frame duplicate window and
+// is delivered to us, answered (please-explain), forwarded along its route or
+// flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
+// frameFp, frameDupPlain, frameLate, rxLoss); ACK debts go to hop-acks.ts.
+import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
+import { decodePacket } from "../wire/packet";
+import { openMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
+import type { NodeContext } from "./context";
+import type { HopAcks } from "./hop-acks";
+import type { PleaseExplain } from "./please-explain";
+import type { Ports } from "./ports";
+import type { Routes } from "./routes";
+import type { Sender } from "./send";
+import type { ServiceHost } from "./service-host";
+import { SEQ_DUP, SEQ_LATE, SEQ_NEW, SeqWindow64 } from "./link-window";
+import { bestLinkIn, findLinkIn, frameFingerprint, newNeighbour, reachableTimeout, type Iface, type Neighbour } from "./neighbours";
+import { requestSignKey } from "./keymap";
+import * as C from "./constants";
+
+export class Ingress {
+  constructor(
+    private readonly cx: NodeContext,
+    private readonly ports: Ports,
+    private readonly sender: Sender,
+    private readonly acks: HopAcks,
+    private readonly routes: Routes,
+    private readonly explain: PleaseExplain,
+    private readonly host: ServiceHost,
+  ) {}
+
+  receivePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
+    const cx = this.cx;
+    const stats = cx.stats;
+    stats.packetsIn++;
+    const iface = cx.ifaces.get(ifIndex);
+    if (!iface) { stats.packetsDropped++; return; }
+    const pkt = decodePacket(bytes, cx.subs);
+    const env = pkt.envelope;
+    if (env.version < 0) {
+      stats.packetsDropped++;
+      cx.log("debug", `bad packet from ${from}: ${pkt.error ?? "?"}`);
+      return;
+    }
+    const t = env.transmitter;
+    if (!t) {
+      // Unknown abbreviated transmitter: ask who it is, on broadcast and back to the sender.
+      stats.unknownTransmitter++;
+      if (env.transmitterPrefix) this.explain.ask(now, iface, from, undefined, pkt.unresolved);
+      return;
+    }
+    const tsub = cx.subs.add(t);
+    if (tsub.local) return; // our own packet echoed back
+    let n = cx.nt.byHex.get(tsub.hex);
+    if (!n) {
+      if (cx.nt.size >= C.NEIGHBOURS_MAX) {
+        if (!cx.nt.evict(now)) { stats.packetsDropped++; return; }
+        this.routes.markDirty();
+      }
+      n = newNeighbour(tsub, now);
+      cx.nt.byHex.set(tsub.hex, n);
+      cx.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
+    }
+    const timeout = reachableTimeout(n, iface.tickMs);
+    let link = findLinkIn(n, iface, env.interfaceIndex, env.unicast);
+    if (!link) {
+      link = { iface, theirIf: env.interfaceIndex, unicast: env.unicast, address: from, window: new SeqWindow64(), lastRxAt: C.LONG_AGO, unacked: 0, dupRun: 0 };
+      n.linksIn.push(link);
+    }
+    link.address = from;
+    cx.nt.createOutLinks(n, iface, from, now, timeout);
+    if (link.lastRxAt + timeout < now) {
+      this.acks.linkCameUp(n, now); // a link came (back) up: tell the neighbour soon
+      this.routes.markDirty();
+    }
+    if (env.linkSeq >= 0) {
+      const r = link.window.receive(env.linkSeq);
+      if (r === SEQ_NEW) {
+        link.dupRun = 0;
+      } else if (++link.dupRun >= C.RESTART_DUP_PACKETS) {
+        // Only late or repeated sequences, several in a row: the neighbour restarted with a
+        // sequence inside our window (reordering gives one late packet, not a run). Start over,
+        // or our ACKs would never cover its new packets. Its frame sequences started
+        // over too: a new frame whose sequence we saw before it restarted would be
+        // dropped as a retransmission (after its packet was ACKed: lost).
+        stats.linkResets++;
+        link.window.reset();
+        link.window.receive(env.linkSeq);
+        link.dupRun = 0;
+        n.frameWindow.reset();
+        n.frameDupPlain = 0;
+        n.frameLate = 0;
+      } else if (r === SEQ_DUP) {
+        stats.duplicatePackets++;
+        return;
+      }
+      const missed = link.window.missed;
+      if (missed >= 64) n.frameWindow.reset(); // a jump past the window: maybe a restart too
+      n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
+      link.lastRxAt = now;
+      // Only the link we ACK matters (ACK records cover one link-in, PROTOCOL.md 6.3).
+      if (link === bestLinkIn(n, now, timeout)) this.acks.packetHeard(n, link, missed, now);
+    }
+    link.lastRxAt = now;
+    this.routes.noteHeard(n, now);
+
+    for (const f of pkt.frames) this.receiveFrame(now, iface, n, from, f);
+    if (pkt.unresolved.length > 0) this.explain.ask(now, iface, from, n, pkt.unresolved);
+  }
+
+  private receiveFrame(now: number, iface: Iface, n: Neighbour, from: string, f: FrameRepr): void {
+    const cx = this.cx;
+    const stats = cx.stats;
+    stats.framesIn++;
+    if (f.invalid || !f.source) { stats.framesDropped++; return; }
+    if (cx.isLocal(f.source)) return; // our own frame, relayed back
+    const toMe = f.destination !== undefined && cx.isLocal(f.destination);
+    const nextHopMe = f.destination !== undefined && (f.oneHop ? toMe : f.nextHop !== undefined && cx.isLocal(f.nextHop));
+    // ACK_SOON: the transmitter waits for our ACK before it retransmits.
+    if (f.ackSoon && (nextHopMe || f.destination === undefined)) this.acks.frameAsksAck(n, now);
+    if (f.seq >= 0 && !this.frameIsNew(n, f)) return;
+    let ttl = f.oneHop ? 1 : f.ttl;
+    if (ttl > 0) ttl--;
+
+    if (f.destination === undefined) {
+      if (!f.oneHop && f.broadcastId && this.sender.seenBroadcast(f.broadcastId)) { stats.duplicateFrames++; return; }
+      if (f.type === TYPE_PLEASEEXPLAIN) { this.explain.receive(now, iface, from, n, f.source, f.payload); return; }
+      if (f.type !== TYPE_DATA) return;
+      if (!f.oneHop && ttl > 0 && f.broadcastId) {
+        stats.framesForwarded++;
+        this.sender.forwardBroadcast(now, f, ttl);
+      }
+      this.deliverFrame(now, f, ttl, n);
+      return;
+    }
+    if (toMe) {
+      if (f.type === TYPE_PLEASEEXPLAIN) { this.explain.receive(now, iface, from, n, f.source, f.payload); return; }
+      if (f.type === TYPE_DATA) this.deliverFrame(now, f, ttl, n);
+      return;
+    }
+    if (!f.oneHop && nextHopMe) {
+      if (ttl === 0) { stats.ttlExpired++; return; }
+      if (f.payload.length >= C.MDP_OVERLAY_MTU) { stats.framesDropped++; return; }
+      stats.framesForwarded++;
+      this.sender.forwardUnicast(now, f, ttl);
+    }
+  }
+
+  /** The frame duplicate window of n (PROTOCOL.md 4.2): false for a repeat to drop.
+   * Also tells a restarted neighbour (its new sequences inside our window) from
+   * retransmissions. */
+  private frameIsNew(n: Neighbour, f: FrameRepr): boolean {
+    const stats = this.cx.stats;
+    const fp = frameFingerprint(f.type, f.payload);
+    let r = n.frameWindow.receive(f.seq);
+    if (r === SEQ_DUP && n.frameFp[f.seq & 0xff] !== fp) {
+      // A sequence we saw, with other content: not a retransmission. The neighbour
+      // restarted and its new sequences landed inside our window (dropping this
+      // frame as a duplicate would lose it: its packet is ACKed).
+      stats.peerRestarts++;
+      this.cx.log("debug", `neighbour ${n.sub.hex} restarted (frame content)`);
+      n.frameWindow.reset();
+      n.frameWindow.receive(f.seq);
+      r = SEQ_NEW;
+    }
+    n.frameFp[f.seq & 0xff] = fp;
+    if (r === SEQ_NEW) {
+      n.frameDupPlain = 0;
+      n.frameLate = 0;
+    } else if (r === SEQ_LATE) {
+      n.frameLate++;
+    } else {
+      stats.duplicateFrames++;
+      // Retransmissions (ACK_SOON) repeat legitimately; other duplicates with no newer
+      // frame in between mean the neighbour restarted with a sequence inside our window.
+      if (f.ackSoon) return false;
+      n.frameDupPlain++;
+      if (n.frameDupPlain < C.RESTART_DUP_FRAMES && n.frameDupPlain + n.frameLate < C.RESTART_DUP_RUN) return false;
+      stats.peerRestarts++;
+      this.cx.log("debug", `neighbour ${n.sub.hex} restarted (frame sequences)`);
+      n.frameWindow.reset();
+      n.frameWindow.receive(f.seq);
+      n.frameDupPlain = 0;
+      n.frameLate = 0;
+    }
+    return true;
+  }
+
+  /** Open, check and dispatch a DATA frame addressed to us (or broadcast). */
+  private deliverFrame(now: number, f: FrameRepr, ttl: number, n: Neighbour): void {
+    const cx = this.cx;
+    const ssub = cx.subs.add(f.source!);
+    const dest = f.destination ? cx.localOf(f.destination) : undefined;
+    const flags = (f.ciphered ? 0x10 : 0) | (f.signed ? 0x20 : 0);
+    if (f.ciphered && !f.destination) { cx.stats.framesDropped++; return; } // never valid
+    const opened = openMdpPayload(cx.crypto, flags, f.payload, {
+      sourceSid: ssub.sid, destination: dest, sourceSignPublic: ssub.signKey,
+    });
+    if (!opened.ok) {
+      cx.stats.cryptoFailures++;
+      cx.log("debug", `frame from ${ssub.hex} dropped: ${opened.reason}`);
+      if (opened.reason === "need-sign-key") requestSignKey(this.host, now, ssub);
+      return;
+    }
+    const mode: PayloadMode = f.ciphered ? "ciphered" : f.signed ? "signed" : "plain";
+    this.ports.deliver(now, dest ? dest.sid : SID_BROADCAST, ssub.sid, opened.plain, mode, ttl, f.queue, !f.destination, n);
+  }
+}

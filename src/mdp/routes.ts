@@ -1,0 +1,106 @@
+// Route recomputation and expiry: when the route table must be computed again
+// (routing.ts computeRoutes, at most once per ROUTE_RECOMPUTE_MIN_MS), links
+// and neighbours that time out (neighbour-table.ts expire), and direct
+// neighbours that fell silent (routes avoid them before their links expire).
+// This room is the only writer of the route table and of `dirty`; other rooms
+// call markDirty().
+import type { NodeContext } from "./context";
+import type { Neighbour } from "./neighbours";
+import { computeRoutes, lastHeard, silenceLimit } from "./routing";
+import * as C from "./constants";
+
+/** What the rooms that follow a route recomputation are told. */
+export interface RouteEvents {
+  /** n became directly reachable (it hears us and we hear it). */
+  reachable(n: Neighbour, now: number): void;
+  /** Some route changed (its record is owed a send). */
+  changed(now: number): void;
+}
+
+export class Routes {
+  // Deadlines (read by timers.ts; written only here):
+  /** Something routes depend on changed: recompute when allowed. */
+  dirty = false;
+  /** Route recomputations are at least ROUTE_RECOMPUTE_MIN_MS apart (a burst of adverts costs one). */
+  lastRecomputeAt = C.LONG_AGO;
+  /** Next look at link and neighbour timeouts. */
+  nextExpiryAt = Infinity;
+  /** Direct neighbours routes avoid because they fell silent (routing.ts
+   * silenceLimit); hearing one again recomputes routes. Per neighbour, the
+   * longest recent gap between its packets (decaying), and when to look again. */
+  private readonly silent = new Set<Neighbour>();
+  private readonly gapMax = new Map<Neighbour, { at: number; gap: number }>();
+  /** When a neighbour routes avoid no longer may have fallen silent (timers.ts reads it). */
+  silentCheckAt = Infinity;
+  events: RouteEvents = { reachable: () => {}, changed: () => {} };
+
+  constructor(private readonly cx: NodeContext) {}
+
+  /** Routes may have changed: recompute them (at most every ROUTE_RECOMPUTE_MIN_MS). */
+  markDirty(): void {
+    this.dirty = true;
+  }
+
+  /** Call after every packet from n: track its packet gaps; a silent neighbour heard again is routed through again. */
+  noteHeard(n: Neighbour, now: number): void {
+    const g = this.gapMax.get(n);
+    if (!g) {
+      if (this.gapMax.size >= C.NEIGHBOURS_MAX * 2) this.gapMax.clear();
+      this.gapMax.set(n, { at: now, gap: 0 });
+    } else {
+      // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
+      // CPU) keeps a longer silence limit for a while instead of flapping routes.
+      g.gap = Math.max(now - g.at, g.gap * 0.99);
+      g.at = now;
+    }
+    if (this.silent.has(n)) this.dirty = true;
+  }
+
+  /** Expire what timed out, then recompute routes if they are dirty and may be. */
+  service(now: number): void {
+    if (now >= this.nextExpiryAt) this.expire(now);
+    if (now >= this.silentCheckAt) { this.dirty = true; this.silentCheckAt = Infinity; } // the recompute sets it again
+    if (this.dirty && now >= this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS) this.recompute(now);
+  }
+
+  private expire(now: number): void {
+    const r = this.cx.nt.expire(now);
+    if (r.changed) this.dirty = true;
+    this.nextExpiryAt = r.next;
+  }
+
+  private recompute(now: number): void {
+    const cx = this.cx;
+    this.dirty = false;
+    this.lastRecomputeAt = now;
+    const wasDirect = new Set<Neighbour>();
+    for (const n of cx.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
+    this.silent.clear();
+    let check = Infinity;
+    const changed = computeRoutes(
+      cx.routeTable, cx.nt.byHex.values(), cx.primaryHex, now,
+      (hex) => cx.subs.getHex(hex)?.sid ?? cx.nt.byHex.get(hex)?.sub.sid,
+      (hex) => cx.localByHex.has(hex),
+      (n) => {
+        const until = lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLoss);
+        if (until < now) { this.silent.add(n); return false; }
+        check = Math.min(check, until + 1);
+        return true;
+      },
+    );
+    this.silentCheckAt = check;
+    for (const n of this.gapMax.keys()) if (!cx.nt.byHex.has(n.sub.hex)) this.gapMax.delete(n);
+    // Expiry must re-run when a direct neighbour's link times out.
+    this.nextExpiryAt = Math.min(this.nextExpiryAt, now + 1);
+    for (const n of cx.nt.byHex.values()) {
+      if (n.wasReachable && !wasDirect.has(n)) {
+        cx.log("debug", `neighbour ${n.sub.hex} reachable`);
+        this.events.reachable(n, now);
+      }
+    }
+    if (!changed) return;
+    cx.stats.routeChanges++;
+    this.events.changed(now);
+    // Frames waiting for a route are looked at again by the next flush.
+  }
+}

@@ -1,0 +1,185 @@
+// Send and sealing: an application datagram is checked, sealed (authcrypted,
+// signed or plain, PROTOCOL.md 9) and queued as a routed frame, a flood on every
+// interface, or delivered locally. Also every other way a frame enters the
+// queue: control frames for one destination, link-state payloads, forwarded
+// unicast frames and flooded broadcasts (ingress.ts decides what to forward).
+import {
+  SID_BROADCAST, TYPE_DATA, type FrameRepr, type LinkRecordRepr, type Sid,
+} from "../wire/types";
+import { bytesEqual } from "../wire/bytes";
+import { encodePorts } from "../wire/mdp-ports";
+import { sealMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
+import type { SendRequest, SendResult } from "./api";
+import type { NodeContext } from "./context";
+import type { Destination } from "./neighbours";
+import type { Ports } from "./ports";
+import { BroadcastCache } from "./broadcast-cache";
+import type { TxFrame } from "./tx-queue";
+import { packLinkState } from "./link-state";
+import * as C from "./constants";
+
+export class Sender {
+  /** Broadcast ids seen (ours and flooded ones): a flood is forwarded once (PROTOCOL.md 4.2). */
+  private readonly bpi = new BroadcastCache();
+
+  constructor(
+    private readonly cx: NodeContext,
+    private readonly ports: Ports,
+    /** Per-hop retransmission: give up a routed frame this long after it was queued. */
+    private readonly frameDeadlineMs: number,
+  ) {}
+
+  /** Queue an MDP datagram. Unicast is authcrypted unless noCrypt (then signed
+   * unless noSign); broadcasts must be noCrypt (signed or plain). */
+  send(now: number, req: SendRequest): SendResult {
+    const cx = this.cx;
+    const src = req.srcSid ? cx.localOf(req.srcSid) : cx.identities[0];
+    if (!src) return { ok: false, error: "no-identity" };
+    const ttl = req.ttl ? req.ttl : C.TTL_DEFAULT;
+    if (ttl < 0 || ttl > C.TTL_MAX) return { ok: false, error: "bad-ttl" };
+    // Local delivery gets the TTL as asked, 0 included (servald defaults it only
+    // for the network): `mdp ping` shows hops=64 for the node's own echo reply.
+    const localTtl = req.ttl ?? 0;
+    if (!(req.srcPort >= 0 && req.dstPort >= 0 && req.srcPort <= 0x7fffffff && req.dstPort <= 0x7fffffff)) return { ok: false, error: "bad-port" };
+    if (req.payload.length > C.MDP_MAX_DATA) return { ok: false, error: "too-big" };
+    const broadcast = !req.dstSid || bytesEqual(req.dstSid, SID_BROADCAST);
+    const mode: PayloadMode = req.noCrypt ? (req.noSign ? "plain" : "signed") : "ciphered";
+    if (broadcast && mode === "ciphered") return { ok: false, error: "crypt-broadcast" };
+    if (cx.ifaces.size === 0 && broadcast) return { ok: false, error: "no-interface" };
+    const qos = req.qos ? req.qos & 3 : C.OQ_ORDINARY;
+    cx.stats.datagramsSent++;
+    if (broadcast) {
+      const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
+      const payload = sealMdpPayload(cx.crypto, mode === "plain" ? "plain" : "signed", plain, { source: src });
+      // Deliver to our own bindings too (servald delivers broadcasts locally).
+      this.ports.deliver(now, SID_BROADCAST, src.sid, plain, mode, localTtl, qos, true);
+      this.enqueueBroadcast(now, src.sid, payload, mode, ttl, qos, TYPE_DATA);
+    } else {
+      const local = cx.localOf(req.dstSid!);
+      if (local) {
+        const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
+        this.ports.deliver(now, local.sid, src.sid, plain, mode, localTtl, qos, false);
+      } else {
+        // Sealing a ciphered payload copies it: the plaintext may stay in the scratch writer.
+        const plain = mode === "ciphered" ? this.plaintextView(req.dstPort, req.srcPort, req.payload)
+          : this.plaintext(req.dstPort, req.srcPort, req.payload);
+        const payload = sealMdpPayload(cx.crypto, mode, plain, { source: src, destinationSid: req.dstSid });
+        // a small-order SID: no key to cipher for (crypto_box_beforenm refuses it)
+        if (payload === undefined) return { ok: false, error: "bad-destination" };
+        const dst = cx.subs.add(req.dstSid!);
+        this.enqueueRouted(now, src.sid, dst.sid, payload, mode, ttl, qos, TYPE_DATA, true);
+      }
+    }
+    return { ok: true };
+  }
+
+  private plaintext(dstPort: number, srcPort: number, data: Uint8Array): Uint8Array {
+    return this.plaintextView(dstPort, srcPort, data).slice();
+  }
+
+  /** Ports + data in the reused writer: valid until the next plaintext. */
+  private plaintextView(dstPort: number, srcPort: number, data: Uint8Array): Uint8Array {
+    const w = this.cx.pw;
+    w.reset();
+    encodePorts(w, dstPort, srcPort);
+    w.bytes(data);
+    return w.view();
+  }
+
+  /** A one-hop, plain management frame from our primary SID. */
+  controlFrame(destination: Sid | undefined, payload: Uint8Array, type: number): FrameRepr {
+    return {
+      source: this.cx.primarySid, destination, nextHop: undefined, broadcastId: undefined,
+      ttl: 1, queue: C.OQ_MESH_MANAGEMENT, oneHop: true, ciphered: false, signed: false,
+      ackSoon: false, type, seq: -1, payload, invalid: false,
+    };
+  }
+
+  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID). */
+  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined): FrameRepr[] {
+    return packLinkState(this.cx.pw, this.cx.primarySid, records).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+  }
+
+  private newTx(now: number, frame: FrameRepr): TxFrame {
+    return {
+      frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
+      deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
+      sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, ackFor: undefined, local: false,
+    };
+  }
+
+  /** Queue a frame to be sent once to `dest`. */
+  addFixed(now: number, frame: FrameRepr, dest: Destination): TxFrame {
+    const tx = this.newTx(now, frame);
+    tx.fixed = dest;
+    tx.deadline = now + C.SERVAL_REACHABLE_TIMEOUT_MS;
+    this.cx.queue.add(tx);
+    return tx;
+  }
+
+  /** Queue a frame for its destination's route (`local`: sent by a local client). */
+  addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false): void {
+    const tx = this.newTx(now, frame);
+    tx.finalHex = this.cx.subs.add(frame.destination!).hex;
+    tx.reliable = reliable;
+    tx.local = local;
+    this.cx.queue.add(tx);
+  }
+
+  private enqueueRouted(now: number, src: Sid, dst: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number, reliable: boolean): void {
+    this.addRouted(now, {
+      source: src, destination: dst, nextHop: undefined, broadcastId: undefined, ttl, queue: qos,
+      oneHop: false, ciphered: mode === "ciphered", signed: mode !== "plain", ackSoon: false,
+      type, seq: -1, payload, invalid: false,
+    }, reliable, true);
+  }
+
+  /** A unicast frame for someone else that names us as next hop: on along its route (reliably). */
+  forwardUnicast(now: number, f: FrameRepr, ttl: number): void {
+    const subs = this.cx.subs;
+    this.addRouted(now, {
+      source: subs.add(f.source!).sid, destination: subs.add(f.destination!).sid,
+      nextHop: undefined, broadcastId: undefined, ttl, queue: f.queue, oneHop: false,
+      ciphered: f.ciphered, signed: f.signed, ackSoon: false, type: f.type, seq: -1,
+      payload: f.payload.slice(), invalid: false,
+    }, true);
+  }
+
+  /** Seen this broadcast id before? (remembers it: true only for repeats) */
+  seenBroadcast(id: Uint8Array): boolean {
+    return this.bpi.checkAndRemember(id);
+  }
+
+  private newBroadcastId(): Uint8Array {
+    for (;;) {
+      const id = this.cx.random(C.BROADCAST_ID_LEN).slice(0, C.BROADCAST_ID_LEN);
+      if (id.some((b) => b !== 0)) return id; // all-zero ids are always dropped (PROTOCOL.md 9.4)
+    }
+  }
+
+  private enqueueBroadcast(now: number, src: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number): void {
+    const multiHop = ttl > 1;
+    const id = multiHop ? this.newBroadcastId() : undefined;
+    if (id) this.bpi.checkAndRemember(id);
+    for (const iface of this.cx.ifaces.values()) {
+      this.addFixed(now, {
+        source: src, destination: undefined, nextHop: undefined, broadcastId: id, ttl, queue: qos,
+        oneHop: !multiHop, ciphered: false, signed: mode === "signed", ackSoon: false, type, seq: -1,
+        payload, invalid: false,
+      }, iface.broadcast);
+    }
+  }
+
+  /** A broadcast heard for the first time, flooded on every interface with `ttl` left. */
+  forwardBroadcast(now: number, f: FrameRepr, ttl: number): void {
+    const payload = f.payload.slice();
+    const src = this.cx.subs.add(f.source!).sid;
+    for (const iface of this.cx.ifaces.values()) {
+      this.addFixed(now, {
+        source: src, destination: undefined, nextHop: undefined,
+        broadcastId: ttl > 1 ? f.broadcastId!.slice() : undefined, ttl, queue: f.queue, oneHop: ttl <= 1,
+        ciphered: false, signed: f.signed, ackSoon: false, type: f.type, seq: -1, payload, invalid: false,
+      }, iface.broadcast);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// What wakes the node (src/mdp/timers.ts): every deadline pollTimeout reports is
+// acted on by handleTimeout. After handleTimeout(t) at a reported deadline t,
+// and draining pollTransmit as the driver does, pollTimeout is later than t (or
+// undefined): no deadline is reported that nothing handles (a driver would spin
+// on it). Checked on every timeout of every node over lossy lines carrying data.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { SimNet, type SimNode } from "../helpers/simnet";
+import type { Transmit } from "../../src/mdp/node";
+
+interface Watch {
+  handled: number;
+  stillDue: string[];
+}
+
+/** Check the property on each handleTimeout of n (transmits are held back and
+ * handed to SimNet afterwards, in order). */
+function watch(sn: SimNode, w: Watch): void {
+  const node = sn.node;
+  const held: Transmit[] = [];
+  const poll = node.pollTransmit.bind(node);
+  node.pollTransmit = () => held.shift() ?? poll();
+  const handle = node.handleTimeout.bind(node);
+  node.handleTimeout = (now: number) => {
+    const due = node.pollTimeout();
+    handle(now);
+    if (due === undefined || due > now) return;
+    w.handled++;
+    for (let t = poll(); t; t = poll()) held.push(t);
+    const after = node.pollTimeout();
+    if (after !== undefined && after <= now) w.stillDue.push(`${sn.name} at ${now}: due ${due}, then ${after}`);
+  };
+}
+
+for (const [seed, loss] of [[1, 0], [7, 0.1], [9, 0.3]] as const) {
+  test(`a reported deadline is handled: 5 nodes in a line, ${loss * 100}% loss, unicast and broadcast data`, () => {
+    const net = new SimNet({ seed });
+    const nodes = net.line(["A", "B", "C", "D", "E"], loss, 5);
+    const w: Watch = { handled: 0, stillDue: [] };
+    for (const n of nodes) watch(n, w);
+    for (const n of nodes) { net.start(n); net.runFor(200); }
+    const a = nodes[0], e = nodes[4];
+    e.node.bind(undefined, 77);
+    for (let i = 0; i < 500; i++) {
+      net.send(a, { srcPort: 9, dstSid: e.identity.sid, dstPort: 77, payload: new Uint8Array(200) });
+      if (i % 50 === 0) net.send(e, { srcPort: 9, dstPort: 77, payload: new Uint8Array(20), noCrypt: true });
+      net.runFor(4);
+    }
+    net.stop(nodes[2]);
+    net.runFor(6000); // routes lost, frames given up, neighbours expired
+    net.start(nodes[2]);
+    net.runFor(10000);
+    assert.ok(w.handled > 1000, `timeouts seen: ${w.handled}`);
+    assert.equal(w.stillDue, [], "deadlines still due after handleTimeout");
+  });
+}
+
+test.run();
