@@ -81,7 +81,9 @@ export class MspDriver {
   private releasedAt = -1;
   private releaseDue = false;
 
-  constructor(private readonly clock: MspClock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
+  /** `probe: false`: sockets whose daemon cannot go away (in-process, src/daemon/tunnels.ts) need no keep-alive. */
+  constructor(private readonly clock: MspClock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions,
+    private readonly driverOptions: { probe?: boolean } = {}) {
     this.ep = new MspEndpoint(options);
   }
 
@@ -295,7 +297,7 @@ export class MspDriver {
 
   /** While sockets are open, ask the daemon every PROBE_MS through the oldest. */
   private armProbe(): void {
-    if (this.probeTimer !== undefined || this.byPort.size === 0) return;
+    if (this.probeTimer !== undefined || this.byPort.size === 0 || this.driverOptions.probe === false) return;
     this.probeTimer = this.clock.setTimeout(() => {
       this.probeTimer = undefined;
       const oldest = this.byPort.values().next().value;
