@@ -9,8 +9,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { LabProcess, labScript } from "../lab/index";
-import { exitWithin, MeshLine, meshLine, msp, mspForwarder, mspListener, randomFile, SERVALD, sha256File, tmpPath, waitUntil } from "../helpers/mesh";
+import { LabProcess } from "../lab/index";
+import { exitWithin, MeshLine, meshLine, mspForwarder, mspListener, randomFile, SERVALD, setDaemonTunnels, sha256File, tmpPath, waitUntil } from "../helpers/mesh";
 
 let L: MeshLine;
 let A: string; // listen tunnels: the TCP servers are here
@@ -69,21 +69,7 @@ function lines(p: LabProcess): PeerLine[] {
   return p.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as PeerLine);
 }
 
-/** Sets the node's tunnels.* keys (replacing all) and sends its daemon SIGHUP. */
-async function setTunnels(node: string, tunnels: Record<string, string>[], waitFor?: RegExp): Promise<void> {
-  const old = (await L.mesh.cli(node, "config", "get")).stdout.split("\n").filter((l) => l.startsWith("tunnels.")).map((l) => l.split("=")[0]!);
-  for (const k of old) await L.mesh.cli(node, "config", "del", k);
-  for (const [i, t] of tunnels.entries()) {
-    for (const [k, v] of Object.entries(t)) {
-      const r = await L.mesh.cli(node, "config", "set", `tunnels.${i}.${k}`, v);
-      assert.is(r.code, 0, r.stderr);
-    }
-  }
-  const d = L.mesh.daemons.get(node)!;
-  const before = d.proc.stderr.length;
-  process.kill(d.proc.pid, "SIGHUP");
-  await waitUntil(async () => (waitFor ?? /config reloaded/).test(d.proc.stderr.slice(before)), 10_000, `${node} reloaded its tunnels`);
-}
+const setTunnels = (node: string, tunnels: Record<string, string>[], ready?: RegExp): Promise<void> => setDaemonTunnels(L, node, tunnels, ready);
 
 const logOf = (node: string): string => L.mesh.daemonLog(node);
 
@@ -207,5 +193,3 @@ test("start refuses a bad tunnel group with FILE:LINE (exit 2)", async () => {
 });
 
 test.run();
-void msp;
-void labScript;
