@@ -66,10 +66,10 @@ async function idleRss(): Promise<Omit<RssRow, "build">> {
     const pid = L.mesh.daemons.get(a)!.proc.pid;
     await settle();
     const daemon0 = rss(pid);
-    await setDaemonTunnels(L, a, [{ mode: "listen", mdp_port: "600", tcp_port: "7001" }], /forwarding MDP port 600/);
+    await setDaemonTunnels(L.mesh, a, [{ mode: "listen", mdp_port: "600", tcp_port: "7001" }], /forwarding MDP port 600/);
     await settle();
     const daemon1 = rss(pid);
-    await setDaemonTunnels(L, a, [
+    await setDaemonTunnels(L.mesh, a, [
       { mode: "listen", mdp_port: "600", tcp_port: "7001" }, { mode: "listen", mdp_port: "601", tcp_port: "7002", service: "web" },
       { mode: "connect", mdp_port: "600", tcp_port: "7003", sid: L.sids[1]! }, { mode: "connect", mdp_port: "601", tcp_port: "7004", sid: L.sids[1]! },
     ], /forwarding 127\.0\.0\.1:7004/);

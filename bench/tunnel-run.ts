@@ -45,8 +45,8 @@ export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean
     const k = o.kernel ? await L.lab.tcpTransfer(last, first, o.bytes, { port: 5201, timeoutMs }) : { goodputMbit: NaN, timedOut: false };
     let procs: LabProcess[] = [];
     if (o.mode === "daemon") {
-      await setDaemonTunnels(L, first, [{ mode: "listen", mdp_port: "512", tcp_port: "7001" }], /forwarding MDP port 512/);
-      await setDaemonTunnels(L, last, [{ mode: "connect", mdp_port: "512", tcp_port: "7002", sid: L.sids[0]! }], /forwarding 127\.0\.0\.1:7002/);
+      await setDaemonTunnels(L.mesh, first, [{ mode: "listen", mdp_port: "512", tcp_port: "7001" }], /forwarding MDP port 512/);
+      await setDaemonTunnels(L.mesh, last, [{ mode: "connect", mdp_port: "512", tcp_port: "7002", sid: L.sids[0]! }], /forwarding 127\.0\.0\.1:7002/);
     } else {
       procs = [msp(L, first, ["listen", "--forward=7001", "512"]), msp(L, last, ["connect", "--forward=7002", L.sids[0]!, "512"])];
       await procs[1]!.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 120_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));

@@ -69,7 +69,7 @@ function lines(p: LabProcess): PeerLine[] {
   return p.stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as PeerLine);
 }
 
-const setTunnels = (node: string, tunnels: Record<string, string>[], ready?: RegExp): Promise<void> => setDaemonTunnels(L, node, tunnels, ready);
+const setTunnels = (node: string, tunnels: Record<string, string>[], ready?: RegExp): Promise<void> => setDaemonTunnels(L.mesh, node, tunnels, ready);
 
 const logOf = (node: string): string => L.mesh.daemonLog(node);
 

@@ -3,7 +3,8 @@
 // qemu-user on the routers' FPU-less 24Kc CPU model (the shipped soft-float
 // builds; qemu's default MIPS CPU has an FPU) in its own network namespace
 // joined by a veth; an MSP tunnel (`msp listen --forward` on one, `msp
-// connect --forward` on the other) carries 1 MiB of TCP, byte-identical.
+// connect --forward` on the other) carries 1 MiB of TCP, byte-identical; then
+// the same through tunnels the two daemons host (tunnels.N.*, no msp process).
 // Needs root (namespaces). Both are the musl builds `make cross` ships: the
 // big-endian one used to hang at its first interface scan under qemu-mips 7.2
 // (a netlink reply it translates wrongly sent musl's getifaddrs() off the end
@@ -35,6 +36,7 @@ process.env.SERVALD_BIN = wrapper;
 
 const { Lab } = await import("../lab/index");
 const { Mesh, waitUntil } = await import("../integration/mdp-helpers");
+const { setDaemonTunnels } = await import("../helpers/mesh");
 
 const lab = await Lab.create({ family: "h7q" });
 const mesh = new Mesh(lab);
@@ -73,6 +75,24 @@ test("mips (BE) and mipsel daemons under qemu -cpu 24Kc (no FPU) carry 1 MiB thr
   console.log(`  qemu -cpu 24Kc mips<->mipsel tunnel: 1 MiB in ${seconds.toFixed(1)} s (${res.goodputMbit.toFixed(2)} Mbit/s), sha256 identical`);
   await connector.kill("SIGTERM", 3000);
   await listener.kill("SIGTERM", 3000);
+});
+
+test("the same daemons under qemu -cpu 24Kc carry 1 MiB through tunnels they host (no msp process)", async () => {
+  const sid0 = mesh.daemons.get("n0")!.sid;
+  await setDaemonTunnels(mesh, "n0", [{ mode: "listen", mdp_port: "4702", tcp_port: "7111" }], /forwarding MDP port 4702/);
+  await setDaemonTunnels(mesh, "n1", [{ mode: "connect", mdp_port: "4702", tcp_port: "7112", sid: sid0 }], /forwarding 127\.0\.0\.1:7112/);
+  const t0 = Date.now();
+  const res = await lab.streamTransfer({
+    sink: { node: "n0", port: 7111, host: "127.0.0.1" },
+    source: { node: "n1", host: "127.0.0.1", port: 7112 },
+    bytes: 1 << 20,
+    timeoutMs: 240_000,
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  assert.not.ok(res.timedOut, `timed out after ${res.receivedTotal} bytes`);
+  assert.is(res.receivedTotal, 1 << 20);
+  assert.ok(res.allMatch, JSON.stringify(res.results));
+  console.log(`  qemu -cpu 24Kc mips<->mipsel daemon-hosted tunnel: 1 MiB in ${seconds.toFixed(1)} s (${res.goodputMbit.toFixed(2)} Mbit/s), sha256 identical`);
 });
 
 test.after(async () => {
