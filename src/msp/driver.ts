@@ -358,7 +358,9 @@ export class MspDriver {
   private arm(): void {
     let t = this.ep.pollTimeout() ?? Number.POSITIVE_INFINITY;
     const now = this.clock.now();
-    if (this.retry.length > 0) t = Math.min(t, now + RETRY_MS);
+    // While the daemon refuses datagrams nothing can go out: an ack or timer
+    // already due would re-arm at 0 ms and spin; wake only to retry.
+    if (this.retry.length > 0) t = now + RETRY_MS;
     if (t === this.timerAt && this.timer !== undefined) return;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
