@@ -73,6 +73,16 @@ const setTunnels = (node: string, tunnels: Record<string, string>[], ready?: Reg
 
 const logOf = (node: string): string => L.mesh.daemonLog(node);
 
+/** Waits for the one-connection client `cl` and the msp process `p` to exit 0 and checks both files arrived intact. */
+async function exchanged(cl: LabProcess, srv: LabProcess, p: LabProcess, up: string, down: string): Promise<void> {
+  assert.is((await exitWithin(cl, 90_000, "tcp client")).code, 0, cl.stdout + cl.stderr);
+  assert.is((await exitWithin(p, 20_000, "msp process")).code, 0, p.stderr);
+  await waitUntil(async () => lines(srv).length === 1, 10_000, "server saw EOF");
+  await srv.kill("SIGTERM");
+  assert.equal(lines(cl).map((x) => [x.received, x.sha256]), [[1 << 20, sha256File(down)]]);
+  assert.equal(lines(srv).map((x) => [x.received, x.sha256]), [[1 << 20, sha256File(up)]]);
+}
+
 test.before(async () => {
   assert.ok(existsSync(SERVALD), `${SERVALD} missing: run make servald`);
   L = await meshLine("svdtun", 2);
@@ -125,13 +135,7 @@ test("a daemon-hosted listen tunnel serves a CLI `msp connect --forward`", async
   const srv = peer(A, ["serve", "7001", down, "after-eof"]);
   await srv.waitFor(/^listening/m);
   const c = await mspForwarder(L, B, ["--once", "--forward=7003", sidA, "600"]);
-  const cl = peer(B, ["client", "7003", up, "1"]);
-  assert.is((await exitWithin(cl, 90_000, "tcp client")).code, 0, cl.stdout + cl.stderr);
-  assert.is((await exitWithin(c, 20_000, "msp connect")).code, 0, c.stderr);
-  await waitUntil(async () => lines(srv).length === 1, 10_000, "server saw EOF");
-  await srv.kill("SIGTERM");
-  assert.equal(lines(cl).map((x) => [x.received, x.sha256]), [[1 << 20, sha256File(down)]]);
-  assert.equal(lines(srv).map((x) => [x.received, x.sha256]), [[1 << 20, sha256File(up)]]);
+  await exchanged(peer(B, ["client", "7003", up, "1"]), srv, c, up, down);
   assert.match(c.stderr, /Connection with [0-9A-F]{64}:600 closed gracefully/);
 });
 
@@ -145,13 +149,7 @@ test("a daemon-hosted connect tunnel reaches a CLI `msp listen --forward`", asyn
     { name: "web_out", mode: "connect", mdp_port: "600", tcp_port: "7002", sid: sidA },
     { name: "cli_out", mode: "connect", mdp_port: "601", tcp_port: "7006", sid: sidA },
   ], /tunnel 'cli_out': forwarding/);
-  const cl = peer(B, ["client", "7006", up, "1"]);
-  assert.is((await exitWithin(cl, 90_000, "tcp client")).code, 0, cl.stdout + cl.stderr);
-  assert.is((await exitWithin(ls, 20_000, "msp listen")).code, 0, ls.stderr);
-  await waitUntil(async () => lines(srv).length === 1, 10_000, "server saw EOF");
-  await srv.kill("SIGTERM");
-  assert.equal(lines(cl).map((x) => [x.received, x.sha256]), [[1 << 20, sha256File(down)]]);
-  assert.equal(lines(srv).map((x) => [x.received, x.sha256]), [[1 << 20, sha256File(up)]]);
+  await exchanged(peer(B, ["client", "7006", up, "1"]), srv, ls, up, down);
   assert.not.match(logOf(B), /tunnel 'web_out': stopped/, "an unchanged tunnel keeps running over a reload");
 });
 

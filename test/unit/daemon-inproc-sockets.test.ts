@@ -11,34 +11,19 @@ import type { ClientMesh, InboundDatagram, MeshCore, OutboundDatagram } from "..
 import { MspClock, MspDriver } from "../../src/msp/driver";
 import { MDP_NO_CRYPT, MDP_NO_SIGN, MdpInbound } from "../../src/msp/mdp-socket";
 import { SID_ANY } from "../../src/wire/types";
+import { FakeClock } from "../helpers/fake-clock";
 
 const A = new Uint8Array(32).fill(0x11);
 const B = new Uint8Array(32).fill(0x22);
 
-class Clock implements MspClock {
-  t = 0;
-  private timers: { at: number; n: number; fn: () => void; dead: boolean }[] = [];
-  private n = 0;
-  now(): number { return this.t; }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const h = { at: this.t + ms, n: this.n++, fn, dead: false };
-    this.timers.push(h);
-    return h;
-  }
-  clearTimeout(h: unknown): void { (h as { dead: boolean }).dead = true; }
+class Clock extends FakeClock implements MspClock {
   /** Runs due timers (and the promise jobs they start) until done() or maxMs of virtual time. */
   async run(done: () => boolean, maxMs: number): Promise<boolean> {
     const end = this.t + maxMs;
     for (let steps = 0; !done(); steps++) {
       if (steps > 200_000) return false; // a livelock: fail, do not hang
       await Promise.resolve();
-      this.timers = this.timers.filter((x) => !x.dead);
-      if (this.timers.length === 0) return done();
-      this.timers.sort((a, b) => a.at - b.at || a.n - b.n);
-      const x = this.timers.shift()!;
-      if (x.at > end) return done();
-      this.t = Math.max(this.t, x.at);
-      x.fn();
+      if (!this.step(end)) return done();
     }
     return true;
   }
