@@ -32,7 +32,8 @@ import { TcpListener, TcpStream } from "../platform/tcp";
 import { errorText, log } from "../platform/log";
 import { onSignal } from "../platform/signals";
 import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop";
-import { getenv, utf8Encode } from "../platform/proc";
+import { getenv, pid, utf8Encode } from "../platform/proc";
+import { TunnelIdentity, TunnelReporter } from "../client/tunnel-report";
 
 const PORT_SERVICE_DISCOVERY = 11;
 /** SERVAL_MSP_STATS=1: log per-stream counters when a stream ends (benchmarks). */
@@ -118,6 +119,12 @@ class Session {
   /** Binds our ports and services again on a new daemon (listen); resolves when done. */
   rebind: ((ports: number[]) => Promise<void>) | undefined;
   readonly result: Promise<number>;
+  /** --forward: open streams and bytes reported to the daemon (`servald status --json`). */
+  private reporter: TunnelReporter | undefined;
+  private readonly pumps = new Set<StreamPump>();
+  private streamsTotal = 0;
+  private closedIn = 0;
+  private closedOut = 0;
 
   constructor() {
     this.result = new Promise<number>((resolve) => { this.done = resolve; });
@@ -173,6 +180,17 @@ class Session {
     });
   }
 
+  /** Report this tunnel's streams to the daemon until the session ends. */
+  reportAs(id: TunnelIdentity): void {
+    this.reporter = new TunnelReporter(openClient, platformClock, id, () => {
+      let bytesIn = this.closedIn, bytesOut = this.closedOut;
+      for (const p of this.pumps) { bytesIn += p.toLocal; bytesOut += p.toRemote; }
+      return { streams: this.pumps.size, streamsTotal: this.streamsTotal, bytesIn, bytesOut };
+    });
+    this.reporter.onRefused = () => log.warn("servald refused this tunnel's status report (its tunnel table is full?)");
+    this.reporter.start();
+  }
+
   setListening(on: boolean): void {
     this.listening = on;
     this.checkDone();
@@ -202,10 +220,18 @@ class Session {
       }, "msp progress");
     }
     const pump = startPump(this.driver, s, local, (how, p) => this.ended(how, p));
+    this.pumps.add(pump);
+    this.streamsTotal++;
+    this.reporter?.changed();
     return pump;
   }
 
   ended(how: PumpEnd, p: StreamPump): void {
+    if (this.pumps.delete(p)) {
+      this.closedIn += p.toLocal;
+      this.closedOut += p.toRemote;
+      this.reporter?.changed();
+    }
     if (how === "timeout") {
       this.sawError = true;
       log.error("MSP socket timed out");
@@ -258,6 +284,7 @@ class Session {
   }
 
   private release(code: number): void {
+    this.reporter?.stop();
     if (this.reconnecting) clearTimer(this.reconnecting.timer);
     this.reconnecting = undefined;
     this.offSignal?.();
@@ -330,6 +357,7 @@ async function listen(p: ParsedArgs): Promise<number> {
     if (a.forward === undefined) log.debug(` - Listening on port ${a.port}`);
     else log.debug(`- Forwarding from port ${a.port} to AF_INET:127.0.0.1:${a.forward}`);
     if (a.service !== undefined) await serveDiscovery(session, a.service, a.port);
+    if (a.forward !== undefined) session.reportAs({ mode: "listen", mdpPort: a.port, tcpPort: a.forward, service: a.service, pid: pid() });
   } catch (e) {
     log.error(`Error listening for incoming connections: ${errorText(e)}`);
     session.fail(255);
@@ -356,6 +384,7 @@ async function connect(p: ParsedArgs): Promise<number> {
     const listener = TcpListener.listen("127.0.0.1", tcpPort, 128);
     session.setTcpListener(listener);
     log.debug(`- Forwarding from AF_INET:127.0.0.1:${tcpPort} to ${a.sidHex}:${a.port}`);
+    session.reportAs({ mode: "connect", mdpPort: a.port, tcpPort, sid: a.sidHex.toUpperCase(), pid: pid() });
     listener.onAccept((tcp) => {
       log.debug("- Incoming TCP connection from AF_INET:127.0.0.1");
       tcp.pause();

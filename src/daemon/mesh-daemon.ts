@@ -18,6 +18,8 @@ import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
 import { InProcessSockets } from "./inproc-mdp-socket.js";
 import { setTunnelHost, TunnelHost } from "./tunnels.js";
+import { pid, utf8Encode } from "../platform/proc.js";
+import { STATUS_MAX_BYTES, statusJson } from "./status.js";
 
 const RESCAN_MS = 5000;
 const DEFAULT_MTU = 1200;
@@ -67,6 +69,7 @@ export class MeshDaemon {
   private stopped = false;
   private readonly names = new Map<number, string>();
   private readonly addresses = new Map<string, { addr: number; port: number }>();
+  private readonly startedAt = nowMs();
 
   /** Throws (with a readable message) when the keyring is damaged or the socket cannot be bound. */
   constructor(private readonly opts: MeshDaemonOptions) {
@@ -77,6 +80,7 @@ export class MeshDaemon {
     this.core = opts.createCore(identities, now);
     this.clients = new ClientServer(this.core);
     this.clients.onSyncConfig = () => opts.reloadConfig("SYNC_CONFIG from a client");
+    this.clients.onStatus = (now) => this.status(now);
     const sendBuffer = {
       size: 0,
       queued: () => sendQueued(this.sock.fd),
@@ -145,6 +149,32 @@ export class MeshDaemon {
       `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);
     const counters = this.core.statsLine?.();
     if (counters) log.info(`mesh counters: ${counters}`);
+  }
+
+  /** The DAEMON_STATUS answer (`servald status --json`), UTF-8 JSON. */
+  private status(now: number): Uint8Array {
+    const q = this.driver.clientQueueStats, c = this.clients.stats, d = this.driver.stats, t = this.clients.tunnels;
+    const json = JSON.stringify(statusJson({
+      version: __SERVAL_VERSION__,
+      pid: pid(),
+      uptime: Math.floor((now - this.startedAt) / 1000),
+      identities: this.identities.map((i) => i.sid),
+      interfaces: this.ifaces.list().map((i) => ({
+        index: i.index, name: i.name, address: `${ipv4Format(i.addr)}:${i.port}`, broadcast: `${i.broadcastText}:${i.port}`,
+        counters: i.counters,
+      })),
+      routes: this.core.routes(),
+      core: this.core.status?.(),
+      daemon: { foreign_subnet: this.ifaces.foreignDrops, daemon_send_failed: d.sendFailed, client_send_failed: d.clientSendFailed },
+      clients: {
+        clients: this.clients.clientCount(), bindings: this.clients.bindingCount(), held: q.held, dropped: q.dropped,
+        stuck: q.stuckClients, errors: c.errors, dead: c.deadClients, anonymous: c.anonymous,
+      },
+      tunnels: t.list(now),
+      tunnelTable: { size: t.size, ...t.stats },
+    }));
+    // statusJson bounds every list; this only guards against a mistake there.
+    return utf8Encode(json.length <= STATUS_MAX_BYTES ? json : JSON.stringify({ running: true, error: "status too large" }));
   }
 
   private reload(): void {

@@ -13,7 +13,8 @@
 // more are refused (TCP closed, or the MSP stream stopped) and counted. A TCP
 // port that is taken is logged (error) and retried every LISTEN_RETRY_MS. A
 // config reload (SIGHUP) keeps unchanged tunnels and their streams, stops
-// removed or changed ones and starts new ones.
+// removed or changed ones and starts new ones. Each tunnel is an entry of the
+// daemon's tunnel table (`servald status --json`: open streams, bytes).
 
 import { MspDriver } from "../msp/driver";
 import type { MspAddress, MspStream } from "../msp/endpoint";
@@ -28,6 +29,7 @@ import { TcpListener, TcpStream } from "../platform/tcp";
 import { endedText, forwardToTcp, startPump, who } from "../tunnel/forward";
 import { fromHex } from "../wire/bytes";
 import { InProcessSockets } from "./inproc-mdp-socket";
+import type { TunnelStatus } from "./tunnel-table";
 import { sameTunnel, TunnelDef, tunnelsFromConfig, tunnelText } from "./tunnel-config";
 
 /** Open streams per tunnel; more are refused and counted. */
@@ -35,32 +37,26 @@ export const MAX_STREAMS = 128;
 /** How often a tunnel whose TCP port (or MDP port) is taken tries again. */
 export const LISTEN_RETRY_MS = 5000;
 
-/** One tunnel as `servald` status commands show it. */
-export interface TunnelStatus {
+/** One hosted tunnel: the status table's fields (tunnel-table.ts, shown by
+ * `servald status --json`) and what only a hosted tunnel knows. */
+export interface HostedTunnelStatus extends TunnelStatus {
   name: string;
-  mode: "listen" | "connect";
-  mdpPort: number;
-  tcpPort: number;
-  sid?: string;
-  service?: string;
   /** "running", or "waiting" while its port is taken (retried every LISTEN_RETRY_MS). */
   state: "running" | "waiting";
-  /** Streams open now. */
-  streams: number;
-  /** Streams since the tunnel started: opened, refused at MAX_STREAMS, failed (TCP connect or MSP connect). */
-  opened: number;
+  /** Streams refused at MAX_STREAMS, and failed (TCP connect or MSP connect), since the tunnel started. */
   refused: number;
   failed: number;
-  /** Bytes moved: TCP -> mesh and mesh -> TCP (finished streams and open ones). */
-  bytesOut: number;
-  bytesIn: number;
 }
+
+/** Key of a hosted tunnel in the status table: no client socket has a name with a NUL in a path. */
+const tableKey = (name: string): string => `hosted\0${name}`;
 
 class Tunnel {
   state: "running" | "waiting" = "waiting";
   readonly pumps = new Set<StreamPump>();
   /** Accepted or connecting, no pump yet. */
   pending = 0;
+  /** Streams that got their TCP side. */
   opened = 0;
   refused = 0;
   failed = 0;
@@ -190,14 +186,14 @@ class Tunnel {
     driver.service();
   }
 
-  status(): TunnelStatus {
+  status(): HostedTunnelStatus {
     const d = this.def;
     let bytesOut = this.bytesOut, bytesIn = this.bytesIn;
     for (const p of this.pumps) { bytesOut += p.toRemote; bytesIn += p.toLocal; }
     return {
       name: d.name, mode: d.mode, mdpPort: d.mdpPort, tcpPort: d.tcpPort,
       ...(d.sid !== undefined ? { sid: d.sid } : {}), ...(d.service !== undefined ? { service: d.service } : {}),
-      state: this.state, streams: this.streams, opened: this.opened, refused: this.refused, failed: this.failed, bytesOut, bytesIn,
+      state: this.state, streams: this.streams, streamsTotal: this.opened, refused: this.refused, failed: this.failed, bytesOut, bytesIn,
     };
   }
 }
@@ -230,6 +226,7 @@ export class TunnelHost {
       else {
         log.info(`${t.prefix}stopped (${t.streams} streams ended)`);
         t.stop();
+        this.table.remove(tableKey(t.def.name));
       }
     }
     const started: Tunnel[] = [];
@@ -238,18 +235,27 @@ export class TunnelHost {
       started.push(new Tunnel(d, this));
     }
     this.tunnels = [...keep, ...started];
-    for (const t of started) t.start();
+    for (const t of started) {
+      this.table.host(tableKey(t.def.name), () => t.status());
+      t.start();
+    }
     this.servicesChanged();
   }
 
-  /** Streams and counters of every tunnel (for status commands). */
-  status(): TunnelStatus[] {
+  /** The daemon's tunnel table (`servald status --json`): hosted tunnels register there. */
+  private get table() { return this.sockets.host.clients.tunnels; }
+
+  /** Streams and counters of every tunnel. */
+  status(): HostedTunnelStatus[] {
     return this.tunnels.map((t) => t.status());
   }
 
   /** Stop every tunnel (the daemon stops). */
   stop(): void {
-    for (const t of this.tunnels) t.stop();
+    for (const t of this.tunnels) {
+      t.stop();
+      this.table.remove(tableKey(t.def.name));
+    }
     this.tunnels = [];
     this.discovery?.close();
     this.discovery = undefined;
@@ -286,7 +292,8 @@ export function setTunnelHost(h: TunnelHost | undefined): void {
   current = h;
 }
 
-/** Daemon-hosted tunnels with their open streams and counters; [] outside a daemon. */
-export function tunnelStatus(): TunnelStatus[] {
+/** Daemon-hosted tunnels with their open streams and counters; [] outside a daemon.
+ * (`servald status --json` lists them through the daemon's tunnel table.) */
+export function tunnelStatus(): HostedTunnelStatus[] {
   return current?.status() ?? [];
 }
