@@ -153,6 +153,16 @@ test("a daemon-hosted connect tunnel reaches a CLI `msp listen --forward`", asyn
   assert.not.match(logOf(B), /tunnel 'web_out': stopped/, "an unchanged tunnel keeps running over a reload");
 });
 
+test("servald status --json lists the hosted tunnels (hosted, by name, no pid) with their stream counts", async () => {
+  const r = await L.mesh.cli(A, "status", "--json");
+  assert.is(r.code, 0, r.stderr);
+  const st = JSON.parse(r.stdout) as { tunnels: Array<Record<string, unknown>> };
+  const t = st.tunnels.find((x) => x.name === "web_in");
+  assert.ok(t, r.stdout);
+  assert.equal([t!.mode, t!.mdp_port, t!.tcp_port, t!.service, t!.pid, t!.hosted, t!.streams], ["listen", 600, 7001, "web", null, true, 0]);
+  assert.ok((t!.streams_total as number) >= 43 && (t!.bytes_in as number) >= 3 << 20, JSON.stringify(t));
+});
+
 test("service discovery finds the daemon-hosted listen tunnel", async () => {
   const r = await L.mesh.cli(B, "msp", "discover", "--timeout=3", "web");
   assert.is(r.code, 0, r.stdout + r.stderr);

@@ -63,8 +63,7 @@ check tunnels.examples jget "$P" 'length(d.tunnels) == 2 && d.tunnels[0].name ==
 uci_section web tunnel mode=listen mdp_port=80 tcp_port=8080 service=web
 run uci commit serval
 run reload_config
-web_running() { ubus call serval tunnels | tr -d ' \n\t' | grep -q '"name":"web","enabled":true,[^}]*"running":true'; }
-check tunnels.added-running wait_for 10 web_running
+check tunnels.added-running wait_for 10 tunnel_up web
 run ubus call serval tunnels
 P="$(ubus call serval tunnels)"
 check tunnels.added jget "$P" 'length(filter(d.tunnels, (t) => t.name == "web" && t.mode == "listen" && t.mdp_port == 80 && t.tcp_port == 8080 && t.service == "web" && t.running === true && t.pid > 0 && t.instance == "servald")) == 1'
