@@ -359,8 +359,8 @@ export class MspDriver {
     let t = this.ep.pollTimeout() ?? Number.POSITIVE_INFINITY;
     const now = this.clock.now();
     // While the daemon refuses datagrams nothing can go out: an ack or timer
-    // already due would re-arm at 0 ms and spin; wake only to retry.
-    if (this.retry.length > 0) t = now + RETRY_MS;
+    // already due would re-arm at 0 ms and spin; wake at least 1 ms later.
+    if (this.retry.length > 0) t = Math.max(Math.min(t, now + RETRY_MS), now + 1);
     if (t === this.timerAt && this.timer !== undefined) return;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
