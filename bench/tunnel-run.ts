@@ -2,10 +2,13 @@
 // and bench/router-bench.ts: daemons on every node, optionally a kernel TCP
 // baseline (IP forwarding with static routes) through the same namespaces,
 // then the same transfer through `msp connect --forward` (last node) ->
-// `msp listen --forward` (n0), with CPU time per MiB and peak RSS (VmHWM) of
-// the tunnel processes and daemons, from /proc. The binary is SERVALD_BIN.
+// `msp listen --forward` (n0), or (mode "daemon") through tunnels the two
+// daemons host (tunnels.N.* keys, no msp process), with CPU time per MiB and
+// peak RSS (VmHWM) of the tunnel processes and daemons, from /proc. The
+// binary is SERVALD_BIN.
 import { readFileSync } from "node:fs";
-import { meshLine, msp, MeshLine } from "../test/helpers/mesh";
+import { meshLine, msp, MeshLine, setDaemonTunnels } from "../test/helpers/mesh";
+import type { LabProcess } from "../test/lab/index";
 
 export interface Scenario { name: string; hops: number; loss: number; capped: boolean }
 
@@ -32,7 +35,7 @@ export interface Row {
   mspCpuMsPerMiB: number; daemonCpuMsPerMiB: number; busiestDaemon: string; mspHwmKb: number; daemonHwmKb: number;
 }
 
-export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean; timeoutMs: number; family: string }): Promise<Row> {
+export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean; timeoutMs: number; family: string; mode?: "msp" | "daemon" }): Promise<Row> {
   const link = s.capped ? { loss: s.loss, rateMbit: RATE, delayMs: DELAY } : { loss: s.loss };
   const L: MeshLine = await meshLine(o.family, s.hops + 1, link);
   try {
@@ -40,22 +43,27 @@ export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean
     await L.lab.enableForwarding();
     const timeoutMs = o.timeoutMs;
     const k = o.kernel ? await L.lab.tcpTransfer(last, first, o.bytes, { port: 5201, timeoutMs }) : { goodputMbit: NaN, timedOut: false };
-    const ls = msp(L, first, ["listen", "--forward=7001", "512"]);
-    const c = msp(L, last, ["connect", "--forward=7002", L.sids[0]!, "512"]);
-    await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 120_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    let procs: LabProcess[] = [];
+    if (o.mode === "daemon") {
+      await setDaemonTunnels(L.mesh, first, [{ mode: "listen", mdp_port: "512", tcp_port: "7001" }], /forwarding MDP port 512/);
+      await setDaemonTunnels(L.mesh, last, [{ mode: "connect", mdp_port: "512", tcp_port: "7002", sid: L.sids[0]! }], /forwarding 127\.0\.0\.1:7002/);
+    } else {
+      procs = [msp(L, first, ["listen", "--forward=7001", "512"]), msp(L, last, ["connect", "--forward=7002", L.sids[0]!, "512"])];
+      await procs[1]!.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 120_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    }
     const daemons = [...L.mesh.daemons.values()];
     const before = new Map(daemons.map((d) => [d.node, usage(d.proc.pid)]));
     const t = await L.lab.streamTransfer({ sink: { node: first, port: 7001, host: "127.0.0.1" }, source: { node: last, host: "127.0.0.1", port: 7002 }, bytes: o.bytes, timeoutMs });
-    const mspU = [usage(ls.pid), usage(c.pid)];
+    const mspU = procs.length > 0 ? procs.map((p) => usage(p.pid)) : [{ cpuMs: 0, hwmKb: 0 }, { cpuMs: 0, hwmKb: 0 }];
     const dU = daemons.map((d) => ({ node: d.node, u: usage(d.proc.pid), b: before.get(d.node)! }));
     const mib = t.receivedTotal / (1 << 20) || 1;
     const dCpu = dU.map((x) => x.u.cpuMs - x.b.cpuMs);
     const busiest = dU.reduce((a, x) => (x.u.cpuMs - x.b.cpuMs > a.u.cpuMs - a.b.cpuMs ? x : a));
-    await c.kill();
-    await ls.kill();
+    for (const p of procs) await p.kill();
     return {
       s, kernelMbit: k.goodputMbit, kernelTimedOut: k.timedOut, tunnelMbit: t.goodputMbit, tunnelOk: t.allMatch, tunnelTimedOut: t.timedOut, tunnelS: t.seconds,
-      tunnelBytes: t.receivedTotal, mspStderr: t.allMatch ? "" : `listen: ${ls.stderr.slice(-400)} | connect: ${c.stderr.slice(-400)}`,
+      tunnelBytes: t.receivedTotal, mspStderr: t.allMatch ? "" : procs.length > 0 ? `listen: ${procs[0]!.stderr.slice(-400)} | connect: ${procs[1]!.stderr.slice(-400)}`
+        : `daemons: ${L.mesh.daemonLog(first).slice(-400)} | ${L.mesh.daemonLog(last).slice(-400)}`,
       mspCpuMsPerMiB: (mspU[0]!.cpuMs + mspU[1]!.cpuMs) / mib,
       daemonCpuMsPerMiB: dCpu.reduce((a, b) => a + b, 0) / mib,
       busiestDaemon: `${busiest.node} ${((busiest.u.cpuMs - busiest.b.cpuMs) / t.seconds / 10).toFixed(0)}%`,

@@ -26,10 +26,9 @@ import { MDP_MAX_DATA } from "../mdp/constants";
 import { MSP_PREAMBLE_SIZE } from "../wire/msp-packet";
 import { MdpClientSockets } from "../msp/mdp-client-socket";
 import { MspStream } from "../msp/endpoint";
-import { MspEvent } from "../msp/events";
 import { ByteStream, PumpEnd, StreamPump } from "../msp/pump";
-import { TcpListener, TcpStream, tcpConnect } from "../platform/tcp";
-import { SysError } from "../platform/errors";
+import { endedText, forwardToTcp, startPump, who } from "../tunnel/forward";
+import { TcpListener, TcpStream } from "../platform/tcp";
 import { errorText, log } from "../platform/log";
 import { onSignal } from "../platform/signals";
 import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop";
@@ -61,16 +60,6 @@ function tuning(): Partial<MspConfig> {
     else log.warn(`SERVAL_MSP_TUNE: ignoring '${kv}'`);
   }
   return out;
-}
-
-function sidHex(b: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? "0" : "") + b[i].toString(16);
-  return s.toUpperCase();
-}
-
-function who(s: MspStream): string {
-  return `${sidHex(s.remote.sid)}:${s.remote.port}`;
 }
 
 /** stdin as the readable side, stdout as the writable side. */
@@ -230,14 +219,9 @@ class Session {
           `srtt ${c.smoothedRtt.toFixed(0)} cwnd ${c.congestionWindow} ${JSON.stringify(c.stats)}`);
       }, "msp progress");
     }
-    const pump = new StreamPump(s, local, this.driver, (how, p) => this.ended(how, p),
-      (p) => log.debug(`- Connection with ${who(p.stream)} local shutdown`),
-      (p) => log.debug(`- Connection with ${who(p.stream)} remote shutdown`));
-    this.driver.setHandler(s, (_s, e) => pump.onEvent(e));
+    const pump = startPump(this.driver, s, local, (how, p) => this.ended(how, p));
     this.pumps.add(pump);
     this.streamsTotal++;
-    pump.start();
-    this.driver.service();
     this.reporter?.changed();
     return pump;
   }
@@ -257,8 +241,7 @@ class Session {
       log.info(`msp stats ${who(p.stream)}: out ${p.toRemote} in ${p.toLocal} bytes, srtt ${c.smoothedRtt.toFixed(0)} ms, ` +
         `cwnd ${c.congestionWindow}, ${JSON.stringify(c.stats)}`);
     }
-    // Serval DNA reports a timed-out stream as closed gracefully too (PROTOCOL.md 8.6).
-    log.info(`- Connection with ${who(p.stream)} closed ${how === "suddenly" ? "suddenly" : "gracefully"}`);
+    log.info(endedText(how, p.stream));
     this.checkDone();
   }
 
@@ -337,27 +320,12 @@ async function serveDiscovery(session: Session, name: string, port: number): Pro
   };
 }
 
-function forwardToTcp(session: Session, s: MspStream, tcpPort: number): void {
-  const queued: MspEvent[] = [];
-  session.driver.setHandler(s, (_s, e) => queued.push(e));
+function forwardTcp(session: Session, s: MspStream, tcpPort: number): void {
   session.tcpPending(1);
-  tcpConnect("127.0.0.1", tcpPort, (err, tcp) => {
-    if (err || !tcp) {
-      const errno = err instanceof SysError ? err.errno : 0;
-      const text = err ? err.message.replace(/^connect: /, "") : "failed";
-      log.error(`connect(AF_INET:127.0.0.1:${tcpPort}): ${text} [errno=${errno}]`);
-      s.conn.stop(session.driver.now());
-      session.driver.service();
-      log.info(`- Connection with ${who(s)} closed suddenly`);
-      // Only now, with the stream stopped, may `listen --once` see that nothing is left and exit.
-      session.tcpPending(-1);
-      return;
-    }
+  forwardToTcp(session.driver, s, tcpPort, (tcp) => {
     session.tcpPending(-1);
-    const pump = session.attach(s, tcp);
-    for (const e of queued) pump.onEvent(e);
-    session.driver.service();
-  });
+    return session.attach(s, tcp);
+  }, () => session.tcpPending(-1)); // only now, with the stream stopped, may `listen --once` see that nothing is left and exit
 }
 
 async function listen(p: ParsedArgs): Promise<number> {
@@ -372,7 +340,7 @@ async function listen(p: ParsedArgs): Promise<number> {
         session.setListening(false);
       }
       if (a.forward === undefined) session.attach(s, new StdioStream());
-      else forwardToTcp(session, s, a.forward);
+      else forwardTcp(session, s, a.forward);
     };
     session.rebind = async () => {
       await session.driver.listen(a.port);

@@ -29,7 +29,15 @@ interface Binding {
   subject: Subject;
   port: number;
   reuse: boolean;
+  /** An in-process binding (bindLocal): deliveries call it instead of going to a socket. */
+  sink?: LocalSink;
 }
+
+/** Receives the datagrams of an in-process binding (its payload is valid during the call only). */
+export type LocalSink = (d: Delivery) => void;
+
+/** The client name of in-process bindings: no socket can have it (a path with a NUL byte). */
+const IN_PROCESS = "in-process\0";
 
 export interface ClientMessage {
   to: string;
@@ -194,8 +202,11 @@ export class ClientServer {
         const b = onPort[i];
         if (b.subject === "internal") continue;
         if (pass === 0 ? (b.subject === "all" || (dst !== undefined && b.subject !== dst)) : b.subject !== "all") continue;
-        data ??= encodeMdpMessage(header, d.payload);
-        this.outbox.push({ to: b.client, data });
+        if (b.sink) b.sink(d);
+        else {
+          data ??= encodeMdpMessage(header, d.payload);
+          this.outbox.push({ to: b.client, data });
+        }
         this.stats.delivered++;
         taken = true;
         if (dst !== undefined && !b.reuse) return true;
@@ -203,6 +214,33 @@ export class ClientServer {
     }
     if (!taken) this.stats.undeliverable++;
     return taken;
+  }
+
+  /** Bind (sid, port) for code inside the daemon (daemon-hosted tunnels): the same
+   * port space and conflicts as clients' binds, but deliveries call `sink`
+   * synchronously instead of being encoded and sent. SID_ANY = the primary
+   * identity; port 0 = an ephemeral port. Returns the bound port, or -1 when
+   * the port is taken or the SID is not ours. */
+  bindLocal(sid: Uint8Array, port: number, sink: LocalSink): number {
+    const ids = this.mesh.identities();
+    const any = bytesEqual(sid, SID_ANY);
+    const subject = any ? (ids.length > 0 ? this.localHex(ids[0]) : undefined) : this.localHex(sid);
+    if (subject === undefined) return -1;
+    if (port === 0) port = this.allocatePort();
+    else if (this.byPort.get(port)?.some((b) => b.subject === subject)) return -1;
+    const b: Binding = { client: IN_PROCESS, subject, port, reuse: false, sink };
+    this.bindings.push(b);
+    const onPort = this.byPort.get(port);
+    if (onPort) onPort.push(b);
+    else this.byPort.set(port, [b]);
+    this.mesh.portBound?.(port);
+    return port;
+  }
+
+  /** Release an in-process binding made with this sink. */
+  unbindLocal(port: number, sink: LocalSink): void {
+    const b = this.byPort.get(port)?.find((x) => x.sink === sink);
+    if (b) this.removeBinding(b);
   }
 
   /** Is some client bound to this port (on any local SID)? */

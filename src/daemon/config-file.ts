@@ -2,6 +2,7 @@
 // "#" and blank lines are ignored; the value is the rest of the line verbatim
 // (a trailing CR is dropped). Pure: unit-tested under Node.
 import { checkConfig, ConfigError } from "./config-schema";
+import { tunnelsFromConfig } from "./tunnel-config";
 
 export interface ParsedConfig {
   /** valid entries in file order (what the daemon uses) */
@@ -13,6 +14,12 @@ export interface ParsedConfig {
   problems: string[];
 }
 
+/** Problems that take several lines (a tunnel's keys), reported at the line of the key concerned. */
+function checkGroups(out: ParsedConfig, where: Map<string, string>): ParsedConfig {
+  for (const p of tunnelsFromConfig(out.entries).problems) out.problems.push(`${where.get(p.key) ?? "?"}: ${p.text}`);
+  return out;
+}
+
 /** Serval DNA's CONFIG_FILE_MAX_SIZE: a bigger file is refused (conf.h). */
 export const CONFIG_MAX_BYTES = 32 * 1024;
 /** Longest line read (the longest valid value, 16 interface patterns, is ~660 bytes). */
@@ -22,8 +29,9 @@ export function parseConfig(text: string, source: string): ParsedConfig {
   const lines = text.split("\n");
   if (lines.length && lines[lines.length - 1] === "") lines.pop();
   const out = emptyConfig();
-  lines.forEach((raw, i) => parseLine(out, raw, `${source}:${i + 1}`));
-  return out;
+  const where = new Map<string, string>();
+  lines.forEach((raw, i) => parseLine(out, raw, `${source}:${i + 1}`, where));
+  return checkGroups(out, where);
 }
 
 /** The file's bytes as read (at most CONFIG_MAX_BYTES + 1 of `size`): lines with a
@@ -32,6 +40,7 @@ export function parseConfig(text: string, source: string): ParsedConfig {
  * the problems parseConfig finds. */
 export function parseConfigBytes(bytes: Uint8Array, source: string, size = bytes.length): ParsedConfig {
   const out = emptyConfig();
+  const keyLines = new Map<string, string>();
   const end = Math.min(bytes.length, CONFIG_MAX_BYTES);
   let lineNo = 0;
   for (let start = 0; start < end;) {
@@ -50,7 +59,7 @@ export function parseConfigBytes(bytes: Uint8Array, source: string, size = bytes
       else {
         const text = decodeUtf8Line(bytes, start, nl);
         if (text === undefined) out.problems.push(`${where}: not UTF-8 text`);
-        else parseLine(out, text, where);
+        else parseLine(out, text, where, keyLines);
       }
     }
     start = nl + 1;
@@ -58,7 +67,7 @@ export function parseConfigBytes(bytes: Uint8Array, source: string, size = bytes
   if (size > CONFIG_MAX_BYTES) {
     out.problems.push(`${source}:${lineNo}: file too large (${size} bytes, at most ${CONFIG_MAX_BYTES}); not read beyond byte ${CONFIG_MAX_BYTES}`);
   }
-  return out;
+  return checkGroups(out, keyLines);
 }
 
 function emptyConfig(): ParsedConfig {
@@ -88,7 +97,7 @@ function decodeUtf8Line(b: Uint8Array, start: number, end: number): string | und
   return s;
 }
 
-function parseLine(out: ParsedConfig, raw: string, where: string): void {
+function parseLine(out: ParsedConfig, raw: string, where: string, keyLines: Map<string, string>): void {
   const { entries, all, problems } = out;
   const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
   if (line.startsWith("#") || line.trim() === "") return;
@@ -104,6 +113,7 @@ function parseLine(out: ParsedConfig, raw: string, where: string): void {
     return;
   }
   all.set(key, value);
+  keyLines.set(key, where);
   try {
     checkConfig(key, value);
     entries.set(key, value);

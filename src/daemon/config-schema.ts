@@ -33,6 +33,11 @@ const CHECKS = {
   absolute_path: (v: string) => (v.startsWith("/") ? null : "absolute path"),
   in_addr: (v: string) => (/^(\d{1,3})(\.\d{1,3}){3}$/.test(v) && v.split(".").every((b) => Number(b) <= 255) ? null : "IPv4 address"),
   time_interval: (v: string) => (/^\d+(\.\d+)?[smhd]?$/.test(v) ? null : "time interval (e.g. 3600, 60s, 1h)"),
+  // A node's SID: 64 hex digits, neither the "any" (all 0) nor the broadcast (all F) SID.
+  sid: (v: string) => (/^[0-9a-fA-F]{64}$/.test(v) && !/^0+$/.test(v) && !/^[fF]+$/.test(v) ? null : "a node's SID (64 hex digits)"),
+  tunnel_mode: oneOf("tunnel mode", ["listen", "connect"]),
+  service_name: (v: string) => (/^[A-Za-z0-9_.-]{1,64}$/.test(v) ? null : "service name (1-64 letters, digits, '.', '_', '-')"),
+  tunnel_name: (v: string) => (/^[A-Za-z0-9_.-]{1,64}$/.test(v) ? null : "tunnel name (1-64 letters, digits, '.', '_', '-')"),
   // Serval's pattern_list: up to 16 interface-name globs (<= 40 chars each), separated by commas/spaces
   pattern_list: (v: string) => {
     const pats = v.split(/[\s,]+/).filter(Boolean);
@@ -86,12 +91,21 @@ FIXED.set("mdp.enable_inet", "boolean");
 FIXED.set("mdp.filter_rules_path", "str_nonempty");
 FIXED.set("rhizome.enable", "boolean");
 
+/** Daemon-hosted MSP tunnels (src/daemon/tunnel-config.ts): tunnels.N.KEY. Not Serval DNA keys. */
+const TUNNEL: Record<string, TypeName> = {
+  name: "tunnel_name", mode: "tunnel_mode", mdp_port: "uint32_nonzero", tcp_port: "uint16_nonzero",
+  sid: "sid", service: "service_name",
+};
+const TUNNEL_KEY = /^tunnels\.(\d{1,9})\.([a-z_]+)$/;
+
 const INTERFACE_KEY = /^interfaces\.(\d{1,9})\.(?:(broadcast|unicast)\.)?([a-z_]+)$/;
 
 /** The value type of a key, or null if servald does not know the key. */
 export function keyType(key: string): TypeName | null {
   const t = FIXED.get(key);
   if (t) return t;
+  const tm = TUNNEL_KEY.exec(key);
+  if (tm) return Object.prototype.hasOwnProperty.call(TUNNEL, tm[2]!) ? TUNNEL[tm[2]!]! : null;
   const m = INTERFACE_KEY.exec(key);
   if (!m) return null;
   const table = m[2] ? IFTYPE : INTERFACE;

@@ -11,13 +11,15 @@ import { loadOrCreateKeyring } from "./mesh-keyring.js";
 import { daemonSocketName } from "../client/open.js";
 import { nowMs } from "../platform/clock.js";
 import { errorText, log, logEnabled } from "../platform/log.js";
-import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop.js";
+import { clearTimer, guard, setRepeat, setTimer, Timer } from "../platform/loop.js";
 import { UnixDgram } from "../platform/unix.js";
 import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
 import { MTU } from "../wire/packet.js";
 import { ENOENT } from "../platform/errno.js";
+import { InProcessSockets } from "./inproc-mdp-socket.js";
+import { setTunnelHost, TunnelHost } from "./tunnels.js";
 import { pid, utf8Encode } from "../platform/proc.js";
 import { STATUS_MAX_BYTES, statusJson } from "./status.js";
 
@@ -58,6 +60,10 @@ export class MeshDaemon {
   private readonly ifaces: InterfaceManager;
   private readonly sock: UnixDgram;
   private readonly driver: MeshDriver;
+  /** Daemon-hosted MSP tunnels (tunnels.N.* config keys). */
+  readonly tunnels: TunnelHost;
+  private inDrive = false;
+  private kickQueued = false;
   private rules: InterfaceRule[] = [];
   private rescanTimer: Timer | undefined;
   private stopped = false;
@@ -107,6 +113,14 @@ export class MeshDaemon {
       (itf) => this.core.interfaceDown(nowMs(), itf.index),
     );
     log.info(`primary SID ${toHex(identities[0].sid)}; client socket ${sockName}`);
+    this.tunnels = new TunnelHost(new InProcessSockets({
+      clients: this.clients,
+      core: this.core,
+      now: nowMs,
+      holdingBack: () => this.sock.isPaused || (this.core.clientBacklog?.() ?? 0) >= CLIENT_BACKLOG_HIGH,
+      kick: () => this.kick(),
+    }));
+    setTunnelHost(this.tunnels);
     this.reload();
     this.rescanTimer = setRepeat(RESCAN_MS, () => { this.ifaces.rescan(this.rules); this.drive(); }, "interface rescan");
     opts.onReload(() => {
@@ -119,6 +133,10 @@ export class MeshDaemon {
 
   stop(): void {
     if (this.stopped) return;
+    // The tunnels' last STOPs go out before the links close.
+    setTunnelHost(undefined);
+    this.tunnels.stop();
+    this.drive();
     this.stopped = true;
     this.driver.stop();
     clearTimer(this.rescanTimer);
@@ -167,6 +185,7 @@ export class MeshDaemon {
       log.warn(`cannot read config: ${errorText(e)}`);
     }
     this.ifaces.rescan(this.rules);
+    this.tunnels.apply(this.opts.config());
     this.drive();
   }
 
@@ -224,7 +243,25 @@ export class MeshDaemon {
   }
 
   private drive(): void {
-    if (!this.stopped) this.driver.drive();
+    if (this.stopped) return;
+    this.inDrive = true;
+    try {
+      this.driver.drive();
+    } finally {
+      this.inDrive = false;
+    }
+  }
+
+  /** In-process senders (tunnels) queued datagrams in the core: drive once the
+   * current callback is done (one drive for all it sent). Inside a drive the
+   * driver's next round sends them anyway. */
+  private kick(): void {
+    if (this.inDrive || this.kickQueued) return;
+    this.kickQueued = true;
+    void Promise.resolve().then(() => {
+      this.kickQueued = false;
+      guard("mesh drive", () => this.drive());
+    });
   }
 
   /** Send one overlay packet from its interface's socket; 0 or -errno. */

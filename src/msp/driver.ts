@@ -76,7 +76,9 @@ export class MspDriver {
   private releasedAt = -1;
   private releaseDue = false;
 
-  constructor(private readonly clock: Clock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
+  /** `probe: false`: sockets whose daemon cannot go away (in-process, src/daemon/tunnels.ts) need no keep-alive. */
+  constructor(private readonly clock: Clock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions,
+    private readonly driverOptions: { probe?: boolean } = {}) {
     this.ep = new MspEndpoint(options);
     this.timer = new DeadlineTimer(clock, () => this.service());
   }
@@ -290,7 +292,7 @@ export class MspDriver {
 
   /** While sockets are open, ask the daemon every PROBE_MS through the oldest. */
   private armProbe(): void {
-    if (this.probeTimer !== undefined || this.byPort.size === 0) return;
+    if (this.probeTimer !== undefined || this.byPort.size === 0 || this.driverOptions.probe === false) return;
     this.probeTimer = this.clock.setTimeout(() => {
       this.probeTimer = undefined;
       const oldest = this.byPort.values().next().value;
@@ -351,7 +353,9 @@ export class MspDriver {
   private arm(): void {
     let t = this.ep.pollTimeout() ?? Number.POSITIVE_INFINITY;
     const now = this.clock.now();
-    if (this.retry.length > 0) t = Math.min(t, now + RETRY_MS);
+    // While the daemon refuses datagrams nothing can go out: an ack or timer
+    // already due would re-arm at 0 ms and spin; wake at least 1 ms later.
+    if (this.retry.length > 0) t = Math.max(Math.min(t, now + RETRY_MS), now + 1);
     this.timer.arm(t, now);
   }
 }

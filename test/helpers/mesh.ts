@@ -148,3 +148,23 @@ export async function mspForwarder(line: MeshLine, node: string, args: string[])
   await p.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
   return p;
 }
+
+/** Daemon-hosted tunnels (tunnels.N.* keys): replaces the node's tunnels with
+ * these (each a map of KEY -> value for tunnels.<index>.KEY), sends its daemon
+ * SIGHUP and resolves once the daemon's log since then matches `ready`
+ * (default: the reload line). */
+export async function setDaemonTunnels(mesh: Mesh, node: string, tunnels: Record<string, string>[], ready = /config reloaded/): Promise<void> {
+  const keys = (await mesh.cli(node, "config", "get")).stdout.split("\n").filter((l) => l.startsWith("tunnels.")).map((l) => l.split("=")[0]!);
+  for (const k of keys) await mesh.cli(node, "config", "del", k);
+  for (const [i, t] of tunnels.entries()) {
+    for (const [k, v] of Object.entries(t)) {
+      const r = await mesh.cli(node, "config", "set", `tunnels.${i}.${k}`, v);
+      if (r.code !== 0) throw new Error(`config set tunnels.${i}.${k} ${v} on ${node}: ${r.stderr}`);
+    }
+  }
+  const d = mesh.daemons.get(node);
+  if (!d) throw new Error(`no daemon on ${node}`);
+  const before = d.proc.stderr.length;
+  process.kill(d.proc.pid, "SIGHUP");
+  await waitUntil(async () => ready.test(d.proc.stderr.slice(before)), 30_000, `${node} reloaded its tunnels`);
+}

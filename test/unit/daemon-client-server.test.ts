@@ -291,4 +291,31 @@ test("route monitor bound to SID_INTERNAL:5 gets change notifications", () => {
   assert.equal(decodeRouteRecord(r[0].payload)!.sid, FAR);
 });
 
+test("in-process bindings (daemon-hosted tunnels): same port space as clients, deliveries call the sink, no message", () => {
+  const { s, mesh } = setup();
+  const got: number[] = [];
+  const sink = (d: { localPort: number }) => { got.push(d.localPort); };
+  assert.is(s.bindLocal(ANY, 600, sink), 600);
+  assert.equal(mesh.bound, [600]);
+  // a client cannot take it, nor can a second in-process binding
+  s.handleMessage(0, "c1", encodeMdpMessage(hdr({ localPort: 600, flags: MDP_FLAG_BIND })));
+  assert.is(drain(s)[0].h.flags, MDP_FLAG_ERROR);
+  assert.is(s.bindLocal(ME, 600, () => undefined), -1);
+  assert.is(s.bindLocal(PEER, 601, sink), -1, "not our SID");
+  // port 0: the clients' ephemeral allocator
+  const eph = s.bindLocal(ANY, 0, sink);
+  assert.is(eph, 257);
+  s.handleMessage(0, "c1", encodeMdpMessage(hdr({ flags: MDP_FLAG_BIND })));
+  assert.is(drain(s)[0].h.localPort, 258);
+  const d = { remoteSid: PEER, remotePort: 9, localSid: ME, localPort: 600, payload: new Uint8Array([1]), noCrypt: false, noSign: false, ttl: 30, qos: 1 };
+  assert.is(s.deliver(d), true);
+  assert.equal(got, [600]);
+  assert.equal(drain(s), [], "nothing encoded for a socket");
+  s.unbindLocal(600, sink);
+  assert.equal(mesh.released, [600]);
+  assert.is(s.deliver(d), false);
+  s.handleMessage(0, "c1", encodeMdpMessage(hdr({ localPort: 600, flags: MDP_FLAG_BIND })));
+  assert.is(drain(s)[0].h.flags, MDP_FLAG_BIND, "free again for clients");
+});
+
 test.run();

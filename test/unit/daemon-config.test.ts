@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { checkConfig, configBool, ConfigError, keyType } from "../../src/daemon/config-schema";
 import { CONFIG_LINE_MAX, CONFIG_MAX_BYTES, formatConfig, parseConfig, parseConfigBytes } from "../../src/daemon/config-file";
 import { instancePaths } from "../../src/daemon/paths";
+import { sameTunnel, tunnelsFromConfig, tunnelText } from "../../src/daemon/tunnel-config";
 
 test("schema: Serval DNA keys and their types", () => {
   assert.is(keyType("interfaces.0.match"), "pattern_list");
@@ -107,6 +108,73 @@ test("paths: defaults and the three environment variables", () => {
   assert.equal([a.instance, a.run, a.configFile, a.pidFile], ["/tmp/i", "/tmp/i", "/tmp/i/serval.conf", "/tmp/i/servald.pid"]);
   const b = instancePaths(env({ SERVALINSTANCE_PATH: "/tmp/i", SERVAL_RUN_PATH: "/run/s", SERVAL_CONFIG_FILE: "/var/etc/serval/serval.conf" }));
   assert.equal([b.run, b.configFile, b.keyring], ["/run/s", "/var/etc/serval/serval.conf", "/tmp/i/serval.keyring"]);
+});
+
+const TSID = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+test("tunnels: keys and values (tunnels.N.*)", () => {
+  assert.is(keyType("tunnels.0.mode"), "tunnel_mode");
+  assert.is(keyType("tunnels.12.mdp_port"), "uint32_nonzero");
+  assert.is(keyType("tunnels.1.tcp_port"), "uint16_nonzero");
+  assert.is(keyType("tunnels.1.sid"), "sid");
+  for (const k of ["tunnels.0", "tunnels.x.mode", "tunnels.0.once", "tunnels.0.forward"]) assert.is(keyType(k), null, k);
+  for (const [k, v] of [["tunnels.0.mode", "Listen"], ["tunnels.0.mdp_port", "4294967295"], ["tunnels.0.sid", TSID], ["tunnels.0.service", "ssh-1.x"], ["tunnels.0.name", "cfg03d3bb"]]) checkConfig(k!, v!);
+  const bad: Array<[string, string, RegExp]> = [
+    ["tunnels.0.mode", "both", /expected tunnel mode: one of listen, connect/],
+    ["tunnels.0.mdp_port", "0", /expected integer > 0/],
+    ["tunnels.0.mdp_port", "4294967296", /expected integer > 0/],
+    ["tunnels.0.tcp_port", "65536", /expected integer 1..65535/],
+    ["tunnels.0.sid", "0".repeat(64), /expected a node's SID/],
+    ["tunnels.0.sid", "F".repeat(64), /expected a node's SID/],
+    ["tunnels.0.sid", TSID.slice(1), /expected a node's SID/],
+    ["tunnels.0.service", "my service", /expected service name/],
+    ["tunnels.0.name", "", /expected tunnel name/],
+  ];
+  for (const [k, v, re] of bad) {
+    try {
+      checkConfig(k, v);
+      assert.unreachable(`${k}=${v} accepted`);
+    } catch (e) {
+      assert.match((e as Error).message, re);
+    }
+  }
+});
+
+test("tunnels: groups checked across keys, problems at the line of the key concerned", () => {
+  const text = [
+    "tunnels.0.mode=listen", "tunnels.0.mdp_port=22", "tunnels.0.tcp_port=22", "tunnels.0.service=ssh", "tunnels.0.name=ssh_in", // 1-5 ok
+    "tunnels.1.mode=connect", "tunnels.1.mdp_port=22", "tunnels.1.tcp_port=2222", // 6-8: no sid
+    "tunnels.2.mode=listen", "tunnels.2.mdp_port=22", "tunnels.2.tcp_port=23", // 9-11: port of tunnels.0
+    `tunnels.3.mode=connect`, "tunnels.3.mdp_port=22", "tunnels.3.tcp_port=2222", `tunnels.3.sid=${TSID}`, // 12-15 ok
+    `tunnels.4.mode=connect`, "tunnels.4.mdp_port=23", "tunnels.4.tcp_port=2222", `tunnels.4.sid=${TSID}`, // 16-19: tcp port of 3
+    "tunnels.5.mdp_port=1", // 20: no mode
+    "tunnels.6.mode=listen", "tunnels.6.tcp_port=1", `tunnels.6.sid=${TSID}`, "tunnels.6.mdp_port=7", // 21-24: sid on a listener
+    "tunnels.7.mode=connect", "tunnels.7.mdp_port=7", "tunnels.7.tcp_port=7", `tunnels.7.sid=${TSID}`, "tunnels.7.service=x", // 25-29
+    "tunnels.8.mode=listen", "tunnels.8.mdp_port=8", "tunnels.8.tcp_port=8", "tunnels.8.name=ssh_in", // 30-33: name taken
+    "tunnels.9.mode=listen", "tunnels.9.mdp_port=9", // 34-35: no tcp_port
+  ].join("\n");
+  const p = parseConfig(text, "s.conf");
+  assert.equal(p.problems, [
+    "s.conf:6: tunnels.1: mode 'connect' needs tunnels.N.sid",
+    "s.conf:10: tunnels.2: mdp_port 22 is also tunnels.0's",
+    "s.conf:18: tunnels.4: tcp_port 2222 is also tunnels.3's",
+    "s.conf:20: tunnels.5: needs tunnels.N.mode (listen or connect)",
+    "s.conf:23: tunnels.6: sid is only for mode 'connect'",
+    "s.conf:29: tunnels.7: service is only for mode 'listen'",
+    "s.conf:33: tunnels.8: name 'ssh_in' is also tunnels.0's",
+    "s.conf:34: tunnels.9: needs tunnels.N.tcp_port",
+  ]);
+  const { tunnels } = tunnelsFromConfig(p.entries);
+  assert.equal(tunnels, [
+    { index: 0, name: "ssh_in", mode: "listen", mdpPort: 22, tcpPort: 22, sid: undefined, service: "ssh" },
+    { index: 3, name: "3", mode: "connect", mdpPort: 22, tcpPort: 2222, sid: TSID.toUpperCase(), service: undefined },
+  ]);
+  assert.is(tunnelText(tunnels[0]!), "MDP port 22 -> 127.0.0.1:22 (service ssh)");
+  assert.is(tunnelText(tunnels[1]!), `127.0.0.1:2222 -> ${TSID.toUpperCase()}:22`);
+  assert.ok(sameTunnel(tunnels[0]!, { ...tunnels[0]!, index: 5 }), "renumbered: the same tunnel");
+  assert.not.ok(sameTunnel(tunnels[0]!, { ...tunnels[0]!, tcpPort: 23 }));
+  // the byte parser (what start reads) reports the same
+  assert.equal(parseConfigBytes(new TextEncoder().encode(text), "s.conf").problems, p.problems);
 });
 
 test.run();

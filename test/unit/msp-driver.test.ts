@@ -9,31 +9,14 @@ import { MdpInbound, MdpSendOptions, MdpSocket } from "../../src/msp/mdp-socket"
 import { ByteStream, PumpEnd, StreamPump } from "../../src/msp/pump";
 import { randomBytes, sid } from "../helpers/msp-sim";
 import { prng } from "../helpers/prng";
+import { FakeClock as BaseClock } from "../helpers/fake-clock";
 
-class FakeClock implements Clock {
-  t = 0;
-  private timers: { at: number; n: number; fn: () => void; dead: boolean }[] = [];
-  private n = 0;
-  now(): number { return this.t; }
-  setTimeout(fn: () => void, ms: number): unknown {
-    const h = { at: this.t + ms, n: this.n++, fn, dead: false };
-    this.timers.push(h);
-    return h;
-  }
-  clearTimeout(h: unknown): void { (h as { dead: boolean }).dead = true; }
+class FakeClock extends BaseClock implements Clock {
   /** Run timers until done() or the deadline. */
   run(done: () => boolean, maxMs: number): boolean {
     const end = this.t + maxMs;
     const t0 = Date.now();
-    while (!done()) {
-      this.timers = this.timers.filter((x) => !x.dead);
-      if (this.timers.length === 0) return done();
-      this.timers.sort((a, b) => a.at - b.at || a.n - b.n);
-      const x = this.timers.shift() as { at: number; fn: () => void };
-      if (x.at > end) return done();
-      this.t = Math.max(this.t, x.at);
-      x.fn();
-    }
+    while (!done()) if (!this.step(end)) return done();
     if (process.env.MSP_TIMING) console.log(`  virtual ${this.t} ms, real ${Date.now() - t0} ms`);
     return true;
   }

@@ -32,9 +32,16 @@ function runInit(uci: string, netmap: Record<string, string> = {}): Run {
   mkdirSync(join(root, "etc/config"), { recursive: true });
   mkdirSync(join(root, "lib/functions"), { recursive: true });
   copyFileSync(join(standins, "network.sh"), join(root, "lib/functions/network.sh"));
-  writeFileSync(join(root, "etc/config/serval"), uci);
   writeFileSync(join(root, "netmap"), Object.entries(netmap).map(([n, d]) => `${n} ${d}\n`).join(""));
-  const r = spawnSync("busybox", ["ash", join(standins, "rc.common"), initScript, "start"], {
+  return runInitIn(root, uci, "start");
+}
+
+/** Runs the init script again in the same root (new UCI file; fresh procd and logger records). */
+function runInitIn(root: string, uci: string, action: "start" | "reload"): Run {
+  writeFileSync(join(root, "etc/config/serval"), uci);
+  rmSync(join(root, "procd.log"), { force: true });
+  rmSync(join(root, "logger.log"), { force: true });
+  const r = spawnSync("busybox", ["ash", join(standins, "rc.common"), initScript, action], {
     cwd: root,
     encoding: "utf8",
     env: {
@@ -77,19 +84,22 @@ const daemon = (...netdevs: string[]): string[] => [
   ENV,
   ...LOGD,
   line("procd_set_param", "respawn"),
-  line("procd_set_param", "file", "$ROOT/var/etc/serval/serval.conf", "/usr/sbin/servald"),
+  line("procd_set_param", "file", "$ROOT/var/etc/serval/serval-main.conf", "/usr/sbin/servald"),
   ...(netdevs.length > 0 ? [line("procd_set_param", "netdev", ...netdevs)] : []),
   line("procd_close_instance"),
 ];
-const tunnel = (name: string, args: string[], respawn = true): string[] => [
+/** A one-shot listener (once '1'): its own `msp listen --once` process, not respawned. */
+const onceTunnel = (name: string, args: string[]): string[] => [
   line("procd_open_instance", `tunnel_${name}`),
   line("procd_set_param", "command", "/usr/sbin/servald", "msp", ...args),
   ENV,
   ...LOGD,
   line("procd_set_param", "file", "/usr/sbin/servald"),
-  ...(respawn ? [line("procd_set_param", "respawn", "3600", "5", "0")] : []),
   line("procd_close_instance"),
 ];
+/** A tunnel the daemon serves: its tunnels.N.* lines in the generated serval.conf. */
+const tunnelConf = (n: number, t: Record<string, string>): string =>
+  Object.entries(t).map(([k, v]) => `tunnels.${n}.${k}=${v}\n`).join("");
 const triggers = (...nets: string[]): string[] => [
   line("procd_add_reload_trigger", "serval"),
   ...nets.map((n) => line("procd_add_interface_trigger", "interface.*", n, "/etc/init.d/servald", "reload")),
@@ -157,8 +167,7 @@ config tunnel 'nosid'
   assert.equal(r.procd, [
     OPEN,
     ...daemon("wlan0", "br-lan", "wan6"),
-    ...tunnel("web", ["listen", "--once", "--forward=8080", "--service=http", "80"], false),
-    ...tunnel("cfg03d3bb", ["connect", "--forward=2222", SID.toUpperCase(), "4294967295"]),
+    ...onceTunnel("web", ["listen", "--once", "--forward=8080", "--service=http", "80"]),
     ...triggers("mesh", "lan", "br-lan", "wan6"),
   ]);
   assert.equal(r.logs, [
@@ -173,8 +182,11 @@ config tunnel 'nosid'
       "interfaces.0.match=wlan0\ninterfaces.0.port=4110\n" +
       "interfaces.1.match=br-lan\ninterfaces.1.port=4110\n" +
       "interfaces.2.match=wan6\ninterfaces.2.port=4110\n" +
-      "debug.overlayrouting=true\ndebug.msp=true\n",
+      "debug.overlayrouting=true\ndebug.msp=true\n" +
+      tunnelConf(0, { name: "cfg03d3bb", mode: "connect", mdp_port: "4294967295", tcp_port: "2222", sid: SID.toUpperCase() }),
   );
+  // procd restarts the daemon on the config without its tunnels only (tunnels: SIGHUP, see reload)
+  assert.is(readFileSync(join(r.root, "var/etc/serval/serval-main.conf"), "utf8"), r.conf!.replace(/^tunnels\..*\n/gm, ""));
 });
 
 test("main.enabled=0: no instance at all, tunnels included, but triggers stay for a later enable", () => {
@@ -234,13 +246,61 @@ test("each kind of bad tunnel value skips exactly that tunnel, with its reason l
       "config tunnel 'good'\n\toption mode 'listen'\n\toption mdp_port '7001'\n\toption tcp_port '7001'\n";
     const r = runInit(uci);
     assert.is(r.status, 0, r.stderr);
-    assert.equal(
-      r.procd,
-      [OPEN, ...daemon("eth1"), ...tunnel("good", ["listen", "--forward=7001", "7001"]), ...triggers("eth1")],
+    assert.equal(r.procd, [OPEN, ...daemon("eth1"), ...triggers("eth1")], extra);
+    assert.equal(r.logs, [err(`tunnel 'bad' skipped: ${reason}`)], extra);
+    assert.is(
+      r.conf,
+      HEADER + "log.console.level=info\ninterfaces.0.match=eth1\ninterfaces.0.port=4110\n" +
+        tunnelConf(0, { name: "good", mode: "listen", mdp_port: "7001", tcp_port: "7001" }),
       extra,
     );
-    assert.equal(r.logs, [err(`tunnel 'bad' skipped: ${reason}`)], extra);
   }
+});
+
+test("two tunnels on one port: the second is skipped with the first one's name (the daemon would refuse both)", () => {
+  const uci =
+    "config serval 'main'\n\tlist interface 'eth1'\n" +
+    `config tunnel 'out1'\n\toption mode 'connect'\n\toption mdp_port '22'\n\toption tcp_port '2222'\n\toption sid '${SID}'\n` +
+    `config tunnel 'out2'\n\toption mode 'connect'\n\toption mdp_port '23'\n\toption tcp_port '2222'\n\toption sid '${SID}'\n` +
+    "config tunnel 'in1'\n\toption mode 'listen'\n\toption mdp_port '80'\n\toption tcp_port '80'\n\toption service 'www'\n" +
+    "config tunnel 'in2'\n\toption mode 'listen'\n\toption mdp_port '80'\n\toption tcp_port '8080'\n\toption once '1'\n" +
+    "config tunnel 'in3'\n\toption mode 'listen'\n\toption mdp_port '2222'\n\toption tcp_port '2222'\n";
+  const r = runInit(uci);
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(r.procd, [OPEN, ...daemon("eth1"), ...triggers("eth1")]);
+  assert.equal(r.logs, [
+    err("tunnel 'out2' skipped: tcp_port '2222' is taken by tunnel 'out1'"),
+    err("tunnel 'in2' skipped: mdp_port '80' is taken by tunnel 'in1'"),
+  ]);
+  assert.is(
+    r.conf,
+    HEADER + "log.console.level=info\ninterfaces.0.match=eth1\ninterfaces.0.port=4110\n" +
+      tunnelConf(0, { name: "out1", mode: "connect", mdp_port: "22", tcp_port: "2222", sid: SID.toUpperCase() }) +
+      tunnelConf(1, { name: "in1", mode: "listen", mdp_port: "80", tcp_port: "80", service: "www" }) +
+      tunnelConf(2, { name: "in3", mode: "listen", mdp_port: "2222", tcp_port: "2222" }),
+  );
+});
+
+test("reload: a tunnel change alone is a SIGHUP to the daemon (not a restart); a main change is neither", () => {
+  const main = "config serval 'main'\n\tlist interface 'eth1'\n";
+  const t1 = "config tunnel 'a'\n\toption mode 'listen'\n\toption mdp_port '5'\n\toption tcp_port '5'\n";
+  const first = runInit(main + t1);
+  assert.is(first.status, 0, first.stderr);
+  const mainBefore = readFileSync(join(first.root, "var/etc/serval/serval-main.conf"), "utf8");
+  // the same UCI again: nothing to signal
+  let r = runInitIn(first.root, main + t1, "reload");
+  assert.equal(r.procd, [OPEN, ...daemon("eth1"), ...triggers("eth1")]);
+  // a tunnel added: the daemon instance is unchanged (procd keeps it) and gets SIGHUP
+  const t2 = "config tunnel 'b'\n\toption mode 'listen'\n\toption mdp_port '6'\n\toption tcp_port '6'\n";
+  r = runInitIn(first.root, main + t1 + t2, "reload");
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(r.procd, [OPEN, ...daemon("eth1"), ...triggers("eth1"), line("procd_send_signal", "servald", "servald", "HUP")]);
+  assert.match(r.conf!, /tunnels\.1\.name=b\n/);
+  assert.is(readFileSync(join(r.root, "var/etc/serval/serval-main.conf"), "utf8"), mainBefore);
+  // the log level changed (and a tunnel): procd restarts the daemon on the new main file; no signal
+  r = runInitIn(first.root, main + "\toption log_level 'debug'\n" + t1, "reload");
+  assert.equal(r.procd, [OPEN, ...daemon("eth1"), ...triggers("eth1")]);
+  assert.not.equal(readFileSync(join(r.root, "var/etc/serval/serval-main.conf"), "utf8"), mainBefore);
 });
 
 test("UCI stand-in parses quoting like uci: escapes, concatenation, comments, anonymous names", () => {

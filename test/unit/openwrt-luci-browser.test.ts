@@ -139,14 +139,17 @@ async function main(): Promise<void> {
     await shot("luci-serval-config.png");
     await page.click(".cbi-page-actions .cbi-button-apply");
     await page.waitForSelector("text=Configuration changes applied.", { timeout: 60_000 });
-    let inst = "";
-    for (let i = 0; i < 50 && !/"tunnel_web":\{"running":true/.test(inst); i++) {
-      inst = inRoot(`ubus call service list '{"name":"servald"}' | tr -d ' \\n\\t'`);
+    // the daemon serves the tunnel itself (tunnels.N.* in its config; no procd instance of its own)
+    const up = /"name":"web","enabled":true,[^}]*"instance":"servald","running":true/;
+    let rows = "";
+    for (let i = 0; i < 50 && !up.test(rows); i++) {
+      rows = inRoot(`ubus call serval tunnels | tr -d ' \\n\\t'`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    console.log(`# ubus call service list: ${inst.slice(0, 400)}`);
-    assert.match(inst, /"tunnel_web":\{"running":true/);
-    assert.match(inst, /"command":\["\/usr\/sbin\/servald","msp","listen","--forward=8080","--service=web","80"\]/);
+    console.log(`# ubus call serval tunnels: ${rows.slice(0, 400)}`);
+    assert.match(rows, up);
+    assert.match(inRoot("grep '^tunnels' /var/etc/serval/serval.conf"),
+      /tunnels\.0\.name=web\ntunnels\.0\.mode=listen\ntunnels\.0\.mdp_port=80\ntunnels\.0\.tcp_port=8080\ntunnels\.0\.service=web/);
     assert.match(inRoot("uci show serval.web"), /serval\.web\.mdp_port='80'/);
   });
 

@@ -3,7 +3,8 @@
 // qemu-user on the routers' FPU-less 24Kc CPU model (the shipped soft-float
 // builds; qemu's default MIPS CPU has an FPU) in its own network namespace
 // joined by a veth; an MSP tunnel (`msp listen --forward` on one, `msp
-// connect --forward` on the other) carries 1 MiB of TCP, byte-identical.
+// connect --forward` on the other) carries 1 MiB of TCP, byte-identical; then
+// the same through tunnels the two daemons host (tunnels.N.*, no msp process).
 // Needs root (namespaces). Both are the musl builds `make cross` ships: the
 // big-endian one used to hang at its first interface scan under qemu-mips 7.2
 // (a netlink reply it translates wrongly sent musl's getifaddrs() off the end
@@ -35,9 +36,26 @@ process.env.SERVALD_BIN = wrapper;
 
 const { Lab } = await import("../lab/index");
 const { Mesh, waitUntil } = await import("../integration/mdp-helpers");
+const { setDaemonTunnels } = await import("../helpers/mesh");
 
 const lab = await Lab.create({ family: "h7q" });
 const mesh = new Mesh(lab);
+
+/** 1 MiB from n1's TCP port `from` through a tunnel to a sink on n0's `to`, intact. */
+async function transfer(to: number, from: number, what: string): Promise<void> {
+  const t0 = Date.now();
+  const res = await lab.streamTransfer({
+    sink: { node: "n0", port: to, host: "127.0.0.1" },
+    source: { node: "n1", host: "127.0.0.1", port: from },
+    bytes: 1 << 20,
+    timeoutMs: 240_000,
+  });
+  const seconds = (Date.now() - t0) / 1000;
+  assert.not.ok(res.timedOut, `timed out after ${res.receivedTotal} bytes`);
+  assert.is(res.receivedTotal, 1 << 20);
+  assert.ok(res.allMatch, JSON.stringify(res.results));
+  console.log(`  qemu -cpu 24Kc mips<->mipsel ${what}: 1 MiB in ${seconds.toFixed(1)} s (${res.goodputMbit.toFixed(2)} Mbit/s), sha256 identical`);
+}
 
 test("mips (BE) and mipsel daemons under qemu -cpu 24Kc (no FPU) carry 1 MiB through an MSP tunnel", async () => {
   execFileSync("sh", [join(repo, "test/openwrt/ensure-tools.sh"), "cross"], { stdio: "inherit" });
@@ -59,20 +77,16 @@ test("mips (BE) and mipsel daemons under qemu -cpu 24Kc (no FPU) carry 1 MiB thr
     20_000,
     "msp connect listening on 7102",
   );
-  const t0 = Date.now();
-  const res = await lab.streamTransfer({
-    sink: { node: "n0", port: 7101, host: "127.0.0.1" },
-    source: { node: "n1", host: "127.0.0.1", port: 7102 },
-    bytes: 1 << 20,
-    timeoutMs: 240_000,
-  });
-  const seconds = (Date.now() - t0) / 1000;
-  assert.not.ok(res.timedOut, `timed out after ${res.receivedTotal} bytes`);
-  assert.is(res.receivedTotal, 1 << 20);
-  assert.ok(res.allMatch, JSON.stringify(res.results));
-  console.log(`  qemu -cpu 24Kc mips<->mipsel tunnel: 1 MiB in ${seconds.toFixed(1)} s (${res.goodputMbit.toFixed(2)} Mbit/s), sha256 identical`);
+  await transfer(7101, 7102, "tunnel");
   await connector.kill("SIGTERM", 3000);
   await listener.kill("SIGTERM", 3000);
+});
+
+test("the same daemons under qemu -cpu 24Kc carry 1 MiB through tunnels they host (no msp process)", async () => {
+  const sid0 = mesh.daemons.get("n0")!.sid;
+  await setDaemonTunnels(mesh, "n0", [{ mode: "listen", mdp_port: "4702", tcp_port: "7111" }], /forwarding MDP port 4702/);
+  await setDaemonTunnels(mesh, "n1", [{ mode: "connect", mdp_port: "4702", tcp_port: "7112", sid: sid0 }], /forwarding 127\.0\.0\.1:7112/);
+  await transfer(7111, 7112, "daemon-hosted tunnel");
 });
 
 test.after(async () => {

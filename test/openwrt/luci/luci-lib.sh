@@ -42,7 +42,7 @@ jget() {
 
 # open_stream: a TCP server in the neighbour's network namespace on
 # 127.0.0.1:7000 (behind its `msp listen --forward=7000 81`), a `connect`
-# tunnel `hold` to it here (127.0.0.1:9081, procd instance tunnel_hold) and a
+# tunnel `hold` to it here (127.0.0.1:9081, served by the daemon) and a
 # TCP client; each side sends a line (23 bytes out from here, 25 in) and keeps
 # the connection, so one MSP stream stays open. close_stream ends the client.
 open_stream() {
@@ -50,8 +50,7 @@ open_stream() {
 	uci_section hold tunnel mode=connect "sid=$(cat /root/neighbour.sid)" mdp_port=81 tcp_port=9081
 	uci commit serval
 	reload_config
-	wait_for 10 running tunnel_hold || return 1
-	# it reports to the daemon once its TCP listener is up
+	wait_for 10 tunnel_up hold || return 1
 	wait_for 10 open_streams_are hold 0 || return 1
 	(
 		echo "hello through the mesh"
@@ -63,6 +62,11 @@ open_stream() {
 
 close_stream() {
 	kill "$(cat /tmp/hold-client.pid)"
+}
+
+# tunnel_up NAME: ubus reports tunnel NAME running (the daemon serves it)
+tunnel_up() {
+	jget "$(ubus call serval tunnels)" "length(filter(d.tunnels, (t) => t.name == '$1' && t.running)) == 1"
 }
 
 # open_streams_are NAME N: ubus reports N open streams for tunnel NAME

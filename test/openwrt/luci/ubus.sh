@@ -63,10 +63,10 @@ check tunnels.examples jget "$P" 'length(d.tunnels) == 2 && d.tunnels[0].name ==
 uci_section web tunnel mode=listen mdp_port=80 tcp_port=8080 service=web
 run uci commit serval
 run reload_config
-check tunnels.added-running wait_for 10 running tunnel_web
+check tunnels.added-running wait_for 10 tunnel_up web
 run ubus call serval tunnels
 P="$(ubus call serval tunnels)"
-check tunnels.added jget "$P" 'length(filter(d.tunnels, (t) => t.name == "web" && t.mode == "listen" && t.mdp_port == 80 && t.tcp_port == 8080 && t.service == "web" && t.running === true && t.pid > 0 && t.instance == "tunnel_web")) == 1'
+check tunnels.added jget "$P" 'length(filter(d.tunnels, (t) => t.name == "web" && t.mode == "listen" && t.mdp_port == 80 && t.tcp_port == 8080 && t.service == "web" && t.running === true && t.pid > 0 && t.instance == "servald")) == 1'
 check tunnels.counted jget "$(ubus call serval status)" 'd.counters.tunnels == 1 && d.counters.tunnels_running == 1'
 check tunnels.web-reported wait_for 10 open_streams_are web 0
 check tunnels.web-fields jget "$(ubus call serval tunnels)" 'length(filter(d.tunnels, (t) => t.name == "web" && t.streams_total == 0 && t.bytes_in == 0 && t.bytes_out == 0)) == 1 && length(d.other) == 0'

@@ -27,7 +27,7 @@ run uci set serval.main.log_level=debug
 uci_section web tunnel mode=listen mdp_port=80 tcp_port=8080
 run uci commit serval
 run reload_config
-check config.tunnel wait_for 10 running tunnel_web
+check config.tunnel wait_for 10 tunnel_log web 'forwarding MDP port 80 -> 127.0.0.1:8080'
 check config.debug wait_for 5 grep -q 'log.console.level=debug' /var/etc/serval/serval.conf
 show_instances
 
@@ -42,7 +42,8 @@ check upgrade.config-kept grep -q "option log_level 'debug'" /etc/config/serval
 check upgrade.tunnel-config-kept grep -q "config tunnel 'web'" /etc/config/serval
 check upgrade.running wait_for 10 running servald
 check upgrade.new-binary-runs wait_for 10 pid_changed servald "$P"
-check upgrade.tunnel-running wait_for 10 running tunnel_web
+upgrade_tunnel() { [ "$(logread | grep -c "servald\[[0-9]*\]: tunnel 'web': forwarding MDP port 80")" -ge 2 ]; }
+check upgrade.tunnel-running wait_for 10 upgrade_tunnel
 show_instances
 wait_for 5 test -S /var/run/serval/mdp.2.socket
 check upgrade.same-sid [ "$(sid)" = "$SID1" ]

@@ -55,40 +55,39 @@ run reload_config
 check uci.debug-removed-restarts wait_for 10 pid_changed servald "$P"
 check uci.debug-removed-runs wait_for 10 running servald
 
-step "tunnels: add with uci + reload_config"
+step "tunnels: add with uci + reload_config (served by the daemon: SIGHUP, no process)"
 P="$(pid_of servald)"
 uci_section web tunnel mode=listen mdp_port=80 tcp_port=8080 service=web
 run uci commit serval
 run reload_config
-check tunnel.added wait_for 10 running tunnel_web
+check tunnel.added wait_for 10 tunnel_log web 'forwarding MDP port 80 -> 127.0.0.1:8080 (service web)'
+run grep '^tunnels' /var/etc/serval/serval.conf
+check tunnel.added-conf sh -c "grep -q '^tunnels.0.name=web\$' /var/etc/serval/serval.conf && grep -q '^tunnels.0.service=web\$' /var/etc/serval/serval.conf"
 show_instances
-instance_json tunnel_web
-echo
-check tunnel.added-command has tunnel_web '"command":["/usr/sbin/servald","msp","listen","--forward=8080","--service=web","80"]'
+check tunnel.added-no-process gone tunnel_web
 check tunnel.added-daemon-not-restarted same_pid servald "$P"
 
 step "tunnels: change one (tcp_port 8080 -> 8081)"
-T="$(pid_of tunnel_web)"
 run uci set serval.web.tcp_port=8081
 uci commit serval
 run reload_config
-check tunnel.changed-restarted wait_for 10 pid_changed tunnel_web "$T"
-check tunnel.changed-command has tunnel_web '"--forward=8081"'
+check tunnel.changed-restarted wait_for 10 tunnel_log web 'forwarding MDP port 80 -> 127.0.0.1:8081'
+check tunnel.changed-old-stopped tunnel_log web 'stopped'
 check tunnel.changed-daemon-not-restarted same_pid servald "$P"
 
 step "tunnels: a second one by /etc/init.d/servald reload"
 uci_section web2 tunnel mode=listen mdp_port=81 tcp_port=8082
 uci commit serval
 run /etc/init.d/servald reload
-check tunnel.initd-reload wait_for 10 running tunnel_web2
-show_instances
-# each tunnel process reports its open streams to the daemon: `servald status --json` lists both
+check tunnel.initd-reload wait_for 10 tunnel_log web2 'forwarding MDP port 81 -> 127.0.0.1:8082'
+logread | grep "servald\[[0-9]*\]: tunnel" | tail -5
+# the daemon lists the tunnels it hosts in `servald status --json`
 status_json() { SERVALINSTANCE_PATH=/etc/serval SERVAL_RUN_PATH=/var/run/serval servald status --json; }
 tunnel_listed() { status_json | grep -qF "$1"; }
 check tunnel.status-json-web wait_for 10 tunnel_listed \
-	"\"mode\":\"listen\",\"mdp_port\":80,\"tcp_port\":8081,\"service\":\"web\",\"sid\":null,\"pid\":$(pid_of tunnel_web),\"hosted\":false,\"streams\":0,"
+	'"name":"web","mode":"listen","mdp_port":80,"tcp_port":8081,"service":"web","sid":null,"pid":null,"hosted":true,"streams":0,'
 check tunnel.status-json-web2 wait_for 10 tunnel_listed \
-	"\"mode\":\"listen\",\"mdp_port\":81,\"tcp_port\":8082,\"service\":null,\"sid\":null,\"pid\":$(pid_of tunnel_web2),\"hosted\":false,\"streams\":0,"
+	'"name":"web2","mode":"listen","mdp_port":81,"tcp_port":8082,"service":null,"sid":null,"pid":null,"hosted":true,"streams":0,'
 status_json | sed 's/.*"tunnels_total"/"tunnels_total"/'
 
 step "tunnels: remove both"
@@ -96,7 +95,7 @@ run uci delete serval.web
 run uci delete serval.web2
 uci commit serval
 run reload_config
-tunnels_gone() { gone tunnel_web && gone tunnel_web2; }
+tunnels_gone() { tunnel_log web2 stopped && ! tunnel_conf web && ! tunnel_conf web2; }
 check tunnel.removed wait_for 10 tunnels_gone
 check tunnel.status-json-empty wait_for 10 tunnel_listed '"tunnels_total":0,"tunnels":[]'
 check tunnel.removed-daemon-not-restarted same_pid servald "$P"
@@ -126,22 +125,30 @@ uci_section bad tunnel mode=listen mdp_port=0 tcp_port=80
 uci commit serval
 run reload_config
 check bad.logged wait_for 10 sh -c "logread | grep -q \"daemon.err servald: tunnel 'bad' skipped: mdp_port '0' is not 1-4294967295\""
-if same_pid servald "$P" && gone tunnel_bad; then res bad.daemon-unaffected 0; else res bad.daemon-unaffected 1; fi
+if same_pid servald "$P" && gone tunnel_bad && ! tunnel_conf bad; then res bad.daemon-unaffected 0; else res bad.daemon-unaffected 1; fi
 uci delete serval.bad
 uci commit serval
 
 step "log priorities: a tunnel whose TCP port is taken logs an error"
+# A second tunnel on the same port is skipped by the init script (logger);
+# a port another program holds is the daemon's error (syslog), retried.
+/usr/sbin/servald msp connect --forward=2222 "$SID1" 99 2> /tmp/holder.err &
+HOLDER=$!
+wait_for 5 grep -q ':08AE ' /proc/net/tcp
 uci_section out1 tunnel mode=connect mdp_port=22 tcp_port=2222 sid="$SID1"
 uci_section out2 tunnel mode=connect mdp_port=23 tcp_port=2222 sid="$SID1"
 uci commit serval
 run reload_config
-wait_for 10 sh -c "logread | grep -q 'daemon.err servald\[[0-9]*\]: bind: Address in use'"
+check log.duplicate-skipped wait_for 10 sh -c "logread | grep -q \"daemon.err servald: tunnel 'out2' skipped: tcp_port '2222' is taken by tunnel 'out1'\""
+wait_for 10 tunnel_log out1 'cannot listen on 127.0.0.1:2222: .*Address in use' err
 echo '$ logread | grep servald'
 logread | grep 'servald' | tail -8
 check log.info-at-info sh -c "logread | grep -q 'daemon.info servald\[[0-9]*\]: servald started'"
 check log.warning-at-warn sh -c "logread | grep -q 'daemon.warn servald\[[0-9]*\]: no network interface matches'"
-check log.error-at-err sh -c "logread | grep -q 'daemon.err servald\[[0-9]*\]: bind: Address in use'"
-check log.no-info-at-err sh -c "! logread | grep 'daemon.err servald\[' | grep -qE 'started|created keyring|stopping|primary SID'"
+check log.error-at-err tunnel_log out1 'cannot listen on 127.0.0.1:2222: .*Address in use' err
+check log.no-info-at-err sh -c "! logread | grep 'daemon.err servald\[' | grep -qE 'started|created keyring|stopping|primary SID|forwarding'"
+kill "$HOLDER"
+check log.port-free-retried wait_for 10 tunnel_log out1 'now forwarding 127.0.0.1:2222'
 uci delete serval.out1
 uci delete serval.out2
 uci commit serval

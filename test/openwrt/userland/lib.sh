@@ -59,6 +59,10 @@ wait_for() {
 }
 # has INSTANCE TEXT: that instance's object contains TEXT.
 has() { instance_json "$1" | grep -qF "$2"; }
+# Daemon-hosted tunnels: a tunnel's line in logread (the daemon's syslog, at
+# PRIO), and its name among the generated config's tunnels.N.name keys.
+tunnel_log() { logread | grep -q "daemon.${3:-info} servald\[[0-9]*\]: tunnel '$1': $2"; }
+tunnel_conf() { grep -q "^tunnels\.[0-9]*\.name=$1\$" /var/etc/serval/serval.conf; }
 same_pid() { [ "$(pid_of "$1")" = "$2" ]; }
 pid_changed() { p="$(pid_of "$1")" && [ -n "$p" ] && [ "$p" != "$2" ]; }
 gone() { ! svc | grep -q "\"$1\":"; }

@@ -177,7 +177,10 @@ function tunnel_rows(st) {
 	const open = map(st?.tunnels ?? [], (t) => ({ ...t, used: false }));
 	const rows = [];
 	ctx.foreach('serval', 'tunnel', (s) => {
-		const p = inst[`tunnel_${s['.name']}`];
+		// A one-shot (once) listener is a procd instance of its own; the daemon runs the others.
+		const own = inst[`tunnel_${s['.name']}`];
+		const t = find_open(open, s, own?.pid);
+		const p = own ?? (t?.hosted ? inst.servald : null);
 		push(rows, {
 			name: s['.name'],
 			enabled: bool(s.enabled, true),
@@ -187,10 +190,10 @@ function tunnel_rows(st) {
 			sid: s.sid ? uc(s.sid) : null,
 			service: s.service ?? null,
 			once: bool(s.once, false),
-			instance: p ? `tunnel_${s['.name']}` : null,
+			instance: own ? `tunnel_${s['.name']}` : p ? 'servald' : null,
 			running: p?.running ?? false,
 			pid: p?.pid ?? null,
-			...stream_fields(find_open(open, s, p?.pid)),
+			...stream_fields(t),
 		});
 	});
 	const other = [];
@@ -258,6 +261,11 @@ const methods = {
 				if (index(k, 'tunnel_') == 0) {
 					res.counters.tunnels++;
 					if (v.running) res.counters.tunnels_running++;
+				}
+			for (let t in st?.tunnels ?? [])
+				if (t.hosted) {
+					res.counters.tunnels++;
+					res.counters.tunnels_running++;
 				}
 			return res;
 		}
