@@ -193,6 +193,12 @@ export class MspConnection {
     return n;
   }
 
+  /** A "writable" event is wanted once write() takes bytes again (a writer that
+   * writes only what fits never gets a short write that would ask for it). */
+  wantWritable(): void {
+    if (this.writable === 0 && !this.closed && !this.localShutdown) this.writeBlocked = true;
+  }
+
   /** The unread part of the next in-order message, or undefined. A view: consume() it. */
   read(): Uint8Array | undefined {
     const h = this.rx.head();
