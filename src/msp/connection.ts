@@ -193,10 +193,11 @@ export class MspConnection {
     return n;
   }
 
-  /** A "writable" event is wanted once write() takes bytes again (a writer that
-   * writes only what fits never gets a short write that would ask for it). */
+  /** A "writable" event is wanted after the next acknowledgement that leaves
+   * write() room (a writer that writes only what fits, or waits for room for a
+   * whole packet, never gets the short write that would ask for it). */
   wantWritable(): void {
-    if (this.writable === 0 && !this.closed && !this.localShutdown) this.writeBlocked = true;
+    if (!this.closed && !this.localShutdown) this.writeBlocked = true;
   }
 
   /** The unread part of the next in-order message, or undefined. A view: consume() it. */

@@ -89,12 +89,16 @@ export class StreamPump {
    * paused until a "writable" event or the budget wakes it. */
   private room(): number {
     const conn = this.stream.conn;
-    let r = conn.writable;
-    if (r > 0 && this.host.sendRoom) r = Math.min(r, this.host.sendRoom());
-    if (r > 0) return r;
+    // Whole packets: a short write is sent as a short packet, yet holds a
+    // whole body in the send buffer until acknowledged.
+    const body = Math.min(conn.config.maxBody, conn.sendLimit);
+    const own = conn.writable;
+    let r = own;
+    if (r >= body && this.host.sendRoom) r = Math.min(r, this.host.sendRoom());
+    if (r >= body) return r - (r % body);
     this.local.pause();
     this.readPaused = true;
-    if (conn.writable > 0 && this.host.waitRoom) {
+    if (own >= body && this.host.waitRoom) {
       if (!this.waitingRoom) {
         this.waitingRoom = true;
         this.host.waitRoom(() => this.roomBack());
