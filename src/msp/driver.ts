@@ -32,12 +32,13 @@ interface Pending {
 }
 
 const AUTHCRYPT: MdpSendOptions = { cryptFlags: 0, qos: 0, ttl: 0 };
-/** Send-buffer bytes all streams of one process may hold together: with many
- * streams each gets a share, never less than STREAM_MIN_BYTES (8 packets); one to
- * five streams keep their full sendBufferBytes. 1 MiB is still ~10x what 100
- * streams need in flight on a 40 Mbit/s hop; 4 MiB kept `msp connect` at
- * 20 MB RSS for 100 parallel uploads (issue 13's budget: see test/integration/tunnel-churn). */
-export const SEND_BUDGET_BYTES = 1 << 20;
+/** Send-buffer bytes all streams of one process may hold together (a hard bound:
+ * sendRoom): with many streams each gets a share, never less than
+ * STREAM_MIN_BYTES (8 packets); one or two streams keep their full
+ * sendBufferBytes. 512 KiB is still ~5x what 100 streams need in flight on a
+ * 40 Mbit/s hop; 4 MiB kept `msp connect` at 20 MB RSS for 100 parallel
+ * uploads, 1 MiB at 10-11 MB (issue 13's budget: see test/integration/tunnel-churn). */
+export const SEND_BUDGET_BYTES = 512 << 10;
 const STREAM_MIN_BYTES = 8 << 10;
 /** Writers waiting for the process budget are woken once this much is free. */
 const WAKE_ROOM_BYTES = 4 << 10;
