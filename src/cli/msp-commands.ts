@@ -34,10 +34,25 @@ import { onSignal } from "../platform/signals";
 import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop";
 import { getenv, pid, utf8Encode } from "../platform/proc";
 import { TunnelIdentity, TunnelReporter } from "../client/tunnel-report";
+import { readText } from "../platform/files";
+import * as native from "serval:native";
 
 const PORT_SERVICE_DISCOVERY = 11;
 /** SERVAL_MSP_STATS=1: log per-stream counters when a stream ends (benchmarks). */
 const showStats = !!getenv("SERVAL_MSP_STATS");
+
+/** SERVAL_MSP_MEMLOG=MS: every MS ms one line with the process's RSS, the
+ * engine's allocation counters and the stream count (memory budget work). */
+function memLog(driver: MspDriver): void {
+  const ms = Number(getenv("SERVAL_MSP_MEMLOG") ?? "0");
+  if (!(ms > 0)) return;
+  setRepeat(ms, () => {
+    const rss = /VmRSS:\s+(\d+)/.exec(readText("/proc/self/status") ?? "")?.[1] ?? "?";
+    const m = native.memoryUsage();
+    log.info(`msp memory: rss ${rss} kB, js malloc ${m.malloc >> 10} kB used ${m.used >> 10} kB in ${m.count} blocks, ` +
+      `objs ${m.objs}; streams ${driver.streamCount} (open ${driver.openStreams}), queued ${driver.queuedBytes >> 10} kB`);
+  }, "msp memlog");
+}
 
 /** Largest MSP body the local daemon carries (an MSP data packet is preamble + body). */
 const MAX_TUNED_BODY = MDP_MAX_DATA - MSP_PREAMBLE_SIZE;
@@ -66,7 +81,7 @@ function tuning(): Partial<MspConfig> {
 class StdioStream implements ByteStream {
   private readonly input = new TcpStream(0);
   private readonly output = new TcpStream(1);
-  setHandlers(h: { data?(chunk: Uint8Array): void; end?(): void; error?(err: Error): void }): void { this.input.setHandlers(h); }
+  setHandlers(h: { data?(chunk: Uint8Array): void; end?(): void; error?(err: Error): void; room?(): number }): void { this.input.setHandlers(h); }
   pause(): void { this.input.pause(); }
   resume(): void { this.input.resume(); }
   write(data: Uint8Array): number { return this.output.write(data); }
@@ -133,6 +148,7 @@ class Session {
     });
     this.driver.onDaemonError = () => log.error("Error returned from daemon!");
     this.driver.onDaemonLost = (ports, streams) => this.daemonLost(ports, streams);
+    memLog(this.driver);
   }
 
   /** The daemon went away (a restart, or it stopped): try the new one until RECONNECT_MAX_S. */

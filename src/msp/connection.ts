@@ -175,6 +175,13 @@ export class MspConnection {
     return n;
   }
 
+  /** A "writable" event is wanted after the next acknowledgement that leaves
+   * write() room (a writer that writes only what fits, or waits for room for a
+   * whole packet, never gets the short write that would ask for it). */
+  wantWritable(): void {
+    if (!this.closed && !this.localShutdown) this.writeBlocked = true;
+  }
+
   /** The unread part of the next in-order message, or undefined. A view: consume() it. */
   read(): Uint8Array | undefined {
     const h = this.rx.head();

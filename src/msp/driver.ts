@@ -28,13 +28,16 @@ interface Pending {
 }
 
 const AUTHCRYPT: MdpSendOptions = { cryptFlags: 0, qos: 0, ttl: 0 };
-/** Send-buffer bytes all streams of one process may hold together: with many
- * streams each gets a share, never less than STREAM_MIN_BYTES (8 packets); one to
- * five streams keep their full sendBufferBytes. 1 MiB is still ~10x what 100
- * streams need in flight on a 40 Mbit/s hop; 4 MiB kept `msp connect` at
- * 20 MB RSS for 100 parallel uploads (issue 13's budget: see test/integration/tunnel-churn). */
-export const SEND_BUDGET_BYTES = 1 << 20;
+/** Send-buffer bytes all streams of one process may hold together (a hard bound:
+ * sendRoom): with many streams each gets a share, never less than
+ * STREAM_MIN_BYTES (8 packets); one or two streams keep their full
+ * sendBufferBytes. 512 KiB is still ~5x what 100 streams need in flight on a
+ * 40 Mbit/s hop; 4 MiB kept `msp connect` at 20 MB RSS for 100 parallel
+ * uploads, 1 MiB at 10-11 MB (issue 13's budget: see test/integration/tunnel-churn). */
+export const SEND_BUDGET_BYTES = 512 << 10;
 const STREAM_MIN_BYTES = 8 << 10;
+/** Writers waiting for the process budget are woken once this much is free. */
+const WAKE_ROOM_BYTES = 4 << 10;
 /** How soon to retry when the daemon's socket queue is full. */
 const RETRY_MS = 2;
 /** How often the oldest socket asks the daemon whether it still holds its
@@ -54,6 +57,7 @@ export class MspDriver {
   onDaemonLost: ((ports: number[], streams: number) => void) | undefined;
 
   private readonly byPort = new Map<number, MdpSocket>();
+  private readonly portOf = new Map<MdpSocket, number>();
   private readonly owned = new Map<MspConnection, MdpSocket>();
   private readonly listenSockets = new Map<number, MdpSocket>();
   private readonly opts = new Map<MspConnection, MdpSendOptions>();
@@ -68,6 +72,8 @@ export class MspDriver {
   private again = false;
   private settled: (() => void) | undefined;
   private sharedBetween = 1;
+  private queued = 0;
+  private readonly roomWaiters: (() => void)[] = [];
   private sharedKnown = 0;
   /** A socket found the daemon gone: check them all (dropDeadSockets). */
   private deadSeen = false;
@@ -176,6 +182,8 @@ export class MspDriver {
     this.probeTimer = undefined;
     for (const sock of new Set(this.byPort.values())) sock.close();
     this.byPort.clear();
+    this.portOf.clear();
+    this.roomWaiters.length = 0;
     this.owned.clear();
     this.listenSockets.clear();
   }
@@ -192,9 +200,10 @@ export class MspDriver {
       } while (this.again || this.deadSeen);
     } finally {
       this.flushing = false;
+      // Even if a stream's handler threw: a driver without its timer stalls every stream.
+      this.arm();
+      this.armProbe();
     }
-    this.arm();
-    this.armProbe();
     if (this.settled && !this.closing) {
       const fn = this.settled;
       this.settled = undefined;
@@ -205,6 +214,7 @@ export class MspDriver {
   private async open(sock: MdpSocket, port: number): Promise<MspAddress> {
     const bound = await sock.bind(SID_ANY, port);
     this.byPort.set(bound.port, sock);
+    this.portOf.set(sock, bound.port);
     sock.onPacket((p) => this.input(p));
     sock.onError(() => this.onDaemonError?.());
     sock.onGone(() => {
@@ -280,6 +290,7 @@ export class MspDriver {
       this.ep.unlistenPort(port);
     }
     for (const [port, sock] of this.byPort) if (dead.has(sock)) this.byPort.delete(port);
+    for (const sock of dead) this.portOf.delete(sock);
     for (const [conn, sock] of this.owned) if (dead.has(sock)) this.owned.delete(conn);
     for (let i = this.retry.length - 1; i >= 0; i--) if (dead.has(this.retry[i].sock)) this.retry.splice(i, 1);
     for (const sock of dead) {
@@ -301,10 +312,43 @@ export class MspDriver {
     }, PROBE_MS);
   }
 
+  /** Body bytes all streams hold (unsent + unacknowledged): counted at the end of
+   * every service round, plus what writers reported since (wrote). */
+  get queuedBytes(): number { return this.queued; }
+
+  /** Bytes the streams of this process may still queue together: a hard bound
+   * (SEND_BUDGET_BYTES) under the per-stream shares, which alone overshoot it when
+   * the first streams filled large shares before the later ones opened. */
+  sendRoom(): number {
+    return Math.max(0, SEND_BUDGET_BYTES - this.queued);
+  }
+
+  /** A writer queued n bytes on a stream (keeps sendRoom exact between rounds). */
+  wrote(n: number): void {
+    this.queued += n;
+  }
+
+  /** Call fn once (at the end of a service round) when sendRoom has room again. */
+  waitRoom(fn: () => void): void {
+    this.roomWaiters.push(fn);
+  }
+
   /** Split SEND_BUDGET_BYTES between the open streams (100 parallel 1 MiB uploads
-   * held 45 MB with a full 192 KiB buffer each). */
+   * held 45 MB with a full 192 KiB buffer each), count what they hold, and wake
+   * writers that waited for the process budget. */
   private shareSendBuffers(): void {
-    const n = Math.max(1, this.openStreams);
+    let open = 0;
+    let queued = 0;
+    for (const s of this.ep.streams) {
+      if (s.conn.isOpen) open++;
+      queued += s.conn.bufferedBytes;
+    }
+    this.queued = queued;
+    if (this.roomWaiters.length > 0 && this.sendRoom() >= WAKE_ROOM_BYTES) {
+      const waiters = this.roomWaiters.splice(0);
+      for (const fn of waiters) fn();
+    }
+    const n = Math.max(1, open);
     if (n === this.sharedBetween && this.ep.streams.length === this.sharedKnown) return;
     this.sharedBetween = n;
     this.sharedKnown = this.ep.streams.length;
@@ -322,21 +366,31 @@ export class MspDriver {
     return true;
   }
 
-  /** Close connector sockets of forgotten streams, and listener sockets nobody uses. */
+  /** Close connector sockets of forgotten streams, and listener sockets nobody uses.
+   * Linear in the streams (it runs whenever one comes or goes: 300 quick connects
+   * made the old per-socket search of every stream quadratic). */
   private release(): void {
     if (!this.releaseDue && this.releasedAt === this.ep.generation) return;
     this.releaseDue = false;
     this.releasedAt = this.ep.generation;
+    const live = new Set<MspConnection>();
+    const usedPorts = new Set<number>();
+    for (const s of this.ep.streams) {
+      live.add(s.conn);
+      usedPorts.add(s.local.port);
+    }
     for (const [conn, sock] of this.owned) {
-      if (this.ep.streams.some((s) => s.conn === conn)) continue;
+      if (live.has(conn)) continue;
       this.owned.delete(conn);
       this.opts.delete(conn);
       this.handlers.delete(conn);
-      for (const [port, so] of this.byPort) if (so === sock) this.byPort.delete(port);
+      const b = this.portOf.get(sock);
+      if (b !== undefined && this.byPort.get(b) === sock) this.byPort.delete(b);
+      this.portOf.delete(sock);
       sock.close();
     }
     for (const conn of this.opts.keys()) {
-      if (!this.owned.has(conn) && !this.ep.streams.some((s) => s.conn === conn)) {
+      if (!this.owned.has(conn) && !live.has(conn)) {
         this.opts.delete(conn);
         this.handlers.delete(conn);
       }
@@ -344,8 +398,9 @@ export class MspDriver {
     const ownedSockets = new Set(this.owned.values());
     for (const [port, sock] of this.byPort) {
       if (this.listenSockets.has(port) || ownedSockets.has(sock) || this.opening.has(sock)) continue;
-      if (this.ep.streams.some((s) => s.local.port === port)) continue;
+      if (usedPorts.has(port)) continue;
       this.byPort.delete(port);
+      this.portOf.delete(sock);
       sock.close();
     }
   }

@@ -39,6 +39,11 @@ export interface MspEndpointOptions {
   stopQuietMs?: number;
   /** Pending STOP replies kept at most (a flood of strays must not grow memory). */
   maxStopReplies?: number;
+  /** A gracefully closed connection is forgotten once the peer has been silent this
+   * long, at most lingerMs after the close. (Should all three copies of our final
+   * ack be lost, the peer's retransmission after that gets a STOP, which it counts
+   * as a graceful close: every byte was delivered.) */
+  gracefulQuietMs?: number;
 }
 
 const isAny = (sid: Sid): boolean => bytesEqual(sid, SID_ANY);
@@ -63,11 +68,13 @@ export class MspEndpoint {
   private readonly lingerMs: number;
   private readonly maxStops: number;
   private readonly stopQuietMs: number;
+  private readonly gracefulQuietMs: number;
 
   constructor(private readonly options: MspEndpointOptions = {}) {
     this.lingerMs = options.lingerMs ?? 3000;
     this.stopQuietMs = options.stopQuietMs ?? 1000;
     this.maxStops = options.maxStopReplies ?? 64;
+    this.gracefulQuietMs = options.gracefulQuietMs ?? 500;
   }
 
   /** Open connections and lingering closed ones. */
@@ -179,10 +186,15 @@ export class MspEndpoint {
     return this.all.some((s) => s.conn.closed === "stopped" && s.conn.stoppedLocally && now < this.lingerEnd(s.conn));
   }
 
-  /** When a closed connection may be forgotten: graceful ones re-ack for lingerMs, ones we
-   * stopped until the peer is quiet (bounded by lingerMs), the rest at once. */
+  /** When a closed connection may be forgotten: graceful ones re-ack a retransmission
+   * (our final ack lost) until the peer is quiet for gracefulQuietMs, ones we stopped until
+   * the peer is quiet, both bounded by lingerMs; the rest at once. A lingering stream
+   * holds a daemon binding, and the last one the process's client socket: after a
+   * burst of short connections the fixed 3 s kept `msp connect` above its idle fds. */
   private lingerEnd(c: MspConnection): number {
-    if (c.closed === "graceful") return c.closedAt + this.lingerMs;
+    if (c.closed === "graceful") {
+      return Math.min(c.closedAt + this.lingerMs, Math.max(c.closedAt, c.lastHeardAt) + this.gracefulQuietMs);
+    }
     if (c.closed === "stopped" && c.stoppedLocally) {
       return Math.min(c.closedAt + this.lingerMs, Math.max(c.closedAt, c.lastHeardAt) + this.stopQuietMs);
     }

@@ -6,13 +6,20 @@
 // Half-close maps both ways: local EOF -> MSP shutdown after every queued
 // byte; MSP remote shutdown -> local shutdownWrite() after every byte was
 // written. Data keeps flowing the other way until that side ends too.
+// The local side is read only as far as the stream (and the process's send
+// budget, PumpHost.sendRoom) takes it, so no copy of unsent bytes is kept; and
+// it is closed as soon as both directions are done (its bytes handed to MSP,
+// the peer's delivered), not when the MSP stream closes: a lingering stream
+// holds no descriptor.
 
 import { MspStream } from "./endpoint";
 import { MspEvent } from "./events";
 
 /** The subset of src/platform/tcp.ts TcpStream the pump uses. */
 export interface ByteStream {
-  setHandlers(h: { data?(chunk: Uint8Array): void; end?(): void; error?(err: Error): void }): void;
+  /** room(): how many bytes the consumer takes now; a stream that has it reads no
+   * more than that (0: the consumer has paused it). */
+  setHandlers(h: { data?(chunk: Uint8Array): void; end?(): void; error?(err: Error): void; room?(): number }): void;
   pause(): void;
   resume(): void;
   /** Bytes taken now (0 when full), -1 after a failure. */
@@ -28,6 +35,12 @@ export interface PumpHost {
   now(): number;
   /** Let the driver send what the commands produced. */
   service(): void;
+  /** Bytes all streams of the process may still queue (a shared send budget). */
+  sendRoom?(): number;
+  /** n bytes were queued on a stream. */
+  wrote?(n: number): void;
+  /** Call fn once sendRoom() has room again. */
+  waitRoom?(fn: () => void): void;
 }
 
 export class StreamPump {
@@ -37,6 +50,10 @@ export class StreamPump {
   private remoteEofDone = false;
   private waitingWritable = false;
   private finished = false;
+  /** We paused the local side: the stream or the process budget is full. */
+  private readPaused = false;
+  private waitingRoom = false;
+  private localClosed = false;
   /** Bytes moved each way, for progress reports. */
   toRemote = 0;
   toLocal = 0;
@@ -63,8 +80,44 @@ export class StreamPump {
         this.stream.conn.stop(this.host.now());
         this.host.service();
       },
+      room: () => this.room(),
     });
     this.drain();
+  }
+
+  /** What the stream and the process budget take now; at 0 the local side is
+   * paused until a "writable" event or the budget wakes it. */
+  private room(): number {
+    const conn = this.stream.conn;
+    // Whole packets: a short write is sent as a short packet, yet holds a
+    // whole body in the send buffer until acknowledged.
+    const body = Math.min(conn.config.maxBody, conn.sendLimit);
+    const own = conn.writable;
+    let r = own;
+    if (r >= body && this.host.sendRoom) r = Math.min(r, this.host.sendRoom());
+    if (r >= body) return r - (r % body);
+    this.local.pause();
+    this.readPaused = true;
+    if (own >= body && this.host.waitRoom) {
+      if (!this.waitingRoom) {
+        this.waitingRoom = true;
+        this.host.waitRoom(() => this.roomBack());
+      }
+    } else {
+      conn.wantWritable();
+    }
+    return 0;
+  }
+
+  private roomBack(): void {
+    this.waitingRoom = false;
+    this.resumeLocal();
+  }
+
+  private resumeLocal(): void {
+    if (!this.readPaused || this.pending || this.finished || this.localEof) return;
+    this.readPaused = false;
+    this.local.resume();
   }
 
   /** Feed every event of the stream here. */
@@ -96,10 +149,13 @@ export class StreamPump {
     if (!conn.isOpen) return;
     const n = conn.write(chunk);
     this.toRemote += n;
+    this.host.wrote?.(n);
     if (n < chunk.length) {
-      // The chunk is a view into a reused buffer: keep a copy of the rest.
+      // Only a local side that ignores room() gets here. The chunk is a view
+      // into a reused buffer: keep a copy of the rest.
       this.pending = chunk.slice(n);
       this.local.pause();
+      this.readPaused = true;
     }
     this.host.service();
   }
@@ -108,10 +164,11 @@ export class StreamPump {
     if (this.pending) {
       const n = this.stream.conn.write(this.pending);
       this.toRemote += n;
+      this.host.wrote?.(n);
       this.pending = n < this.pending.length ? this.pending.subarray(n) : undefined;
       if (this.pending) return;
-      if (!this.localEof) this.local.resume();
     }
+    this.resumeLocal();
     this.maybeShutdown();
   }
 
@@ -120,6 +177,15 @@ export class StreamPump {
     this.shutdownSent = true;
     this.stream.conn.shutdown(this.host.now());
     this.onLocalShutdown?.(this);
+    this.closeLocalIfDone();
+  }
+
+  /** Both directions are done (every local byte handed to MSP, the peer's
+   * end passed on): the local side has nothing left to do. */
+  private closeLocalIfDone(): void {
+    if (!this.shutdownSent || !this.remoteEofDone || this.localClosed) return;
+    this.localClosed = true;
+    this.local.close();
   }
 
   /** Move in-order MSP data to the local side as far as it takes it. */
@@ -155,6 +221,7 @@ export class StreamPump {
       this.remoteEofDone = true;
       this.local.shutdownWrite();
       this.onRemoteShutdown?.(this);
+      this.closeLocalIfDone();
     }
     if (moved) this.host.service();
   }
@@ -164,15 +231,18 @@ export class StreamPump {
     this.finished = true;
     // Whatever already arrived in order still goes out (best effort).
     this.waitingWritable = false;
-    this.local.onWritable(null);
-    const conn = this.stream.conn;
-    for (let b = conn.read(); b; b = conn.read()) {
-      const n = this.local.write(b);
-      if (n <= 0) break;
-      conn.consume(n, this.host.now());
-      this.toLocal += n;
+    if (!this.localClosed) {
+      this.localClosed = true;
+      this.local.onWritable(null);
+      const conn = this.stream.conn;
+      for (let b = conn.read(); b; b = conn.read()) {
+        const n = this.local.write(b);
+        if (n <= 0) break;
+        conn.consume(n, this.host.now());
+        this.toLocal += n;
+      }
+      this.local.close();
     }
-    this.local.close();
     this.onEnd(how, this);
   }
 }

@@ -1,7 +1,9 @@
 // Outgoing packets from the oldest unacknowledged to the newest queued, in
 // sequence order. The application's bytes are packed into fixed-capacity
 // bodies as they are written; a packet is sealed once first transmitted
-// (later writes start a new one). Bodies are recycled through a small pool.
+// (later writes start a new one). Bodies are recycled through one small pool
+// shared by every connection of the process (a pool per connection held up
+// to 8 idle bodies for each of 100 streams).
 
 import { MSP_FLAG_SHUTDOWN } from "../wire/msp-packet";
 import { seqAdd, seqDiff } from "./seq";
@@ -20,15 +22,30 @@ export interface TxPacket {
   sacked: boolean;
 }
 
-/** Freed bodies kept for reuse per connection (32 held 3 MB over 100 idle-ish streams). */
-const POOL_MAX = 8;
+/** Freed bodies kept for reuse by all connections together (per connection, 32
+ * held 3 MB over 100 idle-ish streams). Only bodies of one size are pooled:
+ * every connection of a process uses the same maxBody. */
+const POOL_MAX = 64;
+const pool: Uint8Array[] = [];
+let poolSize = -1;
+
+function takeBody(capacity: number): Uint8Array {
+  return (capacity === poolSize ? pool.pop() : undefined) ?? new Uint8Array(capacity);
+}
+
+function giveBody(body: Uint8Array): void {
+  if (body.length !== poolSize) {
+    if (pool.length > 0) return;
+    poolSize = body.length;
+  }
+  if (pool.length < POOL_MAX) pool.push(body);
+}
 
 export class SendBuffer {
   private packets: TxPacket[] = [];
   private head = 0;
   /** Index (relative to head) of the first never-sent packet. */
   private unsentIdx = 0;
-  private pool: Uint8Array[] = [];
   /** Seq the next new packet will get. */
   nextSeq = 0;
   /** Body bytes held (unsent + unacknowledged). */
@@ -72,7 +89,7 @@ export class SendBuffer {
   }
 
   private push(flags: number): TxPacket {
-    const body = this.pool.pop() ?? new Uint8Array(this.capacity);
+    const body = takeBody(this.capacity);
     const p: TxPacket = { seq: this.nextSeq, flags, body, len: 0, sentAt: -1, sendCount: 0, lost: false, sacked: false };
     this.nextSeq = seqAdd(this.nextSeq, 1);
     this.packets.push(p);
@@ -121,7 +138,7 @@ export class SendBuffer {
       const p = this.packets[this.head++];
       this.bytes -= p.len;
       if (p.lost) this.lostCount--;
-      if (this.pool.length < POOL_MAX) this.pool.push(p.body);
+      giveBody(p.body);
       last = p;
     }
     this.unsentIdx -= n;
@@ -134,6 +151,7 @@ export class SendBuffer {
 
   /** Drop everything (STOP). */
   clear(): void {
+    for (let i = this.head; i < this.packets.length; i++) giveBody(this.packets[i].body);
     this.packets = [];
     this.head = 0;
     this.unsentIdx = 0;

@@ -1061,6 +1061,29 @@ fail:
 }
 /* ==== end of the daemon-faults block ==== */
 
+/*
+ * memoryUsage() -> { malloc, used, count, objs, strings, arrays, bytecode, gcThreshold }
+ * (issue 13, tunnel memory): the engine's own allocation counters
+ * (JS_ComputeMemoryUsage), for the msp processes' SERVAL_MSP_MEMLOG lines.
+ */
+static JSValue js_memory_usage(JSContext *ctx, JSValueConst this_val, int argc,
+                               JSValueConst *argv)
+{
+    JSRuntime *rt = JS_GetRuntime(ctx);
+    JSMemoryUsage u;
+    JSValue o = JS_NewObject(ctx);
+    JS_ComputeMemoryUsage(rt, &u);
+    JS_SetPropertyStr(ctx, o, "malloc", JS_NewInt64(ctx, u.malloc_size));
+    JS_SetPropertyStr(ctx, o, "used", JS_NewInt64(ctx, u.memory_used_size));
+    JS_SetPropertyStr(ctx, o, "count", JS_NewInt64(ctx, u.malloc_count));
+    JS_SetPropertyStr(ctx, o, "objs", JS_NewInt64(ctx, u.obj_count));
+    JS_SetPropertyStr(ctx, o, "strings", JS_NewInt64(ctx, u.str_size));
+    JS_SetPropertyStr(ctx, o, "arrays", JS_NewInt64(ctx, u.fast_array_count));
+    JS_SetPropertyStr(ctx, o, "bytecode", JS_NewInt64(ctx, u.js_func_code_size));
+    JS_SetPropertyStr(ctx, o, "gcThreshold", JS_NewInt64(ctx, (int64_t)JS_GetGCThreshold(rt)));
+    return o;
+}
+
 static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("bytesEqual", 2, js_bytes_equal),
     JS_CFUNC_DEF("udpOpen", 4, js_udp_open),
@@ -1086,6 +1109,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("randomBytes", 3, js_random_bytes),
     JS_CFUNC_DEF("daemonize", 1, js_daemonize),
     JS_CFUNC_DEF("getpid", 0, js_getpid),
+    JS_CFUNC_DEF("memoryUsage", 0, js_memory_usage),
     JS_CFUNC_DEF("kill", 2, js_kill),
     JS_CFUNC_DEF("chmod", 2, js_chmod),
     JS_CFUNC_DEF("unlink", 1, js_unlink),

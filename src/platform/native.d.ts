@@ -44,6 +44,8 @@ declare module "serval:native" {
   export function randomBytes(buf: Buf, off: number, len: number): void;
   export function daemonize(logPath: string | null): number;
   export function getpid(): number;
+  /** The engine's allocation counters (JS_ComputeMemoryUsage), in bytes / counts. */
+  export function memoryUsage(): { malloc: number; used: number; count: number; objs: number; strings: number; arrays: number; bytecode: number; gcThreshold: number };
   /** 0 or -errno. */
   export function kill(pid: number, sig: number): number;
   export function chmod(path: string, mode: number): void;

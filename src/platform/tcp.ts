@@ -15,6 +15,8 @@ export interface StreamHandlers {
   data?(chunk: Uint8Array): void;
   /** peer half-closed (EOF); we may still write */
   end?(): void;
+  /** bytes the consumer takes now: a read is no larger (0: it paused us) */
+  room?(): number;
   /** read/write failure (e.g. ECONNRESET); the stream is closed afterwards */
   error?(err: Error): void;
 }
@@ -50,7 +52,12 @@ export class TcpStream {
   }
 
   private onReadable(): void {
-    const n = native.read(this.fd, this.rx, 0, this.rx.length);
+    let max = this.rx.length;
+    if (this.h.room) {
+      max = Math.min(max, this.h.room());
+      if (max <= 0) return;
+    }
+    const n = native.read(this.fd, this.rx, 0, max);
     if (n > 0) {
       this.h.data?.(this.rx.subarray(0, n));
     } else if (n === 0) {
@@ -79,14 +86,24 @@ export class TcpStream {
     watchWrite(this.fd, fn, `tcp ${this.fd} write`);
   }
 
-  /** Half-close: sends FIN after queued data. */
+  /** Half-close: sends FIN after queued data. A peer that already reset the
+   * connection (ENOTCONN) needs none: that is not an error for the caller. */
   shutdownWrite(): void {
-    native.shutdownWrite(this.fd);
+    if (this.closed) return;
+    try {
+      native.shutdownWrite(this.fd);
+    } catch (e) {
+      log.debug(`tcp ${this.fd}: ${errorText(e)}`);
+    }
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // The handlers are closures over their owner, which holds this stream: a
+    // cycle refcounting alone would not free, leaving the owner's memory to the
+    // cycle collector (in the msp processes, megabytes of ended streams).
+    this.h = {};
     this.reading = false;
     watchRead(this.fd, null);
     watchWrite(this.fd, null);

@@ -90,7 +90,10 @@ class FakeSocket implements MdpSocket {
 
 /** A local TCP-like peer: sends `data` (then EOF), accepts at most `perTick` bytes per write. */
 class FakeLocal implements ByteStream {
-  private h: { data?(c: Uint8Array): void; end?(): void; error?(e: Error): void } = {};
+  private h: { data?(c: Uint8Array): void; end?(): void; error?(e: Error): void; room?(): number } = {};
+  /** Read no more than the pump's room() (as TcpStream does). */
+  honourRoom = false;
+  closedAt = -1;
   private off = 0;
   private paused = true;
   private eofSent = false;
@@ -100,7 +103,7 @@ class FakeLocal implements ByteStream {
   closed = false;
   private writableFn: (() => void) | null = null;
   constructor(private readonly clock: FakeClock, private readonly data: Uint8Array, private readonly perTick = Infinity, private readonly chunk = 4096) {}
-  setHandlers(h: { data?(c: Uint8Array): void; end?(): void; error?(e: Error): void }): void { this.h = h; this.resume(); }
+  setHandlers(h: { data?(c: Uint8Array): void; end?(): void; error?(e: Error): void; room?(): number }): void { this.h = h; this.resume(); }
   pause(): void { this.paused = true; }
   resume(): void {
     if (!this.paused) return;
@@ -110,7 +113,12 @@ class FakeLocal implements ByteStream {
   private pushSome(): void {
     if (this.paused || this.closed) return;
     if (this.off < this.data.length) {
-      const c = this.data.subarray(this.off, Math.min(this.data.length, this.off + this.chunk));
+      let max = this.chunk;
+      if (this.honourRoom && this.h.room) {
+        max = Math.min(max, this.h.room());
+        if (max <= 0) return; // the pump paused us
+      }
+      const c = this.data.subarray(this.off, Math.min(this.data.length, this.off + max));
       this.off += c.length;
       this.h.data?.(c);
       this.clock.setTimeout(() => this.pushSome(), 1);
@@ -133,7 +141,7 @@ class FakeLocal implements ByteStream {
   }
   onWritable(fn: (() => void) | null): void { this.writableFn = fn; }
   shutdownWrite(): void { this.gotEof = true; }
-  close(): void { this.closed = true; }
+  close(): void { this.closed = true; this.closedAt = this.clock.t; }
   bytes(): Uint8Array {
     const o = new Uint8Array(this.receivedLen);
     let k = 0;
@@ -228,11 +236,12 @@ test("many streams in one process share a send budget; one stream alone gets its
   const one = await client.connect({ sid: B, port: 602 }, () => undefined);
   client.service();
   assert.is(one.conn.sendLimit, one.conn.config.sendBufferBytes);
-  const more = await Promise.all(Array.from({ length: 99 }, () => client.connect({ sid: B, port: 602 }, () => undefined)));
+  const more = await Promise.all(Array.from({ length: 49 }, () => client.connect({ sid: B, port: 602 }, () => undefined)));
   client.service();
-  const share = Math.floor(SEND_BUDGET_BYTES / 100);
+  const share = Math.floor(SEND_BUDGET_BYTES / 50);
   for (const s of [one, ...more]) assert.is(s.conn.sendLimit, share);
-  assert.ok(100 * share <= SEND_BUDGET_BYTES);
+  assert.ok(50 * share <= SEND_BUDGET_BYTES);
+  assert.is(client.sendRoom(), SEND_BUDGET_BYTES);
   // A stream holding more than its new share accepts nothing until acks drain it.
   const full = more[0].conn;
   const q = full.bufferedBytes;
@@ -241,6 +250,8 @@ test("many streams in one process share a send budget; one stream alone gets its
   full.sendLimit = share / 2;
   assert.is(full.write(new Uint8Array(10)), 0, "no negative writes below the limit");
   assert.is(full.bufferedBytes, q + share);
+  client.service();
+  assert.is(client.sendRoom(), SEND_BUDGET_BYTES - q - share, "the process budget counts what the streams hold");
   for (const s of more) s.conn.stop(clock.now());
   client.service();
   assert.is(one.conn.sendLimit, one.conn.config.sendBufferBytes, "the budget returns when the others end");
@@ -330,6 +341,53 @@ test("unreachable SID: timed out after 10 s", async () => {
   assert.ok(clock.run(() => ends.length > 0, 30000));
   assert.equal(ends, ["timeout"]);
   assert.ok(clock.t >= 10000 && clock.t < 10100, `at ${clock.t}`);
+});
+
+
+test("pumps read only what fits (whole packets, within the process budget) and close the local side once both directions are done", async () => {
+  const { clock, B, server, client } = setup(0.05, 9);
+  const N = 40;
+  const ups = Array.from({ length: N }, (_, i) => randomBytes(100_000 + i, 700 + i));
+  const srvLocals: FakeLocal[] = [];
+  const sEnds: PumpEnd[] = [];
+  server.onAccept = (s) => { const l = new FakeLocal(clock, Uint8Array.of(1, 2, 3)); srvLocals.push(l); pumpOn(server, s, l, sEnds); };
+  await server.listen(603);
+  const locals = ups.map((u) => { const l = new FakeLocal(clock, u, Infinity, 16384); l.honourRoom = true; return l; });
+  const endAt: number[] = [];
+  const streams: MspStream[] = [];
+  const start = async (i: number) => {
+    const s = await client.connect({ sid: B, port: 603 }, () => undefined);
+    streams[i] = s;
+    const p = new StreamPump(s, locals[i], client, () => { endAt[i] = clock.t; });
+    client.setHandler(s, (_s, e) => p.onEvent(e));
+    p.start();
+    client.service();
+  };
+  // Two streams first: alone, they may fill their full buffers; then the rest
+  // arrive, and the process budget must hold although those two hold more than their new share.
+  await start(0);
+  await start(1);
+  clock.run(() => false, 40);
+  for (let i = 2; i < N; i++) await start(i);
+  let maxQueued = 0, maxBodies = 0;
+  const done = () => {
+    maxQueued = Math.max(maxQueued, client.queuedBytes);
+    let bodies = 0;
+    for (const s of streams) if (s) bodies += Math.ceil(s.conn.bufferedBytes / s.conn.config.maxBody);
+    maxBodies = Math.max(maxBodies, bodies);
+    return endAt.filter((x) => x !== undefined).length === N && sEnds.length === N;
+  };
+  assert.ok(clock.run(done, 900000), `${endAt.filter((x) => x !== undefined).length} of ${N} ended`);
+  assert.ok(maxQueued <= SEND_BUDGET_BYTES, `queued at most ${maxQueued} (budget ${SEND_BUDGET_BYTES})`);
+  // Whole packets: the bodies held never exceed the budget's worth (plus one partial tail per stream).
+  assert.ok(maxBodies <= SEND_BUDGET_BYTES / 1024 + N, `bodies held at most ${maxBodies}`);
+  const got = srvLocals.map((l) => l.bytes().length).sort((a, b) => a - b);
+  assert.equal(got, ups.map((u) => u.length).sort((a, b) => a - b));
+  assert.ok(locals.every((l) => l.closed && l.gotEof));
+  // Closed when both directions were done, never after the stream ended; the
+  // side that closes the MSP stream first waits for its final ack, not the local side.
+  assert.ok(locals.every((l, i) => l.closedAt <= endAt[i]));
+  assert.ok(locals.some((l, i) => l.closedAt < endAt[i]) || srvLocals.some((l) => l.closedAt >= 0 && l.closedAt < clock.t), "some local side closed before its stream ended");
 });
 
 test.run();
