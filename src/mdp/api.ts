@@ -17,6 +17,8 @@ export interface MeshNodeOptions {
   frameDeadlineMs?: number;
   /** Per-hop retransmission: at most this many transmissions per hop. */
   maxTransmissions?: number;
+  /** Abbreviate SIDs a neighbour knows (abbreviation.ts); default true. false: always full SIDs. */
+  abbreviateSids?: boolean;
 }
 
 export interface InterfaceConfig {

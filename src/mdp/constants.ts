@@ -122,3 +122,7 @@ export const RESTART_DUP_PACKETS = 3;
 export const RESTART_DUP_FRAMES = 4;
 /** Or this many late or duplicate frames (some not retransmissions) and no newer one. */
 export const RESTART_DUP_RUN = 6;
+
+/** After anyone on an interface asks us to explain an address, SIDs go out there
+ * in full for this long (abbreviation.ts): whoever asked learns them. */
+export const EXPLAIN_FULL_SIDS_MS = 10_000;

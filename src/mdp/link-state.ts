@@ -5,7 +5,7 @@ import { LS_BROADCAST, LS_UNICAST, PORT_LINKSTATE, type LinkRecordRepr, type Sid
 import { ByteWriter, toHex } from "../wire/bytes";
 import { encodeLinkRecord, linkRecordLength, newLinkRecord } from "../wire/linkstate";
 import { encodePorts, portsLength } from "../wire/mdp-ports";
-import { newEncodeContext } from "../wire/address";
+import { newEncodeContext, type Abbreviate } from "../wire/address";
 import type { Identity } from "../crypto/types";
 import type { LinkIn, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
@@ -104,15 +104,16 @@ export interface AdvertRecords {
   nextDue: number;
 }
 
-/** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each. */
-export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRecordRepr[]): Uint8Array[] {
+/** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each; SIDs
+ * abbreviated as `abbreviate` says (abbreviation.ts), else in full. */
+export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRecordRepr[], abbreviate?: Abbreviate): Uint8Array[] {
   const out: Uint8Array[] = [];
   const empty = portsLength(PORT_LINKSTATE, PORT_LINKSTATE);
   let i = 0;
   while (i < records.length) {
     w.reset();
     encodePorts(w, PORT_LINKSTATE, PORT_LINKSTATE);
-    const ctx = newEncodeContext(self);
+    const ctx = newEncodeContext(self, { abbreviate });
     while (i < records.length && w.pos + linkRecordLength(records[i], ctx) <= LINKSTATE_PAYLOAD_MAX) {
       encodeLinkRecord(w, records[i], ctx);
       i++;

@@ -55,6 +55,8 @@ import { decodeExplain, encodeExplain, explainAnswers, ExplainLimiter } from "./
 import { handleEcho } from "./echo";
 import { handleKeymap, requestSignKey } from "./keymap";
 import type { ServiceHost } from "./service-host";
+import { abbreviator, noteNamed } from "./abbreviation";
+import type { Abbreviate } from "../wire/address";
 import { ackMaskSinceStart, ackRecord, advertRecords, type AdvertRecords, applyLinkRecords, packLinkState } from "./link-state";
 import { newStats, type MeshStats } from "./stats";
 
@@ -135,7 +137,8 @@ export class MeshNode {
     }
     const r = this.random(2);
     this.tx = new Transmitter(this.queue, this.stats, this.primarySid, this.maxTx, (h) => this.routeTable.get(h), (r[0] << 8) | r[1],
-      { owedAck: (now, n) => this.owedAckFrame(now, n), ackRode: (n) => this.ackRode(n) });
+      { owedAck: (now, n, d) => this.owedAckFrame(now, n, d), ackRode: (n) => this.ackRode(n) });
+    if (opts.abbreviateSids !== false) this.tx.abbreviateFor = (d, now) => this.abbreviateFor(d, now);
     this.queue.onDrop = () => { this.stats.queueDrops++; };
     this.host = {
       crypto: this.crypto, stats: this.stats,
@@ -152,7 +155,7 @@ export class MeshNode {
     if (this.ifaces.has(cfg.index)) this.removeInterface(cfg.index);
     const iface = {
       index: cfg.index, name: cfg.name, mtu: Math.min(cfg.mtu ?? C.DEFAULT_MTU, 1500),
-      broadcastAddress: cfg.broadcastAddress, tickMs: cfg.tickMs ?? C.TICK_MS, nextTickAt: this.lastNow,
+      broadcastAddress: cfg.broadcastAddress, tickMs: cfg.tickMs ?? C.TICK_MS, nextTickAt: this.lastNow, fullSidsUntil: 0,
     } as Iface;
     iface.broadcast = this.nt.newDest(iface, cfg.broadcastAddress, false);
     this.ifaces.set(cfg.index, iface);
@@ -597,6 +600,7 @@ export class MeshNode {
   /** Please-explain (legacy type 0x60): learn what we are told, answer what we know. */
   private receiveExplain(now: number, iface: Iface, from: string, n: Neighbour, source: Sid, payload: Uint8Array): void {
     const e = decodeExplain(payload);
+    if (e.requests.length > 0 || e.explainYourself) iface.fullSidsUntil = now + C.EXPLAIN_FULL_SIDS_MS; // abbreviation.ts
     for (const s of e.sids) this.subs.add(s);
     for (const k of e.signKeys) {
       const sid = this.crypto.sidFromSignKey(k);
@@ -656,6 +660,7 @@ export class MeshNode {
   private receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
     if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const ls = decodeLinkState(data, this.subs, n.sub.sid);
+    noteNamed(n, ls.records, this.subs, C.SUBSCRIBERS_MAX);
     // (hex from the address book: link state comes with every per-hop ACK)
     const fx = applyLinkRecords(n, ls.records, this.primaryHex, (h) => this.localByHex.has(h), now,
       (sid) => this.subs.get(sid)?.hex ?? toHex(sid));
@@ -711,9 +716,20 @@ export class MeshNode {
     if (at < n.ackDueAt) n.ackDueAt = at;
   }
 
-  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID). */
-  private linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined): FrameRepr[] {
-    return packLinkState(this.pw, this.primarySid, records).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`. */
+  private linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number): FrameRepr[] {
+    return packLinkState(this.pw, this.primarySid, records, this.tx.abbreviateFor?.(to, now)).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+  }
+
+  /** SIDs in a packet to `dest` are abbreviated where all neighbours it reaches know them (abbreviation.ts). */
+  private abbreviateFor(dest: Destination, now: number): Abbreviate {
+    const knowers: Neighbour[] = [];
+    if (now >= dest.iface.fullSidsUntil) {
+      for (const n of this.nt.byHex.values()) {
+        if (dest.unicast ? n.outLinks.some((o) => o.dest === dest) : n.linksIn.some((l) => l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now)) knowers.push(n);
+      }
+    }
+    return abbreviator(this.subs, knowers);
   }
 
   private scheduleAdvert(now: number): void {
@@ -790,7 +806,7 @@ export class MeshNode {
       records.push(adverts.records[i]);
     }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
-    const frames = this.linkStateFrames(records, undefined);
+    const frames = this.linkStateFrames(records, undefined, iface.broadcast, now);
     if (frames.length === 0 && tick) {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
@@ -829,7 +845,7 @@ export class MeshNode {
     this.noteAckSent(n);
     const to = addressed && isDirect(n, now) ? n.sub.sid : undefined;
     for (const d of dests) {
-      for (const f of this.linkStateFrames([rec], to)) {
+      for (const f of this.linkStateFrames([rec], to, d, now)) {
         const tx = this.addFixed(now, f, d);
         tx.ackFor = n;
       }
@@ -839,11 +855,11 @@ export class MeshNode {
 
   /** The ACK owed to n (not yet due) as one frame, to ride in a packet already
    * going to n: the transmitter calls this, then ackRode if it fitted. */
-  private owedAckFrame(now: number, n: Neighbour): FrameRepr | undefined {
+  private owedAckFrame(now: number, n: Neighbour, dest: Destination): FrameRepr | undefined {
     if (n.ackDueAt === Infinity) return undefined;
     const rec = this.ackRecordFor(now, n);
     if (!rec) return undefined;
-    const frames = this.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined);
+    const frames = this.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined, dest, now);
     return frames.length === 1 ? frames[0] : undefined;
   }
 
