@@ -9,7 +9,8 @@
 // ambiguous there (a please-explain), never to another SID. Until a neighbour
 // has named a SID, and for EXPLAIN_FULL_SIDS_MS after anyone on an interface
 // asked us to explain an address, SIDs go out in full there: a node that comes
-// up, or restarted and forgot, learns them from what it hears.
+// up, or restarted and forgot, learns them from what it hears. Abbreviations
+// are at least ABBREVIATION_MIN_BYTES long.
 //
 // API:
 //   noteNamed(n, records, subs, max)     n sent these records: remember what it knows
@@ -18,6 +19,11 @@ import type { LinkRecordRepr } from "../wire/types";
 import type { Abbreviate } from "../wire/address";
 import type { Neighbour } from "./neighbours";
 import type { Subscribers } from "./subscribers";
+
+/** Never shorter: a node that has just come up knows few SIDs, and the 1-byte
+ * prefix that is unique in its table is often ambiguous in its neighbours'
+ * (a please-explain, and full SIDs for a while). */
+export const ABBREVIATION_MIN_BYTES = 2;
 
 /** n sent us these link-state records: every SID in them is one it knows. At most
  * `max` remembered per neighbour (the subscriber cap). */
@@ -46,6 +52,7 @@ export function abbreviator(subs: Subscribers, knowers: readonly Neighbour[]): A
       if (knowers.length === 0) return 0;
       for (let i = 0; i < knowers.length; i++) if (!knowers[i].knows.has(s)) return 0;
     }
-    return extra ? s.abbrev + 1 : s.abbrev;
+    const len = s.abbrev < ABBREVIATION_MIN_BYTES ? ABBREVIATION_MIN_BYTES : s.abbrev;
+    return extra ? len + 1 : len;
   };
 }

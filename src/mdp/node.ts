@@ -622,7 +622,8 @@ export class MeshNode {
     const yourself = prefixes.some((p) => p.length === 0);
     if (asks.length === 0 && !yourself) return;
     this.stats.explainsSent++;
-    const body = encodeExplain(asks, [], yourself);
+    // With the SIDs we know that match (as servald): the sender learns its abbreviation was too short.
+    const body = encodeExplain(asks, asks.flatMap((p) => this.subs.matching(p, 4).map((x) => x.sid)).slice(0, 8), yourself);
     const frame = this.controlFrame(undefined, body, TYPE_PLEASEEXPLAIN);
     if (n) {
       // The transmitter is known: ask it directly.
