@@ -2,7 +2,7 @@
 // clients become node bindings, deliveries and route info are translated to
 // the client protocol's shapes.
 import type { CryptoProvider, Identity } from "../crypto/types.js";
-import { MeshNode, type LogLevel } from "../mdp/node.js";
+import { MeshNode, type LogLevel, type MeshLimits } from "../mdp/node.js";
 import type { CoreInterface, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "./mesh-core.js";
 import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import { bytesEqual } from "../wire/bytes.js";
@@ -15,8 +15,11 @@ export class MeshNodeCore implements MeshCore {
   /** Stable array: the client server caches per identity list. */
   private readonly sids: Uint8Array[];
 
-  constructor(identities: Identity[], crypto: CryptoProvider, now: number, log: (level: LogLevel, msg: string) => void) {
-    this.node = new MeshNode({ identities, crypto, now, log });
+  constructor(
+    identities: Identity[], crypto: CryptoProvider, now: number, log: (level: LogLevel, msg: string) => void,
+    limits?: Partial<MeshLimits>,
+  ) {
+    this.node = new MeshNode({ identities, crypto, now, log, limits });
     this.sids = identities.map((i) => i.sid);
   }
 

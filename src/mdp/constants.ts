@@ -109,10 +109,14 @@ export const ACKLESS_WINDOW_LIFT_MS = 1000;
 export const DELIVERY_QUEUE_MAX = 256;
 /** Packets waiting for pollTransmit. */
 export const TRANSMIT_QUEUE_MAX = 256;
-/** Address book cap; least recently used non-neighbour SIDs are forgotten. */
+// Table caps: the defaults of MeshLimits (api.ts; config mdp.max_subscribers,
+// mdp.max_neighbours, mdp.max_routes). A table at its cap drops and counts, never grows.
+/** Address book cap; least recently used SIDs not in use are forgotten. */
 export const SUBSCRIBERS_MAX = 1024;
-/** Neighbours cap. */
+/** Neighbours cap; a new one replaces the longest silent one that is not direct. */
 export const NEIGHBOURS_MAX = 64;
+/** Route table cap (and of each neighbour's advertised tree). */
+export const ROUTES_MAX = 1024;
 /** Idle tick when an interface has no neighbours (Serval: 5000 ms, 6.1; we
  * stay fast so a late starter is found quickly even under loss). */
 export const IDLE_TICK_MS = 1000;

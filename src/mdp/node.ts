@@ -61,10 +61,10 @@ import { ackMaskSinceStart, ackRecord, advertRecords, type AdvertRecords, applyL
 import { newStats, type MeshStats } from "./stats";
 
 export type {
-  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendError, SendResult, Delivery, PeerInfo, RouteInfo,
+  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendError, SendResult, Delivery, PeerInfo, RouteInfo, MeshLimits,
 } from "./api";
 import type {
-  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendResult, Delivery, PeerInfo, RouteInfo,
+  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendResult, Delivery, PeerInfo, RouteInfo, MeshLimits,
 } from "./api";
 
 const WILDCARD = "*";
@@ -82,6 +82,7 @@ export class MeshNode {
   private readonly maxTx: number;
 
   private readonly subs: Subscribers;
+  readonly limits: MeshLimits;
   private readonly localByHex = new Map<string, Identity>();
   private readonly ifaces = new Map<number, Iface>();
   private readonly nt: NeighbourTable;
@@ -127,8 +128,12 @@ export class MeshNode {
     this.lastNow = opts.now;
     this.primarySid = opts.identities[0].sid;
     this.primaryHex = toHex(this.primarySid);
-    this.subs = new Subscribers((k) => this.crypto.sidFromSignKey(k));
-    this.nt = new NeighbourTable(this.random, () => this.fixedDests(), (m) => this.log("debug", m));
+    this.limits = {
+      subscribers: opts.limits?.subscribers ?? C.SUBSCRIBERS_MAX, neighbours: opts.limits?.neighbours ?? C.NEIGHBOURS_MAX,
+      routes: opts.limits?.routes ?? C.ROUTES_MAX,
+    };
+    this.subs = new Subscribers((k) => this.crypto.sidFromSignKey(k), this.limits.subscribers, this.stats);
+    this.nt = new NeighbourTable(this.random, () => this.fixedDests(), (m) => this.log("debug", m), this.limits.neighbours);
     this.subs.canForget = (s) => !this.nt.byHex.has(s.hex) && !this.routeTable.has(s.hex);
     for (const id of opts.identities) {
       const s = this.subs.add(id.sid, true);
@@ -298,8 +303,8 @@ export class MeshNode {
     if (tsub.local) return; // our own packet echoed back
     let n = this.nt.byHex.get(tsub.hex);
     if (!n) {
-      if (this.nt.size >= C.NEIGHBOURS_MAX) {
-        if (!this.nt.evict(now)) { this.stats.packetsDropped++; return; }
+      if (this.nt.size >= this.limits.neighbours) {
+        if (!this.nt.evict(now)) { this.stats.packetsDropped++; this.stats.neighboursRefused++; return; }
         this.routesDirty = true;
       }
       n = newNeighbour(tsub, now);
@@ -361,7 +366,7 @@ export class MeshNode {
   private noteHeard(n: Neighbour, now: number): void {
     const g = this.gapMax.get(n);
     if (!g) {
-      if (this.gapMax.size >= C.NEIGHBOURS_MAX * 2) this.gapMax.clear();
+      if (this.gapMax.size >= this.limits.neighbours * 2) this.gapMax.clear();
       this.gapMax.set(n, { at: now, gap: 0 });
     } else {
       // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
@@ -661,10 +666,11 @@ export class MeshNode {
   private receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
     if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const ls = decodeLinkState(data, this.subs, n.sub.sid);
-    noteNamed(n, ls.records, this.subs, C.SUBSCRIBERS_MAX);
+    noteNamed(n, ls.records, this.subs, this.limits.subscribers);
     // (hex from the address book: link state comes with every per-hop ACK)
     const fx = applyLinkRecords(n, ls.records, this.primaryHex, (h) => this.localByHex.has(h), now,
-      (sid) => this.subs.get(sid)?.hex ?? toHex(sid));
+      (sid) => this.subs.get(sid)?.hex ?? toHex(sid), this.limits.routes);
+    this.stats.routesRefused += fx.refused;
     for (const rec of fx.acks) this.receiveAckRecord(now, n, rec);
     if (ls.unresolved.length > 0) {
       const iface = n.chosen?.dest.iface ?? n.linksIn[0]?.iface;
@@ -909,6 +915,7 @@ export class MeshNode {
         check = Math.min(check, until + 1);
         return true;
       },
+      this.limits.routes, () => { this.stats.routesRefused++; },
     );
     this.silentCheckAt = check;
     for (const n of this.gapMax.keys()) if (!this.nt.byHex.has(n.sub.hex)) this.gapMax.delete(n);

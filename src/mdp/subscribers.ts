@@ -40,12 +40,14 @@ export class Subscribers implements AddressBook {
   /** Called when a SID is about to be forgotten; return false to keep it. */
   canForget: (s: Subscriber) => boolean = () => true;
 
-  /** Dropped by the cap: a new SID evicted the least recently used one. */
-  evictions = 0;
-
   /** `max`: how many SIDs we keep (the least recently used other than our own and
-   * those in use go first: see canForget). */
-  constructor(private readonly deriveSid: (signKey: Uint8Array) => Sid | undefined, private readonly max = SUBSCRIBERS_MAX) {}
+   * those in use go first: see canForget). `counts`: the cap at work, SIDs
+   * forgotten to make room and new SIDs not kept (every SID in use: the caller
+   * gets a record that is not stored). */
+  constructor(
+    private readonly deriveSid: (signKey: Uint8Array) => Sid | undefined, private readonly max = SUBSCRIBERS_MAX,
+    readonly counts = { subscribersEvicted: 0, subscribersRefused: 0 },
+  ) {}
 
   get size(): number {
     return this.byHex.size;
@@ -73,9 +75,14 @@ export class Subscribers implements AddressBook {
   add(sid: Sid, local = false): Subscriber {
     let s = this.get(sid);
     if (!s) {
-      if (this.byHex.size >= this.max) this.evict();
+      const full = this.byHex.size >= this.max && !this.evict() && !local;
       const copy = sid.slice(0, 32);
-      s = { sid: copy, hex: toHex(copy), signKey: undefined, local, lastUsed: 0, explainedAt: -1e9, keyRequestAt: -1e9, abbrev: 1 };
+      s = { sid: copy, hex: toHex(copy), signKey: undefined, local, lastUsed: 0, explainedAt: -1e9, keyRequestAt: -1e9, abbrev: 32 };
+      if (full) {
+        this.counts.subscribersRefused++;
+        return s; // not stored, never abbreviated
+      }
+      s.abbrev = 1;
       this.byHex.set(s.hex, s);
       this.index(s);
     }
@@ -140,14 +147,14 @@ export class Subscribers implements AddressBook {
     return lo;
   }
 
-  private evict(): void {
+  private evict(): boolean {
     let victim: Subscriber | undefined;
     for (const s of this.byHex.values()) {
       if (s.local || !this.canForget(s)) continue;
       if (!victim || s.lastUsed < victim.lastUsed) victim = s;
     }
-    if (!victim) return;
-    this.evictions++;
+    if (!victim) return false;
+    this.counts.subscribersEvicted++;
     this.byHex.delete(victim.hex);
     const at = this.lowerBound(victim.sid);
     if (this.sorted[at] === victim) this.sorted.splice(at, 1);
@@ -158,6 +165,7 @@ export class Subscribers implements AddressBook {
       const rest = e.filter((x) => x !== victim);
       this.byKey.set(k, rest.length === 1 ? rest[0] : rest);
     }
+    return true;
   }
 
   private index(s: Subscriber): void {
