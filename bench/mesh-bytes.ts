@@ -5,6 +5,8 @@
 // link-state records by kind (ACK records, route adverts, NO_PATH), of which
 // address bytes, and other frames. Per node per second, UDP payload only (on a
 // veth each packet also costs 42 bytes of Ethernet, IP and UDP headers).
+// Each size runs twice in the same run: full SIDs (abbreviateSids: false) as the
+// baseline, then abbreviated SIDs (the default).
 // Run: node demo/run.mjs bench/mesh-bytes.ts   (MESH_BYTES_SIZES=25,50,100 MESH_BYTES_STEADY_S=20)
 import { ByteReader } from "../src/wire/bytes";
 import { decodeEnvelope } from "../src/wire/envelope";
@@ -22,9 +24,11 @@ const GRIDS: Record<number, [number, number]> = { 10: [2, 5], 25: [5, 5], 50: [5
 /** Bytes an address with this Q code took (the code byte included). */
 const addrBytes = (q: number): number => 1 + (q >= 1 && q <= 32 ? q : q === 0xfb ? 32 : 0);
 
-for (const n of SIZES) {
+const VARIANTS: [string, boolean][] = [["full SIDs (abbreviateSids: false, as before issue 12's abbreviation)", false], ["abbreviated SIDs (default)", true]];
+const totals = new Map<string, number>();
+for (const n of SIZES) for (const [label, abbreviateSids] of VARIANTS) {
   const [rows, cols] = GRIDS[n] ?? [Math.round(Math.sqrt(n)), Math.ceil(n / Math.round(Math.sqrt(n)))];
-  const g = buildGrid(rows, cols, 100 + n, 20);
+  const g = buildGrid(rows, cols, 100 + n, 20, { abbreviateSids });
   const t = runUntilPolled(g, () => converged(g), 60_000);
   g.net.runFor(10_000);
   const book = new SidBook();
@@ -79,7 +83,8 @@ for (const n of SIZES) {
   g.net.tap = undefined;
   const secs = (g.net.time - t0) / 1000;
   const per = (k: string): number => (c[k] ?? 0) / n / secs;
-  console.log(`\n${n} nodes (${rows}x${cols}), converged ${t === undefined ? "never" : "yes"}; steady ${STEADY_S} s; per node per second (UDP payload):`);
+  totals.set(`${n} ${abbreviateSids}`, per("total"));
+  console.log(`\n${n} nodes (${rows}x${cols}), ${label}: converged ${t === undefined ? "never" : "yes"}; steady ${STEADY_S} s; per node per second (UDP payload):`);
   console.log(`  total ${per("total").toFixed(0)} B in ${per("packets").toFixed(1)} packets, ${per("frames").toFixed(1)} frames` +
     ` (+${(per("packets") * 42).toFixed(0)} B of Ethernet/IP/UDP headers on a veth)`);
   for (const k of Object.keys(c).sort()) {
@@ -88,4 +93,9 @@ for (const n of SIZES) {
     console.log(`  ${k.padEnd(34)} ${per(k).toFixed(0).padStart(6)} B  ${((c[k]! / c.total!) * 100).toFixed(1).padStart(5)} %` +
       (cnt !== undefined ? `  (${(cnt / n / secs).toFixed(1)} records, ${(c[k]! / cnt).toFixed(1)} B each)` : ""));
   }
+}
+console.log("\nper node per second, UDP payload (+42 B per packet on a veth): full SIDs -> abbreviated");
+for (const n of SIZES) {
+  const f = totals.get(`${n} false`)!, a = totals.get(`${n} true`)!;
+  console.log(`  ${n} nodes: ${f.toFixed(0)} -> ${a.toFixed(0)} B (abbreviated/full ${(a / f).toFixed(2)})`);
 }
