@@ -13,7 +13,7 @@ import { decodeEnvelope } from "../src/wire/envelope";
 import { decodeFrame } from "../src/wire/frame";
 import { decodeAddress, newDecodeContext } from "../src/wire/address";
 import { decodePorts } from "../src/wire/mdp-ports";
-import { SidBook } from "../src/wire/address-book";
+import { SidBook } from "../test/helpers/sid-book";
 import { LS_HAS_INTERFACE, LS_NO_PATH, PORT_LINKSTATE } from "../src/wire/types";
 import { buildGrid, converged, runUntilPolled } from "../test/helpers/sim-grid";
 

@@ -126,12 +126,18 @@ async function runSize(n: number): Promise<Result> {
     const bySid = new Map([...sidOf].map(([k, v]) => [v, k]));
     const path = [a];
     for (let cur = a; cur !== z && path.length < 64;) {
-      const hop = (await mesh.routes(cur)).get(zSid)?.[2];
+      // (Serval DNA's `route print` sometimes comes back without the row: ask again.)
+      let hop: string | undefined;
+      for (let tries = 0; tries < 10 && !hop; tries++) {
+        hop = (await mesh.routes(cur)).get(zSid)?.[2];
+        if (!hop) await sleep(300);
+      }
       const next = hop && hop !== "" ? bySid.get(hop) ?? z : z;
       path.push(next);
       cur = next;
     }
-    const relay = path[Math.floor(path.length / 2)]!;
+    // A corner-to-corner route is never one hop: without next hops, kill the grid's middle node.
+    const relay = path.length > 2 ? path[Math.floor(path.length / 2)]! : name(Math.floor(rows / 2), Math.floor(cols / 2));
     // Kill it under a 100 ms ping stream; reconverged = first reply after the gap.
     const pinger = lab.spawn(a, SERVALD, ["mdp", "ping", "--interval=0.1", "--timeout=1", zSid, "0"], { env: mesh.env(a) });
     const arrivals: number[] = [];

@@ -11,7 +11,11 @@
 // this instance (another daemon holds <run>/servald.lock); 2 the config file
 // has bad lines (one "servald: FILE:LINE: reason" line each on stderr);
 // 1 anything else (the reason on stderr).
-// status: exit 0 when running, 3 when not (LSB convention).
+// status: exit 0 when running, 3 when not (LSB convention). status --json asks
+// the running daemon over its client socket (the DAEMON_STATUS command,
+// src/daemon/status.ts) and prints one line of JSON; when it is not running,
+// one line "servald: not running (instance DIR)" on stderr and exit 3; a
+// daemon that does not answer (too old, or Serval DNA): exit 1.
 import { instancePaths, InstancePaths } from "../daemon/paths";
 import {
   AlreadyRunning, checkStartConfig, ConfigProblems, EXIT_ALREADY_RUNNING, EXIT_BAD_CONFIG, lockHolder, resourceText,
@@ -24,6 +28,9 @@ import { fileSize, readBytes, rename } from "../platform/files";
 import { closeFd, openPipe, readFdText, writeFd } from "../platform/instance-io";
 import { alive, childExited, daemonize, getenv, kill, print, printErr, SIG, sleepMs, utf8Decode } from "../platform/proc";
 import { registerCommand } from "./registry";
+import { openMdpClient } from "../client/open";
+import { MdpClientError } from "../client/mdp-client";
+import { MDP_DAEMON_STATUS } from "../wire/client-header";
 
 const paths = () => instancePaths(getenv);
 
@@ -152,12 +159,41 @@ registerCommand({
 
 registerCommand({
   words: ["status"],
-  usage: "status",
-  summary: "show whether the daemon runs (exit 0) or not (exit 3)",
-  run() {
+  usage: "status [--json]",
+  summary: "show whether the daemon runs (exit 0) or not (exit 3); --json: its counters, interfaces, tunnels",
+  flags: ["json"],
+  run(args) {
     const p = paths();
     const pid = runningPid(p.pidFile) ?? runningPid(p.lockFile);
+    if (args.flags.has("json")) return statusJson(p, pid);
     print(`instancepath:${p.instance}\nstatus:${pid === null ? "stopped" : "running"}\n${pid === null ? "" : `pid:${pid}\n`}`);
     return pid === null ? 3 : 0;
   },
 });
+
+/** `status --json`: the daemon's own report, one line of JSON. */
+async function statusJson(p: InstancePaths, pid: number | null): Promise<number> {
+  const notRunning = () => {
+    printErr(`servald: not running (instance ${p.instance})\n`);
+    return 3;
+  };
+  if (pid === null) return notRunning();
+  let parts: Uint8Array[];
+  const c = openMdpClient(p.run);
+  try {
+    parts = await c.command(MDP_DAEMON_STATUS);
+  } catch (e) {
+    if (e instanceof MdpClientError && e.code === "not-running") return notRunning();
+    if (e instanceof MdpClientError && e.code === "daemon-error") throw new Error(`the daemon (pid ${pid}) does not answer status --json`);
+    throw e;
+  } finally {
+    c.close();
+  }
+  let n = 0;
+  for (const b of parts) n += b.length;
+  const all = new Uint8Array(n);
+  n = 0;
+  for (const b of parts) { all.set(b, n); n += b.length; }
+  print(utf8Decode(all) + "\n");
+  return 0;
+}

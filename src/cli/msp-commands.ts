@@ -33,7 +33,8 @@ import { SysError } from "../platform/errors";
 import { errorText, log } from "../platform/log";
 import { onSignal } from "../platform/signals";
 import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop";
-import { getenv, utf8Encode } from "../platform/proc";
+import { getenv, pid, utf8Encode } from "../platform/proc";
+import { TunnelIdentity, TunnelReporter } from "../client/tunnel-report";
 
 const PORT_SERVICE_DISCOVERY = 11;
 /** SERVAL_MSP_STATS=1: log per-stream counters when a stream ends (benchmarks). */
@@ -129,6 +130,12 @@ class Session {
   /** Binds our ports and services again on a new daemon (listen); resolves when done. */
   rebind: ((ports: number[]) => Promise<void>) | undefined;
   readonly result: Promise<number>;
+  /** --forward: open streams and bytes reported to the daemon (`servald status --json`). */
+  private reporter: TunnelReporter | undefined;
+  private readonly pumps = new Set<StreamPump>();
+  private streamsTotal = 0;
+  private closedIn = 0;
+  private closedOut = 0;
 
   constructor() {
     this.result = new Promise<number>((resolve) => { this.done = resolve; });
@@ -184,6 +191,17 @@ class Session {
     });
   }
 
+  /** Report this tunnel's streams to the daemon until the session ends. */
+  reportAs(id: TunnelIdentity): void {
+    this.reporter = new TunnelReporter(openClient, platformClock, id, () => {
+      let bytesIn = this.closedIn, bytesOut = this.closedOut;
+      for (const p of this.pumps) { bytesIn += p.toLocal; bytesOut += p.toRemote; }
+      return { streams: this.pumps.size, streamsTotal: this.streamsTotal, bytesIn, bytesOut };
+    });
+    this.reporter.onRefused = () => log.warn("servald refused this tunnel's status report (its tunnel table is full?)");
+    this.reporter.start();
+  }
+
   setListening(on: boolean): void {
     this.listening = on;
     this.checkDone();
@@ -216,12 +234,20 @@ class Session {
       (p) => log.debug(`- Connection with ${who(p.stream)} local shutdown`),
       (p) => log.debug(`- Connection with ${who(p.stream)} remote shutdown`));
     this.driver.setHandler(s, (_s, e) => pump.onEvent(e));
+    this.pumps.add(pump);
+    this.streamsTotal++;
     pump.start();
     this.driver.service();
+    this.reporter?.changed();
     return pump;
   }
 
   ended(how: PumpEnd, p: StreamPump): void {
+    if (this.pumps.delete(p)) {
+      this.closedIn += p.toLocal;
+      this.closedOut += p.toRemote;
+      this.reporter?.changed();
+    }
     if (how === "timeout") {
       this.sawError = true;
       log.error("MSP socket timed out");
@@ -275,6 +301,7 @@ class Session {
   }
 
   private release(code: number): void {
+    this.reporter?.stop();
     if (this.reconnecting) clearTimer(this.reconnecting.timer);
     this.reconnecting = undefined;
     this.offSignal?.();
@@ -362,6 +389,7 @@ async function listen(p: ParsedArgs): Promise<number> {
     if (a.forward === undefined) log.debug(` - Listening on port ${a.port}`);
     else log.debug(`- Forwarding from port ${a.port} to AF_INET:127.0.0.1:${a.forward}`);
     if (a.service !== undefined) await serveDiscovery(session, a.service, a.port);
+    if (a.forward !== undefined) session.reportAs({ mode: "listen", mdpPort: a.port, tcpPort: a.forward, service: a.service, pid: pid() });
   } catch (e) {
     log.error(`Error listening for incoming connections: ${errorText(e)}`);
     session.fail(255);
@@ -388,6 +416,7 @@ async function connect(p: ParsedArgs): Promise<number> {
     const listener = TcpListener.listen("127.0.0.1", tcpPort, 128);
     session.setTcpListener(listener);
     log.debug(`- Forwarding from AF_INET:127.0.0.1:${tcpPort} to ${a.sidHex}:${a.port}`);
+    session.reportAs({ mode: "connect", mdpPort: a.port, tcpPort, sid: a.sidHex.toUpperCase(), pid: pid() });
     listener.onAccept((tcp) => {
       log.debug("- Incoming TCP connection from AF_INET:127.0.0.1");
       tcp.pause();

@@ -16,11 +16,14 @@
 //       logs "INFO: selftest unix-echo ready"; SIGTERM exits 0
 //   selftest unix-send --to=N --msg=T [--timeout-ms=N]  from an autobound
 //       abstract name; prints "reply: TEXT"
+//   selftest clock   prints "now N int32 true|false": the protocol clock
+//       (platform/clock.ts) and whether it is an int32 to the engine
 import { errorText, log } from "../platform/log";
 import { clearTimer, exit, setTimer } from "../platform/loop";
 import { listInterfaces } from "../platform/interfaces";
 import { ipv4Format } from "../platform/ipv4";
 import { print, utf8Decode, utf8Encode } from "../platform/proc";
+import { nowMs } from "../platform/clock";
 import { onSignal, closeSignals } from "../platform/signals";
 import { TcpListener, TcpStream, tcpConnect } from "../platform/tcp";
 import { UdpSocket } from "../platform/udp";
@@ -220,9 +223,15 @@ function interfaces(): number {
   return 0;
 }
 
+function clock(): number {
+  const t = nowMs();
+  print(`now ${t} int32 ${(t | 0) === t}\n`);
+  return 0;
+}
+
 registerCommand({
   words: ["selftest"],
-  usage: "selftest echo|udp-send|tcp-send|interfaces|unix-echo|unix-send [--options]",
+  usage: "selftest echo|udp-send|tcp-send|interfaces|unix-echo|unix-send|clock [--options]",
   summary: "test hooks for the integration tests",
   hidden: true,
   flags: ["broadcast"],
@@ -237,6 +246,7 @@ registerCommand({
       case "interfaces": return interfaces();
       case "unix-echo": return unixEcho(a);
       case "unix-send": return unixSend(a);
+      case "clock": return clock();
       default: throw new UsageError(`unknown selftest '${a.positionals[0]}'`);
     }
   },

@@ -7,7 +7,10 @@ import {
   decodeMdpHeader, writeMdpHeader, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR, MDP_FLAG_NO_CRYPT,
   MDP_FLAG_NO_SIGN, MDP_HEADER_LEN, MDP_LISTEN,
 } from "../wire/client-header.js";
-import { ClientClock, DgramTransport, EACCES, ECONNREFUSED, ENOENT, ENOTCONN, EPERM } from "./transport.js";
+import type { DgramTransport } from "./transport.js";
+import type { Clock } from "../platform/deadline-timer.js";
+import { EACCES, ECONNREFUSED, ENOENT, ENOTCONN, EPERM } from "../platform/errno.js";
+import { MTU } from "../wire/packet.js";
 import { bytesEqual } from "../wire/bytes.js";
 import { SID_ANY, SID_BROADCAST } from "../wire/types.js";
 
@@ -60,7 +63,7 @@ export class MdpClient {
   /** Called for the first such datagram (one log line per client, not per datagram). */
   onForeign: ((from: string) => void) | undefined;
   /** Reused for every send (the transport copies the datagram into the kernel). */
-  private out = new Uint8Array(MDP_HEADER_LEN + 1200);
+  private out = new Uint8Array(MDP_HEADER_LEN + MTU);
   private readonly header: MdpHeader = {
     localSid: SID_ANY, localPort: 0, remoteSid: SID_ANY, remotePort: 0, flags: 0, qos: 0, ttl: 0,
   };
@@ -68,7 +71,7 @@ export class MdpClient {
   constructor(
     private readonly transport: DgramTransport,
     private readonly daemonAddress: string,
-    private readonly clock: ClientClock,
+    private readonly clock: Clock,
     /** Shown in "servald is not running" errors. */
     private readonly daemonPath: string = daemonAddress,
   ) {

@@ -2,7 +2,8 @@
 // `mdp.client.<pid>.<seq>.socket` in the run directory, talking to the
 // daemon's `mdp.2.socket` there (see daemonSocketName).
 import { MdpClient } from "./mdp-client.js";
-import type { ClientClock, DgramTransport } from "./transport.js";
+import type { DgramTransport } from "./transport.js";
+import type { Clock } from "../platform/deadline-timer.js";
 import { abstractName, UnixDgram } from "../platform/unix.js";
 import { clearTimer, setTimer, Timer } from "../platform/loop.js";
 import { nowMs } from "../platform/clock.js";
@@ -16,7 +17,7 @@ export function daemonSocketName(runPath: string): string {
   return `${runPath.replace(/\/+$/, "")}/mdp.2.socket`;
 }
 
-export const platformClock: ClientClock = {
+export const platformClock: Clock = {
   now: nowMs,
   setTimeout: (fn, ms) => setTimer(ms, fn, "mdp client timer"),
   clearTimeout: (h) => clearTimer(h as Timer),

@@ -1,6 +1,6 @@
 // The two things the MDP client library needs from the platform: a bound
 // Unix datagram socket and timers. The real ones come from src/platform/
-// (see ./platform-transport.ts); tests pass in-memory stand-ins.
+// (see ./open.ts); tests pass in-memory stand-ins.
 
 export interface DgramTransport {
   /** Send data[0, len) (default: all of it) as one datagram; 0 on success, else a
@@ -11,16 +11,5 @@ export interface DgramTransport {
   close(): void;
 }
 
-export interface ClientClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+// The timers: Clock in src/platform/deadline-timer.ts (the drivers take the same).
 
-export const EPERM = 1;
-export const ENOENT = 2;
-export const EACCES = 13;
-export const ECONNREFUSED = 111;
-export const EAGAIN = 11;
-export const ENOBUFS = 105;
-export const ENOTCONN = 107;

@@ -6,17 +6,20 @@
 import {
   decodeMdpHeader, encodeMdpMessage, MdpHeader, MDP_FLAG_BIND, MDP_FLAG_CLOSE, MDP_FLAG_ERROR,
   MDP_FLAG_NO_CRYPT, MDP_FLAG_NO_SIGN, MDP_FLAG_REUSE, MDP_HEADER_LEN, MDP_IDENTITY, MDP_INTERFACE, MDP_LISTEN,
-  MDP_ROUTE_TABLE, MDP_SEARCH_IDS, MDP_SYNC_CONFIG, MDP_SYNC_RHIZOME,
+  MDP_ROUTE_TABLE, MDP_SEARCH_IDS, MDP_SYNC_CONFIG, MDP_SYNC_RHIZOME, MDP_DAEMON_STATUS, MDP_TUNNEL_REPORT,
 } from "../wire/client-header.js";
 import { encodeRouteRecord, INTERFACE_STATE_UP, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import type { ClientMesh, InboundDatagram } from "./mesh-core.js";
 import { bytesEqual, toHex } from "../wire/bytes.js";
 import { SID_ANY, SID_BROADCAST as SID_ALL } from "../wire/types.js";
+import { TunnelTable } from "./tunnel-table.js";
 
 const TTL_DEFAULT = 31;
 const QOS_ORDINARY = 3;
 const EPHEMERAL_FIRST = 256;
 const EPHEMERAL_LAST = 32 * 1024;
+/** Payload bytes per DAEMON_STATUS reply datagram. */
+const STATUS_CHUNK = 1024;
 
 /** Who a binding is for: a local SID (hex), all local SIDs, or the internal route monitor. */
 type Subject = string; // hex SID | "all" | "internal"
@@ -60,6 +63,10 @@ export class ClientServer {
   onClientGone: ((client: string) => void) | undefined;
   /** Called for the SYNC_CONFIG command (reload configuration). */
   onSyncConfig: (() => void) | undefined;
+  /** Answers the DAEMON_STATUS command (UTF-8 JSON); unset: the command is refused. */
+  onStatus: ((now: number) => Uint8Array) | undefined;
+  /** Tunnels and their open streams: reported by tunnel processes, or hosted by the daemon. */
+  readonly tunnels = new TunnelTable();
 
   constructor(private readonly mesh: ClientMesh) {}
 
@@ -136,7 +143,7 @@ export class ClientServer {
     }
 
     if (bytesEqual(header.remoteSid, SID_ANY)) {
-      this.localCommand(from, header, payload, mine !== undefined);
+      this.localCommand(now, from, header, payload, mine !== undefined);
     } else {
       if (subject === "internal" || subject === "all") return this.replyError(from, header);
       if (!mine) return this.replyError(from, header);
@@ -224,6 +231,7 @@ export class ClientServer {
     for (const b of this.bindings.filter((x) => x.client === client)) this.removeBinding(b);
     // Queued replies to it are useless now.
     if (had) this.stats.deadClients++;
+    this.tunnels.remove(client);
     for (let i = this.outHead; i < this.outbox.length; i++) {
       if (this.outbox[i].to === client) this.outbox[i].data = new Uint8Array(0);
     }
@@ -245,6 +253,11 @@ export class ClientServer {
     return this.bindings.length;
   }
 
+  /** Clients holding a binding (for status; not on the data path). */
+  clientCount(): number {
+    return new Set(this.bindings.map((b) => b.client)).size;
+  }
+
   // --- internals ----------------------------------------------------------
 
   /** Hex of a local identity's SID (cached: this runs per datagram), undefined if not ours. */
@@ -258,7 +271,7 @@ export class ClientServer {
     return undefined;
   }
 
-  private localCommand(from: string, header: MdpHeader, payload: Uint8Array, bound: boolean): void {
+  private localCommand(now: number, from: string, header: MdpHeader, payload: Uint8Array, bound: boolean): void {
     switch (header.remotePort) {
       case MDP_LISTEN:
         if (!bound) this.replyError(from, header);
@@ -280,6 +293,16 @@ export class ClientServer {
         return;
       case MDP_ROUTE_TABLE:
         this.sendRouteTable(from, header);
+        return;
+      case MDP_DAEMON_STATUS: {
+        if (!this.onStatus) return this.replyError(from, header);
+        const json = this.onStatus(now);
+        for (let o = 0; o < json.length; o += STATUS_CHUNK) this.reply(from, header, 0, json.subarray(o, o + STATUS_CHUNK));
+        this.reply(from, header, MDP_FLAG_CLOSE);
+        return;
+      }
+      case MDP_TUNNEL_REPORT:
+        if (!this.tunnels.report(now, from, payload)) this.replyError(from, header);
         return;
       case MDP_INTERFACE: // external interfaces are not supported
       default:

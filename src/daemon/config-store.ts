@@ -5,10 +5,10 @@
 // and `start` call it).
 import { mkdirp, remove, writeAtomic } from "../platform/files";
 import { errnoText, listDir, readBytesMax } from "../platform/instance-io";
+import { ENOENT } from "../platform/errno";
 import { alive } from "../platform/proc";
 import { CONFIG_MAX_BYTES, parseConfigBytes, formatConfig, ParsedConfig } from "./config-file";
 
-const ENOENT = 2;
 
 export function loadConfig(path: string): ParsedConfig {
   const r = readBytesMax(path, CONFIG_MAX_BYTES + 1);

@@ -15,6 +15,17 @@ export interface MeshInterface extends SelectedInterface {
   sock: UdpSocket;
   /** Dotted broadcast address, for sending. */
   broadcastText: string;
+  /** Datagrams and bytes received and sent since the interface came up (`status --json`). */
+  counters: InterfaceCounters;
+}
+
+export interface InterfaceCounters {
+  rxPackets: number;
+  rxBytes: number;
+  txPackets: number;
+  txBytes: number;
+  /** sendto() failures (the mesh counts them too, without the interface). */
+  txFailed: number;
 }
 
 export type PacketHandler = (itf: MeshInterface, data: Uint8Array, from: UdpSource) => void;
@@ -29,6 +40,8 @@ export class InterfaceManager {
   private readonly byName = new Map<string, MeshInterface>();
   private readonly wildcard = new Map<number, UdpSocket>();
   private warnedNone = false;
+  /** Broadcasts heard from outside every interface's subnet (dropped). */
+  foreignDrops = 0;
 
   constructor(
     private readonly onPacket: PacketHandler,
@@ -77,7 +90,11 @@ export class InterfaceManager {
   /** Send from the interface's own socket (so peers learn our 4110 source port).
    * Returns 0 or -errno. `addr` undefined = the interface's broadcast address. */
   send(itf: MeshInterface, data: Uint8Array, addr: string | number | undefined, port: number): number {
-    return itf.sock.send(data, addr ?? itf.broadcastText, port);
+    const rc = itf.sock.send(data, addr ?? itf.broadcastText, port);
+    const c = itf.counters;
+    if (rc < 0) c.txFailed++;
+    else { c.txPackets++; c.txBytes += data.length; }
+    return rc;
   }
 
   closeAll(): void {
@@ -110,10 +127,13 @@ export class InterfaceManager {
         return;
       }
     }
-    const itf: MeshInterface = { ...w, index, sock, broadcastText: ipv4Format(w.broadcast) };
+    const counters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txFailed: 0 };
+    const itf: MeshInterface = { ...w, index, sock, broadcastText: ipv4Format(w.broadcast), counters };
     this.byName.set(w.name, itf);
     sock.onMessage((data, from) => {
       if (this.isOwn(from)) return;
+      counters.rxPackets++;
+      counters.rxBytes += data.length;
       this.onPacket(itf, data, from);
     });
     log.info(`interface ${w.name} up: ${ipv4Format(w.addr)}:${w.port} broadcast ${itf.broadcastText}`);
@@ -134,11 +154,14 @@ export class InterfaceManager {
         if (this.isOwn(from)) return;
         for (const itf of this.byName.values()) {
           if (itf.port === port && inSubnet(from.addr, itf.addr, itf.netmask)) {
+            itf.counters.rxPackets++;
+            itf.counters.rxBytes += data.length;
             this.onPacket(itf, data, from);
             return;
           }
         }
         // not from any of our subnets: dropped, as servald does
+        this.foreignDrops++;
       });
       this.wildcard.set(port, sock);
     } catch (e) {

@@ -87,4 +87,13 @@ export interface MeshCore extends ClientMesh {
   clientBacklog?(): number;
   /** Non-zero counters as "name=value ..." (logged when the daemon stops). */
   statsLine?(): string;
+  /** Counters and table sizes with their caps, for `servald status --json`. */
+  status?(): CoreStatus;
+}
+
+export interface CoreStatus {
+  /** The overlay's counters by name (src/mdp/stats.ts MeshStats). */
+  counters: Readonly<Record<string, number>>;
+  /** Table and queue sizes with their caps. */
+  tables: Record<string, { size: number; max: number }>;
 }

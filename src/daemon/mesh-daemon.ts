@@ -16,10 +16,12 @@ import { UnixDgram } from "../platform/unix.js";
 import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
+import { MTU } from "../wire/packet.js";
+import { ENOENT } from "../platform/errno.js";
+import { pid, utf8Encode } from "../platform/proc.js";
+import { STATUS_MAX_BYTES, statusJson } from "./status.js";
 
 const RESCAN_MS = 5000;
-const DEFAULT_MTU = 1200;
-const ENOENT = 2;
 
 export interface MeshDaemonOptions {
   keyringPath: string;
@@ -61,6 +63,7 @@ export class MeshDaemon {
   private stopped = false;
   private readonly names = new Map<number, string>();
   private readonly addresses = new Map<string, { addr: number; port: number }>();
+  private readonly startedAt = nowMs();
 
   /** Throws (with a readable message) when the keyring is damaged or the socket cannot be bound. */
   constructor(private readonly opts: MeshDaemonOptions) {
@@ -71,6 +74,7 @@ export class MeshDaemon {
     this.core = opts.createCore(identities, now);
     this.clients = new ClientServer(this.core);
     this.clients.onSyncConfig = () => opts.reloadConfig("SYNC_CONFIG from a client");
+    this.clients.onStatus = (now) => this.status(now);
     const sendBuffer = {
       size: 0,
       queued: () => sendQueued(this.sock.fd),
@@ -78,8 +82,8 @@ export class MeshDaemon {
     };
     this.driver = new MeshDriver(this.core, this.clients, {
       now: nowMs,
-      setTimer: (ms, fn) => setTimer(ms, fn, "mesh timer"),
-      clearTimer: (h) => clearTimer(h as Timer),
+      setTimeout: (fn, ms) => setTimer(ms, fn, "mesh timer"),
+      clearTimeout: (h) => clearTimer(h as Timer),
       transmit: (tx) => this.transmit(tx),
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
@@ -98,7 +102,7 @@ export class MeshDaemon {
     this.ifaces = new InterfaceManager(
       (itf, data, from) => this.onPacket(itf, data, from.addr, from.port),
       (itf) => this.core.interfaceUp(nowMs(), {
-        index: itf.index, name: itf.name, mtu: DEFAULT_MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
+        index: itf.index, name: itf.name, mtu: MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
       }),
       (itf) => this.core.interfaceDown(nowMs(), itf.index),
     );
@@ -127,6 +131,32 @@ export class MeshDaemon {
       `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);
     const counters = this.core.statsLine?.();
     if (counters) log.info(`mesh counters: ${counters}`);
+  }
+
+  /** The DAEMON_STATUS answer (`servald status --json`), UTF-8 JSON. */
+  private status(now: number): Uint8Array {
+    const q = this.driver.clientQueueStats, c = this.clients.stats, d = this.driver.stats, t = this.clients.tunnels;
+    const json = JSON.stringify(statusJson({
+      version: __SERVAL_VERSION__,
+      pid: pid(),
+      uptime: Math.floor((now - this.startedAt) / 1000),
+      identities: this.identities.map((i) => i.sid),
+      interfaces: this.ifaces.list().map((i) => ({
+        index: i.index, name: i.name, address: `${ipv4Format(i.addr)}:${i.port}`, broadcast: `${i.broadcastText}:${i.port}`,
+        counters: i.counters,
+      })),
+      routes: this.core.routes(),
+      core: this.core.status?.(),
+      daemon: { foreign_subnet: this.ifaces.foreignDrops, daemon_send_failed: d.sendFailed, client_send_failed: d.clientSendFailed },
+      clients: {
+        clients: this.clients.clientCount(), bindings: this.clients.bindingCount(), held: q.held, dropped: q.dropped,
+        stuck: q.stuckClients, errors: c.errors, dead: c.deadClients, anonymous: c.anonymous,
+      },
+      tunnels: t.list(now),
+      tunnelTable: { size: t.size, ...t.stats },
+    }));
+    // statusJson bounds every list; this only guards against a mistake there.
+    return utf8Encode(json.length <= STATUS_MAX_BYTES ? json : JSON.stringify({ running: true, error: "status too large" }));
   }
 
   private reload(): void {

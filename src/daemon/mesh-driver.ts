@@ -5,11 +5,10 @@
 import type { ClientServer } from "./client-server.js";
 import { ClientQueueStats, ClientQueues, FULL, GONE, HELD_PER_CLIENT, SENT, SendResult } from "./client-queues.js";
 import type { CoreTransmit, MeshCore } from "./mesh-core.js";
+import { EAGAIN, ECONNREFUSED, ENOBUFS, ENOENT } from "../platform/errno.js";
+import { Clock, DeadlineTimer } from "../platform/deadline-timer.js";
 
-export interface DriverIo {
-  now(): number;
-  setTimer(ms: number, fn: () => void): unknown;
-  clearTimer(handle: unknown): void;
+export interface DriverIo extends Clock {
   /** Send one overlay packet; 0 or -errno. */
   transmit(tx: CoreTransmit): number;
   /** Send one message to a local client; 0 or -errno. */
@@ -33,10 +32,6 @@ export interface DriverStats {
   timersArmed: number;
 }
 
-const ENOENT = 2;
-const ECONNREFUSED = 111;
-const EAGAIN = 11;
-const ENOBUFS = 105;
 /** Client sends between two looks at the shared send buffer. */
 const SENDBUF_CHECK_EVERY = 16;
 /** At most one sock_diag dump per this many ms. */
@@ -46,8 +41,7 @@ const MAX_ROUNDS = 64;
 
 export class MeshDriver {
   readonly stats: DriverStats = { packetsOut: 0, bytesOut: 0, sendFailed: 0, clientSendFailed: 0, timersArmed: 0 };
-  private timer: unknown;
-  private timerAt = Infinity;
+  private readonly timer: DeadlineTimer;
   private driving = false;
   private stopped = false;
   /** Per-client queues of messages refused with EAGAIN (client-queues.ts). */
@@ -56,6 +50,7 @@ export class MeshDriver {
   private lastDumpAt = -Infinity;
 
   constructor(private readonly core: MeshCore, private readonly clients: ClientServer, private readonly io: DriverIo) {
+    this.timer = new DeadlineTimer(io, () => this.drive());
     this.queues = new ClientQueues(
       (to, data) => this.sendToClient(to, data),
       (to, warned) => {
@@ -104,27 +99,16 @@ export class MeshDriver {
 
   stop(): void {
     this.stopped = true;
-    if (this.timer !== undefined) this.io.clearTimer(this.timer);
-    this.timer = undefined;
+    this.timer.stop();
   }
 
   /** The deadline the timer is armed for (Infinity when idle). */
   get armedAt(): number {
-    return this.timerAt;
+    return this.timer.armedAt;
   }
 
   private arm(at: number | undefined): void {
-    const when = at ?? Infinity;
-    if (when === this.timerAt && this.timer !== undefined) return;
-    if (this.timer !== undefined) this.io.clearTimer(this.timer);
-    this.timer = undefined;
-    this.timerAt = when;
-    if (when === Infinity) return;
-    this.stats.timersArmed++;
-    this.timer = this.io.setTimer(Math.max(0, when - this.io.now()), () => {
-      this.timer = undefined;
-      this.drive();
-    });
+    if (this.timer.arm(at ?? Infinity)) this.stats.timersArmed++;
   }
 
   private flushTransmits(now: number): boolean {

@@ -3,7 +3,8 @@
 // the client protocol's shapes.
 import type { CryptoProvider, Identity } from "../crypto/types.js";
 import { MeshNode, type LogLevel, type MeshLimits } from "../mdp/node.js";
-import type { CoreInterface, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "./mesh-core.js";
+import type { CoreInterface, CoreStatus, CoreTransmit, InboundDatagram, MeshCore, OutboundDatagram } from "./mesh-core.js";
+import { DELIVERY_QUEUE_MAX, QUEUE_TOTAL_MAX } from "../mdp/constants.js";
 import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import { bytesEqual } from "../wire/bytes.js";
 import { SID_BROADCAST } from "../wire/types.js";
@@ -113,6 +114,20 @@ export class MeshNodeCore implements MeshCore {
 
   statsLine(): string {
     return Object.entries(this.node.stats).filter(([, v]) => v !== 0).map(([k, v]) => `${k}=${v}`).join(" ");
+  }
+
+  status(): CoreStatus {
+    const t = this.node.tableSizes();
+    return {
+      counters: this.node.stats as unknown as Record<string, number>,
+      tables: {
+        neighbours: { size: t.neighbours, max: this.node.limits.neighbours },
+        subscribers: { size: t.subscribers, max: this.node.limits.subscribers },
+        routes: { size: t.routes, max: this.node.limits.routes },
+        tx_queue: { size: t.queued, max: QUEUE_TOTAL_MAX },
+        deliveries: { size: t.deliveries, max: DELIVERY_QUEUE_MAX },
+      },
+    };
   }
 
   pollDelivery(): InboundDatagram | undefined {

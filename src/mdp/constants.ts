@@ -61,9 +61,12 @@ export const FRAME_DEADLINE_MS = 8000;
 export const FRAME_MAX_TX = 14;
 /** Initial per-hop retransmit delay before any RTT sample. */
 export const RESEND_DELAY_INITIAL_MS = 300;
-/** Retransmit delay bounds. */
+/** Retransmit delay bounds (the RTO from the hop's RTT: a CPU that answers
+ * late, >1 s, must not be resent to every second; issue 11). */
 export const RESEND_DELAY_MIN_MS = 30;
-export const RESEND_DELAY_MAX_MS = 1000;
+export const RESEND_DELAY_MAX_MS = 4000;
+/** Backing off from a smaller RTO stops at this. */
+export const RESEND_BACKOFF_MAX_MS = 1000;
 /** ACK a frame carrying ACK_SOON within this delay (aggregates a burst). */
 export const ACK_SOON_DELAY_MS = 5;
 /** A gap in link sequences is NACKed after this (lets reordering settle). */

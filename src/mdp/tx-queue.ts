@@ -15,7 +15,7 @@
 // oldest frame and counting it.
 import type { FrameRepr } from "../wire/types";
 import type { Destination, Neighbour } from "./neighbours";
-import { QUEUE_PER_HOP_MAX, QUEUE_TOTAL_MAX, RESEND_DELAY_MAX_MS } from "./constants";
+import { QUEUE_PER_HOP_MAX, QUEUE_TOTAL_MAX, RESEND_BACKOFF_MAX_MS } from "./constants";
 
 export interface TxFrame {
   /** Header and payload. nextHop/oneHop/seq/ackSoon are set per transmission. */
@@ -245,8 +245,12 @@ export class TxQueue {
 
 /** Retransmit delay after the k-th transmission: the destination's RTO, then
  * growing by half each time up to 1 s, so the retry cap spans several seconds
- * (a next hop that is briefly away, e.g. restarting, is waited for). */
+ * (a next hop that is briefly away, e.g. restarting, is waited for). An RTO
+ * above 1 s (a next hop whose CPU answers late: issue 11, routers emulated on
+ * a loaded host) is kept as it is: resending every second there sent each
+ * frame ~7 times, and the copies took the link from new frames. */
 export function retransmitDelay(dest: Destination, txCount: number): number {
   const backoff = txCount <= 2 ? 1 : 1.5 ** (txCount - 2);
-  return Math.min(RESEND_DELAY_MAX_MS, dest.resendDelay * backoff);
+  const rto = dest.resendDelay;
+  return Math.min(rto > RESEND_BACKOFF_MAX_MS ? rto : RESEND_BACKOFF_MAX_MS, rto * backoff);
 }

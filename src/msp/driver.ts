@@ -10,17 +10,13 @@
 // ("closed suddenly"), drops their listeners and reports the lost ports
 // (onDaemonLost) so the caller can listen again on the new daemon.
 
+import { Clock, DeadlineTimer } from "../platform/deadline-timer";
 import { SID_ANY } from "../wire/types";
 import { MspConnection } from "./connection";
 import { MspAddress, MspEndpoint, MspEndpointOptions, MspStream } from "./endpoint";
 import { MspEvent } from "./events";
 import { MdpInbound, MdpSendOptions, MdpSocket, MdpSocketFactory } from "./mdp-socket";
 
-export interface MspClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export type StreamEventHandler = (stream: MspStream, e: MspEvent) => void;
 
@@ -67,8 +63,7 @@ export class MspDriver {
    * not close them (with many connects at once, one connect's service() runs while
    * another's bind has just completed). */
   private readonly opening = new Set<MdpSocket>();
-  private timer: unknown;
-  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly timer: DeadlineTimer;
   private flushing = false;
   private again = false;
   private settled: (() => void) | undefined;
@@ -81,8 +76,9 @@ export class MspDriver {
   private releasedAt = -1;
   private releaseDue = false;
 
-  constructor(private readonly clock: MspClock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
+  constructor(private readonly clock: Clock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions) {
     this.ep = new MspEndpoint(options);
+    this.timer = new DeadlineTimer(clock, () => this.service());
   }
 
   now(): number {
@@ -173,8 +169,7 @@ export class MspDriver {
   /** Release every socket (after stopAll). */
   close(): void {
     this.settled = undefined;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
+    this.timer.stop();
     if (this.probeTimer !== undefined) this.clock.clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     for (const sock of new Set(this.byPort.values())) sock.close();
@@ -357,15 +352,6 @@ export class MspDriver {
     let t = this.ep.pollTimeout() ?? Number.POSITIVE_INFINITY;
     const now = this.clock.now();
     if (this.retry.length > 0) t = Math.min(t, now + RETRY_MS);
-    if (t === this.timerAt && this.timer !== undefined) return;
-    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.timerAt = t;
-    if (t === Number.POSITIVE_INFINITY) return;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.service();
-    }, Math.max(0, Math.ceil(t - now)));
+    this.timer.arm(t, now);
   }
 }

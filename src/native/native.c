@@ -538,12 +538,25 @@ static JSValue js_signal_read(JSContext *ctx, JSValueConst this_val, int argc,
     return JS_NewInt32(ctx, (int32_t)si.ssi_signo);
 }
 
+/* monotonicMs() -> CLOCK_MONOTONIC in ms since the first call, plus
+ * MONO_START_MS. Not since boot: that passes 2^31 after 24.8 days of router
+ * uptime, and from then on every `now` would be a float64 to the engine (on an
+ * FPU-less 24Kc every comparison and subtraction of times a soft-float call).
+ * Since the process started it is an int32 for 24.8 days of this process's
+ * uptime (after that a float64: exact, only slower). The start is not 0: the
+ * protocol code may take 0 for "never sent" and -1e9 for "long ago". */
+#define MONO_START_MS 1000000
 static JSValue js_monotonic_ms(JSContext *ctx, JSValueConst this_val, int argc,
                                JSValueConst *argv)
 {
+    static int64_t base = -1;
     struct timespec ts;
+    int64_t ms;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return JS_NewInt64(ctx, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+    ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (base < 0)
+        base = ms - MONO_START_MS;
+    return JS_NewInt64(ctx, ms - base);
 }
 
 /* randomBytes(buf, off, len): fills from the kernel CSPRNG */

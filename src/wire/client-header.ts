@@ -26,6 +26,11 @@ export const MDP_SYNC_CONFIG = 3;
 export const MDP_INTERFACE = 4;
 export const MDP_ROUTE_TABLE = 5;
 export const MDP_SYNC_RHIZOME = 6;
+/** Ours, not Serval DNA's (which answers ERROR): the daemon's status as JSON in
+ * chunks, then CLOSE (`servald status --json`); a tunnel process's report of its
+ * open streams (no reply unless refused). See src/daemon/tunnel-table.ts. */
+export const MDP_DAEMON_STATUS = 0x5300;
+export const MDP_TUNNEL_REPORT = 0x5301;
 
 export const MDP_INTERFACE_UP = 0;
 export const MDP_INTERFACE_DOWN = 1;

@@ -1,7 +1,7 @@
 // Stand-ins for testing the local client library against the real
 // ClientServer: a mesh with one local identity that records what it is asked
-// to send, and a ClientClock on Node's timers.
-import type { ClientClock } from "../../src/client/transport.js";
+// to send, and a Clock on Node's timers.
+import type { Clock } from "../../src/platform/deadline-timer.js";
 import type { ClientMesh, OutboundDatagram } from "../../src/daemon/mesh-core.js";
 
 export const ME = new Uint8Array(32).fill(0x11);
@@ -17,7 +17,7 @@ export class OneIdentityMesh implements ClientMesh {
   primarySignKey() { return undefined; }
 }
 
-export const nodeClock: ClientClock = {
+export const nodeClock: Clock = {
   now: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),

@@ -14,8 +14,8 @@ export class FakeDriverIo implements DriverIo {
   toClients: [string, Uint8Array][] = [];
   logs: string[] = [];
   now() { return this.t; }
-  setTimer(ms: number, fn: () => void) { const id = this.nextId++; this.timers.push({ at: this.t + ms, fn, id }); return id; }
-  clearTimer(h: unknown) { this.timers = this.timers.filter((x) => x.id !== h); }
+  setTimeout(fn: () => void, ms: number) { const id = this.nextId++; this.timers.push({ at: this.t + ms, fn, id }); return id; }
+  clearTimeout(h: unknown) { this.timers = this.timers.filter((x) => x.id !== h); }
   transmit(t: CoreTransmit) { if (this.sendRc < 0) return this.sendRc; this.sent.push(t); return 0; }
   sendToClient(to: string, d: Uint8Array) { if (this.clientRc < 0) return this.clientRc; this.toClients.push([to, d]); return 0; }
   debug(m: string) { this.logs.push("debug " + m); }

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fromHex } from "../../src/wire/bytes";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "./sid-book";
 
 /** The Serval DNA captures, keyrings and dumps (what each is: its README.md).
  * test/run.mjs sets SERVAL_REPO to the repository root; else run from the root. */

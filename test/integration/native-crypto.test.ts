@@ -18,7 +18,7 @@ import { ed25519Verify } from "../../src/crypto/ed25519-verify";
 import { openMdpPayload } from "../../src/crypto/mdp-payload";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
 import { decodeKeyring } from "../../src/keyring/keyring-file";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { decodePacket } from "../../src/wire/packet";
 import { TYPE_DATA, FRAME_CIPHERED, FRAME_SIGNED } from "../../src/wire/types";
 import { readPcapFile, udpDatagrams } from "../helpers/pcap";

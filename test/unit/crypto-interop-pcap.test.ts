@@ -11,7 +11,7 @@ import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { toHex, bytesEqual } from "../../src/wire/bytes";
 import { openMdpPayload, parseKeymapResponse, KEYMAP_SIGN_KEY, type OpenFailure } from "../../src/crypto/mdp-payload";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { decodePacket } from "../../src/wire/packet";
 import { decodeMdpMessage } from "../../src/wire/mdp-ports";
 import { TYPE_DATA, FRAME_CIPHERED, FRAME_SIGNED, PORT_KEYMAPREQUEST } from "../../src/wire/types";

@@ -12,7 +12,7 @@ import { decodeEnvelope } from "../../src/wire/envelope";
 import { decodePacket } from "../../src/wire/packet";
 import { decodeMdpMessage } from "../../src/wire/mdp-ports";
 import { decodeLinkState } from "../../src/wire/linkstate";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { PORT_LINKSTATE } from "../../src/wire/types";
 
 const sid = (...head: number[]) => { const s = new Uint8Array(32); s.set(head); return s; };

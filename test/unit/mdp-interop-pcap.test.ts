@@ -11,7 +11,7 @@ import { readPcapFile, udpDatagrams, type UdpDatagram } from "../helpers/pcap";
 import { INTEROP, interopKeys } from "../helpers/wire-interop";
 import { MeshNode, type Transmit } from "../../src/mdp/node";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { decodePacket } from "../../src/wire/packet";
 import { decodeLinkState } from "../../src/wire/linkstate";
 import { decodeMdpMessage } from "../../src/wire/mdp-ports";

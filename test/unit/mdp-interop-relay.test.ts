@@ -13,7 +13,7 @@ import { readPcapFile, udpDatagrams } from "../helpers/pcap";
 import { INTEROP, interopKeys } from "../helpers/wire-interop";
 import { MeshNode, type Transmit } from "../../src/mdp/node";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { decodePacket } from "../../src/wire/packet";
 import { TYPE_DATA } from "../../src/wire/types";
 import { toHex, bytesEqual } from "../../src/wire/bytes";

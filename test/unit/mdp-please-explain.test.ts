@@ -9,7 +9,7 @@ import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { ByteWriter, bytesEqual } from "../../src/wire/bytes";
 import { encodePacket, decodePacket } from "../../src/wire/packet";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { ENCAP_OVERLAY, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../../src/wire/types";
 
 const crypto = createNaclCrypto((n) => new Uint8Array(randomBytes(n)));

@@ -11,7 +11,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet, sameBytes, type SimNode } from "../helpers/simnet";
 import { decodePacket } from "../../src/wire/packet";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { REACHABLE_BROADCAST, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_UNICAST } from "../../src/mdp/routing";
 
 const PORT = 99;

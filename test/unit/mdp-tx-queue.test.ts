@@ -92,4 +92,10 @@ test("retransmit delay follows the destination's RTO, backing off to 1 s", () =>
   assert.ok(total > 4000, `retries span ${total} ms`);
 });
 
+test("retransmit delay: an RTO above 1 s (a next hop that answers late) is kept, not cut to 1 s", () => {
+  const slow = newDestination(iface, "s", true, 2500);
+  assert.is(retransmitDelay(slow, 1), 2500);
+  assert.is(retransmitDelay(slow, 5), 2500);
+});
+
 test.run();

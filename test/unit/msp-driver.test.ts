@@ -2,14 +2,15 @@
 // and delay) and a fake clock: the code the msp CLI runs, minus the platform.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { MspDriver, MspClock, PROBE_MS, SEND_BUDGET_BYTES } from "../../src/msp/driver";
+import { MspDriver, PROBE_MS, SEND_BUDGET_BYTES } from "../../src/msp/driver";
+import type { Clock } from "../../src/platform/deadline-timer";
 import { MspAddress, MspStream } from "../../src/msp/endpoint";
 import { MdpInbound, MdpSendOptions, MdpSocket } from "../../src/msp/mdp-socket";
 import { ByteStream, PumpEnd, StreamPump } from "../../src/msp/pump";
 import { randomBytes, sid } from "../helpers/msp-sim";
 import { prng } from "../helpers/prng";
 
-class FakeClock implements MspClock {
+class FakeClock implements Clock {
   t = 0;
   private timers: { at: number; n: number; fn: () => void; dead: boolean }[] = [];
   private n = 0;

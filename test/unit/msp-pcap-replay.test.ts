@@ -10,7 +10,7 @@ import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { toHex, parseHex as fromHex } from "../../src/wire/bytes";
 import { openMdpPayload } from "../../src/crypto/mdp-payload";
 import { parseServalKeyringDump } from "../../src/keyring/serval-dump";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { decodePacket } from "../../src/wire/packet";
 import { decodeMdpMessage } from "../../src/wire/mdp-ports";
 import { TYPE_DATA, FRAME_CIPHERED, FRAME_SIGNED } from "../../src/wire/types";

@@ -2,9 +2,10 @@
 // test/openwrt/luci/): Debian's chromium, headless, driven by playwright-core,
 // in the LuCI root's network namespace (test/openwrt/luci/browser.sh keeps
 // the stack running). Logs in, sees this node's SID, the neighbour and the
-// mesh picture; adds a tunnel in the form, Save & Apply, sees its procd
-// instance and its row on the status page; stops the daemon and sees the page
-// say so. Screenshots into docs/luci-serval-*.png.
+// mesh picture and the daemon's counters; adds a tunnel in the form, Save &
+// Apply, sees its procd instance and its row on the status page; sees a
+// tunnel's open stream; stops the daemon and sees the page say so.
+// Screenshots into docs/luci-serval-*.png.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -57,6 +58,15 @@ async function main(): Promise<void> {
   const base = "http://127.0.0.1:8080/cgi-bin/luci";
   const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(repo, "docs", name), fullPage: true });
   const tunnel = "web";
+  // Waits (the page polls every 5 s) until the first element matching sel has this text.
+  const waitText = async (sel: string, want: string, ms = 30_000): Promise<void> => {
+    for (const end = Date.now() + ms; ;) {
+      const got = await page.locator(sel).first().textContent({ timeout: 1000 }).catch(() => null);
+      if (got === want) return;
+      if (Date.now() > end) throw new Error(`${sel}: '${got}' after ${ms} ms, wanted '${want}'`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
 
   test("browser: the stack came up (READY)", () => {
     assert.ok(/^READY$/m.test(run.text()), "browser.sh did not get ready (see the transcript above)");
@@ -98,6 +108,12 @@ async function main(): Promise<void> {
     assert.is(await farRow.nth(2).textContent(), "2");
     assert.is(await farRow.nth(3).locator("code").getAttribute("title"), neighbour);
     assert.match(await page.textContent("#serval-daemon") ?? "", /^running/);
+    // the daemon's counters (servald status --json): packets on mesh0, drops, tables
+    const mesh0 = page.locator('#serval-interfaces tr[data-interface="mesh0"] td');
+    assert.ok(Number(await mesh0.nth(2).textContent()) > 0, "packets in on mesh0");
+    assert.ok(Number(await mesh0.nth(4).textContent()) > 0, "packets out on mesh0");
+    assert.match(await page.textContent("#serval-counters .serval-tables") ?? "", /neighbours \d+\/64/);
+    assert.is(await page.textContent("#serval-open-streams"), "0");
     await shot("luci-serval-status.png");
   });
 
@@ -139,6 +155,22 @@ async function main(): Promise<void> {
     const row = page.locator(`#serval-tunnels tr[data-tunnel="${tunnel}"] .serval-tunnel-state`);
     await row.waitFor();
     assert.match(await row.textContent() ?? "", /^running \(pid \d+\)$/);
+  });
+
+  test("browser: a tunnel with an open stream (connect tunnel 'hold' to the neighbour, one TCP connection held)", async () => {
+    const out = inRoot(". /root/lib.sh; . /root/luci-lib.sh; open_stream > /tmp/open-stream.log 2>&1 < /dev/null; echo rc=$?");
+    assert.match(out, /rc=0/, inRoot("cat /tmp/open-stream.log"));
+    await page.goto(`${base}/admin/services/serval`);
+    const cell = page.locator('#serval-tunnels tr[data-tunnel="hold"] .serval-tunnel-streams');
+    await waitText('#serval-tunnels tr[data-tunnel="hold"] .serval-tunnel-streams', "1");
+    assert.match(await cell.locator("span").getAttribute("title") ?? "", /^\d+ opened since start; /);
+    assert.is(await page.textContent("#serval-open-streams"), "1");
+    // its bytes come with the tunnel's next report (every 5 s)
+    await waitText('#serval-tunnels tr[data-tunnel="hold"] td:last-child', "25 B / 23 B");
+    await shot("luci-serval-tunnels.png");
+    console.log(`# ubus call serval tunnels (hold): ${JSON.stringify((ubus("serval", "tunnels").tunnels as { name: string }[]).find((t) => t.name === "hold"))}`);
+    inRoot(". /root/lib.sh; . /root/luci-lib.sh; close_stream");
+    await waitText('#serval-tunnels tr[data-tunnel="hold"] .serval-tunnel-streams', "0");
   });
 
   test("browser: no peers -> the page says so (live, by poll)", async () => {

@@ -9,7 +9,7 @@ import { decodeMdpMessage, decodePorts, encodePorts, portsLength } from "../../s
 import {
   EXPLAIN_YOURSELF, addressLength, decodeAddress, encodeAddress, newDecodeContext, newEncodeContext,
 } from "../../src/wire/address";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { decodeEnvelope, encodeEnvelope, envelopeLength } from "../../src/wire/envelope";
 import { decodeFrame, encodeFrame, frameLength } from "../../src/wire/frame";
 import { MTU, appendFrame, beginPacket, decodePacket, encodePacket, packetFrameLength } from "../../src/wire/packet";

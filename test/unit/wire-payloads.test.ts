@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ByteWriter, WireError, bytesEqual, fromHex, toHex } from "../../src/wire/bytes";
-import { SidBook } from "../../src/wire/address-book";
+import { SidBook } from "../helpers/sid-book";
 import { newEncodeContext } from "../../src/wire/address";
 import {
   decodeLinkState, encodeLinkRecord, encodeLinkState, linkRecordLength, newLinkRecord,

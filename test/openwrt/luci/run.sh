@@ -6,6 +6,10 @@
 # (the x86_64 binary, outside the root) in its own network namespace, linked
 # to the root's `mesh0` by a veth pair (10.77.0.1 <-> 10.77.0.2), and a far
 # node behind it (another namespace and veth, 10.78.0.0/24): two hops away.
+# The neighbour also runs a tunnel, `msp listen --forward=7000 --service=hold
+# 81`, and /root/neighbour.nspid names its network namespace (a pid), so a
+# scenario can start a TCP server there (nsenter -t PID -n nc -l -p 7000) and
+# open a stream to it through a `connect` tunnel of its own (luci-lib.sh).
 #
 # run.sh SCENARIO NEIGHBOUR_SERVALD FILE...
 #   SCENARIO: ubus | browser (test/openwrt/luci/SCENARIO.sh runs inside the
@@ -84,6 +88,9 @@ unshare --pid --fork --mount --net --uts --kill-child -- /bin/sh -c '
 		ip addr add 10.78.0.2/24 broadcast 10.78.0.255 dev far0 && ip link set far0 up"
 	node neighbour $N nb0,nb1
 	node far $F far0
+	echo "$N" > "$R/root/neighbour.nspid"
+	SERVALINSTANCE_PATH="$NB/neighbour" SERVAL_RUN_PATH="$NB/neighbour/run" SERVAL_CONFIG_FILE="$NB/neighbour/serval.conf" \
+		nsenter -t "$N" -n "$BIN" msp listen --forward=7000 --service=hold 81 > "$NB/neighbour/msp.log" 2>&1 &
 	echo "neighbour: servald in its own network namespace on nb0 (10.77.0.2), SID $(cat "$R/root/neighbour.sid")"
 	echo "far: servald behind the neighbour (far0 10.78.0.2), SID $(cat "$R/root/far.sid")"
 	exec timeout 300 chroot "$R" /bin/sh -c ". /root/lib.sh && setup && . /root/scenario.sh"

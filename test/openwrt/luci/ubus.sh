@@ -38,6 +38,11 @@ check status.uptime jget "$S" 'type(d.uptime) == "int" && d.uptime >= 0'
 check status.interfaces jget "$S" 'd.interfaces[0] == "mesh0" && d.devices[0] == "mesh0"'
 check status.counters jget "$S" 'd.counters.peers == 2 && d.counters.direct == 1 && d.counters.indirect == 1 && d.counters.routes >= 3'
 check status.procd jget "$S" 'd.procd.running === true && d.procd.pid == d.pid'
+# from servald status --json: the daemon's own counters
+check status.daemon-counters jget "$S" 'd.counters.neighbours == 1 && d.counters.packets_in > 0 && d.counters.packets_out > 0 && d.counters.bytes_in > d.counters.packets_in && d.counters.open_streams == 0'
+check status.interface-stats jget "$S" 'length(d.interface_stats) == 1 && d.interface_stats[0].name == "mesh0" && d.interface_stats[0].rx_packets > 0 && d.interface_stats[0].tx_bytes > 0 && d.interface_stats[0].tx_failed == 0'
+check status.drops jget "$S" 'type(d.drops.no_route) == "int" && type(d.drops.malformed_packets) == "int" && type(d.drops.client_queue_full) == "int"'
+check status.tables jget "$S" 'd.tables.neighbours.max == 64 && d.tables.neighbours.size >= 1 && d.tables.tunnels.max == 32 && d.mesh_counters.frames_in > 0 && type(d.clients.bindings) == "int"'
 
 step "ubus call serval peers"
 run ubus call serval peers
@@ -63,6 +68,19 @@ run ubus call serval tunnels
 P="$(ubus call serval tunnels)"
 check tunnels.added jget "$P" 'length(filter(d.tunnels, (t) => t.name == "web" && t.mode == "listen" && t.mdp_port == 80 && t.tcp_port == 8080 && t.service == "web" && t.running === true && t.pid > 0 && t.instance == "tunnel_web")) == 1'
 check tunnels.counted jget "$(ubus call serval status)" 'd.counters.tunnels == 1 && d.counters.tunnels_running == 1'
+check tunnels.web-reported wait_for 10 open_streams_are web 0
+check tunnels.web-fields jget "$(ubus call serval tunnels)" 'length(filter(d.tunnels, (t) => t.name == "web" && t.streams_total == 0 && t.bytes_in == 0 && t.bytes_out == 0)) == 1 && length(d.other) == 0'
+
+step "a tunnel with an open stream: connect tunnel 'hold' to the neighbour's msp listen, one TCP connection kept open"
+check stream.open open_stream
+check stream.counted wait_for 10 open_streams_are hold 1
+run ubus call serval tunnels
+P="$(ubus call serval tunnels)"
+check stream.fields jget "$P" "length(filter(d.tunnels, (t) => t.name == 'hold' && t.mode == 'connect' && t.sid == '$NB_SID' && t.mdp_port == 81 && t.tcp_port == 9081 && t.running && t.streams_total >= 1)) == 1"
+check stream.status-total jget "$(ubus call serval status)" 'd.counters.open_streams == 1 && d.counters.tunnels == 2'
+check stream.bytes wait_for 10 jget_tunnels "t.name == 'hold' && t.bytes_out == 23 && t.bytes_in == 25"
+run close_stream
+check stream.closed wait_for 10 open_streams_are hold 0
 
 step "ACL: rpcd loaded luci-app-serval.json (a LuCI session of root has the group)"
 T="$(ubus call session login '{"username":"root","password":"luci-test"}' | sed -n 's/.*"ubus_rpc_session": "\([0-9a-f]*\)".*/\1/p')"
@@ -81,7 +99,7 @@ check errors.unknown-method [ "$(
 rc=253" ]
 # a servald that answers garbage: UBUS_STATUS_UNKNOWN_ERROR and one log line
 mv /usr/sbin/servald /usr/sbin/servald.real
-printf '#!/bin/sh\ncase "$*" in status) echo pid:1; exit 0;; *) echo "not json"; exit 0;; esac\n' > /usr/sbin/servald
+printf '#!/bin/sh\ncase "$*" in "status --json") echo "{\\"running\\":true,\\"pid\\":1}"; exit 0;; *) echo "not json"; exit 0;; esac\n' > /usr/sbin/servald
 chmod 0755 /usr/sbin/servald
 echo "\$ ubus call serval routes   (servald replaced by a script printing 'not json')"
 ubus call serval routes > /tmp/out 2>&1
@@ -93,6 +111,11 @@ check errors.garbage-message grep -qx 'Command failed: ubus call serval routes (
 check errors.no-trace sh -c '! grep -qi "exception\|error:.*line\|at function" /tmp/out'
 check errors.logged wait_for 5 sh -c 'logread | grep -q "serval: /usr/sbin/servald route print --json: output is not a JSON array"'
 run sh -c 'logread | grep "serval:" | tail -2'
+# status --json itself answering garbage
+printf '#!/bin/sh\necho "not json"; exit 0\n' > /usr/sbin/servald
+ubus call serval status > /tmp/out 2>&1
+check errors.status-garbage [ "$?" = 247 ]
+check errors.status-logged wait_for 5 sh -c 'logread | grep -q "serval: /usr/sbin/servald status --json: output is not a status object"'
 mv -f /usr/sbin/servald.real /usr/sbin/servald
 
 step "daemon stopped: every method says so"
@@ -103,5 +126,6 @@ check stopped.status jget "$(ubus call serval status)" 'd.running === false && d
 run ubus call serval peers
 check stopped.peers jget "$(ubus call serval peers)" 'd.running === false && length(d.peers) == 0'
 check stopped.routes jget "$(ubus call serval routes)" 'd.running === false && length(d.routes) == 0'
-check stopped.tunnels jget "$(ubus call serval tunnels)" 'd.running === false && length(d.tunnels) == 3 && d.tunnels[2].running === false'
+check stopped.status-daemon-fields jget "$(ubus call serval status)" 'd.interface_stats == null && d.drops == null && d.counters.open_streams == 0'
+check stopped.tunnels jget "$(ubus call serval tunnels)" 'd.running === false && length(d.tunnels) == 4 && d.tunnels[2].running === false && d.tunnels[2].streams == null'
 echo DONE

@@ -82,6 +82,14 @@ uci commit serval
 run /etc/init.d/servald reload
 check tunnel.initd-reload wait_for 10 running tunnel_web2
 show_instances
+# each tunnel process reports its open streams to the daemon: `servald status --json` lists both
+status_json() { SERVALINSTANCE_PATH=/etc/serval SERVAL_RUN_PATH=/var/run/serval servald status --json; }
+tunnel_listed() { status_json | grep -qF "$1"; }
+check tunnel.status-json-web wait_for 10 tunnel_listed \
+	"\"mode\":\"listen\",\"mdp_port\":80,\"tcp_port\":8081,\"service\":\"web\",\"sid\":null,\"pid\":$(pid_of tunnel_web),\"hosted\":false,\"streams\":0,"
+check tunnel.status-json-web2 wait_for 10 tunnel_listed \
+	"\"mode\":\"listen\",\"mdp_port\":81,\"tcp_port\":8082,\"service\":null,\"sid\":null,\"pid\":$(pid_of tunnel_web2),\"hosted\":false,\"streams\":0,"
+status_json | sed 's/.*"tunnels_total"/"tunnels_total"/'
 
 step "tunnels: remove both"
 run uci delete serval.web
@@ -90,6 +98,7 @@ uci commit serval
 run reload_config
 tunnels_gone() { gone tunnel_web && gone tunnel_web2; }
 check tunnel.removed wait_for 10 tunnels_gone
+check tunnel.status-json-empty wait_for 10 tunnel_listed '"tunnels_total":0,"tunnels":[]'
 check tunnel.removed-daemon-not-restarted same_pid servald "$P"
 show_instances
 
@@ -148,6 +157,13 @@ step "stop and start"
 run /etc/init.d/servald stop
 check stop.no-instance wait_for 5 gone servald
 check stop.no-process no_servald_process
+stopped_line() {
+	sl_out="$(status_json 2>&1)"
+	sl_rc=$?
+	echo "\$ servald status --json -> $sl_out [rc=$sl_rc]"
+	[ "$sl_out" = "servald: not running (instance /etc/serval)" ] && [ "$sl_rc" = 3 ]
+}
+check stop.status-json-not-running stopped_line
 run /etc/init.d/servald start
 check start.running wait_for 5 running servald
 

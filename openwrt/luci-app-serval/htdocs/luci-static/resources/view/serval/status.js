@@ -4,8 +4,10 @@
 'require poll';
 'require dom';
 
-// Services -> Serval Mesh -> Status: this node, the mesh as an SVG picture,
-// neighbours and routes, tunnels; refreshed every 5 s (LuCI's poll).
+// Services -> Serval Mesh -> Status: this node, the daemon's counters
+// (packets and bytes per interface, drops by reason, table sizes), the mesh as
+// an SVG picture, neighbours and routes, tunnels with their open streams;
+// refreshed every 5 s (LuCI's poll).
 // Data from the rpcd plugin `serval` (ubus call serval status|routes|tunnels).
 
 var callStatus = rpc.declare({ object: 'serval', method: 'status' });
@@ -29,6 +31,46 @@ function fmtUptime(s) {
 	if (s == null) return '-';
 	var d = Math.floor(s / 86400), h = Math.floor(s / 3600) % 24, m = Math.floor(s / 60) % 60;
 	return (d ? d + 'd ' : '') + (d || h ? h + 'h ' : '') + m + 'm ' + (s % 60) + 's';
+}
+
+function fmtBytes(n) {
+	if (n == null) return '-';
+	if (n < 1024) return n + ' B';
+	if (n < 1048576) return (n / 1024).toFixed(1) + ' KiB';
+	return (n / 1048576).toFixed(1) + ' MiB';
+}
+
+function th(text) { return E('th', { 'class': 'th' }, text); }
+function td(text, cls) { return E('td', { 'class': 'td' + (cls ? ' ' + cls : '') }, text); }
+
+// Per interface: packets and bytes each way, failed sends.
+function interfaceTable(ifs) {
+	var t = E('table', { 'class': 'table', 'id': 'serval-interfaces' }, [
+		E('tr', { 'class': 'tr table-titles' }, [ th(_('Interface')), th(_('Address')), th(_('Packets in')),
+			th(_('Bytes in')), th(_('Packets out')), th(_('Bytes out')), th(_('Failed sends')) ])
+	]);
+	ifs.forEach(function(i) {
+		t.appendChild(E('tr', { 'class': 'tr', 'data-interface': i.name }, [ td(i.name), td(i.address || '-'),
+			td(String(i.rx_packets)), td(fmtBytes(i.rx_bytes)), td(String(i.tx_packets)), td(fmtBytes(i.tx_bytes)),
+			td(String(i.tx_failed)) ]));
+	});
+	return t;
+}
+
+// Drops by reason (only the non-zero ones) and the tables against their caps.
+function countersTable(st) {
+	var drops = st.drops || {}, tables = st.tables || {}, rows = [];
+	var nz = Object.keys(drops).filter(function(k) { return drops[k] > 0; }).sort();
+	rows.push(E('tr', { 'class': 'tr' }, [ td(_('Dropped'), 'left'), td(nz.length
+		? nz.map(function(k) { return k.replace(/_/g, ' ') + ': ' + drops[k]; }).join(', ')
+		: _('nothing'), 'left serval-drops') ]));
+	rows.push(E('tr', { 'class': 'tr' }, [ td(_('Tables (used / cap)'), 'left'), td(Object.keys(tables).map(function(k) {
+		return k.replace(/_/g, ' ') + ' ' + tables[k].size + '/' + tables[k].max;
+	}).join(', ') || '-', 'left serval-tables') ]));
+	var c = st.clients || {};
+	rows.push(E('tr', { 'class': 'tr' }, [ td(_('Local clients'), 'left'),
+		td((c.clients || 0) + ' ' + _('clients') + ', ' + (c.bindings || 0) + ' ' + _('ports bound'), 'left') ]));
+	return E('table', { 'class': 'table', 'id': 'serval-counters' }, rows);
 }
 
 function svgEl(name, attrs, text) {
@@ -126,8 +168,15 @@ function routeTable(routes, selfSid) {
 	return t;
 }
 
-function tunnelTable(tunnels) {
-	if (!tunnels.length)
+function streamsCell(x) {
+	if (x.streams == null)
+		return '-';
+	return E('span', { 'title': _('%d opened since start; %s in, %s out').format(x.streams_total,
+		fmtBytes(x.bytes_in), fmtBytes(x.bytes_out)) }, String(x.streams));
+}
+
+function tunnelTable(tunnels, other) {
+	if (!tunnels.length && !other.length)
 		return E('p', { 'class': 'serval-msg' }, _('No tunnels configured.'));
 	var t = E('table', { 'class': 'table', 'id': 'serval-tunnels' }, [
 		E('tr', { 'class': 'tr table-titles' }, [
@@ -136,7 +185,9 @@ function tunnelTable(tunnels) {
 			E('th', { 'class': 'th' }, _('MDP port')),
 			E('th', { 'class': 'th' }, _('TCP port')),
 			E('th', { 'class': 'th' }, _('Remote node / service')),
-			E('th', { 'class': 'th' }, _('State'))
+			E('th', { 'class': 'th' }, _('State')),
+			E('th', { 'class': 'th' }, _('Open streams')),
+			E('th', { 'class': 'th' }, _('Bytes in / out'))
 		])
 	]);
 	tunnels.forEach(function(x) {
@@ -147,7 +198,22 @@ function tunnelTable(tunnels) {
 			E('td', { 'class': 'td' }, x.mdp_port != null ? String(x.mdp_port) : '-'),
 			E('td', { 'class': 'td' }, x.tcp_port != null ? '127.0.0.1:' + x.tcp_port : '-'),
 			E('td', { 'class': 'td' }, x.mode === 'connect' ? sidCell(x.sid) : (x.service || '-')),
-			E('td', { 'class': 'td serval-tunnel-state' }, state)
+			E('td', { 'class': 'td serval-tunnel-state' }, state),
+			E('td', { 'class': 'td serval-tunnel-streams' }, streamsCell(x)),
+			E('td', { 'class': 'td' }, x.streams == null ? '-' : fmtBytes(x.bytes_in) + ' / ' + fmtBytes(x.bytes_out))
+		]));
+	});
+	// tunnels the daemon knows that are not in the configuration (started by hand)
+	other.forEach(function(x) {
+		t.appendChild(E('tr', { 'class': 'tr', 'data-tunnel-pid': x.pid }, [
+			E('td', { 'class': 'td' }, E('em', {}, _('not configured'))),
+			E('td', { 'class': 'td' }, x.mode),
+			E('td', { 'class': 'td' }, String(x.mdp_port)),
+			E('td', { 'class': 'td' }, '127.0.0.1:' + x.tcp_port),
+			E('td', { 'class': 'td' }, x.mode === 'connect' ? sidCell(x.sid) : (x.service || '-')),
+			E('td', { 'class': 'td' }, _('running') + (x.pid ? ' (pid ' + x.pid + ')' : '')),
+			E('td', { 'class': 'td serval-tunnel-streams' }, streamsCell(x)),
+			E('td', { 'class': 'td' }, fmtBytes(x.bytes_in) + ' / ' + fmtBytes(x.bytes_out))
 		]));
 	});
 	return t;
@@ -189,8 +255,15 @@ return view.extend({
 			E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left' }, _('Interfaces')),
 				E('td', { 'class': 'td left' }, (st.interfaces || []).join(', ') || '-') ]),
 			E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left' }, _('Neighbours / nodes reachable')),
-				E('td', { 'class': 'td left' }, st.counters.direct + ' / ' + st.counters.peers) ])
+				E('td', { 'class': 'td left' }, st.counters.direct + ' / ' + st.counters.peers) ]),
+			E('tr', { 'class': 'tr' }, [ E('td', { 'class': 'td left' }, _('Open streams')),
+				E('td', { 'class': 'td left', 'id': 'serval-open-streams' }, st.running ? String(st.counters.open_streams) : '-') ])
 		]));
+		if (st.running) {
+			out.push(E('h3', {}, _('Traffic')));
+			out.push(interfaceTable(st.interface_stats || []));
+			out.push(countersTable(st));
+		}
 		if (st.running) {
 			var routes = (rt && rt.routes) || [];
 			var peers = routes.filter(function(r) { return r.sid !== st.sid && r.flags !== 'SELF' && r.flags !== 'UNREACHABLE'; });
@@ -205,7 +278,7 @@ return view.extend({
 			}
 		}
 		out.push(E('h3', {}, _('Tunnels')));
-		out.push(tunnelTable((tu && tu.tunnels) || []));
+		out.push(tunnelTable((tu && tu.tunnels) || [], (tu && tu.other) || []));
 		return out;
 	},
 

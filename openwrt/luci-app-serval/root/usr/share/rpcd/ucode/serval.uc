@@ -1,12 +1,14 @@
 // rpcd ucode plugin: the `serval` ubus object (luci-app-serval).
 //   ubus call serval status | peers | routes | tunnels
-// Reads servald's own machine-readable output (`servald status`, `id self`,
-// `id peers --json`, `route print --json`, `version`), /etc/config/serval and
-// procd's `service list`. Field names are documented in openwrt/README.md
-// ("ubus interface"). Errors are ubus status codes, never a trace: a servald
-// that cannot be run or answers garbage gives UBUS_STATUS_UNKNOWN_ERROR (9)
-// and one line in the log (logread -e serval). A stopped daemon is not an
-// error: every method then answers with "running": false.
+// Reads servald's own machine-readable output (`servald status --json`, the
+// running daemon's counters, interfaces and tunnels with their open streams;
+// `id self`, `id peers --json`, `route print --json`, `version`),
+// /etc/config/serval and procd's `service list`. Field names are documented
+// in openwrt/README.md ("ubus interface"). Errors are ubus status codes, never
+// a trace: a servald that cannot be run or answers garbage gives
+// UBUS_STATUS_UNKNOWN_ERROR (9) and one line in the log (logread -e serval).
+// A stopped daemon is not an error: every method then answers with
+// "running": false.
 'use strict';
 
 import { popen, readfile, access } from 'fs';
@@ -52,33 +54,29 @@ function servald_json(args) {
 	return v;
 }
 
-// `servald status`: key:value lines; exit 0 running, 3 stopped.
+// `servald status --json`: one JSON object from the running daemon (exit 0),
+// or exit 3 when it is not running. { installed, running, pid, st } with st
+// the daemon's object (null when stopped).
 function daemon_state() {
-	const r = servald('status');
+	const r = servald('status --json');
 	if (!r)
-		return { installed: false, running: false, pid: null };
-	let pid = null;
-	for (let line in split(r.out, '\n')) {
-		const m = match(line, /^pid:([0-9]+)$/);
-		if (m) pid = +m[1];
-	}
-	return { installed: true, running: r.code == 0 && pid != null, pid };
+		return { installed: false, running: false, pid: null, st: null };
+	if (r.code == 3)
+		return { installed: true, running: false, pid: null, st: null };
+	if (r.code != 0)
+		fail(`${PROG} status --json exited with status ${r.code}`);
+	let v = null;
+	try { v = json(r.out); } catch (e) { v = null; }
+	if (type(v) != 'object' || v.running !== true)
+		fail(`${PROG} status --json: output is not a status object`);
+	return { installed: true, running: true, pid: v.pid, st: v };
 }
 
-// Seconds since the process started (/proc/PID/stat field 22, in USER_HZ
-// = 100 on every Linux architecture OpenWrt runs on).
-function uptime_of(pid) {
-	const stat = readfile(`/proc/${pid}/stat`);
-	const up = readfile('/proc/uptime');
-	if (!stat || !up)
-		return null;
-	const fields = split(substr(stat, index(stat, ') ') + 2), ' ');
-	const start = +fields[19];
-	const now = +split(up, ' ')[0];
-	if (start != start || now != now)
-		return null;
-	const s = int(now - start / 100);
-	return s < 0 ? 0 : s;
+function sum(list, key) {
+	let n = 0;
+	for (let x in list ?? [])
+		n += +(x[key] ?? 0);
+	return n;
 }
 
 function self_sids() {
@@ -142,9 +140,41 @@ function bool(v, dflt) {
 	return null;
 }
 
-function tunnel_rows() {
+// The daemon's tunnel entry for a configured tunnel: by name (a tunnel the
+// daemon runs itself registers under its section name), by the pid procd
+// gave its instance, else by mode and ports. Marks the entry used.
+function find_open(open, s, pid) {
+	let hit = null;
+	for (let t in open)
+		if (!hit && !t.used && t.name != null && t.name == s['.name'])
+			hit = t;
+	for (let t in open)
+		if (!hit && !t.used && pid != null && t.pid == pid)
+			hit = t;
+	for (let t in open)
+		if (!hit && !t.used && t.mode == s.mode && t.mdp_port == +s.mdp_port && t.tcp_port == +s.tcp_port)
+			hit = t;
+	if (hit)
+		hit.used = true;
+	return hit;
+}
+
+function stream_fields(t) {
+	return {
+		streams: t ? t.streams : null,
+		streams_total: t ? t.streams_total : null,
+		bytes_in: t ? t.bytes_in : null,
+		bytes_out: t ? t.bytes_out : null,
+	};
+}
+
+// Configured tunnels (UCI) with their procd state and, from the daemon, their
+// open streams; `other`: tunnels the daemon knows that are not configured
+// (e.g. started by hand).
+function tunnel_rows(st) {
 	const ctx = cursor();
 	const inst = procd_instances();
+	const open = map(st?.tunnels ?? [], (t) => ({ ...t, used: false }));
 	const rows = [];
 	ctx.foreach('serval', 'tunnel', (s) => {
 		const p = inst[`tunnel_${s['.name']}`];
@@ -160,9 +190,15 @@ function tunnel_rows() {
 			instance: p ? `tunnel_${s['.name']}` : null,
 			running: p?.running ?? false,
 			pid: p?.pid ?? null,
+			...stream_fields(find_open(open, s, p?.pid)),
 		});
 	});
-	return rows;
+	const other = [];
+	for (let t in open)
+		if (!t.used)
+			push(other, { name: t.name, mode: t.mode, mdp_port: t.mdp_port, tcp_port: t.tcp_port, sid: t.sid,
+				service: t.service, pid: t.pid, ...stream_fields(t) });
+	return { tunnels: rows, other };
 }
 
 const methods = {
@@ -171,12 +207,13 @@ const methods = {
 			const d = daemon_state();
 			const main = cursor().get_all('serval', 'main') ?? {};
 			const inst = procd_instances();
+			const st = d.st;
 			const res = {
 				installed: d.installed,
 				running: d.running,
 				pid: d.pid,
-				uptime: d.running ? uptime_of(d.pid) : null,
-				version: d.installed ? version() : null,
+				uptime: st?.uptime ?? null,
+				version: st?.version ?? (d.installed ? version() : null),
 				enabled: bool(main.enabled, true),
 				log_level: main.log_level ?? 'info',
 				procd: inst.servald ? { running: inst.servald.running ?? false, pid: inst.servald.pid ?? null } : null,
@@ -184,11 +221,32 @@ const methods = {
 				sids: [],
 				interfaces: uci_list(main.interface),
 				devices: config_devices(),
-				counters: { peers: 0, routes: 0, direct: 0, indirect: 0, tunnels: 0, tunnels_running: 0 },
+				counters: { peers: 0, routes: 0, direct: 0, indirect: 0, tunnels: 0, tunnels_running: 0,
+					neighbours: 0, open_streams: 0, packets_in: 0, packets_out: 0, bytes_in: 0, bytes_out: 0, dropped: 0 },
+				// the daemon's own counters (servald status --json), null while it is stopped
+				interface_stats: null,
+				drops: null,
+				mesh_counters: null,
+				tables: null,
+				clients: null,
 			};
 			if (d.running) {
 				res.sids = self_sids();
-				res.sid = res.sids[0] ?? null;
+				res.sid = st.sid ?? res.sids[0] ?? null;
+				const c = res.counters, ifs = st.interfaces ?? [];
+				c.neighbours = st.neighbours ?? 0;
+				c.open_streams = sum(st.tunnels, 'streams');
+				c.packets_in = sum(ifs, 'rx_packets');
+				c.packets_out = sum(ifs, 'tx_packets');
+				c.bytes_in = sum(ifs, 'rx_bytes');
+				c.bytes_out = sum(ifs, 'tx_bytes');
+				for (let k, v in st.drops ?? {})
+					c.dropped += +v;
+				res.interface_stats = ifs;
+				res.drops = st.drops ?? {};
+				res.mesh_counters = st.counters ?? {};
+				res.tables = st.tables ?? {};
+				res.clients = st.clients ?? {};
 				const routes = servald_json('route print --json') ?? [];
 				const peers = servald_json('id peers --json') ?? [];
 				res.counters.routes = length(routes);
@@ -225,7 +283,8 @@ const methods = {
 	tunnels: {
 		call: function() {
 			const d = daemon_state();
-			return { running: d.running, tunnels: tunnel_rows() };
+			const t = tunnel_rows(d.st);
+			return { running: d.running, tunnels: t.tunnels, other: t.other };
 		}
 	},
 };

@@ -1,15 +1,16 @@
-// A simple in-memory AddressBook: the SIDs (and signing keys) a node has heard of.
-// Prefix lookup is a linear scan, fine for the tens of SIDs a small mesh has;
-// the MDP core may replace it with a trie. It copies every SID and key it
-// learns, because decoders hand it views into receive buffers.
+// A simple in-memory AddressBook for tests (the MDP core has its own, in
+// src/mdp/subscribers.ts): the SIDs (and signing keys) a node has heard of.
+// Prefix lookup is a linear scan, fine for the tens of SIDs a test uses. It
+// copies every SID and key it learns, because decoders hand it views into
+// receive buffers.
 //
 // API:
 //   new SidBook(sidFromSignKey?: (key) => Sid | undefined)
 //   .lookupPrefix(prefix) .learnSid(sid) .learnSignKey(sid, key) .sidFromSignKey(key)   (AddressBook)
 //   .has(sid): boolean   .signKeyOf(sid): Uint8Array | undefined   .size   .sids(): Sid[]
 
-import type { AddressBook, Sid } from "./types";
-import { bytesEqual, toHex } from "./bytes";
+import type { AddressBook, Sid } from "../../src/wire/types";
+import { bytesEqual, toHex } from "../../src/wire/bytes";
 
 interface Entry {
   sid: Sid;
