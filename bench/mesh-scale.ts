@@ -69,6 +69,19 @@ interface Result {
   reconvergeS: number; hops: number; relay: string;
 }
 
+/** Starts a daemon; Serval DNA logs no "servald started", so for it wait until `id self` answers. */
+async function startNode(mesh: Mesh, node: string, conf: Record<string, string>): Promise<string> {
+  if (IMPL !== "dna") return (await mesh.start(node, conf)).sid;
+  const sid = await mesh.prepare(node, conf);
+  const proc = mesh.lab.spawn(node, SERVALD, ["start", "foreground"], { env: mesh.env(node) });
+  mesh.daemons.set(node, { node, dir: "", proc, sid, startedAt: Date.now(), upAt: 0 });
+  for (let i = 0; i < 200; i++) {
+    if ((await mesh.cli(node, "id", "self")).code === 0) return sid;
+    await sleep(100);
+  }
+  throw new Error(`Serval DNA on ${node} did not answer id self within 20 s`);
+}
+
 async function runSize(n: number): Promise<Result> {
   const [rows, cols] = GRIDS[n] ?? [Math.round(Math.sqrt(n)), Math.ceil(n / Math.round(Math.sqrt(n)))];
   const lab = await Lab.create({ family: "svscale" });
@@ -84,7 +97,7 @@ async function runSize(n: number): Promise<Result> {
     }
     const conf: Record<string, string> = IMPL === "dna" ? { "rhizome.enable": "0" } : {};
     const sidOf = new Map<string, string>();
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sidOf.set(name(r, c), (await mesh.start(name(r, c), conf)).sid);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sidOf.set(name(r, c), await startNode(mesh, name(r, c), conf));
     const allUp = Date.now();
     const a = name(0, 0), z = name(rows - 1, cols - 1);
     const zSid = sidOf.get(z)!;
@@ -113,12 +126,18 @@ async function runSize(n: number): Promise<Result> {
     const bySid = new Map([...sidOf].map(([k, v]) => [v, k]));
     const path = [a];
     for (let cur = a; cur !== z && path.length < 64;) {
-      const hop = (await mesh.routes(cur)).get(zSid)?.[2];
+      // (Serval DNA's `route print` sometimes comes back without the row: ask again.)
+      let hop: string | undefined;
+      for (let tries = 0; tries < 10 && !hop; tries++) {
+        hop = (await mesh.routes(cur)).get(zSid)?.[2];
+        if (!hop) await sleep(300);
+      }
       const next = hop && hop !== "" ? bySid.get(hop) ?? z : z;
       path.push(next);
       cur = next;
     }
-    const relay = path[Math.floor(path.length / 2)]!;
+    // A corner-to-corner route is never one hop: without next hops, kill the grid's middle node.
+    const relay = path.length > 2 ? path[Math.floor(path.length / 2)]! : name(Math.floor(rows / 2), Math.floor(cols / 2));
     // Kill it under a 100 ms ping stream; reconverged = first reply after the gap.
     const pinger = lab.spawn(a, SERVALD, ["mdp", "ping", "--interval=0.1", "--timeout=1", zSid, "0"], { env: mesh.env(a) });
     const arrivals: number[] = [];
@@ -154,13 +173,16 @@ if (process.env.MESH_CHILD) {
   for (const n of SIZES) console.log(`RESULT ${JSON.stringify(await runSize(n))}`);
 } else {
   // Each implementation in its own process (SERVALD_BIN picks the binary), one after the other.
+  // MESH_BASE_BIN: a second build of ours (e.g. before a change), run as "base" in the same run.
   const impls: [string, string][] = [["ours", SERVALD]];
+  if (process.env.MESH_BASE_BIN) impls.push(["base", process.env.MESH_BASE_BIN]);
   if (process.env.SERVAL_DNA_BIN) impls.push(["dna", process.env.SERVAL_DNA_BIN]);
   const results = new Map<string, Map<number, Result>>();
   for (const [impl, bin] of impls) {
     const m = new Map<number, Result>();
     results.set(impl, m);
     for (const n of SIZES) {
+      const loadBefore = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
       const out = await new Promise<string>((res) => {
         const p = spawn(process.execPath, [process.argv[1]!], {
           env: { ...process.env, MESH_CHILD: "1", MESH_IMPL: impl, MESH_SIZES: String(n), SERVALD_BIN: bin },
@@ -177,7 +199,8 @@ if (process.env.MESH_CHILD) {
       m.set(n, r);
       console.log(`${impl} N=${n}: ping after ${f(r.pingAfterS)} s, all peers after ${f(r.peersAfterS)} s, CPU ${r.cpuPct.toFixed(2)} %/node, ` +
         `RSS ${(r.rssKb / 1024).toFixed(1)} MB, tx ${r.txBps.toFixed(0)} B/s/node (${r.txPps.toFixed(1)} pkt/s), ` +
-        `kill -9 ${r.relay} (middle of ${r.hops} hops): reconverged ${f(r.reconvergeS, 2)} s`);
+        `kill -9 ${r.relay} (middle of ${r.hops} hops): reconverged ${f(r.reconvergeS, 2)} s; ` +
+        `load ${loadBefore} before, ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} after`);
     }
   }
   console.log(`\nsteady window ${STEADY_S} s; ${readFileSync("/proc/loadavg", "utf8").trim()} (loadavg at the end)`);
@@ -189,5 +212,13 @@ if (process.env.MESH_CHILD) {
       : ["", "", "", ""];
     const [rr, cc] = GRIDS[n] ?? [0, 0];
     console.log(`| ${n} (${rr}x${cc}) | ${[...cells(results.get("ours")?.get(n)), ...cells(results.get("dna")?.get(n))].join(" | ")} |`);
+  }
+  const base = results.get("base");
+  if (base) {
+    console.log("\nMESH_BASE_BIN (base) against ours, same run:");
+    for (const n of SIZES) {
+      const o = results.get("ours")?.get(n), b = base.get(n);
+      if (o && b) console.log(`N=${n}: tx ours ${o.txBps.toFixed(0)} B/s/node (${o.txPps.toFixed(1)} pkt/s), base ${b.txBps.toFixed(0)} (${b.txPps.toFixed(1)}): ours/base ${(o.txBps / b.txBps).toFixed(2)}`);
+    }
   }
 }

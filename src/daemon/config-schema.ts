@@ -24,6 +24,9 @@ const CHECKS = {
   int32_nonneg: intRange(0, 0x7fffffff, "integer >= 0"),
   uint32_nonzero: intRange(1, 0xffffffff, "integer > 0"),
   percent: intRange(0, 100, "percentage 0..100"),
+  // Table caps (this daemon's own keys; Serval DNA has none): see MESH_LIMIT_KEYS.
+  neighbours_cap: intRange(1, 1024, "integer 1..1024"),
+  table_cap: intRange(16, 65536, "integer 16..65536"),
   log_level: oneOf("log level", ["none", "fatal", "error", "warn", "hint", "info", "debug", "silent"]),
   interface_type: oneOf("interface type", ["ethernet", "wifi", "catear", "any", "other", "unknown"]),
   socket_type: oneOf("socket type", ["dgram", "stream", "file", "external"]),
@@ -90,6 +93,25 @@ FIXED.set("server.motd", "str_nonempty");
 FIXED.set("mdp.enable_inet", "boolean");
 FIXED.set("mdp.filter_rules_path", "str_nonempty");
 FIXED.set("rhizome.enable", "boolean");
+FIXED.set("mdp.max_neighbours", "neighbours_cap");
+FIXED.set("mdp.max_subscribers", "table_cap");
+FIXED.set("mdp.max_routes", "table_cap");
+
+/** Config keys of the mesh's table caps -> MeshLimits fields (src/mdp/api.ts). */
+export const MESH_LIMIT_KEYS = {
+  "mdp.max_neighbours": "neighbours", "mdp.max_subscribers": "subscribers", "mdp.max_routes": "routes",
+} as const;
+
+/** The table caps set in a config (validated); absent keys keep the node's defaults. */
+export function meshLimitsFromConfig(entries: Iterable<[string, string]>): Partial<Record<(typeof MESH_LIMIT_KEYS)[keyof typeof MESH_LIMIT_KEYS], number>> {
+  const out: Partial<Record<(typeof MESH_LIMIT_KEYS)[keyof typeof MESH_LIMIT_KEYS], number>> = {};
+  for (const [k, v] of entries) {
+    if (!Object.prototype.hasOwnProperty.call(MESH_LIMIT_KEYS, k)) continue;
+    checkConfig(k, v);
+    out[MESH_LIMIT_KEYS[k as keyof typeof MESH_LIMIT_KEYS]] = Number(v);
+  }
+  return out;
+}
 
 /** Daemon-hosted MSP tunnels (src/daemon/tunnel-config.ts): tunnels.N.KEY. Not Serval DNA keys. */
 const TUNNEL: Record<string, TypeName> = {

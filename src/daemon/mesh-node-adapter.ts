@@ -3,9 +3,9 @@
 // protocol's shape; datagrams and packets pass through as they are (the seam
 // speaks the node's vocabulary, mesh-core.ts).
 import type { CryptoProvider, Identity } from "../crypto/types.js";
-import { MeshNode, type LogLevel } from "../mdp/node.js";
+import { MeshNode, type LogLevel, type MeshLimits } from "../mdp/node.js";
 import type { CoreInterface, CoreStatus, Delivery, MeshCore, SendRequest, Transmit } from "./mesh-core.js";
-import { DELIVERY_QUEUE_MAX, NEIGHBOURS_MAX, QUEUE_TOTAL_MAX, SUBSCRIBERS_MAX } from "../mdp/constants.js";
+import { DELIVERY_QUEUE_MAX, QUEUE_TOTAL_MAX } from "../mdp/constants.js";
 import { INTERFACE_STATE_UP, REACHABLE_NONE, REACHABLE_SELF, RouteRecord } from "../wire/client-header.js";
 import { bytesEqual } from "../wire/bytes.js";
 
@@ -16,8 +16,11 @@ export class MeshNodeCore implements MeshCore {
   /** Stable array: the client server caches per identity list. */
   private readonly sids: Uint8Array[];
 
-  constructor(identities: Identity[], crypto: CryptoProvider, now: number, log: (level: LogLevel, msg: string) => void) {
-    this.node = new MeshNode({ identities, crypto, now, log });
+  constructor(
+    identities: Identity[], crypto: CryptoProvider, now: number, log: (level: LogLevel, msg: string) => void,
+    limits?: Partial<MeshLimits>,
+  ) {
+    this.node = new MeshNode({ identities, crypto, now, log, limits });
     this.sids = identities.map((i) => i.sid);
   }
 
@@ -113,9 +116,9 @@ export class MeshNodeCore implements MeshCore {
     return {
       counters: this.node.stats as unknown as Record<string, number>,
       tables: {
-        neighbours: { size: t.neighbours, max: NEIGHBOURS_MAX },
-        subscribers: { size: t.subscribers, max: SUBSCRIBERS_MAX },
-        routes: { size: t.routes, max: SUBSCRIBERS_MAX },
+        neighbours: { size: t.neighbours, max: this.node.limits.neighbours },
+        subscribers: { size: t.subscribers, max: this.node.limits.subscribers },
+        routes: { size: t.routes, max: this.node.limits.routes },
         tx_queue: { size: t.queued, max: QUEUE_TOTAL_MAX },
         deliveries: { size: t.deliveries, max: DELIVERY_QUEUE_MAX },
       },

@@ -9,6 +9,7 @@ import { nativeCrypto } from "../platform/native-crypto.js";
 import { randomBytes } from "../platform/proc.js";
 import { MeshDaemon } from "./mesh-daemon.js";
 import { MeshNodeCore } from "./mesh-node-adapter.js";
+import { meshLimitsFromConfig } from "./config-schema.js";
 import { registerDaemonService } from "./services.js";
 
 let running: MeshDaemon | null = null;
@@ -23,9 +24,10 @@ registerDaemonService({
       config: () => ctx.config(),
       onReload: (fn) => ctx.onReload(fn),
       reloadConfig: (why) => ctx.reloadConfig(why),
+      // Table caps are read once, at start (a reload does not resize tables).
       createCore: (identities, now) => new MeshNodeCore(identities, crypto, now, (level, msg) => {
         if (logEnabled(level)) log[level](msg);
-      }),
+      }, meshLimitsFromConfig(ctx.config())),
     });
   },
   stop() {

@@ -14,6 +14,7 @@ import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
 import { advertRecords, applyLinkRecords, type AdvertRecords } from "./link-state";
+import { noteNamed } from "./abbreviation";
 import * as C from "./constants";
 
 const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity };
@@ -98,7 +99,7 @@ export class Adverts {
       records.push(adverts.records[i]);
     }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
-    const frames = this.sender.linkStateFrames(records, undefined);
+    const frames = this.sender.linkStateFrames(records, undefined, iface.broadcast, now);
     if (frames.length === 0 && tick) {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
@@ -112,9 +113,11 @@ export class Adverts {
     if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const cx = this.cx;
     const ls = decodeLinkState(data, cx.subs, n.sub.sid);
+    noteNamed(n, ls.records, cx.subs, cx.limits.subscribers);
     // (hex from the address book: link state comes with every per-hop ACK)
     const fx = applyLinkRecords(n, ls.records, cx.primaryHex, (h) => cx.localByHex.has(h), now,
-      (sid) => cx.subs.get(sid)?.hex ?? toHex(sid));
+      (sid) => cx.subs.get(sid)?.hex ?? toHex(sid), cx.limits.routes);
+    cx.stats.routesRefused += fx.refused;
     for (const rec of fx.acks) this.acks.receiveAckRecord(now, n, rec);
     if (ls.unresolved.length > 0) {
       const iface = n.chosen?.dest.iface ?? n.linksIn[0]?.iface;

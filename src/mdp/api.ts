@@ -17,6 +17,21 @@ export interface MeshNodeOptions {
   frameDeadlineMs?: number;
   /** Per-hop retransmission: at most this many transmissions per hop. */
   maxTransmissions?: number;
+  /** Abbreviate SIDs a neighbour knows (abbreviation.ts); default true. false: always full SIDs. */
+  abbreviateSids?: boolean;
+  /** Table caps (defaults: constants.ts SUBSCRIBERS_MAX, NEIGHBOURS_MAX, ROUTES_MAX). */
+  limits?: Partial<MeshLimits>;
+}
+
+/** What a node keeps at most. A table at its cap drops what does not fit and
+ * counts it (MeshStats); it never grows past the cap. */
+export interface MeshLimits {
+  /** SIDs known (address book); least recently used ones not in use are forgotten first. */
+  subscribers: number;
+  /** Neighbours; a new one replaces the longest silent one that is not direct, else is refused. */
+  neighbours: number;
+  /** Routes, and records kept from each neighbour's advertised tree. */
+  routes: number;
 }
 
 export interface InterfaceConfig {

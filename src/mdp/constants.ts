@@ -128,10 +128,14 @@ export const EPHEMERAL_PORT_LAST = 32768;
 export const DELIVERY_QUEUE_MAX = 256;
 /** Packets waiting for pollTransmit. */
 export const TRANSMIT_QUEUE_MAX = 256;
-/** Address book cap; least recently used non-neighbour SIDs are forgotten. */
+// Table caps: the defaults of MeshLimits (api.ts; config mdp.max_subscribers,
+// mdp.max_neighbours, mdp.max_routes). A table at its cap drops and counts, never grows.
+/** Address book cap; least recently used SIDs not in use are forgotten. */
 export const SUBSCRIBERS_MAX = 1024;
-/** Neighbours cap. */
+/** Neighbours cap; a new one replaces the longest silent one that is not direct. */
 export const NEIGHBOURS_MAX = 64;
+/** Route table cap (and of each neighbour's advertised tree). */
+export const ROUTES_MAX = 1024;
 /** Idle tick when an interface has no neighbours (Serval: 5000 ms, 6.1; we
  * stay fast so a late starter is found quickly even under loss). */
 export const IDLE_TICK_MS = 1000;
@@ -141,3 +145,7 @@ export const RESTART_DUP_PACKETS = 3;
 export const RESTART_DUP_FRAMES = 4;
 /** Or this many late or duplicate frames (some not retransmissions) and no newer one. */
 export const RESTART_DUP_RUN = 6;
+
+/** After anyone on an interface asks us to explain an address, SIDs go out there
+ * in full for this long (abbreviation.ts): whoever asked learns them. */
+export const EXPLAIN_FULL_SIDS_MS = 10_000;

@@ -6,13 +6,14 @@
 import type { CryptoProvider, Identity } from "../crypto/types";
 import type { Sid } from "../wire/types";
 import { ByteWriter, toHex } from "../wire/bytes";
-import type { LogLevel, MeshNodeOptions } from "./api";
+import type { LogLevel, MeshLimits, MeshNodeOptions } from "./api";
 import { Subscribers } from "./subscribers";
 import { NeighbourTable } from "./neighbour-table";
 import { TxQueue } from "./tx-queue";
 import type { Destination, Iface } from "./neighbours";
 import type { Route } from "./routing";
 import { newStats, type MeshStats } from "./stats";
+import * as C from "./constants";
 
 export class NodeContext {
   readonly stats: MeshStats = newStats();
@@ -22,6 +23,8 @@ export class NodeContext {
   readonly crypto: CryptoProvider;
   readonly log: (level: LogLevel, message: string) => void;
   readonly random: (n: number) => Uint8Array;
+  /** Table caps (settings, read at start). */
+  readonly limits: MeshLimits;
   /** Every SID heard of (the address book the codecs resolve abbreviations with). */
   readonly subs: Subscribers;
   /** Our identities by SID hex. */
@@ -51,8 +54,12 @@ export class NodeContext {
     this.now = opts.now;
     this.primarySid = opts.identities[0].sid;
     this.primaryHex = toHex(this.primarySid);
-    this.subs = new Subscribers((k) => this.crypto.sidFromSignKey(k));
-    this.nt = new NeighbourTable(this.random, () => this.fixedDests(), (m) => this.log("debug", m));
+    this.limits = {
+      subscribers: opts.limits?.subscribers ?? C.SUBSCRIBERS_MAX, neighbours: opts.limits?.neighbours ?? C.NEIGHBOURS_MAX,
+      routes: opts.limits?.routes ?? C.ROUTES_MAX,
+    };
+    this.subs = new Subscribers((k) => this.crypto.sidFromSignKey(k), this.limits.subscribers, this.stats);
+    this.nt = new NeighbourTable(this.random, () => this.fixedDests(), (m) => this.log("debug", m), this.limits.neighbours);
     this.subs.canForget = (s) => !this.nt.byHex.has(s.hex) && !this.routeTable.has(s.hex);
     for (const id of opts.identities) {
       const s = this.subs.add(id.sid, true);

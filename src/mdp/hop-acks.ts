@@ -74,7 +74,7 @@ export class HopAcks {
     this.noteAckSent(n);
     const to = addressed && isDirect(n, now) ? n.sub.sid : undefined;
     for (const d of dests) {
-      for (const f of this.sender.linkStateFrames([rec], to)) {
+      for (const f of this.sender.linkStateFrames([rec], to, d, now)) {
         const tx = this.sender.addFixed(now, f, d);
         tx.ackFor = n;
       }
@@ -83,12 +83,12 @@ export class HopAcks {
   }
 
   /** The ACK owed to n (not yet due) as one frame, to ride in a packet already
-   * going to n (AckRider): the transmitter calls this, then ackRode if it fitted. */
-  owedAck(now: number, n: Neighbour): FrameRepr | undefined {
+   * going to n by `dest` (AckRider): the transmitter calls this, then ackRode if it fitted. */
+  owedAck(now: number, n: Neighbour, dest: Destination): FrameRepr | undefined {
     if (n.ackDueAt === Infinity) return undefined;
     const rec = this.ackRecordFor(now, n);
     if (!rec) return undefined;
-    const frames = this.sender.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined);
+    const frames = this.sender.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined, dest, now);
     return frames.length === 1 ? frames[0] : undefined;
   }
 

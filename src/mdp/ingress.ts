@@ -54,8 +54,8 @@ export class Ingress {
     if (tsub.local) return; // our own packet echoed back
     let n = cx.nt.byHex.get(tsub.hex);
     if (!n) {
-      if (cx.nt.size >= C.NEIGHBOURS_MAX) {
-        if (!cx.nt.evict(now)) { stats.packetsDropped++; return; }
+      if (cx.nt.size >= cx.limits.neighbours) {
+        if (!cx.nt.evict(now)) { stats.packetsDropped++; stats.neighboursRefused++; return; }
         this.routes.markDirty();
       }
       n = newNeighbour(tsub, now);

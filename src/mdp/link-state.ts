@@ -5,11 +5,11 @@ import { LS_BROADCAST, LS_UNICAST, PORT_LINKSTATE, type LinkRecordRepr, type Sid
 import { ByteWriter, toHex } from "../wire/bytes";
 import { encodeLinkRecord, linkRecordLength, newLinkRecord } from "../wire/linkstate";
 import { encodePorts, portsLength } from "../wire/mdp-ports";
-import { newEncodeContext } from "../wire/address";
+import { newEncodeContext, type Abbreviate } from "../wire/address";
 import type { Identity } from "../crypto/types";
 import type { LinkIn, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
-import { ADVERT_REPEAT_MS, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, SERVAL_REACHABLE_TIMEOUT_MS, SUBSCRIBERS_MAX } from "./constants";
+import { ADVERT_REPEAT_MS, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, ROUTES_MAX, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
 
 /** Our ACK record for neighbour n: "I (self) hear you on your interface i" with the window of link L. */
 export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr {
@@ -104,15 +104,16 @@ export interface AdvertRecords {
   nextDue: number;
 }
 
-/** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each. */
-export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRecordRepr[]): Uint8Array[] {
+/** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each; SIDs
+ * abbreviated as `abbreviate` says (abbreviation.ts), else in full. */
+export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRecordRepr[], abbreviate?: Abbreviate): Uint8Array[] {
   const out: Uint8Array[] = [];
   const empty = portsLength(PORT_LINKSTATE, PORT_LINKSTATE);
   let i = 0;
   while (i < records.length) {
     w.reset();
     encodePorts(w, PORT_LINKSTATE, PORT_LINKSTATE);
-    const ctx = newEncodeContext(self);
+    const ctx = newEncodeContext(self, { abbreviate });
     while (i < records.length && w.pos + linkRecordLength(records[i], ctx) <= LINKSTATE_PAYLOAD_MAX) {
       encodeLinkRecord(w, records[i], ctx);
       i++;
@@ -128,6 +129,8 @@ export interface LinkStateEffects {
   changed: boolean;
   /** Records "neighbour hears our interface i" (receiver = it, transmitter = us), to process as ACKs. */
   acks: LinkRecordRepr[];
+  /** New tree entries not kept: the tree was at its cap. */
+  refused: number;
 }
 
 /**
@@ -138,9 +141,9 @@ export interface LinkStateEffects {
  */
 export function applyLinkRecords(
   n: Neighbour, records: readonly LinkRecordRepr[], meHex: string, isLocal: (hex: string) => boolean, now: number,
-  hexOf: (sid: Sid) => string = toHex,
+  hexOf: (sid: Sid) => string = toHex, maxTree = ROUTES_MAX,
 ): LinkStateEffects {
-  const fx: LinkStateEffects = { changed: false, acks: [] };
+  const fx: LinkStateEffects = { changed: false, acks: [], refused: 0 };
   for (const rec of records) {
     if (!rec.receiver) continue;
     const rHex = hexOf(rec.receiver);
@@ -167,7 +170,7 @@ export function applyLinkRecords(
     }
     const drop = rec.dropRate >= 0 ? rec.dropRate : 0;
     if (!old || old.transmitter !== tHex || old.version !== rec.version || old.dropRate !== drop) {
-      if (!old && n.adverts.size >= SUBSCRIBERS_MAX) continue;
+      if (!old && n.adverts.size >= maxTree) { fx.refused++; continue; }
       n.adverts.set(rHex, { transmitter: tHex, version: rec.version, dropRate: drop });
       fx.changed = true;
     }

@@ -16,6 +16,7 @@ export class NeighbourTable {
     /** Destinations still referenced elsewhere (queued frames), kept when pruning. */
     private readonly destsInUse: () => Iterable<Destination>,
     private readonly log: (message: string) => void,
+    private readonly maxNeighbours = NEIGHBOURS_MAX,
   ) {}
 
   get size(): number {
@@ -38,7 +39,7 @@ export class NeighbourTable {
     const key = `${iface.index}/${address}`;
     let d = this.unicastDests.get(key);
     if (!d) {
-      if (this.unicastDests.size >= NEIGHBOURS_MAX * 2) this.pruneDests();
+      if (this.unicastDests.size >= this.maxNeighbours * 2) this.pruneDests();
       d = this.newDest(iface, address, true);
       this.unicastDests.set(key, d);
     }

@@ -19,6 +19,8 @@ export interface Iface {
   nextTickAt: number;
   /** The interface's broadcast destination, shared by all neighbours on it. */
   broadcast: Destination;
+  /** Someone on it asked us to explain an address: SIDs go out in full until then. */
+  fullSidsUntil: number;
 }
 
 /** Where packets go: a broadcast address or one neighbour's unicast address (6.1). */
@@ -113,6 +115,9 @@ export interface Neighbour {
   rxLoss: number;
   /** Reachable (direct) at the last route computation. */
   wasReachable: boolean;
+  /** SIDs it has named in its link-state records (and its own): it knows them
+   * in full, so we may abbreviate them to it (abbreviation.ts). */
+  knows: Set<Subscriber>;
 }
 
 export function newNeighbour(sub: Subscriber, now: number): Neighbour {
@@ -121,6 +126,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + ACK_LINK_UP_DELAY_MS, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
     frameWindow: new SeqWindow64(), frameFp: new Uint32Array(256), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
+    knows: new Set([sub]),
   };
 }
 

@@ -57,16 +57,18 @@ import { toHex } from "../wire/bytes";
 import * as C from "./constants";
 
 export type {
-  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendError, SendResult, Delivery, PeerInfo, RouteInfo,
+  LogLevel, MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendError, SendResult, Delivery, PeerInfo, RouteInfo, MeshLimits,
 } from "./api";
 import type {
-  MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendResult, Delivery, PeerInfo, RouteInfo,
+  MeshNodeOptions, InterfaceConfig, Transmit, SendRequest, SendResult, Delivery, PeerInfo, RouteInfo, MeshLimits,
 } from "./api";
 
 export class MeshNode {
   readonly stats: MeshStats;
   readonly identities: readonly Identity[];
   readonly primarySid: Sid;
+  /** The table caps in force (MeshNodeOptions.limits over constants.ts). */
+  readonly limits: MeshLimits;
   private readonly cx: NodeContext;
   private readonly ports: Ports;
   private readonly sender: Sender;
@@ -85,6 +87,7 @@ export class MeshNode {
     this.stats = cx.stats;
     this.identities = cx.identities;
     this.primarySid = cx.primarySid;
+    this.limits = cx.limits;
     const host: ServiceHost = {
       crypto: cx.crypto, stats: cx.stats,
       identityFor: (sid, broadcast) => (broadcast ? undefined : cx.localByHex.get(toHex(sid))) ?? cx.identities[0],
@@ -94,7 +97,7 @@ export class MeshNode {
     };
     this.routeKeeper = new Routes(cx);
     this.ports = new Ports(cx, host, (now, n, source, data) => this.adverts.receiveLinkState(now, n, source, data));
-    this.sender = new Sender(cx, this.ports, opts.frameDeadlineMs ?? C.FRAME_DEADLINE_MS);
+    this.sender = new Sender(cx, this.ports, opts.frameDeadlineMs ?? C.FRAME_DEADLINE_MS, opts.abbreviateSids !== false);
     this.acks = new HopAcks(cx, this.sender, this.routeKeeper);
     this.adverts = new Adverts(cx, this.sender, this.acks, this.routeKeeper);
     this.explain = new PleaseExplain(cx, this.sender, (r, now) => { markChanged(r, now); this.adverts.scheduleAdvert(now); });
@@ -102,6 +105,7 @@ export class MeshNode {
     const r = cx.random(2);
     this.tx = new Transmitter(cx.queue, cx.stats, cx.primarySid, opts.maxTransmissions ?? C.FRAME_MAX_TX,
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
+    if (this.sender.abbreviates) this.tx.abbreviateFor = (d, now) => this.sender.abbreviateFor(d, now);
     this.acks.tx = this.tx;
     this.adverts.tx = this.tx;
     this.adverts.explain = this.explain;
@@ -122,7 +126,7 @@ export class MeshNode {
     if (cx.ifaces.has(cfg.index)) this.removeInterface(cfg.index);
     const iface = {
       index: cfg.index, name: cfg.name, mtu: Math.min(cfg.mtu ?? C.DEFAULT_MTU, C.INTERFACE_MTU_MAX),
-      broadcastAddress: cfg.broadcastAddress, tickMs: cfg.tickMs ?? C.TICK_MS, nextTickAt: cx.now,
+      broadcastAddress: cfg.broadcastAddress, tickMs: cfg.tickMs ?? C.TICK_MS, nextTickAt: cx.now, fullSidsUntil: 0,
     } as Iface;
     iface.broadcast = cx.nt.newDest(iface, cfg.broadcastAddress, false);
     cx.ifaces.set(cfg.index, iface);

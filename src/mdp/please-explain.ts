@@ -9,7 +9,7 @@ import type { NodeContext } from "./context";
 import type { Iface, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
 import type { Sender } from "./send";
-import { EXPLAIN_ASKS_MAX, EXPLAIN_REPLY_INTERVAL_MS, TTL_DEFAULT } from "./constants";
+import { EXPLAIN_ASKS_MAX, EXPLAIN_FULL_SIDS_MS, EXPLAIN_REPLY_INTERVAL_MS, TTL_DEFAULT } from "./constants";
 
 export interface ExplainEntries {
   /** Prefixes asked about. */
@@ -113,6 +113,7 @@ export class PleaseExplain {
   receive(now: number, iface: Iface, from: string, n: Neighbour, source: Sid, payload: Uint8Array): void {
     const cx = this.cx;
     const e = decodeExplain(payload);
+    if (e.requests.length > 0 || e.explainYourself) iface.fullSidsUntil = now + EXPLAIN_FULL_SIDS_MS; // abbreviation.ts
     for (const s of e.sids) cx.subs.add(s);
     for (const k of e.signKeys) {
       const sid = cx.crypto.sidFromSignKey(k);
@@ -135,7 +136,8 @@ export class PleaseExplain {
     const yourself = prefixes.some((p) => p.length === 0);
     if (asks.length === 0 && !yourself) return;
     this.cx.stats.explainsSent++;
-    const body = encodeExplain(asks, [], yourself);
+    // With the SIDs we know that match (as servald): the sender learns its abbreviation was too short.
+    const body = encodeExplain(asks, asks.flatMap((p) => this.cx.subs.matching(p, 4).map((x) => x.sid)).slice(0, 8), yourself);
     const frame = this.sender.controlFrame(undefined, body, TYPE_PLEASEEXPLAIN);
     if (n) {
       // The transmitter is known: ask it directly.

@@ -45,7 +45,7 @@ export class Routes {
   noteHeard(n: Neighbour, now: number): void {
     const g = this.gapMax.get(n);
     if (!g) {
-      if (this.gapMax.size >= C.NEIGHBOURS_MAX * 2) this.gapMax.clear();
+      if (this.gapMax.size >= this.cx.limits.neighbours * 2) this.gapMax.clear();
       this.gapMax.set(n, { at: now, gap: 0 });
     } else {
       // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
@@ -87,6 +87,7 @@ export class Routes {
         check = Math.min(check, until + 1);
         return true;
       },
+      cx.limits.routes, () => { cx.stats.routesRefused++; },
     );
     this.silentCheckAt = check;
     for (const n of this.gapMax.keys()) if (!cx.nt.byHex.has(n.sub.hex)) this.gapMax.delete(n);

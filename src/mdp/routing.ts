@@ -112,6 +112,7 @@ export function computeRoutes(
   routes: Map<string, Route>, neighbours: Iterable<Neighbour>, selfHex: string, now: number,
   sids: (hex: string) => Sid | undefined, isLocal: (hex: string) => boolean,
   usable: (n: Neighbour) => boolean = () => true,
+  maxRoutes = Infinity, onRefused: () => void = () => {},
 ): boolean {
   // A neighbour that is not `usable` (silent) is only a last resort: paths
   // through it count SILENT_DROP more (in a line there is no other way, and
@@ -147,6 +148,7 @@ export function computeRoutes(
     if (!r) {
       const sid = sids(x);
       if (!sid) continue;
+      if (routes.size >= maxRoutes) { onRefused(); continue; } // at the cap: no new route
       r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: LONG_AGO, advertGap: 0 };
       routes.set(x, r);
     }

@@ -11,11 +11,13 @@ import { encodePorts } from "../wire/mdp-ports";
 import { sealMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
 import type { SendRequest, SendResult } from "./api";
 import type { NodeContext } from "./context";
-import type { Destination } from "./neighbours";
+import { reachableTimeout, type Destination, type Neighbour } from "./neighbours";
 import type { Ports } from "./ports";
 import { BroadcastCache } from "./broadcast-cache";
 import type { TxFrame } from "./tx-queue";
 import { packLinkState } from "./link-state";
+import { abbreviator } from "./abbreviation";
+import type { Abbreviate } from "../wire/address";
 import * as C from "./constants";
 
 export class Sender {
@@ -27,6 +29,8 @@ export class Sender {
     private readonly ports: Ports,
     /** Per-hop retransmission: give up a routed frame this long after it was queued. */
     private readonly frameDeadlineMs: number,
+    /** SIDs abbreviated on the wire (MeshNodeOptions.abbreviateSids); false: always in full. */
+    readonly abbreviates = true,
   ) {}
 
   /** Queue an MDP datagram. Unicast is authcrypted unless noCrypt (then signed
@@ -95,9 +99,21 @@ export class Sender {
     };
   }
 
-  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID). */
-  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined): FrameRepr[] {
-    return packLinkState(this.cx.pw, this.cx.primarySid, records).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`. */
+  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number): FrameRepr[] {
+    const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
+    return packLinkState(this.cx.pw, this.cx.primarySid, records, abbreviate).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+  }
+
+  /** SIDs in a packet to `dest` are abbreviated where all neighbours it reaches know them (abbreviation.ts). */
+  abbreviateFor(dest: Destination, now: number): Abbreviate {
+    const knowers: Neighbour[] = [];
+    if (now >= dest.iface.fullSidsUntil) {
+      for (const n of this.cx.nt.byHex.values()) {
+        if (dest.unicast ? n.outLinks.some((o) => o.dest === dest) : n.linksIn.some((l) => l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now)) knowers.push(n);
+      }
+    }
+    return abbreviator(this.cx.subs, knowers);
   }
 
   private newTx(now: number, frame: FrameRepr): TxFrame {

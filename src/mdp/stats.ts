@@ -43,6 +43,13 @@ export interface MeshStats {
   echoReplies: number;
   explainsSent: number;
   explainsAnswered: number;
+  /** The table caps at work (MeshLimits): SIDs forgotten to make room, new SIDs
+   * not kept (all in use), packets dropped from a new neighbour that found the
+   * table full of direct ones, new routes and neighbours' tree entries not kept. */
+  subscribersEvicted: number;
+  subscribersRefused: number;
+  neighboursRefused: number;
+  routesRefused: number;
 }
 
 export function newStats(): MeshStats {
@@ -53,5 +60,6 @@ export function newStats(): MeshStats {
     retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, oversizePackets: 0, deliveryDrops: 0,
     unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
     routeChanges: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
+    subscribersEvicted: 0, subscribersRefused: 0, neighboursRefused: 0, routesRefused: 0,
   };
 }

@@ -16,6 +16,10 @@ export interface Subscriber {
   /** Rate limits (ms timestamps). */
   explainedAt: number;
   keyRequestAt: number;
+  /** Bytes of the SID that tell it apart from every other SID we know, as Serval
+   * DNA abbreviates (overlay_address.c: tree_depth / 8 + 1, its trie depth in
+   * whole nibbles): at least 4 bits more than needed. Only grows. */
+  abbrev: number;
 }
 
 /** A SID's first four bytes as a number: the index key (SIDs are public keys, so
@@ -28,12 +32,22 @@ export class Subscribers implements AddressBook {
   private readonly byHex = new Map<string, Subscriber>();
   /** The same records by sidKey: the per-frame lookups build no hex strings. */
   private readonly byKey = new Map<number, Subscriber | Subscriber[]>();
+  /** The same records in ascending SID order: a prefix resolves by binary search,
+   * and a SID's abbreviation length depends only on its two neighbours here. */
+  private readonly sorted: Subscriber[] = [];
   /** Monotonic counter used as recency (the node passes no clock here). */
   private clock = 0;
   /** Called when a SID is about to be forgotten; return false to keep it. */
   canForget: (s: Subscriber) => boolean = () => true;
 
-  constructor(private readonly deriveSid: (signKey: Uint8Array) => Sid | undefined) {}
+  /** `max`: how many SIDs we keep (the least recently used other than our own and
+   * those in use go first: see canForget). `counts`: the cap at work, SIDs
+   * forgotten to make room and new SIDs not kept (every SID in use: the caller
+   * gets a record that is not stored). */
+  constructor(
+    private readonly deriveSid: (signKey: Uint8Array) => Sid | undefined, private readonly max = SUBSCRIBERS_MAX,
+    readonly counts = { subscribersEvicted: 0, subscribersRefused: 0 },
+  ) {}
 
   get size(): number {
     return this.byHex.size;
@@ -61,9 +75,14 @@ export class Subscribers implements AddressBook {
   add(sid: Sid, local = false): Subscriber {
     let s = this.get(sid);
     if (!s) {
-      if (this.byHex.size >= SUBSCRIBERS_MAX) this.evict();
+      const full = this.byHex.size >= this.max && !this.evict() && !local;
       const copy = sid.slice(0, 32);
-      s = { sid: copy, hex: toHex(copy), signKey: undefined, local, lastUsed: 0, explainedAt: LONG_AGO, keyRequestAt: LONG_AGO };
+      s = { sid: copy, hex: toHex(copy), signKey: undefined, local, lastUsed: 0, explainedAt: LONG_AGO, keyRequestAt: LONG_AGO, abbrev: 32 };
+      if (full) {
+        this.counts.subscribersRefused++;
+        return s; // not stored, never abbreviated
+      }
+      s.abbrev = 1;
       this.byHex.set(s.hex, s);
       this.index(s);
     }
@@ -84,18 +103,13 @@ export class Subscribers implements AddressBook {
   // ---- AddressBook ----
 
   lookupPrefix(prefix: Uint8Array): Sid | "ambiguous" | undefined {
-    let found: Subscriber | undefined;
-    for (const s of this.byHex.values()) {
-      let match = true;
-      for (let i = 0; i < prefix.length; i++) {
-        if (s.sid[i] !== prefix[i]) { match = false; break; }
-      }
-      if (!match) continue;
-      if (found) return "ambiguous";
-      found = s;
-    }
-    if (found) found.lastUsed = ++this.clock;
-    return found?.sid;
+    const i = this.lowerBound(prefix);
+    const found = this.sorted[i];
+    if (found === undefined || !startsWith(found.sid, prefix)) return undefined;
+    const next = this.sorted[i + 1];
+    if (next !== undefined && startsWith(next.sid, prefix)) return "ambiguous";
+    found.lastUsed = ++this.clock;
+    return found.sid;
   }
 
   learnSid(sid: Sid): void {
@@ -114,27 +128,36 @@ export class Subscribers implements AddressBook {
   /** All known SIDs starting with `prefix` (for please-explain answers). */
   matching(prefix: Uint8Array, max: number): Subscriber[] {
     const out: Subscriber[] = [];
-    for (const s of this.byHex.values()) {
-      let match = true;
-      for (let i = 0; i < prefix.length; i++) {
-        if (s.sid[i] !== prefix[i]) { match = false; break; }
-      }
-      if (match) {
-        out.push(s);
-        if (out.length >= max) break;
-      }
+    for (let i = this.lowerBound(prefix); i < this.sorted.length && out.length < max; i++) {
+      const s = this.sorted[i];
+      if (!startsWith(s.sid, prefix)) break;
+      out.push(s);
     }
     return out;
   }
 
-  private evict(): void {
+  /** Index of the first SID not below `prefix` (compared over the prefix's length). */
+  private lowerBound(prefix: Uint8Array): number {
+    let lo = 0, hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (comparePrefix(this.sorted[mid].sid, prefix) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private evict(): boolean {
     let victim: Subscriber | undefined;
     for (const s of this.byHex.values()) {
       if (s.local || !this.canForget(s)) continue;
       if (!victim || s.lastUsed < victim.lastUsed) victim = s;
     }
-    if (!victim) return;
+    if (!victim) return false;
+    this.counts.subscribersEvicted++;
     this.byHex.delete(victim.hex);
+    const at = this.lowerBound(victim.sid);
+    if (this.sorted[at] === victim) this.sorted.splice(at, 1);
     const k = sidKey(victim.sid);
     const e = this.byKey.get(k);
     if (e === victim) this.byKey.delete(k);
@@ -142,13 +165,49 @@ export class Subscribers implements AddressBook {
       const rest = e.filter((x) => x !== victim);
       this.byKey.set(k, rest.length === 1 ? rest[0] : rest);
     }
+    return true;
   }
 
   private index(s: Subscriber): void {
+    const at = this.lowerBound(s.sid);
+    this.sorted.splice(at, 0, s);
+    // The longest prefix s shares with any other SID is shared with one next to it.
+    const prev = this.sorted[at - 1], next = this.sorted[at + 1];
+    if (prev) abbreviateApart(prev, s);
+    if (next) abbreviateApart(s, next);
     const k = sidKey(s.sid);
     const e = this.byKey.get(k);
     if (e === undefined) this.byKey.set(k, s);
     else if (Array.isArray(e)) e.push(s);
     else this.byKey.set(k, [e, s]);
   }
+}
+
+function startsWith(sid: Sid, prefix: Uint8Array): boolean {
+  for (let i = 0; i < prefix.length; i++) if (sid[i] !== prefix[i]) return false;
+  return true;
+}
+
+/** sid's first prefix.length bytes against prefix: <0, 0 or >0. */
+function comparePrefix(sid: Sid, prefix: Uint8Array): number {
+  for (let i = 0; i < prefix.length; i++) {
+    const d = sid[i] - prefix[i];
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** Two SIDs now known side by side: each needs its abbreviation to go past the
+ * nibbles they share (Serval DNA: its trie depth d nibbles, d / 2 + 1 bytes). */
+function abbreviateApart(a: Subscriber, b: Subscriber): void {
+  let nibbles = 0;
+  for (let i = 0; i < 32; i++) {
+    const x = a.sid[i] ^ b.sid[i];
+    if (x === 0) { nibbles += 2; continue; }
+    if (x < 16) nibbles++;
+    break;
+  }
+  const len = Math.min(32, ((nibbles + 1) >> 1) + 1);
+  if (len > a.abbrev) a.abbrev = len;
+  if (len > b.abbrev) b.abbrev = len;
 }

@@ -5,6 +5,7 @@
 import { ENCAP_OVERLAY, type EnvelopeRepr, type FrameRepr, type Sid } from "../wire/types";
 import { ByteWriter } from "../wire/bytes";
 import { appendFrame, beginPacket } from "../wire/packet";
+import type { Abbreviate } from "../wire/address";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
@@ -23,8 +24,8 @@ interface Picked {
  * 6.3: an ACK record may come in any packet), instead of a packet of their own
  * a few ms later: on a relay that is a quarter of all packets sent and received. */
 export interface AckRider {
-  /** The ACK owed to n as a frame, or undefined if none is owed. */
-  owedAck(now: number, n: Neighbour): FrameRepr | undefined;
+  /** The ACK owed to n as a frame for a packet to `dest`, or undefined if none is owed. */
+  owedAck(now: number, n: Neighbour, dest: Destination): FrameRepr | undefined;
   /** The frame owedAck gave went out, in the packet with link sequence dest.seq. */
   ackRode(n: Neighbour, dest: Destination): void;
   /** A queued ACK record for n (TxFrame.ackFor) went out in the packet with link sequence dest.seq. */
@@ -37,6 +38,8 @@ export class Transmitter {
   /** One global 16-bit frame counter; the low byte goes on the wire. */
   private frameSeq16: number;
   private readonly w = new ByteWriter(2048);
+  /** How SIDs are written in a packet (or link-state payload) to `dest` (abbreviation.ts); unset: in full. */
+  abbreviateFor: ((dest: Destination, now: number) => Abbreviate) | undefined;
 
   constructor(
     private readonly queue: TxQueue,
@@ -222,14 +225,15 @@ export class Transmitter {
     do {
       dest.seq = (dest.seq + 1) & 0xff;
       dest.sent++;
+      const abbreviate = this.abbreviateFor?.(dest, now);
       const env: EnvelopeRepr = {
-        version: 1, encapsulation: ENCAP_OVERLAY, transmitter: this.primarySid, transmitterFull: true,
+        version: 1, encapsulation: ENCAP_OVERLAY, transmitter: this.primarySid, transmitterFull: abbreviate === undefined,
         unicast: dest.unicast, interfaceIndex: iface.index, linkSeq: dest.seq,
       };
       const w = this.w;
       w.reset();
       // PREVIOUS for a repeated address (as servald writes); SELF is automatic.
-      const ctx = beginPacket(w, env, { usePrevious: true });
+      const ctx = beginPacket(w, env, { usePrevious: true, abbreviate });
       const packed = this.packed;
       packed.length = 0;
       let anyReliable = false;
@@ -260,7 +264,7 @@ export class Transmitter {
       let n: Neighbour | undefined;
       for (let k = 0; k < packed.length && !n; k++) n = packed[k].n;
       if (n && this.acks && n.ackDueAt !== Infinity) {
-        const af = this.acks.owedAck(now, n);
+        const af = this.acks.owedAck(now, n, dest);
         if (af) {
           this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
           af.seq = this.frameSeq16 & 0xff;

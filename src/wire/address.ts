@@ -6,9 +6,10 @@
 // API:
 //   newDecodeContext(book, sender?): AddressDecodeContext
 //   decodeAddress(r, ctx): Sid | undefined     undefined = did not resolve (ctx.invalid set)
-//   newEncodeContext(sender?, opts?): AddressEncodeContext
-//   encodeAddress(w, sid, ctx)                 full SID, or SELF when sid equals ctx.sender
-//   addressLength(sid, ctx): number            bytes encodeAddress would write (pure)
+//   newEncodeContext(sender?, opts?): AddressEncodeContext   opts.abbreviate: see Abbreviate
+//   encodeAddress(w, sid, ctx, extra?)         SELF when sid equals ctx.sender, PREVIOUS (opt-in),
+//                                              an abbreviation when ctx.abbreviate says so, else full
+//   addressLength(sid, ctx, extra?): number    bytes encodeAddress would write (pure)
 //
 // One decode context spans an envelope and all frames of one packet (PREVIOUS
 // carries across frames; SELF = envelope transmitter). Link-state payloads use a
@@ -118,13 +119,25 @@ export interface AddressEncodeContext {
   previous: Sid | undefined;
   /** Write PREVIOUS (0xFE) when an address repeats the last one, as servald does. */
   usePrevious: boolean;
-  /** Interop tests only: abbreviation length (1..31) to use for a SID, or 0 for full. */
-  abbreviate: ((sid: Sid) => number) | undefined;
+  /** Abbreviation length (1..31) to use for a SID, or 0 for full (see Abbreviate). */
+  abbreviate: Abbreviate | undefined;
+  /** SIDs this context has written in full (only when `abbreviate` is set): the
+   * receiver has learnt them by the time it reads a later address. */
+  written: Sid[] | undefined;
 }
+
+/**
+ * Chooses how a SID is written: 1..31 = its first bytes, anything else = in full.
+ * `extra`: where Serval DNA adds 8 bits for more certainty (the envelope's
+ * transmitter, a link record's receiver). `inContext`: the SID was already
+ * written in full earlier in this context. Must be pure: lengths are measured
+ * with it before they are written.
+ */
+export type Abbreviate = (sid: Sid, extra: boolean, inContext: boolean) => number;
 
 export interface AddressEncodeOptions {
   usePrevious?: boolean;
-  abbreviate?: (sid: Sid) => number;
+  abbreviate?: Abbreviate;
 }
 
 export function newEncodeContext(sender?: Sid, opts?: AddressEncodeOptions): AddressEncodeContext {
@@ -132,6 +145,7 @@ export function newEncodeContext(sender?: Sid, opts?: AddressEncodeOptions): Add
     sender, previous: undefined,
     usePrevious: opts?.usePrevious ?? false,
     abbreviate: opts?.abbreviate,
+    written: opts?.abbreviate ? [] : undefined,
   };
 }
 
@@ -139,27 +153,36 @@ function sameSid(a: Sid | undefined, b: Sid): boolean {
   return a !== undefined && (a === b || bytesEqual(a, b));
 }
 
+function written(ctx: AddressEncodeContext, sid: Sid): boolean {
+  const list = ctx.written;
+  if (list === undefined) return false;
+  for (let i = 0; i < list.length; i++) if (sameSid(list[i], sid)) return true;
+  return false;
+}
+
 /** The Q byte encodeAddress will choose (abbreviation length, 0x20, SELF or PREVIOUS). */
-function chooseCode(sid: Sid, ctx: AddressEncodeContext): number {
+function chooseCode(sid: Sid, ctx: AddressEncodeContext, extra: boolean): number {
   if (sameSid(ctx.sender, sid)) return ADDR_SELF;
   if (ctx.usePrevious && sameSid(ctx.previous, sid)) return ADDR_PREVIOUS;
   if (ctx.abbreviate) {
-    const n = ctx.abbreviate(sid);
+    const n = ctx.abbreviate(sid, extra, written(ctx, sid));
     if (n > 0 && n < SID_BYTES) return n;
   }
   return ADDR_FULL;
 }
 
-export function encodeAddress(w: ByteWriter, sid: Sid, ctx: AddressEncodeContext): void {
+/** `extra`: see Abbreviate. */
+export function encodeAddress(w: ByteWriter, sid: Sid, ctx: AddressEncodeContext, extra = false): void {
   if (sid.length !== SID_BYTES) throw new WireError(`SID must be 32 bytes, got ${sid.length}`);
-  const q = chooseCode(sid, ctx);
+  const q = chooseCode(sid, ctx, extra);
   w.u8(q);
   if (q <= SID_BYTES) w.bytes(q === SID_BYTES ? sid : sid.subarray(0, q));
+  if (q === ADDR_FULL && ctx.written !== undefined && ctx.written.length < 64 && !written(ctx, sid)) ctx.written.push(sid);
   ctx.previous = sid;
 }
 
-/** Bytes encodeAddress(w, sid, ctx) would write now (does not update ctx). */
-export function addressLength(sid: Sid, ctx: AddressEncodeContext): number {
-  const q = chooseCode(sid, ctx);
+/** Bytes encodeAddress(w, sid, ctx, extra) would write now (does not update ctx). */
+export function addressLength(sid: Sid, ctx: AddressEncodeContext, extra = false): number {
+  const q = chooseCode(sid, ctx, extra);
   return q <= SID_BYTES ? 1 + q : 1;
 }

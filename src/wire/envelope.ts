@@ -3,7 +3,8 @@
 //
 // API:
 //   decodeEnvelope(r, ctx): EnvelopeRepr     sets ctx.sender/previous to the transmitter
-//   encodeEnvelope(w, env, ctx)              full SID transmitter (or ctx.abbreviate for tests);
+//   encodeEnvelope(w, env, ctx)              full SID transmitter, or abbreviated (ctx.abbreviate, extra bits)
+//                                            unless env.transmitterFull;
 //                                            then sets ctx.sender = ctx.previous = transmitter
 //   envelopeLength(env): number              bytes encodeEnvelope writes with a full SID
 //   PACKET_UNICAST, PACKET_INTERFACE, PACKET_SEQ
@@ -54,7 +55,7 @@ export function encodeEnvelope(w: ByteWriter, env: EnvelopeRepr, ctx: AddressEnc
   w.u8(env.version);
   w.u8(env.encapsulation);
   // SELF/PREVIOUS cannot resolve here, so the only choices are full or abbreviated.
-  const n = !env.transmitterFull && ctx.abbreviate ? ctx.abbreviate(t) : 0;
+  const n = !env.transmitterFull && ctx.abbreviate ? ctx.abbreviate(t, true, false) : 0;
   if (n > 0 && n < SID_BYTES) {
     w.u8(n);
     w.bytes(t.subarray(0, n));

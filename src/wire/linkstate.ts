@@ -102,7 +102,7 @@ export function encodeLinkRecord(w: ByteWriter, rec: LinkRecordRepr, ctx: Addres
   const flags = recordFlags(rec);
   w.u8(0); // length, patched below
   w.u8(flags);
-  encodeAddress(w, rec.receiver, ctx);
+  encodeAddress(w, rec.receiver, ctx, true);
   w.u8(rec.version & 0xff);
   if (rec.transmitter) encodeAddress(w, rec.transmitter, ctx);
   if (flags & LS_HAS_INTERFACE) w.u8(rec.interfaceIndex);
@@ -121,7 +121,7 @@ export function linkRecordLength(rec: LinkRecordRepr, ctx: AddressEncodeContext)
   if (!rec.receiver) throw new WireError("link record needs a receiver");
   const flags = recordFlags(rec);
   const saved = ctx.previous;
-  let n = 2 + addressLength(rec.receiver, ctx) + 1;
+  let n = 2 + addressLength(rec.receiver, ctx, true) + 1;
   ctx.previous = rec.receiver;
   if (rec.transmitter) n += addressLength(rec.transmitter, ctx);
   ctx.previous = saved;

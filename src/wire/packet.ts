@@ -87,10 +87,12 @@ export function appendFrame(
   // chose every address code twice per frame, on the per-packet path of relays.
   const at = w.pos;
   const previous = ctx.previous;
+  const written = ctx.written?.length ?? 0;
   encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation);
   if (w.pos - start <= mtu) return true;
   w.pos = at;
   ctx.previous = previous;
+  if (ctx.written) ctx.written.length = written; // what the frame taught the receiver is not sent
   return false;
 }
 

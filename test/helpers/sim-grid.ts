@@ -3,6 +3,7 @@
 // /24) to the right and lower neighbour, as the namespace benchmark builds.
 import { toHex } from "../../src/wire/bytes";
 import { SimNet, type SimNode } from "./simnet";
+import type { MeshNodeOptions } from "../../src/mdp/api";
 
 export interface Grid {
   net: SimNet;
@@ -13,8 +14,8 @@ export interface Grid {
 }
 
 /** Build the grid and start its nodes one after the other, `startGapMs` apart. */
-export function buildGrid(rows: number, cols: number, seed: number, startGapMs = 20): Grid {
-  const net = new SimNet({ seed });
+export function buildGrid(rows: number, cols: number, seed: number, startGapMs = 20, nodeOptions?: Partial<MeshNodeOptions>): Grid {
+  const net = new SimNet({ seed, nodeOptions });
   const nodes: SimNode[] = [];
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) nodes.push(net.addNode(`n${r}_${c}`));
   const at = (r: number, c: number): SimNode => nodes[r * cols + c];

@@ -19,7 +19,7 @@ iface.broadcast = newDestination(iface, "b", false, 300);
 
 /** A direct neighbour `name` advertising links "transmitter -> receiver" with drop rates. */
 function neighbour(name: string, links: [receiver: string, transmitter: string, drop: number][], txDrop = 0): Neighbour {
-  const sub = { sid: sidOf(name), hex: name, signKey: undefined, local: false, lastUsed: 0, explainedAt: 0, keyRequestAt: 0 };
+  const sub = { sid: sidOf(name), hex: name, signKey: undefined, local: false, lastUsed: 0, explainedAt: 0, keyRequestAt: 0, abbrev: 1 };
   const n = newNeighbour(sub, NOW);
   const dest = newDestination(iface, name, true, 300);
   n.outLinks.push({ dest, timeout: NOW + 1000 });

@@ -10,6 +10,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet, sameBytes, type SimNode } from "../helpers/simnet";
+import { decodePacket } from "../../src/wire/packet";
+import { SidBook } from "../helpers/sid-book";
 import { REACHABLE_BROADCAST, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_UNICAST } from "../../src/mdp/routing";
 
 const PORT = 99;
@@ -79,7 +81,7 @@ test("single_filter: S drops broadcasts, P drops unicast: the link stays up for 
       assert.is(reach(p, s), REACHABLE_UNICAST, `seed ${seed} t=${net.time}: P's route to S`);
       assert.is(reach(s, p), REACHABLE_BROADCAST, `seed ${seed} t=${net.time}: S's route to P`);
       net.tap = (from, to, bytes) => {
-        if (bytes.length < 60) return; // ticks and ACKs; datagrams are larger
+        if (!decodePacket(bytes, new SidBook()).frames.some((f) => f.ciphered)) return; // ticks and ACKs; datagrams are ciphered
         const b = to.startsWith("bcast@");
         if (from === p) { if (b) out.pBcast++; else out.pUni++; } else if (b) out.sBcast++; else out.sUni++;
       };

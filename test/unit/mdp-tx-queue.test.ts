@@ -9,7 +9,7 @@ import { QUEUE_PER_DESTINATION_MAX } from "../../src/mdp/constants";
 const iface = { index: 1, name: "x", mtu: 1200, broadcastAddress: "b", tickMs: 500, nextTickAt: 0 } as Iface;
 iface.broadcast = newDestination(iface, "b", false, 300);
 const dest = newDestination(iface, "n", true, 300);
-const sub = { sid: new Uint8Array(32), hex: "N", signKey: undefined, local: false, lastUsed: 0, explainedAt: 0, keyRequestAt: 0 };
+const sub = { sid: new Uint8Array(32), hex: "N", signKey: undefined, local: false, lastUsed: 0, explainedAt: 0, keyRequestAt: 0, abbrev: 1 };
 const n = newNeighbour(sub, 0);
 const other = newNeighbour({ ...sub, hex: "O" }, 0);
 
