@@ -9,8 +9,8 @@
 export const TICK_MS = 500;
 /** Serval's reachable timeout: 5 ticks (6.1). Peers expire our links after this. */
 export const SERVAL_REACHABLE_TIMEOUT_MS = 2500;
-/** Default interface and whole-packet MTU (1.2). */
-export const DEFAULT_MTU = 1200;
+/** Default interface and whole-packet MTU (1.2): the wire's one definition. */
+export { MTU as DEFAULT_MTU } from "../wire/packet";
 /** A queued frame payload must stay strictly below this or servald aborts (4.3). */
 export const MDP_OVERLAY_MTU = 1200;
 /** A lone frame too big for the interface MTU is sent in a packet of up to this
