@@ -62,7 +62,7 @@ mips*) ;;
 esac
 
 patches="$(ls "$root"/openwrt/patches/musl-*.patch 2> /dev/null || true)"
-build_id="musl $MUSL_VERSION${mode:+ $mode}${softfloat:+ gcc $GCC_VERSION}${softfloat:+${mips16:+ math16}} patches $(cat $patches < /dev/null | sha256sum | cut -d' ' -f1)"
+build_id="musl $MUSL_VERSION${mode:+ $mode}${softfloat:+ gcc $GCC_VERSION}${softfloat:+${mips16:+ math16 softfp16}} patches $(cat $patches < /dev/null | sha256sum | cut -d' ' -f1)"
 done_ok() { [ -f "$prefix/lib/libc.a" ] && [ -f "$prefix/lib/musl-gcc.specs" ] && [ "$(cat "$prefix/BUILD-ID" 2> /dev/null)" = "$build_id" ]; }
 # The specs file names the prefix by its absolute path: a cache copied from
 # another checkout (or a moved one) still points there. Point it here again.
@@ -183,7 +183,12 @@ rm -rf "$prefix"
 if [ -n "$softfloat" ]; then
 	# What libgcc's config/t-softfp-sfdf builds for a soft-float 32-bit
 	# target: sf/df arithmetic, comparisons, si/di conversions, sf<->df.
-	# MIPS32 code at -O2, not MIPS16e: soft-float calls are on the hot path.
+	# MIPS16e at -Os when the libc is MIPS16e (-3.3 KB of ipk): the routers'
+	# flash budget is tight and soft-float is a small share of the per-packet
+	# CPU (1.3 M calls per MiB tunnelled, ~16 ns each under qemu 24Kc: ~20 ms of
+	# ~5 800 ms per MiB, BENCHMARKS.md), so slower calls cost well under 1 %.
+	sf_opt="-O2"
+	[ -z "$mips16" ] || sf_opt="-Os -mips16"
 	say "building libsoftfp.a (gcc $GCC_VERSION libgcc/soft-fp) for $triplet"
 	funcs="extendsfdf2 truncdfsf2"
 	for m in sf df; do
@@ -192,7 +197,7 @@ if [ -n "$softfloat" ]; then
 	done
 	mkdir -p "$work/softfp"
 	for f in $funcs; do
-		$gcc -O2 -minterlink-mips16 -fno-pie -mno-shared -ffunction-sections -w \
+		$gcc $sf_opt -minterlink-mips16 -fno-pie -mno-shared -ffunction-sections -w \
 			-I"$gccsrc/libgcc/soft-fp" -I"$gccsrc/libgcc/config/mips" -I"$gccsrc/include" \
 			-c -o "$work/softfp/$f.o" "$gccsrc/libgcc/soft-fp/$f.c"
 	done
