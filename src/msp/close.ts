@@ -28,7 +28,8 @@ export class ConnectionClose {
   localShutdown = false;
   /** The peer's SHUTDOWN was consumed: no more data will arrive. */
   remoteShutdown = false;
-  /** A STOP is to go out (pollTransmit sends it first, see takeStop). */
+  /** A STOP is to go out (pollTransmit sends it first, see takeStop); set
+   * only once closed. */
   stopPending = false;
   /** The STOP came from this side (a peer's STOP needs no answer). */
   stoppedHere = false;

@@ -161,7 +161,8 @@ export class MspConnection {
 
   /** Queue bytes to send; returns how many were accepted (0 when full, shut down or closed). */
   write(data: Uint8Array): number {
-    if (this.end.closed || this.end.localShutdown) return 0;
+    const end = this.end;
+    if (end.closed || end.localShutdown) return 0;
     // The limit may have been lowered below what is already queued (more streams).
     const n = this.tx.write(data, Math.max(0, this.sendLimit - this.tx.bytes));
     if (n < data.length) this.writeBlocked = true;
@@ -209,8 +210,10 @@ export class MspConnection {
   /** Next MSP payload to hand to MDP (a fresh buffer), or undefined. */
   pollTransmit(now: number): Uint8Array | undefined {
     const end = this.end;
-    if (end.stopPending) return end.takeStop();
-    if (end.closed) return end.finalAckDue(now) ? this.ackOnly(now, false) : undefined;
+    if (end.closed) {
+      if (end.stopPending) return end.takeStop(); // (only ever pending once closed)
+      return end.finalAckDue(now) ? this.ackOnly(now, false) : undefined;
+    }
     const lost = this.tx.firstLost();
     if (lost) {
       this.tx.clearLost(lost);
