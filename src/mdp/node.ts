@@ -103,11 +103,12 @@ export class MeshNode {
     this.tx = new Transmitter(cx.queue, cx.stats, cx.primarySid, opts.maxTransmissions ?? C.FRAME_MAX_TX,
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
     this.acks.tx = this.tx;
+    this.acks.adverts = this.adverts.delivery;
     this.adverts.tx = this.tx;
     this.adverts.explain = this.explain;
     this.routeKeeper.events = {
       reachable: (n, now) => {
-        this.adverts.neighbourReachable(now);
+        this.adverts.neighbourReachable(n, now);
         if (!n.sub.signKey) requestSignKey(host, now, n.sub);
       },
       changed: (now) => this.adverts.scheduleAdvert(now),

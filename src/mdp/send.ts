@@ -95,9 +95,10 @@ export class Sender {
     };
   }
 
-  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID). */
-  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined): FrameRepr[] {
-    return packLinkState(this.cx.pw, this.cx.primarySid, records).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID);
+   * `ends`, if given, receives per frame the index of the first record after it. */
+  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, ends?: number[]): FrameRepr[] {
+    return packLinkState(this.cx.pw, this.cx.primarySid, records, ends).map((p) => this.controlFrame(destination, p, TYPE_DATA));
   }
 
   private newTx(now: number, frame: FrameRepr): TxFrame {
