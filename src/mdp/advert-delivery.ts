@@ -1,45 +1,54 @@
-// Per-hop reliable routing adverts. A changed route's record is broadcast once
-// (link-state.ts advertRecords); it is then owed to every direct neighbour
-// until that neighbour's ACK record covers a packet that carried it, and
-// retransmitted to the ones that have not ACKed, on the destination each one
-// ACKs (its chosen out-link: its unicast address, or the shared broadcast),
-// with ACK_SOON so the ACK comes within milliseconds. A neighbour that becomes
-// reachable is owed every route the same way. So a record lost on a link is
-// repaired one retransmit delay later, not by the next full advert seconds
-// later: on a 5-hop line at 33% loss per link, four blind sends lost a record
-// now and then (0.33^4 per record per link) and left the far end without a
-// route for ~10 s. Bounded: a cap on transmissions per neighbour per change
-// (ADVERT_MAX_TX, backoff as unicast frames), on transmissions remembered, and
-// every give-up counted; the periodic full advert stays the last resort.
+// Per-hop reliable routing adverts. A changed route's record is owed to every
+// direct neighbour until that neighbour's ACK record covers a packet that
+// carried it, and retransmitted to the ones that have not ACKed, on the
+// destination each one ACKs (its chosen out-link: its unicast address, or the
+// shared broadcast). A neighbour that becomes reachable is owed every route the
+// same way. So a record lost on a link is repaired one retransmit delay later,
+// not by the next full advert seconds later: on a 5-hop line at 33% loss per
+// link, four blind sends lost a record now and then (0.33^4 per record per
+// link) and left the far end without a route for ~10 s.
+//
+// Cheap, as a router needs it: each neighbour owed something holds one of 64
+// slots, and a route keeps the slots still owed its record as two 32-bit words
+// (Route.owedLo/Hi, and waitLo/Hi for those waiting for a (re)send). One
+// transmission (a frame, which may serve every neighbour on a broadcast)
+// remembers its routes, their versions and the slots it awaits; an ACK clears
+// one bit per record. A record is owed once per version (not again for each
+// blind repeat), and a newer version supersedes the older one in flight.
+// Bounded: ADVERT_MAX_TX transmissions per neighbour without an ACK, then the
+// periodic full advert repairs; ADVERT_SENT_MAX transmissions in flight per
+// destination; give-ups and neighbours without a slot counted (advertGiveUps).
 import type { LinkRecordRepr } from "../wire/types";
 import type { Destination, Neighbour } from "./neighbours";
 import type { Route } from "./routing";
 import { retransmitDelay, type TxFrame } from "./tx-queue";
 import { ADVERT_MAX_TX, ADVERT_SENT_MAX } from "./constants";
 
-/** One transmission of owed records to a neighbour: the frame, the routes (at
- * their versions then) whose records it carried, and when it counts as lost. */
+/** Neighbour slots (the neighbour table's default cap). */
+const SLOTS = 64;
+
+/** One transmission of owed records: the frame, the routes (at their versions
+ * then) whose records it carried, the slots yet to ACK it, when it counts as lost. */
 interface Sent {
   /** The queued frame until it is sent; then its packet count on dest (Destination.sent). */
   tx: TxFrame | undefined;
   linkSeq: number;
   dest: Destination;
+  lo: number;
+  hi: number;
   routes: Route[];
   versions: number[];
   retryAt: number;
 }
 
-/** What one neighbour still has to ACK. */
-interface Owed {
-  /** Every route whose current record it has not ACKed... */
-  routes: Set<Route>;
-  /** ...of which these wait for a transmission (the rest are in flight in `sent`). */
-  waiting: Set<Route>;
-  sent: Sent[];
-  /** Some waiting record was sent before and lost (the next send asks for a prompt ACK). */
-  lost: boolean;
-  /** Retransmission rounds since an ACK of any of them (backoff and cap). */
+/** The neighbours (slots) that ACK one destination and wait for records;
+ * their most transmissions since an ACK; is it a retransmission? */
+interface Group {
+  dest: Destination;
+  lo: number;
+  hi: number;
   tries: number;
+  retry: boolean;
 }
 
 export interface AdvertSender {
@@ -55,55 +64,85 @@ export interface AdvertSender {
 export interface AdvertDeliveryStats {
   /** Frames of owed records sent to neighbours (besides the blind broadcasts). */
   advertResends: number;
-  /** Owed records a neighbour never ACKed within the cap (left to the full advert). */
+  /** Owed records a neighbour never ACKed within the cap, or not owed for want
+   * of a slot (left to the full advert). */
   advertGiveUps: number;
 }
 
 export class AdvertDelivery {
-  private readonly owed = new Map<Neighbour, Owed>();
+  private readonly slotOf = new Map<Neighbour, number>();
+  private readonly bySlot: (Neighbour | undefined)[] = new Array<Neighbour | undefined>(SLOTS).fill(undefined);
+  /** Per slot: transmissions since its last ACK of one (backoff and cap). */
+  private readonly tries = new Uint8Array(SLOTS);
+  /** Slots with a record sent before and lost (the next send asks for a prompt ACK). */
+  private lostLo = 0;
+  private lostHi = 0;
+  /** Routes with owed bits (Route.owedListed), each once. */
+  private owed: Route[] = [];
+  private readonly sent: Sent[] = [];
   /** When service() has something to do (Infinity: nothing owed). */
   nextDue = Infinity;
 
   constructor(private readonly stats: AdvertDeliveryStats) {}
 
-  /** The current records of `routes` are owed to each of `to`, sent at the next service. */
-  owe(to: Iterable<Neighbour>, routes: readonly Route[], now: number): void {
-    if (routes.length === 0) return;
+  /** The current records of `routes` are owed to each of `to`, sent at the next
+   * service. A version is owed once, to the direct neighbours of its first
+   * advert (not again on each blind repeat); `again` (a new neighbour's table):
+   * only versions already owed to others, the rest are owed at their first advert. */
+  owe(to: Iterable<Neighbour>, routes: Iterable<Route>, now: number, again = false): void {
+    let lo = 0, hi = 0;
     for (const n of to) {
-      let o = this.owed.get(n);
-      if (!o) this.owed.set(n, (o = { routes: new Set(), waiting: new Set(), sent: [], lost: false, tries: 0 }));
-      for (const r of routes) { o.routes.add(r); o.waiting.add(r); }
-      this.nextDue = Math.min(this.nextDue, now);
+      const b = this.slot(n);
+      if (b < 0) continue;
+      if (b < 32) lo |= 1 << b;
+      else hi |= 1 << (b - 32);
     }
+    if ((lo | hi) === 0 && again) return;
+    for (const r of routes) {
+      if (r.owedVersion !== r.version) {
+        // A version not owed yet: its first advert owes it to every direct neighbour.
+        if (again) continue;
+        // Whoever awaited the old version is owed this one instead.
+        r.owedVersion = r.version;
+        r.waitLo = r.owedLo;
+        r.waitHi = r.owedHi;
+      } else if (!again) continue;
+      r.owedLo |= lo; r.owedHi |= hi;
+      r.waitLo |= lo; r.waitHi |= hi;
+      if (!r.owedListed && (r.owedLo | r.owedHi) !== 0) { r.owedListed = true; this.owed.push(r); }
+    }
+    this.nextDue = Math.min(this.nextDue, now);
   }
 
   /** Neighbour n's ACK record for our destination `dest` (same arithmetic as
    * TxQueue.onAck): owed records carried by a covered packet are delivered; a
    * newer ACK without the packet is a NACK: they are sent again at once. */
   onAck(n: Neighbour, dest: Destination, ackSeq: number, mask: number, now: number): void {
-    const o = this.owed.get(n);
-    if (!o || o.sent.length === 0) return;
+    if (this.sent.length === 0) return;
+    const b = this.slotOf.get(n);
+    if (b === undefined) return;
+    const lo = b < 32 ? 1 << b : 0, hi = b < 32 ? 0 : 1 << (b - 32);
     const acked8 = dest.sent - ((dest.seq - ackSeq) & 0xff);
-    for (let i = o.sent.length - 1; i >= 0; i--) {
-      const s = o.sent[i];
-      if (s.dest !== dest || !sentYet(s)) continue;
+    for (let i = this.sent.length - 1; i >= 0; i--) {
+      const s = this.sent[i];
+      if (s.dest !== dest || ((s.lo & lo) | (s.hi & hi)) === 0 || !sentYet(s)) continue;
       const d = acked8 - s.linkSeq;
       if (d < 0) continue;
-      o.sent.splice(i, 1);
-      const got = d === 0 || (d <= 32 && ((mask >>> (d - 1)) & 1) === 1);
-      if (!got) {
-        resend(o, s);
+      s.lo &= ~lo; s.hi &= ~hi;
+      if ((s.lo | s.hi) === 0) this.sent.splice(i, 1);
+      if (d === 0 || (d <= 32 && ((mask >>> (d - 1)) & 1) === 1)) {
+        this.tries[b] = 0;
+        for (let k = 0; k < s.routes.length; k++) {
+          const r = s.routes[k];
+          if (r.owedVersion !== s.versions[k]) continue; // a newer version is owed
+          r.owedLo &= ~lo; r.owedHi &= ~hi;
+          r.waitLo &= ~lo; r.waitHi &= ~hi;
+        }
+      } else if (lost(s, lo, hi)) {
+        this.lostLo |= lo; this.lostHi |= hi;
         this.nextDue = Math.min(this.nextDue, now);
-        continue;
-      }
-      o.tries = 0;
-      // (a record changed since is owed again, waiting or in flight)
-      for (let k = 0; k < s.routes.length; k++) {
-        const r = s.routes[k];
-        if (r.version === s.versions[k] && !o.waiting.has(r)) o.routes.delete(r);
       }
     }
-    if (o.routes.size === 0) this.owed.delete(n);
   }
 
   /** Send what is due: per destination, the waiting records of the neighbours
@@ -111,81 +150,129 @@ export class AdvertDelivery {
   service(now: number, out: AdvertSender): void {
     if (now < this.nextDue) return;
     this.nextDue = Infinity;
-    const groups = new Map<Destination, { ns: Neighbour[]; routes: Set<Route>; retry: boolean }>();
-    for (const [n, o] of this.owed) {
-      if (!out.live(n, now)) { this.owed.delete(n); continue; }
-      // Transmissions unanswered by their retransmit time: lost, send again.
-      for (let i = o.sent.length - 1; i >= 0; i--) {
-        const s = o.sent[i];
-        if (s.retryAt > now) { this.nextDue = Math.min(this.nextDue, s.retryAt); continue; }
-        o.sent.splice(i, 1);
-        resend(o, s);
-      }
-      if (o.waiting.size === 0) continue;
-      if (o.tries >= ADVERT_MAX_TX) {
-        // Unanswered ADVERT_MAX_TX times: leave it to the full advert.
-        this.stats.advertGiveUps += o.routes.size;
-        this.owed.delete(n);
+    // Transmissions unanswered by their retransmit time: lost, send again.
+    for (let i = this.sent.length - 1; i >= 0; i--) {
+      const s = this.sent[i];
+      if (s.retryAt > now) continue;
+      this.sent.splice(i, 1);
+      if (lost(s, s.lo, s.hi)) { this.lostLo |= s.lo; this.lostHi |= s.hi; }
+    }
+    // Per slot: gone (not live), or over the cap (give up); the rest grouped by destination.
+    let dropLo = 0, dropHi = 0, capLo = 0, capHi = 0;
+    for (let b = 0; b < SLOTS; b++) {
+      const n = this.bySlot[b];
+      if (!n) continue;
+      const lo = b < 32 ? 1 << b : 0, hi = b < 32 ? 0 : 1 << (b - 32);
+      if (!out.live(n, now)) { dropLo |= lo; dropHi |= hi; }
+      else if (this.tries[b] >= ADVERT_MAX_TX) { capLo |= lo; capHi |= hi; }
+    }
+    const groups: Group[] = [];
+    let waitLo = 0, waitHi = 0, left = 0;
+    const keepLo = ~(dropLo | capLo), keepHi = ~(dropHi | capHi);
+    for (let i = 0; i < this.owed.length; i++) {
+      const r = this.owed[i];
+      this.stats.advertGiveUps += popcount(r.owedLo & capLo) + popcount(r.owedHi & capHi);
+      r.owedLo &= keepLo; r.owedHi &= keepHi;
+      r.waitLo &= r.owedLo; r.waitHi &= r.owedHi;
+      if ((r.owedLo | r.owedHi) === 0) { r.owedListed = false; continue; }
+      this.owed[left++] = r;
+      waitLo |= r.waitLo; waitHi |= r.waitHi;
+    }
+    this.owed.length = left;
+    // Slots owed nothing any more are freed (and forgotten by transmissions in flight).
+    let usedLo = 0, usedHi = 0;
+    for (const r of this.owed) { usedLo |= r.owedLo; usedHi |= r.owedHi; }
+    for (let b = 0; b < SLOTS; b++) {
+      if (!this.bySlot[b]) continue;
+      const lo = b < 32 ? 1 << b : 0, hi = b < 32 ? 0 : 1 << (b - 32);
+      if ((usedLo & lo) | (usedHi & hi)) {
+        if ((waitLo & lo) | (waitHi & hi)) {
+          const dest = this.bySlot[b]!.chosen!.dest;
+          let g = groups.find((x) => x.dest === dest);
+          if (!g) groups.push((g = { dest, lo: 0, hi: 0, tries: 0, retry: false }));
+          g.lo |= lo; g.hi |= hi;
+          if ((this.lostLo & lo) | (this.lostHi & hi)) { this.tries[b]++; g.retry = true; }
+          g.tries = Math.max(g.tries, this.tries[b]);
+        }
         continue;
       }
-      const dest = n.chosen!.dest;
-      let g = groups.get(dest);
-      if (!g) groups.set(dest, (g = { ns: [], routes: new Set(), retry: false }));
-      g.ns.push(n);
-      if (o.lost) g.retry = true;
-      for (const r of o.waiting) g.routes.add(r);
+      this.slotOf.delete(this.bySlot[b]!);
+      this.bySlot[b] = undefined;
+      this.tries[b] = 0;
+      for (const s of this.sent) { s.lo &= ~lo; s.hi &= ~hi; }
     }
-    for (const [dest, g] of groups) {
-      const routes: Route[] = [];
-      const records: LinkRecordRepr[] = [];
-      for (const r of g.routes) {
-        const rec = out.record(r);
-        if (rec) { routes.push(r); records.push(rec); }
-      }
-      // A first send waits for the neighbour's next ACK (its tick, or at once
-      // if a later packet shows a gap): no ACK packet of its own for every
-      // change. A retransmission asks for a prompt ACK.
-      const frames = records.length > 0 ? out.send(now, records, dest, g.retry) : [];
-      const advertised = new Set(routes);
-      this.stats.advertResends += frames.length;
-      for (const n of g.ns) {
-        const o = this.owed.get(n)!;
-        if (o.lost) o.tries++;
-        o.lost = false;
-        const retryAt = now + retransmitDelay(dest, o.tries) + (g.retry ? 0 : dest.iface.tickMs * 1.5);
-        let at = 0;
-        for (const f of frames) {
-          const rs: Route[] = [];
-          for (let k = at; k < f.end; k++) if (o.waiting.has(routes[k])) rs.push(routes[k]);
-          at = f.end;
-          if (rs.length > 0) o.sent.push({ tx: f.tx, linkSeq: -1, dest, routes: rs, versions: rs.map((r) => r.version), retryAt });
-        }
-        // Routes no longer advertised (a forgotten NO_PATH) are owed nothing.
-        for (const r of o.waiting) if (!advertised.has(r)) o.routes.delete(r);
-        o.waiting.clear();
-        if (o.sent.length > ADVERT_SENT_MAX) {
-          // Too many in flight: the oldest count as lost now.
-          for (const s of o.sent.splice(0, o.sent.length - ADVERT_SENT_MAX)) resend(o, s);
-          this.nextDue = Math.min(this.nextDue, retryAt);
-        }
-        if (o.routes.size === 0) { this.owed.delete(n); continue; }
-        this.nextDue = Math.min(this.nextDue, retryAt);
-      }
+    this.lostLo = 0; this.lostHi = 0;
+    for (const g of groups) this.sendGroup(now, out, g);
+    for (const s of this.sent) if (s.retryAt < this.nextDue) this.nextDue = s.retryAt;
+  }
+
+  /** The waiting records of one destination's slots, in as many frames as they fill. */
+  private sendGroup(now: number, out: AdvertSender, g: Group): void {
+    const routes: Route[] = [];
+    const records: LinkRecordRepr[] = [];
+    for (const r of this.owed) {
+      if (((r.waitLo & g.lo) | (r.waitHi & g.hi)) === 0) continue;
+      r.waitLo &= ~g.lo; r.waitHi &= ~g.hi;
+      const rec = out.record(r);
+      if (rec) { routes.push(r); records.push(rec); continue; }
+      // No longer advertised (a forgotten NO_PATH): owed to nobody.
+      r.owedLo = r.owedHi = r.waitLo = r.waitHi = 0;
     }
+    if (records.length === 0) return;
+    // A first send waits for the neighbour's next ACK (its tick, or at once if a
+    // later packet shows a gap): no ACK packet of its own for every change. A
+    // retransmission asks for a prompt ACK.
+    const retry = g.retry;
+    const frames = out.send(now, records, g.dest, retry);
+    this.stats.advertResends += frames.length;
+    const retryAt = now + retransmitDelay(g.dest, g.tries) + (retry ? 0 : g.dest.iface.tickMs * 1.5);
+    let at = 0;
+    for (const f of frames) {
+      const rs = routes.slice(at, f.end);
+      at = f.end;
+      this.sent.push({ tx: f.tx, linkSeq: -1, dest: g.dest, lo: g.lo, hi: g.hi, routes: rs, versions: rs.map((r) => r.owedVersion), retryAt });
+    }
+    // Too many in flight to this destination: the oldest count as lost now.
+    let n = 0;
+    for (let i = this.sent.length - 1; i >= 0; i--) {
+      const s = this.sent[i];
+      if (s.dest !== g.dest || ++n <= ADVERT_SENT_MAX) continue;
+      this.sent.splice(i, 1);
+      if (lost(s, s.lo, s.hi)) { this.lostLo |= s.lo; this.lostHi |= s.hi; this.nextDue = now; }
+    }
+  }
+
+  /** n's slot, taken if it has none (-1: all taken; counted as a give-up). */
+  private slot(n: Neighbour): number {
+    const b = this.slotOf.get(n);
+    if (b !== undefined) return b;
+    const free = this.bySlot.indexOf(undefined);
+    if (free < 0) { this.stats.advertGiveUps++; return -1; }
+    this.bySlot[free] = n;
+    this.slotOf.set(n, free);
+    this.tries[free] = 0;
+    return free;
   }
 
   /** Neighbours with owed records (tests, status). */
   get size(): number {
-    return this.owed.size;
+    return this.slotOf.size;
   }
 }
 
-/** A transmission is lost: its records still current and owed wait to be sent again. */
-function resend(o: Owed, s: Sent): void {
+/** Transmission s is lost for the slots lo/hi: its records still current and
+ * owed to them wait to be sent again. Did any? */
+function lost(s: Sent, lo: number, hi: number): boolean {
+  let any = false;
   for (let k = 0; k < s.routes.length; k++) {
     const r = s.routes[k];
-    if (r.version === s.versions[k] && o.routes.has(r)) { o.waiting.add(r); o.lost = true; }
+    if (r.owedVersion !== s.versions[k]) continue;
+    const wl = r.owedLo & lo, wh = r.owedHi & hi;
+    if ((wl | wh) === 0) continue;
+    r.waitLo |= wl; r.waitHi |= wh;
+    any = true;
   }
+  return any;
 }
 
 /** Has the transmission gone out? (then keep only its packet count, not the frame) */
@@ -196,4 +283,10 @@ function sentYet(s: Sent): boolean {
     s.tx = undefined;
   }
   return true;
+}
+
+function popcount(x: number): number {
+  let c = 0;
+  for (; x !== 0; x &= x - 1) c++;
+  return c;
 }

@@ -73,7 +73,7 @@ export class Adverts {
    * (full adverts stay FULL_ADVERT_MIN_INTERVAL_MS apart, however many
    * neighbours come). */
   neighbourReachable(n: Neighbour, now: number): void {
-    this.delivery.owe([n], [...this.cx.routeTable.values()], now);
+    this.delivery.owe([n], this.cx.routeTable.values(), now, true);
     this.fullAdvertsOwed = C.NEW_NEIGHBOUR_FULL_ADVERTS;
     this.nextFullAdvertAt = Math.min(this.nextFullAdvertAt, Math.max(now, this.lastFullAdvertAt + C.FULL_ADVERT_MIN_INTERVAL_MS));
     // A full advert went out moments ago (another neighbour came): the next is
