@@ -95,8 +95,8 @@ export const ADVERT_SENDS = 4;
  * them to the periodic full advert (retransmit delay as for unicast frames:
  * the link's RTO growing by half up to 1 s). */
 export const ADVERT_MAX_TX = 12;
-/** Transmissions of owed records remembered per neighbour, awaiting its ACK
- * (an ACK record covers the last 32 packets). */
+/** Window of frames of owed records in flight per destination, awaiting ACKs
+ * (an ACK record covers the last 32 packets); more records wait for room. */
 export const ADVERT_SENT_MAX = 32;
 /** Gap before a changed record's second send; it doubles for each further one
  * (sends at 0, 150, 450, 1050 ms: spread over loss bursts). */
