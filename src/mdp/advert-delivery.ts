@@ -13,8 +13,12 @@
 // (Route.owedLo/Hi, and waitLo/Hi for those waiting for a (re)send). One
 // transmission (a frame, which may serve every neighbour on a broadcast)
 // remembers its routes, their versions and the slots it awaits; an ACK clears
-// one bit per record. A record is owed once per version (not again for each
-// blind repeat), and a newer version supersedes the older one in flight.
+// one bit per record. A newer version supersedes the older one in flight.
+// A change is owed again at each of its ADVERT_SENDS advert times (0, 150,
+// 450, 1050 ms), even to neighbours that ACKed it: owing it once only left
+// routes flapping in the steady 200-node grid (a neighbour's tree takes any
+// record as it comes, so an older copy arriving late, e.g. from another
+// destination's queue, stays until the next full advert; not diagnosed further).
 // Bounded: ADVERT_MAX_TX transmissions per neighbour without an ACK, then the
 // periodic full advert repairs; a window of ADVERT_SENT_MAX frames in flight
 // per destination; give-ups and neighbours without a slot counted (advertGiveUps).
@@ -88,9 +92,8 @@ export class AdvertDelivery {
   constructor(private readonly stats: AdvertDeliveryStats) {}
 
   /** The current records of `routes` are owed to each of `to`, sent at the next
-   * service (adverts.ts owes a change once, at its first advert, not again on
-   * each blind repeat); `again` (a new neighbour's table): only versions
-   * already owed to others, the rest are owed at their first advert. */
+   * service; `again` (a new neighbour's table): only versions already owed to
+   * others, the rest are owed at their next advert. */
   owe(to: Iterable<Neighbour>, routes: Iterable<Route>, now: number, again = false): void {
     let lo = 0, hi = 0;
     for (const n of to) {

@@ -9,7 +9,7 @@ import { newEncodeContext, type Abbreviate } from "../wire/address";
 import type { Identity } from "../crypto/types";
 import type { LinkIn, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
-import { ADVERT_REPEAT_MS, ADVERT_SENDS, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, ROUTES_MAX, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
+import { ADVERT_REPEAT_MS, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, ROUTES_MAX, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
 
 /** Our ACK record for neighbour n: "I (self) hear you on your interface i" with the window of link L. */
 export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr {
@@ -43,9 +43,9 @@ export function ackMaskSinceStart(ackSeq: number, mask: number, dest: { seq: num
  * us for direct neighbours; NO_PATH once lost) and one per secondary identity.
  * `all` = the periodic full refresh; otherwise only the records a change still
  * owes a blind send (ADVERT_SENDS per change, spaced by a doubling gap), which
- * this call counts as sent. Also returns the changed routes sent now for the
- * first time (owed to the direct neighbours until they ACK: advert-delivery.ts)
- * and when the next owed send falls due.
+ * this call counts as sent. Also returns the changed routes sent now (owed to
+ * the direct neighbours until they ACK: advert-delivery.ts) and when the next
+ * owed send falls due.
  */
 export function advertRecords(
   now: number, all: boolean, primary: Sid, secondaries: readonly Identity[], routes: Iterable<Route>,
@@ -70,7 +70,6 @@ export function advertRecords(
   }
   for (const r of routes) {
     const due = r.advertOwed > 0 && r.advertSentAt + r.advertGap <= now;
-    const first = due && r.advertOwed === ADVERT_SENDS;
     if (due) {
       r.advertOwed--;
       r.advertSentAt = now;
@@ -83,7 +82,7 @@ export function advertRecords(
     out.push(rec);
     refreshOnly.push(!due && r.reachable !== REACHABLE_NONE ? r.nextHop : undefined);
     changed.push(due);
-    if (first) dueRoutes.push(r);
+    if (due) dueRoutes.push(r);
   }
   return { records: out, refreshOnly, changed, due: dueRoutes, nextDue };
 }
@@ -117,8 +116,7 @@ export interface AdvertRecords {
   refreshOnly: (Neighbour | undefined)[];
   /** Per record: sent because its route changed (not a refresh). */
   changed: boolean[];
-  /** The routes of the changed records at their first send (a change, or a
-   * please-explain: owed to the direct neighbours until they ACK). */
+  /** The routes of the changed records (owed to the direct neighbours until they ACK). */
   due: Route[];
   /** When the next owed send falls due. */
   nextDue: number;
