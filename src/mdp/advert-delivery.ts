@@ -46,19 +46,22 @@ interface Sent {
   retryAt: number;
 }
 
-/** The neighbours (slots) that ACK one destination and wait for records, and
- * their most transmissions since an ACK (the retransmit backoff). */
+/** The neighbours (slots) that ACK one destination and wait for records, their
+ * most transmissions since an ACK (the retransmit backoff), and whether some
+ * of the records are retransmissions. */
 interface Group {
   dest: Destination;
   lo: number;
   hi: number;
   tries: number;
+  retry: boolean;
 }
 
 export interface AdvertSender {
-  /** Queue link-state frames carrying `records` to `dest` with ACK_SOON, at
-   * most `maxFrames` of them: per frame, the index of the first record after it. */
-  send(now: number, records: LinkRecordRepr[], dest: Destination, maxFrames: number): { tx: TxFrame; end: number }[];
+  /** Queue link-state frames carrying `records` to `dest` (ACK_SOON if
+   * `ackSoon`), at most `maxFrames` of them: per frame, the index of the first
+   * record after it. */
+  send(now: number, records: LinkRecordRepr[], dest: Destination, ackSoon: boolean, maxFrames: number): { tx: TxFrame; end: number }[];
   /** The record we advertise for a route now, or undefined (no longer advertised). */
   record(r: Route): LinkRecordRepr | undefined;
   /** Is n a direct neighbour that routes may use (not silent)? Else it is owed nothing. */
@@ -78,7 +81,7 @@ export class AdvertDelivery {
   private readonly bySlot: (Neighbour | undefined)[] = new Array<Neighbour | undefined>(SLOTS).fill(undefined);
   /** Per slot: transmissions since its last ACK of one (backoff and cap). */
   private readonly tries = new Uint8Array(SLOTS);
-  /** Slots with a record sent before and lost (their next send counts a try). */
+  /** Slots with a record sent before and lost (the next send asks for a prompt ACK). */
   private lostLo = 0;
   private lostHi = 0;
   /** Routes with owed bits (Route.owedListed), each once. */
@@ -199,9 +202,9 @@ export class AdvertDelivery {
         if ((waitLo & lo) | (waitHi & hi)) {
           const dest = this.bySlot[b]!.chosen!.dest;
           let g = groups.find((x) => x.dest === dest);
-          if (!g) groups.push((g = { dest, lo: 0, hi: 0, tries: 0 }));
+          if (!g) groups.push((g = { dest, lo: 0, hi: 0, tries: 0, retry: false }));
           g.lo |= lo; g.hi |= hi;
-          if ((this.lostLo & lo) | (this.lostHi & hi)) this.tries[b]++;
+          if ((this.lostLo & lo) | (this.lostHi & hi)) { this.tries[b]++; g.retry = true; }
           g.tries = Math.max(g.tries, this.tries[b]);
         }
         continue;
@@ -233,14 +236,13 @@ export class AdvertDelivery {
       r.owedLo = r.owedHi = r.waitLo = r.waitHi = 0;
     }
     if (records.length === 0) return;
-    // Sent with ACK_SOON: one prompt ACK per destination per batch (fewer
-    // packets than the 4 blind broadcasts per change it replaces), and a loss
-    // is repaired one RTO later. (Waiting for the neighbour's tick ACK instead
-    // left a lost first send unrepaired for ~1 s: a 5-hop line at 33% loss
-    // took up to 3.9 s instead of 2.4 s.)
-    const frames = out.send(now, records, g.dest, room);
+    // A first send waits for the neighbour's next ACK (its tick, or at once if
+    // a later packet shows a gap): no ACK packet of its own for every change
+    // (ACK_SOON on every send doubled the ACK packets and events of a settling
+    // grid). A retransmission asks for a prompt ACK.
+    const frames = out.send(now, records, g.dest, g.retry, room);
     this.stats.advertResends += frames.length;
-    const retryAt = now + retransmitDelay(g.dest, g.tries);
+    const retryAt = now + retransmitDelay(g.dest, g.tries) + (g.retry ? 0 : g.dest.iface.tickMs * 1.5);
     let at = 0;
     for (const f of frames) {
       const rs = routes.slice(at, f.end);

@@ -50,10 +50,10 @@ export class Adverts {
   ) {
     this.delivery = new AdvertDelivery(cx.stats);
     this.adSender = {
-      send: (now, records, dest, maxFrames) => {
+      send: (now, records, dest, ackSoon, maxFrames) => {
         const ends: number[] = [];
         return sender.linkStateFrames(records, undefined, dest, now, ends).slice(0, maxFrames).map((f, i) => {
-          f.ackSoon = true;
+          f.ackSoon = ackSoon;
           return { tx: sender.addFixed(now, f, dest), end: ends[i] };
         });
       },
