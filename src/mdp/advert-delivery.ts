@@ -89,7 +89,11 @@ export class AdvertDelivery {
   private readonly sent: Sent[] = [];
   /** Some records wait for room in a destination's window (ADVERT_SENT_MAX). */
   private blocked = false;
-  /** When service() has something to do (Infinity: nothing owed). */
+  /** Records wait to be sent now (owed, NACKed, or room in a window). */
+  private pending = false;
+  /** When service() has something to do (Infinity: nothing owed): now if
+   * pending, else the earliest retransmit time in flight (kept exact as ACKs
+   * retire transmissions: a stale deadline would wake the node for nothing). */
   nextDue = Infinity;
 
   constructor(private readonly stats: AdvertDeliveryStats) {}
@@ -119,6 +123,7 @@ export class AdvertDelivery {
       r.waitLo |= lo; r.waitHi |= hi;
       if (!r.owedListed && (r.owedLo | r.owedHi) !== 0) { r.owedListed = true; this.owed.push(r); }
     }
+    this.pending = true;
     this.nextDue = Math.min(this.nextDue, now);
   }
 
@@ -131,6 +136,7 @@ export class AdvertDelivery {
     if (b === undefined) return;
     const lo = b < 32 ? 1 << b : 0, hi = b < 32 ? 0 : 1 << (b - 32);
     const acked8 = dest.sent - ((dest.seq - ackSeq) & 0xff);
+    let retired = false;
     for (let i = this.sent.length - 1; i >= 0; i--) {
       const s = this.sent[i];
       if (s.dest !== dest || ((s.lo & lo) | (s.hi & hi)) === 0 || !sentYet(s)) continue;
@@ -139,8 +145,9 @@ export class AdvertDelivery {
       s.lo &= ~lo; s.hi &= ~hi;
       if ((s.lo | s.hi) === 0) {
         this.sent.splice(i, 1);
+        retired = true;
         // Room in the window for records that waited for it.
-        if (this.blocked) { this.blocked = false; this.nextDue = Math.min(this.nextDue, now); }
+        if (this.blocked) { this.blocked = false; this.pending = true; }
       }
       if (d === 0 || (d <= 32 && ((mask >>> (d - 1)) & 1) === 1)) {
         this.tries[b] = 0;
@@ -152,17 +159,25 @@ export class AdvertDelivery {
         }
       } else if (lost(s, lo, hi)) {
         this.lostLo |= lo; this.lostHi |= hi;
-        this.nextDue = Math.min(this.nextDue, now);
+        this.pending = true;
       }
     }
+    if (this.pending) this.nextDue = Math.min(this.nextDue, now);
+    else if (retired) this.nextDue = this.earliestRetry();
+  }
+
+  private earliestRetry(): number {
+    let t = Infinity;
+    for (const s of this.sent) if (s.retryAt < t) t = s.retryAt;
+    return t;
   }
 
   /** Send what is due: per destination, the waiting records of the neighbours
    * that ACK it (one broadcast serves every neighbour that ACKs the broadcast). */
   service(now: number, out: AdvertSender): void {
     if (now < this.nextDue) return;
-    this.nextDue = Infinity;
     this.blocked = false;
+    this.pending = false;
     // Transmissions unanswered by their retransmit time: lost, send again.
     for (let i = this.sent.length - 1; i >= 0; i--) {
       const s = this.sent[i];
@@ -216,7 +231,11 @@ export class AdvertDelivery {
     }
     this.lostLo = 0; this.lostHi = 0;
     for (const g of groups) this.sendGroup(now, out, g);
-    for (const s of this.sent) if (s.retryAt < this.nextDue) this.nextDue = s.retryAt;
+    // (transmissions left awaiting no slot are dropped)
+    let kept = 0;
+    for (const s of this.sent) if ((s.lo | s.hi) !== 0) this.sent[kept++] = s;
+    this.sent.length = kept;
+    this.nextDue = this.pending ? now : this.earliestRetry();
   }
 
   /** The waiting records of one destination's slots, in as many frames as they fill. */
