@@ -172,7 +172,8 @@ export class Transmitter {
       f.seq16 = this.frameSeq16;
     }
     f.frame.seq = f.seq16 & 0xff;
-    f.frame.ackSoon = f.reliable;
+    // (a fixed control frame keeps its own: owed adverts ask for a prompt ACK)
+    if (!f.fixed) f.frame.ackSoon = f.reliable;
     let g = this.groups.get(dest);
     if (!g) this.groups.set(dest, (g = []));
     g.push(e);
@@ -254,7 +255,7 @@ export class Transmitter {
           continue;
         }
         packed.push(e);
-        if (e.f.reliable) anyReliable = true;
+        if (e.f.frame.ackSoon) anyReliable = true;
         i++;
         if (first && w.pos > iface.mtu) {
           this.stats.oversizePackets++;
@@ -288,10 +289,10 @@ export class Transmitter {
         this.stats.framesOut++;
         if (f.txCount > 1) this.stats.retransmissions++;
         if (f.ackFor && this.acks) this.acks.ackWentOut(f.ackFor, dest);
+        f.sentLinkSeq = dest.sent;
         if (f.reliable) {
           f.sentDest = dest;
           f.sentTo = n;
-          f.sentLinkSeq = dest.sent;
           f.nextTxAt = now + retransmitDelay(dest, f.txCount);
         }
         if (q) this.queue.sent(f, q);
