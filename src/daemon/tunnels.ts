@@ -22,7 +22,7 @@ import type { MdpSocket } from "../msp/mdp-socket";
 import type { PumpEnd, StreamPump } from "../msp/pump";
 import { platformClock } from "../client/open";
 import { PORT_SERVICE_DISCOVERY } from "../client/service-discovery";
-import { clearTimer, guard, setTimer, Timer } from "../platform/loop";
+import { afterCallback, clearTimer, setTimer, Timer } from "../platform/loop";
 import { errorText, log } from "../platform/log";
 import { utf8Encode } from "../platform/proc";
 import { TcpListener, TcpStream } from "../platform/tcp";
@@ -211,7 +211,7 @@ export class TunnelHost {
     // (a whole burst read from the interface socket), not once per datagram.
     this.driver = new MspDriver(platformClock, sockets.factory, undefined, {
       probe: false,
-      deferInput: (run) => { void Promise.resolve().then(() => guard("tunnel service", run)); },
+      deferInput: (run) => afterCallback("tunnel service", run),
     });
     this.driver.onAccept = (s) => {
       const t = this.tunnels.find((x) => x.def.mode === "listen" && x.def.mdpPort === s.local.port && !x.stopped);
