@@ -10,8 +10,9 @@
 
 import {
   MSP_FLAG_ACK, MSP_FLAG_FIRST, MSP_FLAG_SHUTDOWN, MSP_FLAG_STOP, MSP_KIND_CONTROL, MSP_KIND_DATA,
-  MSP_PREAMBLE_SIZE, decodeMspPacket, encodeMspStop, newMspPacketRepr, writeMspPreamble,
+  MSP_PREAMBLE_SIZE, decodeMspPacket, newMspPacketRepr, writeMspPreamble,
 } from "../wire/msp-packet";
+import { ConnectionClose, MspCloseReason } from "./close";
 import { CongestionWindow } from "./congestion";
 import { MspConfig, mspConfig } from "./config";
 import { EventQueue, MspEvent } from "./events";
@@ -23,30 +24,22 @@ import { SendBuffer, TxPacket } from "./send-buffer";
 import { NEVER, TimerTable } from "./timers";
 
 export type MspRole = "connect" | "accept";
-export type MspCloseReason = "graceful" | "stopped" | "timeout";
+export type { MspCloseReason };
 
 const scratch = newMspPacketRepr();
 
 export class MspConnection {
   readonly config: MspConfig;
   readonly role: MspRole;
-  /** Why the connection ended; undefined while open. */
-  closed: MspCloseReason | undefined;
-  /** Time it closed (for lingering to re-ack a lost final ack). */
-  closedAt = -1;
-  /** Time the last packet arrived from the peer (lingering ends after a quiet spell). */
-  lastHeardAt = -1;
   /** We have heard at least one packet from the peer (FIRST no longer sent). */
   heard: boolean;
-  localShutdown = false;
-  /** The peer's SHUTDOWN was consumed: no more data will arrive. */
-  remoteShutdown = false;
 
   // Who owns what: the send side's packets (tx) and the receive side's (rx);
   // what is lost and when to resend (loss); what we owe the peer in acks
   // (acks); the window (cc) and RTT (rtt); every deadline (timers, see
-  // timers.ts for who acts on each). This class keeps the connection's
-  // lifecycle (connect, shutdown, STOP, close) and wires the rest together.
+  // timers.ts for who acts on each); half-close, STOP, graceful close and
+  // lingering (end, close.ts). This class keeps connecting, sending, receiving
+  // and the events of both, and wires the rest together.
   private readonly tx: SendBuffer;
   private readonly rx: ReceiveBuffer;
   private readonly cc: CongestionWindow;
@@ -54,6 +47,7 @@ export class MspConnection {
   private readonly timers = new TimerTable();
   private readonly loss: LossDetection;
   private readonly acks: PendingAcks;
+  private readonly end: ConnectionClose;
   private readonly events = new EventQueue();
   /** Counters for tests, benchmarks and debug logs. */
   readonly stats = { dataSent: 0, retransmits: 0, timeouts: 0, fastRetransmits: 0, spurious: 0, acksSent: 0, received: 0, duplicates: 0 };
@@ -61,16 +55,7 @@ export class MspConnection {
   /** Packets in flight may span at most this many seqs from the oldest unacked
    * one, so a receiver's reassembly window is not overrun. */
   private readonly maxSpan: number;
-  private shutdownSent = false;
-  /** Seq of a SHUTDOWN packet received (maybe out of order), -1 if none. */
-  private rxShutdownSeq = -1;
-  private stopPending = false;
   private sendCap: number;
-  /** The STOP came from this side (a peer's STOP needs no answer). */
-  private stoppedHere = false;
-  /** Extra copies of the last ack sent on a graceful close: if the peer misses
-   * it, it resends to a port nobody answers on any more and times out. */
-  private finalAcks = 0;
   private writeBlocked = false;
   private readableNotified = false;
 
@@ -85,6 +70,7 @@ export class MspConnection {
     this.rtt = new RttEstimator(c.initialRtoMs, c.minRtoMs, c.maxRtoMs);
     this.loss = new LossDetection(this.tx, this.cc, this.rtt, this.timers, this.stats, c);
     this.acks = new PendingAcks(this.rx, this.timers, c);
+    this.end = new ConnectionClose(this.tx, this.rx, this.acks, this.timers, this.events);
     this.timers.idle = now + c.timeoutMs;
     this.timers.keepalive = now + c.keepaliveMs;
     this.maxSpan = Math.max(c.maxWindow, Math.min(2 * c.maxWindow, c.receiveWindow - 1));
@@ -103,7 +89,7 @@ export class MspConnection {
 
   /** Bytes write() would accept now. */
   get writable(): number {
-    if (this.closed || this.localShutdown) return 0;
+    if (this.end.closed || this.end.localShutdown) return 0;
     return Math.max(0, this.sendLimit - this.tx.bytes);
   }
   /** Bytes write() may have queued in all; the driver lowers it when many
@@ -118,21 +104,29 @@ export class MspConnection {
   get receiveNextSeq(): number { return this.rx.nextSeq; }
   /** Packets buffered on the receive side. */
   get receiveBuffered(): number { return this.rx.count; }
-  get isOpen(): boolean { return this.closed === undefined; }
+  get isOpen(): boolean { return this.end.closed === undefined; }
+  /** Why the connection ended; undefined while open. */
+  get closed(): MspCloseReason | undefined { return this.end.closed; }
+  /** Time it closed, -1 while open (the endpoint's lingering counts from it). */
+  get closedAt(): number { return this.end.closedAt; }
+  /** Time the last packet arrived from the peer (lingering ends after a quiet spell). */
+  get lastHeardAt(): number { return this.end.lastHeardAt; }
+  /** shutdown() was called. */
+  get localShutdown(): boolean { return this.end.localShutdown; }
+  /** The peer's SHUTDOWN was consumed: no more data will arrive. */
+  get remoteShutdown(): boolean { return this.end.remoteShutdown; }
   /** Stopped by this side: lingers to repeat the STOP if the peer missed it. */
-  get stoppedLocally(): boolean { return this.stoppedHere; }
+  get stoppedLocally(): boolean { return this.end.stoppedHere; }
 
   // ---- B. network and timer input ----------------------------------------
 
   handlePacket(now: number, payload: Uint8Array): void {
     if (!decodeMspPacket(payload, scratch)) return;
     const p = scratch;
-    this.lastHeardAt = now;
-    if (this.closed) {
-      // Lingering after a graceful close: re-ack a retransmission whose ack was lost.
-      if (this.closed === "graceful" && p.kind === MSP_KIND_DATA && !(p.flags & MSP_FLAG_STOP)) this.acks.ackNow(now);
-      // Lingering after we stopped: the peer still sends, so our STOP was lost; say it again.
-      if (this.closed === "stopped" && this.stoppedHere && !(p.flags & MSP_FLAG_STOP)) this.stopPending = true;
+    const end = this.end;
+    end.lastHeardAt = now;
+    if (end.closed) {
+      end.onPacketWhileClosed(now, p.kind, p.flags);
       return;
     }
     this.timers.idle = now + this.config.timeoutMs;
@@ -141,23 +135,22 @@ export class MspConnection {
       this.events.push("connected");
     }
     if (p.flags & MSP_FLAG_STOP) {
-      this.onStop(now);
+      end.onPeerStop(now);
       return;
     }
     if (p.kind === MSP_KIND_CONTROL) return;
     if (p.flags & MSP_FLAG_ACK) this.onAck(now, p.ack, p.kind !== MSP_KIND_DATA, p.hint);
     if (p.kind === MSP_KIND_DATA) this.onData(now, p.seq, p.flags, p.body);
-    if (this.remoteShutdown) this.checkGracefulClose(now); // (both sides must have shut down)
+    if (end.remoteShutdown) end.checkGracefulClose(now); // (both sides must have shut down)
   }
 
   /** Acts on the expired timers that change state (idle, reorder, rto); the
    * output timers (ackDue, hint, kick, keepalive) are pollTransmit's, and a
    * closed connection only has acks or a STOP to repeat (see timers.ts). */
   handleTimeout(now: number): void {
-    if (this.closed) return;
+    if (this.end.closed) return;
     if (now >= this.timers.idle) {
-      this.close(now, "timeout");
-      this.events.push("timed-out");
+      this.end.timeOut(now);
       return;
     }
     if (now >= this.timers.reorder) this.loss.detectLosses(now);
@@ -168,7 +161,8 @@ export class MspConnection {
 
   /** Queue bytes to send; returns how many were accepted (0 when full, shut down or closed). */
   write(data: Uint8Array): number {
-    if (this.closed || this.localShutdown) return 0;
+    const end = this.end;
+    if (end.closed || end.localShutdown) return 0;
     // The limit may have been lowered below what is already queued (more streams).
     const n = this.tx.write(data, Math.max(0, this.sendLimit - this.tx.bytes));
     if (n < data.length) this.writeBlocked = true;
@@ -179,7 +173,7 @@ export class MspConnection {
    * write() room (a writer that writes only what fits, or waits for room for a
    * whole packet, never gets the short write that would ask for it). */
   wantWritable(): void {
-    if (!this.closed && !this.localShutdown) this.writeBlocked = true;
+    if (!this.end.closed && !this.end.localShutdown) this.writeBlocked = true;
   }
 
   /** The unread part of the next in-order message, or undefined. A view: consume() it. */
@@ -198,50 +192,27 @@ export class MspConnection {
     if (!h) return;
     this.rx.offset = Math.min(h.body.length, this.rx.offset + n);
     this.deliver(now);
-    if (this.remoteShutdown) this.checkGracefulClose(now);
+    if (this.end.remoteShutdown) this.end.checkGracefulClose(now);
   }
 
   /** Half-close: a SHUTDOWN follows every byte already written. */
-  shutdown(now: number): void {
-    if (this.closed || this.localShutdown) return;
-    this.localShutdown = true;
-    this.tx.shutdown();
-    this.checkGracefulClose(now);
-  }
+  shutdown(now: number): void { this.end.shutdown(now); }
 
   /** Abort: send STOP, drop everything queued. */
-  stop(now: number): void {
-    if (this.closed) return;
-    this.stopPending = true;
-    this.stoppedHere = true;
-    this.close(now, "stopped");
-    this.events.push("closed-suddenly");
-  }
+  stop(now: number): void { this.end.stop(now); }
 
   /** The daemon carrying this connection went away: end it now ("closed
    * suddenly") without a STOP, since nothing can get out any more. */
-  abort(now: number): void {
-    if (this.closed) return;
-    this.close(now, "stopped");
-    this.events.push("closed-suddenly");
-  }
+  abort(now: number): void { this.end.abort(now); }
 
   // ---- D. outputs -------------------------------------------------------------------
 
   /** Next MSP payload to hand to MDP (a fresh buffer), or undefined. */
   pollTransmit(now: number): Uint8Array | undefined {
-    if (this.stopPending) {
-      this.stopPending = false;
-      return encodeMspStop();
-    }
-    if (this.closed) {
-      if (this.closed !== "graceful") return undefined;
-      if (this.finalAcks > 0) {
-        this.finalAcks--;
-        return this.ackOnly(now, false);
-      }
-      if (this.acks.isDue(now)) return this.ackOnly(now, false);
-      return undefined;
+    const end = this.end;
+    if (end.closed) {
+      if (end.stopPending) return end.takeStop(); // (only ever pending once closed)
+      return end.finalAckDue(now) ? this.ackOnly(now, false) : undefined;
     }
     const lost = this.tx.firstLost();
     if (lost) {
@@ -261,7 +232,7 @@ export class MspConnection {
     const t = this.timers;
     if (this.acks.hintsReady(now) || now >= t.ackDue || now >= t.kick || now >= t.keepalive) {
       const out = this.ackOnly(now, true);
-      if (this.remoteShutdown) this.checkGracefulClose(now);
+      if (end.remoteShutdown) end.checkGracefulClose(now);
       return out;
     }
     return undefined;
@@ -271,12 +242,7 @@ export class MspConnection {
    * Open: the earliest timer (timers.ts). Closed: a STOP or final acks still to
    * send (due since closedAt), or a lingering re-ack (ackDue); nothing else. */
   pollTimeout(): number | undefined {
-    let t: number;
-    if (this.closed) {
-      t = this.stopPending ? this.closedAt : this.closed !== "graceful" ? NEVER : this.finalAcks > 0 ? this.closedAt : this.timers.ackDue;
-    } else {
-      t = this.timers.next();
-    }
+    const t = this.end.closed ? this.end.closedDeadline() : this.timers.next();
     return t === NEVER ? undefined : t;
   }
 
@@ -312,7 +278,7 @@ export class MspConnection {
     p.sendCount++;
     this.stats.dataSent++;
     if (p.sendCount > 1) this.stats.retransmits++;
-    if (p.flags & MSP_FLAG_SHUTDOWN) this.shutdownSent = true;
+    if (p.flags & MSP_FLAG_SHUTDOWN) this.end.onShutdownSent();
     // The RTO runs while anything is in flight (LossDetection re-arms it on acks).
     if (this.timers.rto === NEVER) this.timers.rto = now + this.rtt.rto();
     this.noteSent(now);
@@ -352,7 +318,7 @@ export class MspConnection {
     const r = this.rx.insert(seq, flags, body);
     this.stats.received++;
     if (r !== RX_NEW) this.stats.duplicates++;
-    if (r === RX_NEW && flags & MSP_FLAG_SHUTDOWN) this.rxShutdownSeq = seq;
+    if (r === RX_NEW && flags & MSP_FLAG_SHUTDOWN) this.end.onShutdownArrived(seq);
     if (r === RX_NEW && this.rx.contiguousThrough(seq)) {
       // In order (perhaps behind unconsumed data): the ack comes on consumption.
       this.deliver(now);
@@ -377,50 +343,10 @@ export class MspConnection {
       const shut = (h.flags & MSP_FLAG_SHUTDOWN) !== 0;
       this.rx.advance();
       advanced++;
-      if (shut && !this.remoteShutdown) {
-        this.remoteShutdown = true;
-        this.events.push("remote-shutdown");
-      }
+      if (shut) this.end.onRemoteShutdown();
     }
     if (advanced === 0) return;
     this.readableNotified = this.rx.head() !== undefined && this.readableNotified;
-    this.acks.onConsumed(now, advanced, this.remoteShutdown);
-  }
-
-  private onStop(now: number): void {
-    // Lost-final-ACK race: the peer closed gracefully and answers our
-    // retransmission with STOP. If we hold all its data and sent our SHUTDOWN,
-    // nothing is lost: close gracefully.
-    const haveAll = this.rxShutdownSeq >= 0 && this.rx.contiguousThrough(this.rxShutdownSeq);
-    if ((haveAll || this.remoteShutdown) && this.shutdownSent) {
-      this.close(now, "graceful");
-      this.acks.cancel();
-      this.events.push("closed-gracefully");
-      return;
-    }
-    this.close(now, "stopped");
-    this.events.push("closed-suddenly");
-  }
-
-  private close(now: number, reason: MspCloseReason): void {
-    this.closed = reason;
-    this.closedAt = now;
-    this.timers.rto = NEVER;
-    this.timers.kick = NEVER;
-    this.acks.cancel();
-    if (reason !== "graceful") this.tx.clear();
-    else if (this.acks.ackFlag) this.finalAcks = 2;
-  }
-
-  /** Serval's rule: both sides shut down, nothing queued, and our last ack covers all. */
-  private checkGracefulClose(now: number): void {
-    if (this.closed || !this.localShutdown || !this.remoteShutdown) return;
-    if (this.tx.count !== 0 || this.rx.count !== 0) return;
-    if (!this.acks.upToDate) {
-      this.acks.ackBy(now);
-      return;
-    }
-    this.close(now, "graceful");
-    this.events.push("closed-gracefully");
+    this.acks.onConsumed(now, advanced, this.end.remoteShutdown);
   }
 }

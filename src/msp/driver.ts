@@ -9,6 +9,7 @@
 // checks its oldest socket every PROBE_MS, ends the streams of dead sockets
 // ("closed suddenly"), drops their listeners and reports the lost ports
 // (onDaemonLost) so the caller can listen again on the new daemon.
+// The streams share one send-buffer budget per process (send-budget.ts).
 
 import { Clock, DeadlineTimer } from "../platform/deadline-timer";
 import { SID_ANY } from "../wire/types";
@@ -16,6 +17,9 @@ import { MspConnection } from "./connection";
 import { MspAddress, MspEndpoint, MspEndpointOptions, MspStream } from "./endpoint";
 import { MspEvent } from "./events";
 import { MdpInbound, MdpSendOptions, MdpSocket, MdpSocketFactory } from "./mdp-socket";
+import { SendBudget } from "./send-budget";
+
+export { SEND_BUDGET_BYTES } from "./send-budget";
 
 
 export type StreamEventHandler = (stream: MspStream, e: MspEvent) => void;
@@ -28,16 +32,6 @@ interface Pending {
 }
 
 const AUTHCRYPT: MdpSendOptions = { cryptFlags: 0, qos: 0, ttl: 0 };
-/** Send-buffer bytes all streams of one process may hold together (a hard bound:
- * sendRoom): with many streams each gets a share, never less than
- * STREAM_MIN_BYTES (8 packets); one or two streams keep their full
- * sendBufferBytes. 512 KiB is still ~5x what 100 streams need in flight on a
- * 40 Mbit/s hop; 4 MiB kept `msp connect` at 20 MB RSS for 100 parallel
- * uploads, 1 MiB at 10-11 MB (issue 13's budget: see test/integration/tunnel-churn). */
-export const SEND_BUDGET_BYTES = 512 << 10;
-const STREAM_MIN_BYTES = 8 << 10;
-/** Writers waiting for the process budget are woken once this much is free. */
-const WAKE_ROOM_BYTES = 4 << 10;
 /** How soon to retry when the daemon's socket queue is full. */
 const RETRY_MS = 2;
 /** How often the oldest socket asks the daemon whether it still holds its
@@ -71,10 +65,8 @@ export class MspDriver {
   private flushing = false;
   private again = false;
   private settled: (() => void) | undefined;
-  private sharedBetween = 1;
-  private queued = 0;
-  private readonly roomWaiters: (() => void)[] = [];
-  private sharedKnown = 0;
+  /** The streams' shares of the process send budget (send-budget.ts). */
+  private readonly budget = new SendBudget();
   /** A socket found the daemon gone: check them all (dropDeadSockets). */
   private deadSeen = false;
   private probeTimer: unknown;
@@ -194,7 +186,7 @@ export class MspDriver {
     for (const sock of new Set(this.byPort.values())) sock.close();
     this.byPort.clear();
     this.portOf.clear();
-    this.roomWaiters.length = 0;
+    this.budget.dropWaiters();
     this.owned.clear();
     this.listenSockets.clear();
   }
@@ -281,7 +273,7 @@ export class MspDriver {
       if (!progress) break;
     }
     this.release();
-    this.shareSendBuffers();
+    this.budget.share(this.ep.streams);
   }
 
   /** Close every socket the daemon no longer serves: their streams end suddenly,
@@ -332,47 +324,16 @@ export class MspDriver {
 
   /** Body bytes all streams hold (unsent + unacknowledged): counted at the end of
    * every service round, plus what writers reported since (wrote). */
-  get queuedBytes(): number { return this.queued; }
+  get queuedBytes(): number { return this.budget.queued; }
 
-  /** Bytes the streams of this process may still queue together: a hard bound
-   * (SEND_BUDGET_BYTES) under the per-stream shares, which alone overshoot it when
-   * the first streams filled large shares before the later ones opened. */
-  sendRoom(): number {
-    return Math.max(0, SEND_BUDGET_BYTES - this.queued);
-  }
+  /** Bytes the streams of this process may still queue together (SendBudget.room). */
+  sendRoom(): number { return this.budget.room(); }
 
   /** A writer queued n bytes on a stream (keeps sendRoom exact between rounds). */
-  wrote(n: number): void {
-    this.queued += n;
-  }
+  wrote(n: number): void { this.budget.wrote(n); }
 
   /** Call fn once (at the end of a service round) when sendRoom has room again. */
-  waitRoom(fn: () => void): void {
-    this.roomWaiters.push(fn);
-  }
-
-  /** Split SEND_BUDGET_BYTES between the open streams (100 parallel 1 MiB uploads
-   * held 45 MB with a full 192 KiB buffer each), count what they hold, and wake
-   * writers that waited for the process budget. */
-  private shareSendBuffers(): void {
-    let open = 0;
-    let queued = 0;
-    for (const s of this.ep.streams) {
-      if (s.conn.isOpen) open++;
-      queued += s.conn.bufferedBytes;
-    }
-    this.queued = queued;
-    if (this.roomWaiters.length > 0 && this.sendRoom() >= WAKE_ROOM_BYTES) {
-      const waiters = this.roomWaiters.splice(0);
-      for (const fn of waiters) fn();
-    }
-    const n = Math.max(1, open);
-    if (n === this.sharedBetween && this.ep.streams.length === this.sharedKnown) return;
-    this.sharedBetween = n;
-    this.sharedKnown = this.ep.streams.length;
-    const share = Math.max(STREAM_MIN_BYTES, Math.floor(SEND_BUDGET_BYTES / n));
-    for (const s of this.ep.streams) s.conn.sendLimit = share;
-  }
+  waitRoom(fn: () => void): void { this.budget.waitRoom(fn); }
 
   /** Resend what the daemon refused earlier; false while it still refuses. */
   private sendRetries(): boolean {

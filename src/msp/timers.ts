@@ -3,7 +3,7 @@
 // timer names who acts on it when it expires:
 //
 //   timer       set by                             acted on by
-//   idle        every packet heard (timeoutMs)      handleTimeout: close, "timed-out"
+//   idle        every packet heard (timeoutMs)      handleTimeout -> ConnectionClose.timeOut
 //   rto         a data packet sent, an ack          handleTimeout -> LossDetection.onRetransmitTimeout
 //   reorder     RACK (LossDetection.detectLosses)   handleTimeout -> LossDetection.detectLosses
 //   ackDue      PendingAcks (data consumed)         pollTransmit: an ack goes out
@@ -15,7 +15,7 @@
 // pollTransmit(now) checks them itself (a driver drains pollTransmit after
 // every handleTimeout, and SimNet-style drivers may call only pollTransmit),
 // so handleTimeout has nothing to change for them. A closed connection keeps
-// no timers but ackDue (a lingering re-ack); see MspConnection.pollTimeout.
+// no timers but ackDue (a lingering re-ack); see ConnectionClose.closedDeadline.
 
 export const NEVER = Number.POSITIVE_INFINITY;
 
