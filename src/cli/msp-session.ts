@@ -18,7 +18,7 @@ import { endedText, startPump, who } from "../tunnel/forward";
 import { TcpListener, TcpStream } from "../platform/tcp";
 import { errorText, log } from "../platform/log";
 import { onSignal } from "../platform/signals";
-import { clearTimer, setRepeat, setTimer, Timer } from "../platform/loop";
+import { afterCallback, clearTimer, setRepeat, setTimer, Timer } from "../platform/loop";
 import { getenv } from "../platform/proc";
 import { TunnelIdentity, TunnelReporter } from "../client/tunnel-report";
 import { readText } from "../platform/files";
@@ -102,7 +102,9 @@ export function openClient(): MdpClient {
 export class Session {
   /** One client socket for every stream and listener of the process. */
   private readonly sockets = new MdpClientSockets(openClient);
-  readonly driver = new MspDriver(platformClock, this.sockets.factory, { connection: tuning() });
+  // Inbound datagrams read in one go from the client socket are serviced once.
+  readonly driver = new MspDriver(platformClock, this.sockets.factory, { connection: tuning() },
+    { deferInput: (run) => afterCallback("msp service", run) });
   private sawError = false;
   private listening = false;
   private tcpListener: TcpListener | undefined;

@@ -22,7 +22,7 @@ import type { MdpSocket } from "../msp/mdp-socket";
 import type { PumpEnd, StreamPump } from "../msp/pump";
 import { platformClock } from "../client/open";
 import { PORT_SERVICE_DISCOVERY } from "../client/service-discovery";
-import { clearTimer, setTimer, Timer } from "../platform/loop";
+import { afterCallback, clearTimer, setTimer, Timer } from "../platform/loop";
 import { errorText, log } from "../platform/log";
 import { utf8Encode } from "../platform/proc";
 import { TcpListener, TcpStream } from "../platform/tcp";
@@ -207,7 +207,12 @@ export class TunnelHost {
   private discoveryReply: Uint8Array | undefined;
 
   constructor(private readonly sockets: InProcessSockets) {
-    this.driver = new MspDriver(platformClock, sockets.factory, undefined, { probe: false });
+    // Inbound datagrams are serviced once after the daemon's current callback
+    // (a whole burst read from the interface socket), not once per datagram.
+    this.driver = new MspDriver(platformClock, sockets.factory, undefined, {
+      probe: false,
+      deferInput: (run) => afterCallback("tunnel service", run),
+    });
     this.driver.onAccept = (s) => {
       const t = this.tunnels.find((x) => x.def.mode === "listen" && x.def.mdpPort === s.local.port && !x.stopped);
       if (t) t.acceptStream(s);

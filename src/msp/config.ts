@@ -27,7 +27,12 @@ export interface MspConfig {
   maxRtoMs: number;
   /** Out-of-order/unconsumed packets buffered by the receiver; later ones are dropped. */
   receiveWindow: number;
-  /** Acknowledge after this many new in-order packets, or after ackDelayMs. */
+  /** Acknowledge after this many new in-order packets, or after ackDelayMs.
+   * 4, not 2: each ack-only packet costs both daemons a whole packet's worth of
+   * work (route, seal, per-hop ACK, decode): every 4 took the 1-hop tunnel from
+   * ~390 to ~295 ms of CPU per MiB on x86_64 (BENCHMARKS.md, issue 11). A Serval
+   * DNA sender (window of 4) still gets its ack when its 4th packet is consumed;
+   * a window below 4 (ours after losses) waits ackDelayMs per window. */
   ackEvery: number;
   ackDelayMs: number;
   /** Acknowledge after this many packets arrived out of order or repeated (each
@@ -50,7 +55,7 @@ export const DEFAULT_MSP_CONFIG: Readonly<MspConfig> = {
   minRtoMs: 200,
   maxRtoMs: 3000,
   receiveWindow: 256,
-  ackEvery: 2,
+  ackEvery: 4,
   ackDelayMs: 5,
   hintEvery: 4,
 };

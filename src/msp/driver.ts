@@ -73,10 +73,20 @@ export class MspDriver {
   /** release() has work only after streams come or go, or sockets finish opening. */
   private releasedAt = -1;
   private releaseDue = false;
+  /** Inbound datagrams arrived since the deferred service was queued (deferInput). */
+  private inputQueued = false;
+  private closedAll = false;
+  private readonly serviceQueued = (): void => {
+    this.inputQueued = false;
+    if (!this.closedAll) this.service();
+  };
 
-  /** `probe: false`: sockets whose daemon cannot go away (in-process, src/daemon/tunnels.ts) need no keep-alive. */
+  /** `probe: false`: sockets whose daemon cannot go away (in-process, src/daemon/tunnels.ts) need no keep-alive.
+   * `deferInput`: run the service after inbound datagrams through this (e.g. a
+   * microtask) instead of once per datagram: a burst of datagrams the daemon
+   * read in one go then makes one round of events, local writes and acks. */
   constructor(private readonly clock: Clock, private readonly factory: MdpSocketFactory, options?: MspEndpointOptions,
-    private readonly driverOptions: { probe?: boolean } = {}) {
+    private readonly driverOptions: { probe?: boolean; deferInput?: (run: () => void) => void } = {}) {
     this.ep = new MspEndpoint(options);
     this.timer = new DeadlineTimer(clock, () => this.service());
   }
@@ -168,6 +178,7 @@ export class MspDriver {
 
   /** Release every socket (after stopAll). */
   close(): void {
+    this.closedAll = true;
     this.settled = undefined;
     this.timer.stop();
     if (this.probeTimer !== undefined) this.clock.clearTimeout(this.probeTimer);
@@ -222,7 +233,14 @@ export class MspDriver {
     const s = this.ep.handleDatagram(now, p.local, p.remote, p.payload);
     // An accepted stream answers with the inbound crypt flags and qos (Serval: same header).
     if (s && !this.opts.has(s.conn)) this.opts.set(s.conn, { cryptFlags: p.cryptFlags, qos: p.qos, ttl: 0 });
-    this.service();
+    const defer = this.driverOptions.deferInput;
+    if (!defer) {
+      this.service();
+      return;
+    }
+    if (this.inputQueued) return;
+    this.inputQueued = true;
+    defer(this.serviceQueued);
   }
 
   private flushOnce(): void {

@@ -16,6 +16,11 @@ export function guard(where: string, fn: () => void): void {
   }
 }
 
+/** Run fn once the current callback (and the jobs it queued) is done, guarded. */
+export function afterCallback(where: string, fn: () => void): void {
+  void Promise.resolve().then(() => guard(where, fn));
+}
+
 export interface Timer { cancelled: boolean; handle: os.TimerHandle | null }
 
 /** Calls fn once after ms milliseconds (cancel with clearTimer). */

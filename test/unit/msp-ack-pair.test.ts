@@ -13,8 +13,11 @@ const decode = (b: Uint8Array) => {
   return { ...p };
 };
 
+// (ackEvery 2: the cumulative acks below follow the consumption of two packets at once)
+const EVERY_2 = { ackEvery: 2 };
+
 test("receiver: out-of-order packets share acks: one per hintEvery arrivals or ackDelayMs, hinting the newest (paired when the one before it is held)", () => {
-  const rx = new MspConnection(0, "accept");
+  const rx = new MspConnection(0, "accept", EVERY_2);
   assert.ok(rx.pollTransmit(0), "the accept side answers at once");
   assert.is(rx.pollTransmit(0), undefined);
   rx.handlePacket(10, encodeMspData(0, 0xffff, 1, body)); // seq 0 missing
@@ -59,7 +62,7 @@ test("receiver: out-of-order packets share acks: one per hintEvery arrivals or a
 });
 
 test("receiver: owed hints that the cumulative ack overtakes are dropped", () => {
-  const rx = new MspConnection(0, "accept");
+  const rx = new MspConnection(0, "accept", EVERY_2);
   rx.pollTransmit(0);
   rx.handlePacket(10, encodeMspData(0, 0xffff, 1, body));
   rx.handlePacket(11, encodeMspData(0, 0xffff, 0, body)); // fills the hole before the hint went out
@@ -68,6 +71,27 @@ test("receiver: owed hints that the cumulative ack overtakes are dropped", () =>
   assert.is(a.ack, 1, "cumulative through 1");
   assert.is(a.hint, -1, "no hint: nothing is beyond the ack");
   assert.is(rx.pollTransmit(16), undefined, "and no second ack for the covered hint");
+});
+
+test("receiver: in-order data is acked once per ackEvery (default 4) packets consumed, or ackDelayMs after", () => {
+  const rx = new MspConnection(0, "accept");
+  rx.pollTransmit(0);
+  const consumeAll = (t: number) => { for (let x = rx.read(); x; x = rx.read()) rx.consume(x.length, t); };
+  for (let seq = 0; seq < 3; seq++) {
+    rx.handlePacket(10 + seq, encodeMspData(0, 0xffff, seq, body));
+    consumeAll(10 + seq);
+    assert.is(rx.pollTransmit(10 + seq), undefined, `${seq + 1} consumed: no ack yet`);
+  }
+  rx.handlePacket(13, encodeMspData(0, 0xffff, 3, body));
+  consumeAll(13);
+  const a = decode(rx.pollTransmit(13)!);
+  assert.is(a.ack, 3, "the fourth consumed packet brings the ack at once");
+  assert.is(rx.pollTransmit(13), undefined);
+  rx.handlePacket(20, encodeMspData(0, 0xffff, 4, body));
+  consumeAll(20);
+  assert.is(rx.pollTransmit(20), undefined);
+  assert.is(rx.pollTimeout(), 25, "a lone packet is acked ackDelayMs later");
+  assert.is(decode(rx.pollTransmit(25)!).ack, 4);
 });
 
 test("sender: a pair hint marks both packets delivered (only the real hole is resent)", () => {
