@@ -8,6 +8,8 @@
 // (build/patches/quickjs-libc-without-unused.patch), so the bundle must not call them;
 // its Math object lacks the functions servald never calls
 // (build/patches/quickjs-no-unused-math.patch), so the bundle must not call them;
+// servald's context (src/native/main.c) has no Date, Proxy, WeakRef,
+// FinalizationRegistry, atob/btoa nor performance, so the bundle must not use them;
 // and it has no parser (-DQJS_DISABLE_PARSER: the bundle ships as bytecode), so no
 // eval() and no Function constructor.
 import { test } from "uvu";
@@ -136,6 +138,15 @@ test("the OpenWrt bundles call no Math function the lean engine leaves out", () 
       assert.ok(name !== undefined, `the bundle uses ${whole} other than as Math.name`);
       if (dropped.has(name)) assert.unreachable(`the bundle calls Math.${name}, which the OpenWrt engine leaves out`);
     }
+  }
+});
+
+test("the bundles use no intrinsic servald's context leaves out (src/native/main.c: JS_NewContextRaw)", () => {
+  const main = readFileSync(join(repo, "src/native/main.c"), "utf8");
+  assert.ok(main.includes("JS_NewContextRaw(rt)") && !main.includes("JS_AddIntrinsicDate"), "main.c builds its context without Date");
+  for (const code of [bundle({}, ["--no-test-hooks"]), lean]) {
+    const m = /(?<![\w$.])(Date|Proxy|WeakRef|FinalizationRegistry|atob|btoa|performance)\b/.exec(code);
+    assert.ok(m === null, `the bundle uses ${m?.[0]} (${m ? code.slice(m.index - 40, m.index + 40) : ""})`);
   }
 });
 
