@@ -58,7 +58,8 @@ export class Subscribers implements AddressBook {
     // another length never matches: bytesEqual compares lengths)
     const e = this.byKey.get(sidKey(sid));
     if (e === undefined) return undefined;
-    if (!Array.isArray(e)) return bytesEqual(e.sid, sid) ? e : undefined;
+    // (decoded addresses are mostly our own record's sid, from lookupPrefix: no compare)
+    if (!Array.isArray(e)) return e.sid === sid || bytesEqual(e.sid, sid) ? e : undefined;
     for (const x of e) if (bytesEqual(x.sid, sid)) return x;
     return undefined;
   }
