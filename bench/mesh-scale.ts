@@ -20,16 +20,29 @@ const SIZES = (process.env.MESH_SIZES ?? "10,25,50,100").split(",").map(Number);
 const STEADY_S = Number(process.env.MESH_STEADY_S ?? 60);
 const IMPL = process.env.MESH_IMPL ?? "ours";
 
-interface Proc { cpuTicks: number; rssKb: number }
+// cpuTicks: utime+stime; wakeups: context switches (voluntary: the process slept in poll and
+// was woken by a timer or a packet; a load-robust count of how often it runs).
+interface Proc { cpuTicks: number; rssKb: number; wakeups: number }
 function procStat(pid: number): Proc {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    return { cpuTicks: Number(f[11]) + Number(f[12]), rssKb: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) };
+    const num = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN);
+    return { cpuTicks: Number(f[11]) + Number(f[12]), rssKb: num("VmRSS"), wakeups: num("voluntary_ctxt_switches") };
   } catch {
-    return { cpuTicks: NaN, rssKb: NaN };
+    return { cpuTicks: NaN, rssKb: NaN, wakeups: NaN };
   }
+}
+
+/** MESH_STRACE_S: after the steady window, `strace -c -f` one daemon (the grid's middle) for that long. */
+async function straceSummary(pid: number, secs: number): Promise<string> {
+  return new Promise<string>((res) => {
+    const p = spawn("timeout", ["-s", "INT", String(secs), "strace", "-c", "-f", "-p", String(pid)]);
+    let s = "";
+    p.stderr.on("data", (d) => { s += d; });
+    p.on("close", () => res(s));
+  });
 }
 
 /** tx bytes and packets summed over a namespace's veths. */
@@ -66,6 +79,8 @@ function pongTimes(p: LabProcess, into: number[]): () => void {
 
 interface Result {
   n: number; pingAfterS: number; peersAfterS: number; cpuPct: number; rssKb: number; txBps: number; txPps: number;
+  /** Voluntary context switches per second per node (wakeups from poll). */
+  wakeupsPerS: number;
   reconvergeS: number; hops: number; relay: string;
 }
 
@@ -122,6 +137,12 @@ async function runSize(n: number): Promise<Result> {
     const rssKb = p1.reduce((s, p) => s + p.rssKb, 0) / n;
     const txBps = tx1.reduce((s, t, i) => s + t.bytes - tx0[i]!.bytes, 0) / secs / n;
     const txPps = tx1.reduce((s, t, i) => s + t.packets - tx0[i]!.packets, 0) / secs / n;
+    const wakeupsPerS = p1.reduce((s, p, i) => s + p.wakeups - p0[i]!.wakeups, 0) / secs / n;
+    if (process.env.MESH_STRACE_S) {
+      const mid = name(Math.floor(rows / 2), Math.floor(cols / 2));
+      console.error(`strace -c -f of ${mid} (${IMPL}) for ${process.env.MESH_STRACE_S} s:\n` +
+        await straceSummary(mesh.daemons.get(mid)!.proc.pid, Number(process.env.MESH_STRACE_S)));
+    }
     // The corner-to-corner route, from `route print` next hops.
     const bySid = new Map([...sidOf].map(([k, v]) => [v, k]));
     const path = [a];
@@ -159,7 +180,7 @@ async function runSize(n: number): Promise<Result> {
     await pinger.kill("SIGTERM", 1000);
     mesh.daemons.delete(relay);
     return {
-      n, pingAfterS: (pingAt - allUp) / 1000, peersAfterS: (peersAt - allUp) / 1000, cpuPct, rssKb, txBps, txPps,
+      n, pingAfterS: (pingAt - allUp) / 1000, peersAfterS: (peersAt - allUp) / 1000, cpuPct, rssKb, txBps, txPps, wakeupsPerS,
       reconvergeS, hops: path.length - 1, relay,
     };
   } finally {
@@ -198,7 +219,7 @@ if (process.env.MESH_CHILD) {
       console.log(line[0]);
       m.set(n, r);
       console.log(`${impl} N=${n}: ping after ${f(r.pingAfterS)} s, all peers after ${f(r.peersAfterS)} s, CPU ${r.cpuPct.toFixed(2)} %/node, ` +
-        `RSS ${(r.rssKb / 1024).toFixed(1)} MB, tx ${r.txBps.toFixed(0)} B/s/node (${r.txPps.toFixed(1)} pkt/s), ` +
+        `${r.wakeupsPerS.toFixed(1)} wakeups/s/node, RSS ${(r.rssKb / 1024).toFixed(1)} MB, tx ${r.txBps.toFixed(0)} B/s/node (${r.txPps.toFixed(1)} pkt/s), ` +
         `kill -9 ${r.relay} (middle of ${r.hops} hops): reconverged ${f(r.reconvergeS, 2)} s; ` +
         `load ${loadBefore} before, ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} after`);
     }

@@ -39,6 +39,8 @@ function key(s: SelectedInterface): string {
 export class InterfaceManager {
   private readonly byName = new Map<string, MeshInterface>();
   private readonly wildcard = new Map<number, UdpSocket>();
+  /** addr * 65536 + port of every open interface socket: our own broadcasts, heard back. */
+  private readonly own = new Set<number>();
   private warnedNone = false;
   /** Broadcasts heard from outside every interface's subnet (dropped). */
   foreignDrops = 0;
@@ -130,6 +132,7 @@ export class InterfaceManager {
     const counters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txFailed: 0 };
     const itf: MeshInterface = { ...w, index, sock, broadcastText: ipv4Format(w.broadcast), counters };
     this.byName.set(w.name, itf);
+    this.own.add(w.addr * 65536 + w.port);
     sock.onMessage((data, from) => {
       if (this.isOwn(from)) return;
       counters.rxPackets++;
@@ -142,6 +145,8 @@ export class InterfaceManager {
 
   private close(itf: MeshInterface): void {
     this.byName.delete(itf.name);
+    this.own.clear(); // (rebuilt: two interfaces may share an address)
+    for (const i of this.byName.values()) this.own.add(i.addr * 65536 + i.port);
     itf.sock.close();
     log.info(`interface ${itf.name} down`);
     this.onDown(itf);
@@ -171,7 +176,7 @@ export class InterfaceManager {
 
   /** Our own broadcasts loop back to us: ignore them. */
   private isOwn(from: UdpSource): boolean {
-    for (const itf of this.byName.values()) if (itf.addr === from.addr && itf.port === from.port) return true;
-    return false;
+    // (every datagram: one Set look-up, no walk over the interfaces)
+    return this.own.has(from.addr * 65536 + from.port);
   }
 }

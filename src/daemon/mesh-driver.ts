@@ -76,17 +76,21 @@ export class MeshDriver {
     if (this.driving || this.stopped) return;
     this.driving = true;
     try {
-      // (pollTimeout walks interfaces and neighbours: once per round, not twice)
+      // Outputs first: after a packet (the usual call) the core has already run
+      // what was due, so one pollTimeout per drive is the common case
+      // (pollTimeout walks interfaces and neighbours; the core answers "now"
+      // while transmissions wait, which flushing them first avoids).
       let now = this.io.now();
-      let due = this.core.pollTimeout();
+      let due: number | undefined;
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        if (due !== undefined && due <= now) this.core.handleTimeout(now);
-        let busy = this.flushTransmits(now);
-        busy = this.flushDeliveries() || busy;
+        this.flushTransmits(now);
+        // A delivery or client message may make an in-process sender (tunnel) queue more.
+        let busy = this.flushDeliveries();
         busy = this.flushClients(now) || busy;
         now = this.io.now();
         due = this.core.pollTimeout();
-        if (!busy && (due === undefined || due > now)) break;
+        if (due !== undefined && due <= now) this.core.handleTimeout(now);
+        else if (!busy) break;
       }
       const retryAt = this.queues.retryAt;
       this.arm(retryAt < Infinity ? Math.min(due ?? Infinity, Math.max(retryAt, now)) : due);

@@ -49,7 +49,8 @@ export class NeighbourTable {
   /** First packet from n on this interface: it can probably be reached by unicast
    * to its source address and by our broadcast (servald create_out_links). */
   createOutLinks(n: Neighbour, iface: Iface, from: string, now: number, timeout: number): void {
-    if (n.outLinks.some((o) => o.dest.iface === iface)) return;
+    // (per received packet: a loop, no closure)
+    for (const o of n.outLinks) if (o.dest.iface === iface) return;
     n.outLinks.push({ dest: this.unicastDest(iface, from), timeout: now + timeout });
     n.outLinks.push({ dest: iface.broadcast, timeout: now + timeout });
   }

@@ -22,6 +22,18 @@ export interface Subscriber {
   abbrev: number;
 }
 
+/** Bound on Subscribers.prefixCache (random prefixes from a bad peer cost a clear). */
+const PREFIX_CACHE_MAX = 1024;
+
+/** A prefix of 1..4 bytes as a number unique to its bytes and length (-1: longer). */
+function prefixKey(p: Uint8Array): number {
+  const n = p.length;
+  if (n > 4) return -1;
+  let v = 0;
+  for (let i = 0; i < n; i++) v = v * 256 + p[i];
+  return v * 8 + n;
+}
+
 /** A SID's first four bytes as a number: the index key (SIDs are public keys, so
  * these are as good as random; collisions are resolved by comparing bytes). */
 function sidKey(sid: Sid): number {
@@ -35,6 +47,10 @@ export class Subscribers implements AddressBook {
   /** The same records in ascending SID order: a prefix resolves by binary search,
    * and a SID's abbreviation length depends only on its two neighbours here. */
   private readonly sorted: Subscriber[] = [];
+  /** lookupPrefix answers for prefixes of up to 4 bytes (abbreviated addresses are
+   * decoded on every packet: one Map look-up instead of a binary search), by
+   * prefixKey; emptied whenever `sorted` changes, and when it holds PREFIX_CACHE_MAX. */
+  private readonly prefixCache = new Map<number, Subscriber | "ambiguous" | undefined>();
   /** Monotonic counter used as recency (the node passes no clock here). */
   private clock = 0;
   /** Called when a SID is about to be forgotten; return false to keep it. */
@@ -58,7 +74,8 @@ export class Subscribers implements AddressBook {
     // another length never matches: bytesEqual compares lengths)
     const e = this.byKey.get(sidKey(sid));
     if (e === undefined) return undefined;
-    if (!Array.isArray(e)) return bytesEqual(e.sid, sid) ? e : undefined;
+    // (decoded addresses are mostly our own record's sid, from lookupPrefix: no compare)
+    if (!Array.isArray(e)) return e.sid === sid || bytesEqual(e.sid, sid) ? e : undefined;
     for (const x of e) if (bytesEqual(x.sid, sid)) return x;
     return undefined;
   }
@@ -103,13 +120,27 @@ export class Subscribers implements AddressBook {
   // ---- AddressBook ----
 
   lookupPrefix(prefix: Uint8Array): Sid | "ambiguous" | undefined {
+    const key = prefixKey(prefix);
+    let found = key < 0 ? undefined : this.prefixCache.get(key);
+    if (found === undefined && (key < 0 || !this.prefixCache.has(key))) {
+      found = this.searchPrefix(prefix);
+      if (key >= 0) {
+        if (this.prefixCache.size >= PREFIX_CACHE_MAX) this.prefixCache.clear();
+        this.prefixCache.set(key, found);
+      }
+    }
+    if (found === undefined || found === "ambiguous") return found;
+    found.lastUsed = ++this.clock;
+    return found.sid;
+  }
+
+  private searchPrefix(prefix: Uint8Array): Subscriber | "ambiguous" | undefined {
     const i = this.lowerBound(prefix);
     const found = this.sorted[i];
     if (found === undefined || !startsWith(found.sid, prefix)) return undefined;
     const next = this.sorted[i + 1];
     if (next !== undefined && startsWith(next.sid, prefix)) return "ambiguous";
-    found.lastUsed = ++this.clock;
-    return found.sid;
+    return found;
   }
 
   learnSid(sid: Sid): void {
@@ -158,6 +189,7 @@ export class Subscribers implements AddressBook {
     this.byHex.delete(victim.hex);
     const at = this.lowerBound(victim.sid);
     if (this.sorted[at] === victim) this.sorted.splice(at, 1);
+    this.prefixCache.clear();
     const k = sidKey(victim.sid);
     const e = this.byKey.get(k);
     if (e === victim) this.byKey.delete(k);
@@ -171,6 +203,7 @@ export class Subscribers implements AddressBook {
   private index(s: Subscriber): void {
     const at = this.lowerBound(s.sid);
     this.sorted.splice(at, 0, s);
+    this.prefixCache.clear();
     // The longest prefix s shares with any other SID is shared with one next to it.
     const prev = this.sorted[at - 1], next = this.sorted[at + 1];
     if (prev) abbreviateApart(prev, s);

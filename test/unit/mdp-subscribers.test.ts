@@ -17,6 +17,22 @@ test("a prefix resolves only when exactly one SID has it", () => {
   assert.is(b.lookupPrefix(Uint8Array.of(0x12)), undefined);
 });
 
+test("a remembered prefix answer follows the book: a new SID makes it ambiguous, or resolves it", () => {
+  const b = new Subscribers(() => undefined);
+  b.learnSid(sid(0xab, 0xcd, 1));
+  const p = Uint8Array.of(0xab, 0xcd);
+  assert.equal([...(b.lookupPrefix(p) as Uint8Array)].slice(0, 3), [0xab, 0xcd, 1]);
+  assert.equal([...(b.lookupPrefix(p) as Uint8Array)].slice(0, 3), [0xab, 0xcd, 1]); // answered again (remembered)
+  assert.is(b.lookupPrefix(Uint8Array.of(0x12, 0x34)), undefined);
+  b.learnSid(sid(0xab, 0xcd, 2));
+  assert.is(b.lookupPrefix(p), "ambiguous");
+  b.learnSid(sid(0x12, 0x34, 5));
+  assert.equal([...(b.lookupPrefix(Uint8Array.of(0x12, 0x34)) as Uint8Array)].slice(0, 3), [0x12, 0x34, 5]);
+  // Same bytes, other lengths: other answers.
+  assert.is(b.lookupPrefix(Uint8Array.of(0x12)), b.lookupPrefix(Uint8Array.of(0x12, 0x34)));
+  assert.is(b.lookupPrefix(Uint8Array.of(0, 0x12)), undefined);
+});
+
 test("learnt SIDs are copies (decoders hand out views of receive buffers)", () => {
   const b = new Subscribers(() => undefined);
   const buf = sid(7, 7, 7);
