@@ -92,6 +92,12 @@ CROSS_LEAN_LIBC ?= 1
 # 64-bit helpers drop out (mipsel ~6 KB of text). src/ must not use Atomics
 # (test/unit/bundle-lean.test.ts). CROSS_ATOMICS=1 keeps it.
 CROSS_ATOMICS ?= 0
+# Without the Math functions servald never calls (trigonometric, hyperbolic,
+# exp/log/pow family, cbrt, hypot, f16round, sumPrecise:
+# build/patches/quickjs-no-unused-math.patch, -DSERVAL_NO_MATH_EXTRAS; src/
+# must not use them, test/unit/bundle-lean.test.ts): their libm code drops
+# out. CROSS_MATH_EXTRAS=1 keeps them.
+CROSS_MATH_EXTRAS ?= 0
 # The bundle as quickjs-ng bytecode, and the engine without its parser
 # (-DQJS_DISABLE_PARSER: no eval, no new Function; 68 KB of MIPS16 text).
 # The bytecode is written by the target's own engine built WITH the parser
@@ -107,6 +113,7 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 	$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-DSERVAL_NO_BYTECODE_BUILTINS) \
 	$(if $(filter 1,$(CROSS_LEAN_LIBC)),-DSERVAL_LEAN_LIBC) \
 	$(if $(filter 1,$(CROSS_ATOMICS)),,-D__STDC_NO_ATOMICS__=1) \
+	$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-DSERVAL_NO_MATH_EXTRAS) \
 	$(if $(filter 1,$(CROSS_BYTECODE)),-DQJS_DISABLE_PARSER)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
@@ -115,7 +122,7 @@ CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
 CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)
 # the engine with its parser (compiles the bytecode); without -np, the same
 # objects as a CROSS_BYTECODE=0 build
-CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)
+CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross

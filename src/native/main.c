@@ -136,7 +136,20 @@ int main(int argc, char **argv)
         return 1;
     }
     js_std_init_handlers(rt);
-    ctx = JS_NewContext(rt);
+    /* JS_NewContext's intrinsics without those servald never uses (Date,
+     * Proxy, WeakRef/FinalizationRegistry, atob/btoa, performance): their
+     * code drops out of the static binary (mipsel ipk -13.3 KB, most of it
+     * Date with the C library's time-zone code;
+     * test/unit/bundle-lean.test.ts keeps the bundle off them). Eval stays:
+     * the host build evaluates the bundle as source. */
+    ctx = JS_NewContextRaw(rt);
+    if (ctx && (JS_AddIntrinsicBaseObjects(ctx) || JS_AddIntrinsicEval(ctx) ||
+                JS_AddIntrinsicRegExp(ctx) || JS_AddIntrinsicJSON(ctx) ||
+                JS_AddIntrinsicMapSet(ctx) || JS_AddIntrinsicTypedArrays(ctx) ||
+                JS_AddIntrinsicPromise(ctx))) {
+        JS_FreeContext(ctx);
+        ctx = NULL;
+    }
     if (!ctx) {
         fputs("servald: cannot allocate JS context\n", stderr);
         return 1;

@@ -6,6 +6,10 @@
 // so the bundle must not use RegExp \p{...} escapes, String.normalize() or those;
 // its quickjs-libc lacks the qjs:os / qjs:std functions servald never calls
 // (build/patches/quickjs-libc-without-unused.patch), so the bundle must not call them;
+// its Math object lacks the functions servald never calls
+// (build/patches/quickjs-no-unused-math.patch), so the bundle must not call them;
+// servald's context (src/native/main.c) has no Date, Proxy, WeakRef,
+// FinalizationRegistry, atob/btoa nor performance, so the bundle must not use them;
 // and it has no parser (-DQJS_DISABLE_PARSER: the bundle ships as bytecode), so no
 // eval() and no Function constructor.
 import { test } from "uvu";
@@ -110,6 +114,39 @@ test("the OpenWrt bundles call no qjs:std / qjs:os function the lean quickjs-lib
       }
     }
     assert.ok(used.includes("std.err.puts") && used.includes("os.setTimeout"), used.join(" "));
+  }
+});
+
+test("the OpenWrt bundles call no Math function the lean engine leaves out", () => {
+  const patch = readFileSync(join(repo, "build/patches/quickjs-no-unused-math.patch"), "utf8").split("\n");
+  const dropped = new Set<string>();
+  let guarded = false;
+  for (const line of patch) {
+    if (line === "+#ifndef SERVAL_NO_MATH_EXTRAS") guarded = true;
+    else if (line === "+#endif") guarded = false;
+    const m = /JS_CFUNC(?:_SPECIAL|_MAGIC)?_DEF\("(\w+)"/.exec(line);
+    if (guarded && m) dropped.add(m[1]);
+  }
+  // the parse found the list (names known to be dropped), and kept what servald calls
+  assert.ok(dropped.has("sin") && dropped.has("log2") && dropped.has("hypot") && dropped.has("sumPrecise"), [...dropped].join(" "));
+  for (const kept of ["min", "max", "floor", "ceil", "round", "abs", "sqrt", "imul", "random", "trunc"]) assert.not.ok(dropped.has(kept), kept);
+  for (const code of [bundle({}, ["--no-test-hooks"]), lean]) {
+    const uses = [...code.matchAll(/(?<![\w$.])Math\b(\.([\w$]+))?/g)];
+    assert.ok(uses.length > 10, "Math calls found");
+    for (const [whole, , name] of uses) {
+      // Math only as Math.name (no alias, no Math[...]), and never a dropped name
+      assert.ok(name !== undefined, `the bundle uses ${whole} other than as Math.name`);
+      if (dropped.has(name)) assert.unreachable(`the bundle calls Math.${name}, which the OpenWrt engine leaves out`);
+    }
+  }
+});
+
+test("the bundles use no intrinsic servald's context leaves out (src/native/main.c: JS_NewContextRaw)", () => {
+  const main = readFileSync(join(repo, "src/native/main.c"), "utf8");
+  assert.ok(main.includes("JS_NewContextRaw(rt)") && !main.includes("JS_AddIntrinsicDate"), "main.c builds its context without Date");
+  for (const code of [bundle({}, ["--no-test-hooks"]), lean]) {
+    const m = /(?<![\w$.])(Date|Proxy|WeakRef|FinalizationRegistry|atob|btoa|performance)\b/.exec(code);
+    assert.ok(m === null, `the bundle uses ${m?.[0]} (${m ? code.slice(m.index - 40, m.index + 40) : ""})`);
   }
 });
 
