@@ -1,27 +1,23 @@
 // Adverts and link state (PROTOCOL.md 6.1, 6.3, 6.6): the interface ticks, our
-// routing advertisements (each changed route's record broadcast a few times
-// where a neighbour is not direct yet, and owed to every direct neighbour until
-// it ACKs it: advert-delivery.ts; a full advert periodically and for a new
-// neighbour), the link-state broadcast that carries them with the tick's ACK
-// records, and the link state neighbours send us (their advertised trees;
-// records naming our interfaces go to hop-acks.ts).
+// routing advertisements (each changed route's record a few times, a full
+// advert periodically and for a new neighbour), the link-state broadcast that
+// carries them with the tick's ACK records, and the link state neighbours send
+// us (their advertised trees; records naming our interfaces go to hop-acks.ts).
 import { type LinkRecordRepr, type Sid } from "../wire/types";
 import { bytesEqual, toHex } from "../wire/bytes";
 import { decodeLinkState } from "../wire/linkstate";
 import type { NodeContext } from "./context";
 import type { Iface, Neighbour } from "./neighbours";
-import { isDirect } from "./neighbours";
 import type { HopAcks } from "./hop-acks";
 import type { PleaseExplain } from "./please-explain";
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
-import { advertRecords, applyLinkRecords, routeRecord, type AdvertRecords } from "./link-state";
+import { advertRecords, applyLinkRecords, type AdvertRecords } from "./link-state";
 import { noteNamed } from "./abbreviation";
-import { AdvertDelivery, type AdvertSender } from "./advert-delivery";
 import * as C from "./constants";
 
-const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], changed: [], due: [], nextDue: Infinity };
+const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity };
 
 export class Adverts {
   // Deadlines (read by timers.ts; written only here, as Iface.nextTickAt):
@@ -33,11 +29,6 @@ export class Adverts {
   private lastFullAdvertAt = C.LONG_AGO;
   /** Full adverts still owed to a new neighbour (it must learn all our routes, under loss). */
   private fullAdvertsOwed = 0;
-  /** Changed routes' records owed to each direct neighbour until it ACKs them
-   * (its deadline, delivery.nextDue, is read by timers.ts; hop-acks.ts hands
-   * it the ACK records). */
-  readonly delivery: AdvertDelivery;
-  private readonly adSender: AdvertSender;
   /** Set once the rooms exist (node.ts). */
   explain!: PleaseExplain;
   tx!: Transmitter;
@@ -47,20 +38,7 @@ export class Adverts {
     private readonly sender: Sender,
     private readonly acks: HopAcks,
     private readonly routes: Routes,
-  ) {
-    this.delivery = new AdvertDelivery(cx.stats);
-    this.adSender = {
-      send: (now, records, dest, ackSoon, maxFrames) => {
-        const ends: number[] = [];
-        return sender.linkStateFrames(records, undefined, dest, now, ends).slice(0, maxFrames).map((f, i) => {
-          f.ackSoon = ackSoon;
-          return { tx: sender.addFixed(now, f, dest), end: ends[i] };
-        });
-      },
-      record: (r) => cx.routeTable.get(r.hex) === r ? routeRecord(r, cx.primarySid, (h) => cx.subs.getHex(h)?.sid) : undefined,
-      live: (n, now) => isDirect(n, now) && !routes.isSilent(n),
-    };
-  }
+  ) {}
 
   /** A route's record is owed a send: advertise soon (at most every ADVERT_MIN_INTERVAL_MS). */
   scheduleAdvert(now: number): void {
@@ -68,12 +46,10 @@ export class Adverts {
     if (at < this.advertDueAt) this.advertDueAt = at;
   }
 
-  /** Call after neighbour n became reachable: owe it every route until it ACKs
-   * them, and tell it every route we have, now and twice more in case of loss
-   * (full adverts stay FULL_ADVERT_MIN_INTERVAL_MS apart, however many
-   * neighbours come). */
-  neighbourReachable(n: Neighbour, now: number): void {
-    this.delivery.owe([n], this.cx.routeTable.values(), now, true);
+  /** Call after a neighbour became reachable: tell it every route we have, now
+   * and twice more in case of loss (full adverts stay FULL_ADVERT_MIN_INTERVAL_MS
+   * apart, however many neighbours come). */
+  neighbourReachable(now: number): void {
     this.fullAdvertsOwed = C.NEW_NEIGHBOUR_FULL_ADVERTS;
     this.nextFullAdvertAt = Math.min(this.nextFullAdvertAt, Math.max(now, this.lastFullAdvertAt + C.FULL_ADVERT_MIN_INTERVAL_MS));
     // A full advert went out moments ago (another neighbour came): the next is
@@ -104,33 +80,22 @@ export class Adverts {
         this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.FULL_ADVERT_INTERVAL_MS);
       }
     }
-    if (adverts.due.length > 0) this.delivery.owe(this.directNeighbours(now), adverts.due, now);
     for (const iface of cx.ifaces.values()) {
       const ifTick = now >= iface.nextTickAt;
       if (ifTick || adverts.records.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
     }
-    this.delivery.service(now, this.adSender);
-  }
-
-  private *directNeighbours(now: number): Iterable<Neighbour> {
-    for (const n of this.cx.nt.byHex.values()) if (this.adSender.live(n, now)) yield n;
   }
 
   /** One link-state broadcast on an interface: on a tick, ACK records for its
    * neighbours; then the advert records due now. */
   private sendLinkStateOn(now: number, iface: Iface, adverts: AdvertRecords, tick: boolean): void {
     const records: LinkRecordRepr[] = [];
-    const { heard, only, someNotDirect } = this.acks.tickRecords(now, iface, records);
+    const { heard, only } = this.acks.tickRecords(now, iface, records);
     const hasNeighbours = heard > 0;
-    // Changed records are broadcast where a neighbour is not direct yet, or none
-    // is heard (the records are what makes us heard); else they are owed to
-    // every neighbour here (advert-delivery.ts).
-    const blind = someNotDirect || !hasNeighbours;
     // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
     const horizon = heard === 1 ? only : undefined;
     for (let i = 0; i < adverts.records.length; i++) {
       if (horizon && adverts.refreshOnly[i] === horizon) continue;
-      if (adverts.changed[i] && !blind) continue;
       records.push(adverts.records[i]);
     }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));

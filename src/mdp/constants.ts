@@ -83,21 +83,11 @@ export const ACK_RESEND_DELAY_MS = 10;
 export const ACK_GAP_DELAY_MS = 2;
 /** Send an ACK at once after this many unacknowledged packets on a link. */
 export const ACK_WINDOW = 16;
-/** A changed route's record is broadcast this many times (the first at once)
- * on an interface where some neighbour is not direct yet, or none is heard (the
- * broadcasts make us heard); every direct neighbour is instead owed it until
- * it ACKs a packet that carried it (advert-delivery.ts). Each change costs a
- * bounded number of records whatever else changes meanwhile (no re-sending
- * every recent change with every new one: that grew as N^2 and melted a
- * 40-node grid). */
+/** A changed route's record is sent this many times (the first at once), and
+ * then only in the periodic full advert: each change costs a bounded number of
+ * records whatever else changes meanwhile (no re-sending every recent change
+ * with every new one: that grew as N^2 and melted a 40-node grid). */
 export const ADVERT_SENDS = 4;
-/** Transmissions of owed records to one neighbour per change before we leave
- * them to the periodic full advert (retransmit delay as for unicast frames:
- * the link's RTO growing by half up to 1 s). */
-export const ADVERT_MAX_TX = 12;
-/** Window of frames of owed records in flight per destination, awaiting ACKs
- * (an ACK record covers the last 32 packets); more records wait for room. */
-export const ADVERT_SENT_MAX = 32;
 /** Gap before a changed record's second send; it doubles for each further one
  * (sends at 0, 150, 450, 1050 ms: spread over loss bursts). */
 export const ADVERT_REPEAT_MS = 150;
@@ -106,9 +96,9 @@ export const ADVERT_REPEAT_MS = 150;
 export const ROUTE_RECOMPUTE_MIN_MS = 10;
 /** Periodic full advert (every route). Serval DNA refreshes each record every
  * ROUTE_REFRESH_MS; its peers never expire a record by age, and every change
- * here is retransmitted to each neighbour until it ACKs, so the refresh only
- * repairs what that gave up on: twice as long halves the largest share of a
- * big mesh's control bytes. */
+ * here is already sent ADVERT_SENDS times, so the refresh only repairs a
+ * change lost all four times: twice as long halves the largest share of a big
+ * mesh's control bytes. */
 export const FULL_ADVERT_INTERVAL_MS = 10000;
 /** Minimum spacing of change-triggered adverts. */
 export const ADVERT_MIN_INTERVAL_MS = 20;

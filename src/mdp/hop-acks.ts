@@ -12,7 +12,6 @@ import { acksByUnicast, bestLinkIn, isDirect, reachableTimeout, sampleRtt } from
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
-import type { AdvertDelivery } from "./advert-delivery";
 import { ackCovers, ackIsAfter, dropRateFromMask } from "./link-window";
 import { ackMaskSinceStart, ackRecord } from "./link-state";
 import * as C from "./constants";
@@ -20,8 +19,6 @@ import * as C from "./constants";
 export class HopAcks {
   /** Set once the transmitter exists (it takes this room as its AckRider). */
   tx!: Transmitter;
-  /** Owed advert records (adverts.ts owns it): told of every ACK record. */
-  adverts!: Pick<AdvertDelivery, "onAck">;
 
   constructor(
     private readonly cx: NodeContext,
@@ -124,23 +121,20 @@ export class HopAcks {
 
   /** ACK records for the broadcast tick on `iface`: one per neighbour we hear
    * best there that does not get its ACKs by unicast. Returns how many
-   * neighbours we hear there, (if exactly one) which, and whether some of them
-   * are not direct yet. */
-  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined; someNotDirect: boolean } {
+   * neighbours we hear there and (if exactly one) which. */
+  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined } {
     let heard = 0;
     let only: Neighbour | undefined;
-    let someNotDirect = false;
     for (const n of this.cx.nt.byHex.values()) {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       heard++;
       only = n;
-      if (!isDirect(n, now)) someNotDirect = true;
       if (acksByUnicast(n, now)) continue; // ACKed in the unicast tick below
       records.push(ackRecord(this.cx.primarySid, n, l));
       l.unacked = 0;
     }
-    return { heard, only, someNotDirect };
+    return { heard, only };
   }
 
   /** Unicast ticks keep each neighbour's unicast link-in to us alive. They carry
@@ -191,7 +185,6 @@ export class HopAcks {
       const stats = this.cx.stats;
       const res = this.cx.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, () => { stats.framesAcked++; });
       if (res.acked > 0) { dest.lastAckAt = now; dest.windowFullSince = -1; }
-      this.adverts.onAck(n, dest, rec.ackSeq, rec.ackMask, now);
       stats.nacks += res.nacked;
       // Did it miss our last ACK to it? Then send another soon.
       if (n.lastAckDest === dest && n.lastAckSeq >= 0) {

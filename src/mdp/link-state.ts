@@ -42,10 +42,8 @@ export function ackMaskSinceStart(ackSeq: number, mask: number, dest: { seq: num
  * Routing advertisement records: one per route (transmitter = the prior hop, or
  * us for direct neighbours; NO_PATH once lost) and one per secondary identity.
  * `all` = the periodic full refresh; otherwise only the records a change still
- * owes a blind send (ADVERT_SENDS per change, spaced by a doubling gap), which
- * this call counts as sent. Also returns the changed routes sent now (owed to
- * the direct neighbours until they ACK: advert-delivery.ts) and when the next
- * owed send falls due.
+ * owes a send (ADVERT_SENDS per change, spaced by a doubling gap), which this
+ * call counts as sent. Also returns when the next owed send falls due.
  */
 export function advertRecords(
   now: number, all: boolean, primary: Sid, secondaries: readonly Identity[], routes: Iterable<Route>,
@@ -53,8 +51,6 @@ export function advertRecords(
 ): AdvertRecords {
   const out: LinkRecordRepr[] = [];
   const refreshOnly: (Neighbour | undefined)[] = [];
-  const changed: boolean[] = [];
-  const dueRoutes: Route[] = [];
   let nextDue = Infinity;
   if (all) {
     for (const id of secondaries) {
@@ -65,7 +61,6 @@ export function advertRecords(
       rec.dropRate = 0;
       out.push(rec);
       refreshOnly.push(undefined);
-      changed.push(false);
     }
   }
   for (const r of routes) {
@@ -77,34 +72,25 @@ export function advertRecords(
     }
     if (r.advertOwed > 0) nextDue = Math.min(nextDue, r.advertSentAt + r.advertGap);
     if (!all && !due) continue;
-    const rec = routeRecord(r, primary, sidOf);
-    if (!rec) continue;
+    const rec = newLinkRecord();
+    rec.receiver = r.sid;
+    rec.version = r.version;
+    if (r.reachable === REACHABLE_NONE || !r.nextHop) {
+      rec.transmitter = undefined; // NO_PATH
+      rec.dropRate = DROP_RATE_NONE;
+    } else if (r.hops === 1) {
+      rec.transmitter = primary;
+      rec.dropRate = r.nextHop.txDropRate;
+    } else {
+      const prior = sidOf(r.priorHex);
+      if (!prior) continue;
+      rec.transmitter = prior;
+      rec.dropRate = r.nextHop.adverts.get(r.hex)?.dropRate ?? 0;
+    }
     out.push(rec);
     refreshOnly.push(!due && r.reachable !== REACHABLE_NONE ? r.nextHop : undefined);
-    changed.push(due);
-    if (due) dueRoutes.push(r);
   }
-  return { records: out, refreshOnly, changed, due: dueRoutes, nextDue };
-}
-
-/** The link record we advertise for route r, or undefined if its prior hop is unknown. */
-export function routeRecord(r: Route, primary: Sid, sidOf: (hex: string) => Sid | undefined): LinkRecordRepr | undefined {
-  const rec = newLinkRecord();
-  rec.receiver = r.sid;
-  rec.version = r.version;
-  if (r.reachable === REACHABLE_NONE || !r.nextHop) {
-    rec.transmitter = undefined; // NO_PATH
-    rec.dropRate = DROP_RATE_NONE;
-  } else if (r.hops === 1) {
-    rec.transmitter = primary;
-    rec.dropRate = r.nextHop.txDropRate;
-  } else {
-    const prior = sidOf(r.priorHex);
-    if (!prior) return undefined;
-    rec.transmitter = prior;
-    rec.dropRate = r.nextHop.adverts.get(r.hex)?.dropRate ?? 0;
-  }
-  return rec;
+  return { records: out, refreshOnly, nextDue };
 }
 
 export interface AdvertRecords {
@@ -114,18 +100,13 @@ export interface AdvertRecords {
    * link to that next hop (split horizon): it never routes through us to a
    * node it is closer to, and its copy is already current. */
   refreshOnly: (Neighbour | undefined)[];
-  /** Per record: sent because its route changed (not a refresh). */
-  changed: boolean[];
-  /** The routes of the changed records (owed to the direct neighbours until they ACK). */
-  due: Route[];
   /** When the next owed send falls due. */
   nextDue: number;
 }
 
 /** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each; SIDs
- * abbreviated as `abbreviate` says (abbreviation.ts), else in full; `ends`, if
- * given, receives per plaintext the index of the first record after it. */
-export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRecordRepr[], abbreviate?: Abbreviate, ends?: number[]): Uint8Array[] {
+ * abbreviated as `abbreviate` says (abbreviation.ts), else in full. */
+export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRecordRepr[], abbreviate?: Abbreviate): Uint8Array[] {
   const out: Uint8Array[] = [];
   const empty = portsLength(PORT_LINKSTATE, PORT_LINKSTATE);
   let i = 0;
@@ -139,7 +120,6 @@ export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRe
     }
     if (w.pos <= empty) { i++; continue; } // a record that can never fit
     out.push(w.toBytes());
-    ends?.push(i);
   }
   return out;
 }

@@ -107,12 +107,11 @@ export class MeshNode {
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
     if (this.sender.abbreviates) this.tx.abbreviateFor = (d, now) => this.sender.abbreviateFor(d, now);
     this.acks.tx = this.tx;
-    this.acks.adverts = this.adverts.delivery;
     this.adverts.tx = this.tx;
     this.adverts.explain = this.explain;
     this.routeKeeper.events = {
       reachable: (n, now) => {
-        this.adverts.neighbourReachable(n, now);
+        this.adverts.neighbourReachable(now);
         if (!n.sub.signKey) requestSignKey(host, now, n.sub);
       },
       changed: (now) => this.adverts.scheduleAdvert(now),

@@ -41,11 +41,6 @@ export class Routes {
     this.dirty = true;
   }
 
-  /** Do routes avoid n because it fell silent? (It is owed no adverts then.) */
-  isSilent(n: Neighbour): boolean {
-    return this.silent.has(n);
-  }
-
   /** Call after every packet from n: track its packet gaps; a silent neighbour heard again is routed through again. */
   noteHeard(n: Neighbour, now: number): void {
     const g = this.gapMax.get(n);

@@ -41,16 +41,6 @@ export interface Route {
   advertGap: number;
   /** When it became unreachable (NO_PATH adverts stop NO_PATH_ADVERT_MS later). */
   lostAt: number;
-  /** Per-hop delivery of its record (advert-delivery.ts, the only writer): the
-   * direct neighbours (slot bits, two 32-bit words) still owed the record of
-   * `owedVersion`, those of them waiting for a (re)send, and whether the route
-   * is on the owed list. */
-  owedLo: number;
-  owedHi: number;
-  waitLo: number;
-  waitHi: number;
-  owedVersion: number;
-  owedListed: boolean;
 }
 
 interface Candidate {
@@ -159,8 +149,7 @@ export function computeRoutes(
       const sid = sids(x);
       if (!sid) continue;
       if (routes.size >= maxRoutes) { onRefused(); continue; } // at the cap: no new route
-      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: LONG_AGO, advertGap: 0,
-        owedLo: 0, owedHi: 0, waitLo: 0, waitHi: 0, owedVersion: -1, owedListed: false };
+      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: LONG_AGO, advertGap: 0 };
       routes.set(x, r);
     }
     if (r.reachable !== reachable || r.nextHop !== pick.n || r.priorHex !== pick.c.prior || r.hops !== pick.c.hops) {

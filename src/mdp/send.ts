@@ -99,11 +99,10 @@ export class Sender {
     };
   }
 
-  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`;
-   * `ends`, if given, receives per frame the index of the first record after it. */
-  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number, ends?: number[]): FrameRepr[] {
+  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`. */
+  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number): FrameRepr[] {
     const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
-    return packLinkState(this.cx.pw, this.cx.primarySid, records, abbreviate, ends).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+    return packLinkState(this.cx.pw, this.cx.primarySid, records, abbreviate).map((p) => this.controlFrame(destination, p, TYPE_DATA));
   }
 
   /** SIDs in a packet to `dest` are abbreviated where all neighbours it reaches know them (abbreviation.ts). */

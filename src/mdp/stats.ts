@@ -35,10 +35,6 @@ export interface MeshStats {
   datagramsSent: number;
   datagramsDelivered: number;
   routeChanges: number;
-  /** Owed routing records resent to neighbours that had not ACKed them (frames). */
-  advertResends: number;
-  /** Owed routing records a neighbour did not ACK within ADVERT_MAX_TX (left to the full advert). */
-  advertGiveUps: number;
   keymapRequests: number;
   /** Neighbours seen to restart (frame duplicate window reset). */
   peerRestarts: number;
@@ -63,7 +59,7 @@ export function newStats(): MeshStats {
     framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, acksPiggybacked: 0, ttlExpired: 0,
     retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, oversizePackets: 0, deliveryDrops: 0,
     unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
-    routeChanges: 0, advertResends: 0, advertGiveUps: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
+    routeChanges: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
     subscribersEvicted: 0, subscribersRefused: 0, neighboursRefused: 0, routesRefused: 0,
   };
 }

@@ -11,9 +11,6 @@
 //   nextFullAdvertAt (adverts.ts)    periodic full advert, or owed to a new neighbour
 //                                                                               Adverts.service
 //   advertDueAt (adverts.ts)         a changed route's record owes a send       Adverts.service
-//   AdvertDelivery.nextDue (advert-delivery.ts, held by adverts.ts)
-//                                    an owed record to send to a direct
-//                                    neighbour, or one unACKed to resend        Adverts.service
 //   Neighbour.ackDueAt (hop-acks.ts) an ACK owed: a gap, ACK_SOON, a full ACK
 //                                    window, a link up, or our last ACK missed  HopAcks.sendDue
 //   Transmitter.nextDue              a retransmission, a frame deadline, a
@@ -49,7 +46,7 @@ export function runDue(now: number, r: Timed): void {
 /** The earliest deadline of the table above (Infinity: none until the next input). */
 export function nextWake(r: Timed): number {
   const routes = r.routes, adverts = r.adverts;
-  let t = Math.min(routes.nextExpiryAt, routes.silentCheckAt, adverts.nextFullAdvertAt, adverts.advertDueAt, adverts.delivery.nextDue, r.tx.nextDue);
+  let t = Math.min(routes.nextExpiryAt, routes.silentCheckAt, adverts.nextFullAdvertAt, adverts.advertDueAt, r.tx.nextDue);
   if (routes.dirty) t = Math.min(t, routes.lastRecomputeAt + ROUTE_RECOMPUTE_MIN_MS);
   for (const i of r.cx.ifaces.values()) if (i.nextTickAt < t) t = i.nextTickAt;
   for (const n of r.cx.nt.byHex.values()) if (n.ackDueAt < t) t = n.ackDueAt;

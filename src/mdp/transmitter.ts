@@ -172,8 +172,7 @@ export class Transmitter {
       f.seq16 = this.frameSeq16;
     }
     f.frame.seq = f.seq16 & 0xff;
-    // (a fixed control frame keeps its own: owed adverts ask for a prompt ACK)
-    if (!f.fixed) f.frame.ackSoon = f.reliable;
+    f.frame.ackSoon = f.reliable;
     let g = this.groups.get(dest);
     if (!g) this.groups.set(dest, (g = []));
     g.push(e);
@@ -255,7 +254,7 @@ export class Transmitter {
           continue;
         }
         packed.push(e);
-        if (e.f.frame.ackSoon) anyReliable = true;
+        if (e.f.reliable) anyReliable = true;
         i++;
         if (first && w.pos > iface.mtu) {
           this.stats.oversizePackets++;
@@ -289,10 +288,10 @@ export class Transmitter {
         this.stats.framesOut++;
         if (f.txCount > 1) this.stats.retransmissions++;
         if (f.ackFor && this.acks) this.acks.ackWentOut(f.ackFor, dest);
-        f.sentLinkSeq = dest.sent;
         if (f.reliable) {
           f.sentDest = dest;
           f.sentTo = n;
+          f.sentLinkSeq = dest.sent;
           f.nextTxAt = now + retransmitDelay(dest, f.txCount);
         }
         if (q) this.queue.sent(f, q);
