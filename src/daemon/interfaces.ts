@@ -39,8 +39,10 @@ function key(s: SelectedInterface): string {
 export class InterfaceManager {
   private readonly byName = new Map<string, MeshInterface>();
   private readonly wildcard = new Map<number, UdpSocket>();
-  /** addr * 65536 + port of every open interface socket: our own broadcasts, heard back. */
-  private readonly own = new Set<number>();
+  /** Every open interface, as a plain array: isOwn runs per datagram (no
+   * iterator; ports compared first, as addresses from 128.0.0.0 up are float64
+   * in the engine and cost soft-float calls on a router). */
+  private own: MeshInterface[] = [];
   private warnedNone = false;
   /** Broadcasts heard from outside every interface's subnet (dropped). */
   foreignDrops = 0;
@@ -132,7 +134,7 @@ export class InterfaceManager {
     const counters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txFailed: 0 };
     const itf: MeshInterface = { ...w, index, sock, broadcastText: ipv4Format(w.broadcast), counters };
     this.byName.set(w.name, itf);
-    this.own.add(w.addr * 65536 + w.port);
+    this.own = [...this.byName.values()];
     sock.onMessage((data, from) => {
       if (this.isOwn(from)) return;
       counters.rxPackets++;
@@ -145,8 +147,7 @@ export class InterfaceManager {
 
   private close(itf: MeshInterface): void {
     this.byName.delete(itf.name);
-    this.own.clear(); // (rebuilt: two interfaces may share an address)
-    for (const i of this.byName.values()) this.own.add(i.addr * 65536 + i.port);
+    this.own = [...this.byName.values()];
     itf.sock.close();
     log.info(`interface ${itf.name} down`);
     this.onDown(itf);
@@ -176,7 +177,8 @@ export class InterfaceManager {
 
   /** Our own broadcasts loop back to us: ignore them. */
   private isOwn(from: UdpSource): boolean {
-    // (every datagram: one Set look-up, no walk over the interfaces)
-    return this.own.has(from.addr * 65536 + from.port);
+    const own = this.own;
+    for (let i = 0; i < own.length; i++) if (own[i].port === from.port && own[i].addr === from.addr) return true;
+    return false;
   }
 }
