@@ -25,10 +25,11 @@ export interface Subscriber {
 /** Bound on Subscribers.prefixCache (random prefixes from a bad peer cost a clear). */
 const PREFIX_CACHE_MAX = 1024;
 
-/** A prefix of 1..4 bytes as a number unique to its bytes and length (-1: longer). */
+/** A prefix of 1..3 bytes as a number unique to its bytes and length (-1: longer);
+ * an int32 (below 2^27), so no float64 arithmetic or float-key hashing per packet. */
 function prefixKey(p: Uint8Array): number {
   const n = p.length;
-  if (n > 4) return -1;
+  if (n > 3) return -1;
   let v = 0;
   for (let i = 0; i < n; i++) v = v * 256 + p[i];
   return v * 8 + n;
@@ -47,7 +48,7 @@ export class Subscribers implements AddressBook {
   /** The same records in ascending SID order: a prefix resolves by binary search,
    * and a SID's abbreviation length depends only on its two neighbours here. */
   private readonly sorted: Subscriber[] = [];
-  /** lookupPrefix answers for prefixes of up to 4 bytes (abbreviated addresses are
+  /** lookupPrefix answers for prefixes of up to 3 bytes (abbreviated addresses are
    * decoded on every packet: one Map look-up instead of a binary search), by
    * prefixKey; emptied whenever `sorted` changes, and when it holds PREFIX_CACHE_MAX. */
   private readonly prefixCache = new Map<number, Subscriber | "ambiguous" | undefined>();
