@@ -9,7 +9,7 @@ import { newEncodeContext, type Abbreviate } from "../wire/address";
 import type { Identity } from "../crypto/types";
 import type { LinkIn, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
-import { ADVERT_REPEAT_MS, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, ROUTES_MAX, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
+import { ADVERT_LOSS_INVERSE, ADVERT_REPEAT_MS, ADVERT_SENDS, ADVERT_SENDS_MAX, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, ROUTES_MAX, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
 
 /** Our ACK record for neighbour n: "I (self) hear you on your interface i" with the window of link L. */
 export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr {
@@ -39,15 +39,37 @@ export function ackMaskSinceStart(ackSeq: number, mask: number, dest: { seq: num
 }
 
 /**
+ * How many times a change is sent (advertRecords' `sends`): ADVERT_SENDS, or
+ * more while a direct neighbour's link is lossy, until loss^sends <=
+ * 1/ADVERT_LOSS_INVERSE (at most ADVERT_SENDS_MAX). Loss: the neighbour's drop
+ * rate of our packets (its ACK masks, of 15) or twice the loss we see from it
+ * (rxLoss, a mean of missed/(missed+1) per packet heard, reads about half the
+ * loss rate). Clean links (under ~10% loss) give ADVERT_SENDS: no extra sends.
+ */
+export function advertSends(neighbours: Iterable<Neighbour>): number {
+  let worst = 0;
+  for (const n of neighbours) {
+    if (!n.wasReachable) continue;
+    const p = Math.max(n.txDropRate / 15, 2 * n.rxLoss);
+    if (p > worst) worst = p;
+  }
+  if (worst >= 1) return ADVERT_SENDS_MAX;
+  let sends = 0;
+  for (let left = ADVERT_LOSS_INVERSE; left > 1 && sends < ADVERT_SENDS_MAX; left *= worst) sends++;
+  return Math.max(ADVERT_SENDS, sends);
+}
+
+/**
  * Routing advertisement records: one per route (transmitter = the prior hop, or
  * us for direct neighbours; NO_PATH once lost) and one per secondary identity.
  * `all` = the periodic full refresh; otherwise only the records a change still
- * owes a send (ADVERT_SENDS per change, spaced by a doubling gap), which this
- * call counts as sent. Also returns when the next owed send falls due.
+ * owes a send (`sends` per change, advertSends: ADVERT_SENDS on clean links,
+ * spaced by a doubling gap), which this call counts as sent. Also returns when
+ * the next owed send falls due.
  */
 export function advertRecords(
   now: number, all: boolean, primary: Sid, secondaries: readonly Identity[], routes: Iterable<Route>,
-  sidOf: (hex: string) => Sid | undefined,
+  sidOf: (hex: string) => Sid | undefined, sends = ADVERT_SENDS,
 ): AdvertRecords {
   const out: LinkRecordRepr[] = [];
   const refreshOnly: (Neighbour | undefined)[] = [];
@@ -67,8 +89,10 @@ export function advertRecords(
     const due = r.advertOwed > 0 && r.advertSentAt + r.advertGap <= now;
     if (due) {
       r.advertOwed--;
+      // (markChanged owes ADVERT_SENDS_MAX: stop once `sends` went out)
+      if (ADVERT_SENDS_MAX - r.advertOwed >= sends) r.advertOwed = 0;
       r.advertSentAt = now;
-      r.advertGap = r.advertGap === 0 ? ADVERT_REPEAT_MS : r.advertGap * 2;
+      r.advertGap = r.advertGap === 0 ? ADVERT_REPEAT_MS : Math.min(r.advertGap * 2, ADVERT_REPEAT_MS * 4);
     }
     if (r.advertOwed > 0) nextDue = Math.min(nextDue, r.advertSentAt + r.advertGap);
     if (!all && !due) continue;
