@@ -9,7 +9,7 @@ import { newEncodeContext, type Abbreviate } from "../wire/address";
 import type { Identity } from "../crypto/types";
 import type { LinkIn, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
-import { ADVERT_LOSS_INVERSE, ADVERT_REPEAT_MS, ADVERT_SENDS, ADVERT_SENDS_MAX, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, ROUTES_MAX, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
+import { ADVERT_LOSS_INVERSE, ADVERT_LOSSY_MIN, ADVERT_REPEAT_MS, ADVERT_SENDS, ADVERT_SENDS_MAX, DROP_RATE_NONE, LINKSTATE_PAYLOAD_MAX, ROUTES_MAX, SERVAL_REACHABLE_TIMEOUT_MS } from "./constants";
 
 /** Our ACK record for neighbour n: "I (self) hear you on your interface i" with the window of link L. */
 export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr {
@@ -40,19 +40,21 @@ export function ackMaskSinceStart(ackSeq: number, mask: number, dest: { seq: num
 
 /**
  * How many times a change is sent (advertRecords' `sends`): ADVERT_SENDS, or
- * more while a direct neighbour's link is lossy, until loss^sends <=
- * 1/ADVERT_LOSS_INVERSE (at most ADVERT_SENDS_MAX). Loss: the neighbour's drop
- * rate of our packets (its ACK masks, of 15) or twice the loss we see from it
- * (rxLoss, a mean of missed/(missed+1) per packet heard, reads about half the
- * loss rate). Clean links (under ~10% loss) give ADVERT_SENDS: no extra sends.
+ * more while a direct neighbour's link loses ADVERT_LOSSY_MIN or more, until
+ * loss^sends <= 1/ADVERT_LOSS_INVERSE (at most ADVERT_SENDS_MAX). Loss: twice
+ * rxLoss (the loss we see from it, a mean of missed/(missed+1) per packet
+ * heard, reads about half the loss rate); our own drop rate to it (txDropRate)
+ * is not used: its ACK masks read 60-70% for a second after a clean link
+ * comes up. Clean links keep ADVERT_SENDS: no extra sends.
  */
 export function advertSends(neighbours: Iterable<Neighbour>): number {
   let worst = 0;
   for (const n of neighbours) {
     if (!n.wasReachable) continue;
-    const p = Math.max(n.txDropRate / 15, 2 * n.rxLoss);
-    if (p > worst) worst = p;
+    const p = 2 * n.rxLoss;
+    if (p >= ADVERT_LOSSY_MIN && p > worst) worst = p;
   }
+  if (worst === 0) return ADVERT_SENDS;
   if (worst >= 1) return ADVERT_SENDS_MAX;
   let sends = 0;
   for (let left = ADVERT_LOSS_INVERSE; left > 1 && sends < ADVERT_SENDS_MAX; left *= worst) sends++;
