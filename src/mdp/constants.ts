@@ -97,8 +97,7 @@ export const ADVERT_REPEAT_MS = 150;
  * neighbour's loss ^ sends) to fall to 1 / ADVERT_LOSS_INVERSE, at most
  * ADVERT_SENDS_MAX times (link-state.ts advertSends). At 33% loss a record
  * lost all 4 times (1.2% per record per link) waited for the 10 s full advert.
- * Links measured under ADVERT_LOSSY_MIN count as clean and keep ADVERT_SENDS
- * (a link's first packets can read as ~12% loss on a clean link). */
+ * Links measured under ADVERT_LOSSY_MIN count as clean and keep ADVERT_SENDS. */
 export const ADVERT_LOSS_INVERSE = 10000;
 export const ADVERT_LOSSY_MIN = 0.15;
 export const ADVERT_SENDS_MAX = 12;
