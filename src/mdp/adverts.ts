@@ -90,7 +90,7 @@ export class Adverts {
    * neighbours; then the advert records due now. */
   private sendLinkStateOn(now: number, iface: Iface, adverts: AdvertRecords, tick: boolean): void {
     const records: LinkRecordRepr[] = [];
-    const { heard, only } = this.acks.tickRecords(now, iface, records);
+    const { heard, only, allUnicast } = this.acks.tickRecords(now, iface, records);
     const hasNeighbours = heard > 0;
     // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
     const horizon = heard === 1 ? only : undefined;
@@ -101,8 +101,9 @@ export class Adverts {
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
     const frames = this.sender.linkStateFrames(records, undefined, iface.broadcast, now);
     if (frames.length === 0 && tick) {
-      // Nothing to say: an envelope-only tick keeps us visible.
-      this.tx.sendEmpty(now, iface.broadcast);
+      // Nothing to say: an envelope-only tick keeps us visible; where every
+      // neighbour hears our unicast tick, only every BROADCAST_KEEPALIVE_TICKS.
+      if (!allUnicast || now - iface.broadcast.lastTxAt >= C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs) this.tx.sendEmpty(now, iface.broadcast);
     }
     for (const f of frames) this.sender.addFixed(now, f, iface.broadcast);
     if (tick) this.acks.unicastTick(now, iface);

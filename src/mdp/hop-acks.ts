@@ -121,20 +121,27 @@ export class HopAcks {
 
   /** ACK records for the broadcast tick on `iface`: one per neighbour we hear
    * best there that does not get its ACKs by unicast. Returns how many
-   * neighbours we hear there and (if exactly one) which. */
-  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined } {
+   * neighbours we hear there, (if exactly one) which, and whether all of them
+   * get their ACKs by unicast on this interface (then each hears a unicast
+   * packet from us every tick, unicastTick). */
+  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined; allUnicast: boolean } {
     let heard = 0;
     let only: Neighbour | undefined;
+    let allUnicast = true;
     for (const n of this.cx.nt.byHex.values()) {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       heard++;
       only = n;
-      if (acksByUnicast(n, now)) continue; // ACKed in the unicast tick below
+      if (acksByUnicast(n, now)) { // ACKed in the unicast tick below
+        if (n.chosen!.dest.iface !== iface) allUnicast = false;
+        continue;
+      }
+      allUnicast = false;
       records.push(ackRecord(this.cx.primarySid, n, l));
       l.unacked = 0;
     }
-    return { heard, only };
+    return { heard, only, allUnicast: allUnicast && heard > 0 };
   }
 
   /** Unicast ticks keep each neighbour's unicast link-in to us alive. They carry

@@ -21,4 +21,40 @@ test("idle 3-node line: control bytes per second per neighbour stay small", () =
   for (const n of nodes) assert.is(n.node.queuedFrames, 0);
 });
 
+test("idle point-to-point link: one broadcast tick per second where the neighbour gets its ACKs by unicast, one per tick where it does not", () => {
+  const net = new SimNet({ seed: 32 });
+  const [a, b] = net.line(["A", "B"]);
+  const count = { bcast: 0, unicast: 0 };
+  net.tap = (from, to) => {
+    if (from !== a) return;
+    if (to.startsWith("bcast@")) count.bcast++;
+    else count.unicast++;
+  };
+  net.start(a);
+  net.start(b);
+  net.runFor(10_000);
+  count.bcast = count.unicast = 0;
+  net.runFor(30_000);
+  const steady = { bcast: count.bcast / 30, unicast: count.unicast / 30 };
+  // B stops hearing A's unicast: A's ACKs to it then go in the broadcast tick, every tick.
+  const rule = net.dropAt(b, { from: a, kind: "unicast" });
+  net.runFor(10_000);
+  count.bcast = count.unicast = 0;
+  net.runFor(10_000);
+  const noUnicast = count.bcast / 10;
+  net.undropAt(rule);
+  net.runFor(10_000);
+  count.bcast = count.unicast = 0;
+  net.runFor(30_000);
+  const again = { bcast: count.bcast / 30, unicast: count.unicast / 30 };
+  console.log(`  A -> B per second: steady ${steady.bcast.toFixed(2)} broadcast + ${steady.unicast.toFixed(2)} unicast; ` +
+    `B deaf to A's unicast: ${noUnicast.toFixed(2)} broadcast; healed: ${again.bcast.toFixed(2)} + ${again.unicast.toFixed(2)}`);
+  // One broadcast keep-alive per BROADCAST_KEEPALIVE_TICKS ticks (plus the periodic full advert), a unicast packet per tick.
+  assert.ok(steady.bcast >= 0.9 && steady.bcast <= 1.3, `steady broadcasts ${steady.bcast}/s`);
+  assert.ok(steady.unicast >= 1.9 && steady.unicast <= 2.3, `steady unicasts ${steady.unicast}/s`);
+  assert.ok(noUnicast >= 1.9, `broadcast ticks while B hears no unicast: ${noUnicast}/s`);
+  assert.ok(again.bcast <= 1.3 && again.unicast >= 1.9, `after healing: ${again.bcast} + ${again.unicast}/s`);
+  assert.ok(a.node.peers().length === 1 && b.node.peers().length === 1, "A and B stay neighbours");
+});
+
 test.run();
