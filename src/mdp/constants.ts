@@ -49,11 +49,12 @@ export const FRAME_SEQ_WINDOW = 64;
 /** We expire a neighbour only after this many ticks without hearing it; scaled
  * up further by observed loss (neighbours.ts), so 33% loss does not flap. */
 export const REACHABLE_TICKS = 8;
-/** On an interface where every neighbour gets our ACKs by unicast (and so a
- * unicast packet from us every tick), an envelope-only broadcast tick goes
- * out only every this many ticks: it keeps our broadcast link alive at the
- * neighbours (ours expire it after REACHABLE_TICKS, Serval DNA after 5 ticks),
- * with one packet per interface per second instead of two. */
+/** On an interface where every neighbour gets our ACKs by unicast, the
+ * broadcast tick goes out only every this many ticks, carrying their ACK
+ * records, and that tick they get no unicast packet (adverts.ts, hop-acks.ts):
+ * one packet per neighbour per tick instead of two. Each of our links in at
+ * a neighbour still hears us every second (ours expire after REACHABLE_TICKS,
+ * Serval DNA's after 5 ticks), and the neighbour hears us every tick. */
 export const BROADCAST_KEEPALIVE_TICKS = 2;
 /** Routes avoid a direct neighbour silent for this many ticks (its slowest
  * packet gap if longer; scaled by loss): a dead relay is routed around before

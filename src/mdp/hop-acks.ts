@@ -144,6 +144,24 @@ export class HopAcks {
     return { heard, only, allUnicast: allUnicast && heard > 0 };
   }
 
+  /** The ACK records of the neighbours on `iface` that get their ACKs by unicast,
+   * for this tick's broadcast (adverts.ts: the broadcast keep-alive tick); the
+   * unicast tick that follows sends them nothing unless their unicast link-in
+   * to us would go BROADCAST_KEEPALIVE_TICKS ticks without a packet. */
+  unicastAcksInBroadcast(now: number, iface: Iface, records: LinkRecordRepr[]): void {
+    for (const n of this.cx.nt.byHex.values()) {
+      if (!acksByUnicast(n, now) || n.chosen!.dest.iface !== iface) continue;
+      const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
+      if (!l || l.iface !== iface) continue;
+      records.push(ackRecord(this.cx.primarySid, n, l));
+      this.noteAckSent(n);
+      this.ackedInBroadcast.add(n);
+    }
+  }
+
+  /** Neighbours whose ACK went in this tick's broadcast (unicastAcksInBroadcast; cleared by unicastTick). */
+  private readonly ackedInBroadcast = new Set<Neighbour>();
+
   /** Unicast ticks keep each neighbour's unicast link-in to us alive. They carry
    * our ACK for a neighbour that hears our unicast (acksByUnicast), or that has
    * not heard us yet (the broadcast may not reach it): a neighbour that hears
@@ -157,9 +175,11 @@ export class HopAcks {
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
         if (ackHere && this.sendAckTo(now, n, [o.dest], false)) continue;
-        if (o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
+        const keepAliveMs = this.ackedInBroadcast.has(n) ? C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs : iface.tickMs;
+        if (o.dest.lastTxAt + keepAliveMs <= now) this.tx.sendEmpty(now, o.dest);
       }
     }
+    this.ackedInBroadcast.clear();
   }
 
   // ---- receiving
