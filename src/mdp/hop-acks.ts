@@ -122,8 +122,8 @@ export class HopAcks {
   /** ACK records for the broadcast tick on `iface`: one per neighbour we hear
    * best there that does not get its ACKs by unicast. Returns how many
    * neighbours we hear there, (if exactly one) which, and whether all of them
-   * get their ACKs by unicast on this interface (then each hears a unicast
-   * packet from us every tick, unicastTick). */
+   * get their ACKs by unicast on this interface over a link without recent
+   * loss either way (then broadcast and unicast ticks may take turns). */
   tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined; allUnicast: boolean } {
     let heard = 0;
     let only: Neighbour | undefined;
@@ -134,7 +134,9 @@ export class HopAcks {
       heard++;
       only = n;
       if (acksByUnicast(n, now)) { // ACKed in the unicast tick below
-        if (n.chosen!.dest.iface !== iface) allUnicast = false;
+        // (ticks take turns only on a clean link: under loss, a neighbour judges
+        // us silent after SILENT_TICKS ticks without a packet, routes.ts)
+        if (n.chosen!.dest.iface !== iface || n.rxLoss >= C.TICK_TURNS_MAX_LOSS || n.txDropRate !== 0) allUnicast = false;
         continue;
       }
       allUnicast = false;

@@ -61,4 +61,18 @@ test("idle point-to-point link: broadcast and unicast ticks take turns where the
   assert.ok(a.node.peers().length === 1 && b.node.peers().length === 1, "A and B stay neighbours");
 });
 
+test("idle lossy point-to-point link: broadcast and unicast ticks every tick (a neighbour losing packets must not judge us silent)", () => {
+  const net = new SimNet({ seed: 33 });
+  const [a, b] = net.line(["A", "B"], 0.1);
+  let bcast = 0;
+  net.tap = (from, to) => { if (from === a && to.startsWith("bcast@")) bcast++; };
+  net.start(a);
+  net.start(b);
+  net.runFor(10_000);
+  bcast = 0;
+  net.runFor(30_000);
+  console.log(`  10% loss: A -> B ${(bcast / 30).toFixed(2)} broadcasts/s`);
+  assert.ok(bcast / 30 >= 1.9, `broadcasts ${bcast / 30}/s`);
+});
+
 test.run();
