@@ -15,6 +15,7 @@ import { readFileSync, mkdirSync, writeFileSync, mkdtempSync, truncateSync, read
 import { join } from "node:path";
 import { tmpdir } from "node:os";
 import { Lab, LabProcess } from "../test/lab/index";
+import { GRIDS, buildGridLab, gridName } from "./mesh-grid";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const bins = (process.env.AB_BINS ?? "").split(",").filter((s) => s.includes("=")).map((s) => s.split("=") as [string, string]);
@@ -23,7 +24,6 @@ if (bins.length === 0) {
   process.exit(2);
 }
 const N = Number(process.env.AB_N ?? 25);
-const GRIDS: Record<number, [number, number]> = { 9: [3, 3], 10: [2, 5], 25: [5, 5], 50: [5, 10], 100: [10, 10] };
 if (!GRIDS[N]) {
   console.error(`mesh-cpu-ab: AB_N must be one of ${Object.keys(GRIDS).join(", ")}`);
   process.exit(2);
@@ -50,14 +50,8 @@ try {
     const base = mkdtempSync(join(tmpdir(), "svab-"));
     const g: Grid = { name, lab, procs: [] };
     grids.push(g);
-    const nm = (r: number, c: number) => `g${r}_${c}`;
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) await lab.node(nm(r, c));
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        if (c + 1 < cols) await lab.link(nm(r, c), nm(r, c + 1));
-        if (r + 1 < rows) await lab.link(nm(r, c), nm(r + 1, c));
-      }
-    }
+    const nm = gridName;
+    await buildGridLab(lab, rows, cols);
     for (let r = 0; r < rows; r++) {
       for (let c = 0; c < cols; c++) {
         const node = nm(r, c);
