@@ -59,6 +59,11 @@ export class ReceiveBuffer {
     return this.slots[this.headIdx];
   }
 
+  /** The packet k places after the head (0 = head()), if it has arrived. */
+  peek(k: number): RxPacket | undefined {
+    return k < this.cap ? this.slots[(this.headIdx + k) % this.cap] : undefined;
+  }
+
   /** True if `seq` is held (delivered in order or waiting beyond a hole). */
   holds(seq: number): boolean {
     const d = seqDiff(seq, this.nextSeq);
