@@ -45,6 +45,8 @@ export interface MeshDaemonStats {
 
 /** Peer address strings cached (neighbours and their broadcast addresses; cleared when full). */
 const PEER_CACHE_MAX = 256;
+/** Ports cached per peer address (a peer normally sends from one). */
+const PEER_PORTS_MAX = 8;
 
 /** Client back-pressure marks, in datagrams (see applyBackPressure). */
 const CLIENT_BACKLOG_HIGH = 64;
@@ -67,7 +69,8 @@ export class MeshDaemon {
   private rules: InterfaceRule[] = [];
   private rescanTimer: Timer | undefined;
   private stopped = false;
-  private readonly names = new Map<number, string>();
+  /** Peer names by int32 address, then port: int keys (addr * 65536 + port was a float64 hash per datagram). */
+  private readonly names = new Map<number, Map<number, string>>();
   private readonly addresses = new Map<string, { addr: number; port: number }>();
   private readonly startedAt = nowMs();
 
@@ -218,12 +221,17 @@ export class MeshDaemon {
 
   /** "a.b.c.d:port" of a sender, built once per peer rather than per packet. */
   private peerName(addr: number, port: number): string {
-    const k = addr * 65536 + port;
-    let name = this.names.get(k);
-    if (name === undefined) {
+    let ports = this.names.get(addr);
+    if (ports === undefined) {
       if (this.names.size >= PEER_CACHE_MAX) this.names.clear();
+      ports = new Map();
+      this.names.set(addr, ports);
+    }
+    let name = ports.get(port);
+    if (name === undefined) {
+      if (ports.size >= PEER_PORTS_MAX) ports.clear();
       name = `${ipv4Format(addr)}:${port}`;
-      this.names.set(k, name);
+      ports.set(port, name);
     }
     return name;
   }
