@@ -45,6 +45,8 @@ export interface MeshDaemonStats {
 
 /** Peer address strings cached (neighbours and their broadcast addresses; cleared when full). */
 const PEER_CACHE_MAX = 256;
+/** Inbound packets handled before a drive at the latest (onPacket drives once per burst). */
+const DRIVE_EVERY = 16;
 /** Ports cached per peer address (a peer normally sends from one). */
 const PEER_PORTS_MAX = 8;
 
@@ -66,6 +68,8 @@ export class MeshDaemon {
   readonly tunnels: TunnelHost;
   private inDrive = false;
   private kickQueued = false;
+  /** Packets handled since the last drive (onPacket). */
+  private undriven = 0;
   private rules: InterfaceRule[] = [];
   private rescanTimer: Timer | undefined;
   private stopped = false;
@@ -202,7 +206,11 @@ export class MeshDaemon {
       // Malformed input must never stop the daemon.
       if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
     }
-    this.drive();
+    // One drive (transmits, deliveries, the next wake-up) per burst the interface
+    // socket gave in one callback, not per packet; at least every DRIVE_EVERY
+    // packets, so a socket that never runs dry still sends and delivers.
+    if (++this.undriven >= DRIVE_EVERY) this.drive();
+    else this.kick();
   }
 
   /** Local clients may queue this many datagrams ahead of the links; above it the
@@ -252,6 +260,7 @@ export class MeshDaemon {
 
   private drive(): void {
     if (this.stopped) return;
+    this.undriven = 0;
     this.inDrive = true;
     try {
       this.driver.drive();
