@@ -80,7 +80,8 @@ export function advertRecords(
       rec.dropRate = DROP_RATE_NONE;
     } else if (r.hops === 1) {
       rec.transmitter = primary;
-      rec.dropRate = r.nextHop.txDropRate;
+      // A silent neighbour: servald's "high cost" rate (still below its 99 = no path).
+      rec.dropRate = r.silent ? Math.max(DROP_RATE_NONE, r.nextHop.txDropRate) : r.nextHop.txDropRate;
     } else {
       const prior = sidOf(r.priorHex);
       if (!prior) continue;

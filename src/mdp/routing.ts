@@ -41,6 +41,11 @@ export interface Route {
   advertGap: number;
   /** When it became unreachable (NO_PATH adverts stop NO_PATH_ADVERT_MS later). */
   lostAt: number;
+  /** A direct route to a neighbour that fell silent (silenceLimit), kept only
+   * as the last resort: advertised with a high drop rate (link-state.ts), so a
+   * neighbour that routes through us and has a way of its own takes it now,
+   * not when the silent neighbour's links expire (~2.5 s later). */
+  silent: boolean;
 }
 
 interface Candidate {
@@ -141,6 +146,7 @@ export function computeRoutes(
     const cur = current.get(x);
     const pick = cur && cur.c.drop <= b.c.drop + HYSTERESIS_DROP && cur.c.hops <= b.c.hops ? cur : b;
     const direct = pick.c.hops === 1;
+    const silent = direct && pick.c.drop >= SILENT_DROP;
     const reachable = direct
       ? (pick.n.chosen?.dest.unicast ? REACHABLE_UNICAST : REACHABLE_BROADCAST)
       : REACHABLE_INDIRECT;
@@ -149,14 +155,17 @@ export function computeRoutes(
       const sid = sids(x);
       if (!sid) continue;
       if (routes.size >= maxRoutes) { onRefused(); continue; } // at the cap: no new route
-      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: LONG_AGO, advertGap: 0 };
+      r = { hex: x, sid, reachable: REACHABLE_NONE, nextHop: undefined, hops: 0, dropRate: 0, priorHex: "", version: 0, changedAt: now, lostAt: 0, advertOwed: 0, advertSentAt: LONG_AGO, advertGap: 0, silent: false };
       routes.set(x, r);
     }
-    if (r.reachable !== reachable || r.nextHop !== pick.n || r.priorHex !== pick.c.prior || r.hops !== pick.c.hops) {
+    // A new drop rate needs a new version too: Serval DNA keeps a record's drop
+    // rate until its version (or transmitter) changes.
+    if (r.reachable !== reachable || r.nextHop !== pick.n || r.priorHex !== pick.c.prior || r.hops !== pick.c.hops || r.silent !== silent) {
       r.version = (r.version + 1) & 0xff;
       markChanged(r, now);
       changed = true;
     }
+    r.silent = silent;
     r.reachable = reachable;
     r.nextHop = pick.n;
     r.hops = pick.c.hops;
@@ -167,6 +176,7 @@ export function computeRoutes(
     if (best.has(x)) continue;
     if (r.reachable !== REACHABLE_NONE) {
       r.reachable = REACHABLE_NONE;
+      r.silent = false;
       r.nextHop = undefined;
       r.hops = 0;
       r.version = (r.version + 1) & 0xff;

@@ -4,6 +4,8 @@ import * as assert from "uvu/assert";
 import { computeRoutes, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_UNICAST, type Route } from "../../src/mdp/routing";
 import { newDestination, newNeighbour, type Iface, type Neighbour } from "../../src/mdp/neighbours";
 import { SeqWindow64 } from "../../src/mdp/link-window";
+import { advertRecords } from "../../src/mdp/link-state";
+import { DROP_RATE_NONE } from "../../src/mdp/constants";
 
 const NOW = 10_000;
 const SELF = "SELF";
@@ -94,6 +96,35 @@ test("a neighbour that stops hearing us loses its routes (then NO_PATH is advert
   assert.ok(changed);
   assert.is(routes.get("X")!.reachable, REACHABLE_NONE);
   assert.is(routes.get("X")!.lostAt, NOW);
+});
+
+test("a silent neighbour kept as the last resort: its record is advertised with drop rate 32 under a new version, and back once heard", () => {
+  // B is our only way to X. B falls silent: routes still go through it (no
+  // other way), but a neighbour routing through us must see the high cost.
+  const b = neighbour("B", [["X", "B", 0]], 1);
+  const routes = new Map<string, Route>();
+  const runUsable = (usable: boolean): void => { computeRoutes(routes, [b], SELF, NOW, sidOf, (h) => h === SELF, () => usable); };
+  const recordOf = (hex: string) => {
+    const all = advertRecords(NOW, true, sidOf(SELF), [], routes.values(), sidOf).records;
+    return all.find((r) => r.receiver && String.fromCharCode(...r.receiver.slice(0, hex.length)) === hex)!;
+  };
+  runUsable(true);
+  const v0 = routes.get("B")!.version, vx = routes.get("X")!.version;
+  assert.is(recordOf("B").dropRate, 1);
+  runUsable(false);
+  assert.is(routes.get("B")!.nextHop, b, "still the last resort");
+  assert.is(routes.get("X")!.nextHop, b);
+  assert.is(routes.get("B")!.silent, true);
+  assert.is(routes.get("B")!.version, (v0 + 1) & 0xff, "a new version (Serval DNA takes a new drop rate only with one)");
+  assert.is(routes.get("B")!.advertOwed > 0, true, "owed a send");
+  assert.is(recordOf("B").dropRate, DROP_RATE_NONE);
+  assert.is(routes.get("X")!.version, vx, "routes behind it keep their records (the walk up the tree passes B's)");
+  runUsable(false);
+  assert.is(routes.get("B")!.version, (v0 + 1) & 0xff, "no new version while it stays silent");
+  runUsable(true);
+  assert.is(routes.get("B")!.silent, false);
+  assert.is(routes.get("B")!.version, (v0 + 2) & 0xff);
+  assert.is(recordOf("B").dropRate, 1);
 });
 
 test.run();
