@@ -101,6 +101,7 @@ export class Routes {
     const cx = this.cx;
     this.dirty = false;
     this.lastRecomputeAt = now;
+    cx.stats.routeRecomputes++;
     const wasDirect = new Set<Neighbour>();
     for (const n of cx.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
     this.silent.clear();
