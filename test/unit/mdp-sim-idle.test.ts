@@ -2,6 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet } from "../helpers/simnet";
+import { buildGrid, converged, runUntilPolled } from "../helpers/sim-grid";
 import { REACHABLE_UNICAST } from "../../src/mdp/routing";
 
 test("idle 3-node line: control bytes per second per neighbour stay small", () => {
@@ -73,6 +74,22 @@ test("idle lossy point-to-point link: broadcast and unicast ticks every tick (a 
   net.runFor(30_000);
   console.log(`  10% loss: A -> B ${(bcast / 30).toFixed(2)} broadcasts/s`);
   assert.ok(bcast / 30 >= 1.9, `broadcasts ${bcast / 30}/s`);
+});
+
+test("steady 3x3 grid: routes are not recomputed while every neighbour keeps talking (a passed silence deadline only looks)", () => {
+  const g = buildGrid(3, 3, 33, 20);
+  const t = runUntilPolled(g, () => converged(g), 30_000);
+  assert.ok(t !== undefined, "converged within 30 s");
+  g.net.runFor(10_000);
+  const before = g.nodes.map((n) => n.node.stats.routeRecomputes);
+  const changesBefore = g.nodes.map((n) => n.node.stats.routeChanges);
+  g.net.runFor(30_000);
+  const perNodeS = g.nodes.reduce((s, n, i) => s + n.node.stats.routeRecomputes - before[i], 0) / g.nodes.length / 30;
+  const changes = g.nodes.reduce((s, n, i) => s + n.node.stats.routeChanges - changesBefore[i], 0);
+  console.log(`  steady 3x3: ${perNodeS.toFixed(2)} route recomputations per node per second, ${changes} route changes`);
+  assert.is(changes, 0, "routes change in steady state");
+  // Before: every silence deadline recomputed (~0.9 per node per second).
+  assert.ok(perNodeS < 0.1, `${perNodeS.toFixed(2)} recomputations per node per second`);
 });
 
 test.run();
