@@ -11,7 +11,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
 import { loadavg as osLoad } from "node:os";
-import { exitWithin, MeshLine, meshLine, msp, randomFile, SERVALD } from "../helpers/mesh";
+import { exitWithin, MeshLine, meshLine, msp, randomFile, SERVALD, tcpListening } from "../helpers/mesh";
 import { sleep } from "./mdp-helpers";
 import { labScript, LabProcess } from "../lab/index";
 
@@ -30,7 +30,7 @@ test.before(async () => {
   ls = msp(L, "n0", ["listen", "--forward=7101", "--service=rst", "612"]);
   await ls.waitFor(/Forwarding from port/, { stream: "stderr" }).catch(() => sleep(500));
   c = msp(L, "n1", ["connect", "--forward=7102", L.sids[0]!, "612"]);
-  await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr" }).catch(() => sleep(500));
+  await tcpListening(c, 7102);
 });
 
 test.after(async () => { await L?.close(); });
