@@ -135,10 +135,31 @@ export function textFile(line: MeshLine, name: string, s: string): string {
   return p;
 }
 
-/** Starts `msp listen ARGS` on node and waits until it has bound its port. */
+/** The node's daemon's count of client port bindings (`status --json`), or NaN. */
+async function bindings(line: MeshLine, node: string): Promise<number> {
+  const r = await line.mesh.cli(node, "status", "--json");
+  try {
+    return Number((JSON.parse(r.stdout) as { clients?: { bindings?: number } }).clients?.bindings ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Starts `msp listen ARGS` on node and waits until it has bound its MDP port:
+ * until the daemon counts one more client binding (its " - Listening on
+ * port" / "- Forwarding from port" lines are debug lines, as in Serval DNA,
+ * not printed by default). If the count does not rise within 10 s (another
+ * client unbound meanwhile), it goes on after that: a connect's SYN is
+ * retransmitted until the port is bound anyway.
+ */
 export async function mspListener(line: MeshLine, node: string, args: string[], io: Parameters<typeof msp>[3] = {}): Promise<LabProcess> {
+  const before = await bindings(line, node);
   const p = msp(line, node, ["listen", ...args], io);
-  await p.waitFor(/Listening on port|Forwarding from port/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+  const until = Date.now() + 10_000;
+  let exited = false;
+  void p.exited.then(() => { exited = true; });
+  while (!exited && Date.now() < until && !((await bindings(line, node)) > before)) await new Promise((r) => setTimeout(r, 50));
   return p;
 }
 
