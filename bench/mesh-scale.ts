@@ -14,8 +14,8 @@ import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { Lab, LabProcess } from "../test/lab/index";
 import { Mesh, SERVALD, sleep } from "../test/integration/mdp-helpers";
+import { GRIDS, buildGridLab, gridName } from "./mesh-grid";
 
-const GRIDS: Record<number, [number, number]> = { 10: [2, 5], 25: [5, 5], 35: [5, 7], 40: [5, 8], 50: [5, 10], 100: [10, 10] };
 const SIZES = (process.env.MESH_SIZES ?? "10,25,50,100").split(",").map(Number);
 const STEADY_S = Number(process.env.MESH_STEADY_S ?? 60);
 const IMPL = process.env.MESH_IMPL ?? "ours";
@@ -102,14 +102,8 @@ async function runSize(n: number): Promise<Result> {
   const lab = await Lab.create({ family: "svscale" });
   const mesh = new Mesh(lab);
   try {
-    const name = (r: number, c: number) => `g${r}_${c}`;
-    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) await lab.node(name(r, c));
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        if (c + 1 < cols) await lab.link(name(r, c), name(r, c + 1));
-        if (r + 1 < rows) await lab.link(name(r, c), name(r + 1, c));
-      }
-    }
+    const name = gridName;
+    await buildGridLab(lab, rows, cols);
     const conf: Record<string, string> = IMPL === "dna" ? { "rhizome.enable": "0" } : {};
     const sidOf = new Map<string, string>();
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sidOf.set(name(r, c), await startNode(mesh, name(r, c), conf));

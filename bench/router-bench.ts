@@ -56,7 +56,7 @@ if (process.env.ROUTER_BENCH_CHILD) {
 
 /** Idle VmRSS (MB) of n0's daemon with 0, 1 and 4 hosted tunnels, and of idle msp tunnel processes. */
 async function idleRss(): Promise<Omit<RssRow, "build">> {
-  const { meshLine, msp, setDaemonTunnels } = await import("../test/helpers/mesh");
+  const { meshLine, msp, setDaemonTunnels, tcpListening } = await import("../test/helpers/mesh");
   const { readFileSync } = await import("node:fs");
   const rss = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN) / 1024;
   const settle = () => new Promise((r) => setTimeout(r, 3000));
@@ -77,7 +77,7 @@ async function idleRss(): Promise<Omit<RssRow, "build">> {
     const daemon4 = rss(pid);
     const ls = msp(L, a, ["listen", "--forward=7011", "610"]);
     const c = msp(L, b, ["connect", "--forward=7012", L.sids[0]!, "610"]);
-    await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 60_000 }).catch(() => undefined);
+    await tcpListening(c, 7012, 60_000);
     await settle();
     const r = { daemon0, daemon1, daemon4, mspListen: rss(ls.pid), mspConnect: rss(c.pid) };
     await ls.kill();

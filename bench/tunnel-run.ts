@@ -7,7 +7,7 @@
 // peak RSS (VmHWM) of the tunnel processes and daemons, from /proc. The
 // binary is SERVALD_BIN.
 import { readFileSync } from "node:fs";
-import { meshLine, msp, MeshLine, setDaemonTunnels } from "../test/helpers/mesh";
+import { meshLine, msp, MeshLine, setDaemonTunnels, tcpListening } from "../test/helpers/mesh";
 import type { LabProcess } from "../test/lab/index";
 
 export interface Scenario { name: string; hops: number; loss: number; capped: boolean }
@@ -49,7 +49,7 @@ export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean
       await setDaemonTunnels(L.mesh, last, [{ mode: "connect", mdp_port: "512", tcp_port: "7002", sid: L.sids[0]! }], /forwarding 127\.0\.0\.1:7002/);
     } else {
       procs = [msp(L, first, ["listen", "--forward=7001", "512"]), msp(L, last, ["connect", "--forward=7002", L.sids[0]!, "512"])];
-      await procs[1]!.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 120_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+      await tcpListening(procs[1]!, 7002, 120_000);
     }
     const daemons = [...L.mesh.daemons.values()];
     const before = new Map(daemons.map((d) => [d.node, usage(d.proc.pid)]));

@@ -3,7 +3,7 @@
 // through `servald msp connect --forward` on the other; prints what crossed
 // and how fast, then removes everything it created.
 import { resolve } from "node:path";
-import { meshLine, msp, MeshLine } from "../test/helpers/mesh";
+import { meshLine, msp, MeshLine, tcpListening } from "../test/helpers/mesh";
 
 const LOSS = Number(process.env.DEMO_LOSS ?? 0.1);
 const GET_BYTES = 2 << 20;
@@ -26,7 +26,7 @@ async function main(): Promise<number> {
     await server.waitFor(/^listening/m);
     const listen = msp(L, n0, ["listen", "--forward=8080", "80"]);
     const connect = msp(L, n2, ["connect", "--forward=8081", s0, "80"]);
-    await connect.waitFor(/Forwarding from AF_INET/, { stream: "stderr" }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    await tcpListening(connect, 8081);
     console.log(`demo: n0: HTTP server on 127.0.0.1:8080 <- servald msp listen --forward=8080 80`);
     console.log(`demo: n2: servald msp connect --forward=8081 ${short(s0)} 80 -> HTTP clients use 127.0.0.1:8081`);
 

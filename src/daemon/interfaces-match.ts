@@ -74,9 +74,9 @@ function matchAt(p: string, pi: number, s: string, si: number): boolean {
 
 /** Old name, kept for test/unit/interop-live-interfaces.test.ts (H11's); use ipv4Parse. */
 
-/** Is `addr` in the subnet of (ifAddr, netmask)? */
+/** Is `addr` in the subnet of (ifAddr, netmask)? (int32 addresses, ipv4.ts) */
 export function inSubnet(addr: number, ifAddr: number, netmask: number): boolean {
-  return ((addr & netmask) >>> 0) === ((ifAddr & netmask) >>> 0);
+  return (addr & netmask) === (ifAddr & netmask);
 }
 
 /** Apply the rules in order (first rule whose pattern matches decides) to the

@@ -45,6 +45,10 @@ export interface MeshDaemonStats {
 
 /** Peer address strings cached (neighbours and their broadcast addresses; cleared when full). */
 const PEER_CACHE_MAX = 256;
+/** Inbound packets handled before a drive at the latest (onPacket drives once per burst). */
+const DRIVE_EVERY = 16;
+/** Ports cached per peer address (a peer normally sends from one). */
+const PEER_PORTS_MAX = 8;
 
 /** Client back-pressure marks, in datagrams (see applyBackPressure). */
 const CLIENT_BACKLOG_HIGH = 64;
@@ -64,10 +68,13 @@ export class MeshDaemon {
   readonly tunnels: TunnelHost;
   private inDrive = false;
   private kickQueued = false;
+  /** Packets handled since the last drive (onPacket). */
+  private undriven = 0;
   private rules: InterfaceRule[] = [];
   private rescanTimer: Timer | undefined;
   private stopped = false;
-  private readonly names = new Map<number, string>();
+  /** Peer names by int32 address, then port: int keys (addr * 65536 + port was a float64 hash per datagram). */
+  private readonly names = new Map<number, Map<number, string>>();
   private readonly addresses = new Map<string, { addr: number; port: number }>();
   private readonly startedAt = nowMs();
 
@@ -199,7 +206,11 @@ export class MeshDaemon {
       // Malformed input must never stop the daemon.
       if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
     }
-    this.drive();
+    // One drive (transmits, deliveries, the next wake-up) per burst the interface
+    // socket gave in one callback, not per packet; at least every DRIVE_EVERY
+    // packets, so a socket that never runs dry still sends and delivers.
+    if (++this.undriven >= DRIVE_EVERY) this.drive();
+    else this.kick();
   }
 
   /** Local clients may queue this many datagrams ahead of the links; above it the
@@ -218,12 +229,17 @@ export class MeshDaemon {
 
   /** "a.b.c.d:port" of a sender, built once per peer rather than per packet. */
   private peerName(addr: number, port: number): string {
-    const k = addr * 65536 + port;
-    let name = this.names.get(k);
-    if (name === undefined) {
+    let ports = this.names.get(addr);
+    if (ports === undefined) {
       if (this.names.size >= PEER_CACHE_MAX) this.names.clear();
+      ports = new Map();
+      this.names.set(addr, ports);
+    }
+    let name = ports.get(port);
+    if (name === undefined) {
+      if (ports.size >= PEER_PORTS_MAX) ports.clear();
       name = `${ipv4Format(addr)}:${port}`;
-      this.names.set(k, name);
+      ports.set(port, name);
     }
     return name;
   }
@@ -244,6 +260,7 @@ export class MeshDaemon {
 
   private drive(): void {
     if (this.stopped) return;
+    this.undriven = 0;
     this.inDrive = true;
     try {
       this.driver.drive();

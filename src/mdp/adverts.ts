@@ -91,7 +91,14 @@ export class Adverts {
    * neighbours; then the advert records due now. */
   private sendLinkStateOn(now: number, iface: Iface, adverts: AdvertRecords, tick: boolean): void {
     const records: LinkRecordRepr[] = [];
-    const { heard, only } = this.acks.tickRecords(now, iface, records);
+    const { heard, only, allUnicast } = this.acks.tickRecords(now, iface, records);
+    // Where every neighbour here gets its ACKs by unicast (so a unicast packet
+    // every tick), the broadcast tick goes only every BROADCAST_KEEPALIVE_TICKS
+    // ticks, with their ACK records; that tick they get no unicast packet: one
+    // packet per neighbour per tick, broadcast and unicast taking turns.
+    if (tick && allUnicast && now - iface.broadcast.lastTxAt >= C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs) {
+      this.acks.unicastAcksInBroadcast(now, iface, records);
+    }
     const hasNeighbours = heard > 0;
     // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
     const horizon = heard === 1 ? only : undefined;
@@ -101,7 +108,7 @@ export class Adverts {
     }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
     const frames = this.sender.linkStateFrames(records, undefined, iface.broadcast, now);
-    if (frames.length === 0 && tick) {
+    if (frames.length === 0 && tick && !allUnicast) {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
     }

@@ -49,6 +49,18 @@ export const FRAME_SEQ_WINDOW = 64;
 /** We expire a neighbour only after this many ticks without hearing it; scaled
  * up further by observed loss (neighbours.ts), so 33% loss does not flap. */
 export const REACHABLE_TICKS = 8;
+/** On an interface where every neighbour gets our ACKs by unicast, the
+ * broadcast tick goes out only every this many ticks, carrying their ACK
+ * records, and that tick they get no unicast packet (adverts.ts, hop-acks.ts):
+ * one packet per neighbour per tick instead of two. Each of our links in at
+ * a neighbour still hears us every second (ours expire after REACHABLE_TICKS,
+ * Serval DNA's after 5 ticks), and the neighbour hears us every tick. */
+export const BROADCAST_KEEPALIVE_TICKS = 2;
+/** ...but only while we lose (nearly) none of the neighbour's packets (its
+ * rxLoss below this: one missed packet raises it by 0.025, and it decays by 5 %
+ * per packet heard) and it reports losing none of ours: under loss two packets
+ * a tick keep it from judging us silent (SILENT_TICKS) at random. */
+export const TICK_TURNS_MAX_LOSS = 0.02;
 /** Routes avoid a direct neighbour silent for this many ticks (its slowest
  * packet gap if longer; scaled by loss): a dead relay is routed around before
  * its links expire (routing.ts silenceLimit). */

@@ -121,21 +121,48 @@ export class HopAcks {
 
   /** ACK records for the broadcast tick on `iface`: one per neighbour we hear
    * best there that does not get its ACKs by unicast. Returns how many
-   * neighbours we hear there and (if exactly one) which. */
-  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined } {
+   * neighbours we hear there, (if exactly one) which, and whether all of them
+   * get their ACKs by unicast on this interface over a link without recent
+   * loss either way (then broadcast and unicast ticks may take turns). */
+  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined; allUnicast: boolean } {
     let heard = 0;
     let only: Neighbour | undefined;
+    let allUnicast = true;
     for (const n of this.cx.nt.byHex.values()) {
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       heard++;
       only = n;
-      if (acksByUnicast(n, now)) continue; // ACKed in the unicast tick below
+      if (acksByUnicast(n, now)) { // ACKed in the unicast tick below
+        // (ticks take turns only on a clean link: under loss, a neighbour judges
+        // us silent after SILENT_TICKS ticks without a packet, routes.ts)
+        if (n.chosen!.dest.iface !== iface || n.rxLoss >= C.TICK_TURNS_MAX_LOSS || n.txDropRate !== 0) allUnicast = false;
+        continue;
+      }
+      allUnicast = false;
       records.push(ackRecord(this.cx.primarySid, n, l));
       l.unacked = 0;
     }
-    return { heard, only };
+    return { heard, only, allUnicast: allUnicast && heard > 0 };
   }
+
+  /** The ACK records of the neighbours on `iface` that get their ACKs by unicast,
+   * for this tick's broadcast (adverts.ts: the broadcast keep-alive tick); the
+   * unicast tick that follows sends them nothing unless their unicast link-in
+   * to us would go BROADCAST_KEEPALIVE_TICKS ticks without a packet. */
+  unicastAcksInBroadcast(now: number, iface: Iface, records: LinkRecordRepr[]): void {
+    for (const n of this.cx.nt.byHex.values()) {
+      if (!acksByUnicast(n, now) || n.chosen!.dest.iface !== iface) continue;
+      const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
+      if (!l || l.iface !== iface) continue;
+      records.push(ackRecord(this.cx.primarySid, n, l));
+      this.noteAckSent(n);
+      this.ackedInBroadcast.add(n);
+    }
+  }
+
+  /** Neighbours whose ACK went in this tick's broadcast (unicastAcksInBroadcast; cleared by unicastTick). */
+  private readonly ackedInBroadcast = new Set<Neighbour>();
 
   /** Unicast ticks keep each neighbour's unicast link-in to us alive. They carry
    * our ACK for a neighbour that hears our unicast (acksByUnicast), or that has
@@ -150,9 +177,11 @@ export class HopAcks {
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
         if (ackHere && this.sendAckTo(now, n, [o.dest], false)) continue;
-        if (o.dest.lastTxAt + iface.tickMs <= now) this.tx.sendEmpty(now, o.dest);
+        const keepAliveMs = this.ackedInBroadcast.has(n) ? C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs : iface.tickMs;
+        if (o.dest.lastTxAt + keepAliveMs <= now) this.tx.sendEmpty(now, o.dest);
       }
     }
+    this.ackedInBroadcast.clear();
   }
 
   // ---- receiving

@@ -1,6 +1,8 @@
 // 64-entry sequence windows over 8-bit wrapping sequence numbers (PROTOCOL.md 4.2, 6.4).
-// The 64-bit mask is held as two uint32 halves: bit k of the mask means that
+// The 64-bit mask is held as two 32-bit halves: bit k of the mask means that
 // sequence (last - 1 - k) was received, where `last` is the newest sequence seen.
+// The halves are int32s (bit 31 makes them negative), not uint32s: a uint32 above
+// 2^31 is a float64, and every later operation on it soft-float on a router.
 
 /** Result of offering a sequence number to a window. */
 export const SEQ_NEW = 0; // newer than anything seen (possibly after a gap)
@@ -10,8 +12,8 @@ export const SEQ_DUP = 2; // seen before
 export class SeqWindow64 {
   /** Newest sequence seen, -1 before the first. */
   last = -1;
-  lo = 0; // mask bits 0..31
-  hi = 0; // mask bits 32..63
+  lo = 0; // mask bits 0..31 (int32)
+  hi = 0; // mask bits 32..63 (int32)
   /** Sequences skipped by the last SEQ_NEW (0 when contiguous). */
   missed = 0;
 
@@ -55,7 +57,7 @@ export class SeqWindow64 {
     // Newer: the old `last` becomes bit 0, each skipped number shifts in a 0.
     const ahead = (seq - this.last) & 0xff; // 1..192
     this.shiftLeft(1);
-    this.lo = (this.lo | 1) >>> 0;
+    this.lo |= 1;
     this.shiftLeft(ahead - 1);
     this.missed = ahead - 1;
     this.last = seq;
@@ -72,8 +74,8 @@ export class SeqWindow64 {
   }
 
   private setBit(k: number): void {
-    if (k < 32) this.lo = (this.lo | (1 << k)) >>> 0;
-    else this.hi = (this.hi | (1 << (k - 32))) >>> 0;
+    if (k < 32) this.lo |= 1 << k;
+    else this.hi |= 1 << (k - 32);
   }
 
   private shiftLeft(n: number): void {
@@ -82,11 +84,11 @@ export class SeqWindow64 {
       this.lo = 0;
       this.hi = 0;
     } else if (n >= 32) {
-      this.hi = (this.lo << (n - 32)) >>> 0;
+      this.hi = this.lo << (n - 32);
       this.lo = 0;
     } else {
-      this.hi = ((this.hi << n) | (this.lo >>> (32 - n))) >>> 0;
-      this.lo = (this.lo << n) >>> 0;
+      this.hi = (this.hi << n) | (this.lo >>> (32 - n));
+      this.lo = this.lo << n;
     }
   }
 }
@@ -114,5 +116,5 @@ export function dropRateFromMask(mask: number): number {
 export function popcount(v: number): number {
   v = v - ((v >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24; // (imul: a float64 product otherwise)
 }

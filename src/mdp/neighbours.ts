@@ -104,7 +104,7 @@ export interface Neighbour {
   frameWindow: SeqWindow64;
   /** Per frame sequence, a fingerprint of the frame last received with it: a
    * repeat with other content is no retransmission but a restarted neighbour. */
-  frameFp: Uint32Array;
+  frameFp: Int32Array;
   /** Since the last frame newer than all before it: duplicates without ACK_SOON
    * (never retransmitted, so never legitimately repeated) and late frames. A
    * restarted neighbour whose new sequence fell inside our window sends only
@@ -125,7 +125,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + ACK_LINK_UP_DELAY_MS, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
-    frameWindow: new SeqWindow64(), frameFp: new Uint32Array(256), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
+    frameWindow: new SeqWindow64(), frameFp: new Int32Array(256), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
     knows: new Set([sub]),
   };
 }
@@ -180,7 +180,7 @@ export function frameFingerprint(type: number, p: Uint8Array): number {
   } else {
     for (let i = 0; i < n; i++) h = Math.imul(h ^ p[i], 0x85ebca6b);
   }
-  return (h ^ (h >>> 15)) >>> 0;
+  return h ^ (h >>> 15); // an int32 (a uint32 above 2^31 is a float64: soft-float compares on a router)
 }
 
 /** Our ACK records for n go to its unicast address (with the tick we send

@@ -2,11 +2,15 @@
 // (routing.ts computeRoutes, at most once per ROUTE_RECOMPUTE_MIN_MS), links
 // and neighbours that time out (neighbour-table.ts expire), and direct
 // neighbours that fell silent (routes avoid them before their links expire).
+// A silence deadline that passes while the neighbour kept talking costs a look
+// at the neighbours routed through, not a recomputation (in a steady mesh that
+// was nearly every recomputation: one per neighbour per ~1.5 s, each walking
+// every neighbour's advertised tree).
 // This room is the only writer of the route table and of `dirty`; other rooms
 // call markDirty().
 import type { NodeContext } from "./context";
 import type { Neighbour } from "./neighbours";
-import { computeRoutes, lastHeard, silenceLimit } from "./routing";
+import { computeRoutes, lastHeard, REACHABLE_NONE, silenceLimit } from "./routing";
 import * as C from "./constants";
 
 /** What the rooms that follow a route recomputation are told. */
@@ -30,8 +34,13 @@ export class Routes {
    * longest recent gap between its packets (decaying), and when to look again. */
   private readonly silent = new Set<Neighbour>();
   private readonly gapMax = new Map<Neighbour, { at: number; gap: number }>();
-  /** When a neighbour routes avoid no longer may have fallen silent (timers.ts reads it). */
+  /** When a neighbour routes go through may have fallen silent, or a lost route
+   * is due to be forgotten (timers.ts reads it). */
   silentCheckAt = Infinity;
+  /** The direct neighbours the last recomputation found talking (their silence is watched). */
+  private watched: Neighbour[] = [];
+  /** When the first lost route's NO_PATH adverts end and it is dropped from the table. */
+  private purgeAt = Infinity;
   events: RouteEvents = { reachable: () => {}, changed: () => {} };
 
   constructor(private readonly cx: NodeContext) {}
@@ -59,8 +68,27 @@ export class Routes {
   /** Expire what timed out, then recompute routes if they are dirty and may be. */
   service(now: number): void {
     if (now >= this.nextExpiryAt) this.expire(now);
-    if (now >= this.silentCheckAt) { this.dirty = true; this.silentCheckAt = Infinity; } // the recompute sets it again
+    if (now >= this.silentCheckAt) this.checkSilence(now);
     if (this.dirty && now >= this.lastRecomputeAt + C.ROUTE_RECOMPUTE_MIN_MS) this.recompute(now);
+  }
+
+  /** When routes should avoid n (it has been silent too long). */
+  private silentAt(n: Neighbour): number {
+    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLoss);
+  }
+
+  /** A silence deadline passed: recompute only if a watched neighbour did fall
+   * silent (or a lost route is to be dropped); else look again at the next deadline. */
+  private checkSilence(now: number): void {
+    this.silentCheckAt = Infinity; // the recompute sets it again
+    if (now >= this.purgeAt) { this.dirty = true; return; }
+    let check = this.purgeAt;
+    for (const n of this.watched) {
+      const until = this.silentAt(n);
+      if (until < now) { this.dirty = true; return; }
+      check = Math.min(check, until + 1);
+    }
+    this.silentCheckAt = check;
   }
 
   private expire(now: number): void {
@@ -73,23 +101,31 @@ export class Routes {
     const cx = this.cx;
     this.dirty = false;
     this.lastRecomputeAt = now;
+    cx.stats.routeRecomputes++;
     const wasDirect = new Set<Neighbour>();
     for (const n of cx.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
     this.silent.clear();
+    const watched: Neighbour[] = [];
     let check = Infinity;
     const changed = computeRoutes(
       cx.routeTable, cx.nt.byHex.values(), cx.primaryHex, now,
       (hex) => cx.subs.getHex(hex)?.sid ?? cx.nt.byHex.get(hex)?.sub.sid,
       (hex) => cx.localByHex.has(hex),
       (n) => {
-        const until = lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLoss);
+        const until = this.silentAt(n);
         if (until < now) { this.silent.add(n); return false; }
+        watched.push(n);
         check = Math.min(check, until + 1);
         return true;
       },
       cx.limits.routes, () => { cx.stats.routesRefused++; },
     );
-    this.silentCheckAt = check;
+    this.watched = watched;
+    // (computeRoutes drops a lost route NO_PATH_ADVERT_MS after it was lost)
+    let purge = Infinity;
+    for (const r of cx.routeTable.values()) if (r.reachable === REACHABLE_NONE) purge = Math.min(purge, r.lostAt + C.NO_PATH_ADVERT_MS + 1);
+    this.purgeAt = purge;
+    this.silentCheckAt = Math.min(check, purge);
     for (const n of this.gapMax.keys()) if (!cx.nt.byHex.has(n.sub.hex)) this.gapMax.delete(n);
     // Expiry must re-run when a direct neighbour's link times out.
     this.nextExpiryAt = Math.min(this.nextExpiryAt, now + 1);

@@ -35,10 +35,12 @@ function prefixKey(p: Uint8Array): number {
   return v * 8 + n;
 }
 
-/** A SID's first four bytes as a number: the index key (SIDs are public keys, so
- * these are as good as random; collisions are resolved by comparing bytes). */
+/** A SID's first four bytes as an int32: the index key (SIDs are public keys, so
+ * these are as good as random; collisions are resolved by comparing bytes). Not
+ * >>> 0: half of all SIDs would make a float64 key, hashed in soft-float per
+ * lookup on an FPU-less router. */
 function sidKey(sid: Sid): number {
-  return ((sid[0] << 24) | (sid[1] << 16) | (sid[2] << 8) | sid[3]) >>> 0;
+  return (sid[0] << 24) | (sid[1] << 16) | (sid[2] << 8) | sid[3];
 }
 
 export class Subscribers implements AddressBook {

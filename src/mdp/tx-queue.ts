@@ -151,21 +151,31 @@ export class TxQueue {
     // Comparing counts, not bytes, keeps a frame sent 256 packets ago (at high packet
     // rates, well within its retransmit delay) from being taken as ACKed by a newer packet.
     const acked8 = dest.sent - ((dest.seq - ackSeq) & 0xff);
-    for (let i = l.length - 1; i >= 0; i--) {
+    // One pass that keeps the frames not acked in place (an ACK takes several
+    // frames at once; removing each by search and splice, and first looking
+    // for it among the pending ones, cost a scan per frame on the data path).
+    let kept = 0;
+    for (let i = 0; i < l.length; i++) {
       const f = l[i];
-      if (f.sentTo !== n || f.txCount === 0) continue;
-      const d = acked8 - f.sentLinkSeq;
-      if (d < 0) continue; // the ACK predates this transmission
-      if (d === 0 || (d <= 32 && ((mask >>> (d - 1)) & 1) === 1)) {
-        this.remove(f);
-        acked(f);
-        res.acked++;
-      } else if (f.nextTxAt > now) {
-        f.nextTxAt = now;
-        if (now < this.retryDueAt) this.retryDueAt = now;
-        res.nacked++;
+      if (f.sentTo === n && f.txCount !== 0) {
+        const d = acked8 - f.sentLinkSeq;
+        // (d < 0: the ACK predates this transmission)
+        if (d === 0 || (d > 0 && d <= 32 && ((mask >>> (d - 1)) & 1) === 1)) {
+          this.forget(f);
+          acked(f);
+          res.acked++;
+          continue;
+        }
+        if (d > 0 && f.nextTxAt > now) {
+          f.nextTxAt = now;
+          if (now < this.retryDueAt) this.retryDueAt = now;
+          res.nacked++;
+        }
       }
+      l[kept++] = f;
     }
+    l.length = kept;
+    if (kept === 0) this.inflight.delete(dest);
     return res;
   }
 

@@ -186,12 +186,38 @@ export class MspConnection {
     return h.body.subarray(this.rx.offset);
   }
 
-  /** Mark n bytes of read() as consumed; whole messages advance the ack. */
+  /** Copy the unread in-order bytes, across consecutive messages, into `buf`
+   * (as many as fit); returns how many. Consumes nothing: consume() what the
+   * application took. One local write per burst instead of one per message. */
+  readInto(buf: Uint8Array): number {
+    const rx = this.rx;
+    let off = rx.offset;
+    let n = 0;
+    for (let k = 0; n < buf.length; k++) {
+      const p = rx.peek(k);
+      if (!p) break;
+      const body = p.body;
+      const take = Math.min(body.length - off, buf.length - n);
+      if (take > 0) buf.set(off === 0 && take === body.length ? body : body.subarray(off, off + take), n);
+      n += take;
+      off = 0;
+    }
+    if (n === 0) this.readableNotified = false;
+    return n;
+  }
+
+  /** Mark n bytes of read() (or readInto()) as consumed, from the head on;
+   * whole messages advance the ack. */
   consume(n: number, now: number): void {
-    const h = this.rx.head();
-    if (!h) return;
-    this.rx.offset = Math.min(h.body.length, this.rx.offset + n);
-    this.deliver(now);
+    for (;;) {
+      const h = this.rx.head();
+      if (!h) break;
+      const take = Math.min(h.body.length - this.rx.offset, n);
+      this.rx.offset += take;
+      n -= take;
+      this.deliver(now);
+      if (n <= 0 || take === 0) break;
+    }
     if (this.end.remoteShutdown) this.end.checkGracefulClose(now);
   }
 

@@ -215,9 +215,11 @@ export class MspEndpoint {
     return this.listeners.find((l) => l.port === local.port && localMatches(l.sid, local.sid));
   }
 
-  /** Hash of the port pair (ports are u32; find() compares them exactly). */
+  /** Hash of the port pair (ports are u32; find() compares them exactly). An
+   * int32: a uint32 key above 2^31 is a float64, hashed in soft-float per
+   * datagram on an FPU-less router. */
   private key(localPort: number, remotePort: number): number {
-    return (Math.imul(localPort, 0x9e3779b1) ^ remotePort) >>> 0;
+    return Math.imul(localPort, 0x9e3779b1) ^ remotePort;
   }
 
   private add(local: MspAddress, remote: MspAddress, conn: MspConnection): MspStream {

@@ -22,7 +22,8 @@ export interface ByteStream {
   setHandlers(h: { data?(chunk: Uint8Array): void; end?(): void; error?(err: Error): void; room?(): number }): void;
   pause(): void;
   resume(): void;
-  /** Bytes taken now (0 when full), -1 after a failure. */
+  /** Bytes taken now (0 when full), -1 after a failure. `data` is a reused
+   * buffer: copy what is kept beyond the call. */
   write(data: Uint8Array): number;
   onWritable(fn: (() => void) | null): void;
   shutdownWrite(): void;
@@ -41,6 +42,15 @@ export interface PumpHost {
   wrote?(n: number): void;
   /** Call fn once sendRoom() has room again. */
   waitRoom?(fn: () => void): void;
+}
+
+/** Bytes gathered from consecutive in-order MSP messages for one local write:
+ * one syscall per burst, not per message. Shared by every pump (writes are
+ * synchronous) and allocated on first use. */
+const GATHER_BYTES = 32768;
+let gather: Uint8Array | undefined;
+function gatherBuffer(): Uint8Array {
+  return gather ?? (gather = new Uint8Array(GATHER_BYTES));
 }
 
 export class StreamPump {
@@ -188,12 +198,15 @@ export class StreamPump {
     this.local.close();
   }
 
-  /** Move in-order MSP data to the local side as far as it takes it. */
+  /** Move in-order MSP data to the local side as far as it takes it, a burst of
+   * messages per write (gatherBuffer). */
   private drain(): void {
     if (this.waitingWritable) return;
     const conn = this.stream.conn;
     let moved = false;
-    for (let b = conn.read(); b; b = conn.read()) {
+    const buf = gatherBuffer();
+    for (let len = conn.readInto(buf); len > 0; len = conn.readInto(buf)) {
+      const b = len === buf.length ? buf : buf.subarray(0, len);
       const n = this.local.write(b);
       if (n < 0) {
         conn.stop(this.host.now());

@@ -197,8 +197,10 @@ static JSValue js_udp_sendto(JSContext *ctx, JSValueConst this_val, int argc,
     return ret_n(ctx, sendto(fd, p, n, 0, (struct sockaddr *)&sa, sizeof sa));
 }
 
-/* udpRecvFrom(fd, buf, off, len, from) -> n | -errno; sets from.addr (host
- * order uint32) and from.port. */
+/* udpRecvFrom(fd, buf, off, len, from) -> n | -errno; sets from.addr (the
+ * host-order address as an int32: 128.0.0.0 and up are negative, so the
+ * engine keeps them ints, where a uint32 above 2^31 would be a float64 and
+ * every compare or hash of it soft-float on an FPU-less router) and from.port. */
 static JSValue js_udp_recvfrom(JSContext *ctx, JSValueConst this_val, int argc,
                                JSValueConst *argv)
 {
@@ -213,7 +215,7 @@ static JSValue js_udp_recvfrom(JSContext *ctx, JSValueConst this_val, int argc,
     r = recvfrom(fd, p, n, 0, (struct sockaddr *)&sa, &sl);
     if (r >= 0 && JS_IsObject(argv[4])) {
         JS_SetPropertyStr(ctx, argv[4], "addr",
-                          JS_NewUint32(ctx, ntohl(sa.sin_addr.s_addr)));
+                          JS_NewInt32(ctx, (int32_t)ntohl(sa.sin_addr.s_addr)));
         JS_SetPropertyStr(ctx, argv[4], "port",
                           JS_NewInt32(ctx, ntohs(sa.sin_port)));
     }

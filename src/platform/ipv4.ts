@@ -1,5 +1,8 @@
-// IPv4 dotted-quad <-> host-order uint32 (the shim's numeric address form).
-// Pure: usable from Node tests too.
+// IPv4 dotted-quad <-> host-order int32 (the shim's numeric address form: the
+// bits of the uint32, so 128.0.0.0 and up are negative). An int32 stays an
+// int in the engine; a uint32 above 2^31 would be a float64, and every compare
+// or hash of it a soft-float call on an FPU-less router. Compare with ===,
+// mask with &, never >>> 0. Pure: usable from Node tests too.
 
 export function ipv4Parse(s: string): number | null {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
@@ -8,7 +11,7 @@ export function ipv4Parse(s: string): number | null {
   for (let i = 1; i <= 4; i++) {
     const b = Number(m[i]);
     if (b > 255) return null;
-    n = n * 256 + b;
+    n = (n << 8) | b;
   }
   return n;
 }

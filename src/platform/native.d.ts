@@ -5,7 +5,7 @@
 declare module "serval:native" {
   /** A Uint8Array or ArrayBuffer; offsets are relative to the view. */
   export type Buf = Uint8Array | ArrayBuffer;
-  /** Filled by udpRecvFrom: IPv4 address as host-order uint32, port. */
+  /** Filled by udpRecvFrom: IPv4 address as host-order int32 (bits of the uint32; see ipv4.ts), port. */
   export interface UdpFrom { addr: number; port: number }
   /** Filled by unixRecvFrom: peer name ("\0..." abstract, "" unnamed). */
   export interface UnixFrom { name: string }

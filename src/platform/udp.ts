@@ -15,7 +15,7 @@ export interface UdpOptions {
   device?: string;
 }
 
-/** Source of a datagram; `addr` is a host-order uint32 (see ipv4Format). */
+/** Source of a datagram; `addr` is a host-order int32 (see ipv4Parse, ipv4Format). */
 export interface UdpSource { addr: number; port: number }
 
 export type UdpHandler = (data: Uint8Array, from: UdpSource) => void;

@@ -118,13 +118,15 @@ export class ByteWriter {
     this.buf = next;
   }
 
+  // Each writer checks the room inline and calls ensure() only to grow: a call
+  // per field written (ensure) was ~4% of the sending daemon's profile samples.
   u8(v: number): void {
-    this.ensure(1);
+    if (this.pos >= this.buf.length) this.ensure(1);
     this.buf[this.pos++] = v;
   }
 
   u16be(v: number): void {
-    this.ensure(2);
+    if (this.pos + 2 > this.buf.length) this.ensure(2);
     const b = this.buf, p = this.pos;
     b[p] = v >>> 8;
     b[p + 1] = v;
@@ -132,7 +134,7 @@ export class ByteWriter {
   }
 
   u32be(v: number): void {
-    this.ensure(4);
+    if (this.pos + 4 > this.buf.length) this.ensure(4);
     const b = this.buf, p = this.pos;
     b[p] = v >>> 24;
     b[p + 1] = v >>> 16;
@@ -142,7 +144,7 @@ export class ByteWriter {
   }
 
   u16le(v: number): void {
-    this.ensure(2);
+    if (this.pos + 2 > this.buf.length) this.ensure(2);
     const b = this.buf, p = this.pos;
     b[p] = v;
     b[p + 1] = v >>> 8;
@@ -150,7 +152,7 @@ export class ByteWriter {
   }
 
   u32le(v: number): void {
-    this.ensure(4);
+    if (this.pos + 4 > this.buf.length) this.ensure(4);
     const b = this.buf, p = this.pos;
     b[p] = v;
     b[p + 1] = v >>> 8;
@@ -160,7 +162,7 @@ export class ByteWriter {
   }
 
   bytes(src: Uint8Array): void {
-    this.ensure(src.length);
+    if (this.pos + src.length > this.buf.length) this.ensure(src.length);
     this.buf.set(src, this.pos);
     this.pos += src.length;
   }

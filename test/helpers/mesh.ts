@@ -135,17 +135,70 @@ export function textFile(line: MeshLine, name: string, s: string): string {
   return p;
 }
 
-/** Starts `msp listen ARGS` on node and waits until it has bound its port. */
+/** The node's daemon's count of client port bindings (`status --json`), or NaN. */
+async function bindings(line: MeshLine, node: string): Promise<number> {
+  const r = await line.mesh.cli(node, "status", "--json");
+  try {
+    return Number((JSON.parse(r.stdout) as { clients?: { bindings?: number } }).clients?.bindings ?? NaN);
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Starts `msp listen ARGS` on node and waits until it has bound its MDP port:
+ * until the daemon counts one more client binding (its " - Listening on
+ * port" / "- Forwarding from port" lines are debug lines, as in Serval DNA,
+ * not printed by default). If the count does not rise within 10 s (another
+ * client unbound meanwhile), it goes on after that: a connect's SYN is
+ * retransmitted until the port is bound anyway.
+ */
 export async function mspListener(line: MeshLine, node: string, args: string[], io: Parameters<typeof msp>[3] = {}): Promise<LabProcess> {
+  const before = await bindings(line, node);
   const p = msp(line, node, ["listen", ...args], io);
-  await p.waitFor(/Listening on port|Forwarding from port/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+  const until = Date.now() + 10_000;
+  let exited = false;
+  void p.exited.then(() => { exited = true; });
+  while (!exited && Date.now() < until && !((await bindings(line, node)) > before)) await new Promise((r) => setTimeout(r, 50));
   return p;
 }
 
-/** Starts `msp connect ARGS` (with --forward) on node and waits until it listens on TCP. */
+/**
+ * Resolves once a TCP socket listens on `port` in p's network namespace (read
+ * from /proc/PID/net/tcp{,6}); rejects if p exits first or after timeoutMs.
+ * How to know that `msp connect --forward` is ready: like Serval DNA's, its
+ * "Forwarding from AF_INET..." line is a debug line, not printed by default.
+ */
+export async function tcpListening(p: LabProcess, port: number, timeoutMs = 10_000): Promise<void> {
+  const hex = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  const listens = (file: string): boolean => {
+    try {
+      return readFileSync(file, "utf8").split("\n").some((l) => { const f = l.trim().split(/\s+/); return f[1]?.endsWith(hex) === true && f[3] === "0A"; });
+    } catch {
+      return false;
+    }
+  };
+  let exited = false;
+  void p.exited.then(() => { exited = true; });
+  const until = Date.now() + timeoutMs;
+  while (!listens(`/proc/${p.pid}/net/tcp`) && !listens(`/proc/${p.pid}/net/tcp6`)) {
+    if (exited) throw new Error(`process ${p.pid} in ${p.node} exited before listening on TCP port ${port}; stderr: ${p.stderr.slice(-1500)}`);
+    if (Date.now() > until) throw new Error(`process ${p.pid} in ${p.node}: no TCP listener on port ${port} after ${timeoutMs} ms; stderr: ${p.stderr.slice(-1500)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The TCP port of a `--forward=PORT` argument. */
+function forwardPort(args: string[]): number {
+  const a = args.find((x) => x.startsWith("--forward="));
+  if (a === undefined) throw new Error(`no --forward=PORT in ${args.join(" ")}`);
+  return Number(a.slice("--forward=".length));
+}
+
+/** Starts `msp connect ARGS` (with --forward=PORT) on node and waits until it listens on TCP. */
 export async function mspForwarder(line: MeshLine, node: string, args: string[]): Promise<LabProcess> {
   const p = msp(line, node, ["connect", ...args]);
-  await p.waitFor(/Forwarding from AF_INET/, { stream: "stderr", timeoutMs: 10_000 }).catch(() => new Promise((r) => setTimeout(r, 500)));
+  await tcpListening(p, forwardPort(args));
   return p;
 }
 

@@ -4,14 +4,14 @@
 // connects had just bound; see test/unit/msp-driver.test.ts.)
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { meshLine, msp } from "../helpers/mesh";
+import { meshLine, msp, tcpListening } from "../helpers/mesh";
 
 test("100 parallel TCP connections x 1 MiB through one tunnel, 3 hops, 5% loss per link: all sha256-identical", async () => {
   const L = await meshLine("svtun4", 4, { loss: 0.05 });
   try {
     const ls = msp(L, "n0", ["listen", "--forward=7001", "512"]);
     const c = msp(L, "n3", ["connect", "--forward=7002", L.sids[0]!, "512"]);
-    await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr" }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    await tcpListening(c, 7002);
     const r = await L.lab.streamTransfer({ sink: { node: "n0", port: 7001, host: "127.0.0.1" }, source: { node: "n3", host: "127.0.0.1", port: 7002 }, bytes: 1 << 20, connections: 100, timeoutMs: 480_000 });
     console.log(`    100 x 1 MiB in ${r.seconds.toFixed(1)} s, ${r.goodputMbit.toFixed(2)} Mbit/s; ${r.results.filter((x) => x.match).length} identical`);
     assert.not.ok(r.timedOut, `timed out with ${r.receivedTotal} bytes`);

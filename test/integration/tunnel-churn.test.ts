@@ -12,7 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
-import { MeshLine, meshLine, msp, SERVALD } from "../helpers/mesh";
+import { MeshLine, meshLine, msp, SERVALD, tcpListening } from "../helpers/mesh";
 import { procUsage, sleep } from "./mdp-helpers";
 import { labScript, LabProcess } from "../lab/index";
 
@@ -67,7 +67,7 @@ test.before(async () => {
   L = await meshLine("svchurn", 2);
   ls = msp(L, "n0", ["listen", "--forward=7201", "712"]);
   c = msp(L, "n1", ["connect", "--forward=7202", L.sids[0]!, "712"]);
-  await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr" }).catch(() => sleep(1000));
+  await tcpListening(c, 7202);
   await sleep(500);
   idle.listen = fds(ls.pid);
   idle.connect = fds(c.pid);

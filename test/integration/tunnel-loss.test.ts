@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
-import { exitWithin, meshLine, msp, randomFile, SERVALD, sha256File, tmpPath } from "../helpers/mesh";
+import { exitWithin, meshLine, msp, mspListener, randomFile, SERVALD, sha256File, tmpPath } from "../helpers/mesh";
 
 const GRACEFUL = / Connection with [0-9A-F]{64}:\d+ closed gracefully$/m;
 
@@ -14,8 +14,7 @@ test("1 MiB over a link with 10% loss arrives byte-identical", async () => {
   try {
     const data = randomFile(L.mesh, "loss.in", 1 << 20);
     const out = tmpPath(L.mesh, "loss.out");
-    const ls = msp(L, "n0", ["listen", "512"], { stdout: out, stdinCmd: "sleep 1" });
-    await ls.waitFor(/Listening on port/, { stream: "stderr" }).catch(() => new Promise((r) => setTimeout(r, 500)));
+    const ls = await mspListener(L, "n0", ["512"], { stdout: out, stdinCmd: "sleep 1" });
     const t0 = Date.now();
     const c = msp(L, "n1", ["connect", L.sids[0]!, "512"], { stdin: data });
     assert.is((await exitWithin(c, 120_000, "connect")).code, 0, c.stderr);

@@ -11,7 +11,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
 import { loadavg as osLoad } from "node:os";
-import { exitWithin, MeshLine, meshLine, msp, randomFile, SERVALD } from "../helpers/mesh";
+import { exitWithin, MeshLine, meshLine, msp, mspListener, randomFile, SERVALD, tcpListening } from "../helpers/mesh";
 import { sleep } from "./mdp-helpers";
 import { labScript, LabProcess } from "../lab/index";
 
@@ -27,10 +27,9 @@ test.before(async () => {
   L = await meshLine("svrst", 2, { rateMbit: 20 });
   sink = L.lab.spawnNode("n0", labScript("tcp-sink.mjs"), ["--port", "7101", "--host", "127.0.0.1", "--count", "100000"]);
   await sink.waitFor(/^listening/m);
-  ls = msp(L, "n0", ["listen", "--forward=7101", "--service=rst", "612"]);
-  await ls.waitFor(/Forwarding from port/, { stream: "stderr" }).catch(() => sleep(500));
+  ls = await mspListener(L, "n0", ["--forward=7101", "--service=rst", "612"]);
   c = msp(L, "n1", ["connect", "--forward=7102", L.sids[0]!, "612"]);
-  await c.waitFor(/Forwarding from AF_INET/, { stream: "stderr" }).catch(() => sleep(500));
+  await tcpListening(c, 7102);
 });
 
 test.after(async () => { await L?.close(); });
@@ -109,8 +108,7 @@ test(`connector's daemon restarts during a ${MB} MB upload: its stream ends, new
 });
 
 test("a daemon that does not come back: msp listen exits 255 after SERVAL_MSP_RECONNECT_S", async () => {
-  const p = msp(L, "n0", ["listen", "--forward=7101", "613"], { env: { SERVAL_MSP_RECONNECT_S: "2" } });
-  await p.waitFor(/Forwarding from port/, { stream: "stderr" }).catch(() => sleep(500));
+  const p = await mspListener(L, "n0", ["--forward=7101", "613"], { env: { SERVAL_MSP_RECONNECT_S: "2" } });
   const sid = L.mesh.daemons.get("n0")!.sid;
   await L.mesh.stop("n0");
   const r = await exitWithin(p, 15_000, "msp listen without a daemon");
@@ -122,8 +120,7 @@ test("a daemon that does not come back: msp listen exits 255 after SERVAL_MSP_RE
 });
 
 test("a stdio stream whose daemon goes away ends at once with 255", async () => {
-  const l2 = msp(L, "n0", ["listen", "614"]);
-  await l2.waitFor(/Listening on port|Forwarding/, { stream: "stderr" }).catch(() => sleep(1000));
+  const l2 = await mspListener(L, "n0", ["614"]);
   // 64 MiB at 20 Mbit/s: still sending when the daemon stops.
   const c2 = msp(L, "n1", ["connect", L.sids[0]!, "614"], { stdin: randomFile(L.mesh, "big.in", 64 << 20) });
   await sleep(2000);

@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { globMatch, inSubnet, rulesFromConfig, selectInterfaces, SystemInterface } from "../../src/daemon/interfaces-match.js";
-import { ipv4Parse as ipv4ToInt } from "../../src/platform/ipv4.js";
+import { ipv4Format, ipv4Parse as ipv4ToInt } from "../../src/platform/ipv4.js";
 
 test("globs", () => {
   assert.ok(globMatch("eth*", "eth0"));
@@ -21,6 +21,22 @@ test("subnets", () => {
   const a = ipv4ToInt("10.77.1.1")!, m = ipv4ToInt("255.255.255.0")!;
   assert.ok(inSubnet(ipv4ToInt("10.77.1.2")!, a, m));
   assert.not.ok(inSubnet(ipv4ToInt("10.77.2.2")!, a, m));
+});
+
+test("addresses are int32 (as the shim's udpRecvFrom gives them): 128.0.0.0 and up negative, round trip, subnets", () => {
+  // a uint32 above 2^31 is a float64 in the engine: soft-float per compare on a router
+  for (const s of ["192.168.1.5", "255.255.255.255", "128.0.0.0", "10.0.0.1", "0.0.0.0", "172.16.0.1"]) {
+    const n = ipv4ToInt(s)!;
+    assert.is(n, n | 0, s);
+    assert.is(ipv4Format(n), s);
+  }
+  assert.is(ipv4ToInt("192.168.1.5"), (0xc0a80105 | 0));
+  assert.is(ipv4ToInt("255.255.255.255"), -1);
+  const a = ipv4ToInt("192.168.1.1")!, m = ipv4ToInt("255.255.255.0")!;
+  assert.ok(inSubnet(ipv4ToInt("192.168.1.200")!, a, m));
+  assert.not.ok(inSubnet(ipv4ToInt("192.168.2.200")!, a, m));
+  assert.ok(inSubnet(ipv4ToInt("10.1.2.3")!, ipv4ToInt("10.0.0.1")!, ipv4ToInt("255.0.0.0")!));
+  assert.is(ipv4ToInt("192.168.1.256"), null);
 });
 
 const sys: SystemInterface[] = [

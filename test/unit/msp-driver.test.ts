@@ -128,6 +128,8 @@ class FakeLocal implements ByteStream {
     }
   }
   private budget = Infinity;
+  /** write() calls that took bytes. */
+  writes = 0;
   write(d: Uint8Array): number {
     if (this.closed) return -1;
     if (this.budget === Infinity && this.perTick !== Infinity) {
@@ -136,7 +138,7 @@ class FakeLocal implements ByteStream {
     }
     const n = Math.min(d.length, this.budget);
     if (this.budget !== Infinity) this.budget -= n;
-    if (n > 0) { this.received.push(d.slice(0, n)); this.receivedLen += n; }
+    if (n > 0) { this.received.push(d.slice(0, n)); this.receivedLen += n; this.writes++; }
     return n;
   }
   onWritable(fn: (() => void) | null): void { this.writableFn = fn; }
@@ -218,6 +220,30 @@ test("deferInput: datagrams that arrive together are serviced once (fewer acks),
     }
     if (process.env.MSP_TIMING) console.log(`  loss ${loss}: receiver packets ${acksSent.join(" -> ")}`);
     assert.ok(acksSent[1] < acksSent[0], `loss ${loss}: the receiver sent ${acksSent[1]} packets deferred, ${acksSent[0]} serviced per datagram`);
+  }
+});
+
+test("in-order messages that arrive together leave in one local write (not one per message), also across short writes", async () => {
+  for (const perTick of [Infinity, 20000]) {
+    const clock = new FakeClock();
+    const mesh = new FakeMesh(clock, 0, 15, 12);
+    const A = sid(0xaa), B = sid(0xbb);
+    const opts = { deferInput: (run: () => void) => { clock.setTimeout(run, 0); } };
+    const server = new MspDriver(clock, () => new FakeSocket(mesh, B), undefined, opts);
+    const client = new MspDriver(clock, () => new FakeSocket(mesh, A), undefined, opts);
+    const up = randomBytes(1 << 20, 81);
+    const sEnds: PumpEnd[] = [], cEnds: PumpEnd[] = [];
+    let srvLocal: FakeLocal | undefined;
+    server.onAccept = (st) => { srvLocal = new FakeLocal(clock, new Uint8Array(0), perTick); pumpOn(server, st, srvLocal, sEnds); };
+    await server.listen(521);
+    const s = await client.connect({ sid: B, port: 521 }, () => undefined);
+    pumpOn(client, s, new FakeLocal(clock, up), cEnds);
+    assert.ok(clock.run(() => sEnds.length > 0 && cEnds.length > 0, 600000), `perTick ${perTick}: both ends finished`);
+    assert.equal([sEnds, cEnds], [["graceful"], ["graceful"]]);
+    assert.ok(srvLocal && Buffer.compare(srvLocal.bytes(), up) === 0, `perTick ${perTick}: 1 MiB intact`);
+    const messages = Math.ceil(up.length / s.conn.config.maxBody);
+    if (process.env.MSP_TIMING) console.log(`  perTick ${perTick}: ${srvLocal.writes} local writes for ${messages} messages`);
+    assert.ok(srvLocal.writes * 4 < messages, `perTick ${perTick}: ${srvLocal.writes} local writes for ${messages} messages`);
   }
 });
 

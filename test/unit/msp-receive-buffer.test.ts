@@ -50,4 +50,29 @@ test("an emptied large ring shrinks back; a window smaller than 8 is never excee
   assert.is(slots(small), 4);
 });
 
+
+test("contiguousThrough (kept as a count, O(1)) agrees with a walk from the head, random arrivals and reads", () => {
+  let x = 12345;
+  const rnd = (n: number) => { x = (x * 1103515245 + 12345) & 0x7fffffff; return x % n; };
+  const r = new ReceiveBuffer(64);
+  const held = new Set<number>();
+  let next = 0;
+  for (let step = 0; step < 20000; step++) {
+    if (rnd(3) > 0) {
+      const seq = next + rnd(70) - 3;
+      const res = r.insert(seq & 0xffff, 0, body(seq));
+      if (res === RX_NEW) held.add(seq);
+    } else if (r.head()) {
+      r.advance();
+      held.delete(next);
+      next++;
+    }
+    for (let k = -2; k < 66; k++) {
+      let walk = true;
+      for (let j = 0; j <= k; j++) if (!held.has(next + j)) walk = false;
+      assert.is(r.contiguousThrough((next + k) & 0xffff), walk, `step ${step}, next ${next}, +${k}`);
+    }
+  }
+});
+
 test.run();
