@@ -13,7 +13,7 @@ import type { PleaseExplain } from "./please-explain";
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
-import { advertRecords, applyLinkRecords, type AdvertRecords } from "./link-state";
+import { advertRecords, advertSends, applyLinkRecords, type AdvertRecords } from "./link-state";
 import { noteNamed } from "./abbreviation";
 import * as C from "./constants";
 
@@ -70,7 +70,8 @@ export class Adverts {
     // advert, else only the records a change still owes a send.
     let adverts: AdvertRecords = NO_ADVERTS;
     if (full || tick || now >= this.advertDueAt) {
-      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid);
+      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
+        advertSends(cx.nt.byHex.values()));
       adverts = a;
       this.advertDueAt = a.nextDue;
       if (a.records.length > 0) this.lastAdvertAt = now;

@@ -101,8 +101,18 @@ export const ACK_WINDOW = 16;
  * with every new one: that grew as N^2 and melted a 40-node grid). */
 export const ADVERT_SENDS = 4;
 /** Gap before a changed record's second send; it doubles for each further one
- * (sends at 0, 150, 450, 1050 ms: spread over loss bursts). */
+ * (sends at 0, 150, 450, 1050 ms: spread over loss bursts), up to 4x this
+ * (the extra sends of a lossy link: 1650, 2250, ... ms). */
 export const ADVERT_REPEAT_MS = 150;
+/** Over a lossy link a change is sent more than ADVERT_SENDS times: as often as
+ * it takes for the chance that every send is lost (the worst direct
+ * neighbour's loss ^ sends) to fall to 1 / ADVERT_LOSS_INVERSE, at most
+ * ADVERT_SENDS_MAX times (link-state.ts advertSends). At 33% loss a record
+ * lost all 4 times (1.2% per record per link) waited for the 10 s full advert.
+ * Links measured under ADVERT_LOSSY_MIN count as clean and keep ADVERT_SENDS. */
+export const ADVERT_LOSS_INVERSE = 10000;
+export const ADVERT_LOSSY_MIN = 0.15;
+export const ADVERT_SENDS_MAX = 12;
 /** Minimum spacing of route recomputations (each walks every neighbour's tree):
  * during convergence a burst of adverts costs one, not one per packet. */
 export const ROUTE_RECOMPUTE_MIN_MS = 10;

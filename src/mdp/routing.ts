@@ -6,7 +6,7 @@
 import type { Sid } from "../wire/types";
 import type { Neighbour } from "./neighbours";
 import { isDirect } from "./neighbours";
-import { ADVERT_SENDS, LONG_AGO, NO_PATH_ADVERT_MS, SILENT_TICKS } from "./constants";
+import { ADVERT_SENDS_MAX, LONG_AGO, NO_PATH_ADVERT_MS, SILENT_TICKS } from "./constants";
 
 /** Reachability flags, as servald's REACHABLE_* (shown by `route print`). */
 export const REACHABLE_NONE = 0;
@@ -34,8 +34,10 @@ export interface Route {
   /** Version of the link record we advertise for it; bumped on every change. */
   version: number;
   changedAt: number;
-  /** Change-driven sends of its record still owed (ADVERT_SENDS per change), the
-   * last one's time, and the gap before the next (doubling from ADVERT_REPEAT_MS). */
+  /** Change-driven sends of its record still owed at most (ADVERT_SENDS_MAX per
+   * change; the sends stop after advertSends' count: ADVERT_SENDS on clean
+   * links), the last one's time, and the gap before the next (doubling from
+   * ADVERT_REPEAT_MS up to 4x). */
   advertOwed: number;
   advertSentAt: number;
   advertGap: number;
@@ -78,10 +80,11 @@ function walk(n: Neighbour, x: string, selfHex: string, memo: Map<string, Candid
   return c;
 }
 
-/** A route's record changed: owe ADVERT_SENDS change-driven sends of it, the first at once. */
+/** A route's record changed: owe change-driven sends of it (as many as its
+ * links' loss asks for: advertRecords), the first at once. */
 export function markChanged(r: Route, now: number): void {
   r.changedAt = now;
-  r.advertOwed = ADVERT_SENDS;
+  r.advertOwed = ADVERT_SENDS_MAX;
   r.advertSentAt = LONG_AGO;
   r.advertGap = 0;
 }
