@@ -7,7 +7,7 @@
 // the qemu run that is the emulator's CPU time: emulation speed, in the range
 // of a 580-800 MHz 24Kc, not a router measurement), and mipsel/x86_64 ratios.
 // Run as root: make router-bench  (or: node demo/run.mjs bench/router-bench.ts;
-// ROUTER_BENCH_BYTES=N, ROUTER_BENCH_PICK=0,1, ROUTER_BENCH_X86=path to another
+// ROUTER_BENCH_BYTES=N, ROUTER_BENCH_PICK=0,1 (2: 3 hops clean), ROUTER_BENCH_X86=path to another
 // x86_64 binary, e.g. out/servald; ROUTER_BENCH_MIPSEL=path to another mipsel one;
 // ROUTER_BENCH_ONLY=mipsel|x86_64).
 // ROUTER_BENCH_MODES=msp,daemon runs each scenario through msp processes AND
@@ -27,7 +27,10 @@ const BYTES = Number(process.env.ROUTER_BENCH_BYTES ?? 4 << 20);
 const SCENARIOS = [
   { name: "1 hop, 0% loss", hops: 1, loss: 0, capped: false },
   { name: "3 hops, 10% loss/link", hops: 3, loss: 0.1, capped: false },
+  // Only when picked (ROUTER_BENCH_PICK=2): splits "3 hops" from "10% loss".
+  { name: "3 hops, 0% loss", hops: 3, loss: 0, capped: false },
 ];
+const DEFAULT_PICK = [0, 1];
 
 const MODES = (process.env.ROUTER_BENCH_MODES ?? "msp").split(",") as Array<"msp" | "daemon">;
 
@@ -37,10 +40,10 @@ interface Result { build: string; mode: string; scenario: string; mbit: number; 
 if (process.env.ROUTER_BENCH_CHILD) {
   // One build: SERVALD_BIN is read when the mesh helpers load, so each build runs in its own process.
   const { runTunnel } = await import("./tunnel-run");
-  const pick = process.env.ROUTER_BENCH_PICK?.split(",").map(Number);
+  const pick = process.env.ROUTER_BENCH_PICK?.split(",").map(Number) ?? DEFAULT_PICK;
   if (process.env.ROUTER_BENCH_RSS) console.log(`RSS ${JSON.stringify({ build: process.env.ROUTER_BENCH_CHILD, ...(await idleRss()) })}`);
   for (const [i, s] of SCENARIOS.entries()) {
-    if (pick && !pick.includes(i)) continue;
+    if (!pick.includes(i)) continue;
     for (const mode of MODES) {
       const r = await runTunnel(s, { bytes: BYTES, kernel: false, timeoutMs: 900_000, family: "svrbench", mode });
       const res: Result = {

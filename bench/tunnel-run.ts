@@ -35,6 +35,26 @@ export interface Row {
   mspCpuMsPerMiB: number; daemonCpuMsPerMiB: number; busiestDaemon: string; mspHwmKb: number; daemonHwmKb: number;
 }
 
+/**
+ * TUNNEL_STATS=1: after the transfer, each daemon's CPU ms during it and its
+ * nonzero `status --json` counters and drops (per-hop retransmissions,
+ * resequencing, MSP counters), one STATS line per daemon on stderr.
+ */
+async function printStats(L: MeshLine, cpu: { node: string; cpuMs: number }[], seconds: number): Promise<void> {
+  for (const { node, cpuMs } of cpu) {
+    const r = await L.mesh.cli(node, "status", "--json");
+    let j: { counters?: Record<string, number>; drops?: Record<string, number>; tunnels?: unknown[] } = {};
+    try {
+      j = JSON.parse(r.stdout) as typeof j;
+    } catch {
+      /* the line below says so */
+    }
+    const nz = (o: Record<string, number> | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== 0));
+    if (!j.counters) console.error(`STATS ${node} status: ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 200)}`);
+    console.error(`STATS ${node} cpu ${cpuMs.toFixed(0)} ms over ${seconds.toFixed(1)} s ${JSON.stringify({ counters: nz(j.counters), drops: nz(j.drops), tunnels: j.tunnels })}`);
+  }
+}
+
 export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean; timeoutMs: number; family: string; mode?: "msp" | "daemon" }): Promise<Row> {
   const link = s.capped ? { loss: s.loss, rateMbit: RATE, delayMs: DELAY } : { loss: s.loss };
   const L: MeshLine = await meshLine(o.family, s.hops + 1, link);
@@ -56,6 +76,7 @@ export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean
     const t = await L.lab.streamTransfer({ sink: { node: first, port: 7001, host: "127.0.0.1" }, source: { node: last, host: "127.0.0.1", port: 7002 }, bytes: o.bytes, timeoutMs });
     const mspU = procs.length > 0 ? procs.map((p) => usage(p.pid)) : [{ cpuMs: 0, hwmKb: 0 }, { cpuMs: 0, hwmKb: 0 }];
     const dU = daemons.map((d) => ({ node: d.node, u: usage(d.proc.pid), b: before.get(d.node)! }));
+    if (process.env.TUNNEL_STATS) await printStats(L, dU.map((x) => ({ node: x.node, cpuMs: x.u.cpuMs - x.b.cpuMs })), t.seconds);
     const mib = t.receivedTotal / (1 << 20) || 1;
     const dCpu = dU.map((x) => x.u.cpuMs - x.b.cpuMs);
     const busiest = dU.reduce((a, x) => (x.u.cpuMs - x.b.cpuMs > a.u.cpuMs - a.b.cpuMs ? x : a));
