@@ -72,8 +72,6 @@ function matchAt(p: string, pi: number, s: string, si: number): boolean {
   return si === s.length;
 }
 
-/** Old name, kept for test/unit/interop-live-interfaces.test.ts (H11's); use ipv4Parse. */
-
 /** Is `addr` in the subnet of (ifAddr, netmask)? (int32 addresses, ipv4.ts) */
 export function inSubnet(addr: number, ifAddr: number, netmask: number): boolean {
   return (addr & netmask) === (ifAddr & netmask);

@@ -40,8 +40,7 @@ export class InterfaceManager {
   private readonly byName = new Map<string, MeshInterface>();
   private readonly wildcard = new Map<number, UdpSocket>();
   /** Every open interface, as a plain array: isOwn runs per datagram (no
-   * iterator; ports compared first, as addresses from 128.0.0.0 up are float64
-   * in the engine and cost soft-float calls on a router). */
+   * iterator, and no addr * 65536 + port key: a float64 on a soft-float router). */
   private own: MeshInterface[] = [];
   private warnedNone = false;
   /** Broadcasts heard from outside every interface's subnet (dropped). */

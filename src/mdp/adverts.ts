@@ -71,7 +71,7 @@ export class Adverts {
     let adverts: AdvertRecords = NO_ADVERTS;
     if (full || tick || now >= this.advertDueAt) {
       const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
-        advertSends(cx.nt.byHex.values()));
+        () => advertSends(cx.nt.byHex.values()));
       adverts = a;
       this.advertDueAt = a.nextDue;
       if (a.records.length > 0) this.lastAdvertAt = now;

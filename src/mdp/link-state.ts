@@ -82,14 +82,16 @@ const LOSS_MIN_SPAN = 8;
  * Routing advertisement records: one per route (transmitter = the prior hop, or
  * us for direct neighbours; NO_PATH once lost) and one per secondary identity.
  * `all` = the periodic full refresh; otherwise only the records a change still
- * owes a send (`sends` per change, advertSends: ADVERT_SENDS on clean links,
- * spaced by a doubling gap), which this call counts as sent. Also returns when
- * the next owed send falls due.
+ * owes a send (`sends` per change, or a function giving it, e.g. advertSends:
+ * ADVERT_SENDS on clean links; spaced by a doubling gap), which this call
+ * counts as sent. Also returns when the next owed send falls due.
  */
 export function advertRecords(
   now: number, all: boolean, primary: Sid, secondaries: readonly Identity[], routes: Iterable<Route>,
-  sidOf: (hex: string) => Sid | undefined, sends = ADVERT_SENDS,
+  sidOf: (hex: string) => Sid | undefined, sends: number | (() => number) = ADVERT_SENDS,
 ): AdvertRecords {
+  // (a function is called once, and only if some change is due: a steady tick owes nothing)
+  let sendCount = typeof sends === "number" ? sends : -1;
   const out: LinkRecordRepr[] = [];
   const refreshOnly: (Neighbour | undefined)[] = [];
   let nextDue = Infinity;
@@ -109,7 +111,8 @@ export function advertRecords(
     if (due) {
       r.advertOwed--;
       // (markChanged owes ADVERT_SENDS_MAX: stop once `sends` went out)
-      if (ADVERT_SENDS_MAX - r.advertOwed >= sends) r.advertOwed = 0;
+      if (sendCount < 0) sendCount = (sends as () => number)();
+      if (ADVERT_SENDS_MAX - r.advertOwed >= sendCount) r.advertOwed = 0;
       r.advertSentAt = now;
       r.advertGap = r.advertGap === 0 ? ADVERT_REPEAT_MS : Math.min(r.advertGap * 2, ADVERT_REPEAT_MS * 4);
     }
