@@ -115,6 +115,21 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 	$(if $(filter 1,$(CROSS_ATOMICS)),,-D__STDC_NO_ATOMICS__=1) \
 	$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-DSERVAL_NO_MATH_EXTRAS) \
 	$(if $(filter 1,$(CROSS_BYTECODE)),-DQJS_DISABLE_PARSER)
+# The bytecode interpreter loop with its small hot helpers inlined on MIPS
+# (build/patches/quickjs-interp-inline.patch, -DSERVAL_INTERP_INLINE): -Os
+# leaves JS_FreeValue, js_dup, set_value, get_u16/u32, find_own_property and
+# js_poll_interrupts as ~250 calls in JS_CallInternal, and each call and
+# return costs most where the core is small (on qemu's 24Kc, most of the
+# daemon's time went to looking up return targets). 1 hop clean, 4 MiB,
+# emulated 24Kc: daemon CPU per MiB -30% for +1.2 KB of mipsel ipk.
+# Measured and not taken (BENCHMARKS.md "Router-class"): quickjs.c as MIPS32
+# instead of MIPS16e (with the inlining a further -7% CPU for +25 KB of ipk,
+# leaving ~5 KB of the 400 KB budget), all of servald as MIPS32 (over the
+# budget), hot functions only as MIPS32 (nomips16: slower, since MIPS16e and
+# MIPS32 code cannot inline each other's helpers), -O2 (ipk +86 KB).
+# CROSS_INTERP_INLINE=0 keeps the calls.
+CROSS_INTERP_INLINE ?= 1
+CROSS_INTERP = $(if $(filter mips mipsel,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
@@ -122,7 +137,7 @@ CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
 CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)
 # the engine with its parser (compiles the bytecode); without -np, the same
 # objects as a CROSS_BYTECODE=0 build
-CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)
+CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
@@ -154,7 +169,7 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	$(MAKE) --no-print-directory servald \
 	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
 	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
-	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
 	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
 	  UNSTRIPPED=$@.unstripped \
