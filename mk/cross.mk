@@ -118,15 +118,16 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # The bytecode interpreter loop with its small hot helpers inlined on MIPS
 # (build/patches/quickjs-interp-inline.patch, -DSERVAL_INTERP_INLINE): -Os
 # leaves JS_FreeValue, js_dup, set_value, get_u16/u32, find_own_property and
-# js_poll_interrupts as ~250 calls in JS_CallInternal, and each call and
-# return costs most where the core is small (on qemu's 24Kc, most of the
-# daemon's time went to looking up return targets). 1 hop clean, 4 MiB,
-# emulated 24Kc: daemon CPU per MiB -30% for +1.2 KB of mipsel ipk.
-# Measured and not taken (BENCHMARKS.md "Router-class"): quickjs.c as MIPS32
-# instead of MIPS16e (with the inlining a further -7% CPU for +25 KB of ipk,
-# leaving ~5 KB of the 400 KB budget), all of servald as MIPS32 (over the
-# budget), hot functions only as MIPS32 (nomips16: slower, since MIPS16e and
-# MIPS32 code cannot inline each other's helpers), -O2 (ipk +86 KB).
+# js_poll_interrupts as ~250 calls in JS_CallInternal, and calls cost most
+# where the core is small (on qemu's 24Kc, 42% of the daemons' CPU went to
+# looking up indirect jump targets, returns included). 1 hop clean, 4 MiB,
+# emulated 24Kc: daemon CPU per MiB about a third less (medians 2 021 ->
+# 1 294 ms), for +1.2 KB of mipsel ipk (368 009 -> 369 174). Measured and
+# not taken (BENCHMARKS.md "Router-class tunnel", session 8): quickjs.c as
+# MIPS32 instead of MIPS16e (with the inlining a further -7% CPU for +25 KB
+# of ipk, leaving ~5 KB of the 400 KB budget), all of servald as MIPS32
+# (over the budget), only the hot functions as MIPS32 (nomips16: slower,
+# as GCC inlines nothing across MIPS16e/MIPS32), quickjs.c at -O2 (+86 KB).
 # CROSS_INTERP_INLINE=0 keeps the calls.
 CROSS_INTERP_INLINE ?= 1
 CROSS_INTERP = $(if $(filter mips mipsel,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
