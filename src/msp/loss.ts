@@ -44,6 +44,8 @@ export class LossDetection {
   /** Send time and RTT of the most recently sent packet known delivered. */
   private rackSentAt = -1;
   private rackRtt = 0;
+  /** Its sequence number. */
+  private rackSeq = 0;
   /** Grows the reordering window (see reorderWindow) each time a retransmission proves spurious. */
   private reoSteps = 1;
 
@@ -62,7 +64,18 @@ export class LossDetection {
   deliveredBeyond = 0;
 
   private setBeyond(): void {
-    this.deliveredBeyond = this.hintsSeen ? this.sackedCount : this.beyond;
+    if (!this.hintsSeen) {
+      this.deliveredBeyond = this.beyond;
+      return;
+    }
+    // Packets after the hole sent no later than the newest one known delivered
+    // have arrived or are lost: either way they no longer take room in the
+    // network. (Hints name 1-2 packets per ack, so sackedCount alone would
+    // count most of those still in flight and stall the window behind a hole
+    // that per-hop retransmission is still filling.)
+    const span = this.rackSentAt < 0 ? 0 : seqDiff(this.rackSeq, this.tx.una);
+    const n = this.tx.inFlight;
+    this.deliveredBeyond = span > this.sackedCount ? (span < n ? span : n - 1) : this.sackedCount;
   }
 
   // ---- acks ------------------------------------------------------------------------
@@ -150,7 +163,16 @@ export class LossDetection {
     const seq = seqAdd(ack, 1 + (hint & MSP_HINT_MAX));
     this.sack(now, seq);
     if (hint & MSP_HINT_PAIR) this.sack(now, seqAdd(seq, -1));
+    else this.reportMissing(seqAdd(seq, -1));
     this.enterRecoveryIf(this.detectLosses(now));
+  }
+
+  /** An unpaired hint: the peer lacked the packet before the hinted one. */
+  private reportMissing(seq: number): void {
+    const i = seqDiff(seq, this.tx.una);
+    if (i < 1 || i >= this.tx.inFlight) return;
+    const p = this.tx.at(i);
+    if (!p.sacked) p.missingSent = p.sentAt;
   }
 
   private sack(now: number, seq: number): void {
@@ -171,6 +193,7 @@ export class LossDetection {
     if (p.sentAt > this.rackSentAt) {
       this.rackSentAt = p.sentAt;
       this.rackRtt = now - p.sentAt;
+      this.rackSeq = p.seq;
     }
   }
 
@@ -200,6 +223,11 @@ export class LossDetection {
     for (let j = 0; j < n; j++) {
       const q = this.tx.at(j);
       if (q.sacked || q.lost || q.sentAt < 0 || q.sentAt > this.rackSentAt) continue;
+      // Beyond the cumulative ack's hole only packets a hint reported missing:
+      // hints name 1-2 packets per ack, so an unhinted one has as likely
+      // arrived as not (marking those resent most of a window needlessly
+      // whenever per-hop retransmission delayed the hole past the window).
+      if (j > 0 && q.missingSent !== q.sentAt) continue;
       const due = q.sentAt + wait;
       if (now >= due) {
         if (this.tx.markLost(q)) marked = true;
