@@ -49,9 +49,11 @@ test("16-bit sequence wrap: 70000 small messages each way, in order, byte-identi
   assert.ok(c.stream.conn.stats.dataSent > 70000);
 });
 
-test("reordering from per-hop retransmission (30% of packets 15 ms late, no loss) is not taken for loss", () => {
-  const data = randomBytes(2 << 20, 46);
-  const sim = pair(46, { delayMs: 20, rateBps: 10e6, overhead: 60, late: 0.3, lateMs: 15 });
+/** 2 MiB over a 10 Mbit/s, 20 ms path where a share of packets arrives lateMs
+ * late (no loss); returns the sender's stats and the goodput. */
+function lateRun(seed: number, late: number, lateMs: number) {
+  const data = randomBytes(2 << 20, seed);
+  const sim = pair(seed, { delayMs: 20, rateBps: 10e6, overhead: 60, late, lateMs });
   sim.onAccept = (_n, s) => new StreamApp(s, new Uint8Array(0), true);
   const c = sim.connect(sim.a, 257, 512, data);
   const t0 = sim.now;
@@ -60,6 +62,11 @@ test("reordering from per-hop retransmission (30% of packets 15 ms late, no loss
   const st = c.stream.conn.stats;
   const mbit = (data.length * 8) / 1000 / (sim.now - t0);
   console.log(`  ${mbit.toFixed(2)} Mbit/s, ${st.dataSent} sent, ${st.retransmits} retransmits (${st.spurious} found spurious), fast ${st.fastRetransmits}, timeouts ${st.timeouts}`);
+  return { st, mbit };
+}
+
+test("reordering from per-hop retransmission (30% of packets 15 ms late, no loss) is not taken for loss", () => {
+  const { st, mbit } = lateRun(46, 0.3, 15);
   assert.ok(st.retransmits <= st.dataSent * 0.02, `${st.retransmits} of ${st.dataSent} resent`);
   assert.ok(mbit > 7, `${mbit.toFixed(2)} Mbit/s`);
 });
@@ -69,16 +76,7 @@ test("packets held past the reorder window by per-hop retransmission (10% of pac
   // round trips late. Hints name 1-2 packets per ack, so RACK used to mark
   // every unhinted packet beyond the late one lost: ~1 000 resends for 2 048
   // packets. Only the hole and packets a hint reported missing may be marked.
-  const data = randomBytes(2 << 20, 47);
-  const sim = pair(47, { delayMs: 20, rateBps: 10e6, overhead: 60, late: 0.1, lateMs: 150 });
-  sim.onAccept = (_n, s) => new StreamApp(s, new Uint8Array(0), true);
-  const c = sim.connect(sim.a, 257, 512, data);
-  const t0 = sim.now;
-  assert.ok(sim.run(closedBoth(sim, c), 120000));
-  assert.equal(server(sim).receivedBytes(), data);
-  const st = c.stream.conn.stats;
-  const mbit = (data.length * 8) / 1000 / (sim.now - t0);
-  console.log(`  ${mbit.toFixed(2)} Mbit/s, ${st.dataSent} sent, ${st.retransmits} retransmits (${st.spurious} found spurious), fast ${st.fastRetransmits}, timeouts ${st.timeouts}`);
+  const { st, mbit } = lateRun(47, 0.1, 150);
   // At most one resend per late packet (10%), with room for a few lost-again guesses.
   assert.ok(st.retransmits <= st.dataSent * 0.12, `${st.retransmits} of ${st.dataSent} resent`);
   assert.ok(mbit > 3, `${mbit.toFixed(2)} Mbit/s`);
