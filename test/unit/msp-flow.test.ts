@@ -113,7 +113,11 @@ for (const loss of [0, 0.01, 0.05, 0.1]) {
     console.log(`  loss ${loss}: ${mbit.toFixed(2)} Mbit/s = ${((100 * mbit) / limit).toFixed(0)}% of rate x (1-loss) x payload share; ` +
       `srtt ${c.stream.conn.smoothedRtt.toFixed(0)} ms, retransmits ${st.retransmits}, timeouts ${st.timeouts}, fast ${st.fastRetransmits}, queue drops ${sim.a.dropped}`);
     assert.equal(server(sim).receivedBytes(), data);
-    assert.ok(mbit > 0.5);
+    // At least 35% of what the path carries. Losses beyond the cumulative
+    // ack's hole must be found in the same round trip: a sender that learnt of
+    // one hole per round trip made 31% at 5% loss and 15% at 10% (17
+    // timeouts); resending every unhinted packet made 44% and 38%.
+    assert.ok(mbit >= 0.35 * limit, `${mbit.toFixed(2)} Mbit/s, ${((100 * mbit) / limit).toFixed(0)}% of the path`);
   });
 }
 
