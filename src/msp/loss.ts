@@ -245,10 +245,10 @@ export class LossDetection {
    * where it only marks: the next ack or hint enters recovery.
    *
    * Which packets: the one at the cumulative ack's hole, and those the peer
-   * said it lacks: the packet before an unpaired hint, and every unhinted
-   * one below it down to the nearest hinted one (our receivers hint the last
-   * packet held before each hole first, so a hole of several packets is
-   * named whole), if sent no later than the reported one. Hints name 1-2
+   * said it lacks: the packet before an unpaired hint, and the unhinted ones
+   * below it down to the nearest hinted one, WALK_MAX at most (our receivers
+   * hint the last packet held before each hole too, so a hole of several
+   * packets is named whole), if sent no later than the reported one. Hints name 1-2
    * packets per ack, so an unhinted packet in general has as likely arrived
    * as not: marking those resent most of a window needlessly whenever
    * per-hop retransmission delayed the hole past the window. The walk down is
