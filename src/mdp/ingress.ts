@@ -59,7 +59,7 @@ export class Ingress {
         this.routes.markDirty();
       }
       n = newNeighbour(tsub, now);
-      cx.nt.byHex.set(tsub.hex, n);
+      cx.nt.add(n);
       cx.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
     }
     const timeout = reachableTimeout(n, iface.tickMs);

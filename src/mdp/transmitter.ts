@@ -4,8 +4,8 @@
 // interface MTU, each with the destination's next link sequence (PROTOCOL.md 2, 6.4).
 import { ENCAP_OVERLAY, type EnvelopeRepr, type FrameRepr, type Sid } from "../wire/types";
 import { ByteWriter } from "../wire/bytes";
-import { appendFrame, beginPacket } from "../wire/packet";
-import type { Abbreviate } from "../wire/address";
+import { appendFrame, beginPacket, type PacketEncodeOptions } from "../wire/packet";
+import type { Abbreviate, AddressEncodeContext } from "../wire/address";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
@@ -44,13 +44,14 @@ export class Transmitter {
   constructor(
     private readonly queue: TxQueue,
     private readonly stats: MeshStats,
-    private readonly primarySid: Sid,
+    primarySid: Sid,
     private readonly maxTx: number,
     private readonly routeOf: (hex: string) => Route | undefined,
     initialSeq: number,
     private readonly acks?: AckRider,
   ) {
     this.frameSeq16 = initialSeq & 0xffff;
+    this.env.transmitter = primarySid;
   }
 
   /** An envelope-only packet (a tick) to `dest`. */
@@ -216,6 +217,13 @@ export class Transmitter {
     }
   }
 
+  /** The envelope, encoding options and address context of the packet being built (reused). */
+  private readonly env: EnvelopeRepr = {
+    version: 1, encapsulation: ENCAP_OVERLAY, transmitter: undefined, transmitterFull: true, unicast: false, interfaceIndex: 0, linkSeq: -1,
+  };
+  private readonly encodeOpts: PacketEncodeOptions = { usePrevious: true, abbreviate: undefined };
+  private ctx: AddressEncodeContext | undefined;
+
   /** The frames of the packet being built (reused). */
   private readonly packed: Picked[] = [];
 
@@ -226,14 +234,17 @@ export class Transmitter {
       dest.seq = (dest.seq + 1) & 0xff;
       dest.sent++;
       const abbreviate = this.abbreviateFor?.(dest, now);
-      const env: EnvelopeRepr = {
-        version: 1, encapsulation: ENCAP_OVERLAY, transmitter: this.primarySid, transmitterFull: abbreviate === undefined,
-        unicast: dest.unicast, interfaceIndex: iface.index, linkSeq: dest.seq,
-      };
+      const env = this.env;
+      env.transmitterFull = abbreviate === undefined;
+      env.unicast = dest.unicast;
+      env.interfaceIndex = iface.index;
+      env.linkSeq = dest.seq;
       const w = this.w;
       w.reset();
       // PREVIOUS for a repeated address (as servald writes); SELF is automatic.
-      const ctx = beginPacket(w, env, { usePrevious: true, abbreviate });
+      const opts = this.encodeOpts;
+      opts.abbreviate = abbreviate;
+      const ctx = (this.ctx = beginPacket(w, env, opts, this.ctx));
       const packed = this.packed;
       packed.length = 0;
       let anyReliable = false;
