@@ -22,7 +22,7 @@ function run(loss: number): { us: number; forwarded: number; summary: string } {
   a.node.bind(undefined, 512);
   let spent = 0;
   const rn = r.node;
-  const timed = <T extends unknown[], R>(fn: (...x: T) => R) => (...x: T): R => {
+  const timed = <T extends unknown[], R>(fn: (...x: T) => R) => function relayCall(...x: T): R {
     const t0 = performance.now();
     try {
       return fn(...x);

@@ -133,6 +133,7 @@ export class Sender {
       frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
       deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
       sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, ackFor: undefined, local: false,
+      pickedTo: undefined, pickedFrom: undefined,
     };
   }
 
