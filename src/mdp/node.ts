@@ -166,7 +166,10 @@ export class MeshNode {
   send(now: number, req: SendRequest): SendResult {
     this.cx.now = now;
     const r = this.sender.send(now, req);
-    if (r.ok) this.service(now);
+    if (!r.ok) return r;
+    // (serviceOncePerBurst: the caller drives after its burst of sends too)
+    if (this.oncePerBurst) this.servicePending = true;
+    else this.service(now);
     return r;
   }
 
