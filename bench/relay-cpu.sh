@@ -12,10 +12,8 @@ cd "$(dirname "$0")/.."
 base=${1:-main}
 runs=${RELAY_CPU_RUNS:-5}
 out=out/relay-cpu
-make servald >/dev/null
-engine=$(ls -td .cache/engine-obj/native-*/ | head -1)
+. bench/qjs-run-build.sh
 mkdir -p $out
-cc -O2 -w -I.cache/quickjs-ng/src/quickjs-ng bench/qjs-run.c "$engine"*.o -lm -lpthread -ldl -o $out/qjs-run
 # tweetnacl (the SimNet's crypto) falls back to require("crypto"): an empty module here
 bundle() {
   RC_IN=$1 RC_OUT=$2 RC_FRAMES=${RELAY_CPU_FRAMES:-20000} RC_LOSS=${RELAY_CPU_LOSS:-0} node --input-type=module -e '
@@ -39,7 +37,7 @@ bundle "$tmp/bench/relay-cpu.ts" $out/base.mjs
 
 for i in $(seq 1 "$runs"); do
   for v in base tree; do
-    echo "$v $($out/qjs-run $out/$v.mjs) load $(cut -d' ' -f1 /proc/loadavg)"
+    echo "$v $($qjs_run $out/$v.mjs) load $(cut -d' ' -f1 /proc/loadavg)"
   done
 done | tee $out/runs.txt
 ms() { grep "^$1 " $out/runs.txt | sed 's/.*; r \([0-9]*\) ms.*/\1/' | sort -n; }

@@ -135,18 +135,23 @@ test("a 3-hop relay decrements TTL and keeps the frame otherwise (a - r - s - b)
   assert.equal([...m.data], [...p]);
 });
 
-test("serviceOncePerBurst: a burst of packets into a relay is serviced once, and every frame of it goes on in that pass", () => {
-  const { net, a, r, b } = line(13, true);
-  // Hold back what a sends to r: those packets are then handed to r in one burst.
+/** `count` data packets a sends to b through r, held back from r (to hand them to r by hand). */
+function heldFromA(net: SimNet, a: SimNode, r: SimNode, b: SimNode, count: number): Uint8Array[] {
   const held: Uint8Array[] = [];
   net.dropAt(r, { from: a, kind: "unicast" });
   net.tap = (from, to, bytes) => { if (from === a && to === "r@ar") held.push(bytes); };
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < count; i++) {
     assert.ok(net.send(a, { srcPort: PORT, dstSid: b.identity.sid, dstPort: PORT, payload: new Uint8Array(800).fill(i), noCrypt: true, noSign: true }).ok);
   }
-  net.runFor(1); // (a services its sends once per burst too)
-  const bursts = held.filter((p) => p.length > 800);
-  assert.is(bursts.length, 8, "a sent 8 data packets to r");
+  net.runFor(1); // (with serviceOncePerBurst a services its sends once per burst too)
+  const data = held.filter((p) => p.length > 800);
+  assert.is(data.length, count, `a sent ${count} data packets to r`);
+  return data;
+}
+
+test("serviceOncePerBurst: a burst of packets into a relay is serviced once, and every frame of it goes on in that pass", () => {
+  const { net, a, r, b } = line(13, true);
+  const bursts = heldFromA(net, a, r, b, 8);
   const rn = r.node;
   const passes = rn.stats.servicePasses, fwd = rn.stats.framesForwarded, out = rn.stats.packetsOut;
   const now = net.time;
@@ -165,14 +170,7 @@ test("serviceOncePerBurst: a burst of packets into a relay is serviced once, and
 
 test("without serviceOncePerBurst every packet is serviced as it comes (MeshNode's default)", () => {
   const { net, a, r, b } = line(14, false);
-  const held: Uint8Array[] = [];
-  net.dropAt(r, { from: a, kind: "unicast" });
-  net.tap = (from, to, bytes) => { if (from === a && to === "r@ar") held.push(bytes); };
-  for (let i = 0; i < 4; i++) {
-    assert.ok(net.send(a, { srcPort: PORT, dstSid: b.identity.sid, dstPort: PORT, payload: new Uint8Array(800).fill(i), noCrypt: true, noSign: true }).ok);
-  }
-  const bursts = held.filter((p) => p.length > 800);
-  assert.is(bursts.length, 4);
+  const bursts = heldFromA(net, a, r, b, 4);
   const rn = r.node;
   const passes = rn.stats.servicePasses;
   for (const p of bursts) rn.handlePacket(net.time, 1, "a@ar", p);
