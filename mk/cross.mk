@@ -128,9 +128,15 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # of ipk, leaving ~5 KB of the 400 KB budget), all of servald as MIPS32
 # (over the budget), only the hot functions as MIPS32 (nomips16: slower,
 # as GCC inlines nothing across MIPS16e/MIPS32), quickjs.c at -O2 (+86 KB).
+# The x86_64 and armhf builds (-Os too) get it as well: 1 hop clean, 8 MiB,
+# daemon-hosted tunnel, CPU ms/MiB of all processes, alternated pairs
+# (BENCHMARKS.md session 8 mips32hot, "x86_64 and armhf"): x86_64 native
+# medians 166 -> 152 (8 pairs, every one lower), armhf under qemu-arm
+# -cpu cortex-a7 1 551 -> 1 083 (4 pairs); text +1.9 KB / +4.3 KB. The host
+# build (-O2) is left alone: 132 -> 128 there, within noise, for +6 KB.
 # CROSS_INTERP_INLINE=0 keeps the calls.
 CROSS_INTERP_INLINE ?= 1
-CROSS_INTERP = $(if $(filter mips mipsel,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
+CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
