@@ -199,9 +199,11 @@ export class Ingress {
     return true;
   }
 
-  /** Start n's frame window over at seq, keeping the old one as its ghost. */
+  /** Start n's frame window over at seq, keeping the old one as its ghost (the
+   * ghost of an earlier reset still running stays: it holds what was delivered
+   * before both). */
   private resetFrameWindow(n: Neighbour, seq: number): void {
-    n.frameGhost.copyFrom(n.frameWindow);
+    if (n.frameGhostLeft === 0) n.frameGhost.copyFrom(n.frameWindow);
     n.frameGhostLeft = C.FRAME_GHOST_FRAMES;
     n.frameWindow.reset();
     n.frameWindow.receive(seq);
