@@ -165,8 +165,9 @@ export const IDLE_TICK_MS = 1000;
 export const RESTART_DUP_PACKETS = 3;
 /** Duplicate non-retransmitted frames in a row that we take as a restart. */
 export const RESTART_DUP_FRAMES = 4;
-/** Or this many late or duplicate frames (some not retransmissions) and no newer one. */
-export const RESTART_DUP_RUN = 6;
+/** After a frame window reset, its old content still dedupes for this many frames
+ * (a 64-frame window, with room for its retransmissions; far below the 256 of a wrap). */
+export const FRAME_GHOST_FRAMES = 128;
 
 /** After anyone on an interface asks us to explain an address, SIDs go out there
  * in full for this long (abbreviation.ts): whoever asked learns them. */

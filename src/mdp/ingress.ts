@@ -3,7 +3,7 @@
 // loss), then each frame (4.2) passes the neighbour's frame duplicate window and
 // is delivered to us, answered (please-explain), forwarded along its route or
 // flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
-// frameFp, frameDupPlain, frameLate, rxLoss); ACK debts go to hop-acks.ts.
+// frameFp, frameDupPlain, frameGhost, rxLoss); ACK debts go to hop-acks.ts.
 import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
 import { decodePacket } from "../wire/packet";
 import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
@@ -15,7 +15,7 @@ import type { Ports } from "./ports";
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { ServiceHost } from "./service-host";
-import { SEQ_DUP, SEQ_LATE, SEQ_NEW, SeqWindow64 } from "./link-window";
+import { SEQ_DUP, SEQ_NEW, SeqWindow64 } from "./link-window";
 import { bestLinkIn, findLinkIn, frameFingerprint, newNeighbour, reachableTimeout, type Iface, type Neighbour } from "./neighbours";
 import { requestSignKey } from "./keymap";
 import * as C from "./constants";
@@ -91,25 +91,24 @@ export class Ingress {
       const r = link.window.receive(env.linkSeq);
       if (r === SEQ_NEW) {
         link.dupRun = 0;
-      } else if (++link.dupRun >= C.RESTART_DUP_PACKETS) {
-        // Only late or repeated sequences, several in a row: the neighbour restarted with a
-        // sequence inside our window (reordering gives one late packet, not a run). Start over,
-        // or our ACKs would never cover its new packets. Its frame sequences started
-        // over too: a new frame whose sequence we saw before it restarted would be
-        // dropped as a retransmission (after its packet was ACKed: lost).
+      } else if (r === SEQ_DUP) {
+        if (++link.dupRun < C.RESTART_DUP_PACKETS) {
+          stats.duplicatePackets++;
+          return;
+        }
+        // Repeated sequences only, several with no newer one between: the neighbour
+        // restarted with a sequence inside our window. Start the link window over, or
+        // our ACKs would never cover its new packets. A late sequence (not seen
+        // before) is reordering (several interfaces, driver queues): it counts for
+        // nothing here, and no link-layer event touches the frame window: a replay or a
+        // stray old packet must not make us deliver again what we delivered. A restarted
+        // neighbour's frames are told from repeats by their content (frameIsNew).
         stats.linkResets++;
         link.window.reset();
         link.window.receive(env.linkSeq);
         link.dupRun = 0;
-        n.frameWindow.reset();
-        n.frameDupPlain = 0;
-        n.frameLate = 0;
-      } else if (r === SEQ_DUP) {
-        stats.duplicatePackets++;
-        return;
       }
       const missed = link.window.missed;
-      if (missed >= 64) n.frameWindow.reset(); // a jump past the window: maybe a restart too
       n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
       link.lastRxAt = now;
       // Only the link we ACK matters (ACK records cover one link-in, PROTOCOL.md 6.3).
@@ -160,44 +159,55 @@ export class Ingress {
     }
   }
 
-  /** The frame duplicate window of n (PROTOCOL.md 4.2): false for a repeat to drop.
-   * Also tells a restarted neighbour (its new sequences inside our window) from
-   * retransmissions. */
+  /** The frame duplicate window of n (PROTOCOL.md 4.2): false for a repeat to drop
+   * (counted in duplicateFrames). Also tells a restarted neighbour (its new
+   * sequences inside our window) from retransmissions and replays. */
   private frameIsNew(n: Neighbour, f: FrameRepr): boolean {
     const stats = this.cx.stats;
     const fp = frameFingerprint(f.type, f.payload);
-    let r = n.frameWindow.receive(f.seq);
-    if (r === SEQ_DUP && n.frameFp[f.seq & 0xff] !== fp) {
+    const seq = f.seq & 0xff;
+    let r = n.frameWindow.receive(seq);
+    if (r === SEQ_DUP && n.frameFp[seq] !== fp) {
       // A sequence we saw, with other content: not a retransmission. The neighbour
       // restarted and its new sequences landed inside our window (dropping this
       // frame as a duplicate would lose it: its packet is ACKed).
       stats.peerRestarts++;
       this.cx.log("debug", `neighbour ${n.sub.hex} restarted (frame content)`);
-      n.frameWindow.reset();
-      n.frameWindow.receive(f.seq);
+      this.resetFrameWindow(n, seq);
       r = SEQ_NEW;
+    } else if (r !== SEQ_DUP && n.frameGhostLeft > 0) {
+      // New to the window since its last reset: still a repeat if the old window
+      // had it with this content (a replay, or a retransmission after a restart
+      // taken wrongly). A restarted neighbour's new frames differ in content.
+      n.frameGhostLeft--;
+      if (n.frameGhost.has(seq) && n.frameFp[seq] === fp) r = SEQ_DUP;
     }
-    n.frameFp[f.seq & 0xff] = fp;
+    n.frameFp[seq] = fp;
     if (r === SEQ_NEW) {
       n.frameDupPlain = 0;
-      n.frameLate = 0;
-    } else if (r === SEQ_LATE) {
-      n.frameLate++;
-    } else {
-      stats.duplicateFrames++;
+    } else if (r === SEQ_DUP) {
       // Retransmissions (ACK_SOON) repeat legitimately; other duplicates with no newer
       // frame in between mean the neighbour restarted with a sequence inside our window.
-      if (f.ackSoon) return false;
-      n.frameDupPlain++;
-      if (n.frameDupPlain < C.RESTART_DUP_FRAMES && n.frameDupPlain + n.frameLate < C.RESTART_DUP_RUN) return false;
+      if (f.ackSoon || ++n.frameDupPlain < C.RESTART_DUP_FRAMES) {
+        stats.duplicateFrames++;
+        return false;
+      }
       stats.peerRestarts++;
       this.cx.log("debug", `neighbour ${n.sub.hex} restarted (frame sequences)`);
-      n.frameWindow.reset();
-      n.frameWindow.receive(f.seq);
-      n.frameDupPlain = 0;
-      n.frameLate = 0;
+      this.resetFrameWindow(n, seq);
     }
     return true;
+  }
+
+  /** Start n's frame window over at seq, keeping the old one as its ghost (the
+   * ghost of an earlier reset still running stays: it holds what was delivered
+   * before both). */
+  private resetFrameWindow(n: Neighbour, seq: number): void {
+    if (n.frameGhostLeft === 0) n.frameGhost.copyFrom(n.frameWindow);
+    n.frameGhostLeft = C.FRAME_GHOST_FRAMES;
+    n.frameWindow.reset();
+    n.frameWindow.receive(seq);
+    n.frameDupPlain = 0;
   }
 
   /** Open, check and dispatch a DATA frame addressed to us (or broadcast). */

@@ -24,6 +24,14 @@ export class SeqWindow64 {
     this.missed = 0;
   }
 
+  /** Become a copy of w. */
+  copyFrom(w: SeqWindow64): void {
+    this.last = w.last;
+    this.lo = w.lo;
+    this.hi = w.hi;
+    this.missed = w.missed;
+  }
+
   /** Low 32 bits of the mask, as sent in a link-state ACK record. */
   get mask32(): number {
     return this.lo >>> 0;

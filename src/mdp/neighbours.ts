@@ -111,11 +111,16 @@ export interface Neighbour {
    * repeat with other content is no retransmission but a restarted neighbour. */
   frameFp: Int32Array;
   /** Since the last frame newer than all before it: duplicates without ACK_SOON
-   * (never retransmitted, so never legitimately repeated) and late frames. A
-   * restarted neighbour whose new sequence fell inside our window sends only
-   * these, never a newer one, until it passes the old newest. */
+   * (never retransmitted, so never legitimately repeated). A restarted neighbour
+   * whose new sequence fell inside our window sends only these (when its frames'
+   * content matches the old ones), never a newer one, until it passes the old newest.
+   * (Late frames are reordering, no sign of a restart.) */
   frameDupPlain: number;
-  frameLate: number;
+  /** frameWindow as it was before its last reset, for FRAME_GHOST_FRAMES frames
+   * after it: a frame it holds whose content (frameFp) is unchanged was delivered
+   * already (a replay, or a restart taken wrongly) and is dropped, not delivered again. */
+  frameGhost: SeqWindow64;
+  frameGhostLeft: number;
   /** Smoothed fraction of its packets we lose (0..1), from link-in gaps. */
   rxLoss: number;
   /** Reachable (direct) at the last route computation. */
@@ -130,7 +135,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + ACK_LINK_UP_DELAY_MS, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
-    frameWindow: new SeqWindow64(), frameFp: new Int32Array(256), frameDupPlain: 0, frameLate: 0, rxLoss: 0, wasReachable: false,
+    frameWindow: new SeqWindow64(), frameFp: new Int32Array(256), frameDupPlain: 0, frameGhost: new SeqWindow64(), frameGhostLeft: 0, rxLoss: 0, wasReachable: false,
     knows: new Set([sub]),
   };
 }

@@ -15,8 +15,8 @@ import { decodeMdpMessage } from "../../src/wire/mdp-ports";
 const PORT = 512;
 
 /** A line of nodes, links of 1 ms and no jitter: the SimNet's per-packet
- * jitter reorders the packets of a burst, which a real link does not (and the
- * receiver then takes its neighbour for restarted: linkResets). */
+ * jitter reorders the packets of a burst, and this test compares the order of
+ * frames (reordering itself is tested in mdp-sim-reorder). */
 function fifoLine(net: SimNet, names: string[]): SimNode[] {
   const nodes = names.map((n) => net.addNode(n));
   for (let i = 0; i + 1 < nodes.length; i++) net.link(`${names[i]}${names[i + 1]}`, [nodes[i], nodes[i + 1]], 0, 1, 0);
