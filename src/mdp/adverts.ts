@@ -68,8 +68,11 @@ export class Adverts {
     const full = now >= this.nextFullAdvertAt;
     // The advert records (the same on every interface): every route in a full
     // advert, else only the records a change still owes a send.
+    // A tick takes along the records whose repeat is due, but when no route owes
+    // a send (advertDueAt Infinity: every change schedules one) there are none:
+    // no walk over the whole route table on every tick.
     let adverts: AdvertRecords = NO_ADVERTS;
-    if (full || tick || now >= this.advertDueAt) {
+    if (full || now >= this.advertDueAt || (tick && this.advertDueAt !== Infinity)) {
       const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
         () => advertSends(cx.nt.byHex.values()));
       adverts = a;

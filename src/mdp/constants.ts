@@ -116,6 +116,10 @@ export const ADVERT_SENDS_MAX = 12;
 /** Minimum spacing of route recomputations (each walks every neighbour's tree):
  * during convergence a burst of adverts costs one, not one per packet. */
 export const ROUTE_RECOMPUTE_MIN_MS = 10;
+/** Packets from a neighbour move the link-expiry deadline along once it is this
+ * near (routes.ts noteHeard): the expiry timer then wakes the node when a link
+ * does time out, not every few seconds to find them all alive. */
+export const EXPIRY_FOLLOW_MS = 1000;
 /** Periodic full advert (every route). Serval DNA refreshes each record every
  * ROUTE_REFRESH_MS; its peers never expire a record by age, and every change
  * here is already sent ADVERT_SENDS times, so the refresh only repairs a
