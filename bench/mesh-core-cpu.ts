@@ -1,5 +1,5 @@
 // CPU of the MDP core's control plane alone (no sockets, no daemon loop): a
-// 5x5 SimNet grid (test/helpers/sim-grid.ts) converges, then runs
+// 5x5 (or ROWS x COLS) SimNet grid (test/helpers/sim-grid.ts) converges, then runs
 // MESH_CORE_STEADY_S (default 120) simulated seconds of steady state: link
 // state, ACK records, interface ticks, adverts. Platform-neutral:
 // bench/mesh-core-cpu.sh runs it under quickjs-ng, as servald does, main
@@ -8,11 +8,13 @@
 import { buildGrid, converged, runUntilPolled } from "../test/helpers/sim-grid";
 
 declare const scriptArgs: string[] | undefined;
-const g = (globalThis as unknown as { process?: { env: Record<string, string | undefined> } }).process;
-const env = (k: string): string | undefined => g?.env[k];
-const rows = Number(env("MESH_CORE_ROWS") ?? 5), cols = Number(env("MESH_CORE_COLS") ?? 5);
-const steadyMs = Number(env("MESH_CORE_STEADY_S") ?? 120) * 1000;
-void (typeof scriptArgs === "undefined" ? undefined : scriptArgs);
+// MESH_CORE_ROWS / _COLS / _STEADY_S under Node; under quickjs-ng (no environment
+// object) the same as arguments: qjs-run mesh-core-cpu.mjs ROWS COLS STEADY_S
+const proc = (globalThis as unknown as { process?: { env: Record<string, string | undefined> } }).process;
+const args = typeof scriptArgs === "undefined" ? [] : scriptArgs.slice(1);
+const setting = (k: string, i: number, d: number): number => Number(proc?.env[k] ?? args[i] ?? d);
+const rows = setting("MESH_CORE_ROWS", 0, 5), cols = setting("MESH_CORE_COLS", 1, 5);
+const steadyMs = setting("MESH_CORE_STEADY_S", 2, 120) * 1000;
 
 const grid = buildGrid(rows, cols, 125, 20);
 // The SimNet asks every node for its next deadline twice per event; the daemon

@@ -162,6 +162,9 @@ export const SUBSCRIBERS_MAX = 1024;
 export const NEIGHBOURS_MAX = 64;
 /** Route table cap (and of each neighbour's advertised tree). */
 export const ROUTES_MAX = 1024;
+/** Link-state payloads kept per neighbour to recognise a repeat (a full advert
+ * of up to this many 400-byte payloads is not decoded again while nothing changed). */
+export const LINK_STATE_REPEATS_MAX = 8;
 /** Idle tick when an interface has no neighbours (Serval: 5000 ms, 6.1; we
  * stay fast so a late starter is found quickly even under loss). */
 export const IDLE_TICK_MS = 1000;
