@@ -14,10 +14,8 @@ cd "$(dirname "$0")/.."
 base=${1:-main}
 grid="${2:-5} ${3:-5} ${4:-120}"
 out=out/mesh-core-cpu
-make engine >/dev/null
-engine=$(ls -td .cache/engine-obj/native-*/ | head -1)
+. bench/qjs-run-build.sh
 mkdir -p $out
-cc -O2 -w -I.cache/quickjs-ng/src/quickjs-ng bench/qjs-run.c "$engine"*.o -lm -lpthread -ldl -o $out/qjs-run
 # (the SimNet's nacl provider wants a crypto object; its identities come from its seeded PRNG)
 bundle() {
   node_modules/.bin/esbuild "$1" --bundle --format=esm --platform=neutral --outfile="$2" --main-fields=module,main \
@@ -30,7 +28,7 @@ git archive "$base" src test/helpers | tar -x -C "$tmp"
 mkdir -p "$tmp/bench" && cp bench/mesh-core-cpu.ts "$tmp/bench/" && ln -s "$PWD/node_modules" "$tmp/node_modules"
 bundle "$tmp/bench/mesh-core-cpu.ts" $out/base.mjs
 
-checks() { QJS_CHECKS=1 $out/qjs-run $out/$1.mjs $2 2>&1 >$out/$1.txt | sed -n 's/^interpreter checks //p'; }
+checks() { QJS_CHECKS=1 $qjs_run $out/$1.mjs $2 2>&1 >$out/$1.txt | sed -n 's/^interpreter checks //p'; }
 set -- $grid
 for v in base tree; do
   setup=$(checks $v "$1 $2 0")

@@ -12,10 +12,8 @@ cd "$(dirname "$0")/.."
 base=${1:-main}
 runs=${MSP_CPU_RUNS:-5}
 out=out/msp-cpu
-make servald >/dev/null
-engine=$(ls -td .cache/engine-obj/native-*/ | head -1)
+. bench/qjs-run-build.sh
 mkdir -p $out
-cc -O2 -w -I.cache/quickjs-ng/src/quickjs-ng bench/qjs-run.c "$engine"*.o -lm -lpthread -ldl -o $out/qjs-run
 esbuild=node_modules/.bin/esbuild
 $esbuild bench/msp-cpu.ts --bundle --format=esm --platform=neutral --outfile=$out/tree.mjs --log-level=error
 tmp=$(mktemp -d)
@@ -25,10 +23,10 @@ mkdir -p "$tmp/bench" && cp bench/msp-cpu.ts "$tmp/bench/"
 $esbuild "$tmp/bench/msp-cpu.ts" --bundle --format=esm --platform=neutral --outfile=$out/base.mjs --log-level=error
 
 TIMEFORMAT=%U
-for v in base tree; do echo "$v: $($out/qjs-run $out/$v.mjs)"; done
+for v in base tree; do echo "$v: $($qjs_run $out/$v.mjs)"; done
 for i in $(seq 1 "$runs"); do
   for v in base tree; do
-    t=$( { time $out/qjs-run $out/$v.mjs >/dev/null; } 2>&1 )
+    t=$( { time $qjs_run $out/$v.mjs >/dev/null; } 2>&1 )
     echo "$v $t load $(cut -d' ' -f1 /proc/loadavg)"
   done
 done | tee $out/runs.txt

@@ -1,5 +1,6 @@
 // Runs one ES module under the quickjs-ng engine objects the build makes (no
-// servald natives): the runner of bench/msp-cpu.sh and bench/mesh-core-cpu.sh.
+// servald natives): the runner of bench/msp-cpu.sh, relay-cpu.sh and mesh-core-cpu.sh (built by
+// bench/qjs-run-build.sh).
 // Usage: qjs-run FILE.mjs [ARGS]. With QJS_CHECKS set, prints to stderr at exit
 // how many interrupt checks (function calls and loop back-edges) the engine made,
 // counted in its units of JS_INTERRUPT_COUNTER_INIT: a measure of interpreted

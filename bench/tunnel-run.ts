@@ -76,6 +76,8 @@ export async function runTunnel(s: Scenario, o: { bytes: number; kernel: boolean
     const t = await L.lab.streamTransfer({ sink: { node: first, port: 7001, host: "127.0.0.1" }, source: { node: last, host: "127.0.0.1", port: 7002 }, bytes: o.bytes, timeoutMs });
     const mspU = procs.length > 0 ? procs.map((p) => usage(p.pid)) : [{ cpuMs: 0, hwmKb: 0 }, { cpuMs: 0, hwmKb: 0 }];
     const dU = daemons.map((d) => ({ node: d.node, u: usage(d.proc.pid), b: before.get(d.node)! }));
+    if (process.env.TUNNEL_STATS) await new Promise((r) => setTimeout(r, 1500));
+    if (process.env.TUNNEL_STATS) for (const n of [first, last]) console.error(`MSP ${n} ${L.mesh.daemonLog(n).split("\n").filter((l) => l.includes("msp stats:")).join(" | ")}`);
     if (process.env.TUNNEL_STATS) await printStats(L, dU.map((x) => ({ node: x.node, cpuMs: x.u.cpuMs - x.b.cpuMs })), t.seconds);
     const mib = t.receivedTotal / (1 << 20) || 1;
     const dCpu = dU.map((x) => x.u.cpuMs - x.b.cpuMs);

@@ -20,7 +20,8 @@ export class MeshNodeCore implements MeshCore {
     identities: Identity[], crypto: CryptoProvider, now: number, log: (level: LogLevel, msg: string) => void,
     limits?: Partial<MeshLimits>,
   ) {
-    this.node = new MeshNode({ identities, crypto, now, log, limits });
+    // (the daemon drives once per burst of packets: mesh-daemon.ts onPacket)
+    this.node = new MeshNode({ identities, crypto, now, log, limits, serviceOncePerBurst: true });
     this.sids = identities.map((i) => i.sid);
   }
 

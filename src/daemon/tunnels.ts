@@ -170,6 +170,8 @@ class Tunnel {
     this.bytesIn += p.toLocal;
     if (how === "timeout") log.error(`${this.prefix}MSP socket timed out`);
     log.info(`${this.prefix}${endedText(how, p.stream)}`);
+    const st = p.stream.conn.stats;
+    log.info(`${this.prefix}msp stats: sent ${st.dataSent}, retransmits ${st.retransmits} (timeouts ${st.timeouts}, fast ${st.fastRetransmits}, spurious ${st.spurious}), received ${st.received}, duplicates ${st.duplicates}`);
   }
 
   /** Stop listening and end every stream (removed from the config, or the daemon stops). */

@@ -21,6 +21,14 @@ export interface MeshNodeOptions {
   abbreviateSids?: boolean;
   /** Table caps (defaults: constants.ts SUBSCRIBERS_MAX, NEIGHBOURS_MAX, ROUTES_MAX). */
   limits?: Partial<MeshLimits>;
+  /** handlePacket and send only take the packet or datagram in; the service
+   * pass (ACKs due, timers, the transmit flush) runs at the next handleTimeout,
+   * which pollTimeout then asks for at once. For a caller that reads a burst of
+   * packets (or takes a burst of datagrams from its clients) before it drives
+   * the node (the daemon): one pass per burst, not per packet, so a relay packs
+   * and sends what a burst brought at once. Default false (every packet and
+   * datagram is serviced before handlePacket / send returns). */
+  serviceOncePerBurst?: boolean;
 }
 
 /** What a node keeps at most. A table at its cap drops what does not fit and

@@ -197,6 +197,7 @@ export class HopAcks {
       if (unicast) return;
       out = { dest: iface.broadcast, timeout: 0 };
       n.outLinks.push(out);
+      this.cx.nt.version++;
     }
     const timeout = reachableTimeout(n, iface.tickMs);
     const wasDirect = isDirect(n, now);

@@ -6,6 +6,7 @@
 // frameFp, frameDupPlain, frameLate, rxLoss); ACK debts go to hop-acks.ts.
 import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
 import { decodePacket } from "../wire/packet";
+import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
 import { openMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
 import type { NodeContext } from "./context";
 import type { HopAcks } from "./hop-acks";
@@ -20,6 +21,9 @@ import { requestSignKey } from "./keymap";
 import * as C from "./constants";
 
 export class Ingress {
+  /** The address decoding context of the packet being read (reset per packet, not made anew). */
+  private readonly dctx: AddressDecodeContext;
+
   constructor(
     private readonly cx: NodeContext,
     private readonly ports: Ports,
@@ -28,7 +32,9 @@ export class Ingress {
     private readonly routes: Routes,
     private readonly explain: PleaseExplain,
     private readonly host: ServiceHost,
-  ) {}
+  ) {
+    this.dctx = newDecodeContext(cx.subs);
+  }
 
   receivePacket(now: number, ifIndex: number, from: string, bytes: Uint8Array): void {
     const cx = this.cx;
@@ -36,7 +42,14 @@ export class Ingress {
     stats.packetsIn++;
     const iface = cx.ifaces.get(ifIndex);
     if (!iface) { stats.packetsDropped++; return; }
-    const pkt = decodePacket(bytes, cx.subs);
+    const dc = this.dctx;
+    dc.sender = undefined;
+    dc.previous = undefined;
+    dc.invalid = false;
+    dc.lastCode = 0;
+    dc.lastPrefix = undefined;
+    if (dc.unresolved.length > 0) dc.unresolved = []; // (the last packet's went to please-explain)
+    const pkt = decodePacket(bytes, cx.subs, dc);
     const env = pkt.envelope;
     if (env.version < 0) {
       stats.packetsDropped++;
@@ -59,7 +72,7 @@ export class Ingress {
         this.routes.markDirty();
       }
       n = newNeighbour(tsub, now);
-      cx.nt.byHex.set(tsub.hex, n);
+      cx.nt.add(n);
       cx.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
     }
     const timeout = reachableTimeout(n, iface.tickMs);

@@ -10,6 +10,9 @@ export class NeighbourTable {
   /** Neighbours by SID hex. */
   readonly byHex = new Map<string, Neighbour>();
   private readonly unicastDests = new Map<string, Destination>();
+  /** Bumped whenever a neighbour comes or goes or an out-link is added or
+   * dropped (who receives a unicast destination's packets: Sender.abbreviateFor). */
+  version = 0;
 
   constructor(
     private readonly random: (n: number) => Uint8Array,
@@ -53,6 +56,7 @@ export class NeighbourTable {
     for (const o of n.outLinks) if (o.dest.iface === iface) return;
     n.outLinks.push({ dest: this.unicastDest(iface, from), timeout: now + timeout });
     n.outLinks.push({ dest: iface.broadcast, timeout: now + timeout });
+    this.version++;
   }
 
   /** Destinations for frames to n: the link it ACKs, else every live out-link. */
@@ -61,6 +65,12 @@ export class NeighbourTable {
     const out: Destination[] = [];
     for (const o of n.outLinks) if (o.timeout >= now) out.push(o.dest);
     return out;
+  }
+
+  /** A new neighbour (ingress.ts). */
+  add(n: Neighbour): void {
+    this.byHex.set(n.sub.hex, n);
+    this.version++;
   }
 
   /** Make room: forget the least recently heard neighbour that is not directly
@@ -76,6 +86,7 @@ export class NeighbourTable {
     }
     if (!victim) return false;
     this.byHex.delete(victim.sub.hex);
+    this.version++;
     return true;
   }
 
@@ -91,6 +102,7 @@ export class NeighbourTable {
       if (n.linksIn.length !== before) changed = true;
       if (n.linksIn.length === 0) {
         this.byHex.delete(hex);
+        this.version++;
         changed = true;
         this.log(`neighbour ${hex} expired`);
         continue;
@@ -117,6 +129,7 @@ export class NeighbourTable {
 
   /** An interface went away: forget everything that used it. */
   dropInterface(iface: Iface): void {
+    this.version++;
     for (const n of this.byHex.values()) {
       n.linksIn = n.linksIn.filter((l) => l.iface !== iface);
       n.outLinks = n.outLinks.filter((o) => o.dest.iface !== iface);

@@ -4,6 +4,7 @@
 // link records it advertises, and when to ACK it next.
 import type { LinkRecordRepr } from "../wire/types";
 import type { Subscriber } from "./subscribers";
+import type { Abbreviate } from "../wire/address";
 import { SeqWindow64 } from "./link-window";
 import {
   ACK_LINK_UP_DELAY_MS, ACK_SOON_DELAY_MS, LONG_AGO, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
@@ -61,6 +62,10 @@ export interface Destination {
   srtt: number; // 0 = no sample yet
   rttvar: number;
   resendDelay: number;
+  /** A unicast destination's SID abbreviator (Sender.abbreviateFor), built for
+   * NeighbourTable.version `abbreviateVersion` (-1: none): per packet on the data path. */
+  abbreviate: Abbreviate | undefined;
+  abbreviateVersion: number;
 }
 
 export interface LinkIn {
@@ -163,7 +168,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
 export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
   return {
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
-    srtt: 0, rttvar: 0, resendDelay: initialResend,
+    srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1,
   };
 }
 

@@ -81,9 +81,14 @@ export class MeshNode {
   private readonly timed: Timed;
   /** Inside handlePacket or service: nested service calls are deferred. */
   private busy = false;
+  /** MeshNodeOptions.serviceOncePerBurst */
+  private readonly oncePerBurst: boolean;
+  /** Packets taken in since the last service pass (serviceOncePerBurst): pollTimeout says now. */
+  private servicePending = false;
 
   constructor(opts: MeshNodeOptions) {
     const cx = (this.cx = new NodeContext(opts));
+    this.oncePerBurst = opts.serviceOncePerBurst === true;
     this.stats = cx.stats;
     this.identities = cx.identities;
     this.primarySid = cx.primarySid;
@@ -161,7 +166,10 @@ export class MeshNode {
   send(now: number, req: SendRequest): SendResult {
     this.cx.now = now;
     const r = this.sender.send(now, req);
-    if (r.ok) this.service(now);
+    if (!r.ok) return r;
+    // (serviceOncePerBurst: the caller drives after its burst of sends too)
+    if (this.oncePerBurst) this.servicePending = true;
+    else this.service(now);
     return r;
   }
 
@@ -192,7 +200,8 @@ export class MeshNode {
     } finally {
       this.busy = false;
     }
-    this.service(now);
+    if (this.oncePerBurst) this.servicePending = true;
+    else this.service(now);
   }
 
   /** Run everything due at `now` (timers.ts). Calls from inside a packet or
@@ -201,6 +210,8 @@ export class MeshNode {
   private service(now: number): void {
     if (this.busy) return;
     this.busy = true;
+    this.servicePending = false;
+    this.stats.servicePasses++;
     try {
       runDue(now, this.timed);
     } finally {
@@ -221,7 +232,7 @@ export class MeshNode {
   /** Next time handleTimeout should be called, or undefined if never (timers.ts). */
   pollTimeout(): number | undefined {
     const now = this.cx.now;
-    if (this.tx.outbox.length > 0) return now;
+    if (this.tx.outbox.length > 0 || this.servicePending) return now;
     const t = nextWake(this.timed);
     return t === Infinity ? undefined : Math.max(t, now);
   }

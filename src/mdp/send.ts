@@ -144,7 +144,18 @@ export class Sender {
 
   /** SIDs in a packet to `dest` are abbreviated where all neighbours it reaches know them (abbreviation.ts). */
   abbreviateFor(dest: Destination, now: number): Abbreviate {
-    return abbreviator(this.cx.subs, this.knowersOf(dest, now));
+    if (now < dest.iface.fullSidsUntil) return (this.noKnowers ??= abbreviator(this.cx.subs, []));
+    // A unicast destination's receivers change only with the neighbour table
+    // (its version): built once, not per packet (the abbreviator reads what they
+    // know when it runs).
+    const nt = this.cx.nt;
+    if (dest.unicast && dest.abbreviateVersion === nt.version && dest.abbreviate) return dest.abbreviate;
+    const fn = abbreviator(this.cx.subs, this.knowersOf(dest, now));
+    if (dest.unicast) {
+      dest.abbreviate = fn;
+      dest.abbreviateVersion = nt.version;
+    }
+    return fn;
   }
 
   /** The neighbours a packet to `dest` reaches (none while SIDs go in full there). */
@@ -158,11 +169,15 @@ export class Sender {
     return knowers;
   }
 
+  /** The abbreviator while SIDs go out in full on an interface (only those already written in the packet are abbreviated). */
+  private noKnowers: Abbreviate | undefined;
+
   private newTx(now: number, frame: FrameRepr): TxFrame {
     return {
       frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
       deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
       sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, ackFor: undefined, local: false,
+      pickedTo: undefined, pickedFrom: undefined,
     };
   }
 
@@ -175,10 +190,11 @@ export class Sender {
     return tx;
   }
 
-  /** Queue a frame for its destination's route (`local`: sent by a local client). */
-  addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false): void {
+  /** Queue a frame for its destination's route (`local`: sent by a local client;
+   * `finalHex`: the destination's hex, when the caller has it). */
+  addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false, finalHex?: string): void {
     const tx = this.newTx(now, frame);
-    tx.finalHex = this.cx.subs.add(frame.destination!).hex;
+    tx.finalHex = finalHex ?? this.cx.subs.add(frame.destination!).hex;
     tx.reliable = reliable;
     tx.local = local;
     this.cx.queue.add(tx);
@@ -192,15 +208,21 @@ export class Sender {
     }, reliable, true);
   }
 
-  /** A unicast frame for someone else that names us as next hop: on along its route (reliably). */
+  /** A unicast frame for someone else that names us as next hop: on along its
+   * route (reliably). Takes `f` over (a frame decodePacket made for this packet:
+   * its views into the packet are replaced by copies; per frame on a relay, no
+   * second frame object). */
   forwardUnicast(now: number, f: FrameRepr, ttl: number): void {
     const subs = this.cx.subs;
-    this.addRouted(now, {
-      source: subs.add(f.source!).sid, destination: subs.add(f.destination!).sid,
-      nextHop: undefined, broadcastId: undefined, ttl, queue: f.queue, oneHop: false,
-      ciphered: f.ciphered, signed: f.signed, ackSoon: false, type: f.type, seq: -1,
-      payload: f.payload.slice(), invalid: false,
-    }, true);
+    const dst = subs.add(f.destination!);
+    f.source = subs.add(f.source!).sid;
+    f.destination = dst.sid;
+    f.nextHop = undefined;
+    f.ttl = ttl;
+    f.ackSoon = false;
+    f.seq = -1;
+    f.payload = f.payload.slice();
+    this.addRouted(now, f, true, false, dst.hex);
   }
 
   /** Seen this broadcast id before? (remembers it: true only for repeats) */

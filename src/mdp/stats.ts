@@ -43,6 +43,9 @@ export interface MeshStats {
   /** Link windows started over after a run of late/repeated link sequences. */
   linkResets: number;
   echoReplies: number;
+  /** Service passes (ACKs due, timers, the transmit flush): one per input, or
+   * per burst of packets with MeshNodeOptions.serviceOncePerBurst. */
+  servicePasses: number;
   explainsSent: number;
   explainsAnswered: number;
   /** The table caps at work (MeshLimits): SIDs forgotten to make room, new SIDs
@@ -63,7 +66,7 @@ export function newStats(): MeshStats {
     framesAcked: 0, retransmissions: 0, nacks: 0, resequenced: 0, acksSent: 0, acksPiggybacked: 0, ttlExpired: 0,
     retryDrops: 0, noRouteDrops: 0, queueDrops: 0, transmitDrops: 0, oversizePackets: 0, deliveryDrops: 0,
     unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
-    routeChanges: 0, routeRecomputes: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, explainsSent: 0, explainsAnswered: 0,
+    routeChanges: 0, routeRecomputes: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, servicePasses: 0, explainsSent: 0, explainsAnswered: 0,
     subscribersEvicted: 0, subscribersRefused: 0, neighboursRefused: 0, routesRefused: 0,
     linkStateRepeats: 0,
   };

@@ -4,21 +4,14 @@
 // interface MTU, each with the destination's next link sequence (PROTOCOL.md 2, 6.4).
 import { ENCAP_OVERLAY, type EnvelopeRepr, type FrameRepr, type Sid } from "../wire/types";
 import { ByteWriter } from "../wire/bytes";
-import { appendFrame, beginPacket } from "../wire/packet";
-import type { Abbreviate } from "../wire/address";
+import { appendFrame, beginPacket, type PacketEncodeOptions } from "../wire/packet";
+import type { Abbreviate, AddressEncodeContext } from "../wire/address";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
 import { REACHABLE_NONE, type Route } from "./routing";
 import { retransmitDelay, type PendingFifo, type TxFrame, type TxQueue } from "./tx-queue";
 import type { MeshStats } from "./stats";
 import * as C from "./constants";
-
-/** A frame chosen for this flush: the next hop it goes to, and the FIFO it came from (none for fixed frames). */
-interface Picked {
-  f: TxFrame;
-  n: Neighbour | undefined;
-  q: PendingFifo | undefined;
-}
 
 /** Owed per-hop ACKs ride in packets already going to their neighbour (PROTOCOL.md
  * 6.3: an ACK record may come in any packet), instead of a packet of their own
@@ -44,13 +37,14 @@ export class Transmitter {
   constructor(
     private readonly queue: TxQueue,
     private readonly stats: MeshStats,
-    private readonly primarySid: Sid,
+    primarySid: Sid,
     private readonly maxTx: number,
     private readonly routeOf: (hex: string) => Route | undefined,
     initialSeq: number,
     private readonly acks?: AckRider,
   ) {
     this.frameSeq16 = initialSeq & 0xffff;
+    this.env.transmitter = primarySid;
   }
 
   /** An envelope-only packet (a tick) to `dest`. */
@@ -78,7 +72,7 @@ export class Transmitter {
       for (const f of q0.fixed.slice()) {
         if (now >= f.deadline) { this.queue.remove(f); continue; }
         if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
-        this.pick(f.fixed!, { f, n: undefined, q: undefined });
+        this.pick(f.fixed!, f, undefined, undefined);
       }
     }
 
@@ -148,10 +142,14 @@ export class Transmitter {
         const oneHop = a.nb.sub.hex === f.finalHex;
         f.frame.oneHop = oneHop;
         f.frame.nextHop = oneHop ? undefined : a.nb.sub.sid;
-        this.pick(dest, { f, n: a.nb, q: a.q });
+        this.pick(dest, f, a.nb, a.q);
       }
     }
-    for (const [dest, list] of groups) this.buildPackets(now, dest, list);
+    // (the lists stay with their destinations, emptied: no array per flush)
+    for (const [dest, list] of groups) {
+      this.buildPackets(now, dest, list);
+      list.length = 0;
+    }
     this.due(q0.retryDueAt);
   }
 
@@ -160,10 +158,15 @@ export class Transmitter {
   private readonly inFlight = new Map<Destination, number>();
 
   /** Frames chosen by the running flush, per destination (reused). */
-  private readonly groups = new Map<Destination, Picked[]>();
+  private readonly groups = new Map<Destination, TxFrame[]>();
+  /** Each destination's list for `groups`, kept between flushes. */
+  private readonly lists = new WeakMap<Destination, TxFrame[]>();
 
-  private pick(dest: Destination, e: Picked): void {
-    const f = e.f;
+  /** Choose f for this flush: to `dest`, next hop n (none for fixed frames),
+   * from FIFO q (none for fixed frames): kept on the frame, no object per pick. */
+  private pick(dest: Destination, f: TxFrame, n: Neighbour | undefined, q: PendingFifo | undefined): void {
+    f.pickedTo = n;
+    f.pickedFrom = q;
     if (f.seq16 < 0 || ((this.frameSeq16 - f.seq16) & 0xffff) >= C.FRAME_SEQ_WINDOW - 4) {
       // A fresh sequence; also for a retransmission that has fallen out of the
       // receiver's 64-entry duplicate window (it then risks one duplicate).
@@ -174,8 +177,13 @@ export class Transmitter {
     f.frame.seq = f.seq16 & 0xff;
     f.frame.ackSoon = f.reliable;
     let g = this.groups.get(dest);
-    if (!g) this.groups.set(dest, (g = []));
-    g.push(e);
+    if (!g) {
+      g = this.lists.get(dest);
+      if (!g) this.lists.set(dest, (g = []));
+      g.length = 0;
+      this.groups.set(dest, g);
+    }
+    g.push(f);
   }
 
   /** Earliest time flush() has something to do again (Infinity: only on input). */
@@ -216,45 +224,55 @@ export class Transmitter {
     }
   }
 
-  /** The frames of the packet being built (reused). */
-  private readonly packed: Picked[] = [];
+  /** The envelope, encoding options and address context of the packet being built (reused). */
+  private readonly env: EnvelopeRepr = {
+    version: 1, encapsulation: ENCAP_OVERLAY, transmitter: undefined, transmitterFull: true, unicast: false, interfaceIndex: 0, linkSeq: -1,
+  };
+  private readonly encodeOpts: PacketEncodeOptions = { usePrevious: true, abbreviate: undefined };
+  private ctx: AddressEncodeContext | undefined;
 
-  private buildPackets(now: number, dest: Destination, list: Picked[]): void {
+  /** The frames of the packet being built (reused). */
+  private readonly packed: TxFrame[] = [];
+
+  private buildPackets(now: number, dest: Destination, list: readonly TxFrame[]): void {
     const iface = dest.iface;
     let i = 0;
     do {
       dest.seq = (dest.seq + 1) & 0xff;
       dest.sent++;
       const abbreviate = this.abbreviateFor?.(dest, now);
-      const env: EnvelopeRepr = {
-        version: 1, encapsulation: ENCAP_OVERLAY, transmitter: this.primarySid, transmitterFull: abbreviate === undefined,
-        unicast: dest.unicast, interfaceIndex: iface.index, linkSeq: dest.seq,
-      };
+      const env = this.env;
+      env.transmitterFull = abbreviate === undefined;
+      env.unicast = dest.unicast;
+      env.interfaceIndex = iface.index;
+      env.linkSeq = dest.seq;
       const w = this.w;
       w.reset();
       // PREVIOUS for a repeated address (as servald writes); SELF is automatic.
-      const ctx = beginPacket(w, env, { usePrevious: true, abbreviate });
+      const opts = this.encodeOpts;
+      opts.abbreviate = abbreviate;
+      const ctx = (this.ctx = beginPacket(w, env, opts, this.ctx));
       const packed = this.packed;
       packed.length = 0;
       let anyReliable = false;
       while (i < list.length) {
-        const e = list[i];
+        const f = list[i];
         // The first frame may exceed the MTU (e.g. a forwarded ~1100-byte
         // payload with three full SIDs): it then goes alone in a larger
         // packet, as servald accepts any frame payload below 1200 bytes and
         // receives packets of up to 8096.
         const first = packed.length === 0;
-        const limit = first && e.f.frame.payload.length < C.MDP_OVERLAY_MTU ? C.PACKET_HARD_MAX : iface.mtu;
-        if (!appendFrame(w, 0, e.f.frame, ctx, env, limit)) {
+        const limit = first && f.frame.payload.length < C.MDP_OVERLAY_MTU ? C.PACKET_HARD_MAX : iface.mtu;
+        if (!appendFrame(w, 0, f.frame, ctx, env, limit)) {
           if (!first) break;
           // Can never fit: drop rather than loop.
-          this.queue.remove(e.f);
+          this.queue.remove(f);
           this.stats.framesDropped++;
           i++;
           continue;
         }
-        packed.push(e);
-        if (e.f.reliable) anyReliable = true;
+        packed.push(f);
+        if (f.reliable) anyReliable = true;
         i++;
         if (first && w.pos > iface.mtu) {
           this.stats.oversizePackets++;
@@ -262,7 +280,7 @@ export class Transmitter {
         }
       }
       let n: Neighbour | undefined;
-      for (let k = 0; k < packed.length && !n; k++) n = packed[k].n;
+      for (let k = 0; k < packed.length && !n; k++) n = packed[k].pickedTo;
       if (n && this.acks && n.ackDueAt !== Infinity) {
         const af = this.acks.owedAck(now, n, dest);
         if (af) {
@@ -283,14 +301,16 @@ export class Transmitter {
       dest.sentAt[dest.seq] = now;
       dest.rttProbe[dest.seq] = anyReliable ? 1 : 0;
       for (let k = 0; k < packed.length; k++) {
-        const { f, n, q } = packed[k];
+        const f = packed[k];
+        const q = f.pickedFrom;
+        f.pickedFrom = undefined;
         f.txCount++;
         this.stats.framesOut++;
         if (f.txCount > 1) this.stats.retransmissions++;
         if (f.ackFor && this.acks) this.acks.ackWentOut(f.ackFor, dest);
         if (f.reliable) {
           f.sentDest = dest;
-          f.sentTo = n;
+          f.sentTo = f.pickedTo;
           f.sentLinkSeq = dest.sent;
           f.nextTxAt = now + retransmitDelay(dest, f.txCount);
         }

@@ -40,6 +40,10 @@ export interface TxFrame {
   ackFor: Neighbour | undefined;
   /** Sent by a local client (not forwarded): counts towards the client backlog. */
   local: boolean;
+  /** Set by the transmitter for the flush that chose the frame: the next hop
+   * (none for fixed frames) and the FIFO it came from (none for fixed frames). */
+  pickedTo: Neighbour | undefined;
+  pickedFrom: PendingFifo | undefined;
 }
 
 export interface AckResult {

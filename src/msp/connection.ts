@@ -290,7 +290,7 @@ export class MspConnection {
   }
 
   private ackOnly(now: number, withHint: boolean): Uint8Array {
-    const out = this.acks.encodeAck(this.flagsNow(), withHint);
+    const out = this.acks.encodeAck(now, this.flagsNow(), withHint);
     this.stats.acksSent++;
     this.noteSent(now);
     return out;
@@ -303,7 +303,10 @@ export class MspConnection {
     p.sentAt = now;
     p.sendCount++;
     this.stats.dataSent++;
-    if (p.sendCount > 1) this.stats.retransmits++;
+    if (p.sendCount > 1) {
+      this.stats.retransmits++;
+      this.loss.onResent(now, p);
+    }
     if (p.flags & MSP_FLAG_SHUTDOWN) this.end.onShutdownSent();
     // The RTO runs while anything is in flight (LossDetection re-arms it on acks).
     if (this.timers.rto === NEVER) this.timers.rto = now + this.rtt.rto();

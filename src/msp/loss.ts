@@ -30,6 +30,16 @@ export interface LossCounters {
   spurious: number;
 }
 
+/** Unhinted packets below a reported one taken as missing with it (see
+ * detectLosses). A hint of a hole's lower edge that is lost or comes late
+ * (acks are delayed by per-hop retransmission too) makes the walk run on over
+ * packets that arrived: this bounds the needless resends to a few per hole;
+ * a longer hole is named further on when the resent ones arrive. */
+const WALK_MAX = 4;
+/** Resends of the hole's packet timed by the round trip (see detectLosses)
+ * before only the retransmission timeout, which backs off, resends it. */
+const PROBES = 2;
+
 export class LossDetection {
   private dupAcks = 0;
   /** Packets known (by duplicate acks) to have arrived after the oldest unacked one. */
@@ -44,6 +54,9 @@ export class LossDetection {
   /** Send time and RTT of the most recently sent packet known delivered. */
   private rackSentAt = -1;
   private rackRtt = 0;
+  /** The highest seq a hint said arrived (kept at una - 1 or above): every
+   * packet before it was first sent before it. */
+  private highSeq = 0xffff;
   /** Grows the reordering window (see reorderWindow) each time a retransmission proves spurious. */
   private reoSteps = 1;
 
@@ -62,7 +75,24 @@ export class LossDetection {
   deliveredBeyond = 0;
 
   private setBeyond(): void {
-    this.deliveredBeyond = this.hintsSeen ? this.sackedCount : this.beyond;
+    if (!this.hintsSeen) {
+      this.deliveredBeyond = this.beyond;
+      return;
+    }
+    // Packets after the hole sent before the highest one known delivered have
+    // arrived or are lost: either way they no longer take room in the network
+    // (resent ones are, a few; they are counted out too). Hints name 1-2
+    // packets per ack, so sackedCount alone would count most of those still
+    // in flight and stall the window behind a hole that per-hop
+    // retransmission is still filling. By seq, not by the newest send time:
+    // a resent packet hinted would shrink the span to its own seq.
+    let span = seqDiff(this.highSeq, this.tx.una);
+    if (span < 0) {
+      this.highSeq = (this.tx.una - 1) & 0xffff;
+      span = 0;
+    }
+    const n = this.tx.inFlight;
+    this.deliveredBeyond = span > this.sackedCount ? (span < n ? span : n - 1) : this.sackedCount;
   }
 
   // ---- acks ------------------------------------------------------------------------
@@ -150,7 +180,16 @@ export class LossDetection {
     const seq = seqAdd(ack, 1 + (hint & MSP_HINT_MAX));
     this.sack(now, seq);
     if (hint & MSP_HINT_PAIR) this.sack(now, seqAdd(seq, -1));
+    else this.reportMissing(seq);
     this.enterRecoveryIf(this.detectLosses(now));
+  }
+
+  /** An unpaired hint at `seq`: the peer lacked the packet before it. */
+  private reportMissing(seq: number): void {
+    const i = seqDiff(seq, this.tx.una) - 1;
+    if (i < 1 || i >= this.tx.inFlight) return;
+    const p = this.tx.at(i);
+    if (!p.sacked) p.missingSent = p.sentAt;
   }
 
   private sack(now: number, seq: number): void {
@@ -161,6 +200,19 @@ export class LossDetection {
     if (p.lost) this.tx.clearLost(p);
     p.sacked = true;
     this.sackedCount++;
+    if (seqDiff(seq, this.highSeq) > 0) {
+      this.highSeq = seq;
+      // Until a cumulative ack gave one, the newest packet known arrived (sent
+      // once) gives the first RTT sample: when the first packets are lost,
+      // every later cumulative ack can cover a resent packet and give none
+      // (the RTO then stayed at its 1 s start and, minRtt unknown, every
+      // retransmission looked spurious). Later hints may name packets that
+      // arrived long before (a hole reported late): not samples.
+      if (p.sendCount === 1 && this.rtt.srtt < 0) {
+        this.rtt.sample(now - p.sentAt);
+        this.cc.onRttSample(now - p.sentAt);
+      }
+    }
     this.setBeyond();
     this.noteDelivered(now, p);
   }
@@ -190,17 +242,57 @@ export class LossDetection {
   /** RACK: a packet sent before one known delivered is lost once it is later
    * than that one's RTT plus the reordering window; re-arms the reorder timer for the
    * rest. Returns true if it marked any. Also the reorder timer's handler,
-   * where it only marks: the next ack or hint enters recovery. */
+   * where it only marks: the next ack or hint enters recovery.
+   *
+   * Which packets: the one at the cumulative ack's hole, and those the peer
+   * said it lacks: the packet before an unpaired hint, and the unhinted ones
+   * below it down to the nearest hinted one, WALK_MAX at most (our receivers
+   * hint the last packet held before each hole too, so a hole of several
+   * packets is named whole), if sent no later than the reported one. Hints name 1-2
+   * packets per ack, so an unhinted packet in general has as likely arrived
+   * as not: marking those resent most of a window needlessly whenever
+   * per-hop retransmission delayed the hole past the window. The walk down is
+   * done here, not when the hint arrives, so a hint of the hole's lower edge
+   * that came late (acks are reordered too) still counts.
+   *
+   * The hole's packet, once resent, is also lost when no ack shows it
+   * arrived a round trip plus the window after: with the window full behind
+   * the hole nothing sent after it can be acked, and the retransmission
+   * timeout (200 ms at least) would stall the stream. After PROBES such
+   * resends only the timeout (which backs off) resends it. */
   detectLosses(now: number): boolean {
     this.timers.reorder = NEVER;
     if (this.rackSentAt < 0) return false;
-    const wait = this.rackRtt + this.reorderWindow();
+    const window = this.reorderWindow();
+    const wait = this.rackRtt + window;
     let marked = false;
-    const n = this.tx.inFlight;
-    for (let j = 0; j < n; j++) {
+    // sentAt of the reported packet above in the walk down, -1 outside one.
+    let bound = -1;
+    let walkLeft = 0;
+    for (let j = this.tx.inFlight - 1; j >= 0; j--) {
       const q = this.tx.at(j);
-      if (q.sacked || q.lost || q.sentAt < 0 || q.sentAt > this.rackSentAt) continue;
-      const due = q.sentAt + wait;
+      if (q.sacked) {
+        bound = -1;
+        continue;
+      }
+      if (q.sentAt < 0) continue;
+      if (j > 0 && q.missingSent === q.sentAt) {
+        if (q.sentAt > bound) bound = q.sentAt;
+        walkLeft = WALK_MAX;
+      } else if (j > 0) {
+        if (bound < 0) continue;
+        if (walkLeft <= 0) {
+          bound = -1;
+          continue;
+        }
+        walkLeft--;
+        if (q.sentAt > bound) continue;
+      }
+      if (q.lost) continue;
+      let due: number;
+      if (q.sentAt <= this.rackSentAt) due = q.sentAt + wait;
+      else if (j === 0 && q.sendCount > 1 && q.sendCount <= PROBES + 1 && this.rtt.srtt > 0) due = q.sentAt + (this.rtt.srtt > this.rackRtt ? this.rtt.srtt : this.rackRtt) + window;
+      else continue;
       if (now >= due) {
         if (this.tx.markLost(q)) marked = true;
       } else if (due < this.timers.reorder) {
@@ -208,6 +300,18 @@ export class LossDetection {
       }
     }
     return marked;
+  }
+
+  /** The packet at the hole was resent: the retransmission timeout runs
+   * from now (a hole found by RACK is resent two round trips or more after
+   * the last ack that advanced, and a 200 ms timeout from that ack fired
+   * while the resend was on its way); time its probe (see detectLosses). */
+  onResent(now: number, p: TxPacket): void {
+    if (this.tx.at(0) !== p) return;
+    this.timers.rto = now + this.rtt.rto();
+    if (!this.hintsSeen || p.sendCount > PROBES + 1 || this.rtt.srtt <= 0) return;
+    const due = now + (this.rtt.srtt > this.rackRtt ? this.rtt.srtt : this.rackRtt) + this.reorderWindow();
+    if (due < this.timers.reorder) this.timers.reorder = due;
   }
 
   // ---- recovery ----------------------------------------------------------------------

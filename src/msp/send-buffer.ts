@@ -20,6 +20,9 @@ export interface TxPacket {
   lost: boolean;
   /** The peer's selective-ack hint says it arrived. */
   sacked: boolean;
+  /** sentAt of the copy a hint reported missing (the packet before an
+   * unpaired hint), -1 if none: RACK may mark it lost, not only the hole. */
+  missingSent: number;
 }
 
 /** Freed bodies kept for reuse by all connections together (per connection, 32
@@ -90,7 +93,7 @@ export class SendBuffer {
 
   private push(flags: number): TxPacket {
     const body = takeBody(this.capacity);
-    const p: TxPacket = { seq: this.nextSeq, flags, body, len: 0, sentAt: -1, sendCount: 0, lost: false, sacked: false };
+    const p: TxPacket = { seq: this.nextSeq, flags, body, len: 0, sentAt: -1, sendCount: 0, lost: false, sacked: false, missingSent: -1 };
     this.nextSeq = seqAdd(this.nextSeq, 1);
     this.packets.push(p);
     return p;

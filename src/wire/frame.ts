@@ -79,7 +79,7 @@ export function decodeFrame(
 }
 
 function sameSid(a: Sid | undefined, b: Sid | undefined): boolean {
-  return a !== undefined && b !== undefined && (a === b || bytesEqual(a, b));
+  return a !== undefined && b !== undefined && (a === b || (a[0] === b[0] && bytesEqual(a, b)));
 }
 
 export function frameFlags(frame: FrameRepr, ctx: AddressEncodeContext): number {

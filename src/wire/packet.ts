@@ -11,7 +11,8 @@
 //   encodePacket(w, envelope, frames, opts?): number
 //       Writes the envelope and then frames, in order, while they fit in
 //       opts.mtu (default 1200); returns how many frames were written.
-//   beginPacket(w, envelope, opts?): AddressEncodeContext   envelope only, for incremental building
+//   beginPacket(w, envelope, opts?, reuse?): AddressEncodeContext   envelope only, for incremental building
+//       (reuse: a context from an earlier beginPacket, reset and returned instead of a new one)
 //   appendFrame(w, start, frame, ctx, envelope, mtu = MTU): boolean  add one frame if it fits
 //       (`start` = w.pos before beginPacket; ENCAP_SINGLE takes one frame only)
 //   packetFrameLength(frame, ctx, envelope): number          bytes a frame will need in this packet
@@ -64,8 +65,20 @@ export interface PacketEncodeOptions extends AddressEncodeOptions {
   mtu?: number;
 }
 
-export function beginPacket(w: ByteWriter, envelope: EnvelopeRepr, opts?: PacketEncodeOptions): AddressEncodeContext {
-  const ctx = newEncodeContext(undefined, opts);
+export function beginPacket(w: ByteWriter, envelope: EnvelopeRepr, opts?: PacketEncodeOptions, reuse?: AddressEncodeContext): AddressEncodeContext {
+  let ctx: AddressEncodeContext;
+  if (reuse) {
+    // (a sender's per-packet context, reset: no allocation per packet)
+    ctx = reuse;
+    ctx.sender = undefined;
+    ctx.previous = undefined;
+    ctx.usePrevious = opts?.usePrevious ?? false;
+    ctx.abbreviate = opts?.abbreviate;
+    if (ctx.abbreviate) {
+      if (ctx.written) ctx.written.length = 0;
+      else ctx.written = [];
+    } else ctx.written = undefined;
+  } else ctx = newEncodeContext(undefined, opts);
   encodeEnvelope(w, envelope, ctx);
   return ctx;
 }

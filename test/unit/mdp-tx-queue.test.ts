@@ -22,7 +22,7 @@ function sentSoFar(count: number): void {
 function frame(linkSeq: number, finalHex = "X", to = n): TxFrame {
   return {
     frame: {} as FrameRepr, finalHex, fixed: undefined, reliable: true, enqueuedAt: 0, deadline: 5000,
-    txCount: 1, nextTxAt: 500, seq16: linkSeq, sentDest: dest, sentTo: to, sentLinkSeq: linkSeq,
+    txCount: 1, nextTxAt: 500, seq16: linkSeq, sentDest: dest, sentTo: to, sentLinkSeq: linkSeq, pickedTo: undefined, pickedFrom: undefined,
     ackFor: undefined, local: false,
   };
 }

@@ -49,9 +49,11 @@ test("16-bit sequence wrap: 70000 small messages each way, in order, byte-identi
   assert.ok(c.stream.conn.stats.dataSent > 70000);
 });
 
-test("reordering from per-hop retransmission (30% of packets 15 ms late, no loss) is not taken for loss", () => {
-  const data = randomBytes(2 << 20, 46);
-  const sim = pair(46, { delayMs: 20, rateBps: 10e6, overhead: 60, late: 0.3, lateMs: 15 });
+/** 2 MiB over a 10 Mbit/s, 20 ms path where a share of packets arrives lateMs
+ * late (no loss); returns the sender's stats and the goodput. */
+function lateRun(seed: number, late: number, lateMs: number) {
+  const data = randomBytes(2 << 20, seed);
+  const sim = pair(seed, { delayMs: 20, rateBps: 10e6, overhead: 60, late, lateMs });
   sim.onAccept = (_n, s) => new StreamApp(s, new Uint8Array(0), true);
   const c = sim.connect(sim.a, 257, 512, data);
   const t0 = sim.now;
@@ -60,8 +62,24 @@ test("reordering from per-hop retransmission (30% of packets 15 ms late, no loss
   const st = c.stream.conn.stats;
   const mbit = (data.length * 8) / 1000 / (sim.now - t0);
   console.log(`  ${mbit.toFixed(2)} Mbit/s, ${st.dataSent} sent, ${st.retransmits} retransmits (${st.spurious} found spurious), fast ${st.fastRetransmits}, timeouts ${st.timeouts}`);
+  return { st, mbit };
+}
+
+test("reordering from per-hop retransmission (30% of packets 15 ms late, no loss) is not taken for loss", () => {
+  const { st, mbit } = lateRun(46, 0.3, 15);
   assert.ok(st.retransmits <= st.dataSent * 0.02, `${st.retransmits} of ${st.dataSent} resent`);
   assert.ok(mbit > 7, `${mbit.toFixed(2)} Mbit/s`);
+});
+
+test("packets held past the reorder window by per-hop retransmission (10% of packets 150 ms late, 40 ms round trip, no loss) are not resent in bulk", () => {
+  // On a CPU-starved relay chain a frame resent on one hop can arrive several
+  // round trips late. Hints name 1-2 packets per ack, so RACK used to mark
+  // every unhinted packet beyond the late one lost: ~1 000 resends for 2 048
+  // packets. Only the hole and packets a hint reported missing may be marked.
+  const { st, mbit } = lateRun(47, 0.1, 150);
+  // At most one resend per late packet (10%), with room for a few lost-again guesses.
+  assert.ok(st.retransmits <= st.dataSent * 0.12, `${st.retransmits} of ${st.dataSent} resent`);
+  assert.ok(mbit > 3, `${mbit.toFixed(2)} Mbit/s`);
 });
 
 test("message boundaries: each read() returns at most one message", () => {
@@ -95,7 +113,11 @@ for (const loss of [0, 0.01, 0.05, 0.1]) {
     console.log(`  loss ${loss}: ${mbit.toFixed(2)} Mbit/s = ${((100 * mbit) / limit).toFixed(0)}% of rate x (1-loss) x payload share; ` +
       `srtt ${c.stream.conn.smoothedRtt.toFixed(0)} ms, retransmits ${st.retransmits}, timeouts ${st.timeouts}, fast ${st.fastRetransmits}, queue drops ${sim.a.dropped}`);
     assert.equal(server(sim).receivedBytes(), data);
-    assert.ok(mbit > 0.5);
+    // At least 35% of what the path carries. Losses beyond the cumulative
+    // ack's hole must be found in the same round trip: a sender that learnt of
+    // one hole per round trip made 31% at 5% loss and 15% at 10% (17
+    // timeouts); resending every unhinted packet made 44% and 38%.
+    assert.ok(mbit >= 0.35 * limit, `${mbit.toFixed(2)} Mbit/s, ${((100 * mbit) / limit).toFixed(0)}% of the path`);
   });
 }
 
