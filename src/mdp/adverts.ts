@@ -7,7 +7,7 @@ import { type LinkRecordRepr, type Sid } from "../wire/types";
 import { bytesEqual, toHex } from "../wire/bytes";
 import { decodeLinkState } from "../wire/linkstate";
 import type { NodeContext } from "./context";
-import type { Iface, Neighbour } from "./neighbours";
+import type { Iface, LinkStateRepeat, Neighbour } from "./neighbours";
 import type { HopAcks } from "./hop-acks";
 import type { PleaseExplain } from "./please-explain";
 import type { Routes } from "./routes";
@@ -17,7 +17,29 @@ import { advertRecords, advertSends, applyLinkRecords, type AdvertRecords } from
 import { noteNamed } from "./abbreviation";
 import * as C from "./constants";
 
-const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity };
+/** The repeat of `data` kept in `repeats` for this tree and address-book generation, if any. */
+function findRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: number, subsGen: number): LinkStateRepeat | undefined {
+  const len = data.length;
+  for (let i = 0; i < repeats.length; i++) {
+    const r = repeats[i];
+    if (r.treeGen === treeGen && r.subsGen === subsGen && r.bytes.length === len && bytesEqual(r.bytes, data)) return r;
+  }
+  return undefined;
+}
+
+/** Keep a copy of `data` (at most LINK_STATE_REPEATS_MAX, of the current generations only). */
+function rememberRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: number, subsGen: number, throughUs: boolean): void {
+  let k = 0;
+  for (let i = 0; i < repeats.length; i++) {
+    const r = repeats[i];
+    if (r.treeGen === treeGen && r.subsGen === subsGen) repeats[k++] = r;
+  }
+  repeats.length = k;
+  if (k >= C.LINK_STATE_REPEATS_MAX) repeats.shift();
+  repeats.push({ bytes: data.slice(), treeGen, subsGen, throughUs });
+}
+
+const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity, all: false };
 
 export class Adverts {
   // Deadlines (read by timers.ts; written only here, as Iface.nextTickAt):
@@ -68,8 +90,11 @@ export class Adverts {
     const full = now >= this.nextFullAdvertAt;
     // The advert records (the same on every interface): every route in a full
     // advert, else only the records a change still owes a send.
+    // A tick takes along the records whose repeat is due, but when no route owes
+    // a send (advertDueAt Infinity: every change schedules one) there are none:
+    // no walk over the whole route table on every tick.
     let adverts: AdvertRecords = NO_ADVERTS;
-    if (full || tick || now >= this.advertDueAt) {
+    if (full || now >= this.advertDueAt || (tick && this.advertDueAt !== Infinity)) {
       const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
         () => advertSends(cx.nt.byHex.values()));
       adverts = a;
@@ -102,12 +127,17 @@ export class Adverts {
     const hasNeighbours = heard > 0;
     // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
     const horizon = heard === 1 ? only : undefined;
+    // A full advert goes in payloads of its own, after the ACK records': in a
+    // steady mesh they are the same every time, encoded once (send.ts
+    // advertFrames) and, at the neighbour, recognised as a repeat.
+    const advert = adverts.all ? [] : records;
     for (let i = 0; i < adverts.records.length; i++) {
       if (horizon && adverts.refreshOnly[i] === horizon) continue;
-      records.push(adverts.records[i]);
+      advert.push(adverts.records[i]);
     }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
-    const frames = this.sender.linkStateFrames(records, undefined, iface.broadcast, now);
+    let frames = records.length > 0 ? this.sender.linkStateFrames(records, undefined, iface.broadcast, now) : [];
+    if (adverts.all && advert.length > 0) frames = frames.concat(this.sender.advertFrames(advert, iface, now));
     if (frames.length === 0 && tick && !allUnicast) {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
@@ -120,11 +150,27 @@ export class Adverts {
   receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
     if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const cx = this.cx;
+    // The periodic full advert of a steady mesh repeats the last one byte for
+    // byte: with n's tree and our address book as it left them, decoding it
+    // again would change nothing but how long n routes through us.
+    const rep = findRepeat(n.repeats, data, n.treeGen, cx.subs.generation);
+    if (rep) {
+      if (rep.throughUs) n.routingThroughUsUntil = now + C.SERVAL_REACHABLE_TIMEOUT_MS;
+      cx.stats.linkStateRepeats++;
+      return;
+    }
     const ls = decodeLinkState(data, cx.subs, n.sub.sid);
     noteNamed(n, ls.records, cx.subs, cx.limits.subscribers);
+    const usingUs = n.usingUs;
     // (hex from the address book: link state comes with every per-hop ACK)
     const fx = applyLinkRecords(n, ls.records, cx.primaryHex, (h) => cx.localByHex.has(h), now,
       (sid) => cx.subs.get(sid)?.hex ?? toHex(sid), cx.limits.routes);
+    if (fx.changed || n.usingUs !== usingUs) n.treeGen++;
+    // (ACK records change with every packet; a payload with unknown or refused
+    // entries must be looked at again)
+    if (fx.acks.length === 0 && fx.refused === 0 && ls.unresolved.length === 0 && ls.error === undefined) {
+      rememberRepeat(n.repeats, data, n.treeGen, cx.subs.generation, fx.throughUs);
+    }
     cx.stats.routesRefused += fx.refused;
     for (const rec of fx.acks) this.acks.receiveAckRecord(now, n, rec);
     if (ls.unresolved.length > 0) {

@@ -116,6 +116,10 @@ export const ADVERT_SENDS_MAX = 12;
 /** Minimum spacing of route recomputations (each walks every neighbour's tree):
  * during convergence a burst of adverts costs one, not one per packet. */
 export const ROUTE_RECOMPUTE_MIN_MS = 10;
+/** Packets from a neighbour move the link-expiry deadline along once it is this
+ * near (routes.ts noteHeard): the expiry timer then wakes the node when a link
+ * does time out, not every few seconds to find them all alive. */
+export const EXPIRY_FOLLOW_MS = 1000;
 /** Periodic full advert (every route). Serval DNA refreshes each record every
  * ROUTE_REFRESH_MS; its peers never expire a record by age, and every change
  * here is already sent ADVERT_SENDS times, so the refresh only repairs a
@@ -158,6 +162,9 @@ export const SUBSCRIBERS_MAX = 1024;
 export const NEIGHBOURS_MAX = 64;
 /** Route table cap (and of each neighbour's advertised tree). */
 export const ROUTES_MAX = 1024;
+/** Link-state payloads kept per neighbour to recognise a repeat (a full advert
+ * of up to this many 400-byte payloads is not decoded again while nothing changed). */
+export const LINK_STATE_REPEATS_MAX = 8;
 /** Idle tick when an interface has no neighbours (Serval: 5000 ms, 6.1; we
  * stay fast so a late starter is found quickly even under loss). */
 export const IDLE_TICK_MS = 1000;

@@ -137,7 +137,7 @@ export function advertRecords(
     out.push(rec);
     refreshOnly.push(!due && r.reachable !== REACHABLE_NONE ? r.nextHop : undefined);
   }
-  return { records: out, refreshOnly, nextDue };
+  return { records: out, refreshOnly, nextDue, all };
 }
 
 export interface AdvertRecords {
@@ -149,6 +149,8 @@ export interface AdvertRecords {
   refreshOnly: (Neighbour | undefined)[];
   /** When the next owed send falls due. */
   nextDue: number;
+  /** A full advert (every route). */
+  all: boolean;
 }
 
 /** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each; SIDs
@@ -178,6 +180,8 @@ export interface LinkStateEffects {
   acks: LinkRecordRepr[];
   /** New tree entries not kept: the tree was at its cap. */
   refused: number;
+  /** Some record names us as the transmitter of a link to another node. */
+  throughUs: boolean;
 }
 
 /**
@@ -190,7 +194,7 @@ export function applyLinkRecords(
   n: Neighbour, records: readonly LinkRecordRepr[], meHex: string, isLocal: (hex: string) => boolean, now: number,
   hexOf: (sid: Sid) => string = toHex, maxTree = ROUTES_MAX,
 ): LinkStateEffects {
-  const fx: LinkStateEffects = { changed: false, acks: [], refused: 0 };
+  const fx: LinkStateEffects = { changed: false, acks: [], refused: 0, throughUs: false };
   for (const rec of records) {
     if (!rec.receiver) continue;
     const rHex = hexOf(rec.receiver);
@@ -208,6 +212,7 @@ export function applyLinkRecords(
     if (tHex === meHex) {
       if (n.adverts.delete(rHex)) fx.changed = true;
       n.routingThroughUsUntil = now + SERVAL_REACHABLE_TIMEOUT_MS;
+      fx.throughUs = true;
       continue;
     }
     const old = n.adverts.get(rHex);

@@ -115,6 +115,18 @@ export class NeighbourTable {
     return { changed, next };
   }
 
+  /** The `next` of expire(now) while nothing has expired, without expiring anything:
+   * the earliest link timeout, and a direct neighbour's ACKed-link timeouts. */
+  nextExpiry(now: number): number {
+    let next = Infinity;
+    for (const n of this.byHex.values()) {
+      const timeout = reachableTimeout(n, n.linksIn[0]?.iface.tickMs ?? TICK_MS);
+      for (const l of n.linksIn) next = Math.min(next, l.lastRxAt + timeout + 1);
+      if (isDirect(n, now)) next = Math.min(next, n.linkInTimeout + 1, n.chosen!.timeout + 1);
+    }
+    return next;
+  }
+
   /** An interface went away: forget everything that used it. */
   dropInterface(iface: Iface): void {
     this.version++;

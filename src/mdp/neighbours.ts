@@ -2,6 +2,7 @@
 // (link-ins, each with a 64-entry link-sequence window), the destinations we
 // can reach it through (out-links, kept alive by its ACK records), the tree of
 // link records it advertises, and when to ACK it next.
+import type { LinkRecordRepr } from "../wire/types";
 import type { Subscriber } from "./subscribers";
 import type { Abbreviate } from "../wire/address";
 import { SeqWindow64 } from "./link-window";
@@ -22,6 +23,20 @@ export interface Iface {
   broadcast: Destination;
   /** Someone on it asked us to explain an address: SIDs go out in full until then. */
   fullSidsUntil: number;
+  /** The payloads of our last full advert here, and what they were encoded from (send.ts advertFrames). */
+  advertCache?: AdvertPayloads;
+}
+
+/** A full advert's link-state payloads as encoded for one interface, with the
+ * records and everything that chose how their SIDs were written: the
+ * neighbours that hear it (and how many SIDs each had named), the address
+ * book's generation, whether SIDs went in full (a please-explain). */
+export interface AdvertPayloads {
+  records: LinkRecordRepr[];
+  knowers: Neighbour[];
+  knowerSids: number[];
+  subsGen: number;
+  payloads: Uint8Array[];
 }
 
 /** Where packets go: a broadcast address or one neighbour's unicast address (6.1). */
@@ -82,6 +97,17 @@ export interface AdvertLink {
   dropRate: number;
 }
 
+/** A link-state payload a neighbour sent (a copy), and the state it left: the
+ * neighbour's tree generation and our address book's. The same bytes again,
+ * with both unchanged, would change nothing but `throughUs` (adverts.ts). */
+export interface LinkStateRepeat {
+  bytes: Uint8Array;
+  treeGen: number;
+  subsGen: number;
+  /** It names us as the transmitter of a link to another node (routingThroughUsUntil). */
+  throughUs: boolean;
+}
+
 export interface Neighbour {
   sub: Subscriber;
   linksIn: LinkIn[];
@@ -92,6 +118,10 @@ export interface Neighbour {
   linkInTimeout: number;
   /** Its advertised tree, keyed by receiver hex. */
   adverts: Map<string, AdvertLink>;
+  /** Bumped whenever its tree (adverts) or usingUs changes. */
+  treeGen: number;
+  /** Its link-state payloads that changed nothing, kept to recognise a repeat (adverts.ts). */
+  repeats: LinkStateRepeat[];
   /** It advertises us as its direct neighbour (servald's using_us). */
   usingUs: boolean;
   /** It routes some receiver through us until this time: forward its broadcasts. */
@@ -133,7 +163,7 @@ export interface Neighbour {
 export function newNeighbour(sub: Subscriber, now: number): Neighbour {
   return {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
-    adverts: new Map(), usingUs: false, routingThroughUsUntil: 0,
+    adverts: new Map(), treeGen: 0, repeats: [], usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + ACK_LINK_UP_DELAY_MS, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
     frameWindow: new SeqWindow64(), frameFp: new Int32Array(256), frameDupPlain: 0, frameGhost: new SeqWindow64(), frameGhostLeft: 0, rxLoss: 0, wasReachable: false,
     knows: new Set([sub]),

@@ -39,6 +39,8 @@ export class Routes {
   silentCheckAt = Infinity;
   /** The direct neighbours the last recomputation found talking (their silence is watched). */
   private watched: Neighbour[] = [];
+  /** Their silence deadlines (+1 ms), as of their last packets. */
+  private readonly watchedAt: number[] = [];
   /** When the first lost route's NO_PATH adverts end and it is dropped from the table. */
   private purgeAt = Infinity;
   events: RouteEvents = { reachable: () => {}, changed: () => {} };
@@ -63,6 +65,23 @@ export class Routes {
       g.at = now;
     }
     if (this.silent.has(n)) this.dirty = true;
+    // The silence deadline follows the watched neighbours as they talk: the
+    // timer wakes the node when one has really fallen silent, not about once a
+    // second to find them all talking (a wakeup that sent nothing).
+    // (only n's deadline moves: the others' are kept from their last packets)
+    const i = this.watched.indexOf(n);
+    if (i >= 0) {
+      const at = this.watchedAt;
+      at[i] = this.silentAt(n) + 1;
+      if (this.silentCheckAt !== Infinity) {
+        let check = this.purgeAt;
+        for (let j = 0; j < at.length; j++) if (at[j] < check) check = at[j];
+        this.silentCheckAt = check;
+      }
+    }
+    // Likewise the expiry deadline, once it is near (and not yet due: a due one
+    // runs expire, which also notices a neighbour that stopped being direct).
+    if (now < this.nextExpiryAt && this.nextExpiryAt - now <= C.EXPIRY_FOLLOW_MS) this.nextExpiryAt = this.cx.nt.nextExpiry(now);
   }
 
   /** Expire what timed out, then recompute routes if they are dirty and may be. */
@@ -82,13 +101,22 @@ export class Routes {
   private checkSilence(now: number): void {
     this.silentCheckAt = Infinity; // the recompute sets it again
     if (now >= this.purgeAt) { this.dirty = true; return; }
-    let check = this.purgeAt;
     for (const n of this.watched) {
-      const until = this.silentAt(n);
-      if (until < now) { this.dirty = true; return; }
-      check = Math.min(check, until + 1);
+      if (this.silentAt(n) < now) { this.dirty = true; return; }
     }
-    this.silentCheckAt = check;
+    this.silentCheckAt = this.nextSilenceCheck();
+  }
+
+  /** The next silence deadline of the watched neighbours (each kept in watchedAt), or the purge. */
+  private nextSilenceCheck(): number {
+    let check = this.purgeAt;
+    const w = this.watched, at = this.watchedAt;
+    at.length = w.length;
+    for (let i = 0; i < w.length; i++) {
+      at[i] = this.silentAt(w[i]) + 1;
+      if (at[i] < check) check = at[i];
+    }
+    return check;
   }
 
   private expire(now: number): void {
@@ -106,7 +134,6 @@ export class Routes {
     for (const n of cx.nt.byHex.values()) if (n.wasReachable) wasDirect.add(n);
     this.silent.clear();
     const watched: Neighbour[] = [];
-    let check = Infinity;
     const changed = computeRoutes(
       cx.routeTable, cx.nt.byHex.values(), cx.primaryHex, now,
       (hex) => cx.subs.getHex(hex)?.sid ?? cx.nt.byHex.get(hex)?.sub.sid,
@@ -115,7 +142,6 @@ export class Routes {
         const until = this.silentAt(n);
         if (until < now) { this.silent.add(n); return false; }
         watched.push(n);
-        check = Math.min(check, until + 1);
         return true;
       },
       cx.limits.routes, () => { cx.stats.routesRefused++; },
@@ -125,7 +151,7 @@ export class Routes {
     let purge = Infinity;
     for (const r of cx.routeTable.values()) if (r.reachable === REACHABLE_NONE) purge = Math.min(purge, r.lostAt + C.NO_PATH_ADVERT_MS + 1);
     this.purgeAt = purge;
-    this.silentCheckAt = Math.min(check, purge);
+    this.silentCheckAt = this.nextSilenceCheck(); // (check, purge and whose deadline it is)
     for (const n of this.gapMax.keys()) if (!cx.nt.byHex.has(n.sub.hex)) this.gapMax.delete(n);
     // Expiry must re-run when a direct neighbour's link times out.
     this.nextExpiryAt = Math.min(this.nextExpiryAt, now + 1);

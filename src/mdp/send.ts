@@ -11,7 +11,7 @@ import { encodePorts } from "../wire/mdp-ports";
 import { sealMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
 import type { SendRequest, SendResult } from "./api";
 import type { NodeContext } from "./context";
-import { reachableTimeout, type Destination, type Neighbour } from "./neighbours";
+import { reachableTimeout, type AdvertPayloads, type Destination, type Iface, type Neighbour } from "./neighbours";
 import type { Ports } from "./ports";
 import { BroadcastCache } from "./broadcast-cache";
 import type { TxFrame } from "./tx-queue";
@@ -19,6 +19,24 @@ import { packLinkState } from "./link-state";
 import { abbreviator } from "./abbreviation";
 import type { Abbreviate } from "../wire/address";
 import * as C from "./constants";
+
+const NO_KNOWERS: Neighbour[] = [];
+
+/** Would these records, for these knowers, encode as `c` did? (SIDs compared as
+ * the same objects: route and address-book records; a knower that has named more
+ * SIDs since may now get abbreviations.) */
+function sameAdvert(c: AdvertPayloads, records: LinkRecordRepr[], knowers: Neighbour[], subsGen: number): boolean {
+  if (c.subsGen !== subsGen || c.records.length !== records.length || c.knowers.length !== knowers.length) return false;
+  for (let i = 0; i < knowers.length; i++) {
+    if (c.knowers[i] !== knowers[i] || c.knowerSids[i] !== knowers[i].knows.size) return false;
+  }
+  for (let i = 0; i < records.length; i++) {
+    const a = c.records[i], b = records[i];
+    if (a.receiver !== b.receiver || a.transmitter !== b.transmitter || a.version !== b.version || a.dropRate !== b.dropRate ||
+      a.flags !== b.flags || a.interfaceIndex !== b.interfaceIndex || a.ackSeq !== b.ackSeq || a.ackMask !== b.ackMask) return false;
+  }
+  return true;
+}
 
 export class Sender {
   /** Broadcast ids seen (ours and flooded ones): a flood is forwarded once (PROTOCOL.md 4.2). */
@@ -105,6 +123,25 @@ export class Sender {
     return packLinkState(this.cx.pw, this.cx.primarySid, records, abbreviate).map((p) => this.controlFrame(destination, p, TYPE_DATA));
   }
 
+  /** The link-state frames of a full advert's `records` on interface `iface`
+   * (broadcast): the payloads encoded last time while the records and all that
+   * chose how their SIDs are written are the same (a steady mesh sends the same
+   * full advert on every interface every FULL_ADVERT_INTERVAL_MS). */
+  advertFrames(records: LinkRecordRepr[], iface: Iface, now: number): FrameRepr[] {
+    const knowers = this.abbreviates ? this.knowersOf(iface.broadcast, now) : NO_KNOWERS;
+    const subsGen = this.cx.subs.generation;
+    let c = iface.advertCache;
+    if (!c || !sameAdvert(c, records, knowers, subsGen)) {
+      const abbreviate = this.abbreviates ? abbreviator(this.cx.subs, knowers) : undefined;
+      const payloads = packLinkState(this.cx.pw, this.cx.primarySid, records, abbreviate);
+      c = { records, knowers, knowerSids: knowers.map((n) => n.knows.size), subsGen, payloads };
+      iface.advertCache = c;
+    }
+    const frames: FrameRepr[] = [];
+    for (const p of c.payloads) frames.push(this.controlFrame(undefined, p, TYPE_DATA));
+    return frames;
+  }
+
   /** SIDs in a packet to `dest` are abbreviated where all neighbours it reaches know them (abbreviation.ts). */
   abbreviateFor(dest: Destination, now: number): Abbreviate {
     if (now < dest.iface.fullSidsUntil) return (this.noKnowers ??= abbreviator(this.cx.subs, []));
@@ -113,16 +150,23 @@ export class Sender {
     // know when it runs).
     const nt = this.cx.nt;
     if (dest.unicast && dest.abbreviateVersion === nt.version && dest.abbreviate) return dest.abbreviate;
-    const knowers: Neighbour[] = [];
-    for (const n of nt.byHex.values()) {
-      if (dest.unicast ? n.outLinks.some((o) => o.dest === dest) : n.linksIn.some((l) => l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now)) knowers.push(n);
-    }
-    const fn = abbreviator(this.cx.subs, knowers);
+    const fn = abbreviator(this.cx.subs, this.knowersOf(dest, now));
     if (dest.unicast) {
       dest.abbreviate = fn;
       dest.abbreviateVersion = nt.version;
     }
     return fn;
+  }
+
+  /** The neighbours a packet to `dest` reaches (none while SIDs go in full there). */
+  private knowersOf(dest: Destination, now: number): Neighbour[] {
+    const knowers: Neighbour[] = [];
+    if (now >= dest.iface.fullSidsUntil) {
+      for (const n of this.cx.nt.byHex.values()) {
+        if (dest.unicast ? n.outLinks.some((o) => o.dest === dest) : n.linksIn.some((l) => l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now)) knowers.push(n);
+      }
+    }
+    return knowers;
   }
 
   /** The abbreviator while SIDs go out in full on an interface (only those already written in the packet are abbreviated). */

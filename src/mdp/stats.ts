@@ -55,6 +55,8 @@ export interface MeshStats {
   subscribersRefused: number;
   neighboursRefused: number;
   routesRefused: number;
+  /** Link-state payloads a neighbour repeated byte for byte with nothing changed since: not decoded again. */
+  linkStateRepeats: number;
 }
 
 export function newStats(): MeshStats {
@@ -66,5 +68,6 @@ export function newStats(): MeshStats {
     unboundDrops: 0, cryptoFailures: 0, sendFailures: 0, datagramsSent: 0, datagramsDelivered: 0,
     routeChanges: 0, routeRecomputes: 0, keymapRequests: 0, peerRestarts: 0, linkResets: 0, echoReplies: 0, servicePasses: 0, explainsSent: 0, explainsAnswered: 0,
     subscribersEvicted: 0, subscribersRefused: 0, neighboursRefused: 0, routesRefused: 0,
+    linkStateRepeats: 0,
   };
 }

@@ -54,6 +54,8 @@ export class Subscribers implements AddressBook {
    * decoded on every packet: one Map look-up instead of a binary search), by
    * prefixKey; emptied whenever `sorted` changes, and when it holds PREFIX_CACHE_MAX. */
   private readonly prefixCache = new Map<number, Subscriber | "ambiguous" | undefined>();
+  /** Bumped whenever the set of SIDs changes (so may what a prefix resolves to). */
+  generation = 0;
   /** Monotonic counter used as recency (the node passes no clock here). */
   private clock = 0;
   /** Called when a SID is about to be forgotten; return false to keep it. */
@@ -193,6 +195,7 @@ export class Subscribers implements AddressBook {
     const at = this.lowerBound(victim.sid);
     if (this.sorted[at] === victim) this.sorted.splice(at, 1);
     this.prefixCache.clear();
+    this.generation++;
     const k = sidKey(victim.sid);
     const e = this.byKey.get(k);
     if (e === victim) this.byKey.delete(k);
@@ -207,6 +210,7 @@ export class Subscribers implements AddressBook {
     const at = this.lowerBound(s.sid);
     this.sorted.splice(at, 0, s);
     this.prefixCache.clear();
+    this.generation++;
     // The longest prefix s shares with any other SID is shared with one next to it.
     const prev = this.sorted[at - 1], next = this.sorted[at + 1];
     if (prev) abbreviateApart(prev, s);
