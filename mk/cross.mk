@@ -137,6 +137,14 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # CROSS_INTERP_INLINE=0 keeps the calls.
 CROSS_INTERP_INLINE ?= 1
 CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
+# Optimisation level of the engine and the C shim: -Os, except x86_64 at -O2
+# (no size budget there; issue 11's "<= 100 ms of CPU per MiB" is an x86_64
+# target). 1 hop clean, 8 MiB, daemon-hosted tunnel, alternated pairs at load
+# ~3 (BENCHMARKS.md issue 11 "Router CPU", x86pkt): all processes 133-136 ->
+# 115-126 ms/MiB for the engine alone; stripped binary 784 -> ~1 010 KB.
+# CROSS_OPT_x86_64=-Os keeps the old build.
+CROSS_OPT_x86_64 ?= -O2
+CROSS_OPT = $(or $(CROSS_OPT_$(1)),-Os)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
@@ -144,7 +152,7 @@ CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
 CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)
 # the engine with its parser (compiles the bytecode); without -np, the same
 # objects as a CROSS_BYTECODE=0 build
-CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)
+CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)$(if $(filter-out -Os,$(call CROSS_OPT,$(1))),$(call CROSS_OPT,$(1)))
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
@@ -175,8 +183,8 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	  { ! [ $(dir $(call CROSS_MUSL_SPECS,$*))libc.a -nt $@ ] || rm -f $@; }; }
 	$(MAKE) --no-print-directory servald \
 	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
-	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
-	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  CFLAGS="$(call CROSS_OPT,$*) -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  ENGINE_CFLAGS="$(call CROSS_OPT,$*) -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
 	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
 	  UNSTRIPPED=$@.unstripped \
