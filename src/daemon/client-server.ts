@@ -179,17 +179,10 @@ export class ClientServer {
   /** Offer a datagram the mesh received to the bound clients.
    * Returns true when some client took it (the mesh should not answer it itself). */
   deliver(d: Delivery): boolean {
-    const dst = bytesEqual(d.localSid, SID_ALL) ? undefined : (this.localHex(d.localSid) ?? toHex(d.localSid));
+    // (one of our SIDs, the common case, first: none of them is the broadcast SID)
+    const dst = this.localHex(d.localSid) ?? (bytesEqual(d.localSid, SID_ALL) ? undefined : toHex(d.localSid));
     let taken = false;
-    const header: MdpHeader = {
-      localSid: d.localSid,
-      localPort: d.localPort,
-      remoteSid: d.remoteSid,
-      remotePort: d.remotePort,
-      flags: (d.noCrypt ? MDP_FLAG_NO_CRYPT : 0) | (d.noSign ? MDP_FLAG_NO_SIGN : 0),
-      qos: d.qos,
-      ttl: d.ttl,
-    };
+    // (encoded once, and only for socket clients: an in-process sink takes `d` itself)
     let data: Uint8Array | undefined;
     const onPort = this.byPort.get(d.localPort);
     if (!onPort) {
@@ -204,7 +197,7 @@ export class ClientServer {
         if (pass === 0 ? (b.subject === "all" || (dst !== undefined && b.subject !== dst)) : b.subject !== "all") continue;
         if (b.sink) b.sink(d);
         else {
-          data ??= encodeMdpMessage(header, d.payload);
+          data ??= encodeMdpMessage(deliveryHeader(d), d.payload);
           this.outbox.push({ to: b.client, data });
         }
         this.stats.delivered++;
@@ -305,6 +298,8 @@ export class ClientServer {
       this.idsSeen = ids;
       this.idsHex = ids.map((s) => toHex(s));
     }
+    // (per delivery: the core passes our identity's own SID object)
+    for (let i = 0; i < ids.length; i++) if (ids[i] === sid) return this.idsHex[i];
     for (let i = 0; i < ids.length; i++) if (bytesEqual(ids[i], sid)) return this.idsHex[i];
     return undefined;
   }
@@ -393,4 +388,17 @@ export class ClientServer {
     this.stats.errors++;
     this.reply(to, header, MDP_FLAG_ERROR);
   }
+}
+
+/** The client header of a datagram the mesh delivers. */
+function deliveryHeader(d: Delivery): MdpHeader {
+  return {
+    localSid: d.localSid,
+    localPort: d.localPort,
+    remoteSid: d.remoteSid,
+    remotePort: d.remotePort,
+    flags: (d.noCrypt ? MDP_FLAG_NO_CRYPT : 0) | (d.noSign ? MDP_FLAG_NO_SIGN : 0),
+    qos: d.qos,
+    ttl: d.ttl,
+  };
 }

@@ -4,6 +4,7 @@
 // MeshDaemon's constructor throws a readable message when it cannot start
 // (damaged keyring, client socket in use); the lifecycle reports it.
 import { createNaclCrypto } from "../crypto/nacl-provider.js";
+import { pooledRandom } from "../crypto/nonce.js";
 import { log, logEnabled } from "../platform/log.js";
 import { nativeCrypto } from "../platform/native-crypto.js";
 import { randomBytes } from "../platform/proc.js";
@@ -17,7 +18,8 @@ let running: MeshDaemon | null = null;
 registerDaemonService({
   name: "mesh",
   start(ctx) {
-    const crypto = createNaclCrypto(randomBytes, { native: nativeCrypto() });
+    // (nonces from a pool: made here, in the daemon's own process, after daemonize's fork)
+    const crypto = createNaclCrypto(pooledRandom(randomBytes), { native: nativeCrypto() });
     running = new MeshDaemon({
       keyringPath: ctx.paths.keyring,
       runPath: ctx.paths.run,

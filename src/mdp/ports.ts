@@ -78,7 +78,9 @@ export class Ports {
   }
 
   /** An opened MDP plaintext (ports + data) for us: to the bound port, a built-in
-   * service, or the adverts room (link state from neighbour n). */
+   * service, or the adverts room (link state from neighbour n). A "ciphered"
+   * plaintext must be the caller's to give away (it is delivered without a copy);
+   * others may be views into a packet. */
   deliver(
     now: number, localSid: Sid, remoteSid: Sid, plain: Uint8Array, mode: PayloadMode,
     ttl: number, qos: number, broadcast: boolean, n?: Neighbour,
@@ -103,7 +105,8 @@ export class Ports {
       if (this.deliveries.length >= DELIVERY_QUEUE_MAX) { this.deliveries.shift(); stats.deliveryDrops++; }
       this.deliveries.push({
         localSid: broadcast ? SID_BROADCAST : localSid, localPort: dstPort, remoteSid: remoteSid.slice(), remotePort: srcPort,
-        payload: data.slice(), noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
+        // (a ciphered plaintext is a fresh buffer of the box opening: no second copy)
+        payload: mode === "ciphered" ? data : data.slice(), noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
       });
       stats.datagramsDelivered++;
       return;

@@ -89,7 +89,7 @@ export class Sender {
         // a small-order SID: no key to cipher for (crypto_box_beforenm refuses it)
         if (payload === undefined) return { ok: false, error: "bad-destination" };
         const dst = cx.subs.add(req.dstSid!);
-        this.enqueueRouted(now, src.sid, dst.sid, payload, mode, ttl, qos, TYPE_DATA, true);
+        this.enqueueRouted(now, src.sid, dst.sid, payload, mode, ttl, qos, TYPE_DATA, true, dst.hex);
       }
     }
     return { ok: true };
@@ -200,12 +200,12 @@ export class Sender {
     this.cx.queue.add(tx);
   }
 
-  private enqueueRouted(now: number, src: Sid, dst: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number, reliable: boolean): void {
+  private enqueueRouted(now: number, src: Sid, dst: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number, reliable: boolean, dstHex?: string): void {
     this.addRouted(now, {
       source: src, destination: dst, nextHop: undefined, broadcastId: undefined, ttl, queue: qos,
       oneHop: false, ciphered: mode === "ciphered", signed: mode !== "plain", ackSoon: false,
       type, seq: -1, payload, invalid: false,
-    }, reliable, true);
+    }, reliable, true, dstHex);
   }
 
   /** A unicast frame for someone else that names us as next hop: on along its

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { randomBytes } from "node:crypto";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { generateIdentity } from "../../src/crypto/identity";
-import { generateNonce, NONCE_BYTES } from "../../src/crypto/nonce";
+import { generateNonce, NONCE_BYTES, pooledRandom, RANDOM_POOL_BYTES } from "../../src/crypto/nonce";
 import { SharedKeyCache } from "../../src/crypto/shared-key-cache";
 import {
   buildKeymapRequest, buildKeymapResponse, flagsOfPayloadMode, openMdpPayload, parseKeymapResponse,
@@ -89,6 +89,46 @@ test("nonces: 24 bytes, top bit of byte 0 always clear, different each time", ()
   const allOnes = generateNonce((k) => new Uint8Array(k).fill(0xff));
   assert.is(allOnes[0], 0x7f);
   assert.is(allOnes[1], 0xff);
+});
+
+test("pooledRandom hands out its source's bytes in order, each once, one draw per pool; big requests go straight through", () => {
+  // A counting source: byte i of the stream is i & 0xff.
+  let drawn = 0;
+  const draws: number[] = [];
+  const source = (n: number): Uint8Array => {
+    draws.push(n);
+    const b = Uint8Array.from({ length: n }, (_, i) => (drawn + i) & 0xff);
+    drawn += n;
+    return b;
+  };
+  const r = pooledRandom(source, 96);
+  const got: number[] = [];
+  for (let i = 0; i < 8; i++) {
+    const b = r(NONCE_BYTES);
+    assert.is(b.length, NONCE_BYTES);
+    got.push(...b);
+  }
+  // 8 nonces of 24 from pools of 96: two draws, the stream in order
+  assert.equal(draws, [96, 96]);
+  assert.equal(got, Array.from({ length: 192 }, (_, i) => i & 0xff));
+  // a request that does not fit what is left starts a new pool (the rest is never handed out)
+  r(10);
+  r(24);
+  assert.equal(draws, [96, 96, 96]);
+  // more than a quarter of the pool: straight from the source
+  assert.is(r(64).length, 64);
+  assert.equal(draws, [96, 96, 96, 64]);
+  // the nonces the daemon's pool makes are distinct and fresh arrays
+  const pooled = pooledRandom(random);
+  const seen = new Set<string>();
+  const arrays = new Set<Uint8Array>();
+  for (let i = 0; i < 3 * RANDOM_POOL_BYTES / NONCE_BYTES; i++) {
+    const n = generateNonce(pooled);
+    arrays.add(n);
+    seen.add(Buffer.from(n).toString("hex"));
+  }
+  assert.is(seen.size, 3 * RANDOM_POOL_BYTES / NONCE_BYTES);
+  assert.is(arrays.size, seen.size);
 });
 
 test("keymap request is 02; response is 02 || sign key || signature over the raw SID", () => {
