@@ -7,7 +7,7 @@
 import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
 import { decodePacket } from "../wire/packet";
 import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
-import { openMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
+import { openMdpPayload, type OpenKeys, type PayloadMode } from "../crypto/mdp-payload";
 import type { NodeContext } from "./context";
 import type { HopAcks } from "./hop-acks";
 import type { PleaseExplain } from "./please-explain";
@@ -23,6 +23,8 @@ import * as C from "./constants";
 export class Ingress {
   /** The address decoding context of the packet being read (reset per packet, not made anew). */
   private readonly dctx: AddressDecodeContext;
+  /** The keys of the frame being opened (reset per frame, not made anew). */
+  private readonly openKeys: OpenKeys = { sourceSid: SID_BROADCAST, destination: undefined, sourceSignPublic: undefined };
 
   constructor(
     private readonly cx: NodeContext,
@@ -217,9 +219,11 @@ export class Ingress {
     const dest = f.destination ? cx.localOf(f.destination) : undefined;
     const flags = (f.ciphered ? 0x10 : 0) | (f.signed ? 0x20 : 0);
     if (f.ciphered && !f.destination) { cx.stats.framesDropped++; return; } // never valid
-    const opened = openMdpPayload(cx.crypto, flags, f.payload, {
-      sourceSid: ssub.sid, destination: dest, sourceSignPublic: ssub.signKey,
-    });
+    const keys = this.openKeys;
+    keys.sourceSid = ssub.sid;
+    keys.destination = dest;
+    keys.sourceSignPublic = ssub.signKey;
+    const opened = openMdpPayload(cx.crypto, flags, f.payload, keys);
     if (!opened.ok) {
       cx.stats.cryptoFailures++;
       cx.log("debug", `frame from ${ssub.hex} dropped: ${opened.reason}`);

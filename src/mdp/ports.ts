@@ -2,9 +2,9 @@
 // and the datagrams waiting for the application (pollDelivery). A datagram for
 // a port nobody bound goes to the built-in services (keymap, echo) or is
 // dropped and counted; link state (port 2) goes to the adverts room.
-import { PORT_ECHO, PORT_KEYMAPREQUEST, PORT_LINKSTATE, SID_BROADCAST, type Sid } from "../wire/types";
+import { PORT_ECHO, PORT_KEYMAPREQUEST, PORT_LINKSTATE, SID_BROADCAST, type MdpPortsRepr, type Sid } from "../wire/types";
 import { toHex } from "../wire/bytes";
-import { decodeMdpMessage } from "../wire/mdp-ports";
+import { readMdpPorts } from "../wire/mdp-ports";
 import type { PayloadMode } from "../crypto/mdp-payload";
 import type { Delivery } from "./api";
 import type { NodeContext } from "./context";
@@ -26,6 +26,8 @@ export class Ports {
   private nextEphemeral = EPHEMERAL_PORT_FIRST + 1;
   /** Datagrams waiting for pollDelivery (at most DELIVERY_QUEUE_MAX; the oldest is dropped). */
   private readonly deliveries: Delivery[] = [];
+  /** The ports of the datagram being delivered (reused). */
+  private readonly ports: MdpPortsRepr = { dstPort: 0, srcPort: 0 };
 
   constructor(
     private readonly cx: NodeContext,
@@ -86,14 +88,14 @@ export class Ports {
     ttl: number, qos: number, broadcast: boolean, n?: Neighbour,
   ): void {
     const stats = this.cx.stats;
-    let msg;
-    try {
-      msg = decodeMdpMessage(plain);
-    } catch {
+    const ports = this.ports;
+    const at = readMdpPorts(plain, ports);
+    if (at < 0) {
       stats.framesDropped++;
       return;
     }
-    const { dstPort, srcPort, data } = msg;
+    const dstPort = ports.dstPort, srcPort = ports.srcPort;
+    const data = plain.subarray(at);
     if (dstPort === PORT_LINKSTATE) {
       if (n && mode === "plain") this.linkState(now, n, remoteSid, data);
       return;

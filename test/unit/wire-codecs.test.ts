@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ByteReader, ByteWriter, WireError, bytesEqual, fromHex, sidToHex, toHex } from "../../src/wire/bytes";
 import { packedLength, readPacked, writePacked } from "../../src/wire/packed";
-import { decodeMdpMessage, decodePorts, encodePorts, portsLength } from "../../src/wire/mdp-ports";
+import { decodeMdpMessage, decodePorts, encodePorts, portsLength, readMdpPorts } from "../../src/wire/mdp-ports";
 import {
   EXPLAIN_YOURSELF, addressLength, decodeAddress, encodeAddress, newDecodeContext, newEncodeContext,
 } from "../../src/wire/address";
@@ -133,6 +133,34 @@ test("MDP ports header: spec examples 80 08 AC 02 and 05", () => {
   assert.equal([m.dstPort, m.srcPort, toHex(m.data)], [7, 258, "0102"]);
   throwsWire(() => decodeMdpMessage(hex("80")));
   throwsWire(() => decodeMdpMessage(hex("0E")));
+});
+
+test("readMdpPorts (the delivery path's decoder) agrees with decodePorts on every port size and edge; -1 where it throws", () => {
+  const ports = [0, 1, 2, 63, 64, 127, 128, 300, 512, 0x3fff, 0x4000, 0x1fffff, 0x200000, 0x7ffffff, 0x8000000,
+    0xfffffff, 0x10000000, 0x3fffffff, 0x40000000, 0x7ffffffe, 0x7fffffff];
+  const out = { dstPort: -1, srcPort: -1 };
+  for (const dst of ports) {
+    for (const src of [dst, 0, 300, 0x10000000, 0xffffffff]) {
+      const body = bytesOf((w) => {
+        if (src === 0xffffffff) { writePacked(w, dst * 2); writePacked(w, src); } // (encodePorts caps src at 2^31-1)
+        else encodePorts(w, dst, src);
+        w.u8(0xab);
+      });
+      const at = readMdpPorts(body, out);
+      const r = new ByteReader(body);
+      assert.equal(out, decodePorts(r), `dst ${dst} src ${src}`);
+      assert.is(at, r.pos);
+      assert.is(body[at], 0xab);
+    }
+  }
+  // dst * 2 + 1 above 2^31: the float path
+  const big = bytesOf((w) => writePacked(w, 0xffffffff));
+  assert.is(readMdpPorts(big, out), 5);
+  assert.equal(out, { dstPort: 0x7fffffff, srcPort: 0x7fffffff });
+  for (const bad of ["", "80", "0E", "0E80", "8080808080", "FFFFFFFF1F", "8080808010"]) {
+    assert.is(readMdpPorts(hex(bad), out), -1, bad);
+    throwsWire(() => decodeMdpMessage(hex(bad)));
+  }
 });
 
 // ---- addresses ---------------------------------------------------------------
