@@ -88,7 +88,8 @@ export function readMdpPorts(plaintext: Uint8Array, out: MdpPortsRepr): number {
 }
 
 function checkPort(p: number): void {
-  if (!Number.isInteger(p) || p < 0 || p > MDP_PORT_MAX) throw new WireError(`invalid MDP port ${p}`);
+  // (an int32 >= 0 is a valid port: no Number.isInteger call per datagram)
+  if ((p | 0) !== p || p < 0) throw new WireError(`invalid MDP port ${p}`);
 }
 
 export function encodePorts(w: ByteWriter, dstPort: number, srcPort: number): void {

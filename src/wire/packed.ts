@@ -23,6 +23,15 @@ export function readPacked(r: ByteReader): number {
 }
 
 export function writePacked(w: ByteWriter, v: number): void {
+  // (per sent datagram, for its ports: below 2^31 an int32, shifted, not divided)
+  if ((v | 0) === v && v >= 0) {
+    while (v > 0x7f) {
+      w.u8((v & 0x7f) | 0x80);
+      v >>>= 7;
+    }
+    w.u8(v);
+    return;
+  }
   if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new WireError(`cannot pack ${v}`);
   while (v > 0x7f) {
     w.u8((v & 0x7f) | 0x80);

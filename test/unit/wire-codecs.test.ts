@@ -107,7 +107,7 @@ test("hex helpers: SIDs print as 64 upper-case digits; bad hex is a WireError", 
 
 test("packed uints are LEB128", () => {
   const cases: [number, string][] = [[0, "00"], [1, "01"], [127, "7F"], [128, "8001"], [300, "AC02"],
-    [1024, "8008"], [16384, "808001"], [0xffffffff, "FFFFFFFF0F"]];
+    [1024, "8008"], [16384, "808001"], [0x7fffffff, "FFFFFFFF07"], [0x80000000, "8080808008"], [0xffffffff, "FFFFFFFF0F"]];
   for (const [v, h] of cases) {
     const b = bytesOf((w) => writePacked(w, v));
     assert.is(toHex(b), h, `encode ${v}`);
@@ -118,6 +118,13 @@ test("packed uints are LEB128", () => {
   throwsWire(() => readPacked(new ByteReader(hex("808080808001"))));
   throwsWire(() => readPacked(new ByteReader(hex("FFFFFFFF7F"))));
   throwsWire(() => bytesOf((w) => writePacked(w, -1)));
+  throwsWire(() => bytesOf((w) => writePacked(w, 1.5)));
+  throwsWire(() => bytesOf((w) => writePacked(w, 0x100000000)));
+  throwsWire(() => bytesOf((w) => writePacked(w, NaN)));
+  // ports: 0 .. 2^31-1, integers only
+  assert.is(toHex(bytesOf((w) => encodePorts(w, 0x7fffffff, 0))), "FEFFFFFF0F00");
+  for (const bad of [-1, 0x80000000, 1.5, NaN]) throwsWire(() => bytesOf((w) => encodePorts(w, bad, 1)));
+  for (const bad of [-1, 0x80000000, 2.5]) throwsWire(() => bytesOf((w) => encodePorts(w, 1, bad)));
 });
 
 test("MDP ports header: spec examples 80 08 AC 02 and 05", () => {
