@@ -2,7 +2,8 @@
 // C shim's crypto primitives (src/native/crypto.h) for
 // test/integration/native-crypto.test.ts, one request per stdin line, hex
 // arguments ("." = empty), one answer line each ("-" = rejected input):
-//   box KEY NONCE MSG | open KEY NONCE BOXED | sha512 MSG | before PK SK
+//   box KEY NONCE MSG | open KEY NONCE BOXED | seal KEY NONCE MSG (-> NONCE || box)
+//   sha512 MSG | before PK SK
 //   x25519 SCALAR POINT | x25519base SCALAR | keypair SEED (-> public)
 //   sign SECRET64 MSG | verify PUBLIC SIG MSG (-> 1/0) | pk2x PUBLIC
 //   bench OP N   -> "OP <native µs/op> <JS µs/op>" (CPU time; the JS side is
@@ -31,6 +32,7 @@ function need<T>(v: T | undefined | null): T {
 }
 const box = need(nat.boxAfterNm);
 const open = need(nat.boxOpenAfterNm);
+const seal = need(nat.sealAfterNm);
 const sha512 = need(nat.sha512);
 const before = need(nat.boxBeforeNm);
 const sign = need(nat.signDetached);
@@ -88,6 +90,7 @@ function answer(w: string[]): string {
   switch (w[0]) {
     case "box": return hex(box(arg(w[3]), arg(w[2]), arg(w[1])));
     case "open": return hex(open(arg(w[3]), arg(w[2]), arg(w[1])));
+    case "seal": return hex(seal(arg(w[3]), arg(w[2]), arg(w[1])));
     case "sha512": return hex(sha512(arg(w[1])));
     case "before": return hex(before(arg(w[1]), arg(w[2])));
     case "x25519": return hex(nativeX25519(arg(w[1]), arg(w[2])));

@@ -51,10 +51,15 @@ export function openSigned(crypto: CryptoProvider, payload: Uint8Array, signPubl
   return crypto.verifyDetached(crypto.sha512(plain), sig, signPublic) ? plain : undefined;
 }
 
+/** The nonce of the frame being sealed: copied into its payload, so one buffer does. */
+const nonceScratch = new Uint8Array(NONCE_BYTES);
+
 /** nonce || box_afternm(plaintext), with a fresh nonce unless one is given. */
 export function sealCiphered(crypto: CryptoProvider, plain: Uint8Array, sharedKey: Uint8Array, nonce?: Uint8Array): Uint8Array {
-  const n = nonce ?? generateNonce((k) => crypto.randomBytes(k));
+  const n = nonce ?? generateNonce((k) => crypto.randomBytes(k), nonceScratch);
   if (n.length !== NONCE_BYTES) throw new RangeError(`nonce must be ${NONCE_BYTES} bytes`);
+  // (per sent frame: one array, the nonce and box written in place by the shim)
+  if (crypto.sealAfterNm) return crypto.sealAfterNm(plain, n, sharedKey);
   const boxed = crypto.boxAfterNm(plain, n, sharedKey);
   const out = new Uint8Array(NONCE_BYTES + boxed.length);
   out.set(n, 0);

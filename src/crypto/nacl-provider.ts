@@ -22,6 +22,7 @@ export type RandomSource = (n: number) => Uint8Array;
  *                   null/undefined for a small-order peer key (libsodium's -1)
  *  boxAfterNm       crypto_box_easy_afternm -> MAC(16) || ciphertext
  *  boxOpenAfterNm   crypto_box_open_easy_afternm -> plaintext, or null/undefined on a bad MAC
+ *  sealAfterNm      nonce || crypto_box_easy_afternm, in one array (the MDP ciphered payload)
  *  signDetached     crypto_sign_detached(message, 64-byte secret) -> 64-byte signature
  *  verifyDetached   crypto_sign_verify_detached(signature, message, public) == 0
  *  sha512           crypto_hash_sha512
@@ -31,6 +32,7 @@ export interface NativeCryptoPrimitives {
   boxBeforeNm?(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array | null | undefined;
   boxAfterNm?(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   boxOpenAfterNm?(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | null | undefined;
+  sealAfterNm?(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   signDetached?(message: Uint8Array, signSecret: Uint8Array): Uint8Array;
   verifyDetached?(message: Uint8Array, signature: Uint8Array, signPublic: Uint8Array): boolean;
   sha512?(message: Uint8Array): Uint8Array;
@@ -69,6 +71,13 @@ export function createNaclCrypto(randomSource: RandomSource, options: NaclProvid
   const before = nat.boxBeforeNm?.bind(nat) ?? nacl.box.before;
   const after = nat.boxAfterNm?.bind(nat) ?? nacl.box.after;
   const openAfter = nat.boxOpenAfterNm?.bind(nat) ?? nacl.box.open.after;
+  const sealAfter = nat.sealAfterNm?.bind(nat) ?? ((plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array => {
+    const boxed = after(plain, nonce, key);
+    const out = new Uint8Array(nonce.length + boxed.length);
+    out.set(nonce, 0);
+    out.set(boxed, nonce.length);
+    return out;
+  });
   const sign = nat.signDetached?.bind(nat) ?? nacl.sign.detached;
   // Verification sees only public data, so the (much faster under QuickJS) BigInt version is safe.
   const verify = nat.verifyDetached?.bind(nat) ?? ed25519Verify;
@@ -87,6 +96,9 @@ export function createNaclCrypto(randomSource: RandomSource, options: NaclProvid
     },
     boxAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
       return after(plain, nonce, key);
+    },
+    sealAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array {
+      return sealAfter(plain, nonce, key);
     },
     boxOpenAfterNm(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined {
       if (boxed.length < MAC_BYTES) return undefined;

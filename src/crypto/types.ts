@@ -16,6 +16,9 @@ export interface CryptoProvider {
   boxBeforeNm(peerSid: Uint8Array, myBoxSecret: Uint8Array): Uint8Array | undefined;
   /** crypto_box_easy_afternm: returns MAC(16) || ciphertext. */
   boxAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
+  /** nonce || boxAfterNm(plain, nonce, key) in one array (an MDP ciphered
+   * payload); optional: sealCiphered composes it when a provider lacks it. */
+  sealAfterNm?(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   /** crypto_box_open_easy_afternm; undefined when the MAC does not verify. */
   boxOpenAfterNm(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined;
   signDetached(message: Uint8Array, signSecret: Uint8Array): Uint8Array;

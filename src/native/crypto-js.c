@@ -36,14 +36,16 @@ static JSValue give(JSContext *ctx, const uint8_t *tmp, size_t n)
     return JS_NewUint8ArrayCopy(ctx, tmp, n);
 }
 
-/* cryptoBoxAfterNm(plain, nonce24, key32) -> MAC(16) || ciphertext (open = 0)
- * cryptoBoxOpenAfterNm(boxed, nonce24, key32) -> plaintext | undefined (open = 1) */
+/* cryptoBoxAfterNm(plain, nonce24, key32) -> MAC(16) || ciphertext (mode 0)
+ * cryptoBoxOpenAfterNm(boxed, nonce24, key32) -> plaintext | undefined (mode 1)
+ * cryptoSealAfterNm(plain, nonce24, key32) -> nonce || MAC || ciphertext (mode 2:
+ *   an MDP ciphered payload in one array, no second buffer and copy in JS) */
 static JSValue js_box(JSContext *ctx, JSValueConst this_val, int argc,
-                      JSValueConst *argv, int open)
+                      JSValueConst *argv, int mode)
 {
     uint8_t stackbuf[2048], *out;
-    size_t n, outlen;
-    int rc = 0;
+    size_t n, outlen, pre = mode == 2 ? 24 : 0;
+    int rc = 0, open = mode == 1;
     JSValue r;
     const uint8_t *in = arg_bytes(ctx, argv[0], -1, &n, open ? "box" : "message");
     const uint8_t *nonce = in ? arg_bytes(ctx, argv[1], 24, NULL, "nonce") : NULL;
@@ -52,14 +54,16 @@ static JSValue js_box(JSContext *ctx, JSValueConst this_val, int argc,
         return JS_EXCEPTION;
     if (open && n < 16)
         return JS_UNDEFINED;
-    outlen = open ? n - 16 : n + 16;
+    outlen = open ? n - 16 : pre + n + 16;
     out = outlen <= sizeof stackbuf ? stackbuf : malloc(outlen);
     if (!out)
         return JS_ThrowOutOfMemory(ctx);
     if (open)
         rc = sc_secretbox_open(out, in, n, nonce, key);
-    else
-        sc_secretbox(out, in, n, nonce, key);
+    else {
+        memcpy(out, nonce, pre);
+        sc_secretbox(out + pre, in, n, nonce, key);
+    }
     r = rc == 0 ? give(ctx, out, outlen) : JS_UNDEFINED;
     if (out != stackbuf)
         free(out);
@@ -171,6 +175,7 @@ const JSCFunctionListEntry serval_crypto_funcs[] = {
     JS_CFUNC_MAGIC_DEF("cryptoBoxBeforeNm", 2, js_dh, 1),
     JS_CFUNC_MAGIC_DEF("cryptoBoxAfterNm", 3, js_box, 0),
     JS_CFUNC_MAGIC_DEF("cryptoBoxOpenAfterNm", 3, js_box, 1),
+    JS_CFUNC_MAGIC_DEF("cryptoSealAfterNm", 3, js_box, 2),
     JS_CFUNC_DEF("cryptoSha512", 1, js_sha512),
     JS_CFUNC_MAGIC_DEF("cryptoX25519", 2, js_dh, 0),
     JS_CFUNC_DEF("cryptoX25519Base", 1, js_x25519_base),

@@ -11,6 +11,7 @@ export function nativeCrypto(): NativeCryptoPrimitives {
     boxBeforeNm: native.cryptoBoxBeforeNm,
     boxAfterNm: native.cryptoBoxAfterNm,
     boxOpenAfterNm: native.cryptoBoxOpenAfterNm,
+    sealAfterNm: native.cryptoSealAfterNm,
     signDetached: native.cryptoSignDetached,
     verifyDetached: native.cryptoVerifyDetached,
     sha512: native.cryptoSha512,

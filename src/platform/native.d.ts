@@ -87,6 +87,8 @@ declare module "serval:native" {
   export function cryptoBoxAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   /** undefined when the MAC does not verify (or the box is shorter than 16 bytes) */
   export function cryptoBoxOpenAfterNm(boxed: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array | undefined;
+  /** nonce || MAC(16) || ciphertext: cryptoBoxAfterNm with the nonce in front, in one array. */
+  export function cryptoSealAfterNm(plain: Uint8Array, nonce: Uint8Array, key: Uint8Array): Uint8Array;
   export function cryptoSha512(message: Uint8Array): Uint8Array;
   /** undefined for a small-order point (all-zero result) */
   export function cryptoX25519(scalar: Uint8Array, point: Uint8Array): Uint8Array | undefined;

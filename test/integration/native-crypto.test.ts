@@ -267,6 +267,18 @@ test("XSalsa20-Poly1305 box/open = tweetnacl for 0..65536 bytes; flipped bits an
   selftest(boxCases());
 });
 
+test("seal (the daemon's MDP ciphered payload in one array) = nonce || tweetnacl's box for 0..65536 bytes, and our JS composition agrees", () => {
+  const js = createNaclCrypto(rnd);
+  const cases: Case[] = [];
+  for (const n of LENGTHS) {
+    const k = rnd(32), no = rnd(24), m = rnd(n);
+    const want = new Uint8Array([...no, ...nacl.secretbox(m, no, k)]);
+    assert.is(hex(js.sealAfterNm!(m, no, k)), hex(want), `JS seal of ${n} bytes`);
+    cases.push({ req: `seal ${hex(k)} ${hex(no)} ${hex(m)}`, want: hex(want) });
+  }
+  selftest(cases);
+});
+
 test("SHA-512: FIPS 180-4 examples and tweetnacl at every padding boundary", () => {
   selftest(shaCases());
 });

@@ -7,8 +7,8 @@ import { generateIdentity } from "../../src/crypto/identity";
 import { generateNonce, NONCE_BYTES, pooledRandom, RANDOM_POOL_BYTES } from "../../src/crypto/nonce";
 import { SharedKeyCache } from "../../src/crypto/shared-key-cache";
 import {
-  buildKeymapRequest, buildKeymapResponse, flagsOfPayloadMode, openMdpPayload, parseKeymapResponse,
-  payloadModeOfFlags, payloadOverhead, sealMdpPayload, KEYMAP_RESPONSE_BYTES,
+  buildKeymapRequest, buildKeymapResponse, flagsOfPayloadMode, openCiphered, openMdpPayload, parseKeymapResponse,
+  payloadModeOfFlags, payloadOverhead, sealCiphered, sealMdpPayload, KEYMAP_RESPONSE_BYTES,
 } from "../../src/crypto/mdp-payload";
 
 const random = (n: number): Uint8Array => new Uint8Array(randomBytes(n));
@@ -89,6 +89,24 @@ test("nonces: 24 bytes, top bit of byte 0 always clear, different each time", ()
   const allOnes = generateNonce((k) => new Uint8Array(k).fill(0xff));
   assert.is(allOnes[0], 0x7f);
   assert.is(allOnes[1], 0xff);
+});
+
+test("sealed payloads own their nonce: a second seal does not change the first, with and without a provider's sealAfterNm", () => {
+  const key = crypto.boxBeforeNm(bob.sid, alice.boxSecret)!;
+  const { sealAfterNm: _, ...withoutSeal } = crypto;
+  for (const c of [crypto, withoutSeal]) {
+    const a = sealCiphered(c, plain, key);
+    const nonceA = a.slice(0, NONCE_BYTES);
+    const b = sealCiphered(c, plain, key);
+    assert.equal(a.subarray(0, NONCE_BYTES), nonceA);
+    assert.not.equal(b.subarray(0, NONCE_BYTES), nonceA);
+    assert.is(a[0] & 0x80, 0);
+    assert.is(a.length, NONCE_BYTES + 16 + plain.length);
+    for (const p of [a, b]) assert.equal(openCiphered(crypto, p, crypto.boxBeforeNm(alice.sid, bob.boxSecret)!), plain);
+  }
+  // a given nonce is used as it is
+  const given = new Uint8Array(NONCE_BYTES).fill(0x81);
+  assert.equal(sealCiphered(crypto, plain, key, given).subarray(0, NONCE_BYTES), given);
 });
 
 test("pooledRandom hands out its source's bytes in order, each once, one draw per pool; big requests go straight through", () => {
