@@ -98,9 +98,13 @@ export class ByteReader {
 export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
+  /** buf.length, kept in a field: a typed array's length is a getter call in
+   * QuickJS, and every field written checks the room (~55 ns a call on x86_64). */
+  private cap: number;
 
   constructor(initialCapacity = 1500) {
     this.buf = new Uint8Array(initialCapacity);
+    this.cap = initialCapacity;
   }
 
   reset(): void {
@@ -110,23 +114,24 @@ export class ByteWriter {
   /** Make room for n more bytes; grows by doubling, so it happens rarely. */
   ensure(n: number): void {
     const want = this.pos + n;
-    if (want <= this.buf.length) return;
-    let cap = this.buf.length * 2 || 64;
+    if (want <= this.cap) return;
+    let cap = this.cap * 2 || 64;
     while (cap < want) cap *= 2;
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+    this.cap = cap;
   }
 
   // Each writer checks the room inline and calls ensure() only to grow: a call
   // per field written (ensure) was ~4% of the sending daemon's profile samples.
   u8(v: number): void {
-    if (this.pos >= this.buf.length) this.ensure(1);
+    if (this.pos >= this.cap) this.ensure(1);
     this.buf[this.pos++] = v;
   }
 
   u16be(v: number): void {
-    if (this.pos + 2 > this.buf.length) this.ensure(2);
+    if (this.pos + 2 > this.cap) this.ensure(2);
     const b = this.buf, p = this.pos;
     b[p] = v >>> 8;
     b[p + 1] = v;
@@ -134,7 +139,7 @@ export class ByteWriter {
   }
 
   u32be(v: number): void {
-    if (this.pos + 4 > this.buf.length) this.ensure(4);
+    if (this.pos + 4 > this.cap) this.ensure(4);
     const b = this.buf, p = this.pos;
     b[p] = v >>> 24;
     b[p + 1] = v >>> 16;
@@ -144,7 +149,7 @@ export class ByteWriter {
   }
 
   u16le(v: number): void {
-    if (this.pos + 2 > this.buf.length) this.ensure(2);
+    if (this.pos + 2 > this.cap) this.ensure(2);
     const b = this.buf, p = this.pos;
     b[p] = v;
     b[p + 1] = v >>> 8;
@@ -152,7 +157,7 @@ export class ByteWriter {
   }
 
   u32le(v: number): void {
-    if (this.pos + 4 > this.buf.length) this.ensure(4);
+    if (this.pos + 4 > this.cap) this.ensure(4);
     const b = this.buf, p = this.pos;
     b[p] = v;
     b[p + 1] = v >>> 8;
@@ -162,7 +167,7 @@ export class ByteWriter {
   }
 
   bytes(src: Uint8Array): void {
-    if (this.pos + src.length > this.buf.length) this.ensure(src.length);
+    if (this.pos + src.length > this.cap) this.ensure(src.length);
     this.buf.set(src, this.pos);
     this.pos += src.length;
   }

@@ -92,6 +92,17 @@ test("ByteWriter grows, patches and round-trips every width", () => {
   w.reset();
   w.u8(0);
   assert.is(copy[0], 0xab, "toBytes is a copy");
+  // from no room at all, byte by byte and in every width, past several doublings
+  const z = new ByteWriter(0);
+  const want: number[] = [];
+  for (let i = 0; i < 700; i++) {
+    if (i % 3 === 0) { z.u8(i & 0xff); want.push(i & 0xff); }
+    else if (i % 3 === 1) { z.u16be(i); want.push((i >> 8) & 0xff, i & 0xff); }
+    else { z.u32le(i); want.push(i & 0xff, (i >> 8) & 0xff, 0, 0); }
+  }
+  z.bytes(new Uint8Array(5000).fill(7));
+  for (let i = 0; i < 5000; i++) want.push(7);
+  assert.equal([...z.view()], want);
 });
 
 test("hex helpers: SIDs print as 64 upper-case digits; bad hex is a WireError", () => {
