@@ -141,7 +141,8 @@ CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_I
 # (no size budget there; issue 11's "<= 100 ms of CPU per MiB" is an x86_64
 # target). 1 hop clean, 8 MiB, daemon-hosted tunnel, alternated pairs at load
 # ~3 (BENCHMARKS.md issue 11 "Router CPU", x86pkt): all processes 133-136 ->
-# 115-126 ms/MiB for the engine alone; stripped binary 784 -> ~1 010 KB.
+# 115-126 ms/MiB for the engine alone; stripped binary 784 -> 1 026 KB, ipk
+# 379 -> 481 KB.
 # CROSS_OPT_x86_64=-Os keeps the old build.
 CROSS_OPT_x86_64 ?= -O2
 CROSS_OPT = $(or $(CROSS_OPT_$(1)),-Os)
