@@ -70,6 +70,10 @@ export class MeshDaemon {
   private kickQueued = false;
   /** Packets handled since the last drive (onPacket). */
   private undriven = 0;
+  /** The core's client backlog when last counted plus the tunnels' sends since: never
+   * below the real one (-1: count again; after every drive and inbound packet, which
+   * may send frames or queue the node's own replies). */
+  private backlogSeen = -1;
   private rules: InterfaceRule[] = [];
   private rescanTimer: Timer | undefined;
   private stopped = false;
@@ -124,8 +128,11 @@ export class MeshDaemon {
       clients: this.clients,
       core: this.core,
       now: nowMs,
-      holdingBack: () => this.sock.isPaused || (this.core.clientBacklog?.() ?? 0) >= CLIENT_BACKLOG_HIGH,
-      kick: () => this.kick(),
+      holdingBack: () => this.tunnelsHeldBack(),
+      kick: () => {
+        if (this.backlogSeen >= 0) this.backlogSeen++; // (a tunnel queued one more datagram)
+        this.kick();
+      },
     }));
     setTunnelHost(this.tunnels);
     this.reload();
@@ -206,6 +213,7 @@ export class MeshDaemon {
       // Malformed input must never stop the daemon.
       if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
     }
+    this.backlogSeen = -1; // (a packet may queue datagrams of the node's own services)
     // One drive (transmits, deliveries, the next wake-up) per burst the interface
     // socket gave in one callback, not per packet; at least every DRIVE_EVERY
     // packets, so a socket that never runs dry still sends and delivers.
@@ -266,7 +274,18 @@ export class MeshDaemon {
       this.driver.drive();
     } finally {
       this.inDrive = false;
+      this.backlogSeen = -1;
     }
+  }
+
+  /** Must the tunnels wait (the client back-pressure, applyBackPressure)? Asked per
+   * datagram a tunnel sends: the backlog is counted (a walk of the core's queues)
+   * after each drive and near the mark, and otherwise kept up by counting sends, an
+   * upper bound, so the answer is the exact count's. */
+  private tunnelsHeldBack(): boolean {
+    if (this.sock.isPaused) return true;
+    if (this.backlogSeen < 0 || this.backlogSeen >= CLIENT_BACKLOG_HIGH) this.backlogSeen = this.core.clientBacklog?.() ?? 0;
+    return this.backlogSeen >= CLIENT_BACKLOG_HIGH;
   }
 
   /** In-process senders (tunnels) queued datagrams in the core: drive once the

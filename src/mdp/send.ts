@@ -8,7 +8,7 @@ import {
 } from "../wire/types";
 import { bytesEqual } from "../wire/bytes";
 import { encodePorts } from "../wire/mdp-ports";
-import { sealMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
+import { sealMdpPayload, type PayloadMode, type SealKeys } from "../crypto/mdp-payload";
 import type { SendRequest, SendResult } from "./api";
 import type { NodeContext } from "./context";
 import { reachableTimeout, type AdvertPayloads, type Destination, type Iface, type Neighbour } from "./neighbours";
@@ -21,6 +21,8 @@ import type { Abbreviate } from "../wire/address";
 import * as C from "./constants";
 
 const NO_KNOWERS: Neighbour[] = [];
+/** send()'s answer when the datagram was taken (one object, read only). */
+const SENT: SendResult = Object.freeze({ ok: true });
 
 /** Would these records, for these knowers, encode as `c` did? (SIDs compared as
  * the same objects: route and address-book records; a knower that has named more
@@ -77,7 +79,9 @@ export class Sender {
       this.ports.deliver(now, SID_BROADCAST, src.sid, plain, mode, localTtl, qos, true);
       this.enqueueBroadcast(now, src.sid, payload, mode, ttl, qos, TYPE_DATA);
     } else {
-      const local = cx.localOf(req.dstSid!);
+      // (one look-up of the destination per datagram: for "ours?" and for the queue)
+      const dsub = cx.subs.get(req.dstSid!);
+      const local = dsub?.local ? cx.localOf(dsub.sid) : undefined;
       if (local) {
         const plain = this.plaintext(req.dstPort, req.srcPort, req.payload);
         this.ports.deliver(now, local.sid, src.sid, plain, mode, localTtl, qos, false);
@@ -85,15 +89,21 @@ export class Sender {
         // Sealing a ciphered payload copies it: the plaintext may stay in the scratch writer.
         const plain = mode === "ciphered" ? this.plaintextView(req.dstPort, req.srcPort, req.payload)
           : this.plaintext(req.dstPort, req.srcPort, req.payload);
-        const payload = sealMdpPayload(cx.crypto, mode, plain, { source: src, destinationSid: req.dstSid });
+        const keys = (this.sealKeys ??= { source: src, destinationSid: undefined });
+        keys.source = src;
+        keys.destinationSid = req.dstSid;
+        const payload = sealMdpPayload(cx.crypto, mode, plain, keys);
         // a small-order SID: no key to cipher for (crypto_box_beforenm refuses it)
         if (payload === undefined) return { ok: false, error: "bad-destination" };
-        const dst = cx.subs.add(req.dstSid!);
+        const dst = dsub !== undefined ? cx.subs.touch(dsub) : cx.subs.add(req.dstSid!);
         this.enqueueRouted(now, src.sid, dst.sid, payload, mode, ttl, qos, TYPE_DATA, true, dst.hex);
       }
     }
-    return { ok: true };
+    return SENT;
   }
+
+  /** The keys of the datagram being sealed (reset per datagram, not made anew). */
+  private sealKeys: SealKeys | undefined;
 
   private plaintext(dstPort: number, srcPort: number, data: Uint8Array): Uint8Array {
     return this.plaintextView(dstPort, srcPort, data).slice();

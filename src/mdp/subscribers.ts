@@ -113,6 +113,12 @@ export class Subscribers implements AddressBook {
     return s;
   }
 
+  /** A record found by get() was used (what add() does to a known SID). */
+  touch(s: Subscriber): Subscriber {
+    s.lastUsed = ++this.clock;
+    return s;
+  }
+
   /** Record a signing key for a SID if it has none yet; false if it does not derive to the SID. */
   setSignKey(sid: Sid, signKey: Uint8Array): boolean {
     const derived = this.deriveSid(signKey);
