@@ -137,6 +137,11 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # CROSS_INTERP_INLINE=0 keeps the calls.
 CROSS_INTERP_INLINE ?= 1
 CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
+# With it, on MIPS16e builds, the interpreter loop itself (JS_CallInternal and
+# its inline helper copies) as MIPS32 code, the rest MIPS16e
+# (-DSERVAL_INTERP_MIPS32, same patch). CROSS_INTERP_MIPS32=0 keeps it MIPS16e.
+CROSS_INTERP_MIPS32 ?= 1
+CROSS_INTERP_M32 = $(if $(filter mips mipsel,$(1)),$(if $(call CROSS_INTERP,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),$(filter 1,$(CROSS_INTERP_MIPS32)))))
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
@@ -144,7 +149,7 @@ CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
 CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)
 # the engine with its parser (compiles the bytecode); without -np, the same
 # objects as a CROSS_BYTECODE=0 build
-CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)
+CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)$(if $(call CROSS_INTERP_M32,$(1)),-i32)
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
@@ -176,7 +181,7 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	$(MAKE) --no-print-directory servald \
 	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
 	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
-	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE)$(if $(call CROSS_INTERP_M32,$*), -DSERVAL_INTERP_MIPS32) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
 	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
 	  UNSTRIPPED=$@.unstripped \
