@@ -127,7 +127,8 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # MIPS32 instead of MIPS16e (with the inlining a further -7% CPU for +25 KB
 # of ipk, leaving ~5 KB of the 400 KB budget), all of servald as MIPS32
 # (over the budget), only the hot functions as MIPS32 (nomips16: slower,
-# as GCC inlines nothing across MIPS16e/MIPS32), quickjs.c at -O2 (+86 KB).
+# as GCC inlines nothing across MIPS16e/MIPS32; CROSS_INTERP_MIPS32 below
+# does it with MIPS32 copies of the helpers), quickjs.c at -O2 (+86 KB).
 # The x86_64 and armhf builds (-Os too) get it as well: 1 hop clean, 8 MiB,
 # daemon-hosted tunnel, CPU ms/MiB of all processes, alternated pairs
 # (BENCHMARKS.md session 8 mips32hot, "x86_64 and armhf"): x86_64 native
@@ -137,9 +138,16 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # CROSS_INTERP_INLINE=0 keeps the calls.
 CROSS_INTERP_INLINE ?= 1
 CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
-# With it, on MIPS16e builds, the interpreter loop itself (JS_CallInternal and
-# its inline helper copies) as MIPS32 code, the rest MIPS16e
-# (-DSERVAL_INTERP_MIPS32, same patch). CROSS_INTERP_MIPS32=0 keeps it MIPS16e.
+# With it, on MIPS16e builds, the interpreter loop (JS_CallInternal) and the
+# hottest functions it calls (JS_GetPropertyInternal, js_get_fast_array_element,
+# js_call_c_function) are MIPS32 code at -O2, the rest MIPS16e -Os
+# (-DSERVAL_INTERP_MIPS32, same patch). GCC inlines nothing across the two
+# modes, so the small helpers they use have MIPS32 copies that are inlined
+# (test/openwrt/cross-check.ts checks both with readelf/objdump). Emulated
+# 24Kc, session 9 (BENCHMARKS.md "Router-class tunnel"): interpreter CPU of
+# bench/msp-cpu.ts 0.75x, daemon CPU per MiB tunnelled 0.82x (1 hop) and
+# 0.91x (3 hops, 10% loss), for +3.1 KB of mipsel ipk (371 669 -> 374 796).
+# CROSS_INTERP_MIPS32=0 keeps it MIPS16e.
 CROSS_INTERP_MIPS32 ?= 1
 CROSS_INTERP_M32 = $(if $(filter mips mipsel,$(1)),$(if $(call CROSS_INTERP,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),$(filter 1,$(CROSS_INTERP_MIPS32)))))
 CROSS_ARCHFLAGS_x86_64 :=
