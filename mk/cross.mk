@@ -145,8 +145,8 @@ CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_I
 # modes, so the small helpers they use have MIPS32 copies that are inlined
 # (test/openwrt/cross-check.ts checks both with readelf/objdump). Emulated
 # 24Kc, session 9 (BENCHMARKS.md "Router-class tunnel"): interpreter CPU of
-# bench/msp-cpu.ts 0.75x, daemon CPU per MiB tunnelled 0.82x (1 hop) and
-# 0.91x (3 hops, 10% loss), for +3.1 KB of mipsel ipk (371 669 -> 374 796).
+# bench/msp-cpu.ts 0.65x, daemon CPU per MiB tunnelled 0.78x (1 hop) and
+# 0.76x (3 hops, 10% loss), for +3.3 KB of mipsel ipk (371 669 -> 374 980).
 # CROSS_INTERP_MIPS32=0 keeps it MIPS16e.
 CROSS_INTERP_MIPS32 ?= 1
 CROSS_INTERP_M32 = $(if $(filter mips mipsel,$(1)),$(if $(call CROSS_INTERP,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),$(filter 1,$(CROSS_INTERP_MIPS32)))))
