@@ -150,6 +150,13 @@ CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_I
 # CROSS_INTERP_MIPS32=0 keeps it MIPS16e.
 CROSS_INTERP_MIPS32 ?= 1
 CROSS_INTERP_M32 = $(if $(filter mips mipsel,$(1)),$(if $(call CROSS_INTERP,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),$(filter 1,$(CROSS_INTERP_MIPS32)))))
+# The per-byte crypto of the tunnel (salsa20, poly1305, sha512: box/open and
+# signed frames) as MIPS32 in a MIPS16e build: MIPS16e's 8 registers make
+# these 16-word-state loops spill (Makefile NATIVE_FAST_OBJS). Emulated 24Kc,
+# 1 hop clean, 4 MiB: daemon CPU per MiB 0.94x (session 9, BENCHMARKS.md).
+# CROSS_NATIVE_MIPS32=0 keeps them MIPS16e.
+CROSS_NATIVE_MIPS32 ?= 1
+CROSS_NATIVE_FAST = $(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),$(filter 1,$(CROSS_NATIVE_MIPS32))))
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
@@ -191,6 +198,7 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	  CFLAGS="-Os -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  ENGINE_CFLAGS="-Os -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE)$(if $(call CROSS_INTERP_M32,$*), -DSERVAL_INTERP_MIPS32) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
+	  $(if $(call CROSS_NATIVE_FAST,$*),NATIVE_FAST_OBJS="salsa20.o poly1305.o sha512.o" NATIVE_FAST_CFLAGS=-mno-mips16) \
 	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
 	  UNSTRIPPED=$@.unstripped \
 	  ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*) \

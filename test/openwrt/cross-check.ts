@@ -96,6 +96,9 @@ export function crossSuite(t: CrossTarget): void {
         assert.not.match(sym(f), /\[MIPS16\]/, sym(f));
       }
       assert.match(sym("JS_SetPropertyInternal2"), /\[MIPS16\]/, "the rest of the engine stays MIPS16e");
+      // mk/cross.mk CROSS_NATIVE_MIPS32: the tunnel's per-byte crypto is MIPS32 too, the rest of ours MIPS16e
+      for (const f of ["sc_secretbox", "sc_secretbox_open", "sc_poly1305", "sc_sha512_update"]) assert.not.match(sym(f), /\[MIPS16\]/, sym(f));
+      assert.match(sym("sc_x25519"), /\[MIPS16\]/, "the per-handshake crypto stays MIPS16e");
       // MIPS32 code calls libc and libgcc through the GOT (lw t9,OFF(gp); jalr t9):
       // named here from _gp, the .got words and the symbol table.
       const addrOf = new Map<number, string>();
