@@ -118,14 +118,18 @@ $(ENGINE_OBJDIR)/%.o: $(QJS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(ENGINE_CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -I$(QJS_DIR) -c -o $@ $(QJS_DIR)/$*.c
 
+# NATIVE_FAST_OBJS / NATIVE_FAST_CFLAGS: flags added for some of our objects
+# only (mk/cross.mk: the per-byte crypto as MIPS32 in a MIPS16e build)
+NATIVE_FAST_OBJS ?=
+NATIVE_FAST_CFLAGS ?=
 $(OBJDIR)/%.o: src/native/%.c src/native/native.h $(QJS_STAMP) $(OBJDIR)/.cflags
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
+	$(CC) $(CFLAGS) $(if $(filter $(notdir $@),$(NATIVE_FAST_OBJS)),$(NATIVE_FAST_CFLAGS)) $(CPPFLAGS) $(EMBED_DEFS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
 
 # our objects are rebuilt when the compiler or its flags change (rewritten only then)
 $(OBJDIR)/.cflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS)' >$@
+	@echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) $(NATIVE_FAST_OBJS): $(NATIVE_FAST_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) $(NATIVE_FAST_OBJS): $(NATIVE_FAST_CFLAGS)' >$@
 
 ifeq ($(BYTECODE),1)
 # the bundle compiled to bytecode by the target's engine with its parser

@@ -127,7 +127,8 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # MIPS32 instead of MIPS16e (with the inlining a further -7% CPU for +25 KB
 # of ipk, leaving ~5 KB of the 400 KB budget), all of servald as MIPS32
 # (over the budget), only the hot functions as MIPS32 (nomips16: slower,
-# as GCC inlines nothing across MIPS16e/MIPS32), quickjs.c at -O2 (+86 KB).
+# as GCC inlines nothing across MIPS16e/MIPS32; CROSS_INTERP_MIPS32 below
+# does it with MIPS32 copies of the helpers), quickjs.c at -O2 (+86 KB).
 # The x86_64 and armhf builds (-Os too) get it as well: 1 hop clean, 8 MiB,
 # daemon-hosted tunnel, CPU ms/MiB of all processes, alternated pairs
 # (BENCHMARKS.md session 8 mips32hot, "x86_64 and armhf"): x86_64 native
@@ -137,6 +138,25 @@ CROSS_ENGINE_DEFS   = $(if $(filter 1,$(CROSS_NDEBUG)),-DNDEBUG) \
 # CROSS_INTERP_INLINE=0 keeps the calls.
 CROSS_INTERP_INLINE ?= 1
 CROSS_INTERP = $(if $(filter mips mipsel x86_64 armhf,$(1)),$(filter 1,$(CROSS_INTERP_INLINE)))
+# With it, on MIPS16e builds, the interpreter loop (JS_CallInternal) and the
+# hottest functions it calls (JS_GetPropertyInternal, js_get_fast_array_element,
+# js_call_c_function) are MIPS32 code at -O2, the rest MIPS16e -Os
+# (-DSERVAL_INTERP_MIPS32, same patch). GCC inlines nothing across the two
+# modes, so the small helpers they use have MIPS32 copies that are inlined
+# (test/openwrt/cross-check.ts checks both with readelf/objdump). Emulated
+# 24Kc, session 9 (BENCHMARKS.md "Router-class tunnel"): interpreter CPU of
+# bench/msp-cpu.ts 0.65x, daemon CPU per MiB tunnelled 0.78x (1 hop) and
+# 0.76x (3 hops, 10% loss), for +3.3 KB of mipsel ipk (371 669 -> 374 980).
+# CROSS_INTERP_MIPS32=0 keeps it MIPS16e.
+CROSS_INTERP_MIPS32 ?= 1
+CROSS_INTERP_M32 = $(if $(filter mips mipsel,$(1)),$(if $(call CROSS_INTERP,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),$(filter 1,$(CROSS_INTERP_MIPS32)))))
+# The per-byte crypto of the tunnel (salsa20, poly1305, sha512: box/open and
+# signed frames) as MIPS32 in a MIPS16e build: MIPS16e's 8 registers make
+# these 16-word-state loops spill (Makefile NATIVE_FAST_OBJS). Emulated 24Kc,
+# 1 hop clean, 4 MiB: daemon CPU per MiB 0.94x (session 9, BENCHMARKS.md).
+# CROSS_NATIVE_MIPS32=0 keeps them MIPS16e.
+CROSS_NATIVE_MIPS32 ?= 1
+CROSS_NATIVE_FAST = $(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),$(filter 1,$(CROSS_NATIVE_MIPS32))))
 # Optimisation level of the engine and the C shim: -Os, except x86_64 at -O2
 # (no size budget there; issue 11's "<= 100 ms of CPU per MiB" is an x86_64
 # target). 1 hop clean, 8 MiB, daemon-hosted tunnel, alternated pairs at load
@@ -153,7 +173,7 @@ CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
 CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)
 # the engine with its parser (compiles the bytecode); without -np, the same
 # objects as a CROSS_BYTECODE=0 build
-CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)$(if $(filter-out -Os,$(call CROSS_OPT,$(1))),$(call CROSS_OPT,$(1)))
+CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)$(if $(call CROSS_INTERP_M32,$(1)),-i32)$(if $(filter-out -Os,$(call CROSS_OPT,$(1))),$(call CROSS_OPT,$(1)))
 
 # Output root; e.g. CROSS_OUT_DIR=out/cross-glibc with CROSS_LIBC=glibc.
 CROSS_OUT_DIR ?= out/cross
@@ -185,8 +205,9 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	$(MAKE) --no-print-directory servald \
 	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
 	  CFLAGS="$(call CROSS_OPT,$*) -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
-	  ENGINE_CFLAGS="$(call CROSS_OPT,$*) -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  ENGINE_CFLAGS="$(call CROSS_OPT,$*) -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE)$(if $(call CROSS_INTERP_M32,$*), -DSERVAL_INTERP_MIPS32) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
 	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
+	  $(if $(call CROSS_NATIVE_FAST,$*),NATIVE_FAST_OBJS="salsa20.o poly1305.o sha512.o" NATIVE_FAST_CFLAGS=-mno-mips16) \
 	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
 	  UNSTRIPPED=$@.unstripped \
 	  ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*) \

@@ -81,6 +81,62 @@ export function crossSuite(t: CrossTarget): void {
       assert.match(r.stdout, /FP ABI: Soft float\n/);
       assert.match(r.stdout, /coprocessor-1 \(FPU\) instructions: 0\n/);
     });
+
+    // mk/cross.mk CROSS_INTERP_MIPS32 (build/patches/quickjs-interp-inline.patch):
+    // the engine is MIPS16e but its interpreter loop and hottest callees are
+    // MIPS32 code, and GCC inlines nothing across the two modes, so they must
+    // have their small helpers' MIPS32 copies inlined, not called.
+    test(`${t.cross}: the interpreter loop and its hottest callees are MIPS32 code with their small helpers inlined, the rest MIPS16e`, () => {
+      const unstripped = `${bin}.unstripped`;
+      const syms = execFileSync(`${prefix}readelf`, ["-sW", unstripped], { encoding: "utf8", maxBuffer: 64 << 20 });
+      const sym = (name: string) => syms.split("\n").find((l) => l.endsWith(` ${name}`)) ?? "";
+      const hot = ["JS_CallInternal", "JS_GetPropertyInternal", "js_get_fast_array_element", "js_call_c_function"];
+      for (const f of hot) {
+        assert.ok(sym(f), `${f} in the symbol table`);
+        assert.not.match(sym(f), /\[MIPS16\]/, sym(f));
+      }
+      assert.match(sym("JS_SetPropertyInternal2"), /\[MIPS16\]/, "the rest of the engine stays MIPS16e");
+      // mk/cross.mk CROSS_NATIVE_MIPS32: the tunnel's per-byte crypto is MIPS32 too, the rest of ours MIPS16e
+      for (const f of ["sc_secretbox", "sc_secretbox_open", "sc_poly1305", "sc_sha512_update"]) assert.not.match(sym(f), /\[MIPS16\]/, sym(f));
+      assert.match(sym("sc_x25519"), /\[MIPS16\]/, "the per-handshake crypto stays MIPS16e");
+      // MIPS32 code calls libc and libgcc through the GOT (lw t9,OFF(gp); jalr t9):
+      // named here from _gp, the .got words and the symbol table.
+      const addrOf = new Map<number, string>();
+      for (const l of syms.split("\n")) {
+        const m = /^\s*\d+:\s+([0-9a-f]+)\s+\d+\s+FUNC\s.*\s(\S+)$/.exec(l);
+        if (m) addrOf.set(parseInt(m[1], 16) & ~1, m[2]);
+      }
+      const gp = parseInt((/^\s*\d+:\s+([0-9a-f]+)\s.*\s_gp$/m.exec(syms) ?? ["", "0"])[1], 16);
+      assert.ok(gp > 0, "_gp in the symbol table");
+      const gotDump = execFileSync(`${prefix}objdump`, ["-s", "-j", ".got", unstripped], { encoding: "utf8", maxBuffer: 64 << 20 });
+      const gotWords = new Map<number, number>();
+      for (const m of gotDump.matchAll(/^ ([0-9a-f]+) ((?:[0-9a-f]{8} ?){1,4})/gm)) {
+        m[2].trim().split(" ").forEach((w, i) => {
+          const b = Buffer.from(w, "hex");
+          gotWords.set(parseInt(m[1], 16) + 4 * i, t.bigEndian ? b.readUInt32BE(0) : b.readUInt32LE(0));
+        });
+      }
+      const calls: string[] = [];
+      for (const f of hot) {
+        const dis = execFileSync(`${prefix}objdump`, ["-d", `--disassemble=${f}`, unstripped], { encoding: "utf8", maxBuffer: 64 << 20 });
+        calls.push(...[...dis.matchAll(/\sjalx?\s.*<([^>+]+)>/g)].map((m) => m[1].replace(/\..*$/, "")));
+        for (const m of dis.matchAll(/\slw\s+t9,(-?\d+)\(gp\)/g)) {
+          const target = gotWords.get(gp + Number(m[1]));
+          calls.push(addrOf.get((target ?? 0) & ~1) ?? `GOT word ${target}`);
+        }
+      }
+      assert.ok(calls.includes("js_free_value_rt"), `calls found in the disassembly (${calls.length})`);
+      // GCC 12 expands no memcpy in a nomips16 function of a -mips16 file: the
+      // bytecode operand reads must not call it (the patch uses packed loads).
+      const memcpys = calls.filter((c) => c === "memcpy").length;
+      assert.ok(calls.includes("__adddf3"), "calls through the GOT resolved (soft-float __adddf3 in the loop)");
+      assert.ok(memcpys <= 1, `memcpy called ${memcpys} times by the MIPS32 functions (js_call_c_function copies its arguments once)`);
+      const helpers = ["js_rc", "unsafe_unconst", "vc", "JS_IsException", "JS_IsUndefined", "JS_IsNull", "JS_IsObject", "JS_IsUninitialized",
+        "js_int32", "js_bool", "js_uint32", "js_float64", "__JS_NewFloat64", "JS_VALUE_GET_FLOAT64", "js_arith_to_float64", "JS_FreeValue", "js_dup",
+        "set_value", "get_u16", "get_u32", "get_i8", "get_i16", "find_own_property", "js_poll_interrupts", "is_strict_mode", "js_check_stack_overflow", "min_int"];
+      const called = helpers.filter((h) => calls.includes(h));
+      assert.equal(called, [], `the MIPS32 functions call these helpers instead of inlining them: ${called.join(" ")}`);
+    });
   }
 
   // A daemon killed -9 leaves its socket file: sending to it fails with
