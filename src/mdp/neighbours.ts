@@ -5,6 +5,8 @@
 import type { LinkRecordRepr } from "../wire/types";
 import type { Subscriber } from "./subscribers";
 import type { Abbreviate } from "../wire/address";
+import type { FrameHeaderMemo } from "../wire/frame";
+import type { EnvelopeMemo } from "../wire/envelope";
 import { SeqWindow64 } from "./link-window";
 import {
   ACK_LINK_UP_DELAY_MS, ACK_SOON_DELAY_MS, LONG_AGO, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
@@ -66,6 +68,13 @@ export interface Destination {
    * NeighbourTable.version `abbreviateVersion` (-1: none): per packet on the data path. */
   abbreviate: Abbreviate | undefined;
   abbreviateVersion: number;
+  /** The envelope and first frame header of the last packet here (Transmitter;
+   * the header: unicast destinations only), for the address book's `generation`
+   * and `namedGen` in headerMemoGen/headerMemoNamed. */
+  envelopeMemo: EnvelopeMemo | undefined;
+  headerMemo: FrameHeaderMemo | undefined;
+  headerMemoGen: number;
+  headerMemoNamed: number;
 }
 
 export interface LinkIn {
@@ -174,6 +183,7 @@ export function newDestination(iface: Iface, address: string, unicast: boolean, 
   return {
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
     srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1,
+    envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1,
   };
 }
 

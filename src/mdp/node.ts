@@ -111,6 +111,7 @@ export class MeshNode {
     this.tx = new Transmitter(cx.queue, cx.stats, cx.primarySid, opts.maxTransmissions ?? C.FRAME_MAX_TX,
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
     if (this.sender.abbreviates) this.tx.abbreviateFor = (d, now) => this.sender.abbreviateFor(d, now);
+    this.tx.book = cx.subs;
     this.acks.tx = this.tx;
     this.adverts.tx = this.tx;
     this.adverts.explain = this.explain;

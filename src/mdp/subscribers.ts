@@ -56,6 +56,9 @@ export class Subscribers implements AddressBook {
   private readonly prefixCache = new Map<number, Subscriber | "ambiguous" | undefined>();
   /** Bumped whenever the set of SIDs changes (so may what a prefix resolves to). */
   generation = 0;
+  /** Bumped whenever a neighbour names a SID it had not named before (noteNamed:
+   * an abbreviator may then shorten a SID it wrote in full). */
+  namedGen = 0;
   /** Monotonic counter used as recency (the node passes no clock here). */
   private clock = 0;
   /** Called when a SID is about to be forgotten; return false to keep it. */

@@ -3,17 +3,18 @@
 //
 // API:
 //   decodeEnvelope(r, ctx): EnvelopeRepr     sets ctx.sender/previous to the transmitter
-//   encodeEnvelope(w, env, ctx)              full SID transmitter, or abbreviated (ctx.abbreviate, extra bits)
+//   encodeEnvelope(w, env, ctx, memo?)       full SID transmitter, or abbreviated (ctx.abbreviate, extra bits)
 //                                            unless env.transmitterFull;
-//                                            then sets ctx.sender = ctx.previous = transmitter
+//                                            then sets ctx.sender = ctx.previous = transmitter;
+//                                            memo (newEnvelopeMemo): the bytes of the last one, reused
 //   envelopeLength(env): number              bytes encodeEnvelope writes with a full SID
 //   PACKET_UNICAST, PACKET_INTERFACE, PACKET_SEQ
 
-import { ENCAP_OVERLAY, ENCAP_SINGLE, type EnvelopeRepr } from "./types";
+import { ENCAP_OVERLAY, ENCAP_SINGLE, type EnvelopeRepr, type Sid } from "./types";
 import { ByteReader, ByteWriter, WireError } from "./bytes";
 import {
   ADDR_FULL, ADDR_SIGNKEY, SID_BYTES, decodeAddress,
-  type AddressDecodeContext, type AddressEncodeContext,
+  type Abbreviate, type AddressDecodeContext, type AddressEncodeContext,
 } from "./address";
 
 export const PACKET_UNICAST = 0x01;
@@ -45,8 +46,57 @@ export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): Envelo
   return env;
 }
 
-export function encodeEnvelope(w: ByteWriter, env: EnvelopeRepr, ctx: AddressEncodeContext): void {
+/**
+ * The bytes encodeEnvelope wrote, kept to be written again (with the new link
+ * sequence) while the envelope's other fields and ctx.abbreviate are the same:
+ * one per destination. The owner clears `bytes` whenever what ctx.abbreviate
+ * answers may have changed.
+ */
+export interface EnvelopeMemo {
+  bytes: Uint8Array | undefined;
+  version: number;
+  encapsulation: number;
+  transmitter: Sid | undefined;
+  transmitterFull: boolean;
+  unicast: boolean;
+  interfaceIndex: number;
+  abbreviate: Abbreviate | undefined;
+}
+
+export function newEnvelopeMemo(): EnvelopeMemo {
+  return {
+    bytes: undefined, version: -1, encapsulation: -1, transmitter: undefined, transmitterFull: false,
+    unicast: false, interfaceIndex: -1, abbreviate: undefined,
+  };
+}
+
+/** `memo`: see EnvelopeMemo (used for envelopes with a link sequence; the bytes are the same either way). */
+export function encodeEnvelope(w: ByteWriter, env: EnvelopeRepr, ctx: AddressEncodeContext, memo?: EnvelopeMemo): void {
   const t = env.transmitter;
+  if (memo !== undefined && env.linkSeq >= 0) {
+    const m = memo;
+    if (m.bytes !== undefined && m.transmitter === t && m.abbreviate === ctx.abbreviate && m.unicast === env.unicast &&
+      m.interfaceIndex === env.interfaceIndex && m.transmitterFull === (env.transmitterFull === true) &&
+      m.version === env.version && m.encapsulation === env.encapsulation) {
+      const at = w.pos;
+      w.bytes(m.bytes);
+      w.patchU8(at + m.bytes.length - 1, env.linkSeq & 0xff); // (the link sequence comes last)
+      ctx.sender = t;
+      ctx.previous = t;
+      return;
+    }
+    const at = w.pos;
+    encodeEnvelope(w, env, ctx);
+    m.bytes = w.buf.slice(at, w.pos);
+    m.transmitter = t;
+    m.abbreviate = ctx.abbreviate;
+    m.unicast = env.unicast;
+    m.interfaceIndex = env.interfaceIndex;
+    m.transmitterFull = env.transmitterFull === true;
+    m.version = env.version;
+    m.encapsulation = env.encapsulation;
+    return;
+  }
   if (!t || t.length !== SID_BYTES) throw new WireError("envelope needs a 32-byte transmitter SID");
   if (env.version < 0 || env.version > SUPPORTED_PACKET_VERSION) throw new WireError(`bad version ${env.version}`);
   if (env.encapsulation !== ENCAP_OVERLAY && env.encapsulation !== ENCAP_SINGLE) {

@@ -11,9 +11,11 @@
 //   encodePacket(w, envelope, frames, opts?): number
 //       Writes the envelope and then frames, in order, while they fit in
 //       opts.mtu (default 1200); returns how many frames were written.
-//   beginPacket(w, envelope, opts?, reuse?): AddressEncodeContext   envelope only, for incremental building
-//       (reuse: a context from an earlier beginPacket, reset and returned instead of a new one)
-//   appendFrame(w, start, frame, ctx, envelope, mtu = MTU): boolean  add one frame if it fits
+//   beginPacket(w, envelope, opts?, reuse?, memo?): AddressEncodeContext   envelope only, for incremental building
+//       (reuse: a context from an earlier beginPacket, reset and returned instead of a new one;
+//       memo: encodeEnvelope's EnvelopeMemo)
+//   appendFrame(w, start, frame, ctx, envelope, mtu = MTU, memo?): boolean  add one frame if it fits
+//       (memo: encodeFrame's FrameHeaderMemo)
 //       (`start` = w.pos before beginPacket; ENCAP_SINGLE takes one frame only)
 //   packetFrameLength(frame, ctx, envelope): number          bytes a frame will need in this packet
 //   MTU = 1200
@@ -24,8 +26,8 @@ import {
   newDecodeContext, newEncodeContext,
   type AddressDecodeContext, type AddressEncodeContext, type AddressEncodeOptions,
 } from "./address";
-import { decodeEnvelope, encodeEnvelope, envelopeLength } from "./envelope";
-import { decodeFrame, encodeFrame, frameLength } from "./frame";
+import { decodeEnvelope, encodeEnvelope, envelopeLength, type EnvelopeMemo } from "./envelope";
+import { decodeFrame, encodeFrame, frameLength, type FrameHeaderMemo } from "./frame";
 
 /** Default interface MTU for the whole overlay packet (mdp_iftype.mtu). */
 export const MTU = 1200;
@@ -65,7 +67,9 @@ export interface PacketEncodeOptions extends AddressEncodeOptions {
   mtu?: number;
 }
 
-export function beginPacket(w: ByteWriter, envelope: EnvelopeRepr, opts?: PacketEncodeOptions, reuse?: AddressEncodeContext): AddressEncodeContext {
+export function beginPacket(
+  w: ByteWriter, envelope: EnvelopeRepr, opts?: PacketEncodeOptions, reuse?: AddressEncodeContext, memo?: EnvelopeMemo,
+): AddressEncodeContext {
   let ctx: AddressEncodeContext;
   if (reuse) {
     // (a sender's per-packet context, reset: no allocation per packet)
@@ -79,7 +83,7 @@ export function beginPacket(w: ByteWriter, envelope: EnvelopeRepr, opts?: Packet
       else ctx.written = [];
     } else ctx.written = undefined;
   } else ctx = newEncodeContext(undefined, opts);
-  encodeEnvelope(w, envelope, ctx);
+  encodeEnvelope(w, envelope, ctx, memo);
   return ctx;
 }
 
@@ -92,7 +96,7 @@ export function packetFrameLength(frame: FrameRepr, ctx: AddressEncodeContext, e
  * otherwise w and ctx are left as they were. */
 export function appendFrame(
   w: ByteWriter, start: number, frame: FrameRepr, ctx: AddressEncodeContext,
-  envelope: EnvelopeRepr, mtu = MTU,
+  envelope: EnvelopeRepr, mtu = MTU, memo?: FrameHeaderMemo,
 ): boolean {
   // ENCAP_SINGLE carries exactly one frame, which runs to the end of the packet.
   if (envelope.encapsulation === ENCAP_SINGLE && w.pos - start > envelopeLength(envelope)) return false;
@@ -101,7 +105,7 @@ export function appendFrame(
   const at = w.pos;
   const previous = ctx.previous;
   const written = ctx.written?.length ?? 0;
-  encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation);
+  encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation, memo);
   if (w.pos - start <= mtu) return true;
   w.pos = at;
   ctx.previous = previous;
