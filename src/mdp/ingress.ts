@@ -5,7 +5,8 @@
 // flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
 // frameFp, frameDupPlain, frameGhost, rxLoss); ACK debts go to hop-acks.ts.
 import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
-import { decodePacket } from "../wire/packet";
+import { decodePacket, newPacketDecodeScratch } from "../wire/packet";
+import type { Subscriber } from "./subscribers";
 import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
 import { openMdpPayload, type PayloadMode } from "../crypto/mdp-payload";
 import type { NodeContext } from "./context";
@@ -20,9 +21,19 @@ import { bestLinkIn, findLinkIn, frameFingerprint, newNeighbour, reachableTimeou
 import { requestSignKey } from "./keymap";
 import * as C from "./constants";
 
+/** Bound on Ingress.byTx (a neighbour table's worth; spoofed transmitters are refused there first). */
+const BY_TX_MAX = 256;
+
 export class Ingress {
   /** The address decoding context of the packet being read (reset per packet, not made anew). */
   private readonly dctx: AddressDecodeContext;
+  /** The reader and packet objects decodePacket fills for every packet (like dctx:
+   * one packet is handled at a time, never one inside another's frames). */
+  private readonly scratch = newPacketDecodeScratch();
+  /** Neighbours by their address-book record, for NeighbourTable.version byTxVersion
+   * (emptied when it changes: a neighbour came or went). */
+  private readonly byTx = new Map<Subscriber, Neighbour>();
+  private byTxVersion = -1;
 
   constructor(
     private readonly cx: NodeContext,
@@ -49,7 +60,7 @@ export class Ingress {
     dc.lastCode = 0;
     dc.lastPrefix = undefined;
     if (dc.unresolved.length > 0) dc.unresolved = []; // (the last packet's went to please-explain)
-    const pkt = decodePacket(bytes, cx.subs, dc);
+    const pkt = decodePacket(bytes, cx.subs, dc, this.scratch);
     const env = pkt.envelope;
     if (env.version < 0) {
       stats.packetsDropped++;
@@ -65,7 +76,14 @@ export class Ingress {
     }
     const tsub = cx.subs.add(t);
     if (tsub.local) return; // our own packet echoed back
-    let n = cx.nt.byHex.get(tsub.hex);
+    // (the neighbour by its address-book record: no 64-digit hex hashed per packet)
+    const nt = cx.nt;
+    if (this.byTxVersion !== nt.version) { this.byTx.clear(); this.byTxVersion = nt.version; }
+    let n = this.byTx.get(tsub);
+    if (n === undefined) {
+      n = nt.byHex.get(tsub.hex);
+      if (n !== undefined && this.byTx.size < BY_TX_MAX) this.byTx.set(tsub, n);
+    }
     if (!n) {
       if (cx.nt.size >= cx.limits.neighbours) {
         if (!cx.nt.evict(now)) { stats.packetsDropped++; stats.neighboursRefused++; return; }

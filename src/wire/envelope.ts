@@ -2,7 +2,7 @@
 // address, packet flags, [interface index], [link sequence].
 //
 // API:
-//   decodeEnvelope(r, ctx): EnvelopeRepr     sets ctx.sender/previous to the transmitter
+//   decodeEnvelope(r, ctx, into?): EnvelopeRepr  sets ctx.sender/previous to the transmitter (into: filled instead of a new one)
 //   encodeEnvelope(w, env, ctx, memo?)       full SID transmitter, or abbreviated (ctx.abbreviate, extra bits)
 //                                            unless env.transmitterFull;
 //                                            then sets ctx.sender = ctx.previous = transmitter;
@@ -22,7 +22,8 @@ export const PACKET_INTERFACE = 0x02;
 export const PACKET_SEQ = 0x04;
 export const SUPPORTED_PACKET_VERSION = 1;
 
-export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): EnvelopeRepr {
+/** `into`: an envelope to fill instead of a new one (a receiver's per-packet scratch). */
+export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext, into?: EnvelopeRepr): EnvelopeRepr {
   const version = r.u8();
   if (version > SUPPORTED_PACKET_VERSION) throw new WireError(`packet version ${version} not supported`);
   const encapsulation = r.u8();
@@ -36,13 +37,25 @@ export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): Envelo
   const interfaceIndex = flags & PACKET_INTERFACE ? r.u8() : 0;
   const linkSeq = flags & PACKET_SEQ ? r.u8() : -1;
   ctx.sender = transmitter;
+  const prefix = !transmitter && ctx.lastPrefix ? ctx.lastPrefix : undefined;
+  if (into !== undefined) {
+    into.version = version;
+    into.encapsulation = encapsulation;
+    into.transmitter = transmitter;
+    into.transmitterFull = code === ADDR_FULL || code === ADDR_SIGNKEY;
+    into.unicast = (flags & PACKET_UNICAST) !== 0;
+    into.interfaceIndex = interfaceIndex;
+    into.linkSeq = linkSeq;
+    into.transmitterPrefix = prefix;
+    return into;
+  }
   const env: EnvelopeRepr = {
     version, encapsulation, transmitter,
     transmitterFull: code === ADDR_FULL || code === ADDR_SIGNKEY,
     unicast: (flags & PACKET_UNICAST) !== 0,
     interfaceIndex, linkSeq,
   };
-  if (!transmitter && ctx.lastPrefix) env.transmitterPrefix = ctx.lastPrefix;
+  if (prefix) env.transmitterPrefix = prefix;
   return env;
 }
 

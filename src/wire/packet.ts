@@ -1,7 +1,9 @@
 // A whole overlay packet = one UDP datagram: envelope + frames (PROTOCOL.md 2, 4).
 //
 // API:
-//   decodePacket(bytes, book, ctx?): PacketRepr
+//   decodePacket(bytes, book, ctx?, scratch?): PacketRepr
+//       scratch (newPacketDecodeScratch): the reader, packet, envelope and frame
+//       list reused (valid until the next decode with it; frames are new objects).
 //       Never throws. A malformed envelope gives envelope.version -1, no frames
 //       and `error`. A malformed frame ends decoding: earlier frames are kept
 //       and `error` says why. Frames whose addresses did not resolve are kept
@@ -36,13 +38,42 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: AddressDecodeContext): PacketRepr {
+/** A receiver's reader and packet, reused by decodePacket for every packet (the
+ * packet, its envelope and its frame list are valid until the next decode; the
+ * frames themselves are new objects each time). */
+export interface PacketDecodeScratch {
+  reader: ByteReader;
+  packet: PacketRepr;
+}
+
+export function newPacketDecodeScratch(): PacketDecodeScratch {
+  return {
+    reader: new ByteReader(new Uint8Array(0)),
+    packet: {
+      envelope: { version: -1, encapsulation: 0, transmitter: undefined, unicast: false, interfaceIndex: 0, linkSeq: -1 },
+      frames: [], unresolved: [], error: undefined,
+    },
+  };
+}
+
+export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: AddressDecodeContext, scratch?: PacketDecodeScratch): PacketRepr {
   const c = ctx ?? newDecodeContext(book);
-  const r = new ByteReader(bytes);
-  const frames: FrameRepr[] = [];
+  let r: ByteReader;
+  let frames: FrameRepr[];
+  if (scratch !== undefined) {
+    r = scratch.reader;
+    r.buf = bytes;
+    r.pos = 0;
+    r.end = bytes.length;
+    frames = scratch.packet.frames;
+    frames.length = 0;
+  } else {
+    r = new ByteReader(bytes);
+    frames = [];
+  }
   let envelope: EnvelopeRepr;
   try {
-    envelope = decodeEnvelope(r, c);
+    envelope = decodeEnvelope(r, c, scratch?.packet.envelope);
   } catch (e) {
     return {
       envelope: {
@@ -52,7 +83,12 @@ export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: Address
       frames, unresolved: c.unresolved, error: `envelope: ${message(e)}`,
     };
   }
-  const packet: PacketRepr = { envelope, frames, unresolved: c.unresolved };
+  let packet: PacketRepr;
+  if (scratch !== undefined) {
+    packet = scratch.packet;
+    packet.unresolved = c.unresolved;
+    packet.error = undefined;
+  } else packet = { envelope, frames, unresolved: c.unresolved };
   try {
     while (r.remaining() > 0) {
       frames.push(decodeFrame(r, c, envelope.version, envelope.encapsulation));
