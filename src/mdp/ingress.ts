@@ -3,7 +3,7 @@
 // loss), then each frame (4.2) passes the neighbour's frame duplicate window and
 // is delivered to us, answered (please-explain), forwarded along its route or
 // flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
-// frameFp, frameDupPlain, frameGhost, rxLoss); ACK debts go to hop-acks.ts.
+// frameFp, frameDupPlain, frameGhost, rxLossQ12); ACK debts go to hop-acks.ts.
 import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
 import { decodePacket, newPacketDecodeScratch } from "../wire/packet";
 import type { Subscriber } from "./subscribers";
@@ -20,6 +20,11 @@ import { SEQ_DUP, SEQ_NEW, SeqWindow64 } from "./link-window";
 import { bestLinkIn, findLinkIn, frameFingerprint, newNeighbour, reachableTimeout, type Iface, type Neighbour } from "./neighbours";
 import { requestSignKey } from "./keymap";
 import * as C from "./constants";
+
+/** 0.05 in 1/4096: the weight of one packet in Neighbour.rxLossQ12. */
+const RX_LOSS_DECAY_Q12 = 205;
+/** 0.05 * missed / (missed + 1) in 1/4096, by missed (computed once: no division per packet). */
+const MISS_STEP_Q12 = Int32Array.from({ length: 257 }, (_, m) => Math.floor((RX_LOSS_DECAY_Q12 * m) / (m + 1)));
 
 /** Bound on Ingress.byTx (a neighbour table's worth; spoofed transmitters are refused there first). */
 const BY_TX_MAX = 256;
@@ -127,7 +132,10 @@ export class Ingress {
         link.dupRun = 0;
       }
       const missed = link.window.missed;
-      n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
+      // rxLoss = 0.95 rxLoss + 0.05 missed / (missed + 1), in 1/4096 (int32; the
+      // decay rounded up, so it comes back to 0)
+      const q = n.rxLossQ12;
+      n.rxLossQ12 = q - ((q * RX_LOSS_DECAY_Q12 + 4095) >> 12) + (missed > 0 ? MISS_STEP_Q12[missed < MISS_STEP_Q12.length ? missed : MISS_STEP_Q12.length - 1] : 0);
       link.lastRxAt = now;
       // Only the link we ACK matters (ACK records cover one link-in, PROTOCOL.md 6.3).
       if (link === bestLinkIn(n, now, timeout)) this.acks.packetHeard(n, link, missed, now);

@@ -93,7 +93,7 @@ export class Routes {
 
   /** When routes should avoid n (it has been silent too long). */
   private silentAt(n: Neighbour): number {
-    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLoss);
+    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLossQ12 / 4096);
   }
 
   /** A silence deadline passed: recompute only if a watched neighbour did fall

@@ -304,7 +304,7 @@ export class Transmitter {
       }
       let n: Neighbour | undefined;
       for (let k = 0; k < packed.length && !n; k++) n = packed[k].pickedTo;
-      if (n && this.acks && n.ackDueAt !== Infinity) {
+      if (n && this.acks && n.ackOwed) {
         const af = this.acks.owedAck(now, n, dest);
         if (af) {
           this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
