@@ -22,7 +22,8 @@ export interface MdpMessage extends MdpPortsRepr {
 
 export function decodePorts(r: ByteReader, out?: MdpPortsRepr): MdpPortsRepr {
   const v = readPacked(r);
-  const dstPort = Math.floor(v / 2);
+  // (v >> 1 while v is an int32: no float64 division per message)
+  const dstPort = v <= 0x7fffffff ? v >> 1 : Math.floor(v / 2);
   const srcPort = v & 1 ? dstPort : readPacked(r);
   if (out) {
     out.dstPort = dstPort;
@@ -40,7 +41,8 @@ export function decodeMdpMessage(plaintext: Uint8Array): MdpMessage {
 }
 
 function checkPort(p: number): void {
-  if (!Number.isInteger(p) || p < 0 || p > MDP_PORT_MAX) throw new WireError(`invalid MDP port ${p}`);
+  // (an int32 test: 0..MDP_PORT_MAX are exactly the non-negative int32s)
+  if ((p | 0) !== p || p < 0) throw new WireError(`invalid MDP port ${p}`);
 }
 
 export function encodePorts(w: ByteWriter, dstPort: number, srcPort: number): void {
