@@ -11,7 +11,7 @@ import { loadOrCreateKeyring } from "./mesh-keyring.js";
 import { daemonSocketName } from "../client/open.js";
 import { nowMs } from "../platform/clock.js";
 import { errorText, log, logEnabled } from "../platform/log.js";
-import { clearTimer, guard, setRepeat, setTimer, Timer } from "../platform/loop.js";
+import { clearTimer, guard, setTimer, Timer } from "../platform/loop.js";
 import { UnixDgram } from "../platform/unix.js";
 import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
@@ -22,8 +22,13 @@ import { InProcessSockets } from "./inproc-mdp-socket.js";
 import { setTunnelHost, TunnelHost } from "./tunnels.js";
 import { pid, utf8Encode } from "../platform/proc.js";
 import { STATUS_MAX_BYTES, statusJson } from "./status.js";
+import { LazyAlarm } from "./lazy-alarm.js";
 
+/** Interfaces are rescanned every RESCAN_MS, on a wakeup the daemon has anyway (a
+ * packet, a tick: at least one a second while an interface is up); a timer of its
+ * own wakes it only if none came within RESCAN_SLACK_MS after that (lazy-alarm.ts). */
 const RESCAN_MS = 5000;
+const RESCAN_SLACK_MS = 2000;
 
 export interface MeshDaemonOptions {
   keyringPath: string;
@@ -71,7 +76,7 @@ export class MeshDaemon {
   /** Packets handled since the last drive (onPacket). */
   private undriven = 0;
   private rules: InterfaceRule[] = [];
-  private rescanTimer: Timer | undefined;
+  private rescanAlarm: LazyAlarm | undefined;
   private stopped = false;
   /** Peer names by int32 address, then port: int keys (addr * 65536 + port was a float64 hash per datagram). */
   private readonly names = new Map<number, Map<number, string>>();
@@ -102,7 +107,10 @@ export class MeshDaemon {
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
       info: (m) => log.info(m),
       warn: (m) => log.warn(m),
-      afterDrive: () => this.applyBackPressure(),
+      afterDrive: () => {
+        this.applyBackPressure();
+        this.rescanAlarm?.poll();
+      },
       clientSendBuffer: sendBuffer,
     });
     const sockName = daemonSocketName(opts.runPath);
@@ -129,7 +137,11 @@ export class MeshDaemon {
     }));
     setTunnelHost(this.tunnels);
     this.reload();
-    this.rescanTimer = setRepeat(RESCAN_MS, () => { this.ifaces.rescan(this.rules); this.drive(); }, "interface rescan");
+    this.rescanAlarm = new LazyAlarm({
+      now: nowMs,
+      setTimeout: (fn, ms) => setTimer(ms, fn, "interface rescan"),
+      clearTimeout: (h) => clearTimer(h as Timer),
+    }, RESCAN_MS, RESCAN_SLACK_MS, () => { this.ifaces.rescan(this.rules); this.drive(); });
     opts.onReload(() => {
       if (this.stopped) return;
       log.info("config reloaded: rescanning interfaces");
@@ -146,11 +158,13 @@ export class MeshDaemon {
     this.drive();
     this.stopped = true;
     this.driver.stop();
-    clearTimer(this.rescanTimer);
+    this.rescanAlarm?.stop();
     this.ifaces.closeAll();
     this.sock.close();
     const d = this.driver.stats;
-    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, timers armed ${d.timersArmed})`);
+    const ra = this.rescanAlarm;
+    log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, timers armed ${d.timersArmed}, ` +
+      `interface rescans ${ra?.runs ?? 0}, ${ra?.timerRuns ?? 0} of them on a wakeup of their own)`);
     const q = this.driver.clientQueueStats, c = this.clients.stats;
     log.info(`local clients: datagrams held ${q.held}, dropped ${q.dropped} (clients not reading: ${q.stuckClients}), ` +
       `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);

@@ -173,6 +173,8 @@ export interface Neighbour {
   /** SIDs it has named in its link-state records (and its own): it knows them
    * in full, so we may abbreviate them to it (abbreviation.ts). */
   knows: Set<Subscriber>;
+  /** Its place in the silence deadlines routes watch (routes.ts watched), -1 when not watched. */
+  watchIndex: number;
 }
 
 export function newNeighbour(sub: Subscriber, now: number): Neighbour {
@@ -181,7 +183,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
     adverts: new Map(), treeGen: 0, repeats: [], usingUs: false, routingThroughUsUntil: 0,
     ackDueAt: now + ACK_LINK_UP_DELAY_MS, ackOwed: true, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
     frameWindow: new SeqWindow64(), frameFp: new Int32Array(256), frameDupPlain: 0, frameGhost: new SeqWindow64(), frameGhostLeft: 0, rxLossQ12: 0, wasReachable: false,
-    knows: new Set([sub]),
+    knows: new Set([sub]), watchIndex: -1,
   };
 }
 

@@ -54,29 +54,33 @@ export class Routes {
 
   /** Call after every packet from n: track its packet gaps; a silent neighbour heard again is routed through again. */
   noteHeard(n: Neighbour, now: number): void {
-    const g = this.gapMax.get(n);
+    let g = this.gapMax.get(n);
     if (!g) {
       if (this.gapMax.size >= this.cx.limits.neighbours * 2) this.gapMax.clear();
-      this.gapMax.set(n, { at: now, gap: 0 });
+      g = { at: now, gap: 0 };
+      this.gapMax.set(n, g);
     } else {
       // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
       // CPU) keeps a longer silence limit for a while instead of flapping routes.
       g.gap = Math.max(now - g.at, g.gap * 0.99);
       g.at = now;
     }
-    if (this.silent.has(n)) this.dirty = true;
+    if (this.silent.size > 0 && this.silent.has(n)) this.dirty = true;
     // The silence deadline follows the watched neighbours as they talk: the
     // timer wakes the node when one has really fallen silent, not about once a
     // second to find them all talking (a wakeup that sent nothing).
-    // (only n's deadline moves: the others' are kept from their last packets)
-    const i = this.watched.indexOf(n);
-    if (i >= 0) {
+    // (only n's deadline moves: the others' are kept from their last packets;
+    // silentCheckAt, unless Infinity, is the least of them and purgeAt, so it
+    // is looked for again only when n's was that least one and moved later)
+    const i = n.watchIndex;
+    if (i >= 0 && i < this.watched.length && this.watched[i] === n) {
       const at = this.watchedAt;
-      at[i] = this.silentAt(n) + 1;
-      if (this.silentCheckAt !== Infinity) {
-        let check = this.purgeAt;
-        for (let j = 0; j < at.length; j++) if (at[j] < check) check = at[j];
-        this.silentCheckAt = check;
+      const was = at[i];
+      const moved = (at[i] = this.silentAtGap(n, g.gap) + 1);
+      const check = this.silentCheckAt;
+      if (check !== Infinity && moved !== was) {
+        if (moved < check) this.silentCheckAt = moved;
+        else if (was === check) this.silentCheckAt = this.leastWatched();
       }
     }
     // Likewise the expiry deadline, once it is near (and not yet due: a due one
@@ -93,7 +97,19 @@ export class Routes {
 
   /** When routes should avoid n (it has been silent too long). */
   private silentAt(n: Neighbour): number {
-    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, this.gapMax.get(n)?.gap ?? 0, n.rxLossQ12 / 4096);
+    return this.silentAtGap(n, this.gapMax.get(n)?.gap ?? 0);
+  }
+
+  private silentAtGap(n: Neighbour, gap: number): number {
+    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, gap, n.rxLossQ12 / 4096);
+  }
+
+  /** The least of the kept silence deadlines and the purge. */
+  private leastWatched(): number {
+    const at = this.watchedAt;
+    let check = this.purgeAt;
+    for (let j = 0; j < at.length; j++) if (at[j] < check) check = at[j];
+    return check;
   }
 
   /** A silence deadline passed: recompute only if a watched neighbour did fall
@@ -146,6 +162,8 @@ export class Routes {
       },
       cx.limits.routes, () => { cx.stats.routesRefused++; },
     );
+    for (const n of this.watched) n.watchIndex = -1;
+    for (let i = 0; i < watched.length; i++) watched[i].watchIndex = i;
     this.watched = watched;
     // (computeRoutes drops a lost route NO_PATH_ADVERT_MS after it was lost)
     let purge = Infinity;

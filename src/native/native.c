@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <netpacket/packet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -466,6 +467,18 @@ static JSValue js_unix_connect(JSContext *ctx, JSValueConst this_val,
 
 /* ---- interfaces ---- */
 
+/* The interface's index from getifaddrs' own AF_PACKET entry for it (the C
+ * libraries list one per link, from the same netlink dump): the daemon rescans
+ * every 5 s, and if_nametoindex costs three system calls per address. */
+static int ifa_index(struct ifaddrs *all, const char *name)
+{
+    for (struct ifaddrs *i = all; i; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_PACKET &&
+            !strcmp(i->ifa_name, name))
+            return ((struct sockaddr_ll *)i->ifa_addr)->sll_ifindex;
+    return (int)if_nametoindex(name);
+}
+
 /* interfaces() -> [{name, index, addr, netmask, broadcast, up, running,
  * loopback}] for every IPv4 address */
 static JSValue js_interfaces(JSContext *ctx, JSValueConst this_val, int argc,
@@ -484,7 +497,7 @@ static JSValue js_interfaces(JSContext *ctx, JSValueConst this_val, int argc,
         struct in_addr none = { 0 };
         JS_SetPropertyStr(ctx, o, "name", JS_NewString(ctx, i->ifa_name));
         JS_SetPropertyStr(ctx, o, "index",
-                          JS_NewInt32(ctx, if_nametoindex(i->ifa_name)));
+                          JS_NewInt32(ctx, ifa_index(ifa, i->ifa_name)));
         JS_SetPropertyStr(ctx, o, "addr", ipv4_string(ctx,
                           ((struct sockaddr_in *)i->ifa_addr)->sin_addr));
         JS_SetPropertyStr(ctx, o, "netmask", ipv4_string(ctx, i->ifa_netmask ?
