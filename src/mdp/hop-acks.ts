@@ -194,7 +194,7 @@ export class HopAcks {
   /** "Neighbour n hears our interface i" (PROTOCOL.md 6.6), with an optional ACK. */
   receiveAckRecord(now: number, n: Neighbour, rec: LinkRecordRepr): void {
     if (rec.interfaceIndex >= C.MAX_INTERFACES) return;
-    const iface = this.cx.ifaces.get(rec.interfaceIndex);
+    const iface = this.cx.ifaceAt(rec.interfaceIndex);
     if (!iface) return;
     const unicast = (rec.flags & LS_UNICAST) !== 0;
     let out = n.outLinks.find((o) => o.dest.iface === iface && o.dest.unicast === unicast);

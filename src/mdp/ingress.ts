@@ -56,7 +56,7 @@ export class Ingress {
     const cx = this.cx;
     const stats = cx.stats;
     stats.packetsIn++;
-    const iface = cx.ifaces.get(ifIndex);
+    const iface = cx.ifaceAt(ifIndex);
     if (!iface) { stats.packetsDropped++; return; }
     const dc = this.dctx;
     dc.sender = undefined;

@@ -136,6 +136,7 @@ export class MeshNode {
     } as Iface;
     iface.broadcast = cx.nt.newDest(iface, cfg.broadcastAddress, false);
     cx.ifaces.set(cfg.index, iface);
+    cx.ifaceList.push(iface);
   }
 
   removeInterface(index: number): void {
@@ -143,6 +144,7 @@ export class MeshNode {
     const iface = cx.ifaces.get(index);
     if (!iface) return;
     cx.ifaces.delete(index);
+    cx.ifaceList.splice(cx.ifaceList.indexOf(iface), 1);
     cx.nt.dropInterface(iface);
     for (const f of cx.queue.fixed.slice()) if (f.fixed!.iface === iface) cx.queue.remove(f);
     this.routeKeeper.markDirty();
