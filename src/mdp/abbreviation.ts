@@ -29,6 +29,7 @@ export const ABBREVIATION_MIN_BYTES = 2;
  * `max` remembered per neighbour (the subscriber cap). */
 export function noteNamed(n: Neighbour, records: readonly LinkRecordRepr[], subs: Subscribers, max: number): void {
   const knows = n.knows;
+  const before = knows.size;
   for (let i = 0; i < records.length; i++) {
     const rec = records[i];
     if (rec.receiver) {
@@ -40,6 +41,7 @@ export function noteNamed(n: Neighbour, records: readonly LinkRecordRepr[], subs
       if (s && knows.size < max) knows.add(s);
     }
   }
+  if (knows.size !== before) subs.namedGen++;
 }
 
 /** How to write SIDs in a packet or payload that exactly `knowers` receive

@@ -57,10 +57,11 @@ export const REACHABLE_TICKS = 8;
  * Serval DNA's after 5 ticks), and the neighbour hears us every tick. */
 export const BROADCAST_KEEPALIVE_TICKS = 2;
 /** ...but only while we lose (nearly) none of the neighbour's packets (its
- * rxLoss below this: one missed packet raises it by 0.025, and it decays by 5 %
- * per packet heard) and it reports losing none of ours: under loss two packets
- * a tick keep it from judging us silent (SILENT_TICKS) at random. */
-export const TICK_TURNS_MAX_LOSS = 0.02;
+ * rxLoss below this, 0.02 in 1/4096 as Neighbour.rxLossQ12: one missed packet
+ * raises it by 0.025, and it decays by 5 % per packet heard) and it reports
+ * losing none of ours: under loss two packets a tick keep it from judging us
+ * silent (SILENT_TICKS) at random. */
+export const TICK_TURNS_MAX_LOSS_Q12 = 82;
 /** Routes avoid a direct neighbour silent for this many ticks (its slowest
  * packet gap if longer; scaled by loss): a dead relay is routed around before
  * its links expire (routing.ts silenceLimit). */

@@ -31,6 +31,8 @@ export class NodeContext {
   readonly localByHex = new Map<string, Identity>();
   /** Interfaces by index (added and removed by node.ts). */
   readonly ifaces = new Map<number, Iface>();
+  /** The same interfaces in a list, for ifaceAt (kept by node.ts with `ifaces`). */
+  readonly ifaceList: Iface[] = [];
   /** Neighbours (their per-link state is written by ingress.ts and hop-acks.ts)
    * and the unicast destinations we send to. */
   readonly nt: NeighbourTable;
@@ -70,6 +72,15 @@ export class NodeContext {
   }
 
   /** One of our identities? (an index lookup: no hex string per frame) */
+  /** The interface with this index, per packet: a search of the few there are
+   * (int32 compares), not a Map look-up by number (quickjs-ng hashes and compares
+   * number keys as float64s: soft-float calls on an FPU-less router). */
+  ifaceAt(index: number): Iface | undefined {
+    const l = this.ifaceList;
+    for (let i = 0; i < l.length; i++) if (l[i].index === index) return l[i];
+    return undefined;
+  }
+
   isLocal(sid: Sid): boolean {
     return this.subs.get(sid)?.local === true;
   }

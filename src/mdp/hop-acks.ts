@@ -30,7 +30,10 @@ export class HopAcks {
 
   /** Owe n an ACK by `at` (an earlier debt stands). */
   private owe(n: Neighbour, at: number): void {
-    if (at < n.ackDueAt) n.ackDueAt = at;
+    if (!n.ackOwed || at < n.ackDueAt) {
+      n.ackDueAt = at;
+      n.ackOwed = true;
+    }
   }
 
   /** Call after a packet from n arrived on a link that had timed out (or was new). */
@@ -53,7 +56,7 @@ export class HopAcks {
   /** Send every ACK that is due. */
   sendDue(now: number): void {
     for (const n of this.cx.nt.byHex.values()) {
-      if (n.ackDueAt <= now) this.sendAck(now, n);
+      if (n.ackOwed && n.ackDueAt <= now) this.sendAck(now, n);
     }
   }
 
@@ -62,6 +65,7 @@ export class HopAcks {
   /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
   private sendAck(now: number, n: Neighbour): void {
     n.ackDueAt = Infinity;
+    n.ackOwed = false;
     this.sendAckTo(now, n, this.cx.nt.destsFor(n, now), true);
   }
 
@@ -85,7 +89,7 @@ export class HopAcks {
   /** The ACK owed to n (not yet due) as one frame, to ride in a packet already
    * going to n by `dest` (AckRider): the transmitter calls this, then ackRode if it fitted. */
   owedAck(now: number, n: Neighbour, dest: Destination): FrameRepr | undefined {
-    if (n.ackDueAt === Infinity) return undefined;
+    if (!n.ackOwed) return undefined;
     const rec = this.ackRecordFor(now, n);
     if (!rec) return undefined;
     const frames = this.sender.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined, dest, now);
@@ -95,6 +99,7 @@ export class HopAcks {
   /** The frame owedAck gave rode in the packet with link sequence dest.seq (AckRider). */
   ackRode(n: Neighbour, dest: Destination): void {
     n.ackDueAt = Infinity;
+    n.ackOwed = false;
     this.noteAckSent(n);
     this.cx.stats.acksPiggybacked++;
     this.ackWentOut(n, dest);
@@ -136,7 +141,7 @@ export class HopAcks {
       if (acksByUnicast(n, now)) { // ACKed in the unicast tick below
         // (ticks take turns only on a clean link: under loss, a neighbour judges
         // us silent after SILENT_TICKS ticks without a packet, routes.ts)
-        if (n.chosen!.dest.iface !== iface || n.rxLoss >= C.TICK_TURNS_MAX_LOSS || n.txDropRate !== 0) allUnicast = false;
+        if (n.chosen!.dest.iface !== iface || n.rxLossQ12 >= C.TICK_TURNS_MAX_LOSS_Q12 || n.txDropRate !== 0) allUnicast = false;
         continue;
       }
       allUnicast = false;
@@ -189,7 +194,7 @@ export class HopAcks {
   /** "Neighbour n hears our interface i" (PROTOCOL.md 6.6), with an optional ACK. */
   receiveAckRecord(now: number, n: Neighbour, rec: LinkRecordRepr): void {
     if (rec.interfaceIndex >= C.MAX_INTERFACES) return;
-    const iface = this.cx.ifaces.get(rec.interfaceIndex);
+    const iface = this.cx.ifaceAt(rec.interfaceIndex);
     if (!iface) return;
     const unicast = (rec.flags & LS_UNICAST) !== 0;
     let out = n.outLinks.find((o) => o.dest.iface === iface && o.dest.unicast === unicast);

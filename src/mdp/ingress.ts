@@ -3,9 +3,10 @@
 // loss), then each frame (4.2) passes the neighbour's frame duplicate window and
 // is delivered to us, answered (please-explain), forwarded along its route or
 // flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
-// frameFp, frameDupPlain, frameGhost, rxLoss); ACK debts go to hop-acks.ts.
+// frameFp, frameDupPlain, frameGhost, rxLossQ12); ACK debts go to hop-acks.ts.
 import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
-import { decodePacket } from "../wire/packet";
+import { decodePacket, newPacketDecodeScratch } from "../wire/packet";
+import type { Subscriber } from "./subscribers";
 import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
 import { openMdpPayload, type OpenKeys, type PayloadMode } from "../crypto/mdp-payload";
 import type { NodeContext } from "./context";
@@ -20,11 +21,26 @@ import { bestLinkIn, findLinkIn, frameFingerprint, newNeighbour, reachableTimeou
 import { requestSignKey } from "./keymap";
 import * as C from "./constants";
 
+/** 0.05 in 1/4096: the weight of one packet in Neighbour.rxLossQ12. */
+const RX_LOSS_DECAY_Q12 = 205;
+/** 0.05 * missed / (missed + 1) in 1/4096, by missed (computed once: no division per packet). */
+const MISS_STEP_Q12 = Int32Array.from({ length: 257 }, (_, m) => Math.floor((RX_LOSS_DECAY_Q12 * m) / (m + 1)));
+
+/** Bound on Ingress.byTx (a neighbour table's worth; spoofed transmitters are refused there first). */
+const BY_TX_MAX = 256;
+
 export class Ingress {
   /** The address decoding context of the packet being read (reset per packet, not made anew). */
   private readonly dctx: AddressDecodeContext;
   /** The keys of the frame being opened (reset per frame, not made anew). */
   private readonly openKeys: OpenKeys = { sourceSid: SID_BROADCAST, destination: undefined, sourceSignPublic: undefined };
+  /** The reader and packet objects decodePacket fills for every packet (like dctx:
+   * one packet is handled at a time, never one inside another's frames). */
+  private readonly scratch = newPacketDecodeScratch();
+  /** Neighbours by their address-book record, for NeighbourTable.version byTxVersion
+   * (emptied when it changes: a neighbour came or went). */
+  private readonly byTx = new Map<Subscriber, Neighbour>();
+  private byTxVersion = -1;
 
   constructor(
     private readonly cx: NodeContext,
@@ -42,7 +58,7 @@ export class Ingress {
     const cx = this.cx;
     const stats = cx.stats;
     stats.packetsIn++;
-    const iface = cx.ifaces.get(ifIndex);
+    const iface = cx.ifaceAt(ifIndex);
     if (!iface) { stats.packetsDropped++; return; }
     const dc = this.dctx;
     dc.sender = undefined;
@@ -51,7 +67,7 @@ export class Ingress {
     dc.lastCode = 0;
     dc.lastPrefix = undefined;
     if (dc.unresolved.length > 0) dc.unresolved = []; // (the last packet's went to please-explain)
-    const pkt = decodePacket(bytes, cx.subs, dc);
+    const pkt = decodePacket(bytes, cx.subs, dc, this.scratch);
     const env = pkt.envelope;
     if (env.version < 0) {
       stats.packetsDropped++;
@@ -67,7 +83,14 @@ export class Ingress {
     }
     const tsub = cx.subs.add(t);
     if (tsub.local) return; // our own packet echoed back
-    let n = cx.nt.byHex.get(tsub.hex);
+    // (the neighbour by its address-book record: no 64-digit hex hashed per packet)
+    const nt = cx.nt;
+    if (this.byTxVersion !== nt.version) { this.byTx.clear(); this.byTxVersion = nt.version; }
+    let n = this.byTx.get(tsub);
+    if (n === undefined) {
+      n = nt.byHex.get(tsub.hex);
+      if (n !== undefined && this.byTx.size < BY_TX_MAX) this.byTx.set(tsub, n);
+    }
     if (!n) {
       if (cx.nt.size >= cx.limits.neighbours) {
         if (!cx.nt.evict(now)) { stats.packetsDropped++; stats.neighboursRefused++; return; }
@@ -111,7 +134,10 @@ export class Ingress {
         link.dupRun = 0;
       }
       const missed = link.window.missed;
-      n.rxLoss = n.rxLoss * 0.95 + 0.05 * (missed / (missed + 1));
+      // rxLoss = 0.95 rxLoss + 0.05 missed / (missed + 1), in 1/4096 (int32; the
+      // decay rounded up, so it comes back to 0)
+      const q = n.rxLossQ12;
+      n.rxLossQ12 = q - ((q * RX_LOSS_DECAY_Q12 + 4095) >> 12) + (missed > 0 ? MISS_STEP_Q12[missed < MISS_STEP_Q12.length ? missed : MISS_STEP_Q12.length - 1] : 0);
       link.lastRxAt = now;
       // Only the link we ACK matters (ACK records cover one link-in, PROTOCOL.md 6.3).
       if (link === bestLinkIn(n, now, timeout)) this.acks.packetHeard(n, link, missed, now);

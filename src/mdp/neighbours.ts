@@ -5,6 +5,8 @@
 import type { LinkRecordRepr } from "../wire/types";
 import type { Subscriber } from "./subscribers";
 import type { Abbreviate } from "../wire/address";
+import type { FrameHeaderMemo } from "../wire/frame";
+import type { EnvelopeMemo } from "../wire/envelope";
 import { SeqWindow64 } from "./link-window";
 import {
   ACK_LINK_UP_DELAY_MS, ACK_SOON_DELAY_MS, LONG_AGO, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
@@ -59,13 +61,22 @@ export interface Destination {
   /** 1 where that packet carried a frame with ACK_SOON: its ACK comes promptly,
    * so the time to it is an RTT sample (0 once sampled). */
   rttProbe: Uint8Array;
-  srtt: number; // 0 = no sample yet
+  /** Smoothed RTT in 1/8 ms and its variation in 1/4 ms (RFC 6298's integer
+   * form: int32 arithmetic per sample); srtt 0 = no sample yet. */
+  srtt: number;
   rttvar: number;
   resendDelay: number;
   /** A unicast destination's SID abbreviator (Sender.abbreviateFor), built for
    * NeighbourTable.version `abbreviateVersion` (-1: none): per packet on the data path. */
   abbreviate: Abbreviate | undefined;
   abbreviateVersion: number;
+  /** The envelope and first frame header of the last packet here (Transmitter;
+   * the header: unicast destinations only), for the address book's `generation`
+   * and `namedGen` in headerMemoGen/headerMemoNamed. */
+  envelopeMemo: EnvelopeMemo | undefined;
+  headerMemo: FrameHeaderMemo | undefined;
+  headerMemoGen: number;
+  headerMemoNamed: number;
 }
 
 export interface LinkIn {
@@ -128,6 +139,9 @@ export interface Neighbour {
   routingThroughUsUntil: number;
   /** Next ACK record due at (Infinity = only with the tick). */
   ackDueAt: number;
+  /** An ACK is owed (ackDueAt is a time, not Infinity): tested per packet and
+   * frame instead of comparing with Infinity (a float64: soft-float on a router). */
+  ackOwed: boolean;
   /** Link sequence and destination of the packet that carried our last ACK to it. */
   lastAckDest: Destination | undefined;
   lastAckSeq: number;
@@ -151,8 +165,9 @@ export interface Neighbour {
    * already (a replay, or a restart taken wrongly) and is dropped, not delivered again. */
   frameGhost: SeqWindow64;
   frameGhostLeft: number;
-  /** Smoothed fraction of its packets we lose (0..1), from link-in gaps. */
-  rxLoss: number;
+  /** Smoothed fraction of its packets we lose, in 1/4096 (0..4096; an int32:
+   * updated per packet, no soft-float arithmetic on an FPU-less router), from link-in gaps. */
+  rxLossQ12: number;
   /** Reachable (direct) at the last route computation. */
   wasReachable: boolean;
   /** SIDs it has named in its link-state records (and its own): it knows them
@@ -166,8 +181,8 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
   return {
     sub, linksIn: [], outLinks: [], chosen: undefined, linkInTimeout: 0,
     adverts: new Map(), treeGen: 0, repeats: [], usingUs: false, routingThroughUsUntil: 0,
-    ackDueAt: now + ACK_LINK_UP_DELAY_MS, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
-    frameWindow: new SeqWindow64(), frameFp: new Int32Array(256), frameDupPlain: 0, frameGhost: new SeqWindow64(), frameGhostLeft: 0, rxLoss: 0, wasReachable: false,
+    ackDueAt: now + ACK_LINK_UP_DELAY_MS, ackOwed: true, lastAckDest: undefined, lastAckSeq: -1, lastAckSentAt: LONG_AGO, txDropRate: 0,
+    frameWindow: new SeqWindow64(), frameFp: new Int32Array(256), frameDupPlain: 0, frameGhost: new SeqWindow64(), frameGhostLeft: 0, rxLossQ12: 0, wasReachable: false,
     knows: new Set([sub]), watchIndex: -1,
   };
 }
@@ -176,6 +191,7 @@ export function newDestination(iface: Iface, address: string, unicast: boolean, 
   return {
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
     srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1,
+    envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1,
   };
 }
 
@@ -184,7 +200,8 @@ export function newDestination(iface: Iface, address: string, unicast: boolean, 
  * a link losing a third of its packets does not flap. */
 export function reachableTimeout(n: Neighbour, tickMs: number): number {
   const base = Math.max(SERVAL_REACHABLE_TIMEOUT_MS, tickMs * REACHABLE_TICKS);
-  return Math.min(REACHABLE_TIMEOUT_MAX_MS, base * (1 + 2 * n.rxLoss));
+  // (base * (1 + 2 rxLoss), in int32: base is at most a few 10 000 ms)
+  return Math.min(REACHABLE_TIMEOUT_MAX_MS, base + ((base * 2 * n.rxLossQ12) >> 12));
 }
 
 export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast: boolean): LinkIn | undefined {
@@ -238,13 +255,16 @@ export function acksByUnicast(n: Neighbour, now: number): boolean {
  * retransmit delay = srtt + 4 rttvar (RFC 6298 style), plus the peer's ACK delay. */
 export function sampleRtt(dest: Destination, rtt: number): void {
   if (rtt < 0 || rtt > 10000) return;
+  rtt = rtt | 0; // (whole ms: the daemon's clock is; a simulation's may not be)
   if (dest.srtt === 0) {
-    dest.srtt = rtt;
-    dest.rttvar = rtt / 2;
+    dest.srtt = rtt << 3;
+    dest.rttvar = rtt << 1;
   } else {
-    dest.rttvar = 0.75 * dest.rttvar + 0.25 * Math.abs(dest.srtt - rtt);
-    dest.srtt = 0.875 * dest.srtt + 0.125 * rtt;
+    // rttvar = 3/4 rttvar + 1/4 |srtt - rtt|; srtt = 7/8 srtt + 1/8 rtt
+    const err = rtt - (dest.srtt >> 3);
+    dest.rttvar += (err < 0 ? -err : err) - (dest.rttvar >> 2);
+    dest.srtt += err;
   }
-  const rto = dest.srtt + Math.max(10, 4 * dest.rttvar) + ACK_SOON_DELAY_MS;
+  const rto = (dest.srtt >> 3) + Math.max(10, dest.rttvar) + ACK_SOON_DELAY_MS;
   dest.resendDelay = Math.max(RESEND_DELAY_MIN_MS, Math.min(RESEND_DELAY_MAX_MS, rto));
 }

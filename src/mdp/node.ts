@@ -111,6 +111,7 @@ export class MeshNode {
     this.tx = new Transmitter(cx.queue, cx.stats, cx.primarySid, opts.maxTransmissions ?? C.FRAME_MAX_TX,
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
     if (this.sender.abbreviates) this.tx.abbreviateFor = (d, now) => this.sender.abbreviateFor(d, now);
+    this.tx.book = cx.subs;
     this.acks.tx = this.tx;
     this.adverts.tx = this.tx;
     this.adverts.explain = this.explain;
@@ -135,6 +136,7 @@ export class MeshNode {
     } as Iface;
     iface.broadcast = cx.nt.newDest(iface, cfg.broadcastAddress, false);
     cx.ifaces.set(cfg.index, iface);
+    cx.ifaceList.push(iface);
   }
 
   removeInterface(index: number): void {
@@ -142,6 +144,7 @@ export class MeshNode {
     const iface = cx.ifaces.get(index);
     if (!iface) return;
     cx.ifaces.delete(index);
+    cx.ifaceList.splice(cx.ifaceList.indexOf(iface), 1);
     cx.nt.dropInterface(iface);
     for (const f of cx.queue.fixed.slice()) if (f.fixed!.iface === iface) cx.queue.remove(f);
     this.routeKeeper.markDirty();

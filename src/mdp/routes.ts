@@ -101,7 +101,7 @@ export class Routes {
   }
 
   private silentAtGap(n: Neighbour, gap: number): number {
-    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, gap, n.rxLoss);
+    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, gap, n.rxLossQ12 / 4096);
   }
 
   /** The least of the kept silence deadlines and the purge. */

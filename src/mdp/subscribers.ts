@@ -22,8 +22,15 @@ export interface Subscriber {
   abbrev: number;
 }
 
-/** Bound on Subscribers.prefixCache (random prefixes from a bad peer cost a clear). */
-const PREFIX_CACHE_MAX = 1024;
+/** Slots of Subscribers.prefixCache (direct-mapped: a new prefix takes its slot over). */
+const PREFIX_CACHE_SLOTS = 1024;
+/** Buckets of Subscribers.byKey (a power of two; twice SUBSCRIBERS_MAX: a bucket
+ * holds a list only when SIDs collide there, and is then searched by bytes). */
+const BUCKETS = 2048;
+
+// (Arrays indexed by int32, not Maps keyed by numbers: quickjs-ng hashes a number
+// key as a float64 and compares keys as float64s, four soft-float calls per
+// look-up on a router without an FPU, several look-ups per packet.)
 
 /** A prefix of 1..3 bytes as a number unique to its bytes and length (-1: longer);
  * an int32 (below 2^27), so no float64 arithmetic or float-key hashing per packet. */
@@ -33,6 +40,11 @@ function prefixKey(p: Uint8Array): number {
   let v = 0;
   for (let i = 0; i < n; i++) v = v * 256 + p[i];
   return v * 8 + n;
+}
+
+/** prefixCache's slot for a prefixKey (below 2^27: its length in the low 3 bits, the bytes above). */
+function prefixSlot(key: number): number {
+  return (key ^ (key >> 10) ^ (key >> 20)) & (PREFIX_CACHE_SLOTS - 1);
 }
 
 /** A SID's first four bytes as an int32: the index key (SIDs are public keys, so
@@ -46,16 +58,20 @@ function sidKey(sid: Sid): number {
 export class Subscribers implements AddressBook {
   private readonly byHex = new Map<string, Subscriber>();
   /** The same records by sidKey: the per-frame lookups build no hex strings. */
-  private readonly byKey = new Map<number, Subscriber | Subscriber[]>();
+  private readonly byKey: (Subscriber | Subscriber[] | undefined)[] = new Array<Subscriber | Subscriber[] | undefined>(BUCKETS).fill(undefined);
   /** The same records in ascending SID order: a prefix resolves by binary search,
    * and a SID's abbreviation length depends only on its two neighbours here. */
   private readonly sorted: Subscriber[] = [];
   /** lookupPrefix answers for prefixes of up to 3 bytes (abbreviated addresses are
    * decoded on every packet: one Map look-up instead of a binary search), by
-   * prefixKey; emptied whenever `sorted` changes, and when it holds PREFIX_CACHE_MAX. */
-  private readonly prefixCache = new Map<number, Subscriber | "ambiguous" | undefined>();
+   * prefixKey in the slot prefixSlot(key) (prefixCacheKey -1: empty); emptied whenever `sorted` changes. */
+  private readonly prefixCacheKey = new Int32Array(PREFIX_CACHE_SLOTS).fill(-1);
+  private readonly prefixCache: (Subscriber | "ambiguous" | undefined)[] = new Array<Subscriber | "ambiguous" | undefined>(PREFIX_CACHE_SLOTS).fill(undefined);
   /** Bumped whenever the set of SIDs changes (so may what a prefix resolves to). */
   generation = 0;
+  /** Bumped whenever a neighbour names a SID it had not named before (noteNamed:
+   * an abbreviator may then shorten a SID it wrote in full). */
+  namedGen = 0;
   /** Monotonic counter used as recency (the node passes no clock here). */
   private clock = 0;
   /** Called when a SID is about to be forgotten; return false to keep it. */
@@ -77,7 +93,7 @@ export class Subscribers implements AddressBook {
   get(sid: Sid): Subscriber | undefined {
     // (no length test: a typed array's length is a getter call, and a SID of
     // another length never matches: bytesEqual compares lengths)
-    const e = this.byKey.get(sidKey(sid));
+    const e = this.byKey[sidKey(sid) & (BUCKETS - 1)];
     if (e === undefined) return undefined;
     // (decoded addresses are mostly our own record's sid, from lookupPrefix: no compare)
     if (!Array.isArray(e)) return e.sid === sid || bytesEqual(e.sid, sid) ? e : undefined;
@@ -132,12 +148,15 @@ export class Subscribers implements AddressBook {
 
   lookupPrefix(prefix: Uint8Array): Sid | "ambiguous" | undefined {
     const key = prefixKey(prefix);
-    let found = key < 0 ? undefined : this.prefixCache.get(key);
-    if (found === undefined && (key < 0 || !this.prefixCache.has(key))) {
-      found = this.searchPrefix(prefix);
-      if (key >= 0) {
-        if (this.prefixCache.size >= PREFIX_CACHE_MAX) this.prefixCache.clear();
-        this.prefixCache.set(key, found);
+    let found: Subscriber | "ambiguous" | undefined;
+    if (key < 0) found = this.searchPrefix(prefix);
+    else {
+      const slot = prefixSlot(key);
+      if (this.prefixCacheKey[slot] === key) found = this.prefixCache[slot];
+      else {
+        found = this.searchPrefix(prefix);
+        this.prefixCacheKey[slot] = key;
+        this.prefixCache[slot] = found;
       }
     }
     if (found === undefined || found === "ambiguous") return found;
@@ -200,14 +219,14 @@ export class Subscribers implements AddressBook {
     this.byHex.delete(victim.hex);
     const at = this.lowerBound(victim.sid);
     if (this.sorted[at] === victim) this.sorted.splice(at, 1);
-    this.prefixCache.clear();
+    this.clearPrefixCache();
     this.generation++;
-    const k = sidKey(victim.sid);
-    const e = this.byKey.get(k);
-    if (e === victim) this.byKey.delete(k);
+    const k = sidKey(victim.sid) & (BUCKETS - 1);
+    const e = this.byKey[k];
+    if (e === victim) this.byKey[k] = undefined;
     else if (Array.isArray(e)) {
       const rest = e.filter((x) => x !== victim);
-      this.byKey.set(k, rest.length === 1 ? rest[0] : rest);
+      this.byKey[k] = rest.length === 1 ? rest[0] : rest;
     }
     return true;
   }
@@ -215,17 +234,22 @@ export class Subscribers implements AddressBook {
   private index(s: Subscriber): void {
     const at = this.lowerBound(s.sid);
     this.sorted.splice(at, 0, s);
-    this.prefixCache.clear();
+    this.clearPrefixCache();
     this.generation++;
     // The longest prefix s shares with any other SID is shared with one next to it.
     const prev = this.sorted[at - 1], next = this.sorted[at + 1];
     if (prev) abbreviateApart(prev, s);
     if (next) abbreviateApart(s, next);
-    const k = sidKey(s.sid);
-    const e = this.byKey.get(k);
-    if (e === undefined) this.byKey.set(k, s);
+    const k = sidKey(s.sid) & (BUCKETS - 1);
+    const e = this.byKey[k];
+    if (e === undefined) this.byKey[k] = s;
     else if (Array.isArray(e)) e.push(s);
-    else this.byKey.set(k, [e, s]);
+    else this.byKey[k] = [e, s];
+  }
+
+  private clearPrefixCache(): void {
+    this.prefixCacheKey.fill(-1);
+    this.prefixCache.fill(undefined);
   }
 }
 

@@ -5,6 +5,8 @@
 import { ENCAP_OVERLAY, type EnvelopeRepr, type FrameRepr, type Sid } from "../wire/types";
 import { ByteWriter } from "../wire/bytes";
 import { appendFrame, beginPacket, type PacketEncodeOptions } from "../wire/packet";
+import { newFrameHeaderMemo, type FrameHeaderMemo } from "../wire/frame";
+import { newEnvelopeMemo, type EnvelopeMemo } from "../wire/envelope";
 import type { Abbreviate, AddressEncodeContext } from "../wire/address";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
@@ -33,6 +35,10 @@ export class Transmitter {
   private readonly w = new ByteWriter(2048);
   /** How SIDs are written in a packet (or link-state payload) to `dest` (abbreviation.ts); unset: in full. */
   abbreviateFor: ((dest: Destination, now: number) => Abbreviate) | undefined;
+  /** The address book, whose generations tell when what abbreviateFor's
+   * abbreviators answer may have changed (a unicast destination's FrameHeaderMemo
+   * is then cleared); unset: no memo. */
+  book: { readonly generation: number; readonly namedGen: number } | undefined;
 
   constructor(
     private readonly queue: TxQueue,
@@ -236,6 +242,23 @@ export class Transmitter {
 
   private buildPackets(now: number, dest: Destination, list: readonly TxFrame[]): void {
     const iface = dest.iface;
+    // The first frame of a packet to a unicast destination, if routed (not a
+    // control frame): a relay's next frame usually has the same addresses
+    // (FrameHeaderMemo), written as they were.
+    // Its envelope too, but for the link sequence (any destination).
+    let memo: FrameHeaderMemo | undefined;
+    let envMemo: EnvelopeMemo | undefined;
+    const book = this.book;
+    if (book !== undefined) {
+      envMemo = dest.envelopeMemo ??= newEnvelopeMemo();
+      if (dest.unicast) memo = dest.headerMemo ??= newFrameHeaderMemo();
+      if (dest.headerMemoGen !== book.generation || dest.headerMemoNamed !== book.namedGen) {
+        envMemo.bytes = undefined;
+        if (memo) memo.bytes = undefined;
+        dest.headerMemoGen = book.generation;
+        dest.headerMemoNamed = book.namedGen;
+      }
+    }
     let i = 0;
     do {
       dest.seq = (dest.seq + 1) & 0xff;
@@ -251,7 +274,7 @@ export class Transmitter {
       // PREVIOUS for a repeated address (as servald writes); SELF is automatic.
       const opts = this.encodeOpts;
       opts.abbreviate = abbreviate;
-      const ctx = (this.ctx = beginPacket(w, env, opts, this.ctx));
+      const ctx = (this.ctx = beginPacket(w, env, opts, this.ctx, envMemo));
       const packed = this.packed;
       packed.length = 0;
       let anyReliable = false;
@@ -263,7 +286,7 @@ export class Transmitter {
         // receives packets of up to 8096.
         const first = packed.length === 0;
         const limit = first && f.frame.payload.length < C.MDP_OVERLAY_MTU ? C.PACKET_HARD_MAX : iface.mtu;
-        if (!appendFrame(w, 0, f.frame, ctx, env, limit)) {
+        if (!appendFrame(w, 0, f.frame, ctx, env, limit, first && f.finalHex !== undefined ? memo : undefined)) {
           if (!first) break;
           // Can never fit: drop rather than loop.
           this.queue.remove(f);
@@ -281,7 +304,7 @@ export class Transmitter {
       }
       let n: Neighbour | undefined;
       for (let k = 0; k < packed.length && !n; k++) n = packed[k].pickedTo;
-      if (n && this.acks && n.ackDueAt !== Infinity) {
+      if (n && this.acks && n.ackOwed) {
         const af = this.acks.owedAck(now, n, dest);
         if (af) {
           this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;

@@ -127,9 +127,14 @@ export class TxQueue {
 
   /** A pending frame went on the wire: reliable ones now wait for an ACK. */
   sent(f: TxFrame, q: PendingFifo): void {
-    const i = q.frames.indexOf(f);
-    if (i < 0) return; // dropped meanwhile
-    q.frames.splice(i, 1);
+    // (the transmitter takes a FIFO's frames from its head, in order)
+    const frames = q.frames;
+    if (frames[0] === f) frames.shift();
+    else {
+      const i = frames.indexOf(f);
+      if (i < 0) return; // dropped meanwhile
+      frames.splice(i, 1);
+    }
     if (f.local && f.txCount === 1) q.localUnsent--;
     if (q.frames.length === 0 && this.pending.get(q.hex) === q) this.pending.delete(q.hex);
     if (f.reliable && f.sentDest) this.pushInflight(f);

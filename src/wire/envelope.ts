@@ -2,18 +2,19 @@
 // address, packet flags, [interface index], [link sequence].
 //
 // API:
-//   decodeEnvelope(r, ctx): EnvelopeRepr     sets ctx.sender/previous to the transmitter
-//   encodeEnvelope(w, env, ctx)              full SID transmitter, or abbreviated (ctx.abbreviate, extra bits)
+//   decodeEnvelope(r, ctx, into?): EnvelopeRepr  sets ctx.sender/previous to the transmitter (into: filled instead of a new one)
+//   encodeEnvelope(w, env, ctx, memo?)       full SID transmitter, or abbreviated (ctx.abbreviate, extra bits)
 //                                            unless env.transmitterFull;
-//                                            then sets ctx.sender = ctx.previous = transmitter
+//                                            then sets ctx.sender = ctx.previous = transmitter;
+//                                            memo (newEnvelopeMemo): the bytes of the last one, reused
 //   envelopeLength(env): number              bytes encodeEnvelope writes with a full SID
 //   PACKET_UNICAST, PACKET_INTERFACE, PACKET_SEQ
 
-import { ENCAP_OVERLAY, ENCAP_SINGLE, type EnvelopeRepr } from "./types";
+import { ENCAP_OVERLAY, ENCAP_SINGLE, type EnvelopeRepr, type Sid } from "./types";
 import { ByteReader, ByteWriter, WireError } from "./bytes";
 import {
   ADDR_FULL, ADDR_SIGNKEY, SID_BYTES, decodeAddress,
-  type AddressDecodeContext, type AddressEncodeContext,
+  type Abbreviate, type AddressDecodeContext, type AddressEncodeContext,
 } from "./address";
 
 export const PACKET_UNICAST = 0x01;
@@ -21,7 +22,8 @@ export const PACKET_INTERFACE = 0x02;
 export const PACKET_SEQ = 0x04;
 export const SUPPORTED_PACKET_VERSION = 1;
 
-export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): EnvelopeRepr {
+/** `into`: an envelope to fill instead of a new one (a receiver's per-packet scratch). */
+export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext, into?: EnvelopeRepr): EnvelopeRepr {
   const version = r.u8();
   if (version > SUPPORTED_PACKET_VERSION) throw new WireError(`packet version ${version} not supported`);
   const encapsulation = r.u8();
@@ -35,18 +37,79 @@ export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext): Envelo
   const interfaceIndex = flags & PACKET_INTERFACE ? r.u8() : 0;
   const linkSeq = flags & PACKET_SEQ ? r.u8() : -1;
   ctx.sender = transmitter;
+  const prefix = !transmitter && ctx.lastPrefix ? ctx.lastPrefix : undefined;
+  if (into !== undefined) {
+    into.version = version;
+    into.encapsulation = encapsulation;
+    into.transmitter = transmitter;
+    into.transmitterFull = code === ADDR_FULL || code === ADDR_SIGNKEY;
+    into.unicast = (flags & PACKET_UNICAST) !== 0;
+    into.interfaceIndex = interfaceIndex;
+    into.linkSeq = linkSeq;
+    into.transmitterPrefix = prefix;
+    return into;
+  }
   const env: EnvelopeRepr = {
     version, encapsulation, transmitter,
     transmitterFull: code === ADDR_FULL || code === ADDR_SIGNKEY,
     unicast: (flags & PACKET_UNICAST) !== 0,
     interfaceIndex, linkSeq,
   };
-  if (!transmitter && ctx.lastPrefix) env.transmitterPrefix = ctx.lastPrefix;
+  if (prefix) env.transmitterPrefix = prefix;
   return env;
 }
 
-export function encodeEnvelope(w: ByteWriter, env: EnvelopeRepr, ctx: AddressEncodeContext): void {
+/**
+ * The bytes encodeEnvelope wrote, kept to be written again (with the new link
+ * sequence) while the envelope's other fields and ctx.abbreviate are the same:
+ * one per destination. The owner clears `bytes` whenever what ctx.abbreviate
+ * answers may have changed.
+ */
+export interface EnvelopeMemo {
+  bytes: Uint8Array | undefined;
+  version: number;
+  encapsulation: number;
+  transmitter: Sid | undefined;
+  transmitterFull: boolean;
+  unicast: boolean;
+  interfaceIndex: number;
+  abbreviate: Abbreviate | undefined;
+}
+
+export function newEnvelopeMemo(): EnvelopeMemo {
+  return {
+    bytes: undefined, version: -1, encapsulation: -1, transmitter: undefined, transmitterFull: false,
+    unicast: false, interfaceIndex: -1, abbreviate: undefined,
+  };
+}
+
+/** `memo`: see EnvelopeMemo (used for envelopes with a link sequence; the bytes are the same either way). */
+export function encodeEnvelope(w: ByteWriter, env: EnvelopeRepr, ctx: AddressEncodeContext, memo?: EnvelopeMemo): void {
   const t = env.transmitter;
+  if (memo !== undefined && env.linkSeq >= 0) {
+    const m = memo;
+    if (m.bytes !== undefined && m.transmitter === t && m.abbreviate === ctx.abbreviate && m.unicast === env.unicast &&
+      m.interfaceIndex === env.interfaceIndex && m.transmitterFull === (env.transmitterFull === true) &&
+      m.version === env.version && m.encapsulation === env.encapsulation) {
+      const at = w.pos;
+      w.bytes(m.bytes);
+      w.patchU8(at + m.bytes.length - 1, env.linkSeq & 0xff); // (the link sequence comes last)
+      ctx.sender = t;
+      ctx.previous = t;
+      return;
+    }
+    const at = w.pos;
+    encodeEnvelope(w, env, ctx);
+    m.bytes = w.buf.slice(at, w.pos);
+    m.transmitter = t;
+    m.abbreviate = ctx.abbreviate;
+    m.unicast = env.unicast;
+    m.interfaceIndex = env.interfaceIndex;
+    m.transmitterFull = env.transmitterFull === true;
+    m.version = env.version;
+    m.encapsulation = env.encapsulation;
+    return;
+  }
   if (!t || t.length !== SID_BYTES) throw new WireError("envelope needs a 32-byte transmitter SID");
   if (env.version < 0 || env.version > SUPPORTED_PACKET_VERSION) throw new WireError(`bad version ${env.version}`);
   if (env.encapsulation !== ENCAP_OVERLAY && env.encapsulation !== ENCAP_SINGLE) {

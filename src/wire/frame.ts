@@ -6,7 +6,9 @@
 //   decodeFrame(r, ctx, version, encapsulation): FrameRepr
 //       Clears and then reports ctx.invalid for this frame. payload is a view.
 //       Throws WireError when the header or length is malformed/truncated.
-//   encodeFrame(w, frame, ctx, version, encapsulation)
+//   encodeFrame(w, frame, ctx, version, encapsulation, memo?)
+//       memo (newFrameHeaderMemo): a unicast frame's flags and addresses written
+//       last time, written again while they and the context are the same.
 //       SENDER_SAME when frame.source equals ctx.sender (as servald); other
 //       addresses full (or SELF/PREVIOUS per ctx). Flags come from the FrameRepr:
 //       destination undefined = broadcast; oneHop; ciphered/signed/ackSoon; type.
@@ -21,7 +23,7 @@ import {
 import { ByteReader, ByteWriter, WireError, bytesEqual } from "./bytes";
 import {
   addressLength, decodeAddress, encodeAddress,
-  type AddressDecodeContext, type AddressEncodeContext,
+  type Abbreviate, type AddressDecodeContext, type AddressEncodeContext,
 } from "./address";
 
 export const BROADCAST_ID_BYTES = 8;
@@ -107,18 +109,84 @@ function check(frame: FrameRepr, version: number): void {
   if (frame.payload.length > 0xffff) throw new WireError("frame payload too long");
 }
 
-export function encodeFrame(
-  w: ByteWriter, frame: FrameRepr, ctx: AddressEncodeContext, version: number, encapsulation: number,
-): void {
-  check(frame, version);
-  const flags = frameFlags(frame, ctx);
-  w.u8(flags);
+/**
+ * The flags and addresses encodeFrame wrote for a unicast frame, kept to be
+ * written again as they are for the next frame with the same flags and SIDs
+ * (the same objects) in the same state of the context: a relay forwards a
+ * flow's frames with the same three addresses packet after packet. Only used
+ * while the context has written no SID in full yet (the first frame after the
+ * envelope), so the header depends only on the SIDs, the flags, ctx.sender,
+ * ctx.previous, ctx.usePrevious and ctx.abbreviate; the owner clears `bytes`
+ * (newFrameHeaderMemo) whenever what ctx.abbreviate answers may have changed.
+ */
+export interface FrameHeaderMemo {
+  bytes: Uint8Array | undefined;
+  flags: number;
+  source: Sid | undefined;
+  destination: Sid | undefined;
+  nextHop: Sid | undefined;
+  sender: Sid | undefined;
+  previous: Sid | undefined;
+  usePrevious: boolean;
+  abbreviate: Abbreviate | undefined;
+  /** ctx.previous after the header, and the SIDs it wrote in full (ctx.written). */
+  previousAfter: Sid | undefined;
+  writtenAfter: Sid[];
+}
+
+export function newFrameHeaderMemo(): FrameHeaderMemo {
+  return {
+    bytes: undefined, flags: 0, source: undefined, destination: undefined, nextHop: undefined, sender: undefined,
+    previous: undefined, usePrevious: false, abbreviate: undefined, previousAfter: undefined, writtenAfter: [],
+  };
+}
+
+function memoHolds(m: FrameHeaderMemo, frame: FrameRepr, flags: number, ctx: AddressEncodeContext): boolean {
+  return m.bytes !== undefined && m.flags === flags && m.source === frame.source && m.destination === frame.destination &&
+    m.nextHop === frame.nextHop && m.sender === ctx.sender && m.previous === ctx.previous &&
+    m.usePrevious === ctx.usePrevious && m.abbreviate === ctx.abbreviate;
+}
+
+function encodeAddresses(w: ByteWriter, frame: FrameRepr, flags: number, ctx: AddressEncodeContext): void {
   if (!(flags & FRAME_SENDER_SAME)) encodeAddress(w, frame.source as Sid, ctx);
   if (flags & FRAME_TO_BROADCAST) {
     if (!frame.oneHop) w.bytes(frame.broadcastId as Uint8Array);
   } else {
     encodeAddress(w, frame.destination as Sid, ctx);
     if (!frame.oneHop) encodeAddress(w, frame.nextHop as Sid, ctx);
+  }
+}
+
+/** `memo`: see FrameHeaderMemo (used for unicast frames only; the bytes are the same either way). */
+export function encodeFrame(
+  w: ByteWriter, frame: FrameRepr, ctx: AddressEncodeContext, version: number, encapsulation: number,
+  memo?: FrameHeaderMemo,
+): void {
+  check(frame, version);
+  const flags = frameFlags(frame, ctx);
+  const written = ctx.written;
+  if (memo === undefined || frame.destination === undefined || (written !== undefined && written.length > 0)) {
+    w.u8(flags);
+    encodeAddresses(w, frame, flags, ctx);
+  } else if (memoHolds(memo, frame, flags, ctx)) {
+    w.bytes(memo.bytes as Uint8Array);
+    ctx.previous = memo.previousAfter;
+    if (written !== undefined) for (let i = 0; i < memo.writtenAfter.length; i++) written.push(memo.writtenAfter[i]);
+  } else {
+    memo.flags = flags;
+    memo.source = frame.source;
+    memo.destination = frame.destination;
+    memo.nextHop = frame.nextHop;
+    memo.sender = ctx.sender;
+    memo.previous = ctx.previous;
+    memo.usePrevious = ctx.usePrevious;
+    memo.abbreviate = ctx.abbreviate;
+    const at = w.pos;
+    w.u8(flags);
+    encodeAddresses(w, frame, flags, ctx);
+    memo.bytes = w.buf.slice(at, w.pos);
+    memo.previousAfter = ctx.previous;
+    memo.writtenAfter = written !== undefined ? written.slice() : [];
   }
   if (!frame.oneHop) w.u8((frame.ttl & 0x1f) | ((frame.queue & 3) << 5));
   if (flags & FRAME_LEGACY_TYPE) w.u8(frame.type);

@@ -23,7 +23,8 @@ export interface MdpMessage extends MdpPortsRepr {
 
 export function decodePorts(r: ByteReader, out?: MdpPortsRepr): MdpPortsRepr {
   const v = readPacked(r);
-  const dstPort = Math.floor(v / 2);
+  // (v >> 1 while v is an int32: no float64 division per message)
+  const dstPort = v <= 0x7fffffff ? v >> 1 : Math.floor(v / 2);
   const srcPort = v & 1 ? dstPort : readPacked(r);
   if (out) {
     out.dstPort = dstPort;

@@ -14,7 +14,8 @@ export function readPacked(r: ByteReader): number {
     const b = r.u8();
     value += (b & 0x7f) * scale;
     if ((b & 0x80) === 0) {
-      if (value > 0xffffffff) throw new WireError("packed integer exceeds 32 bits");
+      // (only a fifth byte can pass 32 bits: the common value, an int32, meets no float64 compare)
+      if (i === 4 && value > 0xffffffff) throw new WireError("packed integer exceeds 32 bits");
       return value;
     }
     scale *= 128;
@@ -22,20 +23,19 @@ export function readPacked(r: ByteReader): number {
   throw new WireError("packed integer longer than 5 bytes");
 }
 
+// (An int32 value, every MDP port, is shifted: `Math.floor(v / 128)` is a
+// float64 division and floor, soft-float calls on an FPU-less router.)
 export function writePacked(w: ByteWriter, v: number): void {
-  // (per sent datagram, for its ports: below 2^31 an int32, shifted, not divided)
-  if ((v | 0) === v && v >= 0) {
-    while (v > 0x7f) {
+  if ((v | 0) !== v || v < 0) {
+    if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new WireError(`cannot pack ${v}`);
+    while (v > 0x7fffffff) {
       w.u8((v & 0x7f) | 0x80);
-      v >>>= 7;
+      v = Math.floor(v / 128);
     }
-    w.u8(v);
-    return;
   }
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new WireError(`cannot pack ${v}`);
   while (v > 0x7f) {
     w.u8((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
+    v >>= 7;
   }
   w.u8(v);
 }
@@ -43,8 +43,12 @@ export function writePacked(w: ByteWriter, v: number): void {
 /** Number of bytes writePacked(v) produces. */
 export function packedLength(v: number): number {
   let n = 1;
-  while (v > 0x7f) {
+  while (v > 0x7fffffff) {
     v = Math.floor(v / 128);
+    n++;
+  }
+  while (v > 0x7f) {
+    v >>= 7;
     n++;
   }
   return n;

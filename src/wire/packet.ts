@@ -1,7 +1,9 @@
 // A whole overlay packet = one UDP datagram: envelope + frames (PROTOCOL.md 2, 4).
 //
 // API:
-//   decodePacket(bytes, book, ctx?): PacketRepr
+//   decodePacket(bytes, book, ctx?, scratch?): PacketRepr
+//       scratch (newPacketDecodeScratch): the reader, packet, envelope and frame
+//       list reused (valid until the next decode with it; frames are new objects).
 //       Never throws. A malformed envelope gives envelope.version -1, no frames
 //       and `error`. A malformed frame ends decoding: earlier frames are kept
 //       and `error` says why. Frames whose addresses did not resolve are kept
@@ -11,9 +13,11 @@
 //   encodePacket(w, envelope, frames, opts?): number
 //       Writes the envelope and then frames, in order, while they fit in
 //       opts.mtu (default 1200); returns how many frames were written.
-//   beginPacket(w, envelope, opts?, reuse?): AddressEncodeContext   envelope only, for incremental building
-//       (reuse: a context from an earlier beginPacket, reset and returned instead of a new one)
-//   appendFrame(w, start, frame, ctx, envelope, mtu = MTU): boolean  add one frame if it fits
+//   beginPacket(w, envelope, opts?, reuse?, memo?): AddressEncodeContext   envelope only, for incremental building
+//       (reuse: a context from an earlier beginPacket, reset and returned instead of a new one;
+//       memo: encodeEnvelope's EnvelopeMemo)
+//   appendFrame(w, start, frame, ctx, envelope, mtu = MTU, memo?): boolean  add one frame if it fits
+//       (memo: encodeFrame's FrameHeaderMemo)
 //       (`start` = w.pos before beginPacket; ENCAP_SINGLE takes one frame only)
 //   packetFrameLength(frame, ctx, envelope): number          bytes a frame will need in this packet
 //   MTU = 1200
@@ -24,8 +28,8 @@ import {
   newDecodeContext, newEncodeContext,
   type AddressDecodeContext, type AddressEncodeContext, type AddressEncodeOptions,
 } from "./address";
-import { decodeEnvelope, encodeEnvelope, envelopeLength } from "./envelope";
-import { decodeFrame, encodeFrame, frameLength } from "./frame";
+import { decodeEnvelope, encodeEnvelope, envelopeLength, type EnvelopeMemo } from "./envelope";
+import { decodeFrame, encodeFrame, frameLength, type FrameHeaderMemo } from "./frame";
 
 /** Default interface MTU for the whole overlay packet (mdp_iftype.mtu). */
 export const MTU = 1200;
@@ -34,13 +38,42 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
-export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: AddressDecodeContext): PacketRepr {
+/** A receiver's reader and packet, reused by decodePacket for every packet (the
+ * packet, its envelope and its frame list are valid until the next decode; the
+ * frames themselves are new objects each time). */
+export interface PacketDecodeScratch {
+  reader: ByteReader;
+  packet: PacketRepr;
+}
+
+export function newPacketDecodeScratch(): PacketDecodeScratch {
+  return {
+    reader: new ByteReader(new Uint8Array(0)),
+    packet: {
+      envelope: { version: -1, encapsulation: 0, transmitter: undefined, unicast: false, interfaceIndex: 0, linkSeq: -1 },
+      frames: [], unresolved: [], error: undefined,
+    },
+  };
+}
+
+export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: AddressDecodeContext, scratch?: PacketDecodeScratch): PacketRepr {
   const c = ctx ?? newDecodeContext(book);
-  const r = new ByteReader(bytes);
-  const frames: FrameRepr[] = [];
+  let r: ByteReader;
+  let frames: FrameRepr[];
+  if (scratch !== undefined) {
+    r = scratch.reader;
+    r.buf = bytes;
+    r.pos = 0;
+    r.end = bytes.length;
+    frames = scratch.packet.frames;
+    frames.length = 0;
+  } else {
+    r = new ByteReader(bytes);
+    frames = [];
+  }
   let envelope: EnvelopeRepr;
   try {
-    envelope = decodeEnvelope(r, c);
+    envelope = decodeEnvelope(r, c, scratch?.packet.envelope);
   } catch (e) {
     return {
       envelope: {
@@ -50,7 +83,12 @@ export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: Address
       frames, unresolved: c.unresolved, error: `envelope: ${message(e)}`,
     };
   }
-  const packet: PacketRepr = { envelope, frames, unresolved: c.unresolved };
+  let packet: PacketRepr;
+  if (scratch !== undefined) {
+    packet = scratch.packet;
+    packet.unresolved = c.unresolved;
+    packet.error = undefined;
+  } else packet = { envelope, frames, unresolved: c.unresolved };
   try {
     while (r.remaining() > 0) {
       frames.push(decodeFrame(r, c, envelope.version, envelope.encapsulation));
@@ -65,7 +103,9 @@ export interface PacketEncodeOptions extends AddressEncodeOptions {
   mtu?: number;
 }
 
-export function beginPacket(w: ByteWriter, envelope: EnvelopeRepr, opts?: PacketEncodeOptions, reuse?: AddressEncodeContext): AddressEncodeContext {
+export function beginPacket(
+  w: ByteWriter, envelope: EnvelopeRepr, opts?: PacketEncodeOptions, reuse?: AddressEncodeContext, memo?: EnvelopeMemo,
+): AddressEncodeContext {
   let ctx: AddressEncodeContext;
   if (reuse) {
     // (a sender's per-packet context, reset: no allocation per packet)
@@ -79,7 +119,7 @@ export function beginPacket(w: ByteWriter, envelope: EnvelopeRepr, opts?: Packet
       else ctx.written = [];
     } else ctx.written = undefined;
   } else ctx = newEncodeContext(undefined, opts);
-  encodeEnvelope(w, envelope, ctx);
+  encodeEnvelope(w, envelope, ctx, memo);
   return ctx;
 }
 
@@ -92,7 +132,7 @@ export function packetFrameLength(frame: FrameRepr, ctx: AddressEncodeContext, e
  * otherwise w and ctx are left as they were. */
 export function appendFrame(
   w: ByteWriter, start: number, frame: FrameRepr, ctx: AddressEncodeContext,
-  envelope: EnvelopeRepr, mtu = MTU,
+  envelope: EnvelopeRepr, mtu = MTU, memo?: FrameHeaderMemo,
 ): boolean {
   // ENCAP_SINGLE carries exactly one frame, which runs to the end of the packet.
   if (envelope.encapsulation === ENCAP_SINGLE && w.pos - start > envelopeLength(envelope)) return false;
@@ -101,7 +141,7 @@ export function appendFrame(
   const at = w.pos;
   const previous = ctx.previous;
   const written = ctx.written?.length ?? 0;
-  encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation);
+  encodeFrame(w, frame, ctx, envelope.version, envelope.encapsulation, memo);
   if (w.pos - start <= mtu) return true;
   w.pos = at;
   ctx.previous = previous;

@@ -5,6 +5,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Subscribers } from "../../src/mdp/subscribers";
+import { noteNamed } from "../../src/mdp/abbreviation";
+import { newNeighbour } from "../../src/mdp/neighbours";
+import { newLinkRecord } from "../../src/wire/linkstate";
 import { SimNet, restartNode, type SimNode } from "../helpers/simnet";
 import { ByteReader, bytesEqual } from "../../src/wire/bytes";
 import { ADDR_FULL, newDecodeContext } from "../../src/wire/address";
@@ -60,6 +63,23 @@ function envelopeCodes(net: SimNet, from: SimNode, out: number[]): void {
     out.push(ctx.lastCode);
   };
 }
+
+test("noteNamed: the address book's namedGen goes up when a neighbour names a SID it had not named (a relay's header memos are cleared then)", () => {
+  const subs = new Subscribers(() => undefined);
+  const [x, y, z] = [sid(1), sid(2), sid(3)].map((s) => subs.add(s));
+  const n = newNeighbour(x, 0);
+  const rec = (receiver: Uint8Array, transmitter?: Uint8Array) => ({ ...newLinkRecord(), receiver, transmitter });
+  const g0 = subs.namedGen;
+  noteNamed(n, [rec(x.sid)], subs, 100);
+  assert.is(subs.namedGen, g0, "x named itself (known from the start): no change");
+  noteNamed(n, [rec(y.sid, x.sid)], subs, 100);
+  assert.is(subs.namedGen, g0 + 1, "y is new");
+  noteNamed(n, [rec(y.sid), rec(x.sid, y.sid)], subs, 100);
+  assert.is(subs.namedGen, g0 + 1, "nothing new");
+  noteNamed(n, [rec(z.sid)], subs, 2);
+  assert.is(subs.namedGen, g0 + 1, "over the cap: not remembered, no change");
+  assert.ok(!n.knows.has(z));
+});
 
 test("a LAN: SIDs abbreviated once named; a node that joins later gets them in full, then abbreviated", () => {
   const net = new SimNet({ seed: 7 });

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ByteReader, ByteWriter, WireError, bytesEqual, fromHex, sidToHex, toHex } from "../../src/wire/bytes";
 import { packedLength, readPacked, writePacked } from "../../src/wire/packed";
-import { decodeMdpMessage, decodePorts, encodePorts, portsLength, readMdpPorts } from "../../src/wire/mdp-ports";
+import { MDP_PORT_MAX, decodeMdpMessage, decodePorts, encodePorts, portsLength, readMdpPorts } from "../../src/wire/mdp-ports";
 import {
   EXPLAIN_YOURSELF, addressLength, decodeAddress, encodeAddress, newDecodeContext, newEncodeContext,
 } from "../../src/wire/address";
@@ -136,6 +136,14 @@ test("packed uints are LEB128", () => {
   assert.is(toHex(bytesOf((w) => encodePorts(w, 0x7fffffff, 0))), "FEFFFFFF0F00");
   for (const bad of [-1, 0x80000000, 1.5, NaN]) throwsWire(() => bytesOf((w) => encodePorts(w, bad, 1)));
   for (const bad of [-1, 0x80000000, 2.5]) throwsWire(() => bytesOf((w) => encodePorts(w, 1, bad)));
+  // around 2^31, where int32 shifts give way to float64 division
+  for (const v of [0x3fffffff, 0x7fffffff, 0x80000000, 0x80000001, 0xfffffffe]) {
+    const b = bytesOf((w) => writePacked(w, v));
+    assert.is(b.length, 5, `${v} takes 5 bytes`);
+    assert.is(packedLength(v), 5);
+    assert.is(readPacked(new ByteReader(b)), v, `round trip ${v}`);
+  }
+  for (const bad of [1.5, 0x100000000, NaN, -0.5, 2 ** 40]) throwsWire(() => bytesOf((w) => writePacked(w, bad)));
 });
 
 test("MDP ports header: spec examples 80 08 AC 02 and 05", () => {
@@ -149,6 +157,13 @@ test("MDP ports header: spec examples 80 08 AC 02 and 05", () => {
   assert.equal(out, { dstPort: 7, srcPort: 7 });
   const m = decodeMdpMessage(hex("0E 8202 0102"));
   assert.equal([m.dstPort, m.srcPort, toHex(m.data)], [7, 258, "0102"]);
+  // the largest ports: dst << 1 | same passes 2^31
+  for (const [dst, src] of [[MDP_PORT_MAX, MDP_PORT_MAX], [MDP_PORT_MAX, 1], [0x40000000, 0x7ffffffe]]) {
+    const b = bytesOf((w) => encodePorts(w, dst, src));
+    assert.is(portsLength(dst, src), b.length);
+    assert.equal(decodePorts(new ByteReader(b)), { dstPort: dst, srcPort: src });
+  }
+  for (const bad of [MDP_PORT_MAX + 1, -1, 1.5, NaN]) throwsWire(() => bytesOf((w) => encodePorts(w, bad, 1)));
   throwsWire(() => decodeMdpMessage(hex("80")));
   throwsWire(() => decodeMdpMessage(hex("0E")));
 });
