@@ -53,6 +53,9 @@ export class Adverts {
   private fullAdvertsOwed = 0;
   /** Set once the rooms exist (node.ts). */
   explain!: PleaseExplain;
+  /** applyLinkRecords' look-ups, made once, not per received payload. */
+  private readonly isLocalHex = (h: string): boolean => this.cx.localByHex.has(h);
+  private readonly hexOf = (sid: Sid): string => this.cx.subs.get(sid)?.hex ?? toHex(sid);
   tx!: Transmitter;
 
   constructor(
@@ -148,7 +151,8 @@ export class Adverts {
 
   /** A link-state payload from neighbour n (plain, port 2). */
   receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
-    if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
+    // (the decoded source is mostly n's own address-book SID: no compare)
+    if (source !== n.sub.sid && !bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const cx = this.cx;
     // The periodic full advert of a steady mesh repeats the last one byte for
     // byte: with n's tree and our address book as it left them, decoding it
@@ -163,8 +167,7 @@ export class Adverts {
     noteNamed(n, ls.records, cx.subs, cx.limits.subscribers);
     const usingUs = n.usingUs;
     // (hex from the address book: link state comes with every per-hop ACK)
-    const fx = applyLinkRecords(n, ls.records, cx.primaryHex, (h) => cx.localByHex.has(h), now,
-      (sid) => cx.subs.get(sid)?.hex ?? toHex(sid), cx.limits.routes);
+    const fx = applyLinkRecords(n, ls.records, cx.primaryHex, this.isLocalHex, now, this.hexOf, cx.limits.routes);
     if (fx.changed || n.usingUs !== usingUs) n.treeGen++;
     // (ACK records change with every packet; a payload with unknown or refused
     // entries must be looked at again)

@@ -197,8 +197,11 @@ export function applyLinkRecords(
   const fx: LinkStateEffects = { changed: false, acks: [], refused: 0, throughUs: false };
   for (const rec of records) {
     if (!rec.receiver) continue;
-    const rHex = hexOf(rec.receiver);
-    const tHex = rec.transmitter ? hexOf(rec.transmitter) : undefined;
+    // (n's own SID, the receiver or transmitter of most of its records, is
+    // decoded as its address-book entry's: no look-up)
+    const rHex = rec.receiver === n.sub.sid ? n.sub.hex : hexOf(rec.receiver);
+    const t = rec.transmitter;
+    const tHex = t === undefined ? undefined : t === n.sub.sid ? n.sub.hex : hexOf(t);
     if (tHex && tHex !== meHex && isLocal(tHex)) continue; // a path from our secondary SID: a collision
     if (rHex === meHex) {
       n.usingUs = tHex === n.sub.hex;
