@@ -7,7 +7,7 @@
 // queue, samples the RTT, and tells us whether it missed our last ACK.
 import { LS_UNICAST, type FrameRepr, type LinkRecordRepr } from "../wire/types";
 import type { NodeContext } from "./context";
-import type { Destination, Iface, LinkIn, Neighbour } from "./neighbours";
+import type { Destination, Iface, LinkIn, Neighbour, OutLink } from "./neighbours";
 import { acksByUnicast, bestLinkIn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
@@ -17,6 +17,8 @@ import { ackMaskSinceStart, ackRecord } from "./link-state";
 import * as C from "./constants";
 
 export class HopAcks {
+  /** Counts a frame an ACK took out of the queue (made once, not per ACK record). */
+  private readonly frameAcked = (): void => { this.cx.stats.framesAcked++; };
   /** Set once the transmitter exists (it takes this room as its AckRider). */
   tx!: Transmitter;
 
@@ -192,7 +194,9 @@ export class HopAcks {
     const iface = this.cx.ifaces.get(rec.interfaceIndex);
     if (!iface) return;
     const unicast = (rec.flags & LS_UNICAST) !== 0;
-    let out = n.outLinks.find((o) => o.dest.iface === iface && o.dest.unicast === unicast);
+    // (per received packet: a loop, no closure)
+    let out: OutLink | undefined;
+    for (const o of n.outLinks) if (o.dest.iface === iface && o.dest.unicast === unicast) { out = o; break; }
     if (!out) {
       if (unicast) return;
       out = { dest: iface.broadcast, timeout: 0 };
@@ -213,7 +217,7 @@ export class HopAcks {
         dest.rttProbe[seq] = 0;
       }
       const stats = this.cx.stats;
-      const res = this.cx.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, () => { stats.framesAcked++; });
+      const res = this.cx.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, this.frameAcked);
       if (res.acked > 0) { dest.lastAckAt = now; dest.windowFullSince = -1; }
       stats.nacks += res.nacked;
       // Did it miss our last ACK to it? Then send another soon.

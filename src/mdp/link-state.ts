@@ -163,6 +163,9 @@ export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRe
     w.reset();
     encodePorts(w, PORT_LINKSTATE, PORT_LINKSTATE);
     const ctx = newEncodeContext(self, { abbreviate });
+    // (a payload's first record always fits: a record is at most RECORD_MAX
+    // bytes, so its length is worked out only for the ones after it)
+    if (i < records.length && RECORD_MAX <= LINKSTATE_PAYLOAD_MAX - empty) encodeLinkRecord(w, records[i++], ctx);
     while (i < records.length && w.pos + linkRecordLength(records[i], ctx) <= LINKSTATE_PAYLOAD_MAX) {
       encodeLinkRecord(w, records[i], ctx);
       i++;
@@ -172,6 +175,10 @@ export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRe
   }
   return out;
 }
+
+/** The longest link record: length, flags, two full SIDs (33 bytes each with
+ * their code), version, interface, ACK sequence and mask, drop rate. */
+const RECORD_MAX = 2 + 33 + 1 + 33 + 1 + 5 + 1;
 
 export interface LinkStateEffects {
   /** The neighbour's tree changed: routes need recomputing. */
