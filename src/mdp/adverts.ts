@@ -109,6 +109,8 @@ export class Adverts {
         this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.FULL_ADVERT_INTERVAL_MS);
       }
     }
+    // (most service passes follow a received packet: nothing to send)
+    if (!tick && adverts.records.length === 0) return;
     for (const iface of cx.ifaces.values()) {
       const ifTick = now >= iface.nextTickAt;
       if (ifTick || adverts.records.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);

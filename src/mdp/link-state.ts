@@ -14,17 +14,15 @@ import { ADVERT_LOSS_INVERSE, ADVERT_LOSSY_MIN, ADVERT_REPEAT_MS, ADVERT_SENDS, 
 
 /** Our ACK record for neighbour n: "I (self) hear you on your interface i" with the window of link L. */
 export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr {
-  const rec = newLinkRecord();
-  rec.flags = link.unicast ? LS_UNICAST : LS_BROADCAST;
-  rec.receiver = self; // encodes as SELF (0xFF)
-  rec.version = 1;
-  rec.transmitter = n.sub.sid;
-  rec.interfaceIndex = link.theirIf;
-  if (link.window.last >= 0) {
-    rec.ackSeq = link.window.last;
-    rec.ackMask = link.window.mask32;
-  }
-  return rec;
+  // (newLinkRecord's fields in its order, filled in one literal: one per ACK record sent)
+  const w = link.window;
+  const acked = w.last >= 0;
+  return {
+    flags: link.unicast ? LS_UNICAST : LS_BROADCAST,
+    receiver: self, // encodes as SELF (0xFF)
+    version: 1, transmitter: n.sub.sid, interfaceIndex: link.theirIf,
+    ackSeq: acked ? w.last : -1, ackMask: acked ? w.mask32 : 0, dropRate: -1,
+  };
 }
 
 /**
