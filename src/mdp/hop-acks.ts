@@ -75,11 +75,10 @@ export class HopAcks {
     if (!rec) return false;
     this.noteAckSent(n);
     const to = addressed && isDirect(n, now) ? n.sub.sid : undefined;
-    for (const d of dests) {
-      for (const f of this.sender.linkStateFrames([rec], to, d, now)) {
-        const tx = this.sender.addFixed(now, f, d);
-        tx.ackFor = n;
-      }
+    for (let i = 0; i < dests.length; i++) {
+      const d = dests[i];
+      const frames = this.sender.linkStateFrames([rec], to, d, now);
+      for (let j = 0; j < frames.length; j++) this.sender.addFixed(now, frames[j], d).ackFor = n;
     }
     return true;
   }
@@ -116,7 +115,8 @@ export class HopAcks {
   }
 
   private noteAckSent(n: Neighbour): void {
-    for (const l of n.linksIn) l.unacked = 0;
+    const links = n.linksIn;
+    for (let i = 0; i < links.length; i++) links[i].unacked = 0;
     n.lastAckSentAt = this.cx.now;
     this.cx.stats.acksSent++;
   }
@@ -174,7 +174,9 @@ export class HopAcks {
     for (const n of this.cx.nt.byHex.values()) {
       const byUnicast = acksByUnicast(n, now);
       const direct = byUnicast || isDirect(n, now);
-      for (const o of n.outLinks) {
+      const outs = n.outLinks;
+      for (let i = 0; i < outs.length; i++) {
+        const o = outs[i];
         if (o.dest.iface !== iface || !o.dest.unicast) continue;
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;

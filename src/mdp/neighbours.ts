@@ -188,7 +188,9 @@ export function reachableTimeout(n: Neighbour, tickMs: number): number {
 }
 
 export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast: boolean): LinkIn | undefined {
-  for (const l of n.linksIn) {
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i];
     if (l.iface === iface && l.theirIf === theirIf && l.unicast === unicast) return l;
   }
   return undefined;
@@ -197,7 +199,10 @@ export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast:
 /** The link-in we ACK: unicast when alive (it can use MAC retries on wifi), else broadcast. */
 export function bestLinkIn(n: Neighbour, now: number, timeout: number): LinkIn | undefined {
   let best: LinkIn | undefined;
-  for (const l of n.linksIn) {
+  // (index loops: per packet and per neighbour per tick)
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i];
     if (l.lastRxAt + timeout < now) continue;
     if (!best || (l.unicast && !best.unicast) || (l.unicast === best.unicast && l.lastRxAt > best.lastRxAt)) best = l;
   }
