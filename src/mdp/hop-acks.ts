@@ -8,7 +8,7 @@
 import { LS_UNICAST, type FrameRepr, type LinkRecordRepr } from "../wire/types";
 import type { NodeContext } from "./context";
 import type { Destination, Iface, LinkIn, Neighbour, OutLink } from "./neighbours";
-import { acksByUnicast, bestLinkIn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
+import { acksByUnicast, bestLinkIn, hasLinkInOn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
@@ -131,6 +131,8 @@ export class HopAcks {
     let only: Neighbour | undefined;
     let allUnicast = true;
     for (const n of this.cx.nt.byHex.values()) {
+      // (a node with an interface per link hears most neighbours on another one)
+      if (!hasLinkInOn(n, iface)) continue;
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       heard++;
@@ -154,7 +156,8 @@ export class HopAcks {
    * to us would go BROADCAST_KEEPALIVE_TICKS ticks without a packet. */
   unicastAcksInBroadcast(now: number, iface: Iface, records: LinkRecordRepr[]): void {
     for (const n of this.cx.nt.byHex.values()) {
-      if (!acksByUnicast(n, now) || n.chosen!.dest.iface !== iface) continue;
+      const c = n.chosen;
+      if (c === undefined || c.dest.iface !== iface || !acksByUnicast(n, now)) continue;
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       records.push(ackRecord(this.cx.primarySid, n, l));
@@ -172,12 +175,18 @@ export class HopAcks {
    * only our unicast would otherwise lose our ACKs, and with them its link. */
   unicastTick(now: number, iface: Iface): void {
     for (const n of this.cx.nt.byHex.values()) {
-      const byUnicast = acksByUnicast(n, now);
-      const direct = byUnicast || isDirect(n, now);
+      // (worked out at n's first unicast out-link here: a node with an
+      // interface per link has none to most neighbours)
+      let known = false, byUnicast = false, direct = false;
       const outs = n.outLinks;
       for (let i = 0; i < outs.length; i++) {
         const o = outs[i];
         if (o.dest.iface !== iface || !o.dest.unicast) continue;
+        if (!known) {
+          known = true;
+          byUnicast = acksByUnicast(n, now);
+          direct = byUnicast || isDirect(n, now);
+        }
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
         if (ackHere && this.sendAckTo(now, n, [o.dest], false)) continue;

@@ -196,6 +196,13 @@ export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast:
   return undefined;
 }
 
+/** Whether we hear n on `iface` at all (any link-in there, live or not). */
+export function hasLinkInOn(n: Neighbour, iface: Iface): boolean {
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) if (links[i].iface === iface) return true;
+  return false;
+}
+
 /** The link-in we ACK: unicast when alive (it can use MAC retries on wifi), else broadcast. */
 export function bestLinkIn(n: Neighbour, now: number, timeout: number): LinkIn | undefined {
   let best: LinkIn | undefined;
