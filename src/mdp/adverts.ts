@@ -20,9 +20,11 @@ import * as C from "./constants";
 /** The repeat of `data` kept in `repeats` for this tree and address-book generation, if any. */
 function findRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: number, subsGen: number): LinkStateRepeat | undefined {
   const len = data.length;
+  // (the length first, kept as a number: the payloads a steady neighbour
+  // sends that are no repeat, its ACK records, are shorter than any kept)
   for (let i = 0; i < repeats.length; i++) {
     const r = repeats[i];
-    if (r.treeGen === treeGen && r.subsGen === subsGen && r.bytes.length === len && bytesEqual(r.bytes, data)) return r;
+    if (r.length === len && r.treeGen === treeGen && r.subsGen === subsGen && bytesEqual(r.bytes, data)) return r;
   }
   return undefined;
 }
@@ -36,7 +38,7 @@ function rememberRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: n
   }
   repeats.length = k;
   if (k >= C.LINK_STATE_REPEATS_MAX) repeats.shift();
-  repeats.push({ bytes: data.slice(), treeGen, subsGen, throughUs });
+  repeats.push({ bytes: data.slice(), length: data.length, treeGen, subsGen, throughUs });
 }
 
 const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity, all: false };

@@ -102,6 +102,8 @@ export interface AdvertLink {
  * with both unchanged, would change nothing but `throughUs` (adverts.ts). */
 export interface LinkStateRepeat {
   bytes: Uint8Array;
+  /** bytes.length (a typed array's length is a getter call). */
+  length: number;
   treeGen: number;
   subsGen: number;
   /** It names us as the transmitter of a link to another node (routingThroughUsUntil). */
