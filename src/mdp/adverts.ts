@@ -101,7 +101,7 @@ export class Adverts {
     let adverts: AdvertRecords = NO_ADVERTS;
     if (full || now >= this.advertDueAt || (tick && this.advertDueAt !== Infinity)) {
       const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
-        () => advertSends(cx.nt.byHex.values()));
+        () => advertSends(cx.nt.list));
       adverts = a;
       this.advertDueAt = a.nextDue;
       if (a.records.length > 0) this.lastAdvertAt = now;

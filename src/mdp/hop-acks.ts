@@ -130,7 +130,9 @@ export class HopAcks {
     let heard = 0;
     let only: Neighbour | undefined;
     let allUnicast = true;
-    for (const n of this.cx.nt.byHex.values()) {
+    const list = this.cx.nt.list;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
       // (a node with an interface per link hears most neighbours on another one)
       if (!hasLinkInOn(n, iface)) continue;
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
@@ -155,7 +157,9 @@ export class HopAcks {
    * unicast tick that follows sends them nothing unless their unicast link-in
    * to us would go BROADCAST_KEEPALIVE_TICKS ticks without a packet. */
   unicastAcksInBroadcast(now: number, iface: Iface, records: LinkRecordRepr[]): void {
-    for (const n of this.cx.nt.byHex.values()) {
+    const list = this.cx.nt.list;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
       const c = n.chosen;
       if (c === undefined || c.dest.iface !== iface || !acksByUnicast(n, now)) continue;
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
@@ -174,7 +178,9 @@ export class HopAcks {
    * not heard us yet (the broadcast may not reach it): a neighbour that hears
    * only our unicast would otherwise lose our ACKs, and with them its link. */
   unicastTick(now: number, iface: Iface): void {
-    for (const n of this.cx.nt.byHex.values()) {
+    const list = this.cx.nt.list;
+    for (let k = 0; k < list.length; k++) {
+      const n = list[k];
       // (worked out at n's first unicast out-link here: a node with an
       // interface per link has none to most neighbours)
       let known = false, byUnicast = false, direct = false;
