@@ -20,9 +20,11 @@ import * as C from "./constants";
 /** The repeat of `data` kept in `repeats` for this tree and address-book generation, if any. */
 function findRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: number, subsGen: number): LinkStateRepeat | undefined {
   const len = data.length;
+  // (the length first, kept as a number: the payloads a steady neighbour
+  // sends that are no repeat, its ACK records, are shorter than any kept)
   for (let i = 0; i < repeats.length; i++) {
     const r = repeats[i];
-    if (r.treeGen === treeGen && r.subsGen === subsGen && r.bytes.length === len && bytesEqual(r.bytes, data)) return r;
+    if (r.length === len && r.treeGen === treeGen && r.subsGen === subsGen && bytesEqual(r.bytes, data)) return r;
   }
   return undefined;
 }
@@ -36,7 +38,7 @@ function rememberRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: n
   }
   repeats.length = k;
   if (k >= C.LINK_STATE_REPEATS_MAX) repeats.shift();
-  repeats.push({ bytes: data.slice(), treeGen, subsGen, throughUs });
+  repeats.push({ bytes: data.slice(), length: data.length, treeGen, subsGen, throughUs });
 }
 
 const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity, all: false };
@@ -53,6 +55,9 @@ export class Adverts {
   private fullAdvertsOwed = 0;
   /** Set once the rooms exist (node.ts). */
   explain!: PleaseExplain;
+  /** applyLinkRecords' look-ups, made once, not per received payload. */
+  private readonly isLocalHex = (h: string): boolean => this.cx.localByHex.has(h);
+  private readonly hexOf = (sid: Sid): string => this.cx.subs.get(sid)?.hex ?? toHex(sid);
   tx!: Transmitter;
 
   constructor(
@@ -96,7 +101,7 @@ export class Adverts {
     let adverts: AdvertRecords = NO_ADVERTS;
     if (full || now >= this.advertDueAt || (tick && this.advertDueAt !== Infinity)) {
       const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
-        () => advertSends(cx.nt.byHex.values()));
+        () => advertSends(cx.nt.list));
       adverts = a;
       this.advertDueAt = a.nextDue;
       if (a.records.length > 0) this.lastAdvertAt = now;
@@ -106,6 +111,8 @@ export class Adverts {
         this.nextFullAdvertAt = now + (this.fullAdvertsOwed > 0 ? C.FULL_ADVERT_MIN_INTERVAL_MS : C.FULL_ADVERT_INTERVAL_MS);
       }
     }
+    // (most service passes follow a received packet: nothing to send)
+    if (!tick && adverts.records.length === 0) return;
     for (const iface of cx.ifaces.values()) {
       const ifTick = now >= iface.nextTickAt;
       if (ifTick || adverts.records.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
@@ -148,7 +155,8 @@ export class Adverts {
 
   /** A link-state payload from neighbour n (plain, port 2). */
   receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
-    if (!bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
+    // (the decoded source is mostly n's own address-book SID: no compare)
+    if (source !== n.sub.sid && !bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const cx = this.cx;
     // The periodic full advert of a steady mesh repeats the last one byte for
     // byte: with n's tree and our address book as it left them, decoding it
@@ -163,8 +171,7 @@ export class Adverts {
     noteNamed(n, ls.records, cx.subs, cx.limits.subscribers);
     const usingUs = n.usingUs;
     // (hex from the address book: link state comes with every per-hop ACK)
-    const fx = applyLinkRecords(n, ls.records, cx.primaryHex, (h) => cx.localByHex.has(h), now,
-      (sid) => cx.subs.get(sid)?.hex ?? toHex(sid), cx.limits.routes);
+    const fx = applyLinkRecords(n, ls.records, cx.primaryHex, this.isLocalHex, now, this.hexOf, cx.limits.routes);
     if (fx.changed || n.usingUs !== usingUs) n.treeGen++;
     // (ACK records change with every packet; a payload with unknown or refused
     // entries must be looked at again)

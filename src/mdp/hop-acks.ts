@@ -7,8 +7,8 @@
 // queue, samples the RTT, and tells us whether it missed our last ACK.
 import { LS_UNICAST, type FrameRepr, type LinkRecordRepr } from "../wire/types";
 import type { NodeContext } from "./context";
-import type { Destination, Iface, LinkIn, Neighbour } from "./neighbours";
-import { acksByUnicast, bestLinkIn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
+import type { Destination, Iface, LinkIn, Neighbour, OutLink } from "./neighbours";
+import { acksByUnicast, bestLinkIn, hasLinkInOn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
@@ -17,6 +17,8 @@ import { ackMaskSinceStart, ackRecord } from "./link-state";
 import * as C from "./constants";
 
 export class HopAcks {
+  /** Counts a frame an ACK took out of the queue (made once, not per ACK record). */
+  private readonly frameAcked = (): void => { this.cx.stats.framesAcked++; };
   /** Set once the transmitter exists (it takes this room as its AckRider). */
   tx!: Transmitter;
 
@@ -77,11 +79,10 @@ export class HopAcks {
     if (!rec) return false;
     this.noteAckSent(n);
     const to = addressed && isDirect(n, now) ? n.sub.sid : undefined;
-    for (const d of dests) {
-      for (const f of this.sender.linkStateFrames([rec], to, d, now)) {
-        const tx = this.sender.addFixed(now, f, d);
-        tx.ackFor = n;
-      }
+    for (let i = 0; i < dests.length; i++) {
+      const d = dests[i];
+      const frames = this.sender.linkStateFrames([rec], to, d, now);
+      for (let j = 0; j < frames.length; j++) this.sender.addFixed(now, frames[j], d).ackFor = n;
     }
     return true;
   }
@@ -119,7 +120,8 @@ export class HopAcks {
   }
 
   private noteAckSent(n: Neighbour): void {
-    for (const l of n.linksIn) l.unacked = 0;
+    const links = n.linksIn;
+    for (let i = 0; i < links.length; i++) links[i].unacked = 0;
     n.lastAckSentAt = this.cx.now;
     this.cx.stats.acksSent++;
   }
@@ -133,7 +135,11 @@ export class HopAcks {
     let heard = 0;
     let only: Neighbour | undefined;
     let allUnicast = true;
-    for (const n of this.cx.nt.byHex.values()) {
+    const list = this.cx.nt.list;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
+      // (a node with an interface per link hears most neighbours on another one)
+      if (!hasLinkInOn(n, iface)) continue;
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       heard++;
@@ -156,8 +162,11 @@ export class HopAcks {
    * unicast tick that follows sends them nothing unless their unicast link-in
    * to us would go BROADCAST_KEEPALIVE_TICKS ticks without a packet. */
   unicastAcksInBroadcast(now: number, iface: Iface, records: LinkRecordRepr[]): void {
-    for (const n of this.cx.nt.byHex.values()) {
-      if (!acksByUnicast(n, now) || n.chosen!.dest.iface !== iface) continue;
+    const list = this.cx.nt.list;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
+      const c = n.chosen;
+      if (c === undefined || c.dest.iface !== iface || !acksByUnicast(n, now)) continue;
       const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
       if (!l || l.iface !== iface) continue;
       records.push(ackRecord(this.cx.primarySid, n, l));
@@ -174,11 +183,21 @@ export class HopAcks {
    * not heard us yet (the broadcast may not reach it): a neighbour that hears
    * only our unicast would otherwise lose our ACKs, and with them its link. */
   unicastTick(now: number, iface: Iface): void {
-    for (const n of this.cx.nt.byHex.values()) {
-      const byUnicast = acksByUnicast(n, now);
-      const direct = byUnicast || isDirect(n, now);
-      for (const o of n.outLinks) {
+    const list = this.cx.nt.list;
+    for (let k = 0; k < list.length; k++) {
+      const n = list[k];
+      // (worked out at n's first unicast out-link here: a node with an
+      // interface per link has none to most neighbours)
+      let known = false, byUnicast = false, direct = false;
+      const outs = n.outLinks;
+      for (let i = 0; i < outs.length; i++) {
+        const o = outs[i];
         if (o.dest.iface !== iface || !o.dest.unicast) continue;
+        if (!known) {
+          known = true;
+          byUnicast = acksByUnicast(n, now);
+          direct = byUnicast || isDirect(n, now);
+        }
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
         if (ackHere && this.sendAckTo(now, n, [o.dest], false)) continue;
@@ -197,7 +216,9 @@ export class HopAcks {
     const iface = this.cx.ifaceAt(rec.interfaceIndex);
     if (!iface) return;
     const unicast = (rec.flags & LS_UNICAST) !== 0;
-    let out = n.outLinks.find((o) => o.dest.iface === iface && o.dest.unicast === unicast);
+    // (per received packet: a loop, no closure)
+    let out: OutLink | undefined;
+    for (const o of n.outLinks) if (o.dest.iface === iface && o.dest.unicast === unicast) { out = o; break; }
     if (!out) {
       if (unicast) return;
       out = { dest: iface.broadcast, timeout: 0 };
@@ -218,7 +239,7 @@ export class HopAcks {
         dest.rttProbe[seq] = 0;
       }
       const stats = this.cx.stats;
-      const res = this.cx.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, () => { stats.framesAcked++; });
+      const res = this.cx.queue.onAck(n, dest, rec.ackSeq, rec.ackMask, now, this.frameAcked);
       if (res.acked > 0) { dest.lastAckAt = now; dest.windowFullSince = -1; }
       stats.nacks += res.nacked;
       // Did it miss our last ACK to it? Then send another soon.

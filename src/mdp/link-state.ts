@@ -1,11 +1,11 @@
 // Link-state records on MDP port 2 (PROTOCOL.md 6.3, 6.6): building our neighbour
 // ACK records and routing advertisements, packing them into <= 400-byte
 // payloads, and applying a neighbour's records to its advertised tree.
-import { LS_BROADCAST, LS_UNICAST, PORT_LINKSTATE, type LinkRecordRepr, type Sid } from "../wire/types";
-import { ByteWriter, toHex } from "../wire/bytes";
+import { LS_BROADCAST, LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, LS_UNICAST, PORT_LINKSTATE, type LinkRecordRepr, type Sid } from "../wire/types";
+import { ByteWriter, WireError, bytesEqual, toHex } from "../wire/bytes";
 import { encodeLinkRecord, linkRecordLength, newLinkRecord } from "../wire/linkstate";
 import { encodePorts, portsLength } from "../wire/mdp-ports";
-import { newEncodeContext, type Abbreviate } from "../wire/address";
+import { ADDR_FULL, ADDR_SELF, SID_BYTES, newEncodeContext, type Abbreviate } from "../wire/address";
 import type { Identity } from "../crypto/types";
 import type { LinkIn, Neighbour } from "./neighbours";
 import { popcount, type SeqWindow64 } from "./link-window";
@@ -14,17 +14,15 @@ import { ADVERT_LOSS_INVERSE, ADVERT_LOSSY_MIN, ADVERT_REPEAT_MS, ADVERT_SENDS, 
 
 /** Our ACK record for neighbour n: "I (self) hear you on your interface i" with the window of link L. */
 export function ackRecord(self: Sid, n: Neighbour, link: LinkIn): LinkRecordRepr {
-  const rec = newLinkRecord();
-  rec.flags = link.unicast ? LS_UNICAST : LS_BROADCAST;
-  rec.receiver = self; // encodes as SELF (0xFF)
-  rec.version = 1;
-  rec.transmitter = n.sub.sid;
-  rec.interfaceIndex = link.theirIf;
-  if (link.window.last >= 0) {
-    rec.ackSeq = link.window.last;
-    rec.ackMask = link.window.mask32;
-  }
-  return rec;
+  // (newLinkRecord's fields in its order, filled in one literal: one per ACK record sent)
+  const w = link.window;
+  const acked = w.last >= 0;
+  return {
+    flags: link.unicast ? LS_UNICAST : LS_BROADCAST,
+    receiver: self, // encodes as SELF (0xFF)
+    version: 1, transmitter: n.sub.sid, interfaceIndex: link.theirIf,
+    ackSeq: acked ? w.last : -1, ackMask: acked ? w.mask32 : 0, dropRate: -1,
+  };
 }
 
 /**
@@ -156,6 +154,7 @@ export interface AdvertRecords {
 /** MDP plaintexts (ports 2->2 + records) of at most 400 bytes each; SIDs
  * abbreviated as `abbreviate` says (abbreviation.ts), else in full. */
 export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRecordRepr[], abbreviate?: Abbreviate): Uint8Array[] {
+  if (records.length === 1 && records[0].receiver === self) return [ownRecordPayload(self, records[0], abbreviate)];
   const out: Uint8Array[] = [];
   const empty = portsLength(PORT_LINKSTATE, PORT_LINKSTATE);
   let i = 0;
@@ -163,6 +162,9 @@ export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRe
     w.reset();
     encodePorts(w, PORT_LINKSTATE, PORT_LINKSTATE);
     const ctx = newEncodeContext(self, { abbreviate });
+    // (a payload's first record always fits: a record is at most RECORD_MAX
+    // bytes, so its length is worked out only for the ones after it)
+    if (i < records.length && RECORD_MAX <= LINKSTATE_PAYLOAD_MAX - empty) encodeLinkRecord(w, records[i++], ctx);
     while (i < records.length && w.pos + linkRecordLength(records[i], ctx) <= LINKSTATE_PAYLOAD_MAX) {
       encodeLinkRecord(w, records[i], ctx);
       i++;
@@ -172,6 +174,68 @@ export function packLinkState(w: ByteWriter, self: Sid, records: readonly LinkRe
   }
   return out;
 }
+
+/** The ports header of a link-state payload (2 -> 2), encoded once. */
+const LS_PORTS = ((): Uint8Array => {
+  const w = new ByteWriter(8);
+  encodePorts(w, PORT_LINKSTATE, PORT_LINKSTATE);
+  return w.toBytes();
+})();
+
+/**
+ * packLinkState's one payload for a single record whose receiver is `self`
+ * (every ACK record: one per neighbour per tick, and each ACK sent alone),
+ * written straight into its bytes: the same bytes as encodeLinkRecord in a
+ * fresh context with sender `self` (the receiver SELF, so nothing written in
+ * full before the transmitter), without a writer, context or address calls.
+ */
+function ownRecordPayload(self: Sid, rec: LinkRecordRepr, abbreviate: Abbreviate | undefined): Uint8Array {
+  const t = rec.transmitter;
+  let flags = rec.flags & ~(LS_HAS_INTERFACE | LS_NO_PATH | LS_HAS_ACK | LS_HAS_DROP_RATE);
+  if (rec.interfaceIndex >= 0) flags |= LS_HAS_INTERFACE;
+  if (!t) flags |= LS_NO_PATH;
+  if (rec.ackSeq >= 0) flags |= LS_HAS_ACK;
+  if (rec.dropRate >= 0) flags |= LS_HAS_DROP_RATE;
+  // The transmitter's code, as address.ts chooseCode: SELF, an abbreviation, or in full.
+  let q = 0;
+  if (t) {
+    if (t.length !== SID_BYTES) throw new WireError(`SID must be 32 bytes, got ${t.length}`);
+    if (t === self || (t[0] === self[0] && bytesEqual(t, self))) q = ADDR_SELF;
+    else {
+      const a = abbreviate ? abbreviate(t, false, false) : 0;
+      q = a > 0 && a < SID_BYTES ? a : ADDR_FULL;
+    }
+  }
+  const tLen = !t ? 0 : q <= SID_BYTES ? 1 + q : 1;
+  const len = 2 + 1 + 1 + tLen + (flags & LS_HAS_INTERFACE ? 1 : 0) + (flags & LS_HAS_ACK ? 5 : 0) + (flags & LS_HAS_DROP_RATE ? 1 : 0);
+  const ports = LS_PORTS.length;
+  const b = new Uint8Array(ports + len);
+  b.set(LS_PORTS);
+  let p = ports;
+  b[p++] = len;
+  b[p++] = flags;
+  b[p++] = ADDR_SELF; // the receiver
+  b[p++] = rec.version & 0xff;
+  if (t) {
+    b[p++] = q;
+    if (q <= SID_BYTES) { b.set(q === SID_BYTES ? t : t.subarray(0, q), p); p += q; }
+  }
+  if (flags & LS_HAS_INTERFACE) b[p++] = rec.interfaceIndex;
+  if (flags & LS_HAS_ACK) {
+    b[p++] = rec.ackSeq & 0xff;
+    const m = rec.ackMask >>> 0;
+    b[p++] = m >>> 24;
+    b[p++] = m >>> 16;
+    b[p++] = m >>> 8;
+    b[p++] = m;
+  }
+  if (flags & LS_HAS_DROP_RATE) b[p++] = rec.dropRate;
+  return b;
+}
+
+/** The longest link record: length, flags, two full SIDs (33 bytes each with
+ * their code), version, interface, ACK sequence and mask, drop rate. */
+const RECORD_MAX = 2 + 33 + 1 + 33 + 1 + 5 + 1;
 
 export interface LinkStateEffects {
   /** The neighbour's tree changed: routes need recomputing. */
@@ -197,8 +261,11 @@ export function applyLinkRecords(
   const fx: LinkStateEffects = { changed: false, acks: [], refused: 0, throughUs: false };
   for (const rec of records) {
     if (!rec.receiver) continue;
-    const rHex = hexOf(rec.receiver);
-    const tHex = rec.transmitter ? hexOf(rec.transmitter) : undefined;
+    // (n's own SID, the receiver or transmitter of most of its records, is
+    // decoded as its address-book entry's: no look-up)
+    const rHex = rec.receiver === n.sub.sid ? n.sub.hex : hexOf(rec.receiver);
+    const t = rec.transmitter;
+    const tHex = t === undefined ? undefined : t === n.sub.sid ? n.sub.hex : hexOf(t);
     if (tHex && tHex !== meHex && isLocal(tHex)) continue; // a path from our secondary SID: a collision
     if (rHex === meHex) {
       n.usingUs = tHex === n.sub.hex;

@@ -9,6 +9,9 @@ import { NEIGHBOURS_MAX, RESEND_DELAY_INITIAL_MS, TICK_MS } from "./constants";
 export class NeighbourTable {
   /** Neighbours by SID hex. */
   readonly byHex = new Map<string, Neighbour>();
+  /** The same neighbours in the same order, as an array: the walks per tick and
+   * per wakeup index it (a Map's iterator allocates a result per step). */
+  readonly list: Neighbour[] = [];
   private readonly unicastDests = new Map<string, Destination>();
   /** Bumped whenever a neighbour comes or goes or an out-link is added or
    * dropped (who receives a unicast destination's packets: Sender.abbreviateFor). */
@@ -69,7 +72,12 @@ export class NeighbourTable {
 
   /** A new neighbour (ingress.ts). */
   add(n: Neighbour): void {
+    const old = this.byHex.get(n.sub.hex);
+    if (old !== undefined) this.unlist(old);
     this.byHex.set(n.sub.hex, n);
+    // (a Map keeps a replaced key's place: so does the list)
+    if (old !== undefined) this.list.splice(this.listAt, 0, n);
+    else this.list.push(n);
     this.version++;
   }
 
@@ -86,6 +94,7 @@ export class NeighbourTable {
     }
     if (!victim) return false;
     this.byHex.delete(victim.sub.hex);
+    this.unlist(victim);
     this.version++;
     return true;
   }
@@ -102,6 +111,7 @@ export class NeighbourTable {
       if (n.linksIn.length !== before) changed = true;
       if (n.linksIn.length === 0) {
         this.byHex.delete(hex);
+        this.unlist(n);
         this.version++;
         changed = true;
         this.log(`neighbour ${hex} expired`);
@@ -136,6 +146,15 @@ export class NeighbourTable {
       if (n.chosen && n.chosen.dest.iface === iface) n.chosen = undefined;
     }
     for (const [k, d] of this.unicastDests) if (d.iface === iface) this.unicastDests.delete(k);
+  }
+
+  /** Where unlist last took a neighbour out. */
+  private listAt = 0;
+
+  private unlist(n: Neighbour): void {
+    const i = this.list.indexOf(n);
+    if (i >= 0) this.list.splice(i, 1);
+    this.listAt = i < 0 ? this.list.length : i;
   }
 
   private pruneDests(): void {

@@ -113,6 +113,8 @@ export interface AdvertLink {
  * with both unchanged, would change nothing but `throughUs` (adverts.ts). */
 export interface LinkStateRepeat {
   bytes: Uint8Array;
+  /** bytes.length (a typed array's length is a getter call). */
+  length: number;
   treeGen: number;
   subsGen: number;
   /** It names us as the transmitter of a link to another node (routingThroughUsUntil). */
@@ -205,16 +207,28 @@ export function reachableTimeout(n: Neighbour, tickMs: number): number {
 }
 
 export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast: boolean): LinkIn | undefined {
-  for (const l of n.linksIn) {
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i];
     if (l.iface === iface && l.theirIf === theirIf && l.unicast === unicast) return l;
   }
   return undefined;
 }
 
+/** Whether we hear n on `iface` at all (any link-in there, live or not). */
+export function hasLinkInOn(n: Neighbour, iface: Iface): boolean {
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) if (links[i].iface === iface) return true;
+  return false;
+}
+
 /** The link-in we ACK: unicast when alive (it can use MAC retries on wifi), else broadcast. */
 export function bestLinkIn(n: Neighbour, now: number, timeout: number): LinkIn | undefined {
   let best: LinkIn | undefined;
-  for (const l of n.linksIn) {
+  // (index loops: per packet and per neighbour per tick)
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) {
+    const l = links[i];
     if (l.lastRxAt + timeout < now) continue;
     if (!best || (l.unicast && !best.unicast) || (l.unicast === best.unicast && l.lastRxAt > best.lastRxAt)) best = l;
   }

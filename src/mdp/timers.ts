@@ -49,6 +49,7 @@ export function nextWake(r: Timed): number {
   let t = Math.min(routes.nextExpiryAt, routes.silentCheckAt, adverts.nextFullAdvertAt, adverts.advertDueAt, r.tx.nextDue);
   if (routes.dirty) t = Math.min(t, routes.lastRecomputeAt + ROUTE_RECOMPUTE_MIN_MS);
   for (const i of r.cx.ifaces.values()) if (i.nextTickAt < t) t = i.nextTickAt;
-  for (const n of r.cx.nt.byHex.values()) if (n.ackDueAt < t) t = n.ackDueAt;
+  const list = r.cx.nt.list;
+  for (let i = 0; i < list.length; i++) if (list[i].ackDueAt < t) t = list[i].ackDueAt;
   return t;
 }
