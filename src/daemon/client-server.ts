@@ -1,5 +1,6 @@
 // Sans-I/O server side of Serval DNA's v2 local MDP client protocol (PROTOCOL.md 7.2,
-// 7.3): bindings, sends, local commands and delivery of inbound datagrams.
+// 7.3): bindings (kept in client-bindings.ts), sends, local commands and delivery
+// of inbound datagrams.
 // Client addresses are opaque strings (the socket address of the client).
 // Messages to clients are queued; the daemon drains them with pollOutgoing()
 // and reports a vanished client with clientGone().
@@ -13,28 +14,14 @@ import type { ClientMesh, Delivery } from "./mesh-core.js";
 import { bytesEqual, toHex } from "../wire/bytes.js";
 import { SID_ANY, SID_BROADCAST as SID_ALL } from "../wire/types.js";
 import { TunnelTable } from "./tunnel-table.js";
+import { BindingTable, type Binding, type LocalSink, type Subject } from "./client-bindings.js";
+
+export type { LocalSink } from "./client-bindings.js";
 
 const TTL_DEFAULT = 31;
 const QOS_ORDINARY = 3;
-const EPHEMERAL_FIRST = 256;
-const EPHEMERAL_LAST = 32 * 1024;
 /** Payload bytes per DAEMON_STATUS reply datagram. */
 const STATUS_CHUNK = 1024;
-
-/** Who a binding is for: a local SID (hex), all local SIDs, or the internal route monitor. */
-type Subject = string; // hex SID | "all" | "internal"
-
-interface Binding {
-  client: string;
-  subject: Subject;
-  port: number;
-  reuse: boolean;
-  /** An in-process binding (bindLocal): deliveries call it instead of going to a socket. */
-  sink?: LocalSink;
-}
-
-/** Receives the datagrams of an in-process binding (its payload is valid during the call only). */
-export type LocalSink = (d: Delivery) => void;
 
 /** The client name of in-process bindings: no socket can have it (a path with a NUL byte). */
 const IN_PROCESS = "in-process\0";
@@ -58,12 +45,9 @@ const SID_INTERNAL = new Uint8Array(32);
 SID_INTERNAL[31] = 1;
 
 export class ClientServer {
-  private bindings: Binding[] = [];
-  /** The same bindings by port, in binding order (looked up per datagram). */
-  private readonly byPort = new Map<number, Binding[]>();
+  private readonly bindings = new BindingTable();
   private outbox: ClientMessage[] = [];
   private outHead = 0;
-  private nextPort = EPHEMERAL_FIRST;
   private idsSeen: Uint8Array[] | undefined;
   private idsHex: string[] = [];
   readonly stats: ClientServerStats = { received: 0, errors: 0, delivered: 0, undeliverable: 0, deadClients: 0, anonymous: 0 };
@@ -123,9 +107,9 @@ export class ClientServer {
     let mine: Binding | undefined;
     let conflict: Binding | undefined;
     if (header.localPort === 0 && (header.flags & MDP_FLAG_BIND)) {
-      header.localPort = this.allocatePort();
+      header.localPort = this.bindings.allocatePort();
     } else {
-      const onPort = this.byPort.get(header.localPort);
+      const onPort = this.bindings.onPort(header.localPort);
       if (onPort) {
         for (let i = 0; i < onPort.length; i++) {
           const b = onPort[i];
@@ -141,11 +125,7 @@ export class ClientServer {
       if (conflict) return this.replyError(from, header);
       if (!mine) {
         mine = { client: from, subject, port: header.localPort, reuse: (header.flags & MDP_FLAG_REUSE) !== 0 };
-        this.bindings.push(mine);
-        const onPort = this.byPort.get(mine.port);
-        if (onPort) onPort.push(mine);
-        else this.byPort.set(mine.port, [mine]);
-        if (subject !== "internal") this.mesh.portBound?.(mine.port);
+        this.addBinding(mine);
       }
       this.reply(from, header, MDP_FLAG_BIND);
     }
@@ -184,7 +164,7 @@ export class ClientServer {
     let taken = false;
     // (encoded once, and only for socket clients: an in-process sink takes `d` itself)
     let data: Uint8Array | undefined;
-    const onPort = this.byPort.get(d.localPort);
+    const onPort = this.bindings.onPort(d.localPort);
     if (!onPort) {
       this.stats.undeliverable++;
       return false;
@@ -219,38 +199,32 @@ export class ClientServer {
     const any = bytesEqual(sid, SID_ANY);
     const subject = any ? (ids.length > 0 ? this.localHex(ids[0]) : undefined) : this.localHex(sid);
     if (subject === undefined) return -1;
-    if (port === 0) port = this.allocatePort();
-    else if (this.byPort.get(port)?.some((b) => b.subject === subject)) return -1;
-    const b: Binding = { client: IN_PROCESS, subject, port, reuse: false, sink };
-    this.bindings.push(b);
-    const onPort = this.byPort.get(port);
-    if (onPort) onPort.push(b);
-    else this.byPort.set(port, [b]);
-    this.mesh.portBound?.(port);
+    if (port === 0) port = this.bindings.allocatePort();
+    else if (this.bindings.onPort(port)?.some((b) => b.subject === subject)) return -1;
+    this.addBinding({ client: IN_PROCESS, subject, port, reuse: false, sink });
     return port;
   }
 
   /** Release an in-process binding made with this sink. */
   unbindLocal(port: number, sink: LocalSink): void {
-    const b = this.byPort.get(port)?.find((x) => x.sink === sink);
+    const b = this.bindings.onPort(port)?.find((x) => x.sink === sink);
     if (b) this.removeBinding(b);
   }
 
   /** Is some client bound to this port (on any local SID)? */
   isPortBound(port: number): boolean {
-    const onPort = this.byPort.get(port);
-    return onPort !== undefined && onPort.some((b) => b.subject !== "internal");
+    return this.bindings.isPortBound(port);
   }
 
   /** Push a route change to clients bound to SID_INTERNAL:ROUTE_TABLE (`route print --monitor`). */
   notifyRouteChange(r: RouteRecord): void {
     const header: MdpHeader = {
-      localSid: (() => { const s = new Uint8Array(32); s[31] = 1; return s; })(),
+      localSid: SID_INTERNAL,
       localPort: MDP_ROUTE_TABLE, remoteSid: SID_ANY, remotePort: MDP_ROUTE_TABLE, flags: 0, qos: 0, ttl: 0,
     };
     let data: Uint8Array | undefined;
-    for (const b of this.bindings) {
-      if (b.subject !== "internal" || b.port !== MDP_ROUTE_TABLE) continue;
+    for (const b of this.bindings.onPort(MDP_ROUTE_TABLE) ?? []) {
+      if (b.subject !== "internal") continue;
       data ??= encodeMdpMessage(header, encodeRouteRecord(r));
       this.outbox.push({ to: b.client, data });
     }
@@ -258,10 +232,10 @@ export class ClientServer {
 
   /** The client's socket is gone (goodbye, ENOENT, ECONNREFUSED): drop all its bindings. */
   clientGone(client: string): void {
-    const had = this.bindings.some((b) => b.client === client);
-    for (const b of this.bindings.filter((x) => x.client === client)) this.removeBinding(b);
+    const gone = this.bindings.all().filter((x) => x.client === client);
+    for (const b of gone) this.removeBinding(b);
     // Queued replies to it are useless now.
-    if (had) this.stats.deadClients++;
+    if (gone.length > 0) this.stats.deadClients++;
     this.tunnels.remove(client);
     for (let i = this.outHead; i < this.outbox.length; i++) {
       if (this.outbox[i].to === client) this.outbox[i].data = new Uint8Array(0);
@@ -281,12 +255,12 @@ export class ClientServer {
   }
 
   bindingCount(): number {
-    return this.bindings.length;
+    return this.bindings.size;
   }
 
   /** Clients holding a binding (for status; not on the data path). */
   clientCount(): number {
-    return new Set(this.bindings.map((b) => b.client)).size;
+    return new Set(this.bindings.all().map((b) => b.client)).size;
   }
 
   // --- internals ----------------------------------------------------------
@@ -359,25 +333,14 @@ export class ClientServer {
     this.reply(from, header, MDP_FLAG_CLOSE);
   }
 
-  private allocatePort(): number {
-    for (;;) {
-      this.nextPort = this.nextPort > EPHEMERAL_LAST ? EPHEMERAL_FIRST : this.nextPort + 1;
-      const p = this.nextPort;
-      if (!this.byPort.has(p)) return p;
-    }
+  private addBinding(b: Binding): void {
+    this.bindings.add(b);
+    if (b.subject !== "internal") this.mesh.portBound?.(b.port);
   }
 
   private removeBinding(b: Binding): void {
-    const i = this.bindings.indexOf(b);
-    if (i < 0) return;
-    this.bindings.splice(i, 1);
-    const onPort = this.byPort.get(b.port);
-    if (onPort) {
-      const j = onPort.indexOf(b);
-      if (j >= 0) onPort.splice(j, 1);
-      if (onPort.length === 0) this.byPort.delete(b.port);
-    }
-    if (b.subject !== "internal" && !this.isPortBound(b.port)) this.mesh.portReleased?.(b.port);
+    if (!this.bindings.remove(b)) return;
+    if (b.subject !== "internal" && !this.bindings.isPortBound(b.port)) this.mesh.portReleased?.(b.port);
   }
 
   private reply(to: string, header: MdpHeader, flags: number, payload?: Uint8Array): void {
