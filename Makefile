@@ -34,10 +34,6 @@
 #               by BYTECODE_RUN (the target's qemu-user), so that the bytecode
 #               is the target engine's own (byte order, atoms, version).
 #   APT_DEPS    Debian packages `make deps` installs (mk/*.mk may append with +=)
-#   PGO         gen | use: the engine and shim objects (not the bytecode
-#               compiler) built with -fprofile-generate / -fprofile-use, their
-#               profile (one <object>.gcda each) in PGO_DIR; with use, they are
-#               rebuilt when PGO_DIR/profile.stamp changes (mk/cross.mk: x86_64)
 
 CC       ?= cc
 CFLAGS   ?= -O2 -Wall -Wextra
@@ -64,14 +60,6 @@ NATIVE_OBJS  = $(OBJDIR)/main.o $(OBJDIR)/native.o $(OBJDIR)/bundle.o
 CRYPTO_OBJS  = $(addprefix $(OBJDIR)/,crypto-js.o salsa20.o poly1305.o sha512.o fe25519.o x25519.o ed25519.o)
 NATIVE_OBJS += $(CRYPTO_OBJS)
 LINK_STATIC  = $(if $(filter 1 yes,$(STATIC)),-static)
-
-PGO ?=
-PGO_DIR ?=
-# -dumpdir/-dumpbase name the .gcda the same in both builds: PGO_DIR/<object>.gcda
-PGO_CFLAGS   = $(if $(PGO),-fprofile-$(if $(filter gen,$(PGO)),generate,use -fprofile-partial-training -Wno-missing-profile) \
-	-dumpdir $(abspath $(PGO_DIR))/ -dumpbase $(basename $(notdir $@)))
-PGO_LDFLAGS  = $(if $(filter gen,$(PGO)),-fprofile-generate)
-PGO_DEPS     = $(if $(filter use,$(PGO)),$(PGO_DIR)/profile.stamp)
 
 BYTECODE ?=
 BUNDLE_BC ?= $(OBJDIR)/servald.bc
@@ -126,22 +114,22 @@ $(BUNDLE): FORCE node_modules/.ci-stamp
 servald: $(SERVALD)
 
 # the engine sources change only together with the stamp (fetch or new patches)
-$(ENGINE_OBJDIR)/%.o: $(QJS_STAMP) $(PGO_DEPS)
+$(ENGINE_OBJDIR)/%.o: $(QJS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(ENGINE_CFLAGS) $(PGO_CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -I$(QJS_DIR) -c -o $@ $(QJS_DIR)/$*.c
+	$(CC) $(ENGINE_CFLAGS) $(CPPFLAGS) -D_GNU_SOURCE -I$(QJS_DIR) -c -o $@ $(QJS_DIR)/$*.c
 
 # NATIVE_FAST_OBJS / NATIVE_FAST_CFLAGS: flags added for some of our objects
 # only (mk/cross.mk: the per-byte crypto as MIPS32 in a MIPS16e build)
 NATIVE_FAST_OBJS ?=
 NATIVE_FAST_CFLAGS ?=
-$(OBJDIR)/%.o: src/native/%.c src/native/native.h $(QJS_STAMP) $(OBJDIR)/.cflags $(PGO_DEPS)
+$(OBJDIR)/%.o: src/native/%.c src/native/native.h $(QJS_STAMP) $(OBJDIR)/.cflags
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(PGO_CFLAGS) $(if $(filter $(notdir $@),$(NATIVE_FAST_OBJS)),$(NATIVE_FAST_CFLAGS)) $(CPPFLAGS) $(EMBED_DEFS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
+	$(CC) $(CFLAGS) $(if $(filter $(notdir $@),$(NATIVE_FAST_OBJS)),$(NATIVE_FAST_CFLAGS)) $(CPPFLAGS) $(EMBED_DEFS) -I$(QJS_DIR) -DSERVAL_QJS_DEB='"$(QJS_DEB)"' -c -o $@ $<
 
 # our objects are rebuilt when the compiler or its flags change (rewritten only then)
 $(OBJDIR)/.cflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) $(NATIVE_FAST_OBJS): $(NATIVE_FAST_CFLAGS) $(PGO) $(PGO_DIR)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) $(NATIVE_FAST_OBJS): $(NATIVE_FAST_CFLAGS) $(PGO) $(PGO_DIR)' >$@
+	@echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) $(NATIVE_FAST_OBJS): $(NATIVE_FAST_CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS) $(CPPFLAGS) $(EMBED_DEFS) $(NATIVE_FAST_OBJS): $(NATIVE_FAST_CFLAGS)' >$@
 
 ifeq ($(BYTECODE),1)
 # the bundle compiled to bytecode by the target's engine with its parser
@@ -168,7 +156,7 @@ $(OBJDIR)/bundle.o: src/native/bundle.S $(EMBED)
 	$(CC) $(CPPFLAGS) -DSERVALD_BUNDLE_FILE='"$(abspath $(EMBED))"' -c -o $@ $<
 
 $(SERVALD): $(NATIVE_OBJS) $(ENGINE_OBJS)
-	$(CC) $(LINK_STATIC) $(LDFLAGS) $(PGO_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LINK_STATIC) $(LDFLAGS) -o $@ $^ $(LIBS)
 	$(if $(UNSTRIPPED),cp $@ $(UNSTRIPPED))
 	$(STRIP) $@
 

@@ -165,28 +165,12 @@ CROSS_NATIVE_FAST = $(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS
 # 379 -> 481 KB.
 # CROSS_OPT_x86_64=-Os keeps the old build.
 CROSS_OPT_x86_64 ?= -O2
-# Profile-guided (x86_64): the engine and shim are first built with
-# -fprofile-generate (.cache/engine-obj/cross-<tag>-pgogen, linked with the
-# host gcc's libgcov against musl), that binary moves a tunnel through the
-# real daemons (bench/router-bench.ts: 1 hop clean and 3 hops at 10% loss,
-# daemon-hosted and through msp processes, 2 MiB each; network namespaces,
-# so root), and the .gcda profiles (.cache/pgo/cross-<tag>/) drive the
-# -fprofile-use -fprofile-partial-training build. Retrained when an engine or
-# shim object changes, not when only the JS does. See BENCHMARKS.md "Router
-# CPU, session 10". The OpenWrt feed Makefile (openwrt/Makefile, the SDK's
-# toolchain) cannot run a training workload: its x86_64 package is -O2
-# without profile. CROSS_PGO=0 builds without it.
-CROSS_PGO ?= 1
-CROSS_PGO_ON = $(if $(filter x86_64,$(1)),$(filter 1,$(CROSS_PGO)))
-CROSS_PGO_DIR = .cache/pgo/cross-$(call CROSS_TAG,$(1))
-CROSS_PGO_TRAIN = ROUTER_BENCH_ONLY=x86_64 ROUTER_BENCH_PICK=0,1 ROUTER_BENCH_MODES=daemon,msp \
-	ROUTER_BENCH_BYTES=2097152 ROUTER_BENCH_X86=$(1) node demo/run.mjs bench/router-bench.ts
 CROSS_OPT = $(or $(CROSS_OPT_$(1)),-Os)
 CROSS_ARCHFLAGS_x86_64 :=
 CROSS_ARCHFLAGS_armhf  :=
 CROSS_ARCHFLAGS_mipsel  = $(CROSS_MIPSFLAGS)
 CROSS_ARCHFLAGS_mips    = $(CROSS_MIPSFLAGS)
-CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)$(if $(call CROSS_PGO_ON,$(1)),-pgo)
+CROSS_TAG = $(call CROSS_ENGINE_TAG,$(1))$(if $(filter 1,$(CROSS_BYTECODE)),-np)
 # the engine with its parser (compiles the bytecode); without -np, the same
 # objects as a CROSS_BYTECODE=0 build
 CROSS_ENGINE_TAG = $(1)-$(CROSS_LIBC)$(if $(call CROSS_SOFTFLOAT,$(1)),-sf)$(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS16)),-m16))$(if $(filter 1,$(CROSS_NDEBUG)),-nd)$(if $(filter 1,$(CROSS_UNICODE_TABLES)),,-nu)$(if $(filter 1,$(CROSS_BYTECODE_BUILTINS)),,-nb)$(if $(filter 1,$(CROSS_LEAN_LIBC)),-ll)$(if $(filter 1,$(CROSS_ATOMICS)),,-na)$(if $(filter 1,$(CROSS_MATH_EXTRAS)),,-nm)$(if $(call CROSS_INTERP,$(1)),-ii)$(if $(call CROSS_INTERP_M32,$(1)),-i32)$(if $(filter-out -Os,$(call CROSS_OPT,$(1))),$(call CROSS_OPT,$(1)))
@@ -218,43 +202,19 @@ $(CROSS_OUT_DIR)/%/servald: cross-force
 	@mkdir -p $(@D)
 	@[ "$(CROSS_LIBC)" != musl ] || { sh openwrt/build-musl.sh $(CROSS_TRIPLET_$*) $(call CROSS_MUSL_MODE,$*) && \
 	  { ! [ $(dir $(call CROSS_MUSL_SPECS,$*))libc.a -nt $@ ] || rm -f $@; }; }
-	+$(if $(call CROSS_PGO_ON,$*),$(MAKE) --no-print-directory cross-pgo-profile-$* CROSS_TEST_HOOKS=)
-	+$(call CROSS_INNER,$*) OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
-	  UNSTRIPPED=$@.unstripped ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*) \
-	  $(if $(call CROSS_PGO_ON,$*),PGO=use PGO_DIR=$(call CROSS_PGO_DIR,$*))
-
-# The inner `make servald` of target $(1), without its object dirs and output.
-CROSS_INNER = $(MAKE) --no-print-directory servald \
-	  CC="$(call CROSS_CC,$(1))" STRIP="$(CROSS_PREFIX_$(1))strip" \
-	  CFLAGS="$(call CROSS_OPT,$(1)) -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$(1))" \
-	  ENGINE_CFLAGS="$(call CROSS_OPT,$(1)) -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$(1)), -DSERVAL_INTERP_INLINE)$(if $(call CROSS_INTERP_M32,$(1)), -DSERVAL_INTERP_MIPS32) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$(1))" \
-	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$(1))" STATIC=1 \
-	  $(if $(call CROSS_NATIVE_FAST,$(1)),NATIVE_FAST_OBJS="salsa20.o poly1305.o sha512.o" NATIVE_FAST_CFLAGS=-mno-mips16) \
+	$(MAKE) --no-print-directory servald \
+	  CC="$(call CROSS_CC,$*)" STRIP="$(CROSS_PREFIX_$*)strip" \
+	  CFLAGS="$(call CROSS_OPT,$*) -Wall -Wextra $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  ENGINE_CFLAGS="$(call CROSS_OPT,$*) -w $(CROSS_ENGINE_DEFS)$(if $(call CROSS_INTERP,$*), -DSERVAL_INTERP_INLINE)$(if $(call CROSS_INTERP_M32,$*), -DSERVAL_INTERP_MIPS32) $(CROSS_SECTIONS) $(CROSS_ARCHFLAGS_$*)" \
+	  LDFLAGS="$(CROSS_LDFLAGS)" LIBS="$(CROSS_LIBS_$*)" STATIC=1 \
+	  $(if $(call CROSS_NATIVE_FAST,$*),NATIVE_FAST_OBJS="salsa20.o poly1305.o sha512.o" NATIVE_FAST_CFLAGS=-mno-mips16) \
+	  OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)$(if $(filter 1,$(CROSS_TEST_HOOKS)),-hooks) SERVALD=$@ \
+	  UNSTRIPPED=$@.unstripped \
+	  ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*) \
 	  BUNDLE=$(CROSS_OUT_DIR)/servald-$(if $(filter 1,$(CROSS_TEST_HOOKS)),hooks,lean).js \
 	  BUNDLE_FLAGS=$(if $(filter 1,$(CROSS_TEST_HOOKS)),,--no-test-hooks) \
-	  BYTECODE=$(CROSS_BYTECODE) BUNDLE_BC=$(CROSS_OUT_DIR)/$(1)/servald.bc BYTECODE_RUN="$(CROSS_QEMU_$(1))" \
-	  ENGINE_PARSER_OBJDIR=.cache/engine-obj/cross-$(call CROSS_ENGINE_TAG,$(1))
-
-# The profile of target % (x86_64): the instrumented build (always delegated,
-# as above), then training when one of its engine or shim objects is newer
-# than the profile. Training runs the lean bundle (no test hooks) and is the
-# same for a CROSS_TEST_HOOKS=1 build, which shares the engine objects.
-cross-pgo-profile-%:
-	@mkdir -p $(call CROSS_PGO_DIR,$*)
-	+$(call CROSS_INNER,$*) CROSS_TEST_HOOKS= OBJDIR=out/obj/cross-$(call CROSS_TAG,$*)gen \
-	  ENGINE_OBJDIR=.cache/engine-obj/cross-$(call CROSS_TAG,$*)gen \
-	  SERVALD=$(call CROSS_PGO_DIR,$*)/servald-gen UNSTRIPPED= STRIP=true BUNDLE_BC=$(call CROSS_PGO_DIR,$*)/servald.bc \
-	  PGO=gen PGO_DIR=$(call CROSS_PGO_DIR,$*)
-	@d=$(call CROSS_PGO_DIR,$*); \
-	if [ -f $$d/profile.stamp ] && [ -z "$$(find out/obj/cross-$(call CROSS_TAG,$*)gen .cache/engine-obj/cross-$(call CROSS_TAG,$*)gen \
-	    -name '*.o' ! -name bundle.o ! -name qjs-bytecode.o -newer $$d/profile.stamp)" ]; then exit 0; fi; \
-	[ "$$(id -u)" = 0 ] || { echo "cross: the $* profile is trained in network namespaces: run as root, or build with CROSS_PGO=0" >&2; exit 1; }; \
-	echo "cross: training the $* profile (bench/router-bench.ts, instrumented build)"; \
-	rm -f $$d/*.gcda $$d/profile.stamp; \
-	$(call CROSS_PGO_TRAIN,$$d/servald-gen) > $$d/training.log 2>&1 && grep -q '^| 3 hops' $$d/training.log && \
-	  [ -s $$d/quickjs.gcda ] && [ -s $$d/native.gcda ] || \
-	  { tail -20 $$d/training.log >&2; echo "cross: $* profile training failed ($$d/training.log)" >&2; exit 1; }; \
-	touch $$d/profile.stamp
+	  BYTECODE=$(CROSS_BYTECODE) BUNDLE_BC=$(@D)/servald.bc BYTECODE_RUN="$(CROSS_QEMU_$*)" \
+	  ENGINE_PARSER_OBJDIR=.cache/engine-obj/cross-$(call CROSS_ENGINE_TAG,$*)
 
 # Each binary runs `version` under its qemu (cross builds embed a bundle
 # without the hidden selftest commands: BUNDLE_FLAGS=--no-test-hooks;
