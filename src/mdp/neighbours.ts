@@ -70,6 +70,10 @@ export interface Destination {
    * NeighbourTable.version `abbreviateVersion` (-1: none): per packet on the data path. */
   abbreviate: Abbreviate | undefined;
   abbreviateVersion: number;
+  /** A broadcast destination's abbreviator is kept while the neighbours that hear
+   * it are these (Sender.abbreviateFor): the same function for every packet, so
+   * the envelope memo holds. */
+  abbreviateKnowers: Neighbour[] | undefined;
   /** The envelope and first frame header of the last packet here (Transmitter;
    * the header: unicast destinations only), for the address book's `generation`
    * and `namedGen` in headerMemoGen/headerMemoNamed. */
@@ -192,7 +196,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
 export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
   return {
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
-    srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1,
+    srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1, abbreviateKnowers: undefined,
     envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1,
   };
 }

@@ -40,6 +40,13 @@ function sameAdvert(c: AdvertPayloads, records: LinkRecordRepr[], knowers: Neigh
   return true;
 }
 
+/** The same neighbours in the same order. */
+function sameNeighbours(a: readonly Neighbour[], b: readonly Neighbour[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export class Sender {
   /** Broadcast ids seen (ours and flooded ones): a flood is forwarded once (PROTOCOL.md 4.2). */
   private readonly bpi = new BroadcastCache();
@@ -138,7 +145,7 @@ export class Sender {
    * chose how their SIDs are written are the same (a steady mesh sends the same
    * full advert on every interface every FULL_ADVERT_INTERVAL_MS). */
   advertFrames(records: LinkRecordRepr[], iface: Iface, now: number): FrameRepr[] {
-    const knowers = this.abbreviates ? this.knowersOf(iface.broadcast, now) : NO_KNOWERS;
+    const knowers = this.abbreviates ? this.knowersOf(iface.broadcast, now, []) : NO_KNOWERS;
     const subsGen = this.cx.subs.generation;
     let c = iface.advertCache;
     if (!c || !sameAdvert(c, records, knowers, subsGen)) {
@@ -159,24 +166,47 @@ export class Sender {
     // (its version): built once, not per packet (the abbreviator reads what they
     // know when it runs).
     const nt = this.cx.nt;
-    if (dest.unicast && dest.abbreviateVersion === nt.version && dest.abbreviate) return dest.abbreviate;
-    const fn = abbreviator(this.cx.subs, this.knowersOf(dest, now));
     if (dest.unicast) {
+      if (dest.abbreviateVersion === nt.version && dest.abbreviate) return dest.abbreviate;
+      const fn = abbreviator(this.cx.subs, this.knowersOf(dest, now, []));
       dest.abbreviate = fn;
       dest.abbreviateVersion = nt.version;
+      return fn;
     }
-    return fn;
+    // A broadcast's receivers are the neighbours with a live link in on its
+    // interface (they change with time): looked for per packet, but the
+    // abbreviator is kept while they are the same, so each tick's envelope and
+    // link-state payloads do not choose our own SID's abbreviation anew.
+    const knowers = this.knowersOf(dest, now, this.knowersScratch);
+    const kept = dest.abbreviateKnowers;
+    if (dest.abbreviate && kept && sameNeighbours(kept, knowers)) return dest.abbreviate;
+    const own = knowers.slice();
+    dest.abbreviateKnowers = own;
+    return (dest.abbreviate = abbreviator(this.cx.subs, own));
   }
 
-  /** The neighbours a packet to `dest` reaches (none while SIDs go in full there). */
-  private knowersOf(dest: Destination, now: number): Neighbour[] {
-    const knowers: Neighbour[] = [];
-    if (now >= dest.iface.fullSidsUntil) {
-      for (const n of this.cx.nt.byHex.values()) {
-        if (dest.unicast ? n.outLinks.some((o) => o.dest === dest) : n.linksIn.some((l) => l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now)) knowers.push(n);
+  /** knowersOf's answer for a broadcast, before it is compared (reused). */
+  private readonly knowersScratch: Neighbour[] = [];
+
+  /** The neighbours a packet to `dest` reaches (none while SIDs go in full there), in `out` (emptied first). */
+  private knowersOf(dest: Destination, now: number, out: Neighbour[]): Neighbour[] {
+    out.length = 0;
+    if (now < dest.iface.fullSidsUntil) return out;
+    const list = this.cx.nt.list;
+    for (let k = 0; k < list.length; k++) {
+      const n = list[k];
+      if (dest.unicast) {
+        const outs = n.outLinks;
+        for (let i = 0; i < outs.length; i++) if (outs[i].dest === dest) { out.push(n); break; }
+      } else {
+        const links = n.linksIn;
+        for (let i = 0; i < links.length; i++) {
+          const l = links[i];
+          if (l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now) { out.push(n); break; }
+        }
       }
     }
-    return knowers;
+    return out;
   }
 
   /** The abbreviator while SIDs go out in full on an interface (only those already written in the packet are abbreviated). */
