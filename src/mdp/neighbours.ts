@@ -27,6 +27,31 @@ export interface Iface {
   fullSidsUntil: number;
   /** The payloads of our last full advert here, and what they were encoded from (send.ts advertFrames). */
   advertCache?: AdvertPayloads;
+  /** This interface's part of the running tick (adverts.ts, hop-acks.ts; reused). */
+  tick?: IfaceTick;
+}
+
+/** An interface's part of a tick or advert send: a node's interfaces tick
+ * together, with one pass over the neighbours for all of them (HopAcks.tickRecords). */
+export interface IfaceTick {
+  /** Link state goes out here now (a tick, or adverts). */
+  on: boolean;
+  /** It ticks now (ACK records, keep-alives, unicast ticks). */
+  ticking: boolean;
+  /** Our ACK records for the neighbours heard best here that are not ACKed by unicast. */
+  records: LinkRecordRepr[];
+  /** Neighbours heard best here; the last of them. */
+  heard: number;
+  only: Neighbour | undefined;
+  /** Every neighbour heard here gets its ACKs by unicast over a clean link. */
+  allUnicast: boolean;
+  /** Those neighbours, and the link we ACK for each. */
+  byUnicast: Neighbour[];
+  byUnicastLinks: LinkIn[];
+}
+
+export function newIfaceTick(): IfaceTick {
+  return { on: false, ticking: false, records: [], heard: 0, only: undefined, allUnicast: false, byUnicast: [], byUnicastLinks: [] };
 }
 
 /** A full advert's link-state payloads as encoded for one interface, with the
@@ -217,13 +242,6 @@ export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast:
     if (l.iface === iface && l.theirIf === theirIf && l.unicast === unicast) return l;
   }
   return undefined;
-}
-
-/** Whether we hear n on `iface` at all (any link-in there, live or not). */
-export function hasLinkInOn(n: Neighbour, iface: Iface): boolean {
-  const links = n.linksIn;
-  for (let i = 0; i < links.length; i++) if (links[i].iface === iface) return true;
-  return false;
 }
 
 /** The link-in we ACK: unicast when alive (it can use MAC retries on wifi), else broadcast. */
