@@ -7,6 +7,7 @@ import type { Subscriber } from "./subscribers";
 import type { Abbreviate } from "../wire/address";
 import type { FrameHeaderMemo } from "../wire/frame";
 import type { EnvelopeMemo } from "../wire/envelope";
+import type { OwnRecordMemo } from "./link-state";
 import { SeqWindow64 } from "./link-window";
 import {
   ACK_LINK_UP_DELAY_MS, ACK_SOON_DELAY_MS, LONG_AGO, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
@@ -99,6 +100,8 @@ export interface Destination {
    * it are these (Sender.abbreviateFor): the same function for every packet, so
    * the envelope memo holds. */
   abbreviateKnowers: Neighbour[] | undefined;
+  /** The last ACK payload sent here (Sender.linkStateFrames: link-state.ts packOwnRecord). */
+  ownRecordMemo: OwnRecordMemo | undefined;
   /** The envelope and first frame header of the last packet here (Transmitter;
    * the header: unicast destinations only), for the address book's `generation`
    * and `namedGen` in headerMemoGen/headerMemoNamed. */
@@ -221,7 +224,7 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
 export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
   return {
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
-    srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1, abbreviateKnowers: undefined,
+    srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1, abbreviateKnowers: undefined, ownRecordMemo: undefined,
     envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1,
   };
 }

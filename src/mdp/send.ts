@@ -15,7 +15,7 @@ import { reachableTimeout, type AdvertPayloads, type Destination, type Iface, ty
 import type { Ports } from "./ports";
 import { BroadcastCache } from "./broadcast-cache";
 import type { TxFrame } from "./tx-queue";
-import { packLinkState } from "./link-state";
+import { newOwnRecordMemo, packLinkState, packOwnRecord } from "./link-state";
 import { abbreviator } from "./abbreviation";
 import type { Abbreviate } from "../wire/address";
 import * as C from "./constants";
@@ -137,7 +137,17 @@ export class Sender {
   /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`. */
   linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number): FrameRepr[] {
     const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
-    return packLinkState(this.cx.pw, this.cx.primarySid, records, abbreviate).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+    const self = this.cx.primarySid;
+    if (records.length === 1 && records[0].receiver === self) {
+      // An ACK record (per neighbour per tick): last time's bytes, its ACK patched in.
+      const subs = this.cx.subs;
+      const p = packOwnRecord(self, records[0], abbreviate, (to.ownRecordMemo ??= newOwnRecordMemo()), subs.generation, subs.namedGen);
+      return [this.controlFrame(destination, p, TYPE_DATA)];
+    }
+    const payloads = packLinkState(this.cx.pw, self, records, abbreviate);
+    const frames: FrameRepr[] = [];
+    for (let i = 0; i < payloads.length; i++) frames.push(this.controlFrame(destination, payloads[i], TYPE_DATA));
+    return frames;
   }
 
   /** The link-state frames of a full advert's `records` on interface `iface`
