@@ -57,7 +57,10 @@ export class HopAcks {
 
   /** Send every ACK that is due. */
   sendDue(now: number): void {
-    for (const n of this.cx.nt.byHex.values()) {
+    // (after every packet: an index loop, no iterator; sendAck changes no neighbour list)
+    const list = this.cx.nt.list;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
       if (n.ackOwed && n.ackDueAt <= now) this.sendAck(now, n);
     }
   }

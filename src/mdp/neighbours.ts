@@ -100,6 +100,10 @@ export interface Destination {
    * it are these (Sender.abbreviateFor): the same function for every packet, so
    * the envelope memo holds. */
   abbreviateKnowers: Neighbour[] | undefined;
+  /** When those knowers were looked for last, and the packets received by then
+   * (MeshStats.packetsIn): at the same time with no packet since, they are the same. */
+  abbreviateAt: number;
+  abbreviateRx: number;
   /** The last ACK payload sent here (Sender.linkStateFrames: link-state.ts packOwnRecord). */
   ownRecordMemo: OwnRecordMemo | undefined;
   /** The envelope and first frame header of the last packet here (Transmitter;
@@ -225,6 +229,7 @@ export function newDestination(iface: Iface, address: string, unicast: boolean, 
   return {
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
     srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1, abbreviateKnowers: undefined, ownRecordMemo: undefined,
+    abbreviateAt: -1, abbreviateRx: -1,
     envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1,
   };
 }

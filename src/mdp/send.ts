@@ -186,7 +186,14 @@ export class Sender {
     // A broadcast's receivers are the neighbours with a live link in on its
     // interface (they change with time): looked for per packet, but the
     // abbreviator is kept while they are the same, so each tick's envelope and
-    // link-state payloads do not choose our own SID's abbreviation anew.
+    // link-state payloads do not choose our own SID's abbreviation anew. (Links
+    // in change only with a packet received or the time: a tick's payloads and
+    // its packet, in the same pass, look once.)
+    const rx = this.cx.stats.packetsIn;
+    if (dest.abbreviate && dest.abbreviateAt === now && dest.abbreviateRx === rx && dest.abbreviateVersion === nt.version) return dest.abbreviate;
+    dest.abbreviateAt = now;
+    dest.abbreviateRx = rx;
+    dest.abbreviateVersion = nt.version;
     const knowers = this.knowersOf(dest, now, this.knowersScratch);
     const kept = dest.abbreviateKnowers;
     if (dest.abbreviate && kept && sameNeighbours(kept, knowers)) return dest.abbreviate;
