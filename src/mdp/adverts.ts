@@ -58,6 +58,9 @@ export class Adverts {
   /** applyLinkRecords' look-ups, made once, not per received payload. */
   private readonly isLocalHex = (h: string): boolean => this.cx.localByHex.has(h);
   private readonly hexOf = (sid: Sid): string => this.cx.subs.get(sid)?.hex ?? toHex(sid);
+  /** advertRecords' look-ups, made once, not per tick. */
+  private readonly sidOfHex = (h: string): Sid | undefined => this.cx.subs.getHex(h)?.sid;
+  private readonly sends = (): number => advertSends(this.cx.nt.list);
   tx!: Transmitter;
 
   constructor(
@@ -105,8 +108,7 @@ export class Adverts {
     // no walk over the whole route table on every tick.
     let adverts: AdvertRecords = NO_ADVERTS;
     if (full || now >= this.advertDueAt || (tick && this.advertDueAt !== Infinity)) {
-      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
-        () => advertSends(cx.nt.list));
+      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), this.sidOfHex, this.sends);
       adverts = a;
       this.advertDueAt = a.nextDue;
       if (a.records.length > 0) this.lastAdvertAt = now;
@@ -180,7 +182,7 @@ export class Adverts {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
     }
-    for (const f of frames) this.sender.addFixed(now, f, iface.broadcast);
+    for (let i = 0; i < frames.length; i++) this.sender.addFixed(now, frames[i], iface.broadcast);
   }
 
   /** A link-state payload from neighbour n (plain, port 2). */

@@ -165,7 +165,7 @@ export class Sender {
       iface.advertCache = c;
     }
     const frames: FrameRepr[] = [];
-    for (const p of c.payloads) frames.push(this.controlFrame(undefined, p, TYPE_DATA));
+    for (let i = 0; i < c.payloads.length; i++) frames.push(this.controlFrame(undefined, c.payloads[i], TYPE_DATA));
     return frames;
   }
 
