@@ -223,6 +223,81 @@ static JSValue js_udp_recvfrom(JSContext *ctx, JSValueConst this_val, int argc,
     return ret_n(ctx, r);
 }
 
+/* udpRecvMany(fd, buf, off, len, meta, skip|null) -> datagrams | -errno
+ * Every datagram waiting on fd in one call, packed into buf (each offered
+ * 64 KiB, so none is ever truncated; stops when less is left, or when meta
+ * is full). meta is a Uint8Array over an Int32Array: [0] 1 when the socket
+ * was drained (the last recvfrom said EAGAIN), [1] datagrams skipped, then
+ * per datagram offset (into the view), length, host-order int32 address (as
+ * udpRecvFrom) and port. skip, the same kind of view or null: [0] n, then n
+ * (address, port) pairs whose datagrams are read and dropped here (a node's
+ * own broadcasts, looped back to its wildcard socket). Returns -errno only
+ * when nothing was received (-EAGAIN: nothing waiting). */
+#define RECV_MAX 65536
+static JSValue js_udp_recv_many(JSContext *ctx, JSValueConst this_val,
+                                int argc, JSValueConst *argv)
+{
+    struct sockaddr_in sa;
+    socklen_t sl;
+    uint8_t *p, *mp, *sp = NULL;
+    size_t n, mn, sn = 0, at = 0;
+    int32_t *meta, *skip = NULL, nskip = 0, skipped = 0, count = 0, max, i;
+    int fd, err = 0;
+    ssize_t r;
+    size_t mo = 0;
+    if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
+        return JS_EXCEPTION;
+    mp = JS_GetUint8Array(ctx, &mn, argv[4]);
+    if (!mp)
+        return JS_EXCEPTION;
+    if (argc > 5 && !JS_IsNull(argv[5]) && !JS_IsUndefined(argv[5])) {
+        sp = JS_GetUint8Array(ctx, &sn, argv[5]);
+        if (!sp)
+            return JS_EXCEPTION;
+    }
+    if (((uintptr_t)mp & 3) || ((uintptr_t)sp & 3) || mn < 24)
+        return JS_ThrowRangeError(ctx, "udpRecvMany: bad meta or skip view");
+    meta = (int32_t *)mp;
+    max = (int32_t)((mn / 4 - 2) / 4);
+    if (sp) {
+        skip = (int32_t *)sp;
+        nskip = sn >= 4 ? skip[0] : 0;
+        if (nskip < 0 || (size_t)(1 + 2 * nskip) * 4 > sn)
+            return JS_ThrowRangeError(ctx, "udpRecvMany: bad skip table");
+    }
+    meta[0] = 0;
+    while (count < max && n - at >= RECV_MAX) {
+        sl = sizeof sa;
+        r = recvfrom(fd, p + at, RECV_MAX, 0, (struct sockaddr *)&sa, &sl);
+        if (r < 0) {
+            err = errno;
+            if (err == EAGAIN || err == EWOULDBLOCK)
+                meta[0] = 1;
+            break;
+        }
+        int32_t addr = (int32_t)ntohl(sa.sin_addr.s_addr);
+        int32_t port = ntohs(sa.sin_port);
+        for (i = 0; i < nskip; i++)
+            if (skip[1 + 2 * i] == addr && skip[2 + 2 * i] == port)
+                break;
+        if (i < nskip) {
+            skipped++;
+            continue;
+        }
+        mo = 2 + 4 * (size_t)count;
+        meta[mo] = (int32_t)at;
+        meta[mo + 1] = (int32_t)r;
+        meta[mo + 2] = addr;
+        meta[mo + 3] = port;
+        count++;
+        at += (size_t)r;
+    }
+    meta[1] = skipped;
+    if (count == 0 && err)
+        return JS_NewInt32(ctx, -err);
+    return JS_NewInt32(ctx, count);
+}
+
 /* ---- TCP ---- */
 
 /* tcpListen(addr, port, backlog) -> fd */
@@ -1104,6 +1179,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("udpOpen", 4, js_udp_open),
     JS_CFUNC_DEF("udpSendTo", 6, js_udp_sendto),
     JS_CFUNC_DEF("udpRecvFrom", 5, js_udp_recvfrom),
+    JS_CFUNC_DEF("udpRecvMany", 6, js_udp_recv_many),
     JS_CFUNC_DEF("tcpListen", 3, js_tcp_listen),
     JS_CFUNC_DEF("tcpAccept", 1, js_tcp_accept),
     JS_CFUNC_DEF("tcpConnect", 2, js_tcp_connect),

@@ -19,6 +19,10 @@ declare module "serval:native" {
   export function udpSendTo(fd: number, buf: Buf, off: number, len: number, addr: string | number, port: number): number;
   /** Hot path: returns bytes received or -errno; fills `from`. */
   export function udpRecvFrom(fd: number, buf: Buf, off: number, len: number, from: UdpFrom | null): number;
+  /** Hot path: every datagram waiting, in one call (src/native/native.c js_udp_recv_many): the
+   * number received or -errno; `meta` (bytes of an Int32Array) gets [drained, skipped, then
+   * offset, length, addr, port per datagram]; `skip` (same kind, or null): [n, addr, port...] dropped. */
+  export function udpRecvMany(fd: number, buf: Uint8Array, off: number, len: number, meta: Uint8Array, skip: Uint8Array | null): number;
   export function tcpListen(addr: string | number, port: number, backlog: number): number;
   /** Returns the new fd or -errno. */
   export function tcpAccept(fd: number): number;
