@@ -42,6 +42,10 @@ export class InterfaceManager {
   /** Our own (address, port) pairs: the sockets drop datagrams from them in C
    * (our broadcasts loop back to the wildcard socket), set on every open/close. */
   private own: UdpSource[] = [];
+  /** Open interfaces by index and as a plain array, kept on open/close: looked up per
+   * datagram sent and received (a Map iterator was an object per call). */
+  private readonly indexed: (MeshInterface | undefined)[] = [];
+  private active: MeshInterface[] = [];
   private warnedNone = false;
   /** Broadcasts heard from outside every interface's subnet (dropped). */
   foreignDrops = 0;
@@ -59,8 +63,7 @@ export class InterfaceManager {
   }
 
   byIndex(index: number): MeshInterface | undefined {
-    for (const i of this.byName.values()) if (i.index === index) return i;
-    return undefined;
+    return this.indexed[index];
   }
 
   /** Re-read the system's interfaces and open/close sockets to match the rules. */
@@ -140,7 +143,7 @@ export class InterfaceManager {
       counters.rxBytes += data.length;
       this.onPacket(itf, data, from);
     }, this.onBurst);
-    this.ownChanged();
+    this.interfacesChanged();
     log.info(`interface ${w.name} up: ${ipv4Format(w.addr)}:${w.port} broadcast ${itf.broadcastText}`);
     this.onUp(itf);
   }
@@ -148,7 +151,7 @@ export class InterfaceManager {
   private close(itf: MeshInterface): void {
     this.byName.delete(itf.name);
     itf.sock.close();
-    this.ownChanged();
+    this.interfacesChanged();
     log.info(`interface ${itf.name} down`);
     this.onDown(itf);
   }
@@ -157,7 +160,9 @@ export class InterfaceManager {
     try {
       const sock = UdpSocket.open({ addr: "0.0.0.0", port, reuseAddr: true, reusePort: true, broadcast: true });
       sock.onMessage((data, from) => {
-        for (const itf of this.byName.values()) {
+        const active = this.active;
+        for (let i = 0; i < active.length; i++) {
+          const itf = active[i];
           if (itf.port === port && inSubnet(from.addr, itf.addr, itf.netmask)) {
             itf.counters.rxPackets++;
             itf.counters.rxBytes += data.length;
@@ -175,10 +180,14 @@ export class InterfaceManager {
     }
   }
 
-  /** Our own datagrams loop back to us (broadcasts, to the wildcard socket): every
-   * socket drops them unseen. */
-  private ownChanged(): void {
-    this.own = [...this.byName.values()].map((i) => ({ addr: i.addr, port: i.port }));
+  /** An interface opened or closed: the per-datagram lookups, and our own
+   * addresses, whose datagrams loop back to us (broadcasts, to the wildcard
+   * socket) and every socket drops unseen. */
+  private interfacesChanged(): void {
+    this.active = [...this.byName.values()];
+    this.indexed.length = 0;
+    for (const i of this.active) this.indexed[i.index] = i;
+    this.own = this.active.map((i) => ({ addr: i.addr, port: i.port }));
     for (const i of this.byName.values()) i.sock.skipFrom(this.own);
     for (const sock of this.wildcard.values()) sock.skipFrom(this.own);
   }
