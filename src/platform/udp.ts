@@ -73,6 +73,7 @@ export class UdpSocket {
         this.skipped += meta[1];
         if (k < 0) {
           if (k === -native.EAGAIN || k === -native.EINTR) break;
+          afterBurst?.(); // (what this wakeup did take in is still driven)
           throw new SysError("recvfrom", -k);
         }
         for (let i = 0, o = 2; i < k; i++, o += 4) {
