@@ -46,6 +46,9 @@ export interface TxFrame {
   pickedFrom: PendingFifo | undefined;
 }
 
+/** Spare frames kept at most (enough for a few ACKs' worth of data frames). */
+const SPARES_MAX = 64;
+
 export interface AckResult {
   acked: number;
   nacked: number;
@@ -115,7 +118,8 @@ export class TxQueue {
     if (this.detach(f)) this.forget(f);
   }
 
-  /** Count a frame that is no longer held anywhere out of the totals. */
+  /** Count a frame that is no longer held anywhere out of the totals; it becomes
+   * a spare (its fields stay as they were until takeSpare hands it out again). */
   private forget(f: TxFrame): void {
     this.total--;
     if (f.finalHex !== undefined) {
@@ -123,6 +127,17 @@ export class TxQueue {
       if (n <= 0) this.perFinal.delete(f.finalHex);
       else this.perFinal.set(f.finalHex, n);
     }
+    if (this.spares.length < SPARES_MAX) this.spares.push(f);
+  }
+
+  /** Frames that left the queue for good, reused for new ones (Sender.newTx):
+   * a TxFrame literal is 16 property definitions, each a generic define in
+   * QuickJS, per datagram; refilling one is 16 plain stores. */
+  private readonly spares: TxFrame[] = [];
+
+  /** A frame no longer queued anywhere, to be refilled in full; undefined if none. */
+  takeSpare(): TxFrame | undefined {
+    return this.spares.pop();
   }
 
   /** A pending frame went on the wire: reliable ones now wait for an ACK. */
