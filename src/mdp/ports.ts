@@ -23,6 +23,12 @@ export type LinkStateSink = (now: number, n: Neighbour, source: Sid, data: Uint8
 export class Ports {
   /** Bound ports -> the SIDs (hex, or WILDCARD) bound on them: looked up per datagram. */
   private readonly bindings = new Map<number, Set<string>>();
+  /** The last port looked up by deliver and its bindings (a tunnel's datagrams all
+   * go to one port: an int32 compare, not a Map look-up, which hashes a number key
+   * as a float64 in QuickJS: soft-float calls on an FPU-less router). Cleared by
+   * bind and unbind. */
+  private lastPort = -1;
+  private lastOn: Set<string> | undefined;
   private nextEphemeral = EPHEMERAL_PORT_FIRST + 1;
   /** Datagrams waiting for pollDelivery (at most DELIVERY_QUEUE_MAX; the oldest is dropped). */
   private readonly deliveries: Delivery[] = [];
@@ -49,6 +55,7 @@ export class Ports {
       if (port === 0) return -1;
     }
     if (this.hasBinding(key, port)) return -1;
+    this.lastPort = -1;
     const on = this.bindings.get(port);
     if (on) on.add(key);
     else this.bindings.set(port, new Set([key]));
@@ -56,6 +63,7 @@ export class Ports {
   }
 
   unbind(sid: Sid | undefined, port: number): void {
+    this.lastPort = -1;
     const on = this.bindings.get(port);
     if (!on) return;
     on.delete(sid ? toHex(sid) : WILDCARD);
@@ -100,7 +108,13 @@ export class Ports {
       if (n && mode === "plain") this.linkState(now, n, remoteSid, data);
       return;
     }
-    const on = this.bindings.get(dstPort);
+    let on: Set<string> | undefined;
+    if (dstPort === this.lastPort) on = this.lastOn;
+    else {
+      on = this.bindings.get(dstPort);
+      // (ports are u32: one above 2^31 is no int32, and would compare as a float64)
+      if (dstPort <= 0x7fffffff) { this.lastPort = dstPort; this.lastOn = on; }
+    }
     const bound = on !== undefined && (on.has(WILDCARD) ||
       (broadcast ? [...this.cx.localByHex.keys()].some((h) => on.has(h)) : on.has(this.cx.subs.get(localSid)?.hex ?? toHex(localSid))));
     if (bound) {

@@ -38,4 +38,24 @@ test("3-node line A-B-C: A reaches C via B (2 hops) and delivers a datagram", ()
   assert.is(d.noCrypt, false);
 });
 
+test("a port unbound and bound again: datagrams follow the bindings (the last port's look-up is not kept across them)", () => {
+  const net = new SimNet({ seed: 9 });
+  const [a, b] = net.line(["A", "B"]);
+  net.start(a);
+  net.start(b);
+  assert.ok(net.runUntilTrue(() => net.hasRoute(a, b), 5000) !== undefined, "no route A->B");
+  const send = (): void => { assert.ok(net.send(a, { srcPort: 500, dstSid: b.identity.sid, dstPort: 77, payload: Uint8Array.of(7) }).ok); net.runFor(500); };
+  assert.is(b.node.bind(undefined, 77), 77);
+  send();
+  assert.is(b.inbox.length, 1);
+  const unbound = b.node.stats.unboundDrops;
+  b.node.unbind(undefined, 77);
+  send();
+  assert.is(b.inbox.length, 1, "not delivered while unbound");
+  assert.is(b.node.stats.unboundDrops, unbound + 1);
+  assert.is(b.node.bind(b.identity.sid, 77), 77);
+  send();
+  assert.is(b.inbox.length, 2, "delivered again once bound (to the SID)");
+});
+
 test.run();
