@@ -190,6 +190,27 @@ test("SharedKeyCache evicts the least recently used pair", () => {
   assert.throws(() => new SharedKeyCache(0));
 });
 
+test("SharedKeyCache: repeated hits on the last pair keep the LRU order, and other pairs are still told apart", () => {
+  const c = new SharedKeyCache(2);
+  const mine = random(32);
+  const [p1, p2, p3] = [random(32), random(32), random(32)];
+  const [k1, k2, k3] = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
+  c.set(p1, mine, k1);
+  c.set(p2, mine, k2);
+  assert.is(c.get(p1, mine), k1);
+  assert.is(c.get(p1, mine), k1); // the last pair again
+  assert.is(c.get(p2.slice(), mine), k2);
+  assert.is(c.get(p2, mine), k2); // p2 now most recent, p1 least
+  const twin = p2.slice(); twin[31] ^= 1;
+  assert.is(c.get(twin, mine), undefined, "a key differing in its last byte from the last pair's is a miss");
+  c.set(p3, mine, k3); // evicts p1
+  assert.is(c.get(p1, mine), undefined);
+  assert.is(c.get(p2, mine), k2);
+  assert.is(c.get(p3, mine), k3);
+  c.clear();
+  assert.is(c.get(p3, mine), undefined);
+});
+
 test("SharedKeyCache tells pairs apart beyond the 6-byte prefix and copies the keys it keeps", () => {
   const c = new SharedKeyCache(8);
   const mine = random(32), other = random(32);
