@@ -16,6 +16,9 @@ import { DELIVERY_QUEUE_MAX, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from ".
 
 /** A binding for every one of our SIDs. */
 const WILDCARD = "*";
+/** Recycled deliveries kept at most. */
+const SPARE_DELIVERIES_MAX = 16;
+const NO_DATA = new Uint8Array(0);
 
 /** A neighbour's link-state payload (plain, on port 2) arrived. */
 export type LinkStateSink = (now: number, n: Neighbour, source: Sid, data: Uint8Array) => void;
@@ -83,6 +86,16 @@ export class Ports {
     return this.deliveries.shift();
   }
 
+  /** Deliveries handed back (recycleDelivery), refilled for new ones: a Delivery
+   * literal is 10 generic property definitions in QuickJS, per datagram. */
+  private readonly spares: Delivery[] = [];
+
+  recycleDelivery(d: Delivery): void {
+    if (this.spares.length >= SPARE_DELIVERIES_MAX) return;
+    d.payload = NO_DATA; // (not kept alive by the spare)
+    this.spares.push(d);
+  }
+
   get waiting(): number {
     return this.deliveries.length;
   }
@@ -119,11 +132,19 @@ export class Ports {
       (broadcast ? [...this.cx.localByHex.keys()].some((h) => on.has(h)) : on.has(this.cx.subs.get(localSid)?.hex ?? toHex(localSid))));
     if (bound) {
       if (this.deliveries.length >= DELIVERY_QUEUE_MAX) { this.deliveries.shift(); stats.deliveryDrops++; }
-      this.deliveries.push({
-        localSid: broadcast ? SID_BROADCAST : localSid, localPort: dstPort, remoteSid: remoteSid.slice(), remotePort: srcPort,
-        // (a ciphered plaintext is a fresh buffer of the box opening: no second copy)
-        payload: mode === "ciphered" ? data : data.slice(), noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
-      });
+      // (a ciphered plaintext is a fresh buffer of the box opening: no second copy)
+      const payload = mode === "ciphered" ? data : data.slice();
+      const d = this.spares.pop();
+      if (d === undefined) {
+        this.deliveries.push({
+          localSid: broadcast ? SID_BROADCAST : localSid, localPort: dstPort, remoteSid: remoteSid.slice(), remotePort: srcPort,
+          payload, noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
+        });
+      } else {
+        d.localSid = broadcast ? SID_BROADCAST : localSid; d.localPort = dstPort; d.remoteSid = remoteSid.slice(); d.remotePort = srcPort;
+        d.payload = payload; d.noCrypt = mode !== "ciphered"; d.noSign = mode === "plain"; d.ttl = ttl; d.qos = qos;
+        this.deliveries.push(d);
+      }
       stats.datagramsDelivered++;
       return;
     }

@@ -58,4 +58,29 @@ test("a port unbound and bound again: datagrams follow the bindings (the last po
   assert.is(b.inbox.length, 2, "delivered again once bound (to the SID)");
 });
 
+test("a recycled delivery's object is refilled for the next datagram, with that datagram's fields", () => {
+  const net = new SimNet({ seed: 10 });
+  const [a, b] = net.line(["A", "B"]);
+  net.start(a);
+  net.start(b);
+  assert.ok(net.runUntilTrue(() => net.hasRoute(a, b), 5000) !== undefined, "no route A->B");
+  assert.is(b.node.bind(undefined, 88), 88);
+  assert.ok(net.send(a, { srcPort: 501, dstSid: b.identity.sid, dstPort: 88, payload: Uint8Array.of(1, 2) }).ok);
+  net.runFor(500);
+  const first = b.inbox[0];
+  assert.equal([...first.payload], [1, 2]);
+  b.node.recycleDelivery(first);
+  assert.ok(net.send(a, { srcPort: 502, dstSid: b.identity.sid, dstPort: 88, payload: Uint8Array.of(3), noCrypt: true }).ok);
+  net.runFor(500);
+  assert.is(b.inbox.length, 2);
+  const d = b.inbox[1];
+  assert.ok(d === first, "the recycled object");
+  assert.equal([...d.payload], [3]);
+  assert.is(d.remotePort, 502);
+  assert.is(d.localPort, 88);
+  assert.ok(sameBytes(d.remoteSid, a.identity.sid));
+  assert.is(d.noCrypt, true);
+  assert.is(d.noSign, false);
+});
+
 test.run();
