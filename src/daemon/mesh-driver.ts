@@ -144,6 +144,7 @@ export class MeshDriver {
     for (let d = this.core.pollDelivery(); d; d = this.core.pollDelivery()) {
       any = true;
       this.clients.deliver(d);
+      this.core.recycleDelivery?.(d); // (the client server copies or encodes what it keeps)
     }
     return any;
   }
