@@ -70,7 +70,7 @@ function unresolved(ctx: AddressDecodeContext, prefix: Uint8Array): undefined {
 
 /** Read one address. Throws WireError for codes servald rejects or truncation. */
 export function decodeAddress(r: ByteReader, ctx: AddressDecodeContext): Sid | undefined {
-  const q = r.u8();
+  const q = r.pos < r.end ? r.buf[r.pos++] : r.u8(); // (read in place; r.u8() only to throw)
   ctx.lastCode = q;
   if (ctx.trace) ctx.trace.push(q);
   switch (q) {
@@ -105,7 +105,12 @@ export function decodeAddress(r: ByteReader, ctx: AddressDecodeContext): Sid | u
     }
   }
   if (q === 0 || q > SID_BYTES) throw new WireError(`invalid address code 0x${q.toString(16)}`);
-  const prefix = r.bytes(q);
+  const at = r.pos;
+  let prefix: Uint8Array;
+  if (at + q <= r.end) {
+    prefix = r.buf.subarray(at, at + q);
+    r.pos = at + q;
+  } else prefix = r.bytes(q);
   const found = ctx.book.lookupPrefix(prefix);
   if (found === undefined || found === "ambiguous") return unresolved(ctx, prefix);
   ctx.previous = found;

@@ -24,18 +24,20 @@ export const SUPPORTED_PACKET_VERSION = 1;
 
 /** `into`: an envelope to fill instead of a new one (a receiver's per-packet scratch). */
 export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext, into?: EnvelopeRepr): EnvelopeRepr {
-  const version = r.u8();
+  // (each field read in place while it is there, r.u8() only to throw: a call per
+  // field is costly in QuickJS, on every packet received)
+  const version = r.pos < r.end ? r.buf[r.pos++] : r.u8();
   if (version > SUPPORTED_PACKET_VERSION) throw new WireError(`packet version ${version} not supported`);
-  const encapsulation = r.u8();
+  const encapsulation = r.pos < r.end ? r.buf[r.pos++] : r.u8();
   if (encapsulation !== ENCAP_OVERLAY && encapsulation !== ENCAP_SINGLE) {
     throw new WireError(`invalid encapsulation ${encapsulation}`);
   }
   ctx.lastPrefix = undefined;
   const transmitter = decodeAddress(r, ctx);
   const code = ctx.lastCode;
-  const flags = r.u8();
-  const interfaceIndex = flags & PACKET_INTERFACE ? r.u8() : 0;
-  const linkSeq = flags & PACKET_SEQ ? r.u8() : -1;
+  const flags = r.pos < r.end ? r.buf[r.pos++] : r.u8();
+  const interfaceIndex = flags & PACKET_INTERFACE ? (r.pos < r.end ? r.buf[r.pos++] : r.u8()) : 0;
+  const linkSeq = flags & PACKET_SEQ ? (r.pos < r.end ? r.buf[r.pos++] : r.u8()) : -1;
   ctx.sender = transmitter;
   const prefix = !transmitter && ctx.lastPrefix ? ctx.lastPrefix : undefined;
   if (into !== undefined) {

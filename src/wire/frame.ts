@@ -33,7 +33,8 @@ export function decodeFrame(
   r: ByteReader, ctx: AddressDecodeContext, version: number, encapsulation: number,
 ): FrameRepr {
   ctx.invalid = false;
-  const flags = r.u8();
+  // (fields read in place while they are there, r.u8() only to throw, as decodeEnvelope)
+  const flags = r.pos < r.end ? r.buf[r.pos++] : r.u8();
   let source: Sid | undefined;
   if (flags & FRAME_SENDER_SAME) {
     source = ctx.sender;
@@ -54,22 +55,26 @@ export function decodeFrame(
   let ttl = 1;
   let queue = 0;
   if (!oneHop) {
-    const b = r.u8();
+    const b = r.pos < r.end ? r.buf[r.pos++] : r.u8();
     ttl = b & 0x1f;
     queue = (b >> 5) & 3;
   }
-  const type = flags & FRAME_LEGACY_TYPE ? r.u8() : TYPE_DATA;
-  const seq = version >= 1 ? r.u8() : -1;
-  let payload: Uint8Array;
+  const type = flags & FRAME_LEGACY_TYPE ? (r.pos < r.end ? r.buf[r.pos++] : r.u8()) : TYPE_DATA;
+  const seq = version >= 1 ? (r.pos < r.end ? r.buf[r.pos++] : r.u8()) : -1;
+  let len: number;
   if (encapsulation === ENCAP_OVERLAY) {
-    const len = r.u16be();
-    if (len > r.remaining()) {
+    const p = r.pos;
+    if (p + 2 <= r.end) {
+      len = (r.buf[p] << 8) | r.buf[p + 1];
+      r.pos = p + 2;
+    } else len = r.u16be();
+    if (len > r.end - r.pos) {
       throw new WireError(`frame length ${len} exceeds the ${r.remaining()} bytes left`);
     }
-    payload = r.bytes(len);
-  } else {
-    payload = r.bytes(r.remaining());
-  }
+  } else len = r.end - r.pos;
+  const at = r.pos;
+  r.pos = at + len;
+  const payload = r.buf.subarray(at, at + len);
   return {
     source, destination, nextHop, broadcastId, ttl, queue, oneHop,
     ciphered: (flags & FRAME_CIPHERED) !== 0,
