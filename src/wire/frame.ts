@@ -33,8 +33,9 @@ export function decodeFrame(
   r: ByteReader, ctx: AddressDecodeContext, version: number, encapsulation: number,
 ): FrameRepr {
   ctx.invalid = false;
-  // (fields read in place while they are there, r.u8() only to throw, as decodeEnvelope)
-  const flags = r.pos < r.end ? r.buf[r.pos++] : r.u8();
+  // (fields read in place, r.u8() called only to throw when one is missing, as decodeEnvelope)
+  if (r.pos >= r.end) r.u8();
+  const flags = r.buf[r.pos++];
   let source: Sid | undefined;
   if (flags & FRAME_SENDER_SAME) {
     source = ctx.sender;
@@ -55,23 +56,29 @@ export function decodeFrame(
   let ttl = 1;
   let queue = 0;
   if (!oneHop) {
-    const b = r.pos < r.end ? r.buf[r.pos++] : r.u8();
+    if (r.pos >= r.end) r.u8();
+    const b = r.buf[r.pos++];
     ttl = b & 0x1f;
     queue = (b >> 5) & 3;
   }
-  const type = flags & FRAME_LEGACY_TYPE ? (r.pos < r.end ? r.buf[r.pos++] : r.u8()) : TYPE_DATA;
-  const seq = version >= 1 ? (r.pos < r.end ? r.buf[r.pos++] : r.u8()) : -1;
-  let len: number;
+  let type = TYPE_DATA, seq = -1;
+  if (flags & FRAME_LEGACY_TYPE) {
+    if (r.pos >= r.end) r.u8();
+    type = r.buf[r.pos++];
+  }
+  if (version >= 1) {
+    if (r.pos >= r.end) r.u8();
+    seq = r.buf[r.pos++];
+  }
+  let len = r.end - r.pos;
   if (encapsulation === ENCAP_OVERLAY) {
-    const p = r.pos;
-    if (p + 2 <= r.end) {
-      len = (r.buf[p] << 8) | r.buf[p + 1];
-      r.pos = p + 2;
-    } else len = r.u16be();
+    if (len < 2) r.u16be();
+    len = (r.buf[r.pos] << 8) | r.buf[r.pos + 1];
+    r.pos += 2;
     if (len > r.end - r.pos) {
       throw new WireError(`frame length ${len} exceeds the ${r.remaining()} bytes left`);
     }
-  } else len = r.end - r.pos;
+  }
   const at = r.pos;
   r.pos = at + len;
   const payload = r.buf.subarray(at, at + len);
