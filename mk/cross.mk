@@ -164,6 +164,12 @@ CROSS_NATIVE_FAST = $(if $(filter mips mipsel,$(1)),$(if $(filter 1,$(CROSS_MIPS
 # 115-126 ms/MiB for the engine alone; stripped binary 784 -> 1 026 KB, ipk
 # 379 -> 481 KB.
 # CROSS_OPT_x86_64=-Os keeps the old build.
+# Measured on top and not taken (BENCHMARKS.md "Router CPU, session 10"):
+# profile-guided optimisation trained on the tunnel (0.97x CPU per MiB pooled
+# over three blocks, 1.00x on interpreter-bound JS; needs root to train),
+# -O3, -fno-gcse; mallocng is ~1 % of the daemons' samples (the engine keeps
+# small blocks in its own arenas). Neither this build nor the OpenWrt feed
+# Makefile's (the SDK's toolchain) is profile-guided.
 CROSS_OPT_x86_64 ?= -O2
 CROSS_OPT = $(or $(CROSS_OPT_$(1)),-Os)
 CROSS_ARCHFLAGS_x86_64 :=

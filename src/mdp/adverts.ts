@@ -9,7 +9,7 @@ import { decodeLinkState, newLinkRecord } from "../wire/linkstate";
 import { ADDR_FULL, ADDR_SELF, SID_BYTES } from "../wire/address";
 import type { Subscriber } from "./subscribers";
 import type { NodeContext } from "./context";
-import type { Iface, LinkStateRepeat, Neighbour } from "./neighbours";
+import { newIfaceTick, type Iface, type LinkStateRepeat, type Neighbour } from "./neighbours";
 import type { HopAcks } from "./hop-acks";
 import type { PleaseExplain } from "./please-explain";
 import type { Routes } from "./routes";
@@ -60,6 +60,9 @@ export class Adverts {
   /** applyLinkRecords' look-ups, made once, not per received payload. */
   private readonly isLocalHex = (h: string): boolean => this.cx.localByHex.has(h);
   private readonly hexOf = (sid: Sid): string => this.cx.subs.get(sid)?.hex ?? toHex(sid);
+  /** advertRecords' look-ups, made once, not per tick. */
+  private readonly sidOfHex = (h: string): Sid | undefined => this.cx.subs.getHex(h)?.sid;
+  private readonly sends = (): number => advertSends(this.cx.nt.list);
   tx!: Transmitter;
   /** receiveAckOnly's record, filled per payload (receiveAckRecord keeps nothing of it). */
   private readonly ackRec: LinkRecordRepr = newLinkRecord();
@@ -98,11 +101,16 @@ export class Adverts {
     this.scheduleAdvert(now);
   }
 
-  /** Ticks and adverts due at `now`: one link-state broadcast per interface. */
+  /** Ticks and adverts due at `now`: one link-state broadcast per interface.
+   * A node's interfaces tick together (one wakeup, one pass over the
+   * neighbours): when one is due, every interface with its tick period ticks
+   * with it (early, once, after it came up). Nodes keep their own phases (RFC
+   * 5148 jitter); one node's interfaces are on different links. */
   service(now: number): void {
     const cx = this.cx;
+    const ifaces = cx.ifaceList;
     let tick = false;
-    for (const iface of cx.ifaces.values()) if (now >= iface.nextTickAt) tick = true;
+    for (let i = 0; i < ifaces.length; i++) if (now >= ifaces[i].nextTickAt) { tick = true; break; }
     const full = now >= this.nextFullAdvertAt;
     // The advert records (the same on every interface): every route in a full
     // advert, else only the records a change still owes a send.
@@ -111,8 +119,7 @@ export class Adverts {
     // no walk over the whole route table on every tick.
     let adverts: AdvertRecords = NO_ADVERTS;
     if (full || now >= this.advertDueAt || (tick && this.advertDueAt !== Infinity)) {
-      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), (h) => cx.subs.getHex(h)?.sid,
-        () => advertSends(cx.nt.list));
+      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), this.sidOfHex, this.sends);
       adverts = a;
       this.advertDueAt = a.nextDue;
       if (a.records.length > 0) this.lastAdvertAt = now;
@@ -123,24 +130,50 @@ export class Adverts {
       }
     }
     // (most service passes follow a received packet: nothing to send)
-    if (!tick && adverts.records.length === 0) return;
-    for (const iface of cx.ifaces.values()) {
-      const ifTick = now >= iface.nextTickAt;
-      if (ifTick || adverts.records.length > 0) this.sendLinkStateOn(now, iface, adverts, ifTick);
+    const advertsDue = adverts.records.length > 0;
+    if (!tick && !advertsDue) return;
+    // Which interfaces tick (every one with the period of one that is due) and send.
+    let tickMs = -1, oneTickMs = true;
+    for (let i = 0; i < ifaces.length; i++) {
+      const t = (ifaces[i].tick ??= newIfaceTick());
+      t.ticking = false;
     }
+    if (tick) {
+      for (let i = 0; i < ifaces.length; i++) {
+        const f = ifaces[i];
+        if (now < f.nextTickAt) continue;
+        for (let j = 0; j < ifaces.length; j++) if (ifaces[j].tickMs === f.tickMs) ifaces[j].tick!.ticking = true;
+      }
+    }
+    for (let i = 0; i < ifaces.length; i++) {
+      const f = ifaces[i], t = f.tick!;
+      t.on = t.ticking || advertsDue;
+      if (!t.on) continue;
+      if (tickMs < 0) tickMs = f.tickMs;
+      else if (f.tickMs !== tickMs) oneTickMs = false;
+    }
+    // One pass over the neighbours per tick period (a node has one, in practice).
+    if (oneTickMs) this.acks.tickRecords(now, ifaces, tickMs);
+    else for (let i = 0; i < ifaces.length; i++) if (ifaces[i].tick!.on) this.acks.tickRecords(now, ifaces, ifaces[i].tickMs);
+    for (let i = 0; i < ifaces.length; i++) {
+      const f = ifaces[i];
+      if (f.tick!.on) this.sendLinkStateOn(now, f, adverts, f.tick!.ticking);
+    }
+    if (tick) this.acks.unicastTick(now);
   }
 
   /** One link-state broadcast on an interface: on a tick, ACK records for its
-   * neighbours; then the advert records due now. */
+   * neighbours (HopAcks.tickRecords put them in iface.tick); then the advert
+   * records due now. */
   private sendLinkStateOn(now: number, iface: Iface, adverts: AdvertRecords, tick: boolean): void {
-    const records: LinkRecordRepr[] = [];
-    const { heard, only, allUnicast } = this.acks.tickRecords(now, iface, records);
+    const t = iface.tick!;
+    const records = t.records, heard = t.heard, only = t.only, allUnicast = t.allUnicast;
     // Where every neighbour here gets its ACKs by unicast (so a unicast packet
     // every tick), the broadcast tick goes only every BROADCAST_KEEPALIVE_TICKS
     // ticks, with their ACK records; that tick they get no unicast packet: one
     // packet per neighbour per tick, broadcast and unicast taking turns.
     if (tick && allUnicast && now - iface.broadcast.lastTxAt >= C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs) {
-      this.acks.unicastAcksInBroadcast(now, iface, records);
+      this.acks.unicastAcksInBroadcast(iface, records);
     }
     const hasNeighbours = heard > 0;
     // Split horizon for refreshes on a link with one neighbour (see AdvertRecords).
@@ -160,8 +193,7 @@ export class Adverts {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
     }
-    for (const f of frames) this.sender.addFixed(now, f, iface.broadcast);
-    if (tick) this.acks.unicastTick(now, iface);
+    for (let i = 0; i < frames.length; i++) this.sender.addFixed(now, frames[i], iface.broadcast);
   }
 
   /** A link-state payload from neighbour n (plain, port 2). */

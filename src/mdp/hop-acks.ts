@@ -8,7 +8,7 @@
 import { LS_UNICAST, type FrameRepr, type LinkRecordRepr } from "../wire/types";
 import type { NodeContext } from "./context";
 import type { Destination, Iface, LinkIn, Neighbour, OutLink } from "./neighbours";
-import { acksByUnicast, bestLinkIn, hasLinkInOn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
+import { acksByUnicast, bestLinkIn, isDirect, reachableTimeout, sampleRtt } from "./neighbours";
 import type { Routes } from "./routes";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
@@ -57,7 +57,10 @@ export class HopAcks {
 
   /** Send every ACK that is due. */
   sendDue(now: number): void {
-    for (const n of this.cx.nt.byHex.values()) {
+    // (after every packet: an index loop, no iterator; sendAck changes no neighbour list)
+    const list = this.cx.nt.list;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
       if (n.ackOwed && n.ackDueAt <= now) this.sendAck(now, n);
     }
   }
@@ -126,50 +129,63 @@ export class HopAcks {
     this.cx.stats.acksSent++;
   }
 
-  /** ACK records for the broadcast tick on `iface`: one per neighbour we hear
-   * best there that does not get its ACKs by unicast. Returns how many
-   * neighbours we hear there, (if exactly one) which, and whether all of them
-   * get their ACKs by unicast on this interface over a link without recent
-   * loss either way (then broadcast and unicast ticks may take turns). */
-  tickRecords(now: number, iface: Iface, records: LinkRecordRepr[]): { heard: number; only: Neighbour | undefined; allUnicast: boolean } {
-    let heard = 0;
-    let only: Neighbour | undefined;
-    let allUnicast = true;
+  /** The ACK records of one pass over the neighbours for every interface with
+   * `tick.on` and this `tickMs` (adverts.ts: a node's interfaces tick
+   * together): into each such interface's `tick`, one record per neighbour we
+   * hear best there that does not get its ACKs by unicast; how many neighbours
+   * we hear there, (if exactly one) which, and whether all of them get their
+   * ACKs by unicast on it over a link without recent loss either way (then
+   * broadcast and unicast ticks may take turns), with those neighbours and
+   * their links for the broadcast keep-alive tick (unicastAcksInBroadcast). */
+  tickRecords(now: number, ifaces: readonly Iface[], tickMs: number): void {
+    for (let i = 0; i < ifaces.length; i++) {
+      const t = ifaces[i].tick!;
+      if (!t.on || ifaces[i].tickMs !== tickMs) continue;
+      t.records.length = 0;
+      t.heard = 0;
+      t.only = undefined;
+      t.allUnicast = true;
+      t.byUnicast.length = 0;
+      t.byUnicastLinks.length = 0;
+    }
     const list = this.cx.nt.list;
     for (let i = 0; i < list.length; i++) {
       const n = list[i];
-      // (a node with an interface per link hears most neighbours on another one)
-      if (!hasLinkInOn(n, iface)) continue;
-      const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
-      if (!l || l.iface !== iface) continue;
-      heard++;
-      only = n;
-      if (acksByUnicast(n, now)) { // ACKed in the unicast tick below
+      const l = bestLinkIn(n, now, reachableTimeout(n, tickMs));
+      if (!l) continue;
+      const iface = l.iface;
+      const t = iface.tick;
+      if (t === undefined || !t.on || iface.tickMs !== tickMs) continue;
+      t.heard++;
+      t.only = n;
+      if (acksByUnicast(n, now)) { // ACKed in the unicast tick
         // (ticks take turns only on a clean link: under loss, a neighbour judges
         // us silent after SILENT_TICKS ticks without a packet, routes.ts)
-        if (n.chosen!.dest.iface !== iface || n.rxLossQ12 >= C.TICK_TURNS_MAX_LOSS_Q12 || n.txDropRate !== 0) allUnicast = false;
+        if (n.chosen!.dest.iface !== iface || n.rxLossQ12 >= C.TICK_TURNS_MAX_LOSS_Q12 || n.txDropRate !== 0) t.allUnicast = false;
+        t.byUnicast.push(n);
+        t.byUnicastLinks.push(l);
         continue;
       }
-      allUnicast = false;
-      records.push(ackRecord(this.cx.primarySid, n, l));
+      t.allUnicast = false;
+      t.records.push(ackRecord(this.cx.primarySid, n, l));
       l.unacked = 0;
     }
-    return { heard, only, allUnicast: allUnicast && heard > 0 };
+    for (let i = 0; i < ifaces.length; i++) {
+      const t = ifaces[i].tick!;
+      if (t.on && ifaces[i].tickMs === tickMs && t.heard === 0) t.allUnicast = false;
+    }
   }
 
-  /** The ACK records of the neighbours on `iface` that get their ACKs by unicast,
-   * for this tick's broadcast (adverts.ts: the broadcast keep-alive tick); the
-   * unicast tick that follows sends them nothing unless their unicast link-in
-   * to us would go BROADCAST_KEEPALIVE_TICKS ticks without a packet. */
-  unicastAcksInBroadcast(now: number, iface: Iface, records: LinkRecordRepr[]): void {
-    const list = this.cx.nt.list;
-    for (let i = 0; i < list.length; i++) {
-      const n = list[i];
-      const c = n.chosen;
-      if (c === undefined || c.dest.iface !== iface || !acksByUnicast(n, now)) continue;
-      const l = bestLinkIn(n, now, reachableTimeout(n, iface.tickMs));
-      if (!l || l.iface !== iface) continue;
-      records.push(ackRecord(this.cx.primarySid, n, l));
+  /** The ACK records of the neighbours on `iface` that get their ACKs by unicast
+   * (tickRecords found them; where all do), for this tick's broadcast
+   * (adverts.ts: the broadcast keep-alive tick); the unicast tick that follows
+   * sends them nothing unless their unicast link-in to us would go
+   * BROADCAST_KEEPALIVE_TICKS ticks without a packet. */
+  unicastAcksInBroadcast(iface: Iface, records: LinkRecordRepr[]): void {
+    const t = iface.tick!;
+    for (let i = 0; i < t.byUnicast.length; i++) {
+      const n = t.byUnicast[i];
+      records.push(ackRecord(this.cx.primarySid, n, t.byUnicastLinks[i]));
       this.noteAckSent(n);
       this.ackedInBroadcast.add(n);
     }
@@ -178,21 +194,23 @@ export class HopAcks {
   /** Neighbours whose ACK went in this tick's broadcast (unicastAcksInBroadcast; cleared by unicastTick). */
   private readonly ackedInBroadcast = new Set<Neighbour>();
 
-  /** Unicast ticks keep each neighbour's unicast link-in to us alive. They carry
+  /** Unicast ticks (one pass over the neighbours for every interface with
+   * `tick.ticking`) keep each neighbour's unicast link-in to us alive. They carry
    * our ACK for a neighbour that hears our unicast (acksByUnicast), or that has
    * not heard us yet (the broadcast may not reach it): a neighbour that hears
    * only our unicast would otherwise lose our ACKs, and with them its link. */
-  unicastTick(now: number, iface: Iface): void {
+  unicastTick(now: number): void {
     const list = this.cx.nt.list;
     for (let k = 0; k < list.length; k++) {
       const n = list[k];
-      // (worked out at n's first unicast out-link here: a node with an
-      // interface per link has none to most neighbours)
+      // (worked out at n's first unicast out-link on a ticking interface: a
+      // node with an interface per link has one to each neighbour)
       let known = false, byUnicast = false, direct = false;
       const outs = n.outLinks;
       for (let i = 0; i < outs.length; i++) {
         const o = outs[i];
-        if (o.dest.iface !== iface || !o.dest.unicast) continue;
+        const iface = o.dest.iface;
+        if (!o.dest.unicast || iface.tick === undefined || !iface.tick.ticking) continue;
         if (!known) {
           known = true;
           byUnicast = acksByUnicast(n, now);

@@ -233,6 +233,67 @@ function ownRecordPayload(self: Sid, rec: LinkRecordRepr, abbreviate: Abbreviate
   return b;
 }
 
+/**
+ * The last payload ownRecordPayload wrote for a destination, and what chose its
+ * bytes: a neighbour's ACK records differ from one tick to the next only in
+ * the ACK sequence and mask, which are patched into a copy (packOwnRecord).
+ */
+export interface OwnRecordMemo {
+  bytes: Uint8Array | undefined;
+  transmitter: Sid | undefined;
+  flags: number;
+  version: number;
+  interfaceIndex: number;
+  dropRate: number;
+  hasAck: boolean;
+  abbreviate: Abbreviate | undefined;
+  /** The address book's generation and namedGen (what `abbreviate` answers). */
+  gen: number;
+  named: number;
+}
+
+export function newOwnRecordMemo(): OwnRecordMemo {
+  return {
+    bytes: undefined, transmitter: undefined, flags: -1, version: -1, interfaceIndex: -1, dropRate: -1, hasAck: false,
+    abbreviate: undefined, gen: -1, named: -1,
+  };
+}
+
+/** ownRecordPayload(self, rec, abbreviate), from `memo` when only the ACK
+ * sequence and mask changed since (gen, named: the address book's generations). */
+export function packOwnRecord(self: Sid, rec: LinkRecordRepr, abbreviate: Abbreviate | undefined, memo: OwnRecordMemo, gen: number, named: number): Uint8Array {
+  const hasAck = rec.ackSeq >= 0;
+  const m = memo;
+  if (m.bytes !== undefined && m.transmitter === rec.transmitter && m.flags === rec.flags && m.version === rec.version &&
+    m.interfaceIndex === rec.interfaceIndex && m.dropRate === rec.dropRate && m.hasAck === hasAck && m.abbreviate === abbreviate &&
+    m.gen === gen && m.named === named) {
+    const b = m.bytes.slice();
+    if (hasAck) {
+      // (the ACK sequence and mask come last, before an optional drop rate)
+      let p = b.length - 5 - (rec.dropRate >= 0 ? 1 : 0);
+      const mask = rec.ackMask >>> 0;
+      b[p++] = rec.ackSeq & 0xff;
+      b[p++] = mask >>> 24;
+      b[p++] = mask >>> 16;
+      b[p++] = mask >>> 8;
+      b[p] = mask;
+    }
+    return b;
+  }
+  const b = ownRecordPayload(self, rec, abbreviate);
+  m.bytes = b.slice();
+  m.transmitter = rec.transmitter;
+  m.flags = rec.flags;
+  m.version = rec.version;
+  m.interfaceIndex = rec.interfaceIndex;
+  m.dropRate = rec.dropRate;
+  m.hasAck = hasAck;
+  m.abbreviate = abbreviate;
+  m.gen = gen;
+  m.named = named;
+  return b;
+}
+
 /** The longest link record: length, flags, two full SIDs (33 bytes each with
  * their code), version, interface, ACK sequence and mask, drop rate. */
 const RECORD_MAX = 2 + 33 + 1 + 33 + 1 + 5 + 1;

@@ -7,6 +7,7 @@ import type { Subscriber } from "./subscribers";
 import type { Abbreviate } from "../wire/address";
 import type { FrameHeaderMemo } from "../wire/frame";
 import type { EnvelopeMemo } from "../wire/envelope";
+import type { OwnRecordMemo } from "./link-state";
 import { SeqWindow64 } from "./link-window";
 import {
   ACK_LINK_UP_DELAY_MS, ACK_SOON_DELAY_MS, LONG_AGO, REACHABLE_TICKS, REACHABLE_TIMEOUT_MAX_MS, RESEND_DELAY_MAX_MS, RESEND_DELAY_MIN_MS,
@@ -27,6 +28,31 @@ export interface Iface {
   fullSidsUntil: number;
   /** The payloads of our last full advert here, and what they were encoded from (send.ts advertFrames). */
   advertCache?: AdvertPayloads;
+  /** This interface's part of the running tick (adverts.ts, hop-acks.ts; reused). */
+  tick?: IfaceTick;
+}
+
+/** An interface's part of a tick or advert send: a node's interfaces tick
+ * together, with one pass over the neighbours for all of them (HopAcks.tickRecords). */
+export interface IfaceTick {
+  /** Link state goes out here now (a tick, or adverts). */
+  on: boolean;
+  /** It ticks now (ACK records, keep-alives, unicast ticks). */
+  ticking: boolean;
+  /** Our ACK records for the neighbours heard best here that are not ACKed by unicast. */
+  records: LinkRecordRepr[];
+  /** Neighbours heard best here; the last of them. */
+  heard: number;
+  only: Neighbour | undefined;
+  /** Every neighbour heard here gets its ACKs by unicast over a clean link. */
+  allUnicast: boolean;
+  /** Those neighbours, and the link we ACK for each. */
+  byUnicast: Neighbour[];
+  byUnicastLinks: LinkIn[];
+}
+
+export function newIfaceTick(): IfaceTick {
+  return { on: false, ticking: false, records: [], heard: 0, only: undefined, allUnicast: false, byUnicast: [], byUnicastLinks: [] };
 }
 
 /** A full advert's link-state payloads as encoded for one interface, with the
@@ -70,6 +96,16 @@ export interface Destination {
    * NeighbourTable.version `abbreviateVersion` (-1: none): per packet on the data path. */
   abbreviate: Abbreviate | undefined;
   abbreviateVersion: number;
+  /** A broadcast destination's abbreviator is kept while the neighbours that hear
+   * it are these (Sender.abbreviateFor): the same function for every packet, so
+   * the envelope memo holds. */
+  abbreviateKnowers: Neighbour[] | undefined;
+  /** When those knowers were looked for last, and the packets received by then
+   * (MeshStats.packetsIn): at the same time with no packet since, they are the same. */
+  abbreviateAt: number;
+  abbreviateRx: number;
+  /** The last ACK payload sent here (Sender.linkStateFrames: link-state.ts packOwnRecord). */
+  ownRecordMemo: OwnRecordMemo | undefined;
   /** The envelope and first frame header of the last packet here (Transmitter;
    * the header: unicast destinations only), for the address book's `generation`
    * and `namedGen` in headerMemoGen/headerMemoNamed. */
@@ -192,7 +228,8 @@ export function newNeighbour(sub: Subscriber, now: number): Neighbour {
 export function newDestination(iface: Iface, address: string, unicast: boolean, initialResend: number): Destination {
   return {
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
-    srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1,
+    srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1, abbreviateKnowers: undefined, ownRecordMemo: undefined,
+    abbreviateAt: -1, abbreviateRx: -1,
     envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1,
   };
 }
@@ -213,13 +250,6 @@ export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast:
     if (l.iface === iface && l.theirIf === theirIf && l.unicast === unicast) return l;
   }
   return undefined;
-}
-
-/** Whether we hear n on `iface` at all (any link-in there, live or not). */
-export function hasLinkInOn(n: Neighbour, iface: Iface): boolean {
-  const links = n.linksIn;
-  for (let i = 0; i < links.length; i++) if (links[i].iface === iface) return true;
-  return false;
 }
 
 /** The link-in we ACK: unicast when alive (it can use MAC retries on wifi), else broadcast. */

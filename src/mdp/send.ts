@@ -15,7 +15,7 @@ import { reachableTimeout, type AdvertPayloads, type Destination, type Iface, ty
 import type { Ports } from "./ports";
 import { BroadcastCache } from "./broadcast-cache";
 import type { TxFrame } from "./tx-queue";
-import { packLinkState } from "./link-state";
+import { newOwnRecordMemo, packLinkState, packOwnRecord } from "./link-state";
 import { abbreviator } from "./abbreviation";
 import type { Abbreviate } from "../wire/address";
 import * as C from "./constants";
@@ -37,6 +37,13 @@ function sameAdvert(c: AdvertPayloads, records: LinkRecordRepr[], knowers: Neigh
     if (a.receiver !== b.receiver || a.transmitter !== b.transmitter || a.version !== b.version || a.dropRate !== b.dropRate ||
       a.flags !== b.flags || a.interfaceIndex !== b.interfaceIndex || a.ackSeq !== b.ackSeq || a.ackMask !== b.ackMask) return false;
   }
+  return true;
+}
+
+/** The same neighbours in the same order. */
+function sameNeighbours(a: readonly Neighbour[], b: readonly Neighbour[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
@@ -130,7 +137,17 @@ export class Sender {
   /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`. */
   linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number): FrameRepr[] {
     const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
-    return packLinkState(this.cx.pw, this.cx.primarySid, records, abbreviate).map((p) => this.controlFrame(destination, p, TYPE_DATA));
+    const self = this.cx.primarySid;
+    if (records.length === 1 && records[0].receiver === self) {
+      // An ACK record (per neighbour per tick): last time's bytes, its ACK patched in.
+      const subs = this.cx.subs;
+      const p = packOwnRecord(self, records[0], abbreviate, (to.ownRecordMemo ??= newOwnRecordMemo()), subs.generation, subs.namedGen);
+      return [this.controlFrame(destination, p, TYPE_DATA)];
+    }
+    const payloads = packLinkState(this.cx.pw, self, records, abbreviate);
+    const frames: FrameRepr[] = [];
+    for (let i = 0; i < payloads.length; i++) frames.push(this.controlFrame(destination, payloads[i], TYPE_DATA));
+    return frames;
   }
 
   /** The link-state frames of a full advert's `records` on interface `iface`
@@ -138,7 +155,7 @@ export class Sender {
    * chose how their SIDs are written are the same (a steady mesh sends the same
    * full advert on every interface every FULL_ADVERT_INTERVAL_MS). */
   advertFrames(records: LinkRecordRepr[], iface: Iface, now: number): FrameRepr[] {
-    const knowers = this.abbreviates ? this.knowersOf(iface.broadcast, now) : NO_KNOWERS;
+    const knowers = this.abbreviates ? this.knowersOf(iface.broadcast, now, []) : NO_KNOWERS;
     const subsGen = this.cx.subs.generation;
     let c = iface.advertCache;
     if (!c || !sameAdvert(c, records, knowers, subsGen)) {
@@ -148,7 +165,7 @@ export class Sender {
       iface.advertCache = c;
     }
     const frames: FrameRepr[] = [];
-    for (const p of c.payloads) frames.push(this.controlFrame(undefined, p, TYPE_DATA));
+    for (let i = 0; i < c.payloads.length; i++) frames.push(this.controlFrame(undefined, c.payloads[i], TYPE_DATA));
     return frames;
   }
 
@@ -159,24 +176,54 @@ export class Sender {
     // (its version): built once, not per packet (the abbreviator reads what they
     // know when it runs).
     const nt = this.cx.nt;
-    if (dest.unicast && dest.abbreviateVersion === nt.version && dest.abbreviate) return dest.abbreviate;
-    const fn = abbreviator(this.cx.subs, this.knowersOf(dest, now));
     if (dest.unicast) {
+      if (dest.abbreviateVersion === nt.version && dest.abbreviate) return dest.abbreviate;
+      const fn = abbreviator(this.cx.subs, this.knowersOf(dest, now, []));
       dest.abbreviate = fn;
       dest.abbreviateVersion = nt.version;
+      return fn;
     }
-    return fn;
+    // A broadcast's receivers are the neighbours with a live link in on its
+    // interface (they change with time): looked for per packet, but the
+    // abbreviator is kept while they are the same, so each tick's envelope and
+    // link-state payloads do not choose our own SID's abbreviation anew. (Links
+    // in change only with a packet received or the time: a tick's payloads and
+    // its packet, in the same pass, look once.)
+    const rx = this.cx.stats.packetsIn;
+    if (dest.abbreviate && dest.abbreviateAt === now && dest.abbreviateRx === rx && dest.abbreviateVersion === nt.version) return dest.abbreviate;
+    dest.abbreviateAt = now;
+    dest.abbreviateRx = rx;
+    dest.abbreviateVersion = nt.version;
+    const knowers = this.knowersOf(dest, now, this.knowersScratch);
+    const kept = dest.abbreviateKnowers;
+    if (dest.abbreviate && kept && sameNeighbours(kept, knowers)) return dest.abbreviate;
+    const own = knowers.slice();
+    dest.abbreviateKnowers = own;
+    return (dest.abbreviate = abbreviator(this.cx.subs, own));
   }
 
-  /** The neighbours a packet to `dest` reaches (none while SIDs go in full there). */
-  private knowersOf(dest: Destination, now: number): Neighbour[] {
-    const knowers: Neighbour[] = [];
-    if (now >= dest.iface.fullSidsUntil) {
-      for (const n of this.cx.nt.byHex.values()) {
-        if (dest.unicast ? n.outLinks.some((o) => o.dest === dest) : n.linksIn.some((l) => l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now)) knowers.push(n);
+  /** knowersOf's answer for a broadcast, before it is compared (reused). */
+  private readonly knowersScratch: Neighbour[] = [];
+
+  /** The neighbours a packet to `dest` reaches (none while SIDs go in full there), in `out` (emptied first). */
+  private knowersOf(dest: Destination, now: number, out: Neighbour[]): Neighbour[] {
+    out.length = 0;
+    if (now < dest.iface.fullSidsUntil) return out;
+    const list = this.cx.nt.list;
+    for (let k = 0; k < list.length; k++) {
+      const n = list[k];
+      if (dest.unicast) {
+        const outs = n.outLinks;
+        for (let i = 0; i < outs.length; i++) if (outs[i].dest === dest) { out.push(n); break; }
+      } else {
+        const links = n.linksIn;
+        for (let i = 0; i < links.length; i++) {
+          const l = links[i];
+          if (l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now) { out.push(n); break; }
+        }
       }
     }
-    return knowers;
+    return out;
   }
 
   /** The abbreviator while SIDs go out in full on an interface (only those already written in the packet are abbreviated). */

@@ -48,7 +48,8 @@ export function nextWake(r: Timed): number {
   const routes = r.routes, adverts = r.adverts;
   let t = Math.min(routes.nextExpiryAt, routes.silentCheckAt, adverts.nextFullAdvertAt, adverts.advertDueAt, r.tx.nextDue);
   if (routes.dirty) t = Math.min(t, routes.lastRecomputeAt + ROUTE_RECOMPUTE_MIN_MS);
-  for (const i of r.cx.ifaces.values()) if (i.nextTickAt < t) t = i.nextTickAt;
+  const ifaces = r.cx.ifaceList;
+  for (let i = 0; i < ifaces.length; i++) if (ifaces[i].nextTickAt < t) t = ifaces[i].nextTickAt;
   const list = r.cx.nt.list;
   for (let i = 0; i < list.length; i++) if (list[i].ackDueAt < t) t = list[i].ackDueAt;
   return t;
