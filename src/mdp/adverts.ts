@@ -3,9 +3,11 @@
 // advert periodically and for a new neighbour), the link-state broadcast that
 // carries them with the tick's ACK records, and the link state neighbours send
 // us (their advertised trees; records naming our interfaces go to hop-acks.ts).
-import { type Sid } from "../wire/types";
+import { LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, type LinkRecordRepr, type Sid } from "../wire/types";
 import { bytesEqual, toHex } from "../wire/bytes";
-import { decodeLinkState } from "../wire/linkstate";
+import { decodeLinkState, newLinkRecord } from "../wire/linkstate";
+import { ADDR_FULL, ADDR_SELF, SID_BYTES } from "../wire/address";
+import type { Subscriber } from "./subscribers";
 import type { NodeContext } from "./context";
 import { newIfaceTick, type Iface, type LinkStateRepeat, type Neighbour } from "./neighbours";
 import type { HopAcks } from "./hop-acks";
@@ -62,6 +64,15 @@ export class Adverts {
   private readonly sidOfHex = (h: string): Sid | undefined => this.cx.subs.getHex(h)?.sid;
   private readonly sends = (): number => advertSends(this.cx.nt.list);
   tx!: Transmitter;
+  /** receiveAckOnly's record, filled per payload (receiveAckRecord keeps nothing of it). */
+  private readonly ackRec: LinkRecordRepr = newLinkRecord();
+  /** Our primary SID's address-book record and the fewest bytes of it that
+   * resolve to it alone, as of the address book's generation meGen. */
+  private meGen = -1;
+  private meSub: Subscriber | undefined;
+  private meUnique = SID_BYTES + 1;
+  /** Tests: false sends every payload through the generic decoder. */
+  ackFastPath = true;
 
   constructor(
     private readonly cx: NodeContext,
@@ -190,6 +201,8 @@ export class Adverts {
     // (the decoded source is mostly n's own address-book SID: no compare)
     if (source !== n.sub.sid && !bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     const cx = this.cx;
+    // A steady neighbour's tick: one ACK record about us, read straight from its bytes.
+    if (this.ackFastPath && this.receiveAckOnly(now, n, data)) return;
     // The periodic full advert of a steady mesh repeats the last one byte for
     // byte: with n's tree and our address book as it left them, decoding it
     // again would change nothing but how long n routes through us.
@@ -217,5 +230,78 @@ export class Adverts {
       if (iface) this.explain.ask(now, iface, n.linksIn[0]?.address ?? iface.broadcastAddress, n, ls.unresolved);
     }
     if (fx.changed) this.routes.markDirty();
+  }
+
+  /**
+   * A payload whose only record is n's ACK record for our primary SID ("n hears
+   * our interface i", with or without an ACK and drop rate): every effect of
+   * the generic path (decodeLinkState, noteNamed, applyLinkRecords, which file
+   * such a record under acks and nothing else, and receiveAckRecord), without
+   * its objects. False, having done nothing, for any other payload (the
+   * generic path decodes it): more records, another receiver or transmitter, no
+   * interface, a transmitter prefix that is not ours alone, a record that does
+   * not hold its fields. Never a repeat: a payload with an ACK record is never
+   * kept as one (rememberRepeat), and the same bytes in the same address-book
+   * generation decode the same.
+   */
+  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array): boolean {
+    const len = data.length;
+    // length, flags, receiver SELF (n, the MDP source), version, transmitter code
+    if (len < 5 || data[0] !== len || data[2] !== ADDR_SELF) return false;
+    const flags = data[1];
+    if ((flags & (LS_NO_PATH | LS_HAS_INTERFACE)) !== LS_HAS_INTERFACE) return false;
+    const q = data[4];
+    const subs = this.cx.subs;
+    if (this.meGen !== subs.generation) this.knowMe();
+    const me = this.meSub;
+    if (me === undefined) return false;
+    const sid = me.sid;
+    let p = 5;
+    // in full, or a prefix of ours no other SID we know starts with (lookupPrefix's answer)
+    // (not 0, SELF, PREVIOUS, P2P or SIGNKEY)
+    if (q !== ADDR_FULL && (q < this.meUnique || q >= SID_BYTES)) return false;
+    const qn = q === ADDR_FULL ? SID_BYTES : q;
+    for (let i = 0; i < qn; i++) if (data[p + i] !== sid[i]) return false;
+    p += qn;
+    // the interface, ACK and drop rate within the record (bytes after them are future fields)
+    if (p + 1 + (flags & LS_HAS_ACK ? 5 : 0) + (flags & LS_HAS_DROP_RATE ? 1 : 0) > len) return false;
+    const rec = this.ackRec;
+    rec.flags = flags;
+    rec.version = data[3];
+    rec.interfaceIndex = data[p++];
+    if (flags & LS_HAS_ACK) {
+      rec.ackSeq = data[p];
+      rec.ackMask = ((data[p + 1] << 24) | (data[p + 2] << 16) | (data[p + 3] << 8) | data[p + 4]) >>> 0;
+      p += 5;
+    } else {
+      rec.ackSeq = -1;
+      rec.ackMask = 0;
+    }
+    rec.dropRate = flags & LS_HAS_DROP_RATE ? data[p] : -1;
+    // decodeAddress: lookupPrefix or learnSid marked our record used
+    subs.touch(me);
+    rec.receiver = n.sub.sid;
+    rec.transmitter = sid;
+    // noteNamed
+    const knows = n.knows;
+    const before = knows.size;
+    const max = this.cx.limits.subscribers;
+    const r = subs.get(n.sub.sid);
+    if (r !== undefined && knows.size < max) knows.add(r);
+    if (knows.size < max) knows.add(me);
+    if (knows.size !== before) subs.namedGen++;
+    this.acks.receiveAckRecord(now, n, rec);
+    return true;
+  }
+
+  /** meSub and meUnique for the address book as it is now. */
+  private knowMe(): void {
+    const subs = this.cx.subs;
+    const sid = this.cx.primarySid;
+    this.meGen = subs.generation;
+    this.meSub = subs.get(sid);
+    let k = 1;
+    while (k < SID_BYTES && subs.matching(sid.subarray(0, k), 2).length !== 1) k++;
+    this.meUnique = this.meSub === undefined ? SID_BYTES + 1 : k;
   }
 }

@@ -236,7 +236,11 @@ export class HopAcks {
     const unicast = (rec.flags & LS_UNICAST) !== 0;
     // (per received packet: a loop, no closure)
     let out: OutLink | undefined;
-    for (const o of n.outLinks) if (o.dest.iface === iface && o.dest.unicast === unicast) { out = o; break; }
+    const outs = n.outLinks;
+    for (let i = 0; i < outs.length; i++) {
+      const o = outs[i];
+      if (o.dest.iface === iface && o.dest.unicast === unicast) { out = o; break; }
+    }
     if (!out) {
       if (unicast) return;
       out = { dest: iface.broadcast, timeout: 0 };

@@ -4,7 +4,7 @@
 // is delivered to us, answered (please-explain), forwarded along its route or
 // flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
 // frameFp, frameDupPlain, frameGhost, rxLossQ12); ACK debts go to hop-acks.ts.
-import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
+import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr, type Sid } from "../wire/types";
 import { decodePacket, newPacketDecodeScratch, takeDecodedFrame } from "../wire/packet";
 import type { Subscriber } from "./subscribers";
 import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
@@ -145,16 +145,19 @@ export class Ingress {
     link.lastRxAt = now;
     this.routes.noteHeard(n, now);
 
-    for (const f of pkt.frames) this.receiveFrame(now, iface, n, from, f);
+    const frames = pkt.frames;
+    for (let i = 0; i < frames.length; i++) this.receiveFrame(now, iface, n, from, frames[i], t);
     if (pkt.unresolved.length > 0) this.explain.ask(now, iface, from, n, pkt.unresolved);
   }
 
-  private receiveFrame(now: number, iface: Iface, n: Neighbour, from: string, f: FrameRepr): void {
+  /** `t`: the packet's transmitter (not one of ours). */
+  private receiveFrame(now: number, iface: Iface, n: Neighbour, from: string, f: FrameRepr, t: Sid): void {
     const cx = this.cx;
     const stats = cx.stats;
     stats.framesIn++;
     if (f.invalid || !f.source) { stats.framesDropped++; return; }
-    if (cx.isLocal(f.source)) return; // our own frame, relayed back
+    // (most frames are their transmitter's own, SENDER_SAME: no look-up)
+    if (f.source !== t && cx.isLocal(f.source)) return; // our own frame, relayed back
     const toMe = f.destination !== undefined && cx.isLocal(f.destination);
     const nextHopMe = f.destination !== undefined && (f.oneHop ? toMe : f.nextHop !== undefined && cx.isLocal(f.nextHop));
     // ACK_SOON: the transmitter waits for our ACK before it retransmits.
@@ -244,20 +247,23 @@ export class Ingress {
     const cx = this.cx;
     const ssub = cx.subs.add(f.source!);
     const dest = f.destination ? cx.localOf(f.destination) : undefined;
-    const flags = (f.ciphered ? 0x10 : 0) | (f.signed ? 0x20 : 0);
     if (f.ciphered && !f.destination) { cx.stats.framesDropped++; return; } // never valid
-    const keys = this.openKeys;
-    keys.sourceSid = ssub.sid;
-    keys.destination = dest;
-    keys.sourceSignPublic = ssub.signKey;
-    const opened = openMdpPayload(cx.crypto, flags, f.payload, keys);
-    if (!opened.ok) {
-      cx.stats.cryptoFailures++;
-      cx.log("debug", `frame from ${ssub.hex} dropped: ${opened.reason}`);
-      if (opened.reason === "need-sign-key") requestSignKey(this.host, now, ssub);
-      return;
+    let plain = f.payload; // (a plain payload, every link-state frame: nothing to open)
+    if (f.ciphered || f.signed) {
+      const keys = this.openKeys;
+      keys.sourceSid = ssub.sid;
+      keys.destination = dest;
+      keys.sourceSignPublic = ssub.signKey;
+      const opened = openMdpPayload(cx.crypto, (f.ciphered ? 0x10 : 0) | (f.signed ? 0x20 : 0), f.payload, keys);
+      if (!opened.ok) {
+        cx.stats.cryptoFailures++;
+        cx.log("debug", `frame from ${ssub.hex} dropped: ${opened.reason}`);
+        if (opened.reason === "need-sign-key") requestSignKey(this.host, now, ssub);
+        return;
+      }
+      plain = opened.plain;
     }
     const mode: PayloadMode = f.ciphered ? "ciphered" : f.signed ? "signed" : "plain";
-    this.ports.deliver(now, dest ? dest.sid : SID_BROADCAST, ssub.sid, opened.plain, mode, ttl, f.queue, !f.destination, n);
+    this.ports.deliver(now, dest ? dest.sid : SID_BROADCAST, ssub.sid, plain, mode, ttl, f.queue, !f.destination, n);
   }
 }

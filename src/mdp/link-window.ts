@@ -64,6 +64,13 @@ export class SeqWindow64 {
     }
     // Newer: the old `last` becomes bit 0, each skipped number shifts in a 0.
     const ahead = (seq - this.last) & 0xff; // 1..192
+    if (ahead === 1) {
+      // (the next one, nearly every packet and frame: the shift by one in place)
+      this.hi = (this.hi << 1) | (this.lo >>> 31);
+      this.lo = (this.lo << 1) | 1;
+      this.last = seq;
+      return SEQ_NEW;
+    }
     this.shiftLeft(1);
     this.lo |= 1;
     this.shiftLeft(ahead - 1);

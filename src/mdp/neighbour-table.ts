@@ -56,7 +56,8 @@ export class NeighbourTable {
    * to its source address and by our broadcast (servald create_out_links). */
   createOutLinks(n: Neighbour, iface: Iface, from: string, now: number, timeout: number): void {
     // (per received packet: a loop, no closure)
-    for (const o of n.outLinks) if (o.dest.iface === iface) return;
+    const outs = n.outLinks;
+    for (let i = 0; i < outs.length; i++) if (outs[i].dest.iface === iface) return;
     n.outLinks.push({ dest: this.unicastDest(iface, from), timeout: now + timeout });
     n.outLinks.push({ dest: iface.broadcast, timeout: now + timeout });
     this.version++;

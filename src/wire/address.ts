@@ -70,7 +70,8 @@ function unresolved(ctx: AddressDecodeContext, prefix: Uint8Array): undefined {
 
 /** Read one address. Throws WireError for codes servald rejects or truncation. */
 export function decodeAddress(r: ByteReader, ctx: AddressDecodeContext): Sid | undefined {
-  const q = r.u8();
+  if (r.pos >= r.end) r.u8(); // (throws: the code is read in place, no call per address)
+  const q = r.buf[r.pos++];
   ctx.lastCode = q;
   if (ctx.trace) ctx.trace.push(q);
   switch (q) {
@@ -105,7 +106,10 @@ export function decodeAddress(r: ByteReader, ctx: AddressDecodeContext): Sid | u
     }
   }
   if (q === 0 || q > SID_BYTES) throw new WireError(`invalid address code 0x${q.toString(16)}`);
-  const prefix = r.bytes(q);
+  const at = r.pos;
+  if (at + q > r.end) r.bytes(q); // (throws)
+  const prefix = r.buf.subarray(at, at + q);
+  r.pos = at + q;
   const found = ctx.book.lookupPrefix(prefix);
   if (found === undefined || found === "ambiguous") return unresolved(ctx, prefix);
   ctx.previous = found;

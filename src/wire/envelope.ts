@@ -24,18 +24,30 @@ export const SUPPORTED_PACKET_VERSION = 1;
 
 /** `into`: an envelope to fill instead of a new one (a receiver's per-packet scratch). */
 export function decodeEnvelope(r: ByteReader, ctx: AddressDecodeContext, into?: EnvelopeRepr): EnvelopeRepr {
-  const version = r.u8();
+  // (each field read in place, r.u8() called only to throw the reader's error
+  // when it is missing: a call per field is costly in QuickJS, on every packet)
+  if (r.pos >= r.end) r.u8();
+  const version = r.buf[r.pos++];
   if (version > SUPPORTED_PACKET_VERSION) throw new WireError(`packet version ${version} not supported`);
-  const encapsulation = r.u8();
+  if (r.pos >= r.end) r.u8();
+  const encapsulation = r.buf[r.pos++];
   if (encapsulation !== ENCAP_OVERLAY && encapsulation !== ENCAP_SINGLE) {
     throw new WireError(`invalid encapsulation ${encapsulation}`);
   }
   ctx.lastPrefix = undefined;
   const transmitter = decodeAddress(r, ctx);
   const code = ctx.lastCode;
-  const flags = r.u8();
-  const interfaceIndex = flags & PACKET_INTERFACE ? r.u8() : 0;
-  const linkSeq = flags & PACKET_SEQ ? r.u8() : -1;
+  if (r.pos >= r.end) r.u8();
+  const flags = r.buf[r.pos++];
+  let interfaceIndex = 0, linkSeq = -1;
+  if (flags & PACKET_INTERFACE) {
+    if (r.pos >= r.end) r.u8();
+    interfaceIndex = r.buf[r.pos++];
+  }
+  if (flags & PACKET_SEQ) {
+    if (r.pos >= r.end) r.u8();
+    linkSeq = r.buf[r.pos++];
+  }
   ctx.sender = transmitter;
   const prefix = !transmitter && ctx.lastPrefix ? ctx.lastPrefix : undefined;
   if (into !== undefined) {

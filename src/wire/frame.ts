@@ -35,7 +35,9 @@ export function decodeFrame(
   r: ByteReader, ctx: AddressDecodeContext, version: number, encapsulation: number, into?: FrameRepr,
 ): FrameRepr {
   ctx.invalid = false;
-  const flags = r.u8();
+  // (fields read in place, r.u8() called only to throw when one is missing, as decodeEnvelope)
+  if (r.pos >= r.end) r.u8();
+  const flags = r.buf[r.pos++];
   let source: Sid | undefined;
   if (flags & FRAME_SENDER_SAME) {
     source = ctx.sender;
@@ -56,22 +58,32 @@ export function decodeFrame(
   let ttl = 1;
   let queue = 0;
   if (!oneHop) {
-    const b = r.u8();
+    if (r.pos >= r.end) r.u8();
+    const b = r.buf[r.pos++];
     ttl = b & 0x1f;
     queue = (b >> 5) & 3;
   }
-  const type = flags & FRAME_LEGACY_TYPE ? r.u8() : TYPE_DATA;
-  const seq = version >= 1 ? r.u8() : -1;
-  let payload: Uint8Array;
+  let type = TYPE_DATA, seq = -1;
+  if (flags & FRAME_LEGACY_TYPE) {
+    if (r.pos >= r.end) r.u8();
+    type = r.buf[r.pos++];
+  }
+  if (version >= 1) {
+    if (r.pos >= r.end) r.u8();
+    seq = r.buf[r.pos++];
+  }
+  let len = r.end - r.pos;
   if (encapsulation === ENCAP_OVERLAY) {
-    const len = r.u16be();
-    if (len > r.remaining()) {
+    if (len < 2) r.u16be();
+    len = (r.buf[r.pos] << 8) | r.buf[r.pos + 1];
+    r.pos += 2;
+    if (len > r.end - r.pos) {
       throw new WireError(`frame length ${len} exceeds the ${r.remaining()} bytes left`);
     }
-    payload = r.bytes(len);
-  } else {
-    payload = r.bytes(r.remaining());
   }
+  const at = r.pos;
+  r.pos = at + len;
+  const payload = r.buf.subarray(at, at + len);
   if (into !== undefined) {
     into.source = source; into.destination = destination; into.nextHop = nextHop; into.broadcastId = broadcastId;
     into.ttl = ttl; into.queue = queue; into.oneHop = oneHop;
