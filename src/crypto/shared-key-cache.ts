@@ -28,8 +28,16 @@ export class SharedKeyCache {
     if (capacity < 1) throw new RangeError("SharedKeyCache capacity must be >= 1");
   }
 
+  /** The most recently used entry (a tunnel's frames both ways use one pair: its
+   * hit costs one key compare, not a 48-bit slot in float64 and three Map
+   * operations on it, each hashing a float64 key: soft-float calls on an
+   * FPU-less router). Already last in the Map's order. */
+  private last: Entry | undefined;
+
   /** The cached key for (peer public key, my secret key), marking it most recently used. */
   get(peer: Uint8Array, mine: Uint8Array): Uint8Array | undefined {
+    const m = this.last;
+    if (m !== undefined && m.mineRef === mine && bytesEqual(m.peer, peer)) return m.key;
     const slot = slotOf(peer, mine);
     const e = this.entries.get(slot);
     if (e === undefined || !bytesEqual(e.peer, peer)) return undefined;
@@ -39,6 +47,7 @@ export class SharedKeyCache {
     }
     this.entries.delete(slot);
     this.entries.set(slot, e);
+    this.last = e;
     return e.key;
   }
 
@@ -46,7 +55,9 @@ export class SharedKeyCache {
   set(peer: Uint8Array, mine: Uint8Array, key: Uint8Array): void {
     const slot = slotOf(peer, mine);
     this.entries.delete(slot);
-    this.entries.set(slot, { peer: peer.slice(), mine: mine.slice(), mineRef: mine, key });
+    const e: Entry = { peer: peer.slice(), mine: mine.slice(), mineRef: mine, key };
+    this.entries.set(slot, e);
+    this.last = e;
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -58,6 +69,7 @@ export class SharedKeyCache {
   }
 
   clear(): void {
+    this.last = undefined;
     this.entries.clear();
   }
 }

@@ -39,9 +39,13 @@ function key(s: SelectedInterface): string {
 export class InterfaceManager {
   private readonly byName = new Map<string, MeshInterface>();
   private readonly wildcard = new Map<number, UdpSocket>();
-  /** Every open interface, as a plain array: isOwn runs per datagram (no
-   * iterator, and no addr * 65536 + port key: a float64 on a soft-float router). */
-  private own: MeshInterface[] = [];
+  /** Our own (address, port) pairs: the sockets drop datagrams from them in C
+   * (our broadcasts loop back to the wildcard socket), set on every open/close. */
+  private own: UdpSource[] = [];
+  /** Open interfaces by index and as a plain array, kept on open/close: looked up per
+   * datagram sent and received (a Map iterator was an object per call). */
+  private readonly indexed: (MeshInterface | undefined)[] = [];
+  private active: MeshInterface[] = [];
   private warnedNone = false;
   /** Broadcasts heard from outside every interface's subnet (dropped). */
   foreignDrops = 0;
@@ -50,6 +54,8 @@ export class InterfaceManager {
     private readonly onPacket: PacketHandler,
     private readonly onUp: (itf: MeshInterface) => void,
     private readonly onDown: (itf: MeshInterface) => void,
+    /** After a socket's datagrams of one wakeup were all handed to onPacket. */
+    private readonly onBurst?: () => void,
   ) {}
 
   list(): MeshInterface[] {
@@ -57,8 +63,7 @@ export class InterfaceManager {
   }
 
   byIndex(index: number): MeshInterface | undefined {
-    for (const i of this.byName.values()) if (i.index === index) return i;
-    return undefined;
+    return this.indexed[index];
   }
 
   /** Re-read the system's interfaces and open/close sockets to match the rules. */
@@ -133,21 +138,20 @@ export class InterfaceManager {
     const counters = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txFailed: 0 };
     const itf: MeshInterface = { ...w, index, sock, broadcastText: ipv4Format(w.broadcast), counters };
     this.byName.set(w.name, itf);
-    this.own = [...this.byName.values()];
     sock.onMessage((data, from) => {
-      if (this.isOwn(from)) return;
       counters.rxPackets++;
       counters.rxBytes += data.length;
       this.onPacket(itf, data, from);
-    });
+    }, this.onBurst);
+    this.interfacesChanged();
     log.info(`interface ${w.name} up: ${ipv4Format(w.addr)}:${w.port} broadcast ${itf.broadcastText}`);
     this.onUp(itf);
   }
 
   private close(itf: MeshInterface): void {
     this.byName.delete(itf.name);
-    this.own = [...this.byName.values()];
     itf.sock.close();
+    this.interfacesChanged();
     log.info(`interface ${itf.name} down`);
     this.onDown(itf);
   }
@@ -156,8 +160,9 @@ export class InterfaceManager {
     try {
       const sock = UdpSocket.open({ addr: "0.0.0.0", port, reuseAddr: true, reusePort: true, broadcast: true });
       sock.onMessage((data, from) => {
-        if (this.isOwn(from)) return;
-        for (const itf of this.byName.values()) {
+        const active = this.active;
+        for (let i = 0; i < active.length; i++) {
+          const itf = active[i];
           if (itf.port === port && inSubnet(from.addr, itf.addr, itf.netmask)) {
             itf.counters.rxPackets++;
             itf.counters.rxBytes += data.length;
@@ -167,17 +172,31 @@ export class InterfaceManager {
         }
         // not from any of our subnets: dropped, as servald does
         this.foreignDrops++;
-      });
+      }, this.onBurst);
+      sock.skipFrom(this.own);
       this.wildcard.set(port, sock);
     } catch (e) {
       log.warn(`cannot open 0.0.0.0:${port} for broadcasts: ${errorText(e)}`);
     }
   }
 
-  /** Our own broadcasts loop back to us: ignore them. */
-  private isOwn(from: UdpSource): boolean {
-    const own = this.own;
-    for (let i = 0; i < own.length; i++) if (own[i].port === from.port && own[i].addr === from.addr) return true;
-    return false;
+  /** An interface opened or closed: the per-datagram lookups, and our own
+   * addresses, whose datagrams loop back to us (broadcasts, to the wildcard
+   * socket) and every socket drops unseen. */
+  private interfacesChanged(): void {
+    this.active = [...this.byName.values()];
+    this.indexed.length = 0;
+    for (const i of this.active) this.indexed[i.index] = i;
+    this.own = this.active.map((i) => ({ addr: i.addr, port: i.port }));
+    for (const i of this.byName.values()) i.sock.skipFrom(this.own);
+    for (const sock of this.wildcard.values()) sock.skipFrom(this.own);
+  }
+
+  /** Our own datagrams dropped so far by the open sockets. */
+  get ownDrops(): number {
+    let n = 0;
+    for (const i of this.byName.values()) n += i.sock.skipped;
+    for (const sock of this.wildcard.values()) n += sock.skipped;
+    return n;
   }
 }

@@ -50,6 +50,8 @@ export interface MeshCore extends ClientMesh {
   pollTimeout(): number | undefined;
   /** Received datagrams for local ports the core does not serve itself. */
   pollDelivery(): Delivery | undefined;
+  /** A delivery the driver has handed on and keeps no reference to (its object may be reused). */
+  recycleDelivery?(d: Delivery): void;
   /** sendto() failed: the core counts and logs it (the driver does neither); the interface is kept. */
   notifySendFailed(now: number, tx: Transmit, errno: number): void;
   /** Datagrams from local clients still waiting to go out (the daemon pauses its client socket while high). */

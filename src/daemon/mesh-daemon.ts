@@ -130,6 +130,7 @@ export class MeshDaemon {
         index: itf.index, name: itf.name, mtu: MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
       }),
       (itf) => this.core.interfaceDown(nowMs(), itf.index),
+      () => { if (this.undriven > 0) this.drive(); },
     );
     log.info(`primary SID ${toHex(identities[0].sid)}; client socket ${sockName}`);
     this.tunnels = new TunnelHost(new InProcessSockets({
@@ -166,12 +167,14 @@ export class MeshDaemon {
     this.stopped = true;
     this.driver.stop();
     this.rescanAlarm?.stop();
+    const ownDrops = this.ifaces.ownDrops;
     this.ifaces.closeAll();
     this.sock.close();
     const d = this.driver.stats;
     const ra = this.rescanAlarm;
     log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, timers armed ${d.timersArmed}, ` +
-      `interface rescans ${ra?.runs ?? 0}, ${ra?.timerRuns ?? 0} of them on a wakeup of their own)`);
+      `interface rescans ${ra?.runs ?? 0}, ${ra?.timerRuns ?? 0} of them on a wakeup of their own, ` +
+      `own datagrams looped back ${ownDrops})`);
     const q = this.driver.clientQueueStats, c = this.clients.stats;
     log.info(`local clients: datagrams held ${q.held}, dropped ${q.dropped} (clients not reading: ${q.stuckClients}), ` +
       `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);
@@ -228,11 +231,11 @@ export class MeshDaemon {
       if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
     }
     this.backlogSeen = -1; // (a packet may queue datagrams of the node's own services)
-    // One drive (transmits, deliveries, the next wake-up) per burst the interface
-    // socket gave in one callback, not per packet; at least every DRIVE_EVERY
-    // packets, so a socket that never runs dry still sends and delivers.
+    // One drive (transmits, deliveries, the next wake-up) per burst: once the
+    // interface socket is drained (the InterfaceManager's onBurst, right there in
+    // the same callback, no promise job); at least every DRIVE_EVERY packets, so a
+    // socket that never runs dry still sends and delivers.
     if (++this.undriven >= DRIVE_EVERY) this.drive();
-    else this.kick();
   }
 
   /** Local clients may queue this many datagrams ahead of the links; above it the

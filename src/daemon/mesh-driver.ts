@@ -43,13 +43,16 @@ export class MeshDriver {
   private readonly timer: DeadlineTimer;
   private driving = false;
   private stopped = false;
+  /** The armed deadline is the core's own (not only a client retry): when it
+   * fires, the core is due and handleTimeout runs without asking pollTimeout first. */
+  private armedForCore = false;
   /** Per-client queues of messages refused with EAGAIN (client-queues.ts). */
   private readonly queues: ClientQueues;
   private sendsSinceCheck = 0;
   private lastDumpAt = -Infinity;
 
   constructor(private readonly core: MeshCore, private readonly clients: ClientServer, private readonly io: DriverIo) {
-    this.timer = new DeadlineTimer(io, () => this.drive());
+    this.timer = new DeadlineTimer(io, () => this.drive(this.armedForCore));
     this.queues = new ClientQueues(
       (to, data) => this.sendToClient(to, data),
       (to, warned) => {
@@ -71,17 +74,21 @@ export class MeshDriver {
     return this.queues.stats;
   }
 
-  /** Run the core until it has nothing more to do now, then re-arm the one timer. */
-  drive(): void {
+  /** Run the core until it has nothing more to do now, then re-arm the one timer.
+   * `deadlineReached`: the core's own deadline woke us (its timer fired). */
+  drive(deadlineReached = false): void {
     if (this.driving || this.stopped) return;
     this.driving = true;
     try {
       // Outputs first: after a packet (the usual call) the core has already run
       // what was due, so one pollTimeout per drive is the common case
       // (pollTimeout walks interfaces and neighbours; the core answers "now"
-      // while transmissions wait, which flushing them first avoids).
+      // while transmissions wait, which flushing them first avoids). When the
+      // core's deadline woke us, it is due: no pollTimeout to find that out
+      // (every earlier drive left nothing to flush), so one per drive there too.
       let now = this.io.now();
       let due: number | undefined;
+      if (deadlineReached) this.core.handleTimeout(now);
       for (let round = 0; round < MAX_ROUNDS; round++) {
         this.flushTransmits(now);
         // A delivery or client message may make an in-process sender (tunnel) queue more.
@@ -93,7 +100,9 @@ export class MeshDriver {
         else if (!busy) break;
       }
       const retryAt = this.queues.retryAt;
-      this.arm(retryAt < Infinity ? Math.min(due ?? Infinity, Math.max(retryAt, now)) : due);
+      const at = retryAt < Infinity ? Math.min(due ?? Infinity, Math.max(retryAt, now)) : due;
+      this.armedForCore = due !== undefined && at === due;
+      this.arm(at);
     } finally {
       this.driving = false;
     }
@@ -135,6 +144,7 @@ export class MeshDriver {
     for (let d = this.core.pollDelivery(); d; d = this.core.pollDelivery()) {
       any = true;
       this.clients.deliver(d);
+      this.core.recycleDelivery?.(d); // (the client server copies or encodes what it keeps)
     }
     return any;
   }

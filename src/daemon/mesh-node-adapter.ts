@@ -130,6 +130,10 @@ export class MeshNodeCore implements MeshCore {
     return this.node.pollDelivery();
   }
 
+  recycleDelivery(d: Delivery): void {
+    this.node.recycleDelivery(d);
+  }
+
   notifySendFailed(_now: number, tx: Transmit, errno: number): void {
     this.node.notifySendFailed(tx.ifIndex, tx.to, errno);
   }

@@ -5,7 +5,7 @@
 // flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
 // frameFp, frameDupPlain, frameGhost, rxLossQ12); ACK debts go to hop-acks.ts.
 import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr } from "../wire/types";
-import { decodePacket, newPacketDecodeScratch } from "../wire/packet";
+import { decodePacket, newPacketDecodeScratch, takeDecodedFrame } from "../wire/packet";
 import type { Subscriber } from "./subscribers";
 import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
 import { openMdpPayload, type OpenKeys, type PayloadMode } from "../crypto/mdp-payload";
@@ -183,6 +183,7 @@ export class Ingress {
       if (ttl === 0) { stats.ttlExpired++; return; }
       if (f.payload.length >= C.MDP_OVERLAY_MTU) { stats.framesDropped++; return; }
       stats.framesForwarded++;
+      takeDecodedFrame(this.scratch, f); // (queued: not to be refilled by the next decode)
       this.sender.forwardUnicast(now, f, ttl);
     }
   }

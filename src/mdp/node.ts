@@ -14,6 +14,7 @@
 //               send(now, SendRequest): { ok: true } | { ok: false, error: SendError }
 //   D outputs   pollTransmit(): { ifIndex, to, bytes } | undefined
 //               pollDelivery(): Delivery | undefined
+//               recycleDelivery(d): void  (optional: d is done with, reuse its object)
 //               pollTimeout(): number | undefined
 // After every B or C call the driver drains pollTransmit() (each result is one
 // UDP datagram from our port 4110 on that interface to `to`, an opaque
@@ -230,6 +231,12 @@ export class MeshNode {
 
   pollDelivery(): Delivery | undefined {
     return this.ports.pollDelivery();
+  }
+
+  /** A delivery the caller is done with and keeps no reference to: its object is
+   * refilled for a later one (a daemon hands each on at once). */
+  recycleDelivery(d: Delivery): void {
+    this.ports.recycleDelivery(d);
   }
 
   /** Next time handleTimeout should be called, or undefined if never (timers.ts). */

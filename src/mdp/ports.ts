@@ -16,6 +16,9 @@ import { DELIVERY_QUEUE_MAX, EPHEMERAL_PORT_FIRST, EPHEMERAL_PORT_LAST } from ".
 
 /** A binding for every one of our SIDs. */
 const WILDCARD = "*";
+/** Recycled deliveries kept at most. */
+const SPARE_DELIVERIES_MAX = 16;
+const NO_DATA = new Uint8Array(0);
 
 /** A neighbour's link-state payload (plain, on port 2) arrived. */
 export type LinkStateSink = (now: number, n: Neighbour, source: Sid, data: Uint8Array) => void;
@@ -23,6 +26,12 @@ export type LinkStateSink = (now: number, n: Neighbour, source: Sid, data: Uint8
 export class Ports {
   /** Bound ports -> the SIDs (hex, or WILDCARD) bound on them: looked up per datagram. */
   private readonly bindings = new Map<number, Set<string>>();
+  /** The last port looked up by deliver and its bindings (a tunnel's datagrams all
+   * go to one port: an int32 compare, not a Map look-up, which hashes a number key
+   * as a float64 in QuickJS: soft-float calls on an FPU-less router). Cleared by
+   * bind and unbind. */
+  private lastPort = -1;
+  private lastOn: Set<string> | undefined;
   private nextEphemeral = EPHEMERAL_PORT_FIRST + 1;
   /** Datagrams waiting for pollDelivery (at most DELIVERY_QUEUE_MAX; the oldest is dropped). */
   private readonly deliveries: Delivery[] = [];
@@ -49,6 +58,7 @@ export class Ports {
       if (port === 0) return -1;
     }
     if (this.hasBinding(key, port)) return -1;
+    this.lastPort = -1;
     const on = this.bindings.get(port);
     if (on) on.add(key);
     else this.bindings.set(port, new Set([key]));
@@ -56,6 +66,7 @@ export class Ports {
   }
 
   unbind(sid: Sid | undefined, port: number): void {
+    this.lastPort = -1;
     const on = this.bindings.get(port);
     if (!on) return;
     on.delete(sid ? toHex(sid) : WILDCARD);
@@ -73,6 +84,16 @@ export class Ports {
 
   pollDelivery(): Delivery | undefined {
     return this.deliveries.shift();
+  }
+
+  /** Deliveries handed back (recycleDelivery), refilled for new ones: a Delivery
+   * literal is 10 generic property definitions in QuickJS, per datagram. */
+  private readonly spares: Delivery[] = [];
+
+  recycleDelivery(d: Delivery): void {
+    if (this.spares.length >= SPARE_DELIVERIES_MAX) return;
+    d.payload = NO_DATA; // (not kept alive by the spare)
+    this.spares.push(d);
   }
 
   get waiting(): number {
@@ -100,16 +121,30 @@ export class Ports {
       if (n && mode === "plain") this.linkState(now, n, remoteSid, data);
       return;
     }
-    const on = this.bindings.get(dstPort);
+    let on: Set<string> | undefined;
+    if (dstPort === this.lastPort) on = this.lastOn;
+    else {
+      on = this.bindings.get(dstPort);
+      // (ports are u32: one above 2^31 is no int32, and would compare as a float64)
+      if (dstPort <= 0x7fffffff) { this.lastPort = dstPort; this.lastOn = on; }
+    }
     const bound = on !== undefined && (on.has(WILDCARD) ||
       (broadcast ? [...this.cx.localByHex.keys()].some((h) => on.has(h)) : on.has(this.cx.subs.get(localSid)?.hex ?? toHex(localSid))));
     if (bound) {
       if (this.deliveries.length >= DELIVERY_QUEUE_MAX) { this.deliveries.shift(); stats.deliveryDrops++; }
-      this.deliveries.push({
-        localSid: broadcast ? SID_BROADCAST : localSid, localPort: dstPort, remoteSid: remoteSid.slice(), remotePort: srcPort,
-        // (a ciphered plaintext is a fresh buffer of the box opening: no second copy)
-        payload: mode === "ciphered" ? data : data.slice(), noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
-      });
+      // (a ciphered plaintext is a fresh buffer of the box opening: no second copy)
+      const payload = mode === "ciphered" ? data : data.slice();
+      const d = this.spares.pop();
+      if (d === undefined) {
+        this.deliveries.push({
+          localSid: broadcast ? SID_BROADCAST : localSid, localPort: dstPort, remoteSid: remoteSid.slice(), remotePort: srcPort,
+          payload, noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
+        });
+      } else {
+        d.localSid = broadcast ? SID_BROADCAST : localSid; d.localPort = dstPort; d.remoteSid = remoteSid.slice(); d.remotePort = srcPort;
+        d.payload = payload; d.noCrypt = mode !== "ciphered"; d.noSign = mode === "plain"; d.ttl = ttl; d.qos = qos;
+        this.deliveries.push(d);
+      }
       stats.datagramsDelivered++;
       return;
     }

@@ -229,13 +229,22 @@ export class Sender {
   /** The abbreviator while SIDs go out in full on an interface (only those already written in the packet are abbreviated). */
   private noKnowers: Abbreviate | undefined;
 
-  private newTx(now: number, frame: FrameRepr): TxFrame {
-    return {
-      frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
-      deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
-      sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, ackFor: undefined, local: false,
-      pickedTo: undefined, pickedFrom: undefined,
-    };
+  /** A new queue entry for `frame`: a spare one of the queue's, refilled, else a new one. */
+  private newTx(now: number, frame: FrameRepr, spare = this.cx.queue.takeSpare()): TxFrame {
+    if (spare === undefined) {
+      return {
+        frame, finalHex: undefined, fixed: undefined, reliable: false, enqueuedAt: now,
+        deadline: now + this.frameDeadlineMs, txCount: 0, nextTxAt: now, seq16: -1,
+        sentDest: undefined, sentTo: undefined, sentLinkSeq: -1, ackFor: undefined, local: false,
+        pickedTo: undefined, pickedFrom: undefined,
+      };
+    }
+    const tx = spare;
+    tx.frame = frame; tx.finalHex = undefined; tx.fixed = undefined; tx.reliable = false; tx.enqueuedAt = now;
+    tx.deadline = now + this.frameDeadlineMs; tx.txCount = 0; tx.nextTxAt = now; tx.seq16 = -1;
+    tx.sentDest = undefined; tx.sentTo = undefined; tx.sentLinkSeq = -1; tx.ackFor = undefined; tx.local = false;
+    tx.pickedTo = undefined; tx.pickedFrom = undefined;
+    return tx;
   }
 
   /** Queue a frame to be sent once to `dest`. */
@@ -249,20 +258,33 @@ export class Sender {
 
   /** Queue a frame for its destination's route (`local`: sent by a local client;
    * `finalHex`: the destination's hex, when the caller has it). */
-  addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false, finalHex?: string): void {
-    const tx = this.newTx(now, frame);
+  addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false, finalHex?: string, spare?: TxFrame): void {
+    const tx = this.newTx(now, frame, spare ?? this.cx.queue.takeSpare());
     tx.finalHex = finalHex ?? this.cx.subs.add(frame.destination!).hex;
     tx.reliable = reliable;
     tx.local = local;
     this.cx.queue.add(tx);
   }
 
-  private enqueueRouted(now: number, src: Sid, dst: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number, reliable: boolean, dstHex?: string): void {
-    this.addRouted(now, {
-      source: src, destination: dst, nextHop: undefined, broadcastId: undefined, ttl, queue: qos,
-      oneHop: false, ciphered: mode === "ciphered", signed: mode !== "plain", ackSoon: false,
-      type, seq: -1, payload, invalid: false,
-    }, reliable, true, dstHex);
+  /** A datagram of a local client, queued for its route. A spare queue entry of
+   * another local datagram comes with the frame enqueueRouted made for it (no one
+   * else holds that): both are refilled, not made anew. */
+  private enqueueRouted(now: number, src: Sid, dst: Sid, payload: Uint8Array, mode: PayloadMode, ttl: number, qos: number, type: number, reliable: boolean, dstHex: string): void {
+    const spare = this.cx.queue.takeSpare();
+    let frame: FrameRepr;
+    if (spare !== undefined && spare.local) {
+      frame = spare.frame;
+      frame.source = src; frame.destination = dst; frame.nextHop = undefined; frame.broadcastId = undefined; frame.ttl = ttl;
+      frame.queue = qos; frame.oneHop = false; frame.ciphered = mode === "ciphered"; frame.signed = mode !== "plain";
+      frame.ackSoon = false; frame.type = type; frame.seq = -1; frame.payload = payload; frame.invalid = false;
+    } else {
+      frame = {
+        source: src, destination: dst, nextHop: undefined, broadcastId: undefined, ttl, queue: qos,
+        oneHop: false, ciphered: mode === "ciphered", signed: mode !== "plain", ackSoon: false,
+        type, seq: -1, payload, invalid: false,
+      };
+    }
+    this.addRouted(now, frame, reliable, true, dstHex, spare);
   }
 
   /** A unicast frame for someone else that names us as next hop: on along its

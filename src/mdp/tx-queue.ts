@@ -46,6 +46,9 @@ export interface TxFrame {
   pickedFrom: PendingFifo | undefined;
 }
 
+/** Spare frames kept at most (enough for a few ACKs' worth of data frames). */
+const SPARES_MAX = 64;
+
 export interface AckResult {
   acked: number;
   nacked: number;
@@ -115,7 +118,8 @@ export class TxQueue {
     if (this.detach(f)) this.forget(f);
   }
 
-  /** Count a frame that is no longer held anywhere out of the totals. */
+  /** Count a frame that is no longer held anywhere out of the totals; it becomes
+   * a spare (its fields stay as they were until takeSpare hands it out again). */
   private forget(f: TxFrame): void {
     this.total--;
     if (f.finalHex !== undefined) {
@@ -123,6 +127,17 @@ export class TxQueue {
       if (n <= 0) this.perFinal.delete(f.finalHex);
       else this.perFinal.set(f.finalHex, n);
     }
+    if (this.spares.length < SPARES_MAX) this.spares.push(f);
+  }
+
+  /** Frames that left the queue for good, reused for new ones (Sender.newTx):
+   * a TxFrame literal is 16 property definitions, each a generic define in
+   * QuickJS, per datagram; refilling one is 16 plain stores. */
+  private readonly spares: TxFrame[] = [];
+
+  /** A frame no longer queued anywhere, to be refilled in full; undefined if none. */
+  takeSpare(): TxFrame | undefined {
+    return this.spares.pop();
   }
 
   /** A pending frame went on the wire: reliable ones now wait for an ACK. */
@@ -153,7 +168,9 @@ export class TxQueue {
    * frames it covers, and resend at once those it proves lost.
    */
   onAck(n: Neighbour, dest: Destination, ackSeq: number, mask: number, now: number, acked: (f: TxFrame) => void): AckResult {
-    const res: AckResult = { acked: 0, nacked: 0 };
+    const res = this.ackResult;
+    res.acked = 0;
+    res.nacked = 0;
     const l = this.inflight.get(dest);
     if (!l) return res;
     // The packet count the 8-bit ackSeq stands for: the latest one with that low byte.
@@ -163,12 +180,18 @@ export class TxQueue {
     // One pass that keeps the frames not acked in place (an ACK takes several
     // frames at once; removing each by search and splice, and first looking
     // for it among the pending ones, cost a scan per frame on the data path).
+    // The list is in the order of transmission (a frame joins it when it went
+    // out, with sentLinkSeq = dest.sent then, which only grows): once a frame
+    // was sent after the ACKed packet, so were all after it, and the ACK says
+    // nothing about them; they stay as they are, moved down in one native call.
     let kept = 0;
-    for (let i = 0; i < l.length; i++) {
+    const len = l.length;
+    let i = 0;
+    for (; i < len; i++) {
       const f = l[i];
+      const d = acked8 - f.sentLinkSeq;
+      if (d < 0) break; // (the ACK predates this transmission, and every later one)
       if (f.sentTo === n && f.txCount !== 0) {
-        const d = acked8 - f.sentLinkSeq;
-        // (d < 0: the ACK predates this transmission)
         if (d === 0 || (d > 0 && d <= 32 && ((mask >>> (d - 1)) & 1) === 1)) {
           this.forget(f);
           acked(f);
@@ -183,10 +206,16 @@ export class TxQueue {
       }
       l[kept++] = f;
     }
-    l.length = kept;
-    if (kept === 0) this.inflight.delete(dest);
+    if (kept < i) {
+      if (i < len) l.splice(kept, i - kept);
+      else l.length = kept;
+    }
+    if (l.length === 0) this.inflight.delete(dest);
     return res;
   }
+
+  /** onAck's answer (reused: read at once by the caller). */
+  private readonly ackResult: AckResult = { acked: 0, nacked: 0 };
 
   private pushInflight(f: TxFrame): void {
     this.inflightList(f.sentDest!).push(f);

@@ -6,7 +6,7 @@
  *
  * Errors: most calls throw an Error "<call>: <strerror>" with an `errno`
  * property. Hot-path calls return -errno instead (cheap EAGAIN handling):
- * read, write, udpSendTo, udpRecvFrom, tcpAccept, unixSendTo, unixRecvFrom,
+ * read, write, udpSendTo, udpRecvMany, tcpAccept, unixSendTo, unixRecvFrom,
  * plus kill and unlink, whose failures are ordinary answers.
  * Data calls take (buffer, offset, length) where buffer is an ArrayBuffer or
  * a Uint8Array (offset relative to the view), so nothing is allocated.
@@ -198,29 +198,81 @@ static JSValue js_udp_sendto(JSContext *ctx, JSValueConst this_val, int argc,
     return ret_n(ctx, sendto(fd, p, n, 0, (struct sockaddr *)&sa, sizeof sa));
 }
 
-/* udpRecvFrom(fd, buf, off, len, from) -> n | -errno; sets from.addr (the
- * host-order address as an int32: 128.0.0.0 and up are negative, so the
- * engine keeps them ints, where a uint32 above 2^31 would be a float64 and
- * every compare or hash of it soft-float on an FPU-less router) and from.port. */
-static JSValue js_udp_recvfrom(JSContext *ctx, JSValueConst this_val, int argc,
-                               JSValueConst *argv)
+/* udpRecvMany(fd, buf, off, len, meta, skip|null) -> datagrams | -errno
+ * Every datagram waiting on fd in one call, packed into buf (each offered
+ * 64 KiB, so none is ever truncated; stops when less is left, or when meta
+ * is full). meta is a Uint8Array over an Int32Array: [0] 1 when the socket
+ * was drained (the last recvfrom said EAGAIN), [1] datagrams skipped, then
+ * per datagram offset (into the view), length, address and port. The address
+ * is the host-order int32 (128.0.0.0 and up negative, so the engine keeps them
+ * ints, where a uint32 above 2^31 would be a float64 and every compare or hash
+ * of it soft-float on an FPU-less router). skip, the same kind of view or null: [0] n, then n
+ * (address, port) pairs whose datagrams are read and dropped here (a node's
+ * own broadcasts, looped back to its wildcard socket). Returns -errno only
+ * when nothing was received (-EAGAIN: nothing waiting). */
+#define RECV_MAX 65536
+static JSValue js_udp_recv_many(JSContext *ctx, JSValueConst this_val,
+                                int argc, JSValueConst *argv)
 {
     struct sockaddr_in sa;
-    socklen_t sl = sizeof sa;
-    uint8_t *p;
-    size_t n;
+    socklen_t sl;
+    uint8_t *p, *mp, *sp = NULL;
+    size_t n, mn, sn = 0, at = 0;
+    int32_t *meta, *skip = NULL, nskip = 0, skipped = 0, count = 0, max, i;
+    int fd, err = 0;
     ssize_t r;
-    int fd;
+    size_t mo = 0;
     if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
         return JS_EXCEPTION;
-    r = recvfrom(fd, p, n, 0, (struct sockaddr *)&sa, &sl);
-    if (r >= 0 && JS_IsObject(argv[4])) {
-        JS_SetPropertyStr(ctx, argv[4], "addr",
-                          JS_NewInt32(ctx, (int32_t)ntohl(sa.sin_addr.s_addr)));
-        JS_SetPropertyStr(ctx, argv[4], "port",
-                          JS_NewInt32(ctx, ntohs(sa.sin_port)));
+    mp = JS_GetUint8Array(ctx, &mn, argv[4]);
+    if (!mp)
+        return JS_EXCEPTION;
+    if (argc > 5 && !JS_IsNull(argv[5]) && !JS_IsUndefined(argv[5])) {
+        sp = JS_GetUint8Array(ctx, &sn, argv[5]);
+        if (!sp)
+            return JS_EXCEPTION;
     }
-    return ret_n(ctx, r);
+    if (((uintptr_t)mp & 3) || ((uintptr_t)sp & 3) || mn < 24)
+        return JS_ThrowRangeError(ctx, "udpRecvMany: bad meta or skip view");
+    meta = (int32_t *)mp;
+    max = (int32_t)((mn / 4 - 2) / 4);
+    if (sp) {
+        skip = (int32_t *)sp;
+        nskip = sn >= 4 ? skip[0] : 0;
+        if (nskip < 0 || (size_t)(1 + 2 * nskip) * 4 > sn)
+            return JS_ThrowRangeError(ctx, "udpRecvMany: bad skip table");
+    }
+    meta[0] = 0;
+    while (count < max && n - at >= RECV_MAX) {
+        sl = sizeof sa;
+        r = recvfrom(fd, p + at, RECV_MAX, 0, (struct sockaddr *)&sa, &sl);
+        if (r < 0) {
+            err = errno;
+            if (err == EAGAIN || err == EWOULDBLOCK)
+                meta[0] = 1;
+            break;
+        }
+        int32_t addr = (int32_t)ntohl(sa.sin_addr.s_addr);
+        int32_t port = ntohs(sa.sin_port);
+        for (i = 0; i < nskip; i++)
+            if (skip[1 + 2 * i] == addr && skip[2 + 2 * i] == port)
+                break;
+        if (i < nskip) {
+            skipped++;
+            continue;
+        }
+        mo = 2 + 4 * (size_t)count;
+        meta[mo] = (int32_t)at;
+        meta[mo + 1] = (int32_t)r;
+        meta[mo + 2] = addr;
+        meta[mo + 3] = port;
+        count++;
+        at += (size_t)r;
+    }
+    meta[1] = skipped;
+    if (count == 0 && err)
+        return JS_NewInt32(ctx, -err);
+    return JS_NewInt32(ctx, count);
 }
 
 /* ---- TCP ---- */
@@ -1103,7 +1155,7 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("bytesEqual", 2, js_bytes_equal),
     JS_CFUNC_DEF("udpOpen", 4, js_udp_open),
     JS_CFUNC_DEF("udpSendTo", 6, js_udp_sendto),
-    JS_CFUNC_DEF("udpRecvFrom", 5, js_udp_recvfrom),
+    JS_CFUNC_DEF("udpRecvMany", 6, js_udp_recv_many),
     JS_CFUNC_DEF("tcpListen", 3, js_tcp_listen),
     JS_CFUNC_DEF("tcpAccept", 1, js_tcp_accept),
     JS_CFUNC_DEF("tcpConnect", 2, js_tcp_connect),

@@ -19,6 +19,13 @@ export class DeadlineTimer {
   private handle: unknown;
   private at = Number.POSITIVE_INFINITY;
 
+  /** The platform timer's callback: one function for every arm (not a closure per arm). */
+  private readonly expired = (): void => {
+    this.handle = undefined;
+    this.at = Number.POSITIVE_INFINITY;
+    this.onExpire();
+  };
+
   constructor(private readonly clock: Clock, private readonly onExpire: () => void) {}
 
   /** The deadline armed for (Infinity when idle). */
@@ -30,11 +37,7 @@ export class DeadlineTimer {
     this.stop();
     this.at = at;
     if (at === Number.POSITIVE_INFINITY) return false;
-    this.handle = this.clock.setTimeout(() => {
-      this.handle = undefined;
-      this.at = Number.POSITIVE_INFINITY;
-      this.onExpire();
-    }, Math.max(0, Math.ceil(at - now)));
+    this.handle = this.clock.setTimeout(this.expired, Math.max(0, Math.ceil(at - now)));
     return true;
   }
 

@@ -5,8 +5,6 @@
 declare module "serval:native" {
   /** A Uint8Array or ArrayBuffer; offsets are relative to the view. */
   export type Buf = Uint8Array | ArrayBuffer;
-  /** Filled by udpRecvFrom: IPv4 address as host-order int32 (bits of the uint32; see ipv4.ts), port. */
-  export interface UdpFrom { addr: number; port: number }
   /** Filled by unixRecvFrom: peer name ("\0..." abstract, "" unnamed). */
   export interface UnixFrom { name: string }
   export interface NativeInterface {
@@ -17,8 +15,10 @@ declare module "serval:native" {
   export function udpOpen(addr: string | number, port: number, flags: number, device: string | null): number;
   /** Hot path: returns bytes sent or -errno. */
   export function udpSendTo(fd: number, buf: Buf, off: number, len: number, addr: string | number, port: number): number;
-  /** Hot path: returns bytes received or -errno; fills `from`. */
-  export function udpRecvFrom(fd: number, buf: Buf, off: number, len: number, from: UdpFrom | null): number;
+  /** Hot path: every datagram waiting, in one call (src/native/native.c js_udp_recv_many): the
+   * number received or -errno; `meta` (bytes of an Int32Array) gets [drained, skipped, then
+   * offset, length, addr (host-order int32, bits of the uint32: ipv4.ts), port per datagram]; `skip` (same kind, or null): [n, addr, port...] dropped. */
+  export function udpRecvMany(fd: number, buf: Uint8Array, off: number, len: number, meta: Uint8Array, skip: Uint8Array | null): number;
   export function tcpListen(addr: string | number, port: number, backlog: number): number;
   /** Returns the new fd or -errno. */
   export function tcpAccept(fd: number): number;

@@ -1,8 +1,12 @@
 // UDP sockets over the shim. Received datagrams are handed to the handler as
-// a view into one reused buffer: copy what you keep beyond the callback.
+// a view into one reused buffer, shared by every socket: copy what you keep
+// beyond the callback. A readable socket is drained a batch at a time, in one
+// native call per batch (udpRecvMany), not one per datagram.
 import * as native from "serval:native";
 import { ipv4Format } from "./ipv4";
-import { watchDatagrams, watchRead } from "./loop";
+import { errorText, log } from "./log";
+import { SysError } from "./errors";
+import { watchRead } from "./loop";
 
 export interface UdpOptions {
   /** local address, default "0.0.0.0" */
@@ -20,12 +24,25 @@ export interface UdpSource { addr: number; port: number }
 
 export type UdpHandler = (data: Uint8Array, from: UdpSource) => void;
 
-const MAX_DATAGRAM = 65536;
+/** The receive buffer: each recvfrom is offered 64 KiB (the largest datagram, never
+ * truncated), so one batch holds that plus ~20 datagrams of a mesh MTU. */
+const RX_BYTES = 96 * 1024;
+/** Datagrams per batch at most. */
+const BATCH_MAX = 32;
+
+/** Shared by every socket (allocated at the first onMessage): handlers run one at a time. */
+let rx: Uint8Array | undefined;
+/** udpRecvMany's results: [drained, skipped, then offset, length, addr, port per datagram]. */
+let meta: Int32Array;
+let metaBytes: Uint8Array;
 
 export class UdpSocket {
-  private readonly rx = new Uint8Array(MAX_DATAGRAM);
   private readonly from: UdpSource = { addr: 0, port: 0 };
   private closed = false;
+  /** (address, port) pairs whose datagrams are dropped unseen (skipFrom). */
+  private skip: Uint8Array | null = null;
+  /** Datagrams dropped by skipFrom. */
+  skipped = 0;
 
   private constructor(readonly fd: number, readonly port: number) {}
 
@@ -38,13 +55,51 @@ export class UdpSocket {
     return new UdpSocket(fd, native.sockName(fd).port);
   }
 
-  /** Delivers every datagram to fn (null stops). Exceptions are logged. */
-  onMessage(fn: UdpHandler | null): void {
+  /** Delivers every datagram to fn (null stops), then calls afterBurst once the
+   * socket is drained (one call per wakeup, however many datagrams came).
+   * Exceptions are logged (one datagram's does not lose the rest of its batch). */
+  onMessage(fn: UdpHandler | null, afterBurst?: () => void): void {
     if (!fn) return watchRead(this.fd, null);
-    watchDatagrams(this.fd, `udp ${this.port}`,
-      () => native.udpRecvFrom(this.fd, this.rx, 0, MAX_DATAGRAM, this.from),
-      (n) => fn(this.rx.subarray(0, n), this.from),
-      () => this.closed);
+    if (rx === undefined) {
+      rx = new Uint8Array(RX_BYTES);
+      meta = new Int32Array(2 + 4 * BATCH_MAX);
+      metaBytes = new Uint8Array(meta.buffer);
+    }
+    const where = `udp ${this.port}`, from = this.from;
+    watchRead(this.fd, () => {
+      const buf = rx!;
+      for (;;) {
+        const k = native.udpRecvMany(this.fd, buf, 0, RX_BYTES, metaBytes, this.skip);
+        this.skipped += meta[1];
+        if (k < 0) {
+          if (k === -native.EAGAIN || k === -native.EINTR) break;
+          afterBurst?.(); // (what this wakeup did take in is still driven)
+          throw new SysError("recvfrom", -k);
+        }
+        for (let i = 0, o = 2; i < k; i++, o += 4) {
+          from.addr = meta[o + 2];
+          from.port = meta[o + 3];
+          try {
+            fn(buf.subarray(meta[o], meta[o] + meta[o + 1]), from);
+          } catch (e) {
+            log.error(`${where}: ${errorText(e)}`);
+          }
+          if (this.closed) { afterBurst?.(); return; }
+        }
+        if (meta[0] === 1) break;
+      }
+      afterBurst?.();
+    }, where);
+  }
+
+  /** Datagrams from these (address, port) pairs are read and dropped before JS
+   * sees them (a node's own broadcasts, looped back); counted in `skipped`. */
+  skipFrom(sources: readonly UdpSource[]): void {
+    if (sources.length === 0) { this.skip = null; return; }
+    const t = new Int32Array(1 + 2 * sources.length);
+    t[0] = sources.length;
+    for (let i = 0; i < sources.length; i++) { t[1 + 2 * i] = sources[i].addr; t[2 + 2 * i] = sources[i].port; }
+    this.skip = new Uint8Array(t.buffer);
   }
 
   /** Sends one datagram. Returns 0 or -errno (e.g. -EAGAIN, -EPERM); never throws for OS errors. */

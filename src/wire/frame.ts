@@ -29,8 +29,10 @@ import {
 export const BROADCAST_ID_BYTES = 8;
 export const PAYLOAD_TTL_MAX = 31;
 
+/** `into`: a frame to fill instead of a new one (a receiver's per-packet scratch:
+ * every field is written). */
 export function decodeFrame(
-  r: ByteReader, ctx: AddressDecodeContext, version: number, encapsulation: number,
+  r: ByteReader, ctx: AddressDecodeContext, version: number, encapsulation: number, into?: FrameRepr,
 ): FrameRepr {
   ctx.invalid = false;
   const flags = r.u8();
@@ -69,6 +71,16 @@ export function decodeFrame(
     payload = r.bytes(len);
   } else {
     payload = r.bytes(r.remaining());
+  }
+  if (into !== undefined) {
+    into.source = source; into.destination = destination; into.nextHop = nextHop; into.broadcastId = broadcastId;
+    into.ttl = ttl; into.queue = queue; into.oneHop = oneHop;
+    into.ciphered = (flags & FRAME_CIPHERED) !== 0;
+    into.signed = (flags & FRAME_SIGNED) !== 0;
+    into.ackSoon = (flags & FRAME_ACK_SOON) !== 0;
+    into.type = type; into.seq = seq; into.payload = payload;
+    into.invalid = ctx.invalid;
+    return into;
   }
   return {
     source, destination, nextHop, broadcastId, ttl, queue, oneHop,

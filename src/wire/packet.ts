@@ -39,11 +39,21 @@ function message(e: unknown): string {
 }
 
 /** A receiver's reader and packet, reused by decodePacket for every packet (the
- * packet, its envelope and its frame list are valid until the next decode; the
- * frames themselves are new objects each time). */
+ * packet, its envelope, its frame list and its frames are valid until the next
+ * decode; a frame kept longer is taken out with takeDecodedFrame first). */
 export interface PacketDecodeScratch {
   reader: ByteReader;
   packet: PacketRepr;
+  /** The frame objects refilled for the 1st, 2nd, ... frame of each packet (a
+   * new frame literal is 14 generic property definitions in QuickJS). */
+  frameSlots: (FrameRepr | undefined)[];
+}
+
+/** Keep a frame of the last decoded packet beyond the next decode (e.g. forwarded
+ * as it is): its object is no longer refilled. */
+export function takeDecodedFrame(scratch: PacketDecodeScratch, f: FrameRepr): void {
+  const slots = scratch.frameSlots;
+  for (let i = 0; i < slots.length; i++) if (slots[i] === f) slots[i] = undefined;
 }
 
 export function newPacketDecodeScratch(): PacketDecodeScratch {
@@ -53,8 +63,12 @@ export function newPacketDecodeScratch(): PacketDecodeScratch {
       envelope: { version: -1, encapsulation: 0, transmitter: undefined, unicast: false, interfaceIndex: 0, linkSeq: -1 },
       frames: [], unresolved: [], error: undefined,
     },
+    frameSlots: [],
   };
 }
+
+/** Frame objects a scratch keeps for reuse (packets with more frames get new ones past these). */
+const FRAME_SLOTS_MAX = 8;
 
 export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: AddressDecodeContext, scratch?: PacketDecodeScratch): PacketRepr {
   const c = ctx ?? newDecodeContext(book);
@@ -90,8 +104,19 @@ export function decodePacket(bytes: Uint8Array, book: AddressBook, ctx?: Address
     packet.error = undefined;
   } else packet = { envelope, frames, unresolved: c.unresolved };
   try {
-    while (r.remaining() > 0) {
-      frames.push(decodeFrame(r, c, envelope.version, envelope.encapsulation));
+    if (scratch !== undefined) {
+      const slots = scratch.frameSlots;
+      while (r.remaining() > 0) {
+        const k = frames.length;
+        const into = k < slots.length ? slots[k] : undefined;
+        const f = decodeFrame(r, c, envelope.version, envelope.encapsulation, into);
+        if (into === undefined && k < FRAME_SLOTS_MAX) slots[k] = f;
+        frames.push(f);
+      }
+    } else {
+      while (r.remaining() > 0) {
+        frames.push(decodeFrame(r, c, envelope.version, envelope.encapsulation));
+      }
     }
   } catch (e) {
     packet.error = `frame ${frames.length}: ${message(e)}`;

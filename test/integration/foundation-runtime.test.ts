@@ -1,7 +1,8 @@
 // Foundation: the real out/servald (quickjs-ng + C shim + bundle) in two
 // network namespaces joined by a veth: UDP broadcast and a TCP stream through
-// the shim, clean SIGTERM while waiting on sockets, and an exception thrown in
-// a socket callback that is logged without ending the process.
+// the shim, a burst of datagrams read in batches, clean SIGTERM while waiting
+// on sockets, and an exception thrown in a socket callback that is logged
+// without ending the process.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
@@ -76,6 +77,46 @@ test("an exception thrown in a socket callback is logged and the process keeps s
     assert.is(t.stdout, "tcp ok 5000 bytes\n");
     assert.ok(srv.running);
   } finally {
+    await srv.kill();
+  }
+});
+
+test("a burst of UDP datagrams read in batches: every one answered in order, a 60 000-byte one whole, one that throws does not lose the rest", async () => {
+  const srv = startEcho("n1", ["--throw-on=boom"]);
+  try {
+    await srv.waitFor(/echo ready/, { stream: "stderr" });
+    // The echo server is stopped while 41 datagrams queue up on its socket (more than one
+    // batch of udpRecvMany), so it finds them all waiting when it runs again.
+    process.kill(srv.pid, "SIGSTOP");
+    const sender = `
+import socket, sys
+msgs = ["m%d" % i for i in range(40)]
+msgs.insert(10, "boom")
+msgs.insert(20, "B" * 60000)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+for m in msgs: s.sendto(m.encode(), ("${link.ipB}", 4110))
+print("sent", flush=True)
+s.settimeout(5)
+for _ in range(len(msgs) - 1):
+    d = s.recv(65536)
+    print(len(d), d[:8].decode())
+`;
+    const run = lab.exec("n0", "python3", ["-c", sender], { timeoutMs: 15_000 });
+    await new Promise((r) => setTimeout(r, 500));
+    process.kill(srv.pid, "SIGCONT");
+    const r = await run;
+    const expected = ["sent"];
+    for (let i = 0; i < 40; i++) {
+      if (i === 19) expected.push("60005 echo:BBB");
+      const m = `m${i}`;
+      expected.push(`${5 + m.length} echo:${m}`);
+    }
+    assert.equal(r.stdout.trim().split("\n"), expected);
+    await srv.waitFor(/^ERROR: udp 4110: thrown on purpose for 'boom'$/m, { stream: "stderr" });
+    assert.ok(srv.running);
+  } finally {
+    try { process.kill(srv.pid, "SIGCONT"); } catch { /* gone */ }
     await srv.kill();
   }
 });

@@ -174,13 +174,19 @@ test("shared keys are cached per pair and both sides agree", () => {
   assert.not.equal(crypto.boxBeforeNm(eve.sid, alice.boxSecret), k1);
 });
 
-test("SharedKeyCache evicts the least recently used pair", () => {
+/** A cache of capacity 2 holding (p1, mine) -> k1 and then (p2, mine) -> k2; p3 and k3 not stored. */
+function twoPairs(): { c: SharedKeyCache; mine: Uint8Array; p: Uint8Array[]; k: Uint8Array[] } {
   const c = new SharedKeyCache(2);
   const mine = random(32);
-  const [p1, p2, p3] = [random(32), random(32), random(32)];
-  const [k1, k2, k3] = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
-  c.set(p1, mine, k1);
-  c.set(p2, mine, k2);
+  const p = [random(32), random(32), random(32)];
+  const k = [Uint8Array.of(1), Uint8Array.of(2), Uint8Array.of(3)];
+  c.set(p[0], mine, k[0]);
+  c.set(p[1], mine, k[1]);
+  return { c, mine, p, k };
+}
+
+test("SharedKeyCache evicts the least recently used pair", () => {
+  const { c, mine, p: [p1, p2, p3], k: [k1, , k3] } = twoPairs();
   assert.is(c.get(p1, mine), k1); // p1 is now most recent
   c.set(p3, mine, k3);
   assert.is(c.size, 2);
@@ -188,6 +194,22 @@ test("SharedKeyCache evicts the least recently used pair", () => {
   assert.is(c.get(p1, mine), k1);
   assert.is(c.get(p3.slice(), mine.slice()), k3); // equal bytes in other objects still hit
   assert.throws(() => new SharedKeyCache(0));
+});
+
+test("SharedKeyCache: repeated hits on the last pair keep the LRU order, and other pairs are still told apart", () => {
+  const { c, mine, p: [p1, p2, p3], k: [k1, k2, k3] } = twoPairs();
+  assert.is(c.get(p1, mine), k1);
+  assert.is(c.get(p1, mine), k1); // the last pair again
+  assert.is(c.get(p2.slice(), mine), k2);
+  assert.is(c.get(p2, mine), k2); // p2 now most recent, p1 least
+  const twin = p2.slice(); twin[31] ^= 1;
+  assert.is(c.get(twin, mine), undefined, "a key differing in its last byte from the last pair's is a miss");
+  c.set(p3, mine, k3); // evicts p1
+  assert.is(c.get(p1, mine), undefined);
+  assert.is(c.get(p2, mine), k2);
+  assert.is(c.get(p3, mine), k3);
+  c.clear();
+  assert.is(c.get(p3, mine), undefined);
 });
 
 test("SharedKeyCache tells pairs apart beyond the 6-byte prefix and copies the keys it keeps", () => {

@@ -23,7 +23,7 @@ test("subnets", () => {
   assert.not.ok(inSubnet(ipv4ToInt("10.77.2.2")!, a, m));
 });
 
-test("addresses are int32 (as the shim's udpRecvFrom gives them): 128.0.0.0 and up negative, round trip, subnets", () => {
+test("addresses are int32 (as the shim's udpRecvMany gives them): 128.0.0.0 and up negative, round trip, subnets", () => {
   // a uint32 above 2^31 is a float64 in the engine: soft-float per compare on a router
   for (const s of ["192.168.1.5", "255.255.255.255", "128.0.0.0", "10.0.0.1", "0.0.0.0", "172.16.0.1"]) {
     const n = ipv4ToInt(s)!;

@@ -29,7 +29,8 @@ class ScriptedCore implements MeshCore {
   handlePacket() {}
   handleTimeout(now: number) { this.timeouts.push(now); this.onTimeout(now); }
   pollTransmit() { return this.outbox.shift(); }
-  pollTimeout() { return this.deadline; }
+  polls = 0;
+  pollTimeout() { this.polls++; return this.deadline; }
   pollDelivery() { return this.deliveries.shift(); }
   notifySendFailed(_n: number, t: Transmit, errno: number) { this.failed.push([t, errno]); }
 }
@@ -75,6 +76,18 @@ test("one timer, re-armed for each new deadline; handleTimeout called when due",
   assert.is(core.timeouts.length, 11);
   assert.is(io.timers.length, 1, "never more than one timer");
   assert.is(driver.stats.packetsOut, 11);
+});
+
+test("the core's own deadline firing runs handleTimeout at once: one pollTimeout per timer drive (for the next deadline)", () => {
+  const { core, driver, io } = setup();
+  core.deadline = 1200;
+  driver.drive();
+  const before = core.polls;
+  io.advance(200); // fires at 1200
+  assert.equal(core.timeouts, [1200]);
+  assert.is(core.polls - before, 1, "asked once, after handleTimeout, for the next deadline");
+  assert.is(io.timers[0]!.at, 1700);
+  assert.is(io.sent.length, 1);
 });
 
 test("an earlier deadline replaces the armed timer", () => {

@@ -42,6 +42,20 @@ test("ACK (14, 0b1110): frames in 14, 12, 11 are dequeued; the one in 13 is NACK
   assert.is(f[4].nextTxAt, 500); // sent after the ACK: keep its timer
 });
 
+test("frames sent after the ACKed packet stay in order behind the ones kept (the scan stops at the first)", () => {
+  const q = new TxQueue();
+  sentSoFar(18);
+  const f = [10, 10, 11, 12, 16, 17, 17, 18].map((s) => frame(s));
+  for (const x of f) q.add(x);
+  const r = q.onAck(n, dest, 12, 0b10, 100, () => {});
+  assert.is(r.acked, 3); // 12, and 10 twice (bit 1); 11 NACKed
+  assert.is(r.nacked, 1);
+  assert.equal(q.frames, [f[2], f[4], f[5], f[6], f[7]]);
+  assert.equal(f.slice(4).map((x) => x.nextTxAt), [500, 500, 500, 500]);
+  assert.is(q.onAck(n, dest, 18, 0b11, 100, () => {}).acked, 4);
+  assert.equal(q.frames, [f[2]]);
+});
+
 test("an ACK from another neighbour, or for another destination, touches nothing", () => {
   const q = new TxQueue();
   sentSoFar(3);

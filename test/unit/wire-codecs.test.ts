@@ -12,7 +12,7 @@ import {
 import { SidBook } from "../helpers/sid-book";
 import { decodeEnvelope, encodeEnvelope, envelopeLength } from "../../src/wire/envelope";
 import { decodeFrame, encodeFrame, frameLength } from "../../src/wire/frame";
-import { MTU, appendFrame, beginPacket, decodePacket, encodePacket, packetFrameLength } from "../../src/wire/packet";
+import { MTU, appendFrame, beginPacket, decodePacket, encodePacket, newPacketDecodeScratch, packetFrameLength, takeDecodedFrame } from "../../src/wire/packet";
 import { encodeLinkState, newLinkRecord } from "../../src/wire/linkstate";
 import {
   ENCAP_OVERLAY, ENCAP_SINGLE, LS_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN,
@@ -415,6 +415,26 @@ test("encodePacket packs frames up to the MTU and reports how many fit", () => {
   assert.is(encodePacket(new ByteWriter(), env, [frame({ payload: new Uint8Array(2000) })]), 0);
   assert.is(encodePacket(new ByteWriter(), envelope({ encapsulation: ENCAP_SINGLE }), [frame({}), frame({})]), 1,
     "ENCAP_SINGLE carries one frame");
+});
+
+test("decodePacket with a scratch refills its frame objects, reads what a plain decode reads, and keeps a taken frame", () => {
+  const book = bookWith(T, R);
+  const two = hex(`0101 20${toHex(T)} 04 05  07 10 0002 0506  07 11 0003 050708`);
+  const other = hex(`0101 20${toHex(T)} 04 06  07 12 0001 09`);
+  const scratch = newPacketDecodeScratch();
+  const plain = (b: Uint8Array) => decodePacket(b, book).frames.map((f) => ({ ...f }));
+  const a = decodePacket(two, book, undefined, scratch);
+  assert.equal(a.frames.map((f) => ({ ...f })), plain(two));
+  const [f0, f1] = a.frames;
+  const b = decodePacket(other, book, undefined, scratch);
+  assert.equal(b.frames.map((f) => ({ ...f })), plain(other));
+  assert.ok(b.frames[0] === f0, "the first frame's object is refilled");
+  takeDecodedFrame(scratch, f0);
+  const kept = { ...f0 };
+  const c = decodePacket(two, book, undefined, scratch);
+  assert.equal(c.frames.map((f) => ({ ...f })), plain(two));
+  assert.ok(c.frames[0] !== f0 && c.frames[1] === f1);
+  assert.equal({ ...f0 }, kept, "a taken frame is not refilled");
 });
 
 // ---- malformed input -----------------------------------------------------------
