@@ -35,7 +35,35 @@ export class HopAcks {
     if (!n.ackOwed || at < n.ackDueAt) {
       n.ackDueAt = at;
       n.ackOwed = true;
+      if (at < this.dueMin) this.dueMin = at;
     }
+  }
+
+  /** The earliest ackDueAt of all neighbours, valid while the neighbour table's
+   * version is dueVersion (a new neighbour comes owed an ACK) and no neighbour
+   * that held it has been paid (-1: look again). */
+  private dueMin = Infinity;
+  private dueVersion = -1;
+
+  /** n's ACK went out: it owes nothing now. */
+  private paid(n: Neighbour): void {
+    if (n.ackDueAt <= this.dueMin) this.dueVersion = -1;
+    n.ackDueAt = Infinity;
+    n.ackOwed = false;
+  }
+
+  /** When the next ACK is due (Infinity: none owed); a walk of the neighbours
+   * only after one was paid or the table changed, not per wakeup (nextWake, sendDue). */
+  nextAckDue(): number {
+    const nt = this.cx.nt;
+    if (this.dueVersion !== nt.version) {
+      let t = Infinity;
+      const list = nt.list;
+      for (let i = 0; i < list.length; i++) if (list[i].ackDueAt < t) t = list[i].ackDueAt;
+      this.dueMin = t;
+      this.dueVersion = nt.version;
+    }
+    return this.dueMin;
   }
 
   /** Call after a packet from n arrived on a link that had timed out (or was new). */
@@ -57,7 +85,9 @@ export class HopAcks {
 
   /** Send every ACK that is due. */
   sendDue(now: number): void {
-    // (after every packet: an index loop, no iterator; sendAck changes no neighbour list)
+    // (after every packet: an index loop, no iterator, and none while nothing
+    // is due; sendAck changes no neighbour list)
+    if (this.nextAckDue() > now) return;
     const list = this.cx.nt.list;
     for (let i = 0; i < list.length; i++) {
       const n = list[i];
@@ -69,8 +99,7 @@ export class HopAcks {
 
   /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
   private sendAck(now: number, n: Neighbour): void {
-    n.ackDueAt = Infinity;
-    n.ackOwed = false;
+    this.paid(n);
     this.sendAckTo(now, n, this.cx.nt.destsFor(n, now), true);
   }
 
@@ -102,8 +131,7 @@ export class HopAcks {
 
   /** The frame owedAck gave rode in the packet with link sequence dest.seq (AckRider). */
   ackRode(n: Neighbour, dest: Destination): void {
-    n.ackDueAt = Infinity;
-    n.ackOwed = false;
+    this.paid(n);
     this.noteAckSent(n);
     this.cx.stats.acksPiggybacked++;
     this.ackWentOut(n, dest);

@@ -50,7 +50,6 @@ export function nextWake(r: Timed): number {
   if (routes.dirty) t = Math.min(t, routes.lastRecomputeAt + ROUTE_RECOMPUTE_MIN_MS);
   const ifaces = r.cx.ifaceList;
   for (let i = 0; i < ifaces.length; i++) if (ifaces[i].nextTickAt < t) t = ifaces[i].nextTickAt;
-  const list = r.cx.nt.list;
-  for (let i = 0; i < list.length; i++) if (list[i].ackDueAt < t) t = list[i].ackDueAt;
-  return t;
+  const ack = r.acks.nextAckDue();
+  return ack < t ? ack : t;
 }

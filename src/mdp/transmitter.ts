@@ -70,16 +70,18 @@ export class Transmitter {
       this.nextDue = q0.retryDueAt;
       return;
     }
-    const groups = this.groups;
-    groups.clear();
+    // (lists a flush that threw left behind)
+    if (this.groupDests.length > 0) this.clearGroups();
 
-    // 1. Control frames with a fixed destination: sent once.
-    if (q0.fixed.length > 0) {
-      for (const f of q0.fixed.slice()) {
-        if (now >= f.deadline) { this.queue.remove(f); continue; }
-        if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
-        this.pick(f.fixed!, f, undefined, undefined);
-      }
+    // 1. Control frames with a fixed destination: sent once. (An index loop
+    // over the queue's own list, no copy: only remove() changes it here.)
+    const fixed = q0.fixed;
+    for (let i = 0; i < fixed.length; ) {
+      const f = fixed[i];
+      if (now >= f.deadline) { q0.remove(f); continue; }
+      i++;
+      if (f.nextTxAt > now) { this.due(f.nextTxAt); continue; }
+      this.pick(f.fixed!, f, undefined, undefined);
     }
 
     // 2. In-flight frames whose retransmit timer ran out (or that were NACKed)
@@ -87,7 +89,8 @@ export class Transmitter {
     if (retryDue) q0.retryDueAt = Infinity;
     if (retryDue) for (const list of q0.inflight.values()) {
       let due: TxFrame[] | undefined;
-      for (const f of list) {
+      for (let j = 0; j < list.length; j++) {
+        const f = list[j];
         if (f.nextTxAt > now) {
           if (f.nextTxAt < q0.retryDueAt) q0.retryDueAt = f.nextTxAt;
           continue;
@@ -152,20 +155,33 @@ export class Transmitter {
       }
     }
     // (the lists stay with their destinations, emptied: no array per flush)
-    for (const [dest, list] of groups) {
-      this.buildPackets(now, dest, list);
+    const dests = this.groupDests;
+    const lists = this.groupLists;
+    for (let j = 0; j < dests.length; j++) {
+      const list = lists[j];
+      this.buildPackets(now, dests[j], list);
       list.length = 0;
     }
+    dests.length = 0;
+    lists.length = 0;
     this.due(q0.retryDueAt);
+  }
+
+  private clearGroups(): void {
+    for (let j = 0; j < this.groupLists.length; j++) this.groupLists[j].length = 0;
+    this.groupDests.length = 0;
+    this.groupLists.length = 0;
   }
 
   private readonly active: { q: PendingFifo; cur: number; dest: Destination; nb: Neighbour }[] = [];
   /** Frames counted against each next hop's window in the running flush. */
   private readonly inFlight = new Map<Destination, number>();
 
-  /** Frames chosen by the running flush, per destination (reused). */
-  private readonly groups = new Map<Destination, TxFrame[]>();
-  /** Each destination's list for `groups`, kept between flushes. */
+  /** The destinations the running flush chose frames for, in order of their
+   * first frame, and each one's frames (its list from `lists`): reused. */
+  private readonly groupDests: Destination[] = [];
+  private readonly groupLists: TxFrame[][] = [];
+  /** Each destination's list, kept between flushes (empty outside a flush). */
   private readonly lists = new WeakMap<Destination, TxFrame[]>();
 
   /** Choose f for this flush: to `dest`, next hop n (none for fixed frames),
@@ -182,12 +198,11 @@ export class Transmitter {
     }
     f.frame.seq = f.seq16 & 0xff;
     f.frame.ackSoon = f.reliable;
-    let g = this.groups.get(dest);
-    if (!g) {
-      g = this.lists.get(dest);
-      if (!g) this.lists.set(dest, (g = []));
-      g.length = 0;
-      this.groups.set(dest, g);
+    let g = this.lists.get(dest);
+    if (!g) this.lists.set(dest, (g = []));
+    if (g.length === 0) {
+      this.groupDests.push(dest);
+      this.groupLists.push(g);
     }
     g.push(f);
   }
@@ -237,9 +252,6 @@ export class Transmitter {
   private readonly encodeOpts: PacketEncodeOptions = { usePrevious: true, abbreviate: undefined };
   private ctx: AddressEncodeContext | undefined;
 
-  /** The frames of the packet being built (reused). */
-  private readonly packed: TxFrame[] = [];
-
   private buildPackets(now: number, dest: Destination, list: readonly TxFrame[]): void {
     const iface = dest.iface;
     // The first frame of a packet to a unicast destination, if routed (not a
@@ -275,8 +287,9 @@ export class Transmitter {
       const opts = this.encodeOpts;
       opts.abbreviate = abbreviate;
       const ctx = (this.ctx = beginPacket(w, env, opts, this.ctx, envMemo));
-      const packed = this.packed;
-      packed.length = 0;
+      // The packet's frames are list[start..i): only a first frame is ever
+      // dropped, so they are contiguous (no array of them).
+      let start = i;
       let anyReliable = false;
       while (i < list.length) {
         const f = list[i];
@@ -284,17 +297,16 @@ export class Transmitter {
         // payload with three full SIDs): it then goes alone in a larger
         // packet, as servald accepts any frame payload below 1200 bytes and
         // receives packets of up to 8096.
-        const first = packed.length === 0;
+        const first = i === start;
         const limit = first && f.frame.payload.length < C.MDP_OVERLAY_MTU ? C.PACKET_HARD_MAX : iface.mtu;
         if (!appendFrame(w, 0, f.frame, ctx, env, limit, first && f.finalHex !== undefined ? memo : undefined)) {
           if (!first) break;
           // Can never fit: drop rather than loop.
           this.queue.remove(f);
           this.stats.framesDropped++;
-          i++;
+          start = ++i;
           continue;
         }
-        packed.push(f);
         if (f.reliable) anyReliable = true;
         i++;
         if (first && w.pos > iface.mtu) {
@@ -303,7 +315,7 @@ export class Transmitter {
         }
       }
       let n: Neighbour | undefined;
-      for (let k = 0; k < packed.length && !n; k++) n = packed[k].pickedTo;
+      for (let k = start; k < i && !n; k++) n = list[k].pickedTo;
       if (n && this.acks && n.ackOwed) {
         const af = this.acks.owedAck(now, n, dest);
         if (af) {
@@ -323,8 +335,8 @@ export class Transmitter {
       dest.lastTxAt = now;
       dest.sentAt[dest.seq] = now;
       dest.rttProbe[dest.seq] = anyReliable ? 1 : 0;
-      for (let k = 0; k < packed.length; k++) {
-        const f = packed[k];
+      for (let k = start; k < i; k++) {
+        const f = list[k];
         const q = f.pickedFrom;
         f.pickedFrom = undefined;
         f.txCount++;

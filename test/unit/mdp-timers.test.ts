@@ -7,6 +7,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet, type SimNode } from "../helpers/simnet";
 import type { Transmit } from "../../src/mdp/node";
+import type { HopAcks } from "../../src/mdp/hop-acks";
+import type { NodeContext } from "../../src/mdp/context";
 
 interface Watch {
   handled: number;
@@ -54,5 +56,42 @@ for (const [seed, loss] of [[1, 0], [7, 0.1], [9, 0.3]] as const) {
     assert.equal(w.stillDue, [], "deadlines still due after handleTimeout");
   });
 }
+
+// HopAcks keeps the earliest ACK due instead of walking the neighbours per
+// wakeup: after every input it must equal that walk (or a deadline would be
+// missed, or a wakeup spent on nothing).
+test("the kept earliest ACK due equals the neighbours' earliest ackDueAt after every input (lossy line, a node leaving and coming back)", () => {
+  const net = new SimNet({ seed: 3 });
+  const nodes = net.line(["A", "B", "C", "D"], 0.2, 5);
+  let checked = 0;
+  const wrong: string[] = [];
+  for (const sn of nodes) {
+    const inner = sn.node as unknown as { acks: HopAcks; cx: NodeContext };
+    const check = (now: number): void => {
+      let walk = Infinity;
+      for (const n of inner.cx.nt.list) if (n.ackDueAt < walk) walk = n.ackDueAt;
+      const kept = inner.acks.nextAckDue();
+      checked++;
+      if (kept !== walk && wrong.length < 5) wrong.push(`${sn.name} at ${now}: kept ${kept}, walk ${walk}`);
+    };
+    const handle = sn.node.handleTimeout.bind(sn.node);
+    sn.node.handleTimeout = (now: number) => { handle(now); check(now); };
+    const packet = sn.node.handlePacket.bind(sn.node);
+    sn.node.handlePacket = (...a: Parameters<typeof packet>) => { packet(...a); check(a[0]); };
+  }
+  for (const n of nodes) { net.start(n); net.runFor(200); }
+  const a = nodes[0], d = nodes[3];
+  d.node.bind(undefined, 77);
+  for (let i = 0; i < 200; i++) {
+    net.send(a, { srcPort: 9, dstSid: d.identity.sid, dstPort: 77, payload: new Uint8Array(100) });
+    net.runFor(10);
+  }
+  net.stop(nodes[1]);
+  net.runFor(6000);
+  net.start(nodes[1]);
+  net.runFor(5000);
+  assert.ok(checked > 1000, `inputs checked: ${checked}`);
+  assert.equal(wrong, [], "kept earliest ACK due differs from the walk");
+});
 
 test.run();
