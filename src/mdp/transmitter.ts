@@ -70,11 +70,13 @@ export class Transmitter {
       this.nextDue = q0.retryDueAt;
       return;
     }
-    // (lists a flush that threw left behind)
+    // (lists and sent fixed frames a flush that threw left behind)
     if (this.groupDests.length > 0) this.clearGroups();
+    if (this.fixedSent) { this.fixedSent = false; q0.dropSentFixed(); }
 
     // 1. Control frames with a fixed destination: sent once. (An index loop
-    // over the queue's own list, no copy: only remove() changes it here.)
+    // over the queue's own list, no copy: only remove() changes it here; the
+    // ones sent leave it together when the flush ends.)
     const fixed = q0.fixed;
     for (let i = 0; i < fixed.length; ) {
       const f = fixed[i];
@@ -164,6 +166,7 @@ export class Transmitter {
     }
     dests.length = 0;
     lists.length = 0;
+    if (this.fixedSent) { this.fixedSent = false; q0.dropSentFixed(); }
     this.due(q0.retryDueAt);
   }
 
@@ -172,6 +175,9 @@ export class Transmitter {
     this.groupDests.length = 0;
     this.groupLists.length = 0;
   }
+
+  /** The running flush sent a fixed frame (still in the queue's list until it ends). */
+  private fixedSent = false;
 
   private readonly active: { q: PendingFifo; cur: number; dest: Destination; nb: Neighbour }[] = [];
   /** Frames counted against each next hop's window in the running flush. */
@@ -350,7 +356,7 @@ export class Transmitter {
           f.nextTxAt = now + retransmitDelay(dest, f.txCount);
         }
         if (q) this.queue.sent(f, q);
-        else this.queue.remove(f);
+        else this.fixedSent = true; // (a fixed frame: flush takes them out together, dropSentFixed)
       }
     } while (i < list.length);
   }

@@ -140,6 +140,20 @@ export class TxQueue {
     return this.spares.pop();
   }
 
+  /** Take out, in one pass after a flush, the fixed frames it sent (txCount > 0:
+   * a fixed frame goes out once): no search and splice per frame sent, and when
+   * all went out (the usual case) the list just empties. */
+  dropSentFixed(): void {
+    const l = this.fixed;
+    let kept = 0;
+    for (let i = 0; i < l.length; i++) {
+      const f = l[i];
+      if (f.txCount > 0) this.forget(f);
+      else l[kept++] = f;
+    }
+    l.length = kept;
+  }
+
   /** A pending frame went on the wire: reliable ones now wait for an ACK. */
   sent(f: TxFrame, q: PendingFifo): void {
     // (the transmitter takes a FIFO's frames from its head, in order)
