@@ -100,21 +100,28 @@ export class HopAcks {
   /** An ACK to one neighbour now (a gap, ACK_SOON, or its link just came up). */
   private sendAck(now: number, n: Neighbour): void {
     this.paid(n);
-    this.sendAckTo(now, n, this.cx.nt.destsFor(n, now), true);
+    this.sendAckTo(now, n, undefined);
   }
 
-  /** Our ACK record for n to `dests`; false if we hear no live link from n.
-   * `addressed`: the frame names n as its destination when n is direct (else,
-   * like the broadcast tick, none: 33 bytes less on every unicast tick). */
-  private sendAckTo(now: number, n: Neighbour, dests: readonly Destination[], addressed: boolean): boolean {
+  /** Our ACK record for n, queued to `one` (the unicast tick: the frame names no
+   * destination, like the broadcast tick: 33 bytes less on every unicast tick)
+   * or, if undefined, to each of n's destinations (destsFor), naming n when it
+   * is direct; false if we hear no live link from n. (One frame per destination:
+   * no record or frame array per ACK.) */
+  private sendAckTo(now: number, n: Neighbour, one: Destination | undefined): boolean {
     const rec = this.ackRecordFor(now, n);
     if (!rec) return false;
     this.noteAckSent(n);
-    const to = addressed && isDirect(n, now) ? n.sub.sid : undefined;
+    const sender = this.sender;
+    if (one !== undefined) {
+      sender.addFixed(now, sender.ackFrame(rec, undefined, one, now), one).ackFor = n;
+      return true;
+    }
+    const dests = this.cx.nt.destsFor(n, now);
+    const to = isDirect(n, now) ? n.sub.sid : undefined;
     for (let i = 0; i < dests.length; i++) {
       const d = dests[i];
-      const frames = this.sender.linkStateFrames([rec], to, d, now);
-      for (let j = 0; j < frames.length; j++) this.sender.addFixed(now, frames[j], d).ackFor = n;
+      sender.addFixed(now, sender.ackFrame(rec, to, d, now), d).ackFor = n;
     }
     return true;
   }
@@ -125,8 +132,7 @@ export class HopAcks {
     if (!n.ackOwed) return undefined;
     const rec = this.ackRecordFor(now, n);
     if (!rec) return undefined;
-    const frames = this.sender.linkStateFrames([rec], isDirect(n, now) ? n.sub.sid : undefined, dest, now);
-    return frames.length === 1 ? frames[0] : undefined;
+    return this.sender.ackFrame(rec, isDirect(n, now) ? n.sub.sid : undefined, dest, now);
   }
 
   /** The frame owedAck gave rode in the packet with link sequence dest.seq (AckRider). */
@@ -246,7 +252,7 @@ export class HopAcks {
         }
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
-        if (ackHere && this.sendAckTo(now, n, [o.dest], false)) continue;
+        if (ackHere && this.sendAckTo(now, n, o.dest)) continue;
         const keepAliveMs = this.ackedInBroadcast.has(n) ? C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs : iface.tickMs;
         if (o.dest.lastTxAt + keepAliveMs <= now) this.tx.sendEmpty(now, o.dest);
       }

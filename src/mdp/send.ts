@@ -134,16 +134,20 @@ export class Sender {
     };
   }
 
+  /** The link-state frame of one ACK record of ours (receiver: our primary SID;
+   * per neighbour per tick) to `to`: last time's bytes, its ACK patched in. */
+  ackFrame(rec: LinkRecordRepr, destination: Sid | undefined, to: Destination, now: number): FrameRepr {
+    const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
+    const subs = this.cx.subs;
+    const p = packOwnRecord(this.cx.primarySid, rec, abbreviate, (to.ownRecordMemo ??= newOwnRecordMemo()), subs.generation, subs.namedGen);
+    return this.controlFrame(destination, p, TYPE_DATA);
+  }
+
   /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`. */
   linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number): FrameRepr[] {
-    const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
     const self = this.cx.primarySid;
-    if (records.length === 1 && records[0].receiver === self) {
-      // An ACK record (per neighbour per tick): last time's bytes, its ACK patched in.
-      const subs = this.cx.subs;
-      const p = packOwnRecord(self, records[0], abbreviate, (to.ownRecordMemo ??= newOwnRecordMemo()), subs.generation, subs.namedGen);
-      return [this.controlFrame(destination, p, TYPE_DATA)];
-    }
+    if (records.length === 1 && records[0].receiver === self) return [this.ackFrame(records[0], destination, to, now)];
+    const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
     const payloads = packLinkState(this.cx.pw, self, records, abbreviate);
     const frames: FrameRepr[] = [];
     for (let i = 0; i < payloads.length; i++) frames.push(this.controlFrame(destination, payloads[i], TYPE_DATA));
