@@ -11,12 +11,13 @@ import { encodePorts } from "../wire/mdp-ports";
 import { sealMdpPayload, type PayloadMode, type SealKeys } from "../crypto/mdp-payload";
 import type { SendRequest, SendResult } from "./api";
 import type { NodeContext } from "./context";
-import { reachableTimeout, type AdvertPayloads, type Destination, type Iface, type Neighbour } from "./neighbours";
+import { type AdvertPayloads, type Destination, type Iface, type Neighbour } from "./neighbours";
 import type { Ports } from "./ports";
 import { BroadcastCache } from "./broadcast-cache";
 import type { TxFrame } from "./tx-queue";
 import { newOwnRecordMemo, packLinkState, packOwnRecord } from "./link-state";
 import { abbreviator } from "./abbreviation";
+import { DestinationAbbreviators } from "./dest-abbreviators";
 import type { Abbreviate } from "../wire/address";
 import * as C from "./constants";
 
@@ -40,16 +41,11 @@ function sameAdvert(c: AdvertPayloads, records: LinkRecordRepr[], knowers: Neigh
   return true;
 }
 
-/** The same neighbours in the same order. */
-function sameNeighbours(a: readonly Neighbour[], b: readonly Neighbour[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export class Sender {
   /** Broadcast ids seen (ours and flooded ones): a flood is forwarded once (PROTOCOL.md 4.2). */
   private readonly bpi = new BroadcastCache();
+  /** Which abbreviator each destination's packets use. */
+  private readonly abbrevs: DestinationAbbreviators;
 
   constructor(
     private readonly cx: NodeContext,
@@ -58,7 +54,9 @@ export class Sender {
     private readonly frameDeadlineMs: number,
     /** SIDs abbreviated on the wire (MeshNodeOptions.abbreviateSids); false: always in full. */
     readonly abbreviates = true,
-  ) {}
+  ) {
+    this.abbrevs = new DestinationAbbreviators(cx);
+  }
 
   /** Queue an MDP datagram. Unicast is authcrypted unless noCrypt (then signed
    * unless noSign); broadcasts must be noCrypt (signed or plain). */
@@ -159,7 +157,7 @@ export class Sender {
    * chose how their SIDs are written are the same (a steady mesh sends the same
    * full advert on every interface every FULL_ADVERT_INTERVAL_MS). */
   advertFrames(records: LinkRecordRepr[], iface: Iface, now: number): FrameRepr[] {
-    const knowers = this.abbreviates ? this.knowersOf(iface.broadcast, now, []) : NO_KNOWERS;
+    const knowers = this.abbreviates ? this.abbrevs.knowersOf(iface.broadcast, now, []) : NO_KNOWERS;
     const subsGen = this.cx.subs.generation;
     let c = iface.advertCache;
     if (!c || !sameAdvert(c, records, knowers, subsGen)) {
@@ -173,65 +171,10 @@ export class Sender {
     return frames;
   }
 
-  /** SIDs in a packet to `dest` are abbreviated where all neighbours it reaches know them (abbreviation.ts). */
+  /** SIDs in a packet to `dest` are abbreviated where all neighbours it reaches know them (dest-abbreviators.ts). */
   abbreviateFor(dest: Destination, now: number): Abbreviate {
-    if (now < dest.iface.fullSidsUntil) return (this.noKnowers ??= abbreviator(this.cx.subs, []));
-    // A unicast destination's receivers change only with the neighbour table
-    // (its version): built once, not per packet (the abbreviator reads what they
-    // know when it runs).
-    const nt = this.cx.nt;
-    if (dest.unicast) {
-      if (dest.abbreviateVersion === nt.version && dest.abbreviate) return dest.abbreviate;
-      const fn = abbreviator(this.cx.subs, this.knowersOf(dest, now, []));
-      dest.abbreviate = fn;
-      dest.abbreviateVersion = nt.version;
-      return fn;
-    }
-    // A broadcast's receivers are the neighbours with a live link in on its
-    // interface (they change with time): looked for per packet, but the
-    // abbreviator is kept while they are the same, so each tick's envelope and
-    // link-state payloads do not choose our own SID's abbreviation anew. (Links
-    // in change only with a packet received or the time: a tick's payloads and
-    // its packet, in the same pass, look once.)
-    const rx = this.cx.stats.packetsIn;
-    if (dest.abbreviate && dest.abbreviateAt === now && dest.abbreviateRx === rx && dest.abbreviateVersion === nt.version) return dest.abbreviate;
-    dest.abbreviateAt = now;
-    dest.abbreviateRx = rx;
-    dest.abbreviateVersion = nt.version;
-    const knowers = this.knowersOf(dest, now, this.knowersScratch);
-    const kept = dest.abbreviateKnowers;
-    if (dest.abbreviate && kept && sameNeighbours(kept, knowers)) return dest.abbreviate;
-    const own = knowers.slice();
-    dest.abbreviateKnowers = own;
-    return (dest.abbreviate = abbreviator(this.cx.subs, own));
+    return this.abbrevs.forDest(dest, now);
   }
-
-  /** knowersOf's answer for a broadcast, before it is compared (reused). */
-  private readonly knowersScratch: Neighbour[] = [];
-
-  /** The neighbours a packet to `dest` reaches (none while SIDs go in full there), in `out` (emptied first). */
-  private knowersOf(dest: Destination, now: number, out: Neighbour[]): Neighbour[] {
-    out.length = 0;
-    if (now < dest.iface.fullSidsUntil) return out;
-    const list = this.cx.nt.list;
-    for (let k = 0; k < list.length; k++) {
-      const n = list[k];
-      if (dest.unicast) {
-        const outs = n.outLinks;
-        for (let i = 0; i < outs.length; i++) if (outs[i].dest === dest) { out.push(n); break; }
-      } else {
-        const links = n.linksIn;
-        for (let i = 0; i < links.length; i++) {
-          const l = links[i];
-          if (l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now) { out.push(n); break; }
-        }
-      }
-    }
-    return out;
-  }
-
-  /** The abbreviator while SIDs go out in full on an interface (only those already written in the packet are abbreviated). */
-  private noKnowers: Abbreviate | undefined;
 
   /** A new queue entry for `frame`: a spare one of the queue's, refilled, else a new one. */
   private newTx(now: number, frame: FrameRepr, spare = this.cx.queue.takeSpare()): TxFrame {
