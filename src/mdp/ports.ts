@@ -134,17 +134,16 @@ export class Ports {
       if (this.deliveries.length >= DELIVERY_QUEUE_MAX) { this.deliveries.shift(); stats.deliveryDrops++; }
       // (a ciphered plaintext is a fresh buffer of the box opening: no second copy)
       const payload = mode === "ciphered" ? data : data.slice();
-      const d = this.spares.pop();
+      const to = broadcast ? SID_BROADCAST : localSid, from = remoteSid.slice();
+      const noCrypt = mode !== "ciphered", noSign = mode === "plain";
+      let d = this.spares.pop();
       if (d === undefined) {
-        this.deliveries.push({
-          localSid: broadcast ? SID_BROADCAST : localSid, localPort: dstPort, remoteSid: remoteSid.slice(), remotePort: srcPort,
-          payload, noCrypt: mode !== "ciphered", noSign: mode === "plain", ttl, qos,
-        });
+        d = { localSid: to, localPort: dstPort, remoteSid: from, remotePort: srcPort, payload, noCrypt, noSign, ttl, qos };
       } else {
-        d.localSid = broadcast ? SID_BROADCAST : localSid; d.localPort = dstPort; d.remoteSid = remoteSid.slice(); d.remotePort = srcPort;
-        d.payload = payload; d.noCrypt = mode !== "ciphered"; d.noSign = mode === "plain"; d.ttl = ttl; d.qos = qos;
-        this.deliveries.push(d);
+        d.localSid = to; d.localPort = dstPort; d.remoteSid = from; d.remotePort = srcPort;
+        d.payload = payload; d.noCrypt = noCrypt; d.noSign = noSign; d.ttl = ttl; d.qos = qos;
       }
+      this.deliveries.push(d);
       stats.datagramsDelivered++;
       return;
     }
