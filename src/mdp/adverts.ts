@@ -3,7 +3,7 @@
 // advert periodically and for a new neighbour), the link-state broadcast that
 // carries them with the tick's ACK records, and the link state neighbours send
 // us (their advertised trees; records naming our interfaces go to hop-acks.ts).
-import { LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, type LinkRecordRepr, type Sid } from "../wire/types";
+import { LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, type FrameRepr, type LinkRecordRepr, type Sid } from "../wire/types";
 import { bytesEqual, toHex } from "../wire/bytes";
 import { decodeLinkState, newLinkRecord } from "../wire/linkstate";
 import { ADDR_FULL, ADDR_SELF, SID_BYTES } from "../wire/address";
@@ -43,6 +43,7 @@ function rememberRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: n
   repeats.push({ bytes: data.slice(), length: data.length, treeGen, subsGen, throughUs });
 }
 
+const NO_FRAMES: FrameRepr[] = [];
 const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity, all: false };
 
 export class Adverts {
@@ -187,9 +188,9 @@ export class Adverts {
       advert.push(adverts.records[i]);
     }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
-    let frames = records.length > 0 ? this.sender.linkStateFrames(records, undefined, iface.broadcast, now) : [];
-    if (adverts.all && advert.length > 0) frames = frames.concat(this.sender.advertFrames(advert, iface, now));
-    if (frames.length === 0 && tick && !allUnicast) {
+    if (records.length > 0) this.sender.queueLinkState(now, records, iface.broadcast);
+    const frames = adverts.all && advert.length > 0 ? this.sender.advertFrames(advert, iface, now) : NO_FRAMES;
+    if (records.length === 0 && frames.length === 0 && tick && !allUnicast) {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
     }

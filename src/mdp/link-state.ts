@@ -261,23 +261,32 @@ export function newOwnRecordMemo(): OwnRecordMemo {
 
 /** ownRecordPayload(self, rec, abbreviate), from `memo` when only the ACK
  * sequence and mask changed since (gen, named: the address book's generations). */
+/** Would packOwnRecord answer from `m` (its bytes, the ACK patched in)? */
+export function ownRecordMemoHolds(m: OwnRecordMemo, rec: LinkRecordRepr, abbreviate: Abbreviate | undefined, gen: number, named: number): boolean {
+  return m.bytes !== undefined && m.transmitter === rec.transmitter && m.flags === rec.flags && m.version === rec.version &&
+    m.interfaceIndex === rec.interfaceIndex && m.dropRate === rec.dropRate && m.hasAck === (rec.ackSeq >= 0) && m.abbreviate === abbreviate &&
+    m.gen === gen && m.named === named;
+}
+
+/** Write rec's ACK sequence and mask into `b`, a payload (or a packet ending with
+ * one) packOwnRecord made for a record with the same fields but these two. */
+export function patchOwnRecordAck(b: Uint8Array, rec: LinkRecordRepr): void {
+  // (the ACK sequence and mask come last, before an optional drop rate)
+  let p = b.length - 5 - (rec.dropRate >= 0 ? 1 : 0);
+  const mask = rec.ackMask >>> 0;
+  b[p++] = rec.ackSeq & 0xff;
+  b[p++] = mask >>> 24;
+  b[p++] = mask >>> 16;
+  b[p++] = mask >>> 8;
+  b[p] = mask;
+}
+
 export function packOwnRecord(self: Sid, rec: LinkRecordRepr, abbreviate: Abbreviate | undefined, memo: OwnRecordMemo, gen: number, named: number): Uint8Array {
   const hasAck = rec.ackSeq >= 0;
   const m = memo;
-  if (m.bytes !== undefined && m.transmitter === rec.transmitter && m.flags === rec.flags && m.version === rec.version &&
-    m.interfaceIndex === rec.interfaceIndex && m.dropRate === rec.dropRate && m.hasAck === hasAck && m.abbreviate === abbreviate &&
-    m.gen === gen && m.named === named) {
-    const b = m.bytes.slice();
-    if (hasAck) {
-      // (the ACK sequence and mask come last, before an optional drop rate)
-      let p = b.length - 5 - (rec.dropRate >= 0 ? 1 : 0);
-      const mask = rec.ackMask >>> 0;
-      b[p++] = rec.ackSeq & 0xff;
-      b[p++] = mask >>> 24;
-      b[p++] = mask >>> 16;
-      b[p++] = mask >>> 8;
-      b[p] = mask;
-    }
+  if (ownRecordMemoHolds(m, rec, abbreviate, gen, named)) {
+    const b = m.bytes!.slice();
+    if (hasAck) patchOwnRecordAck(b, rec);
     return b;
   }
   const b = ownRecordPayload(self, rec, abbreviate);

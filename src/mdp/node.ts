@@ -113,6 +113,7 @@ export class MeshNode {
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
     if (this.sender.abbreviates) this.tx.abbreviateFor = (d, now) => this.sender.abbreviateFor(d, now);
     this.tx.book = cx.subs;
+    this.tx.releaseHeld = (now, k) => this.sender.releaseHeld(now, k);
     this.acks.tx = this.tx;
     this.adverts.tx = this.tx;
     this.adverts.explain = this.explain;
