@@ -268,17 +268,20 @@ export function ownRecordMemoHolds(m: OwnRecordMemo, rec: LinkRecordRepr, abbrev
     m.gen === gen && m.named === named;
 }
 
-/** Write rec's ACK sequence and mask into `b`, a payload (or a packet ending with
- * one) packOwnRecord made for a record with the same fields but these two. */
-export function patchOwnRecordAck(b: Uint8Array, rec: LinkRecordRepr): void {
-  // (the ACK sequence and mask come last, before an optional drop rate)
-  let p = b.length - 5 - (rec.dropRate >= 0 ? 1 : 0);
+/** Where the ACK sequence and mask are in an own-record payload `b` with an ACK
+ * (they come last, before an optional drop rate). */
+export function ownRecordAckAt(b: Uint8Array, dropRate: number): number {
+  return b.length - 5 - (dropRate >= 0 ? 1 : 0);
+}
+
+/** Write rec's ACK sequence and mask into `b` at `at` (ownRecordAckAt). */
+export function patchOwnRecordAck(b: Uint8Array, at: number, rec: LinkRecordRepr): void {
   const mask = rec.ackMask >>> 0;
-  b[p++] = rec.ackSeq & 0xff;
-  b[p++] = mask >>> 24;
-  b[p++] = mask >>> 16;
-  b[p++] = mask >>> 8;
-  b[p] = mask;
+  b[at] = rec.ackSeq & 0xff;
+  b[at + 1] = mask >>> 24;
+  b[at + 2] = mask >>> 16;
+  b[at + 3] = mask >>> 8;
+  b[at + 4] = mask;
 }
 
 export function packOwnRecord(self: Sid, rec: LinkRecordRepr, abbreviate: Abbreviate | undefined, memo: OwnRecordMemo, gen: number, named: number): Uint8Array {
@@ -286,7 +289,7 @@ export function packOwnRecord(self: Sid, rec: LinkRecordRepr, abbreviate: Abbrev
   const m = memo;
   if (ownRecordMemoHolds(m, rec, abbreviate, gen, named)) {
     const b = m.bytes!.slice();
-    if (hasAck) patchOwnRecordAck(b, rec);
+    if (hasAck) patchOwnRecordAck(b, ownRecordAckAt(b, rec.dropRate), rec);
     return b;
   }
   const b = ownRecordPayload(self, rec, abbreviate);

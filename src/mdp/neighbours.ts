@@ -125,6 +125,9 @@ export interface TickPacket {
   /** The memo bytes it was made from (EnvelopeMemo.bytes, OwnRecordMemo.bytes). */
   env: Uint8Array;
   own: Uint8Array;
+  /** Where the link sequence is (the frame sequence 2 bytes on), and the ACK sequence and mask (-1: none). */
+  linkSeqAt: number;
+  ackAt: number;
 }
 
 export interface LinkIn {

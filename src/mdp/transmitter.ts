@@ -12,7 +12,7 @@ import { envelopeMemoHolds, newEnvelopeMemo, type EnvelopeMemo } from "../wire/e
 import type { Abbreviate, AddressEncodeContext } from "../wire/address";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
-import { ownRecordMemoHolds, patchOwnRecordAck } from "./link-state";
+import { ownRecordAckAt, ownRecordMemoHolds, patchOwnRecordAck } from "./link-state";
 import { REACHABLE_NONE, type Route } from "./routing";
 import { retransmitDelay, type PendingFifo, type TxFrame, type TxQueue } from "./tx-queue";
 import type { MeshStats } from "./stats";
@@ -304,38 +304,46 @@ export class Transmitter {
   private sendHeldAck(now: number, dest: Destination, rec: LinkRecordRepr, ackFor: Neighbour | undefined): boolean {
     const book = this.book;
     if (book === undefined) return false;
-    const envMemo = this.memosFor(dest, book)!;
-    const abbreviate = this.abbreviateFor?.(dest, now);
-    const env = this.env;
-    env.transmitterFull = abbreviate === undefined;
-    env.unicast = dest.unicast;
-    env.interfaceIndex = dest.iface.index;
-    env.linkSeq = 0;
+    let envMemo = dest.envelopeMemo;
+    if (envMemo === undefined || dest.headerMemoGen !== book.generation || dest.headerMemoNamed !== book.namedGen) envMemo = this.memosFor(dest, book);
+    const abbreviate = this.abbreviateFor !== undefined ? this.abbreviateFor(dest, now) : undefined;
     const own = dest.ownRecordMemo;
-    if (!envelopeMemoHolds(envMemo, env, abbreviate) || own === undefined || !ownRecordMemoHolds(own, rec, abbreviate, book.generation, book.namedGen)) return false;
-    const e = envMemo.bytes!, o = own.bytes!;
     let t = dest.tickPacket;
-    if (t === undefined || t.env !== e || t.own !== o) {
+    // The template stands while both memos still hold the bytes it was made
+    // from: a memo's bytes are a new array whenever it is refilled, and the
+    // envelope's are emptied when the address book's generations move on
+    // (above), so its fields and the generations are those found to hold then;
+    // what may vary is the abbreviator and the record's fields.
+    if (t === undefined || envMemo.bytes !== t.env || own === undefined || own.bytes !== t.own || envMemo.abbreviate !== abbreviate ||
+      own.transmitter !== rec.transmitter || own.flags !== rec.flags || own.version !== rec.version ||
+      own.interfaceIndex !== rec.interfaceIndex || own.dropRate !== rec.dropRate || own.hasAck !== rec.ackSeq >= 0) {
+      const env = this.env;
+      env.transmitterFull = abbreviate === undefined;
+      env.unicast = dest.unicast;
+      env.interfaceIndex = dest.iface.index;
+      if (!envelopeMemoHolds(envMemo, env, abbreviate) || own === undefined || !ownRecordMemoHolds(own, rec, abbreviate, book.generation, book.namedGen)) return false;
+      const e = envMemo.bytes!, o = own.bytes!;
+      const el = e.length, ol = o.length;
+      if (el + 4 + ol > dest.iface.mtu) return false;
       // envelope; the frame header (flags: from us, to nobody, one hop; no TTL or type), sequence and length; the payload
-      const b = new Uint8Array(e.length + 4 + o.length);
+      const b = new Uint8Array(el + 4 + ol);
       b.set(e, 0);
-      b[e.length] = FRAME_SENDER_SAME | FRAME_TO_BROADCAST | FRAME_ONE_HOP;
-      b[e.length + 2] = o.length >> 8;
-      b[e.length + 3] = o.length & 0xff;
-      b.set(o, e.length + 4);
-      dest.tickPacket = t = { bytes: b, env: e, own: o };
+      b[el] = FRAME_SENDER_SAME | FRAME_TO_BROADCAST | FRAME_ONE_HOP;
+      b[el + 2] = ol >> 8;
+      b[el + 3] = ol & 0xff;
+      b.set(o, el + 4);
+      dest.tickPacket = t = { bytes: b, env: e, own: o, linkSeqAt: el - 1, ackAt: own.hasAck ? el + 4 + ownRecordAckAt(o, own.dropRate) : -1 };
     }
-    if (t.bytes.length > dest.iface.mtu) return false;
     dest.seq = (dest.seq + 1) & 0xff;
     dest.sent++;
     this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
     const bytes = t.bytes.slice();
-    bytes[e.length - 1] = dest.seq;
-    bytes[e.length + 1] = this.frameSeq16 & 0xff;
-    if (rec.ackSeq >= 0) patchOwnRecordAck(bytes, rec);
+    bytes[t.linkSeqAt] = dest.seq;
+    bytes[t.linkSeqAt + 2] = this.frameSeq16 & 0xff;
+    if (t.ackAt >= 0) patchOwnRecordAck(bytes, t.ackAt, rec);
     this.packetOut(now, dest, bytes, false);
     this.stats.framesOut++;
-    if (ackFor && this.acks) this.acks.ackWentOut(ackFor, dest);
+    if (ackFor !== undefined && this.acks !== undefined) this.acks.ackWentOut(ackFor, dest);
     return true;
   }
 
