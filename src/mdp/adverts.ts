@@ -44,6 +44,12 @@ function rememberRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: n
 }
 
 const NO_FRAMES: FrameRepr[] = [];
+
+/** Is an interface with this tick period due at `now`? */
+function dueWith(ifaces: readonly Iface[], now: number, tickMs: number): boolean {
+  for (let i = 0; i < ifaces.length; i++) if (ifaces[i].tickMs === tickMs && now >= ifaces[i].nextTickAt) return true;
+  return false;
+}
 const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity, all: false };
 
 export class Adverts {
@@ -110,8 +116,9 @@ export class Adverts {
   service(now: number): void {
     const cx = this.cx;
     const ifaces = cx.ifaceList;
-    let tick = false;
-    for (let i = 0; i < ifaces.length; i++) if (now >= ifaces[i].nextTickAt) { tick = true; break; }
+    // (tickDueAt: the earliest interface tick, so most passes, after a packet
+    // received, look at no interface)
+    const tick = now >= this.tickDueAt;
     const full = now >= this.nextFullAdvertAt;
     // The advert records (the same on every interface): every route in a full
     // advert, else only the records a change still owes a send.
@@ -133,21 +140,22 @@ export class Adverts {
     // (most service passes follow a received packet: nothing to send)
     const advertsDue = adverts.records.length > 0;
     if (!tick && !advertsDue) return;
-    // Which interfaces tick (every one with the period of one that is due) and send.
-    let tickMs = -1, oneTickMs = true;
-    for (let i = 0; i < ifaces.length; i++) {
-      const t = (ifaces[i].tick ??= newIfaceTick());
-      t.ticking = false;
-    }
+    // Which interfaces tick (every one with the period of one that is due) and send:
+    // the due ones' period (dueMs; several: each interface looks, dueWith).
+    let dueMs = -1, severalMs = false;
     if (tick) {
       for (let i = 0; i < ifaces.length; i++) {
         const f = ifaces[i];
         if (now < f.nextTickAt) continue;
-        for (let j = 0; j < ifaces.length; j++) if (ifaces[j].tickMs === f.tickMs) ifaces[j].tick!.ticking = true;
+        if (dueMs < 0) dueMs = f.tickMs;
+        else if (f.tickMs !== dueMs) severalMs = true;
       }
     }
+    let tickMs = -1, oneTickMs = true;
     for (let i = 0; i < ifaces.length; i++) {
-      const f = ifaces[i], t = f.tick!;
+      const f = ifaces[i];
+      const t = (f.tick ??= newIfaceTick());
+      t.ticking = tick && (severalMs ? dueWith(ifaces, now, f.tickMs) : f.tickMs === dueMs);
       t.on = t.ticking || advertsDue;
       if (!t.on) continue;
       if (tickMs < 0) tickMs = f.tickMs;
@@ -160,7 +168,23 @@ export class Adverts {
       const f = ifaces[i];
       if (f.tick!.on) this.sendLinkStateOn(now, f, adverts, f.tick!.ticking);
     }
-    if (tick) this.acks.unicastTick(now);
+    if (tick) {
+      this.ifacesChanged();
+      this.acks.unicastTick(now);
+    }
+  }
+
+  /** The earliest Iface.nextTickAt (Infinity: no interface); written by
+   * ifacesChanged only, after every change of an interface's nextTickAt (here,
+   * when it ticks) or of the interfaces (node.ts). Read by timers.ts. */
+  tickDueAt = Infinity;
+
+  /** Work out tickDueAt again. */
+  ifacesChanged(): void {
+    const ifaces = this.cx.ifaceList;
+    let t = Infinity;
+    for (let i = 0; i < ifaces.length; i++) if (ifaces[i].nextTickAt < t) t = ifaces[i].nextTickAt;
+    this.tickDueAt = t;
   }
 
   /** One link-state broadcast on an interface: on a tick, ACK records for its

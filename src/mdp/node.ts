@@ -139,6 +139,7 @@ export class MeshNode {
     iface.broadcast = cx.nt.newDest(iface, cfg.broadcastAddress, false);
     cx.ifaces.set(cfg.index, iface);
     cx.ifaceList.push(iface);
+    this.adverts.ifacesChanged();
   }
 
   removeInterface(index: number): void {
@@ -147,6 +148,7 @@ export class MeshNode {
     if (!iface) return;
     cx.ifaces.delete(index);
     cx.ifaceList.splice(cx.ifaceList.indexOf(iface), 1);
+    this.adverts.ifacesChanged();
     cx.nt.dropInterface(iface);
     for (const f of cx.queue.fixed.slice()) if (f.fixed!.iface === iface) cx.queue.remove(f);
     this.routeKeeper.markDirty();
