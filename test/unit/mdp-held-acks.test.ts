@@ -10,8 +10,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet, type SimNode } from "../helpers/simnet";
 import { snapshotDifference, stateSnapshot } from "../helpers/state-snapshot";
-import { identityFromSeed } from "../../src/crypto/identity";
-import { toHex } from "../../src/wire/bytes";
+import { lossyGrid2x3 } from "../helpers/sim-grid";
 import type { Sender } from "../../src/mdp/send";
 import type { Transmitter } from "../../src/mdp/transmitter";
 import type { LinkRecordRepr } from "../../src/wire/types";
@@ -47,19 +46,8 @@ function instrument(on: SimNode[], off: SimNode[]): { held: number; fellBack: nu
   return count;
 }
 
-function grid(): { net: SimNet; nodes: SimNode[]; wire: string[] } {
-  const net = new SimNet({ seed: 777 });
-  const second = identityFromSeed(new Uint8Array(32).fill(0x33));
-  const nodes: SimNode[] = [];
-  for (let i = 0; i < 6; i++) nodes.push(i === 2 ? net.addNode(`n${i}`, undefined, [second]) : net.addNode(`n${i}`));
-  const links: [number, number, number][] = [[0, 1, 0.05], [1, 2, 0], [3, 4, 0.02], [4, 5, 0], [0, 3, 0], [1, 4, 0.03], [2, 5, 0.06]];
-  for (const [a, b, loss] of links) net.link(`l${a}${b}`, [nodes[a], nodes[b]], loss, 2, 1);
-  net.link("shared", [nodes[0], nodes[2], nodes[4]], 0.03, 1, 0.5);
-  const wire: string[] = [];
-  net.tap = (from, to, b) => { wire.push(`${from.name}>${to}:${toHex(b)}`); };
-  for (const n of nodes) { net.start(n); net.runFor(15); }
-  return { net, nodes, wire };
-}
+/** A 2x3 grid, links with 0-6 % loss, one node with a second identity: twice, the same. */
+const grid = (): ReturnType<typeof lossyGrid2x3> => lossyGrid2x3(777, 2, 0x33, [0.05, 0, 0.02, 0, 0, 0.03, 0.06], 0.03);
 
 test("a lossy 2x3 grid with traffic and a restart, ACKs held and not: the same state after every step, the same bytes sent", () => {
   const a = grid(), b = grid();
