@@ -146,6 +146,8 @@ export class MeshNode {
     const cx = this.cx;
     const iface = cx.ifaces.get(index);
     if (!iface) return;
+    // (none outside a service pass, unless one threw: queued, to be dropped below like any other)
+    if (cx.queue.held.dests.length > 0) this.sender.releaseHeld(cx.now, 0);
     cx.ifaces.delete(index);
     cx.ifaceList.splice(cx.ifaceList.indexOf(iface), 1);
     this.adverts.ifacesChanged();
