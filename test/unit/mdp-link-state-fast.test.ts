@@ -11,6 +11,7 @@ import * as assert from "uvu/assert";
 import { SimNet, type SimNode } from "../helpers/simnet";
 import { snapshotDifference, stateSnapshot } from "../helpers/state-snapshot";
 import { prng } from "../helpers/prng";
+import { lossyGrid2x3 } from "../helpers/sim-grid";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { toHex } from "../../src/wire/bytes";
 import { LS_BROADCAST, LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, LS_UNICAST, type Sid } from "../../src/wire/types";
@@ -53,20 +54,7 @@ function instrument(on: SimNode[], off: SimNode[]): { hits: number } {
 }
 
 /** A 2x3 grid, links with 0-8 % loss, one node with a second identity: twice, the same. */
-function lossyGrid(): { net: SimNet; nodes: SimNode[]; wire: string[] } {
-  const net = new SimNet({ seed: 4242 });
-  const second = identityFromSeed(new Uint8Array(32).fill(0x42));
-  const nodes: SimNode[] = [];
-  for (let i = 0; i < 6; i++) nodes.push(i === 4 ? net.addNode(`n${i}`, undefined, [second]) : net.addNode(`n${i}`));
-  const links: [number, number, number][] = [[0, 1, 0.08], [1, 2, 0], [3, 4, 0.03], [4, 5, 0.05], [0, 3, 0], [1, 4, 0.02], [2, 5, 0.08]];
-  for (const [a, b, loss] of links) net.link(`l${a}${b}`, [nodes[a], nodes[b]], loss, 2, 1);
-  // (one broadcast domain of three: ACKs on a shared link)
-  net.link("shared", [nodes[0], nodes[2], nodes[4]], 0.04, 1, 0.5);
-  const wire: string[] = [];
-  net.tap = (from, to, b) => { wire.push(`${from.name}>${to}:${toHex(b)}`); };
-  for (const n of nodes) { net.start(n); net.runFor(15); }
-  return { net, nodes, wire };
-}
+const lossyGrid = (): ReturnType<typeof lossyGrid2x3> => lossyGrid2x3(4242, 4, 0x42, [0.08, 0, 0.03, 0.05, 0, 0.02, 0.08], 0.04);
 
 test("a lossy 2x3 grid, fast path on and off: the same state after every step, the same bytes sent", () => {
   const a = lossyGrid(), b = lossyGrid();
