@@ -178,7 +178,7 @@ export class HopAcks {
       t.records.length = 0;
       t.heard = 0;
       t.only = undefined;
-      t.allUnicast = true;
+      t.allUnicast = false; // (true at the first neighbour heard here: none, false)
       t.byUnicast.length = 0;
       t.byUnicastLinks.length = 0;
     }
@@ -190,7 +190,7 @@ export class HopAcks {
       const iface = l.iface;
       const t = iface.tick;
       if (t === undefined || !t.on || iface.tickMs !== tickMs) continue;
-      t.heard++;
+      if (t.heard++ === 0) t.allUnicast = true;
       t.only = n;
       if (acksByUnicast(n, now)) { // ACKed in the unicast tick
         // (ticks take turns only on a clean link: under loss, a neighbour judges
@@ -203,10 +203,6 @@ export class HopAcks {
       t.allUnicast = false;
       t.records.push(ackRecord(this.cx.primarySid, n, l));
       l.unacked = 0;
-    }
-    for (let i = 0; i < ifaces.length; i++) {
-      const t = ifaces[i].tick!;
-      if (t.on && ifaces[i].tickMs === tickMs && t.heard === 0) t.allUnicast = false;
     }
   }
 
