@@ -243,8 +243,9 @@ export class HopAcks {
         if (!o.dest.unicast || iface.tick === undefined || !iface.tick.ticking) continue;
         if (!known) {
           known = true;
-          byUnicast = acksByUnicast(n, now);
-          direct = byUnicast || isDirect(n, now);
+          // (acksByUnicast(n, now) is isDirect(n, now) with a unicast chosen out-link: one isDirect)
+          direct = isDirect(n, now);
+          byUnicast = direct && n.chosen!.dest.unicast;
         }
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
