@@ -108,8 +108,8 @@ export class HopAcks {
    * or, if undefined, to each of n's destinations (destsFor), naming n when it
    * is direct; false if we hear no live link from n. (One frame per destination:
    * no record or frame array per ACK.) */
-  private sendAckTo(now: number, n: Neighbour, one: Destination | undefined): boolean {
-    const rec = this.ackRecordFor(now, n);
+  private sendAckTo(now: number, n: Neighbour, one: Destination | undefined, link?: LinkIn): boolean {
+    const rec = link !== undefined ? ackRecord(this.cx.primarySid, n, link) : this.ackRecordFor(now, n);
     if (!rec) return false;
     this.noteAckSent(n);
     const sender = this.sender;
@@ -249,12 +249,25 @@ export class HopAcks {
         }
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
-        if (ackHere && this.sendAckTo(now, n, o.dest)) continue;
+        if (ackHere && this.sendAckTo(now, n, o.dest, byUnicast ? this.tickLink(n, iface) : undefined)) continue;
         const keepAliveMs = this.ackedInBroadcast.has(n) ? C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs : iface.tickMs;
         if (o.dest.lastTxAt + keepAliveMs <= now) this.tx.sendEmpty(now, o.dest);
       }
     }
     this.ackedInBroadcast.clear();
+  }
+
+  /** The link ackRecordFor would find for n, as tickRecords found it this tick
+   * (no second bestLinkIn): n is ACKed by unicast, heard best on the ticking
+   * `iface` (in its tick.byUnicast, filled this pass) and ackRecordFor's timeout
+   * period (its first link's interface's) is iface's; undefined: look again.
+   * (Nothing between tickRecords and unicastTick changes a link's lastRxAt or
+   * the links themselves: only packets received and expiry do.) */
+  private tickLink(n: Neighbour, iface: Iface): LinkIn | undefined {
+    if (n.linksIn[0].iface.tickMs !== iface.tickMs) return undefined;
+    const t = iface.tick!;
+    const j = t.byUnicast.indexOf(n);
+    return j >= 0 ? t.byUnicastLinks[j] : undefined;
   }
 
   // ---- receiving
