@@ -200,9 +200,21 @@ export class Adverts {
   receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
     // (the decoded source is mostly n's own address-book SID: no compare)
     if (source !== n.sub.sid && !bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
-    const cx = this.cx;
     // A steady neighbour's tick: one ACK record about us, read straight from its bytes.
-    if (this.ackFastPath && this.receiveAckOnly(now, n, data)) return;
+    if (this.ackFastPath && this.receiveAckOnly(now, n, data, 0)) return;
+    this.receiveDecoded(now, n, data);
+  }
+
+  /** receiveLinkState of n's own payload buf[at..] (Ingress.receiveSteady: no view
+   * made for a steady neighbour's tick). */
+  receiveLinkStateAt(now: number, n: Neighbour, buf: Uint8Array, at: number): void {
+    if (this.ackFastPath && this.receiveAckOnly(now, n, buf, at)) return;
+    this.receiveDecoded(now, n, buf.subarray(at));
+  }
+
+  /** receiveLinkState's generic path: a repeat, or every record decoded. */
+  private receiveDecoded(now: number, n: Neighbour, data: Uint8Array): void {
+    const cx = this.cx;
     // The periodic full advert of a steady mesh repeats the last one byte for
     // byte: with n's tree and our address book as it left them, decoding it
     // again would change nothing but how long n routes through us.
@@ -244,19 +256,20 @@ export class Adverts {
    * kept as one (rememberRepeat), and the same bytes in the same address-book
    * generation decode the same.
    */
-  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array): boolean {
-    const len = data.length;
+  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number): boolean {
+    const end = data.length;
+    const len = end - at;
     // length, flags, receiver SELF (n, the MDP source), version, transmitter code
-    if (len < 5 || data[0] !== len || data[2] !== ADDR_SELF) return false;
-    const flags = data[1];
+    if (len < 5 || data[at] !== len || data[at + 2] !== ADDR_SELF) return false;
+    const flags = data[at + 1];
     if ((flags & (LS_NO_PATH | LS_HAS_INTERFACE)) !== LS_HAS_INTERFACE) return false;
-    const q = data[4];
+    const q = data[at + 4];
     const subs = this.cx.subs;
     if (this.meGen !== subs.generation) this.knowMe();
     const me = this.meSub;
     if (me === undefined) return false;
     const sid = me.sid;
-    let p = 5;
+    let p = at + 5;
     // in full, or a prefix of ours no other SID we know starts with (lookupPrefix's answer)
     // (not 0, SELF, PREVIOUS, P2P or SIGNKEY)
     if (q !== ADDR_FULL && (q < this.meUnique || q >= SID_BYTES)) return false;
@@ -264,10 +277,10 @@ export class Adverts {
     for (let i = 0; i < qn; i++) if (data[p + i] !== sid[i]) return false;
     p += qn;
     // the interface, ACK and drop rate within the record (bytes after them are future fields)
-    if (p + 1 + (flags & LS_HAS_ACK ? 5 : 0) + (flags & LS_HAS_DROP_RATE ? 1 : 0) > len) return false;
+    if (p + 1 + (flags & LS_HAS_ACK ? 5 : 0) + (flags & LS_HAS_DROP_RATE ? 1 : 0) > end) return false;
     const rec = this.ackRec;
     rec.flags = flags;
-    rec.version = data[3];
+    rec.version = data[at + 3];
     rec.interfaceIndex = data[p++];
     if (flags & LS_HAS_ACK) {
       rec.ackSeq = data[p];
