@@ -6,7 +6,7 @@
 import { LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, type LinkRecordRepr, type Sid } from "../wire/types";
 import { bytesEqual, toHex } from "../wire/bytes";
 import { decodeLinkState, newLinkRecord } from "../wire/linkstate";
-import { ADDR_FULL, ADDR_SELF, SID_BYTES } from "../wire/address";
+import { ADDRESS_HEAD_MASK, ADDR_SELF, SID_BYTES } from "../wire/address";
 import type { Subscriber } from "./subscribers";
 import type { NodeContext } from "./context";
 import { newIfaceTick, type Iface, type LinkStateRepeat, type Neighbour } from "./neighbours";
@@ -71,6 +71,8 @@ export class Adverts {
   private meGen = -1;
   private meSub: Subscriber | undefined;
   private meUnique = SID_BYTES + 1;
+  /** Its first four bytes as an int32 (big-endian). */
+  private meHead = 0;
   /** Tests: false sends every payload through the generic decoder. */
   ackFastPath = true;
 
@@ -201,14 +203,14 @@ export class Adverts {
     // (the decoded source is mostly n's own address-book SID: no compare)
     if (source !== n.sub.sid && !bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     // A steady neighbour's tick: one ACK record about us, read straight from its bytes.
-    if (this.ackFastPath && this.receiveAckOnly(now, n, data, 0)) return;
+    if (this.ackFastPath && this.receiveAckOnly(now, n, data, 0, undefined)) return;
     this.receiveDecoded(now, n, data);
   }
 
   /** receiveLinkState of n's own payload buf[at..] (Ingress.receiveSteady: no view
-   * made for a steady neighbour's tick). */
-  receiveLinkStateAt(now: number, n: Neighbour, buf: Uint8Array, at: number): void {
-    if (this.ackFastPath && this.receiveAckOnly(now, n, buf, at)) return;
+   * made for a steady neighbour's tick). `tx`: the address book's record of n's SID. */
+  receiveLinkStateAt(now: number, n: Neighbour, buf: Uint8Array, at: number, tx: Subscriber): void {
+    if (this.ackFastPath && this.receiveAckOnly(now, n, buf, at, tx)) return;
     this.receiveDecoded(now, n, buf.subarray(at));
   }
 
@@ -256,7 +258,7 @@ export class Adverts {
    * kept as one (rememberRepeat), and the same bytes in the same address-book
    * generation decode the same.
    */
-  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number): boolean {
+  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, tx: Subscriber | undefined): boolean {
     const end = data.length;
     const len = end - at;
     // length, flags, receiver SELF (n, the MDP source), version, transmitter code
@@ -268,14 +270,16 @@ export class Adverts {
     if (this.meGen !== subs.generation) this.knowMe();
     const me = this.meSub;
     if (me === undefined) return false;
-    const sid = me.sid;
     let p = at + 5;
-    // in full, or a prefix of ours no other SID we know starts with (lookupPrefix's answer)
-    // (not 0, SELF, PREVIOUS, P2P or SIGNKEY)
-    if (q !== ADDR_FULL && (q < this.meUnique || q >= SID_BYTES)) return false;
-    const qn = q === ADDR_FULL ? SID_BYTES : q;
-    for (let i = 0; i < qn; i++) if (data[p + i] !== sid[i]) return false;
-    p += qn;
+    // in full (ADDR_FULL, 32), or a prefix of ours no other SID we know starts
+    // with (lookupPrefix's answer) (not 0, SELF, PREVIOUS, P2P or SIGNKEY)
+    if (q < this.meUnique || q > SID_BYTES) return false;
+    if ((((data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3]) ^ this.meHead) & ADDRESS_HEAD_MASK[q]) return false;
+    if (q > 4) {
+      const sid = me.sid;
+      for (let i = 4; i < q; i++) if (data[p + i] !== sid[i]) return false;
+    }
+    p += q;
     // the interface, ACK and drop rate within the record (bytes after them are future fields)
     if (p + 1 + (flags & LS_HAS_ACK ? 5 : 0) + (flags & LS_HAS_DROP_RATE ? 1 : 0) > end) return false;
     const rec = this.ackRec;
@@ -294,15 +298,17 @@ export class Adverts {
     // decodeAddress: lookupPrefix or learnSid marked our record used
     subs.touch(me);
     rec.receiver = n.sub.sid;
-    rec.transmitter = sid;
-    // noteNamed
+    rec.transmitter = me.sid;
+    // noteNamed (nothing new once n is known to know both)
     const knows = n.knows;
-    const before = knows.size;
-    const max = this.cx.limits.subscribers;
-    const r = subs.get(n.sub.sid);
-    if (r !== undefined && knows.size < max) knows.add(r);
-    if (knows.size < max) knows.add(me);
-    if (knows.size !== before) subs.namedGen++;
+    const r = tx ?? subs.get(n.sub.sid);
+    if (r === undefined || !knows.has(r) || !knows.has(me)) {
+      const before = knows.size;
+      const max = this.cx.limits.subscribers;
+      if (r !== undefined && knows.size < max) knows.add(r);
+      if (knows.size < max) knows.add(me);
+      if (knows.size !== before) subs.namedGen++;
+    }
     this.acks.receiveAckRecord(now, n, rec);
     return true;
   }
@@ -316,5 +322,6 @@ export class Adverts {
     let k = 1;
     while (k < SID_BYTES && subs.matching(sid.subarray(0, k), 2).length !== 1) k++;
     this.meUnique = this.meSub === undefined ? SID_BYTES + 1 : k;
+    this.meHead = (sid[0] << 24) | (sid[1] << 16) | (sid[2] << 8) | sid[3];
   }
 }

@@ -11,7 +11,7 @@ import {
 import { PACKET_INTERFACE, PACKET_SEQ, PACKET_UNICAST } from "../wire/envelope";
 import { decodePacket, newPacketDecodeScratch, takeDecodedFrame } from "../wire/packet";
 import type { Subscriber } from "./subscribers";
-import { SID_BYTES, newDecodeContext, type AddressDecodeContext } from "../wire/address";
+import { ADDRESS_HEAD_MASK, SID_BYTES, newDecodeContext, type AddressDecodeContext } from "../wire/address";
 import { openMdpPayload, type OpenKeys, type PayloadMode } from "../crypto/mdp-payload";
 import type { NodeContext } from "./context";
 import type { Adverts } from "./adverts";
@@ -36,8 +36,6 @@ const BY_TX_MAX = 256;
 
 /** Slots of Ingress.txMemo (a power of two; direct-mapped by the address's first bytes). */
 const TX_MEMO_SLOTS = 128;
-/** The bits of an address's first four bytes (as an int32) that are its own, by its code 1..32. */
-const HEAD_MASK = Int32Array.from({ length: SID_BYTES + 1 }, (_, q) => (q >= 4 ? -1 : q === 0 ? 0 : (-1 << (32 - 8 * q))));
 /** The frame receiveSteady reads: its transmitter's own, one hop, to broadcast (plain DATA, no ACK_SOON). */
 const STEADY_FRAME_FLAGS = FRAME_SENDER_SAME | FRAME_TO_BROADCAST | FRAME_ONE_HOP;
 /** MDP ports 2 -> 2 (link state), packed: dst << 1 | same. */
@@ -212,7 +210,7 @@ export class Ingress {
       this.txMemo[slot] = m;
     }
     m.code = q;
-    m.head = ((bytes[3] << 24) | (bytes[4] << 16) | (bytes[5] << 8) | bytes[6]) & HEAD_MASK[q];
+    m.head = ((bytes[3] << 24) | (bytes[4] << 16) | (bytes[5] << 8) | bytes[6]) & ADDRESS_HEAD_MASK[q];
     m.address.set(bytes.subarray(3, 3 + q));
     m.sub = tsub;
     m.n = n;
@@ -243,7 +241,7 @@ export class Ingress {
     if (m === undefined) return false;
     const cx = this.cx;
     const subs = cx.subs;
-    const head = ((bytes[3] << 24) | (bytes[4] << 16) | (bytes[5] << 8) | bytes[6]) & HEAD_MASK[q];
+    const head = ((bytes[3] << 24) | (bytes[4] << 16) | (bytes[5] << 8) | bytes[6]) & ADDRESS_HEAD_MASK[q];
     if (((m.code ^ q) | (m.head ^ head) | (m.subsGen ^ subs.generation) | (m.ntVersion ^ cx.nt.version)) !== 0) return false;
     let p = 3 + q;
     if (q > 4) {
@@ -263,14 +261,20 @@ export class Ingress {
     const frameSeq = bytes[p + 1];
     p += 4; // (the frame's payload, its ports first)
     const sub = m.sub, n = m.n;
-    // the address look-up (lookupPrefix or learnSid) and receivePacket's subs.add
-    subs.touch(sub);
-    subs.touch(sub);
-    if (!this.linkHeard(now, iface, n, from, theirIf, (flags & PACKET_UNICAST) !== 0, linkSeq)) return true;
+    // (sub is used by the address look-up, lookupPrefix or learnSid, and
+    // receivePacket's subs.add, then by deliverFrame's subs.add: marked once for
+    // all, no other record is marked in between)
+    if (!this.linkHeard(now, iface, n, from, theirIf, (flags & PACKET_UNICAST) !== 0, linkSeq)) {
+      subs.touchTimes(sub, 2);
+      return true;
+    }
     cx.stats.framesIn++;
-    if (!this.frameIsNew(n, frameFingerprint(TYPE_DATA, bytes, p, flen), frameSeq, false)) return true;
-    subs.touch(sub); // deliverFrame's subs.add
-    this.adverts.receiveLinkStateAt(now, n, bytes, p + 1);
+    if (!this.frameIsNew(n, frameFingerprint(TYPE_DATA, bytes, p, flen), frameSeq, false)) {
+      subs.touchTimes(sub, 2);
+      return true;
+    }
+    subs.touchTimes(sub, 3);
+    this.adverts.receiveLinkStateAt(now, n, bytes, p + 1, sub);
     return true;
   }
 

@@ -7,9 +7,13 @@ import type { NodeContext } from "../../src/mdp/context";
 import type { Ingress } from "../../src/mdp/ingress";
 import type { Neighbour, Iface } from "../../src/mdp/neighbours";
 import type { MeshNode } from "../../src/mdp/node";
+import type { Subscriber } from "../../src/mdp/subscribers";
 
 export interface Inside { adverts: Adverts; ingress: Ingress; cx: NodeContext }
-interface AckPath { receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number): boolean; ackFastPath: boolean }
+interface AckPath {
+  receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, tx: Subscriber | undefined): boolean;
+  ackFastPath: boolean;
+}
 interface PacketPath { receiveSteady(now: number, iface: Iface, from: string, bytes: Uint8Array): boolean; steadyFastPath: boolean }
 
 /**
@@ -21,7 +25,7 @@ interface PacketPath { receiveSteady(now: number, iface: Iface, from: string, by
  * being delivered), which the fast paths leave as the last generic packet did.
  */
 export const FAST_PATH_SKIP: ReadonlySet<string> = new Set([
-  "ackRec", "meGen", "meSub", "meUnique", "ackFastPath", "receiveAckOnly", "prefixCache", "prefixCacheKey",
+  "ackRec", "meGen", "meSub", "meUnique", "meHead", "ackFastPath", "receiveAckOnly", "prefixCache", "prefixCacheKey",
   "txMemo", "steadyFastPath", "receiveSteady", "Ingress.dctx", "Ingress.scratch", "Ports.ports",
 ]);
 
@@ -46,8 +50,8 @@ export function instrument(on: MeshNode[], off: MeshNode[]): FastPathCount {
   for (const node of on) {
     const a = inside(node).adverts as unknown as AckPath;
     const ack = a.receiveAckOnly.bind(a);
-    a.receiveAckOnly = (now, n, data, at) => {
-      const r = ack(now, n, data, at);
+    a.receiveAckOnly = (now, n, data, at, tx) => {
+      const r = ack(now, n, data, at, tx);
       if (r) count.acks++;
       return r;
     };
