@@ -281,7 +281,8 @@ export class Adverts {
     }
     p += q;
     // the interface, ACK and drop rate within the record (bytes after them are future fields)
-    if (p + 1 + (flags & LS_HAS_ACK ? 5 : 0) + (flags & LS_HAS_DROP_RATE ? 1 : 0) > end) return false;
+    // (LS_HAS_ACK 0x10: 5 bytes, LS_HAS_DROP_RATE 0x20: 1, counted without a branch)
+    if (p + 1 + ((flags >> 4) & 1) * 5 + ((flags >> 5) & 1) > end) return false;
     const rec = this.ackRec;
     rec.flags = flags;
     rec.version = data[at + 3];

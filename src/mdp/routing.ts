@@ -103,7 +103,8 @@ export function silenceLimit(tickMs: number, gapMs: number, rxLoss: number): num
 /** Newest packet heard from n on any link. */
 export function lastHeard(n: Neighbour): number {
   let t = -Infinity;
-  for (const l of n.linksIn) if (l.lastRxAt > t) t = l.lastRxAt;
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) if (links[i].lastRxAt > t) t = links[i].lastRxAt;
   return t;
 }
 
