@@ -203,15 +203,15 @@ export class Adverts {
     // (the decoded source is mostly n's own address-book SID: no compare)
     if (source !== n.sub.sid && !bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
     // A steady neighbour's tick: one ACK record about us, read straight from its bytes.
-    if (this.ackFastPath && this.receiveAckOnly(now, n, data, 0, undefined)) return;
+    if (this.ackFastPath && this.receiveAckOnly(now, n, data, 0, data.length, undefined)) return;
     this.receiveDecoded(now, n, data);
   }
 
-  /** receiveLinkState of n's own payload buf[at..] (Ingress.receiveSteady: no view
-   * made for a steady neighbour's tick). `tx`: the address book's record of n's SID. */
-  receiveLinkStateAt(now: number, n: Neighbour, buf: Uint8Array, at: number, tx: Subscriber): void {
-    if (this.ackFastPath && this.receiveAckOnly(now, n, buf, at, tx)) return;
-    this.receiveDecoded(now, n, buf.subarray(at));
+  /** receiveLinkState of n's own payload buf[at, end) (Ingress.receiveSteady: no
+   * view made for a steady neighbour's tick). `tx`: the address book's record of n's SID. */
+  receiveLinkStateAt(now: number, n: Neighbour, buf: Uint8Array, at: number, end: number, tx: Subscriber): void {
+    if (this.ackFastPath && this.receiveAckOnly(now, n, buf, at, end, tx)) return;
+    this.receiveDecoded(now, n, buf.subarray(at, end));
   }
 
   /** receiveLinkState's generic path: a repeat, or every record decoded. */
@@ -247,7 +247,7 @@ export class Adverts {
   }
 
   /**
-   * A payload whose only record is n's ACK record for our primary SID ("n hears
+   * A payload (data[at, end)) whose only record is n's ACK record for our primary SID ("n hears
    * our interface i", with or without an ACK and drop rate): every effect of
    * the generic path (decodeLinkState, noteNamed, applyLinkRecords, which file
    * such a record under acks and nothing else, and receiveAckRecord), without
@@ -258,8 +258,7 @@ export class Adverts {
    * kept as one (rememberRepeat), and the same bytes in the same address-book
    * generation decode the same.
    */
-  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, tx: Subscriber | undefined): boolean {
-    const end = data.length;
+  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, end: number, tx: Subscriber | undefined): boolean {
     const len = end - at;
     // length, flags, receiver SELF (n, the MDP source), version, transmitter code
     if (len < 5 || data[at] !== len || data[at + 2] !== ADDR_SELF) return false;

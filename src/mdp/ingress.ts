@@ -222,9 +222,9 @@ export class Ingress {
    * A steady neighbour's packet, read straight from its bytes: a version 1
    * envelope with a link sequence from a transmitter rememberTransmitter knows
    * (the same address, in the same address-book generation and neighbour-table
-   * version), carrying one frame of the transmitter's own (SENDER_SAME), one
+   * version), carrying frames of the transmitter's own (SENDER_SAME), one
    * hop, to broadcast, plain DATA without ACK_SOON, to MDP port 2 from port 2
-   * (link state), filling the packet. Every effect of the generic path
+   * (link state), filling the packet (mostly one: a tick's ACK record). Every effect of the generic path
    * (decodePacket's address look-up, receivePacket, receiveFrame, frameIsNew,
    * deliverFrame, Ports.deliver, receiveLinkState), without its decoders and
    * objects. False, having done nothing, for any other packet. (The decode
@@ -257,7 +257,9 @@ export class Ingress {
     if ((flags & PACKET_SEQ) === 0) return false;
     const linkSeq = bytes[p++];
     const flen = (bytes[p + 2] << 8) | bytes[p + 3];
-    if (((bytes[p] ^ STEADY_FRAME_FLAGS) | ((p + 4 + flen) ^ len) | (bytes[p + 4] ^ PORTS_LINK_STATE)) !== 0) return false;
+    if (((bytes[p] ^ STEADY_FRAME_FLAGS) | (bytes[p + 4] ^ PORTS_LINK_STATE)) !== 0) return false;
+    // (more frames: a tick's ACK record, then a full advert)
+    if (p + 4 + flen !== len) return this.receiveSteadyFrames(now, iface, from, bytes, m, flags, theirIf, linkSeq, p);
     const frameSeq = bytes[p + 1];
     p += 4; // (the frame's payload, its ports first)
     const sub = m.sub, n = m.n;
@@ -274,7 +276,40 @@ export class Ingress {
       return true;
     }
     subs.touchTimes(sub, 3);
-    this.adverts.receiveLinkStateAt(now, n, bytes, p + 1, sub);
+    this.adverts.receiveLinkStateAt(now, n, bytes, p + 1, len, sub);
+    return true;
+  }
+
+  /** receiveSteady's packets of several frames from `first` on, each of its
+   * shape (all checked before anything is done), filling the packet. */
+  private receiveSteadyFrames(
+    now: number, iface: Iface, from: string, bytes: Uint8Array, m: TxMemo, flags: number, theirIf: number, linkSeq: number, first: number,
+  ): boolean {
+    const len = bytes.length;
+    let p = first;
+    do {
+      if (p + 5 > len) return false;
+      const flen = (bytes[p + 2] << 8) | bytes[p + 3];
+      // (a frame holds at least its ports)
+      if (((bytes[p] ^ STEADY_FRAME_FLAGS) | (bytes[p + 4] ^ PORTS_LINK_STATE) | ((flen - 1) >> 31)) !== 0) return false;
+      p += 4 + flen;
+    } while (p < len);
+    if (p !== len) return false;
+    const cx = this.cx;
+    const subs = cx.subs;
+    const sub = m.sub, n = m.n;
+    subs.touchTimes(sub, 2); // (the address look-up and receivePacket's subs.add)
+    if (!this.linkHeard(now, iface, n, from, theirIf, (flags & PACKET_UNICAST) !== 0, linkSeq)) return true;
+    for (p = first; p < len;) {
+      const at = p + 4; // (the frame's payload, its ports first)
+      const end = at + ((bytes[p + 2] << 8) | bytes[p + 3]);
+      const frameSeq = bytes[p + 1];
+      p = end;
+      cx.stats.framesIn++;
+      if (!this.frameIsNew(n, frameFingerprint(TYPE_DATA, bytes, at, end - at), frameSeq, false)) continue;
+      subs.touch(sub); // deliverFrame's subs.add
+      this.adverts.receiveLinkStateAt(now, n, bytes, at + 1, end, sub);
+    }
     return true;
   }
 

@@ -11,7 +11,7 @@ import type { Subscriber } from "../../src/mdp/subscribers";
 
 export interface Inside { adverts: Adverts; ingress: Ingress; cx: NodeContext }
 interface AckPath {
-  receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, tx: Subscriber | undefined): boolean;
+  receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, end: number, tx: Subscriber | undefined): boolean;
   ackFastPath: boolean;
 }
 interface PacketPath { receiveSteady(now: number, iface: Iface, from: string, bytes: Uint8Array): boolean; steadyFastPath: boolean }
@@ -50,8 +50,8 @@ export function instrument(on: MeshNode[], off: MeshNode[]): FastPathCount {
   for (const node of on) {
     const a = inside(node).adverts as unknown as AckPath;
     const ack = a.receiveAckOnly.bind(a);
-    a.receiveAckOnly = (now, n, data, at, tx) => {
-      const r = ack(now, n, data, at, tx);
+    a.receiveAckOnly = (now, n, data, at, end, tx) => {
+      const r = ack(now, n, data, at, end, tx);
       if (r) count.acks++;
       return r;
     };

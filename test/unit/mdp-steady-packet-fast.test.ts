@@ -132,6 +132,9 @@ test("constructed and mutated packets: the same state as the generic path; other
     ["a longer abbreviation", (k) => build({ ...k, head: [1, 1, 7, ...aSid.slice(0, 7)] })],
     ["a payload that is no ACK record", (k) => build({ ...k, payload: [0x05, 0] })],
     ["an empty link-state payload", (k) => build({ ...k, payload: [0x05] })],
+    ["two frames", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0, 2, 0x05, 0]],
+    ["three frames, the same one twice", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0, 2, 0x05, 0, k.fflags, (k.fseq + 1) & 0xff, 0, 2, 0x05, 0]],
+    ["two ACK records in two frames", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0, k.payload.length, ...k.payload]],
     ["another transmitter's prefix", (k) => build({ ...k, head: [1, 1, q, ...Array.from(x.c.identity.sid.subarray(0, q))] })],
   ];
   for (const [why, make] of valid) {
@@ -156,7 +159,12 @@ test("constructed and mutated packets: the same state as the generic path; other
     ["ciphered", (k) => build({ ...k, fflags: k.fflags | FRAME_CIPHERED })],
     ["legacy type", (k) => build({ ...k, fflags: k.fflags | FRAME_LEGACY_TYPE })],
     ["not SENDER_SAME", (k) => build({ ...k, fflags: k.fflags & ~1 })],
-    ["two frames", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0, 2, 0x05, 0]],
+    ["a second frame with ACK_SOON", (k) => [...build(k), k.fflags | FRAME_ACK_SOON, (k.fseq + 1) & 0xff, 0, 2, 0x05, 0]],
+    ["a second frame to port 3", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0, 2, 0x07, 0]],
+    ["an empty second frame", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0, 0]],
+    ["an empty first frame", (k) => [...build({ ...k, payload: [] }), k.fflags, (k.fseq + 1) & 0xff, 0, 2, 0x05, 0]],
+    ["a second frame longer than the packet", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0, 3, 0x05, 0]],
+    ["a second frame cut short", (k) => [...build(k), k.fflags, (k.fseq + 1) & 0xff, 0]],
     ["a frame longer than the packet", (k) => build(k).slice(0, -1)],
     ["ports 2 -> 2 not packed as one", (k) => build({ ...k, payload: [0x04, 0x02, ...k.payload.slice(1)] })],
     ["port 3", (k) => build({ ...k, payload: [0x07, ...k.payload.slice(1)] })],
