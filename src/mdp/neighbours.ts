@@ -238,9 +238,13 @@ export function newDestination(iface: Iface, address: string, unicast: boolean, 
  * fixed 5 ticks; we allow more ticks and stretch further with observed loss, so
  * a link losing a third of its packets does not flap. */
 export function reachableTimeout(n: Neighbour, tickMs: number): number {
-  const base = Math.max(SERVAL_REACHABLE_TIMEOUT_MS, tickMs * REACHABLE_TICKS);
+  // (twice per received packet: the max and min in int32 arithmetic, without
+  // Math.max/min calls or branches; tickMs is whole ms and every term far below 2^30)
+  const d = tickMs * REACHABLE_TICKS - SERVAL_REACHABLE_TIMEOUT_MS;
+  const base = SERVAL_REACHABLE_TIMEOUT_MS + d - (d & (d >> 31));
   // (base * (1 + 2 rxLoss), in int32: base is at most a few 10 000 ms)
-  return Math.min(REACHABLE_TIMEOUT_MAX_MS, base + ((base * 2 * n.rxLossQ12) >> 12));
+  const e = base + ((base * 2 * n.rxLossQ12) >> 12) - REACHABLE_TIMEOUT_MAX_MS;
+  return REACHABLE_TIMEOUT_MAX_MS + (e & (e >> 31));
 }
 
 export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast: boolean): LinkIn | undefined {

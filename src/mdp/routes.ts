@@ -63,7 +63,9 @@ export class Routes {
     } else {
       // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
       // CPU) keeps a longer silence limit for a while instead of flapping routes.
-      g.gap = Math.max(now - g.at, g.gap * 0.99);
+      // (per packet: a comparison, no Math.max call)
+      const gap = now - g.at, decayed = g.gap * 0.99;
+      g.gap = gap > decayed ? gap : decayed;
       g.at = now;
     }
     if (this.silent.size > 0 && this.silent.has(n)) this.dirty = true;
