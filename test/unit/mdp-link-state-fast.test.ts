@@ -15,7 +15,10 @@ import { prng } from "../helpers/prng";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { toHex } from "../../src/wire/bytes";
 import { LS_BROADCAST, LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, LS_UNICAST, type Sid } from "../../src/wire/types";
-import { FAST_PATH_SKIP, inside as insideOf, instrument as instrumentNodes, type FastPathCount, type Inside } from "../helpers/fast-path";
+import {
+  FAST_PATH_SKIP, assertSameRun, inside as insideOf, instrument as instrumentNodes, lossyGrid, type FastPathCount, type Inside,
+  type LossyGrid,
+} from "../helpers/fast-path";
 import { MeshNode } from "../../src/mdp/node";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { decodePacket } from "../../src/wire/packet";
@@ -29,33 +32,16 @@ const inside = (sn: SimNode): Inside => insideOf(sn.node);
 const instrument = (on: SimNode[], off: SimNode[]): FastPathCount => instrumentNodes(on.map((s) => s.node), off.map((s) => s.node));
 
 /** A 2x3 grid, links with 0-8 % loss, one node with a second identity: twice, the same. */
-function lossyGrid(): { net: SimNet; nodes: SimNode[]; wire: string[] } {
-  const net = new SimNet({ seed: 4242 });
-  const second = identityFromSeed(new Uint8Array(32).fill(0x42));
-  const nodes: SimNode[] = [];
-  for (let i = 0; i < 6; i++) nodes.push(i === 4 ? net.addNode(`n${i}`, undefined, [second]) : net.addNode(`n${i}`));
-  const links: [number, number, number][] = [[0, 1, 0.08], [1, 2, 0], [3, 4, 0.03], [4, 5, 0.05], [0, 3, 0], [1, 4, 0.02], [2, 5, 0.08]];
-  for (const [a, b, loss] of links) net.link(`l${a}${b}`, [nodes[a], nodes[b]], loss, 2, 1);
-  // (one broadcast domain of three: ACKs on a shared link)
-  net.link("shared", [nodes[0], nodes[2], nodes[4]], 0.04, 1, 0.5);
-  const wire: string[] = [];
-  net.tap = (from, to, b) => { wire.push(`${from.name}>${to}:${toHex(b)}`); };
-  for (const n of nodes) { net.start(n); net.runFor(15); }
-  return { net, nodes, wire };
-}
+const grid = (): LossyGrid => lossyGrid(4242,
+  [[0, 1, 0.08], [1, 2, 0], [3, 4, 0.03], [4, 5, 0.05], [0, 3, 0], [1, 4, 0.02], [2, 5, 0.08]], [[0, 2, 4], 0.04], [4, 0x42], 15);
 
 test("a lossy 2x3 grid, fast path on and off: the same state after every step, the same bytes sent", () => {
-  const a = lossyGrid(), b = lossyGrid();
+  const a = grid(), b = grid();
   const count = instrument(a.nodes, b.nodes);
   for (let step = 0; step < 60; step++) {
     a.net.runFor(500);
     b.net.runFor(500);
-    for (let i = 0; i < a.nodes.length; i++) {
-      const d = snapshotDifference(stateSnapshot(a.nodes[i].node, SKIP), stateSnapshot(b.nodes[i].node, SKIP));
-      if (d !== undefined) assert.unreachable(`node ${i} at ${a.net.time} ms differs ${d}`);
-    }
-    assert.is(a.wire.length, b.wire.length);
-    for (let k = 0; k < a.wire.length; k++) if (a.wire[k] !== b.wire[k]) assert.fixture(a.wire[k], b.wire[k], `packet ${k}`);
+    assertSameRun(a, b);
   }
   console.log(`  30 s: ${count.acks} payloads and ${count.packets} whole packets took the fast paths, ${a.wire.length} packets sent`);
   assert.ok(count.acks > 500, `${count.acks} fast-path payloads`);

@@ -12,7 +12,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet, type SimNode } from "../helpers/simnet";
 import { snapshotDifference, stateSnapshot } from "../helpers/state-snapshot";
-import { FAST_PATH_SKIP, inside, instrument, setFastPaths } from "../helpers/fast-path";
+import { FAST_PATH_SKIP, assertSameRun, inside, instrument, lossyGrid, setFastPaths, type LossyGrid } from "../helpers/fast-path";
 import { prng } from "../helpers/prng";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { toHex } from "../../src/wire/bytes";
@@ -25,30 +25,18 @@ function sameState(a: SimNode, b: SimNode, why: string): void {
 }
 
 /** A 2x3 grid, links with 0-8 % loss, a shared link of three, a node with two identities. */
-function lossyGrid(): { net: SimNet; nodes: SimNode[]; wire: string[] } {
-  const net = new SimNet({ seed: 777 });
-  const nodes: SimNode[] = [];
-  for (let i = 0; i < 6; i++) nodes.push(i === 2 ? net.addNode(`n${i}`, undefined, [identityFromSeed(new Uint8Array(32).fill(9))]) : net.addNode(`n${i}`));
-  const links: [number, number, number][] = [[0, 1, 0.06], [1, 2, 0], [3, 4, 0.03], [4, 5, 0.08], [0, 3, 0.01], [1, 4, 0.02], [2, 5, 0]];
-  for (const [a, b, loss] of links) net.link(`l${a}${b}`, [nodes[a], nodes[b]], loss, 2, 1);
-  net.link("shared", [nodes[1], nodes[3], nodes[5]], 0.05, 1, 0.5);
-  const wire: string[] = [];
-  net.tap = (from, to, b) => { wire.push(`${from.name}>${to}:${toHex(b)}`); };
-  for (const n of nodes) { net.start(n); net.runFor(25); }
-  return { net, nodes, wire };
-}
+const grid = (): LossyGrid => lossyGrid(777,
+  [[0, 1, 0.06], [1, 2, 0], [3, 4, 0.03], [4, 5, 0.08], [0, 3, 0.01], [1, 4, 0.02], [2, 5, 0]], [[1, 3, 5], 0.05], [2, 9], 25);
 
 test("a lossy 2x3 grid, the packet fast path on (its payload fast path off) and both off: the same state after every step", () => {
-  const a = lossyGrid(), b = lossyGrid();
+  const a = grid(), b = grid();
   const count = instrument(a.nodes.map((s) => s.node), b.nodes.map((s) => s.node));
   // (the payload fast path off: every tick's payload goes to the generic link-state decoder from receiveSteady)
   for (const s of a.nodes) setFastPaths(s.node, true, false);
   for (let step = 0; step < 50; step++) {
     a.net.runFor(500);
     b.net.runFor(500);
-    for (let i = 0; i < a.nodes.length; i++) sameState(a.nodes[i], b.nodes[i], `node ${i} at ${a.net.time} ms`);
-    assert.is(a.wire.length, b.wire.length);
-    for (let k = 0; k < a.wire.length; k++) if (a.wire[k] !== b.wire[k]) assert.fixture(a.wire[k], b.wire[k], `packet ${k}`);
+    assertSameRun(a, b);
   }
   console.log(`  25 s: ${count.packets} packets took the packet fast path, ${count.acks} payloads the payload one, ${a.wire.length} sent`);
   assert.ok(count.packets > 800, `${count.packets} fast-path packets`);
