@@ -45,11 +45,11 @@ const STEADY_MIN_BYTES = 11;
 
 /** A transmitter the generic path resolved (Ingress.rememberTransmitter), for receiveSteady. */
 interface TxMemo {
-  /** Its envelope address: the code (1..31 abbreviated, 32 in full), the first
-   * four bytes as an int32 (those past the code masked out) and all of them. */
+  /** Its envelope address: the code (1..31 abbreviated, 32 in full) and the
+   * first four bytes as an int32 (those past the code masked out); all of them
+   * are the first bytes of sub.sid. */
   code: number;
   head: number;
-  address: Uint8Array;
   sub: Subscriber;
   n: Neighbour;
   /** The address book's generation and the neighbour table's version it holds for. */
@@ -73,6 +73,8 @@ export class Ingress {
   private readonly txMemo: (TxMemo | undefined)[] = new Array<TxMemo | undefined>(TX_MEMO_SLOTS).fill(undefined);
   /** Tests: false sends every packet through the generic decoder. */
   steadyFastPath = true;
+  /** receiveSteady found the packet's shape but not its transmitter in txMemo. */
+  private unknownTx = false;
 
   constructor(
     private readonly cx: NodeContext,
@@ -133,7 +135,11 @@ export class Ingress {
       n = newNeighbour(tsub, now);
       cx.nt.add(n);
       cx.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
-    } else this.rememberTransmitter(bytes, tsub, n);
+    } else if (this.unknownTx) {
+      // (a steady packet but for its transmitter: the next ones take receiveSteady)
+      this.unknownTx = false;
+      this.rememberTransmitter(bytes, tsub, n);
+    }
     if (!this.linkHeard(now, iface, n, from, env.interfaceIndex, env.unicast, env.linkSeq)) return;
 
     const frames = pkt.frames;
@@ -196,26 +202,32 @@ export class Ingress {
   }
 
   /** After the generic path found neighbour n for the transmitter address at
-   * bytes[2] (tsub): remember them for receiveSteady, while the address book's
+   * bytes[2] (tsub) of a packet receiveSteady would have read but for it
+   * (data packets never come here): remember them for receiveSteady, while the address book's
    * generation and the neighbour table's version stay (so the address resolves
    * to tsub, n is its neighbour and byTx already holds it, as this packet left it). */
   private rememberTransmitter(bytes: Uint8Array, tsub: Subscriber, n: Neighbour): void {
     const q = bytes[2];
-    // (an abbreviation or a SID in full, of a SID the address book keeps)
-    if (((q - 1) & ~(SID_BYTES - 1)) !== 0 || this.cx.subs.get(tsub.sid) !== tsub) return;
+    // (an abbreviation or a SID in full: the first q bytes of tsub's SID)
+    if (((q - 1) & ~(SID_BYTES - 1)) !== 0) return;
     const slot = ((bytes[3] << 1) ^ bytes[4]) & (TX_MEMO_SLOTS - 1);
     let m = this.txMemo[slot];
+    const subs = this.cx.subs;
+    const gen = subs.generation, version = this.cx.nt.version;
+    // (remembered already: every packet of a data flow comes this way)
+    if (m !== undefined && m.sub === tsub && m.code === q && m.n === n && m.subsGen === gen && m.ntVersion === version) return;
+    if (subs.get(tsub.sid) !== tsub) return; // (a SID the address book keeps)
     if (m === undefined) {
-      m = { code: 0, head: 0, address: new Uint8Array(SID_BYTES), sub: tsub, n, subsGen: -1, ntVersion: -1 };
+      m = { code: 0, head: 0, sub: tsub, n, subsGen: -1, ntVersion: -1 };
       this.txMemo[slot] = m;
     }
+    const sid = tsub.sid;
     m.code = q;
-    m.head = ((bytes[3] << 24) | (bytes[4] << 16) | (bytes[5] << 8) | bytes[6]) & ADDRESS_HEAD_MASK[q];
-    m.address.set(bytes.subarray(3, 3 + q));
+    m.head = ((sid[0] << 24) | (sid[1] << 16) | (sid[2] << 8) | sid[3]) & ADDRESS_HEAD_MASK[q];
     m.sub = tsub;
     m.n = n;
-    m.subsGen = this.cx.subs.generation;
-    m.ntVersion = this.cx.nt.version;
+    m.subsGen = gen;
+    m.ntVersion = version;
   }
 
   /**
@@ -237,27 +249,29 @@ export class Ingress {
     const q = bytes[2];
     // version 1, overlay encapsulation, the transmitter abbreviated or in full
     if (((bytes[0] ^ 1) | (bytes[1] ^ ENCAP_OVERLAY) | ((q - 1) & ~(SID_BYTES - 1))) !== 0) return false;
+    // envelope flags, [interface], link sequence; then the frame's flags, sequence,
+    // length and the MDP ports (2 -> 2: the one byte 0x05); first the frame's
+    // flags and ports (a data packet goes no further)
+    let p = 3 + q;
+    if (p + 8 > len) return false;
+    const flags = bytes[p];
+    const f = p + 2 + ((flags & PACKET_INTERFACE) >> 1);
+    if ((((flags & PACKET_SEQ) ^ PACKET_SEQ) | (bytes[f] ^ STEADY_FRAME_FLAGS) | (bytes[f + 4] ^ PORTS_LINK_STATE)) !== 0) return false;
     const m = this.txMemo[((bytes[3] << 1) ^ bytes[4]) & (TX_MEMO_SLOTS - 1)];
-    if (m === undefined) return false;
+    if (m === undefined) { this.unknownTx = true; return false; }
     const cx = this.cx;
     const subs = cx.subs;
     const head = ((bytes[3] << 24) | (bytes[4] << 16) | (bytes[5] << 8) | bytes[6]) & ADDRESS_HEAD_MASK[q];
-    if (((m.code ^ q) | (m.head ^ head) | (m.subsGen ^ subs.generation) | (m.ntVersion ^ cx.nt.version)) !== 0) return false;
-    let p = 3 + q;
+    if (((m.code ^ q) | (m.head ^ head) | (m.subsGen ^ subs.generation) | (m.ntVersion ^ cx.nt.version)) !== 0) { this.unknownTx = true; return false; }
     if (q > 4) {
-      const a = m.address;
-      for (let i = 4; i < q; i++) if (bytes[3 + i] !== a[i]) return false;
+      const sid = m.sub.sid;
+      for (let i = 4; i < q; i++) if (bytes[3 + i] !== sid[i]) { this.unknownTx = true; return false; }
     }
-    // envelope flags, [interface], link sequence; then the frame's flags, sequence,
-    // length and the MDP ports (2 -> 2: the one byte 0x05)
-    if (p + 8 > len) return false;
-    const flags = bytes[p++];
+    p++;
     let theirIf = 0;
     if (flags & PACKET_INTERFACE) theirIf = bytes[p++];
-    if ((flags & PACKET_SEQ) === 0) return false;
     const linkSeq = bytes[p++];
     const flen = (bytes[p + 2] << 8) | bytes[p + 3];
-    if (((bytes[p] ^ STEADY_FRAME_FLAGS) | (bytes[p + 4] ^ PORTS_LINK_STATE)) !== 0) return false;
     // (more frames: a tick's ACK record, then a full advert)
     if (p + 4 + flen !== len) return this.receiveSteadyFrames(now, iface, from, bytes, m, flags, theirIf, linkSeq, p);
     const frameSeq = bytes[p + 1];
