@@ -3,7 +3,7 @@
 // advert periodically and for a new neighbour), the link-state broadcast that
 // carries them with the tick's ACK records, and the link state neighbours send
 // us (their advertised trees; records naming our interfaces go to hop-acks.ts).
-import { LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, type LinkRecordRepr, type Sid } from "../wire/types";
+import { LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, type FrameRepr, type LinkRecordRepr, type Sid } from "../wire/types";
 import { bytesEqual, toHex } from "../wire/bytes";
 import { decodeLinkState, newLinkRecord } from "../wire/linkstate";
 import { ADDRESS_HEAD_MASK, ADDR_SELF, SID_BYTES } from "../wire/address";
@@ -43,6 +43,13 @@ function rememberRepeat(repeats: LinkStateRepeat[], data: Uint8Array, treeGen: n
   repeats.push({ bytes: data.slice(), length: data.length, treeGen, subsGen, throughUs });
 }
 
+const NO_FRAMES: FrameRepr[] = [];
+
+/** Is an interface with this tick period due at `now`? */
+function dueWith(ifaces: readonly Iface[], now: number, tickMs: number): boolean {
+  for (let i = 0; i < ifaces.length; i++) if (ifaces[i].tickMs === tickMs && now >= ifaces[i].nextTickAt) return true;
+  return false;
+}
 const NO_ADVERTS: AdvertRecords = { records: [], refreshOnly: [], nextDue: Infinity, all: false };
 
 export class Adverts {
@@ -111,8 +118,9 @@ export class Adverts {
   service(now: number): void {
     const cx = this.cx;
     const ifaces = cx.ifaceList;
-    let tick = false;
-    for (let i = 0; i < ifaces.length; i++) if (now >= ifaces[i].nextTickAt) { tick = true; break; }
+    // (tickDueAt: the earliest interface tick, so most passes, after a packet
+    // received, look at no interface)
+    const tick = now >= this.tickDueAt;
     const full = now >= this.nextFullAdvertAt;
     // The advert records (the same on every interface): every route in a full
     // advert, else only the records a change still owes a send.
@@ -134,21 +142,22 @@ export class Adverts {
     // (most service passes follow a received packet: nothing to send)
     const advertsDue = adverts.records.length > 0;
     if (!tick && !advertsDue) return;
-    // Which interfaces tick (every one with the period of one that is due) and send.
-    let tickMs = -1, oneTickMs = true;
-    for (let i = 0; i < ifaces.length; i++) {
-      const t = (ifaces[i].tick ??= newIfaceTick());
-      t.ticking = false;
-    }
+    // Which interfaces tick (every one with the period of one that is due) and send:
+    // the due ones' period (dueMs; several: each interface looks, dueWith).
+    let dueMs = -1, severalMs = false;
     if (tick) {
       for (let i = 0; i < ifaces.length; i++) {
         const f = ifaces[i];
         if (now < f.nextTickAt) continue;
-        for (let j = 0; j < ifaces.length; j++) if (ifaces[j].tickMs === f.tickMs) ifaces[j].tick!.ticking = true;
+        if (dueMs < 0) dueMs = f.tickMs;
+        else if (f.tickMs !== dueMs) severalMs = true;
       }
     }
+    let tickMs = -1, oneTickMs = true;
     for (let i = 0; i < ifaces.length; i++) {
-      const f = ifaces[i], t = f.tick!;
+      const f = ifaces[i];
+      const t = (f.tick ??= newIfaceTick());
+      t.ticking = tick && (severalMs ? dueWith(ifaces, now, f.tickMs) : f.tickMs === dueMs);
       t.on = t.ticking || advertsDue;
       if (!t.on) continue;
       if (tickMs < 0) tickMs = f.tickMs;
@@ -161,7 +170,23 @@ export class Adverts {
       const f = ifaces[i];
       if (f.tick!.on) this.sendLinkStateOn(now, f, adverts, f.tick!.ticking);
     }
-    if (tick) this.acks.unicastTick(now);
+    if (tick) {
+      this.ifacesChanged();
+      this.acks.unicastTick(now);
+    }
+  }
+
+  /** The earliest Iface.nextTickAt (Infinity: no interface); written by
+   * ifacesChanged only, after every change of an interface's nextTickAt (here,
+   * when it ticks) or of the interfaces (node.ts). Read by timers.ts. */
+  tickDueAt = Infinity;
+
+  /** Work out tickDueAt again. */
+  ifacesChanged(): void {
+    const ifaces = this.cx.ifaceList;
+    let t = Infinity;
+    for (let i = 0; i < ifaces.length; i++) if (ifaces[i].nextTickAt < t) t = ifaces[i].nextTickAt;
+    this.tickDueAt = t;
   }
 
   /** One link-state broadcast on an interface: on a tick, ACK records for its
@@ -189,9 +214,9 @@ export class Adverts {
       advert.push(adverts.records[i]);
     }
     if (tick) iface.nextTickAt = now + (hasNeighbours || this.cx.nt.byHex.size > 0 ? iface.tickMs : Math.max(iface.tickMs, C.IDLE_TICK_MS));
-    let frames = records.length > 0 ? this.sender.linkStateFrames(records, undefined, iface.broadcast, now) : [];
-    if (adverts.all && advert.length > 0) frames = frames.concat(this.sender.advertFrames(advert, iface, now));
-    if (frames.length === 0 && tick && !allUnicast) {
+    if (records.length > 0) this.sender.queueLinkState(now, records, iface.broadcast);
+    const frames = adverts.all && advert.length > 0 ? this.sender.advertFrames(advert, iface, now) : NO_FRAMES;
+    if (records.length === 0 && frames.length === 0 && tick && !allUnicast) {
       // Nothing to say: an envelope-only tick keeps us visible.
       this.tx.sendEmpty(now, iface.broadcast);
     }

@@ -114,7 +114,7 @@ export class HopAcks {
     this.noteAckSent(n);
     const sender = this.sender;
     if (one !== undefined) {
-      sender.addFixed(now, sender.ackFrame(rec, undefined, one, now), one).ackFor = n;
+      sender.queueAck(now, rec, one, n);
       return true;
     }
     const dests = this.cx.nt.destsFor(n, now);

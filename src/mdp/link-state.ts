@@ -261,23 +261,35 @@ export function newOwnRecordMemo(): OwnRecordMemo {
 
 /** ownRecordPayload(self, rec, abbreviate), from `memo` when only the ACK
  * sequence and mask changed since (gen, named: the address book's generations). */
+/** Would packOwnRecord answer from `m` (its bytes, the ACK patched in)? */
+export function ownRecordMemoHolds(m: OwnRecordMemo, rec: LinkRecordRepr, abbreviate: Abbreviate | undefined, gen: number, named: number): boolean {
+  return m.bytes !== undefined && m.transmitter === rec.transmitter && m.flags === rec.flags && m.version === rec.version &&
+    m.interfaceIndex === rec.interfaceIndex && m.dropRate === rec.dropRate && m.hasAck === (rec.ackSeq >= 0) && m.abbreviate === abbreviate &&
+    m.gen === gen && m.named === named;
+}
+
+/** Where the ACK sequence and mask are in an own-record payload `b` with an ACK
+ * (they come last, before an optional drop rate). */
+export function ownRecordAckAt(b: Uint8Array, dropRate: number): number {
+  return b.length - 5 - (dropRate >= 0 ? 1 : 0);
+}
+
+/** Write rec's ACK sequence and mask into `b` at `at` (ownRecordAckAt). */
+export function patchOwnRecordAck(b: Uint8Array, at: number, rec: LinkRecordRepr): void {
+  const mask = rec.ackMask >>> 0;
+  b[at] = rec.ackSeq & 0xff;
+  b[at + 1] = mask >>> 24;
+  b[at + 2] = mask >>> 16;
+  b[at + 3] = mask >>> 8;
+  b[at + 4] = mask;
+}
+
 export function packOwnRecord(self: Sid, rec: LinkRecordRepr, abbreviate: Abbreviate | undefined, memo: OwnRecordMemo, gen: number, named: number): Uint8Array {
   const hasAck = rec.ackSeq >= 0;
   const m = memo;
-  if (m.bytes !== undefined && m.transmitter === rec.transmitter && m.flags === rec.flags && m.version === rec.version &&
-    m.interfaceIndex === rec.interfaceIndex && m.dropRate === rec.dropRate && m.hasAck === hasAck && m.abbreviate === abbreviate &&
-    m.gen === gen && m.named === named) {
-    const b = m.bytes.slice();
-    if (hasAck) {
-      // (the ACK sequence and mask come last, before an optional drop rate)
-      let p = b.length - 5 - (rec.dropRate >= 0 ? 1 : 0);
-      const mask = rec.ackMask >>> 0;
-      b[p++] = rec.ackSeq & 0xff;
-      b[p++] = mask >>> 24;
-      b[p++] = mask >>> 16;
-      b[p++] = mask >>> 8;
-      b[p] = mask;
-    }
+  if (ownRecordMemoHolds(m, rec, abbreviate, gen, named)) {
+    const b = m.bytes!.slice();
+    if (hasAck) patchOwnRecordAck(b, ownRecordAckAt(b, rec.dropRate), rec);
     return b;
   }
   const b = ownRecordPayload(self, rec, abbreviate);

@@ -113,6 +113,21 @@ export interface Destination {
   headerMemo: FrameHeaderMemo | undefined;
   headerMemoGen: number;
   headerMemoNamed: number;
+  /** The last lone ACK packet sent here by Transmitter.sendHeld: made from the
+   * envelope and ACK payload memos above (the same objects), only the link and
+   * frame sequences and the ACK to patch in. */
+  tickPacket: TickPacket | undefined;
+}
+
+/** A packet of one ACK frame (Transmitter.sendHeld): envelope, frame header, payload. */
+export interface TickPacket {
+  bytes: Uint8Array;
+  /** The memo bytes it was made from (EnvelopeMemo.bytes, OwnRecordMemo.bytes). */
+  env: Uint8Array;
+  own: Uint8Array;
+  /** Where the link sequence is (the frame sequence 2 bytes on), and the ACK sequence and mask (-1: none). */
+  linkSeqAt: number;
+  ackAt: number;
 }
 
 export interface LinkIn {
@@ -230,7 +245,7 @@ export function newDestination(iface: Iface, address: string, unicast: boolean, 
     iface, address, unicast, seq: -1, sent: 0, lastTxAt: LONG_AGO, lastAckAt: LONG_AGO, windowFullSince: -1, sentAt: new Float64Array(256), rttProbe: new Uint8Array(256),
     srtt: 0, rttvar: 0, resendDelay: initialResend, abbreviate: undefined, abbreviateVersion: -1, abbreviateKnowers: undefined, ownRecordMemo: undefined,
     abbreviateAt: -1, abbreviateRx: -1,
-    envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1,
+    envelopeMemo: undefined, headerMemo: undefined, headerMemoGen: -1, headerMemoNamed: -1, tickPacket: undefined,
   };
 }
 

@@ -113,6 +113,7 @@ export class MeshNode {
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
     if (this.sender.abbreviates) this.tx.abbreviateFor = (d, now) => this.sender.abbreviateFor(d, now);
     this.tx.book = cx.subs;
+    this.tx.releaseHeld = (now, k) => this.sender.releaseHeld(now, k);
     this.acks.tx = this.tx;
     this.adverts.tx = this.tx;
     this.adverts.explain = this.explain;
@@ -138,14 +139,18 @@ export class MeshNode {
     iface.broadcast = cx.nt.newDest(iface, cfg.broadcastAddress, false);
     cx.ifaces.set(cfg.index, iface);
     cx.ifaceList.push(iface);
+    this.adverts.ifacesChanged();
   }
 
   removeInterface(index: number): void {
     const cx = this.cx;
     const iface = cx.ifaces.get(index);
     if (!iface) return;
+    // (none outside a service pass, unless one threw: queued, to be dropped below like any other)
+    if (cx.queue.held.dests.length > 0) this.sender.releaseHeld(cx.now, 0);
     cx.ifaces.delete(index);
     cx.ifaceList.splice(cx.ifaceList.indexOf(iface), 1);
+    this.adverts.ifacesChanged();
     cx.nt.dropInterface(iface);
     for (const f of cx.queue.fixed.slice()) if (f.fixed!.iface === iface) cx.queue.remove(f);
     this.routeKeeper.markDirty();

@@ -141,15 +141,44 @@ export class Sender {
     return this.controlFrame(destination, p, TYPE_DATA);
   }
 
-  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID) to `to`. */
-  linkStateFrames(records: LinkRecordRepr[], destination: Sid | undefined, to: Destination, now: number): FrameRepr[] {
+  /** Link-state frames carrying `records` (one-hop, plain, from our primary SID, naming no destination) queued to `to`. */
+  queueLinkState(now: number, records: LinkRecordRepr[], to: Destination): void {
     const self = this.cx.primarySid;
-    if (records.length === 1 && records[0].receiver === self) return [this.ackFrame(records[0], destination, to, now)];
+    if (records.length === 1 && records[0].receiver === self) { this.queueAck(now, records[0], to, undefined); return; }
     const abbreviate = this.abbreviates ? this.abbreviateFor(to, now) : undefined;
     const payloads = packLinkState(this.cx.pw, self, records, abbreviate);
-    const frames: FrameRepr[] = [];
-    for (let i = 0; i < payloads.length; i++) frames.push(this.controlFrame(destination, payloads[i], TYPE_DATA));
-    return frames;
+    for (let i = 0; i < payloads.length; i++) this.addFixed(now, this.controlFrame(undefined, payloads[i], TYPE_DATA), to);
+  }
+
+  /** Tests: false queues every ACK frame as a TxFrame (none held). */
+  holdAcks = true;
+
+  /** The frame of our ACK record `rec` (naming no destination: a tick's) to `to`,
+   * for neighbour `ackFor` (TxFrame.ackFor; undefined on a broadcast tick). While
+   * nothing else is queued it is held (TxQueue.held), not made: the flush that
+   * ends this service pass sends it first, alone in its packet as it would have
+   * gone, from the destination's packet template (Transmitter.sendHeld). */
+  queueAck(now: number, rec: LinkRecordRepr, to: Destination, ackFor: Neighbour | undefined): void {
+    const q = this.cx.queue, h = q.held;
+    if (this.holdAcks && q.length === 0 && h.dests.indexOf(to) < 0) {
+      h.dests.push(to);
+      h.recs.push(rec);
+      h.acksFor.push(ackFor);
+      return;
+    }
+    this.addFixed(now, this.ackFrame(rec, undefined, to, now), to).ackFor = ackFor;
+  }
+
+  /** Queue the held ACK frames from the k-th on, as queueAck would have without
+   * holding them (before anything else is queued, and when the flush cannot send
+   * one from a template). */
+  releaseHeld(now: number, k: number): void {
+    const h = this.cx.queue.held;
+    const dests = h.dests.slice(k), recs = h.recs.slice(k), acksFor = h.acksFor.slice(k);
+    h.dests.length = 0;
+    h.recs.length = 0;
+    h.acksFor.length = 0;
+    for (let i = 0; i < dests.length; i++) this.queueFixed(now, this.ackFrame(recs[i], undefined, dests[i], now), dests[i]).ackFor = acksFor[i];
   }
 
   /** The link-state frames of a full advert's `records` on interface `iface`
@@ -194,8 +223,13 @@ export class Sender {
     return tx;
   }
 
-  /** Queue a frame to be sent once to `dest`. */
+  /** Queue a frame to be sent once to `dest` (after the ACK frames held). */
   addFixed(now: number, frame: FrameRepr, dest: Destination): TxFrame {
+    if (this.cx.queue.held.dests.length > 0) this.releaseHeld(now, 0);
+    return this.queueFixed(now, frame, dest);
+  }
+
+  private queueFixed(now: number, frame: FrameRepr, dest: Destination): TxFrame {
     const tx = this.newTx(now, frame);
     tx.fixed = dest;
     tx.deadline = now + C.SERVAL_REACHABLE_TIMEOUT_MS;
@@ -206,6 +240,7 @@ export class Sender {
   /** Queue a frame for its destination's route (`local`: sent by a local client;
    * `finalHex`: the destination's hex, when the caller has it). */
   addRouted(now: number, frame: FrameRepr, reliable: boolean, local = false, finalHex?: string, spare?: TxFrame): void {
+    if (this.cx.queue.held.dests.length > 0) this.releaseHeld(now, 0);
     const tx = this.newTx(now, frame, spare ?? this.cx.queue.takeSpare());
     tx.finalHex = finalHex ?? this.cx.subs.add(frame.destination!).hex;
     tx.reliable = reliable;

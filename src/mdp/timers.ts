@@ -7,7 +7,8 @@
 //   silentCheckAt (routes.ts)        a direct neighbour may have fallen silent  Routes.service: mark dirty
 //   lastRecomputeAt + ROUTE_RECOMPUTE_MIN_MS (routes.ts, only while dirty)
 //                                    routes must be computed again              Routes.service: recompute
-//   Iface.nextTickAt (adverts.ts)    interface tick: ACK records, keep-alives   Adverts.service
+//   Iface.nextTickAt (adverts.ts: their earliest, tickDueAt)
+//                                    interface tick: ACK records, keep-alives   Adverts.service
 //   nextFullAdvertAt (adverts.ts)    periodic full advert, or owed to a new neighbour
 //                                                                               Adverts.service
 //   advertDueAt (adverts.ts)         a changed route's record owes a send       Adverts.service
@@ -46,10 +47,8 @@ export function runDue(now: number, r: Timed): void {
 /** The earliest deadline of the table above (Infinity: none until the next input). */
 export function nextWake(r: Timed): number {
   const routes = r.routes, adverts = r.adverts;
-  let t = Math.min(routes.nextExpiryAt, routes.silentCheckAt, adverts.nextFullAdvertAt, adverts.advertDueAt, r.tx.nextDue);
+  let t = Math.min(routes.nextExpiryAt, routes.silentCheckAt, adverts.nextFullAdvertAt, adverts.advertDueAt, adverts.tickDueAt, r.tx.nextDue);
   if (routes.dirty) t = Math.min(t, routes.lastRecomputeAt + ROUTE_RECOMPUTE_MIN_MS);
-  const ifaces = r.cx.ifaceList;
-  for (let i = 0; i < ifaces.length; i++) if (ifaces[i].nextTickAt < t) t = ifaces[i].nextTickAt;
   const ack = r.acks.nextAckDue();
   return ack < t ? ack : t;
 }

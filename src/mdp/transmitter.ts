@@ -2,14 +2,17 @@
 // the current next hop of its route), gives it a frame sequence (kept on
 // retransmission, PROTOCOL.md 4.2), and packs frames into packets of at most the
 // interface MTU, each with the destination's next link sequence (PROTOCOL.md 2, 6.4).
-import { ENCAP_OVERLAY, type EnvelopeRepr, type FrameRepr, type Sid } from "../wire/types";
+import {
+  ENCAP_OVERLAY, FRAME_ONE_HOP, FRAME_SENDER_SAME, FRAME_TO_BROADCAST, type EnvelopeRepr, type FrameRepr, type LinkRecordRepr, type Sid,
+} from "../wire/types";
 import { ByteWriter } from "../wire/bytes";
 import { appendFrame, beginPacket, type PacketEncodeOptions } from "../wire/packet";
-import { newFrameHeaderMemo, type FrameHeaderMemo } from "../wire/frame";
-import { newEnvelopeMemo, type EnvelopeMemo } from "../wire/envelope";
+import { newFrameHeaderMemo } from "../wire/frame";
+import { envelopeMemoHolds, newEnvelopeMemo, type EnvelopeMemo } from "../wire/envelope";
 import type { Abbreviate, AddressEncodeContext } from "../wire/address";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
+import { ownRecordAckAt, ownRecordMemoHolds, patchOwnRecordAck } from "./link-state";
 import { REACHABLE_NONE, type Route } from "./routing";
 import { retransmitDelay, type PendingFifo, type TxFrame, type TxQueue } from "./tx-queue";
 import type { MeshStats } from "./stats";
@@ -58,10 +61,14 @@ export class Transmitter {
     this.buildPackets(now, dest, []);
   }
 
+  /** Queues the held ACK frames from the k-th on (TxQueue.held; set by node.ts: Sender.releaseHeld). */
+  releaseHeld: (now: number, k: number) => void = () => {};
+
   /** Decide where each due frame goes, then pack them into packets per destination. */
   flush(now: number): void {
     this.nextDue = Infinity;
     const q0 = this.queue;
+    if (q0.held.dests.length > 0 && this.sendHeld(now)) return;
     if (q0.length === 0) return;
     // Called after every packet in or out: when nothing waits and no
     // retransmit timer has run out, there is nothing to look at.
@@ -258,25 +265,123 @@ export class Transmitter {
   private readonly encodeOpts: PacketEncodeOptions = { usePrevious: true, abbreviate: undefined };
   private ctx: AddressEncodeContext | undefined;
 
+  /**
+   * The held ACK frames (TxQueue.held, queued while nothing else was), sent
+   * first, in order, each alone in its packet as the generic flush would have
+   * sent them as fixed frames, with every effect of it (sendHeldAck); true if
+   * all went (the queue is empty: flush has nothing else to do). At the first
+   * that cannot be sent from a template, it and the rest are queued
+   * (releaseHeld) for the generic flush to send.
+   */
+  private sendHeld(now: number): boolean {
+    const q0 = this.queue, h = q0.held;
+    let k = 0;
+    if (q0.length === 0) {
+      for (; k < h.dests.length; k++) if (!this.sendHeldAck(now, h.dests[k], h.recs[k], h.acksFor[k])) break;
+    }
+    if (k < h.dests.length) {
+      this.releaseHeld(now, k);
+      return false;
+    }
+    h.dests.length = 0;
+    h.recs.length = 0;
+    h.acksFor.length = 0;
+    // (as a flush that sent them queued ends: the retransmit deadline, cleared once passed)
+    if (now >= q0.retryDueAt) q0.retryDueAt = Infinity;
+    this.due(q0.retryDueAt);
+    return true;
+  }
+
+  /**
+   * One held ACK frame for `ackFor` (undefined: a broadcast tick's) to `dest`,
+   * alone in a packet, from dest's packet template: the bytes buildPackets would
+   * write (its envelope memo and Sender.ackFrame's payload memo both hold, and
+   * the template was made from those same memo bytes), the link sequence, frame
+   * sequence and ACK patched in, and its effects (sequences, abbreviator, memos,
+   * counters, ackWentOut). False, having changed nothing buildPackets and
+   * ackFrame would not, when a memo does not hold: the generic path sends it.
+   */
+  private sendHeldAck(now: number, dest: Destination, rec: LinkRecordRepr, ackFor: Neighbour | undefined): boolean {
+    const book = this.book;
+    if (book === undefined) return false;
+    let envMemo = dest.envelopeMemo;
+    if (envMemo === undefined || dest.headerMemoGen !== book.generation || dest.headerMemoNamed !== book.namedGen) envMemo = this.memosFor(dest, book);
+    const abbreviate = this.abbreviateFor !== undefined ? this.abbreviateFor(dest, now) : undefined;
+    const own = dest.ownRecordMemo;
+    let t = dest.tickPacket;
+    // The template stands while both memos still hold the bytes it was made
+    // from: a memo's bytes are a new array whenever it is refilled, and the
+    // envelope's are emptied when the address book's generations move on
+    // (above), so its fields and the generations are those found to hold then;
+    // what may vary is the abbreviator and the record's fields.
+    if (t === undefined || envMemo.bytes !== t.env || own === undefined || own.bytes !== t.own || envMemo.abbreviate !== abbreviate ||
+      own.transmitter !== rec.transmitter || own.flags !== rec.flags || own.version !== rec.version ||
+      own.interfaceIndex !== rec.interfaceIndex || own.dropRate !== rec.dropRate || own.hasAck !== rec.ackSeq >= 0) {
+      const env = this.env;
+      env.transmitterFull = abbreviate === undefined;
+      env.unicast = dest.unicast;
+      env.interfaceIndex = dest.iface.index;
+      if (!envelopeMemoHolds(envMemo, env, abbreviate) || own === undefined || !ownRecordMemoHolds(own, rec, abbreviate, book.generation, book.namedGen)) return false;
+      const e = envMemo.bytes!, o = own.bytes!;
+      const el = e.length, ol = o.length;
+      if (el + 4 + ol > dest.iface.mtu) return false;
+      // envelope; the frame header (flags: from us, to nobody, one hop; no TTL or type), sequence and length; the payload
+      const b = new Uint8Array(el + 4 + ol);
+      b.set(e, 0);
+      b[el] = FRAME_SENDER_SAME | FRAME_TO_BROADCAST | FRAME_ONE_HOP;
+      b[el + 2] = ol >> 8;
+      b[el + 3] = ol & 0xff;
+      b.set(o, el + 4);
+      dest.tickPacket = t = { bytes: b, env: e, own: o, linkSeqAt: el - 1, ackAt: own.hasAck ? el + 4 + ownRecordAckAt(o, own.dropRate) : -1 };
+    }
+    dest.seq = (dest.seq + 1) & 0xff;
+    dest.sent++;
+    this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
+    const bytes = t.bytes.slice();
+    bytes[t.linkSeqAt] = dest.seq;
+    bytes[t.linkSeqAt + 2] = this.frameSeq16 & 0xff;
+    if (t.ackAt >= 0) patchOwnRecordAck(bytes, t.ackAt, rec);
+    this.packetOut(now, dest, bytes, false);
+    this.stats.framesOut++;
+    if (ackFor !== undefined && this.acks !== undefined) this.acks.ackWentOut(ackFor, dest);
+    return true;
+  }
+
+  /** A packet built for `dest` goes to the outbox (the oldest waiting one dropped if it is full). */
+  private packetOut(now: number, dest: Destination, bytes: Uint8Array, anyReliable: boolean): void {
+    if (this.outbox.length >= C.TRANSMIT_QUEUE_MAX) { this.outbox.shift(); this.stats.transmitDrops++; }
+    this.outbox.push({ ifIndex: dest.iface.index, to: dest.address, bytes });
+    this.stats.packetsOut++;
+    this.stats.bytesOut += bytes.length;
+    dest.lastTxAt = now;
+    dest.sentAt[dest.seq] = now;
+    dest.rttProbe[dest.seq] = anyReliable ? 1 : 0;
+  }
+
+  /** dest's envelope memo (and a unicast one's first frame header memo), emptied
+   * when the address book's generations moved on (what abbreviators answer may
+   * have changed). */
+  private memosFor(dest: Destination, book: { readonly generation: number; readonly namedGen: number }): EnvelopeMemo {
+    const envMemo = dest.envelopeMemo ??= newEnvelopeMemo();
+    const memo = dest.unicast ? (dest.headerMemo ??= newFrameHeaderMemo()) : undefined;
+    if (dest.headerMemoGen !== book.generation || dest.headerMemoNamed !== book.namedGen) {
+      envMemo.bytes = undefined;
+      if (memo) memo.bytes = undefined;
+      dest.headerMemoGen = book.generation;
+      dest.headerMemoNamed = book.namedGen;
+    }
+    return envMemo;
+  }
+
   private buildPackets(now: number, dest: Destination, list: readonly TxFrame[]): void {
     const iface = dest.iface;
     // The first frame of a packet to a unicast destination, if routed (not a
     // control frame): a relay's next frame usually has the same addresses
     // (FrameHeaderMemo), written as they were.
     // Its envelope too, but for the link sequence (any destination).
-    let memo: FrameHeaderMemo | undefined;
-    let envMemo: EnvelopeMemo | undefined;
     const book = this.book;
-    if (book !== undefined) {
-      envMemo = dest.envelopeMemo ??= newEnvelopeMemo();
-      if (dest.unicast) memo = dest.headerMemo ??= newFrameHeaderMemo();
-      if (dest.headerMemoGen !== book.generation || dest.headerMemoNamed !== book.namedGen) {
-        envMemo.bytes = undefined;
-        if (memo) memo.bytes = undefined;
-        dest.headerMemoGen = book.generation;
-        dest.headerMemoNamed = book.namedGen;
-      }
-    }
+    const envMemo = book !== undefined ? this.memosFor(dest, book) : undefined;
+    const memo = book !== undefined && dest.unicast ? dest.headerMemo : undefined;
     let i = 0;
     do {
       dest.seq = (dest.seq + 1) & 0xff;
@@ -333,14 +438,7 @@ export class Transmitter {
           this.stats.framesOut++;
         }
       }
-      const bytes = w.toBytes();
-      if (this.outbox.length >= C.TRANSMIT_QUEUE_MAX) { this.outbox.shift(); this.stats.transmitDrops++; }
-      this.outbox.push({ ifIndex: iface.index, to: dest.address, bytes });
-      this.stats.packetsOut++;
-      this.stats.bytesOut += bytes.length;
-      dest.lastTxAt = now;
-      dest.sentAt[dest.seq] = now;
-      dest.rttProbe[dest.seq] = anyReliable ? 1 : 0;
+      this.packetOut(now, dest, w.toBytes(), anyReliable);
       for (let k = start; k < i; k++) {
         const f = list[k];
         const q = f.pickedFrom;

@@ -13,7 +13,7 @@
 //            to, so an ACK record only looks at that destination's few frames.
 // Memory is bounded: a cap per final destination and in total, dropping the
 // oldest frame and counting it.
-import type { FrameRepr } from "../wire/types";
+import type { FrameRepr, LinkRecordRepr } from "../wire/types";
 import type { Destination, Neighbour } from "./neighbours";
 import { QUEUE_PER_DESTINATION_MAX, QUEUE_TOTAL_MAX, RESEND_BACKOFF_MAX_MS } from "./constants";
 
@@ -63,9 +63,23 @@ export interface PendingFifo {
   waitingRoute: boolean;
 }
 
+/** A service pass's ACK frames that name no destination (a tick's), each for a
+ * packet of its own, held back instead of queued while nothing else is queued
+ * (Sender.queueAck): the next flush sends them first, in order, each from its
+ * destination's packet template (Transmitter.sendHeld), or queues them as they
+ * would have been (Sender.releaseHeld). Parallel lists, reused. */
+export interface HeldAcks {
+  dests: Destination[];
+  recs: LinkRecordRepr[];
+  /** The neighbour each ACK record is for (TxFrame.ackFor; undefined: a broadcast tick's). */
+  acksFor: (Neighbour | undefined)[];
+}
+
 export class TxQueue {
   /** Control frames with a fixed destination, in order. */
   readonly fixed: TxFrame[] = [];
+  /** ACK frames held back while nothing else is queued (not counted in `length`). */
+  readonly held: HeldAcks = { dests: [], recs: [], acksFor: [] };
   /** Routed frames waiting for a transmission, per final destination. */
   readonly pending = new Map<string, PendingFifo>();
   /** Sent reliable frames waiting for an ACK, per destination they went to. */

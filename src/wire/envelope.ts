@@ -95,17 +95,23 @@ export function newEnvelopeMemo(): EnvelopeMemo {
   };
 }
 
+/** Would encodeEnvelope write `m.bytes` (the link sequence patched) for `env` with this abbreviator? */
+export function envelopeMemoHolds(m: EnvelopeMemo, env: EnvelopeRepr, abbreviate: Abbreviate | undefined): boolean {
+  return m.bytes !== undefined && m.transmitter === env.transmitter && m.abbreviate === abbreviate && m.unicast === env.unicast &&
+    m.interfaceIndex === env.interfaceIndex && m.transmitterFull === (env.transmitterFull === true) &&
+    m.version === env.version && m.encapsulation === env.encapsulation;
+}
+
 /** `memo`: see EnvelopeMemo (used for envelopes with a link sequence; the bytes are the same either way). */
 export function encodeEnvelope(w: ByteWriter, env: EnvelopeRepr, ctx: AddressEncodeContext, memo?: EnvelopeMemo): void {
   const t = env.transmitter;
   if (memo !== undefined && env.linkSeq >= 0) {
     const m = memo;
-    if (m.bytes !== undefined && m.transmitter === t && m.abbreviate === ctx.abbreviate && m.unicast === env.unicast &&
-      m.interfaceIndex === env.interfaceIndex && m.transmitterFull === (env.transmitterFull === true) &&
-      m.version === env.version && m.encapsulation === env.encapsulation) {
+    if (envelopeMemoHolds(m, env, ctx.abbreviate)) {
       const at = w.pos;
-      w.bytes(m.bytes);
-      w.patchU8(at + m.bytes.length - 1, env.linkSeq & 0xff); // (the link sequence comes last)
+      const b = m.bytes!;
+      w.bytes(b);
+      w.patchU8(at + b.length - 1, env.linkSeq & 0xff); // (the link sequence comes last)
       ctx.sender = t;
       ctx.previous = t;
       return;

@@ -4,9 +4,7 @@
 // comparison leaves out, and a counting wrapper.
 import * as assert from "uvu/assert";
 import type { Adverts } from "../../src/mdp/adverts";
-import { identityFromSeed } from "../../src/crypto/identity";
-import { toHex } from "../../src/wire/bytes";
-import { SimNet, type SimNode } from "./simnet";
+import { lossyGrid2x3 } from "./sim-grid";
 import { snapshotDifference, stateSnapshot } from "./state-snapshot";
 import type { NodeContext } from "../../src/mdp/context";
 import type { Ingress } from "../../src/mdp/ingress";
@@ -72,26 +70,8 @@ export function instrument(on: MeshNode[], off: MeshNode[]): FastPathCount {
   return count;
 }
 
-export interface LossyGrid { net: SimNet; nodes: SimNode[]; wire: string[] }
-
-/** Six nodes, `links` ([a, b, loss]: their own broadcast domains) and one shared
- * link of three (ACKs on a shared link), node `second[0]` with a second identity
- * (from the seed byte second[1]); every packet sent kept in `wire`. Built twice
- * from the same seed, the same. */
-export function lossyGrid(
-  seed: number, links: [number, number, number][], shared: [number[], number], second: [number, number], startGapMs: number,
-): LossyGrid {
-  const net = new SimNet({ seed });
-  const nodes: SimNode[] = [];
-  const extra = identityFromSeed(new Uint8Array(32).fill(second[1]));
-  for (let i = 0; i < 6; i++) nodes.push(i === second[0] ? net.addNode(`n${i}`, undefined, [extra]) : net.addNode(`n${i}`));
-  for (const [a, b, loss] of links) net.link(`l${a}${b}`, [nodes[a], nodes[b]], loss, 2, 1);
-  net.link("shared", shared[0].map((i) => nodes[i]), shared[1], 1, 0.5);
-  const wire: string[] = [];
-  net.tap = (from, to, b) => { wire.push(`${from.name}>${to}:${toHex(b)}`); };
-  for (const n of nodes) { net.start(n); net.runFor(startGapMs); }
-  return { net, nodes, wire };
-}
+/** Six nodes in a lossy 2x3 grid (sim-grid.ts lossyGrid2x3), every packet sent kept in `wire`. */
+export type LossyGrid = ReturnType<typeof lossyGrid2x3>;
 
 /** Every node of `a` in the same state as its twin in `b` (FAST_PATH_SKIP left
  * out), and the same packets sent. */

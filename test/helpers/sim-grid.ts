@@ -4,6 +4,7 @@
 import { toHex } from "../../src/wire/bytes";
 import { SimNet, type SimNode } from "./simnet";
 import type { MeshNodeOptions } from "../../src/mdp/api";
+import { identityFromSeed } from "../../src/crypto/identity";
 
 export interface Grid {
   net: SimNet;
@@ -87,4 +88,27 @@ export function runUntilPolled(g: Grid, cond: () => boolean, maxMs: number, ever
     g.net.runFor(Math.min(everyMs, end - g.net.time));
   }
   return cond() ? g.net.time : undefined;
+}
+
+/** Six nodes in a 2x3 grid of point-to-point links with these losses (in the
+ * order 0-1, 1-2, 3-4, 4-5, 0-3, 1-4, 2-5), a broadcast domain shared by nodes
+ * 0, 2 and 4 (ACKs on a shared link), node `secondAt` with a second identity
+ * (from a seed of `secondByte`s), started 15 ms apart; every packet delivered
+ * kept in `wire` ("from>to:hex"). The same arguments build the same mesh: two
+ * runs side by side, one with a path off, must stay alike. */
+export function lossyGrid2x3(seed: number, secondAt: number, secondByte: number, losses: readonly number[], sharedLoss: number): { net: SimNet; nodes: SimNode[]; wire: string[] } {
+  const net = new SimNet({ seed });
+  const second = identityFromSeed(new Uint8Array(32).fill(secondByte));
+  const nodes: SimNode[] = [];
+  for (let i = 0; i < 6; i++) nodes.push(i === secondAt ? net.addNode(`n${i}`, undefined, [second]) : net.addNode(`n${i}`));
+  const pairs = [[0, 1], [1, 2], [3, 4], [4, 5], [0, 3], [1, 4], [2, 5]];
+  for (let i = 0; i < pairs.length; i++) {
+    const [a, b] = pairs[i];
+    net.link(`l${a}${b}`, [nodes[a], nodes[b]], losses[i], 2, 1);
+  }
+  net.link("shared", [nodes[0], nodes[2], nodes[4]], sharedLoss, 1, 0.5);
+  const wire: string[] = [];
+  net.tap = (from, to, b) => { wire.push(`${from.name}>${to}:${toHex(b)}`); };
+  for (const n of nodes) { net.start(n); net.runFor(15); }
+  return { net, nodes, wire };
 }

@@ -12,12 +12,12 @@ import * as assert from "uvu/assert";
 import { SimNet, type SimNode } from "../helpers/simnet";
 import { snapshotDifference, stateSnapshot } from "../helpers/state-snapshot";
 import { prng } from "../helpers/prng";
+import { lossyGrid2x3 } from "../helpers/sim-grid";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { toHex } from "../../src/wire/bytes";
 import { LS_BROADCAST, LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, LS_UNICAST, type Sid } from "../../src/wire/types";
 import {
-  FAST_PATH_SKIP, assertSameRun, inside as insideOf, instrument as instrumentNodes, lossyGrid, type FastPathCount, type Inside,
-  type LossyGrid,
+  FAST_PATH_SKIP, assertSameRun, inside as insideOf, instrument as instrumentNodes, type FastPathCount, type Inside, type LossyGrid,
 } from "../helpers/fast-path";
 import { MeshNode } from "../../src/mdp/node";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
@@ -32,8 +32,7 @@ const inside = (sn: SimNode): Inside => insideOf(sn.node);
 const instrument = (on: SimNode[], off: SimNode[]): FastPathCount => instrumentNodes(on.map((s) => s.node), off.map((s) => s.node));
 
 /** A 2x3 grid, links with 0-8 % loss, one node with a second identity: twice, the same. */
-const grid = (): LossyGrid => lossyGrid(4242,
-  [[0, 1, 0.08], [1, 2, 0], [3, 4, 0.03], [4, 5, 0.05], [0, 3, 0], [1, 4, 0.02], [2, 5, 0.08]], [[0, 2, 4], 0.04], [4, 0x42], 15);
+const grid = (): LossyGrid => lossyGrid2x3(4242, 4, 0x42, [0.08, 0, 0.03, 0.05, 0, 0.02, 0.08], 0.04);
 
 test("a lossy 2x3 grid, fast path on and off: the same state after every step, the same bytes sent", () => {
   const a = grid(), b = grid();

@@ -12,7 +12,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet, type SimNode } from "../helpers/simnet";
 import { snapshotDifference, stateSnapshot } from "../helpers/state-snapshot";
-import { FAST_PATH_SKIP, assertSameRun, inside, instrument, lossyGrid, setFastPaths, type LossyGrid } from "../helpers/fast-path";
+import { FAST_PATH_SKIP, assertSameRun, inside, instrument, setFastPaths, type LossyGrid } from "../helpers/fast-path";
+import { lossyGrid2x3 } from "../helpers/sim-grid";
 import { prng } from "../helpers/prng";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { toHex } from "../../src/wire/bytes";
@@ -25,8 +26,7 @@ function sameState(a: SimNode, b: SimNode, why: string): void {
 }
 
 /** A 2x3 grid, links with 0-8 % loss, a shared link of three, a node with two identities. */
-const grid = (): LossyGrid => lossyGrid(777,
-  [[0, 1, 0.06], [1, 2, 0], [3, 4, 0.03], [4, 5, 0.08], [0, 3, 0.01], [1, 4, 0.02], [2, 5, 0]], [[1, 3, 5], 0.05], [2, 9], 25);
+const grid = (): LossyGrid => lossyGrid2x3(777, 2, 9, [0.06, 0, 0.03, 0.08, 0.01, 0.02, 0], 0.05);
 
 test("a lossy 2x3 grid, the packet fast path on (its payload fast path off) and both off: the same state after every step", () => {
   const a = grid(), b = grid();

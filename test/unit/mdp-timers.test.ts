@@ -9,6 +9,7 @@ import { SimNet, type SimNode } from "../helpers/simnet";
 import type { Transmit } from "../../src/mdp/node";
 import type { HopAcks } from "../../src/mdp/hop-acks";
 import type { NodeContext } from "../../src/mdp/context";
+import type { Adverts } from "../../src/mdp/adverts";
 
 interface Watch {
   handled: number;
@@ -92,6 +93,44 @@ test("the kept earliest ACK due equals the neighbours' earliest ackDueAt after e
   net.runFor(5000);
   assert.ok(checked > 1000, `inputs checked: ${checked}`);
   assert.equal(wrong, [], "kept earliest ACK due differs from the walk");
+});
+
+// Adverts keeps the earliest interface tick (tickDueAt) instead of looking at
+// every interface per packet and per wakeup: after every input and every
+// interface added or removed it must equal that walk.
+test("the kept earliest interface tick equals the interfaces' earliest nextTickAt after every input and interface change", () => {
+  const net = new SimNet({ seed: 5 });
+  const [a, b, c] = net.line(["A", "B", "C"], 0.1, 5);
+  const inner = b.node as unknown as { adverts: Adverts; cx: NodeContext };
+  let checked = 0;
+  const wrong: string[] = [];
+  const check = (why: string): void => {
+    let walk = Infinity;
+    for (const f of inner.cx.ifaceList) if (f.nextTickAt < walk) walk = f.nextTickAt;
+    checked++;
+    if (inner.adverts.tickDueAt !== walk && wrong.length < 5) wrong.push(`${why} at ${net.time}: kept ${inner.adverts.tickDueAt}, walk ${walk}`);
+  };
+  const handle = b.node.handleTimeout.bind(b.node);
+  b.node.handleTimeout = (now: number) => { handle(now); check("timeout"); };
+  const packet = b.node.handlePacket.bind(b.node);
+  b.node.handlePacket = (...x: Parameters<typeof packet>) => { packet(...x); check("packet"); };
+  for (const n of [a, b, c]) { net.start(n); net.runFor(200); }
+  net.runFor(3000);
+  // (interfaces of their own, with another tick period, added late and removed)
+  b.node.addInterface({ index: 7, name: "x7", broadcastAddress: "x7:4110", tickMs: 300 });
+  check("added");
+  net.runFor(1700);
+  b.node.addInterface({ index: 8, name: "x8", broadcastAddress: "x8:4110", tickMs: 300 });
+  check("added");
+  net.runFor(1100);
+  b.node.removeInterface(7);
+  check("removed");
+  net.runFor(1300);
+  b.node.removeInterface(8);
+  check("removed");
+  net.runFor(1000);
+  assert.ok(checked > 50, `inputs checked: ${checked}`);
+  assert.equal(wrong, [], "kept earliest interface tick differs from the walk");
 });
 
 test.run();
