@@ -23,11 +23,16 @@ import { setTunnelHost, TunnelHost } from "./tunnels.js";
 import { pid, utf8Encode } from "../platform/proc.js";
 import { STATUS_MAX_BYTES, statusJson } from "./status.js";
 import { LazyAlarm } from "./lazy-alarm.js";
+import { InterfaceWatch, watchInterfaceChanges } from "../platform/interfaces.js";
 
-/** Interfaces are rescanned every RESCAN_MS, on a wakeup the daemon has anyway (a
- * packet, a tick: at least one a second while an interface is up); a timer of its
- * own wakes it only if none came within RESCAN_SLACK_MS after that (lazy-alarm.ts). */
+/** Interfaces are rescanned when the kernel says a link or IPv4 address changed
+ * (route netlink, platform/interfaces.ts), and every RESCAN_WATCHED_MS anyway; where
+ * changes cannot be watched, every RESCAN_MS. Either on a wakeup the daemon has
+ * anyway (a packet, a tick: at least one a second while an interface is up); a
+ * timer of its own wakes it only if none came within RESCAN_SLACK_MS after that
+ * (lazy-alarm.ts). */
 const RESCAN_MS = 5000;
+const RESCAN_WATCHED_MS = 60_000;
 const RESCAN_SLACK_MS = 2000;
 
 export interface MeshDaemonOptions {
@@ -81,6 +86,8 @@ export class MeshDaemon {
   private backlogSeen = -1;
   private rules: InterfaceRule[] = [];
   private rescanAlarm: LazyAlarm | undefined;
+  /** Link and address changes, heard from the kernel (null: not watched, rescans every RESCAN_MS). */
+  private ifaceWatch: InterfaceWatch | null = null;
   private stopped = false;
   /** Peer names by int32 address, then port: int keys (addr * 65536 + port was a float64 hash per datagram). */
   private readonly names = new Map<number, Map<number, string>>();
@@ -144,12 +151,17 @@ export class MeshDaemon {
       },
     }));
     setTunnelHost(this.tunnels);
+    this.ifaceWatch = watchInterfaceChanges(() => this.rescanAlarm?.runNow(), (why) => {
+      log.warn(`interface changes no longer heard from the kernel (${why}): rescanning every ${RESCAN_MS / 1000} s`);
+      this.ifaceWatch = null;
+      this.rescanAlarm?.setPeriod(RESCAN_MS);
+    });
     this.reload();
     this.rescanAlarm = new LazyAlarm({
       now: nowMs,
       setTimeout: (fn, ms) => setTimer(ms, fn, "interface rescan"),
       clearTimeout: (h) => clearTimer(h as Timer),
-    }, RESCAN_MS, RESCAN_SLACK_MS, () => { this.ifaces.rescan(this.rules); this.drive(); });
+    }, this.ifaceWatch ? RESCAN_WATCHED_MS : RESCAN_MS, RESCAN_SLACK_MS, () => { this.ifaces.rescan(this.rules); this.drive(); });
     opts.onReload(() => {
       if (this.stopped) return;
       log.info("config reloaded: rescanning interfaces");
@@ -167,6 +179,7 @@ export class MeshDaemon {
     this.stopped = true;
     this.driver.stop();
     this.rescanAlarm?.stop();
+    this.ifaceWatch?.close();
     const ownDrops = this.ifaces.ownDrops;
     this.ifaces.closeAll();
     this.sock.close();

@@ -569,6 +569,103 @@ static JSValue js_interfaces(JSContext *ctx, JSValueConst this_val, int argc,
     return arr;
 }
 
+/* Route netlink, declared here so the cross builds need no kernel headers
+ * (linux/netlink.h, linux/rtnetlink.h, linux/if_link.h). */
+struct nl_sockaddr { sa_family_t family; uint16_t pad; uint32_t pid, groups; };
+struct nl_ifinfomsg { uint8_t family, pad; uint16_t type; int32_t index; uint32_t flags, change; };
+#define NL_ROUTE 0
+#define NL_GROUP_LINK 1          /* RTMGRP_LINK */
+#define NL_GROUP_IPV4_IFADDR 0x10 /* RTMGRP_IPV4_IFADDR */
+#define NL_NEWLINK 16
+#define NL_DELLINK 17
+#define NL_NEWADDR 20
+#define NL_DELADDR 21
+#define NL_IFLA_WIRELESS 11
+
+/* netlinkOpen() -> fd: a non-blocking route netlink socket that hears of every
+ * link and IPv4 address change of this network namespace (Serval DNA watches
+ * RTM_NEWADDR the same way), so the daemon rescans its interfaces when they
+ * change instead of listing them every few seconds. */
+static JSValue js_netlink_open(JSContext *ctx, JSValueConst this_val, int argc,
+                               JSValueConst *argv)
+{
+    struct nl_sockaddr sa;
+    int fd, err;
+    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NL_ROUTE);
+    if (fd < 0)
+        return throw_errno(ctx, "socket(AF_NETLINK)", errno);
+    memset(&sa, 0, sizeof sa);
+    sa.family = AF_NETLINK;
+    sa.groups = NL_GROUP_LINK | NL_GROUP_IPV4_IFADDR;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa)) {
+        err = errno;
+        close(fd);
+        return throw_errno(ctx, "bind(AF_NETLINK)", err);
+    }
+    return JS_NewInt32(ctx, fd);
+}
+
+/* A link message that only carries a wireless event (IFLA_WIRELESS: scans,
+ * associations; no change of flags) says nothing about addresses. */
+static int nl_wireless_only(const uint8_t *m, size_t len)
+{
+    const struct nl_ifinfomsg *ifi = (const struct nl_ifinfomsg *)(m + 16);
+    size_t a = 16 + sizeof *ifi;
+    if (len < a || ifi->change)
+        return 0;
+    while (a + 4 <= len) {
+        uint16_t alen, type;
+        memcpy(&alen, m + a, 2);
+        memcpy(&type, m + a + 2, 2);
+        if (alen < 4 || a + alen > len)
+            break;
+        if ((type & 0x3fff) == NL_IFLA_WIRELESS)
+            return 1;
+        a += (alen + 3u) & ~3u;
+    }
+    return 0;
+}
+
+/* netlinkDrain(fd) -> link or address changes read, until the socket is
+ * empty; 1 when the kernel dropped some (ENOBUFS: what changed is unknown);
+ * -errno on another error. */
+static JSValue js_netlink_drain(JSContext *ctx, JSValueConst this_val, int argc,
+                                JSValueConst *argv)
+{
+    static uint8_t buf[8192] __attribute__((aligned(4)));
+    int fd, changes = 0;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        size_t off = 0;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ENOBUFS) {
+                changes++;
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            return JS_NewInt32(ctx, -errno);
+        }
+        while (off + 16 <= (size_t)n) {
+            uint32_t len;
+            uint16_t type;
+            memcpy(&len, buf + off, 4);
+            memcpy(&type, buf + off + 4, 2);
+            if (len < 16 || off + len > (size_t)n)
+                break;
+            if (type == NL_NEWADDR || type == NL_DELADDR || type == NL_DELLINK ||
+                (type == NL_NEWLINK && !nl_wireless_only(buf + off, len)))
+                changes++;
+            off += (len + 3u) & ~3u;
+        }
+    }
+    return JS_NewInt32(ctx, changes);
+}
+
 /* ---- signals, process ---- */
 
 /* signalOpen() -> fd: blocks SIGTERM/SIGINT/SIGHUP (so poll() is never
@@ -1170,6 +1267,8 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("unixRecvFrom", 5, js_unix_recvfrom),
     JS_CFUNC_DEF("unixConnect", 2, js_unix_connect),
     JS_CFUNC_DEF("interfaces", 0, js_interfaces),
+    JS_CFUNC_DEF("netlinkOpen", 0, js_netlink_open),
+    JS_CFUNC_DEF("netlinkDrain", 1, js_netlink_drain),
     JS_CFUNC_DEF("signalOpen", 0, js_signal_open),
     JS_CFUNC_DEF("signalRead", 1, js_signal_read),
     JS_CFUNC_DEF("monotonicMs", 0, js_monotonic_ms),
