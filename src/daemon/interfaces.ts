@@ -8,6 +8,7 @@ import { ipv4Format } from "../platform/ipv4.js";
 import { UdpSocket, UdpSource } from "../platform/udp.js";
 import { listInterfaces } from "../platform/interfaces.js";
 import { errorText, log } from "../platform/log.js";
+import { ENOENT } from "../platform/errno.js";
 
 export interface MeshInterface extends SelectedInterface {
   /** Stable small index (0..15) used on the wire. */
@@ -95,10 +96,13 @@ export class InterfaceManager {
     } else if (this.byName.size > 0) this.warnedNone = false;
   }
 
-  /** Send from the interface's own socket (so peers learn our 4110 source port).
-   * Returns 0 or -errno. `addr` undefined = the interface's broadcast address. */
-  send(itf: MeshInterface, data: Uint8Array, addr: string | number | undefined, port: number): number {
-    const rc = itf.sock.send(data, addr ?? itf.broadcastText, port);
+  /** Send from the interface's own socket (so peers learn our 4110 source port), by
+   * the interface's index (one call per packet). Returns 0 or -errno (-ENOENT: the
+   * interface just went away). */
+  sendOn(index: number, data: Uint8Array, addr: number, port: number): number {
+    const itf = this.indexed[index];
+    if (itf === undefined) return -ENOENT;
+    const rc = itf.sock.send(data, addr, port);
     const c = itf.counters;
     if (rc < 0) c.txFailed++;
     else { c.txPackets++; c.txBytes += data.length; }

@@ -13,6 +13,7 @@ import { nowMs } from "../platform/clock.js";
 import { errorText, log, logEnabled } from "../platform/log.js";
 import { clearTimer, guard, setTimer, Timer } from "../platform/loop.js";
 import { UnixDgram } from "../platform/unix.js";
+import type { UdpSource } from "../platform/udp.js";
 import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
@@ -113,14 +114,14 @@ export class MeshDaemon {
       now: nowMs,
       setTimeout: (fn, ms) => setTimer(ms, fn, "mesh timer"),
       clearTimeout: (h) => clearTimer(h as Timer),
-      transmit: (tx) => this.transmit(tx),
+      transmit: this.transmit,
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
       info: (m) => log.info(m),
       warn: (m) => log.warn(m),
-      afterDrive: () => {
+      afterDrive: (now) => {
         this.applyBackPressure();
-        this.rescanAlarm?.poll();
+        this.rescanAlarm?.poll(now);
       },
       clientSendBuffer: sendBuffer,
     });
@@ -132,7 +133,7 @@ export class MeshDaemon {
       this.drive();
     });
     this.ifaces = new InterfaceManager(
-      (itf, data, from) => this.onPacket(itf, data, from.addr, from.port),
+      this.onPacket,
       (itf) => this.core.interfaceUp(nowMs(), {
         index: itf.index, name: itf.name, mtu: MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
       }),
@@ -233,15 +234,16 @@ export class MeshDaemon {
     this.drive();
   }
 
-  private onPacket(itf: MeshInterface, data: Uint8Array, addr: number, port: number): void {
+  /** (a bound arrow: the interfaces' sockets call it straight, per datagram) */
+  private readonly onPacket = (itf: MeshInterface, data: Uint8Array, from: UdpSource): void => {
     this.stats.packetsIn++;
     this.stats.bytesIn += data.length;
     const now = nowMs();
     try {
-      this.core.handlePacket(now, itf.index, this.peerName(addr, port), data);
+      this.core.handlePacket(now, itf.index, this.peerName(from.addr, from.port), data);
     } catch (e) {
       // Malformed input must never stop the daemon.
-      if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
+      if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(from.addr)}:${from.port} on ${itf.name}: ${errorText(e)}`);
     }
     this.backlogSeen = -1; // (a packet may queue datagrams of the node's own services)
     // One drive (transmits, deliveries, the next wake-up) per burst: once the
@@ -249,7 +251,7 @@ export class MeshDaemon {
     // the same callback, no promise job); at least every DRIVE_EVERY packets, so a
     // socket that never runs dry still sends and delivers.
     if (++this.undriven >= DRIVE_EVERY) this.drive();
-  }
+  };
 
   /** Local clients may queue this many datagrams ahead of the links; above it the
    * client socket is not read (their sends block or see EAGAIN) until the
@@ -330,13 +332,12 @@ export class MeshDaemon {
     });
   }
 
-  /** Send one overlay packet from its interface's socket; 0 or -errno. */
-  private transmit(tx: Transmit): number {
-    const itf = this.ifaces.byIndex(tx.ifIndex);
+  /** Send one overlay packet from its interface's socket; 0 or -errno. (A bound
+   * arrow, the driver's io.transmit itself: no wrapper call per packet.) */
+  private readonly transmit = (tx: Transmit): number => {
     const to = this.peerAddress(tx.to);
-    if (!itf || !to) return -ENOENT; // interface just went away
-    const { addr, port } = to;
-    return this.ifaces.send(itf, tx.bytes, addr, port);
-  }
+    if (to === undefined) return -ENOENT;
+    return this.ifaces.sendOn(tx.ifIndex, tx.bytes, to.addr, to.port);
+  };
 }
 
