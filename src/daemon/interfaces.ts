@@ -3,7 +3,7 @@
 // plus one wildcard socket per port receiving broadcasts, each assigned to the
 // interface whose subnet holds the source. rescan() reconciles the open
 // sockets with what the system has now, so interfaces may come and go.
-import { InterfaceRule, inSubnet, SelectedInterface, selectInterfaces } from "./interfaces-match.js";
+import { InterfaceRule, SelectedInterface, selectInterfaces } from "./interfaces-match.js";
 import { ipv4Format } from "../platform/ipv4.js";
 import { UdpSocket, UdpSource } from "../platform/udp.js";
 import { listInterfaces } from "../platform/interfaces.js";
@@ -167,7 +167,8 @@ export class InterfaceManager {
         const active = this.active;
         for (let i = 0; i < active.length; i++) {
           const itf = active[i];
-          if (itf.port === port && inSubnet(from.addr, itf.addr, itf.netmask)) {
+          // (inSubnet written out: per datagram and interface, a call costs more than the test)
+          if (itf.port === port && ((from.addr ^ itf.addr) & itf.netmask) === 0) {
             itf.counters.rxPackets++;
             itf.counters.rxBytes += data.length;
             this.onPacket(itf, data, from);
