@@ -79,6 +79,8 @@ export class MeshDaemon {
   readonly tunnels: TunnelHost;
   private inDrive = false;
   private kickQueued = false;
+  /** Local clients or tunnels sent since the backlog was last counted (applyBackPressure). */
+  private localSent = true;
   /** Packets handled since the last drive (onPacket). */
   private undriven = 0;
   /** The core's client backlog when last counted plus the tunnels' sends since: never
@@ -129,6 +131,7 @@ export class MeshDaemon {
     this.sock = UnixDgram.open(sockName); // filesystem socket, 0600: owner only
     sendBuffer.size = setSendBuffer(this.sock.fd, CLIENT_SEND_BUFFER);
     this.sock.onMessage((data, from) => {
+      this.localSent = true;
       this.clients.handleMessage(nowMs(), from, data);
       this.drive();
     });
@@ -147,6 +150,7 @@ export class MeshDaemon {
       now: nowMs,
       holdingBack: () => this.tunnelsHeldBack(),
       kick: () => {
+        this.localSent = true;
         if (this.backlogSeen >= 0) this.backlogSeen++; // (a tunnel queued one more datagram)
         this.kick();
       },
@@ -259,6 +263,13 @@ export class MeshDaemon {
    * ~50 ms, little enough that a new stream's first packet is not stuck behind
    * seconds of another's data. */
   private applyBackPressure(): void {
+    // The backlog is counted (a walk of the core's queues) while the socket is
+    // paused, and after local clients or tunnels sent: a drive of a mesh with no
+    // local traffic (every packet, every tick) does not count it. (The node's own
+    // services' replies count too, but pausing the client socket matters only once
+    // a client sends, and then it is counted.)
+    if (!this.localSent && !this.sock.isPaused) return;
+    this.localSent = false;
     const backlog = this.core.clientBacklog?.() ?? 0;
     if (this.sock.isPaused) {
       if (backlog <= CLIENT_BACKLOG_LOW) this.sock.resume();
