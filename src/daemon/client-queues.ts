@@ -64,9 +64,11 @@ export class ClientQueues {
   /** Queues with messages, in the order they first blocked. */
   private blocked: Queue[] = [];
   private total = 0;
-  private nextRetry = Infinity;
-  /** blocked clients retried on every drive (as of the last retry) */
-  private active = 0;
+  /** When retry() has work (Infinity: nothing held). Read-only outside (a field, not a
+   * getter: the driver looks at it on every drive, and a getter is a JS call). */
+  retryAt = Infinity;
+  /** Blocked clients retried on every drive (as of the last retry). Read-only outside. */
+  activeCount = 0;
   /** Clients not sent to for now (connected peers holding our send buffer; see setThrottled). */
   private throttled: ReadonlySet<string> = NO_CLIENTS;
 
@@ -83,15 +85,6 @@ export class ClientQueues {
     return this.total;
   }
 
-  /** When retry() has work (Infinity: nothing held). */
-  get retryAt(): number {
-    return this.nextRetry;
-  }
-
-  /** Some blocked client is still reading (retried on every drive). */
-  get hasActive(): boolean {
-    return this.active > 0;
-  }
 
   /** Sends m now, or queues it behind what this client already has waiting. */
   offer(now: number, to: string, data: Uint8Array): void {
@@ -109,7 +102,7 @@ export class ClientQueues {
   /** Retries every blocked client that is due, and every one still reading; cost is
    * per blocked client, not per message. */
   retry(now: number): void {
-    if (now < this.nextRetry && this.active === 0) return;
+    if (now < this.retryAt && this.activeCount === 0) return;
     let next = Infinity;
     let keep = 0;
     let active = 0;
@@ -124,8 +117,8 @@ export class ClientQueues {
       if (q.eager) active++;
     }
     list.length = keep;
-    this.nextRetry = next;
-    this.active = active;
+    this.retryAt = next;
+    this.activeCount = active;
   }
 
   /** The client is gone (goodbye or a failed send): drop what is held for it. */
@@ -184,9 +177,9 @@ export class ClientQueues {
       q.retryAt = now + RETRY_MIN_MS;
       q.lastProgress = now;
       q.eager = true;
-      this.active++;
+      this.activeCount++;
       this.blocked.push(q);
-      if (q.retryAt < this.nextRetry) this.nextRetry = q.retryAt;
+      if (q.retryAt < this.retryAt) this.retryAt = q.retryAt;
     }
   }
 

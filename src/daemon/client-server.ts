@@ -46,7 +46,9 @@ SID_INTERNAL[31] = 1;
 
 export class ClientServer {
   private readonly bindings = new BindingTable();
-  private outbox: ClientMessage[] = [];
+  /** Messages for clients, polled from outHead on; empty when none is waiting (the
+   * driver looks at its length before calling pollOutgoing; read-only outside). */
+  readonly outbox: ClientMessage[] = [];
   private outHead = 0;
   private idsSeen: Uint8Array[] | undefined;
   private idsHex: string[] = [];

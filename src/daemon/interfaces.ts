@@ -3,11 +3,12 @@
 // plus one wildcard socket per port receiving broadcasts, each assigned to the
 // interface whose subnet holds the source. rescan() reconciles the open
 // sockets with what the system has now, so interfaces may come and go.
-import { InterfaceRule, inSubnet, SelectedInterface, selectInterfaces } from "./interfaces-match.js";
+import { InterfaceRule, SelectedInterface, selectInterfaces } from "./interfaces-match.js";
 import { ipv4Format } from "../platform/ipv4.js";
 import { UdpSocket, UdpSource } from "../platform/udp.js";
 import { listInterfaces } from "../platform/interfaces.js";
 import { errorText, log } from "../platform/log.js";
+import { ENOENT } from "../platform/errno.js";
 
 export interface MeshInterface extends SelectedInterface {
   /** Stable small index (0..15) used on the wire. */
@@ -95,10 +96,13 @@ export class InterfaceManager {
     } else if (this.byName.size > 0) this.warnedNone = false;
   }
 
-  /** Send from the interface's own socket (so peers learn our 4110 source port).
-   * Returns 0 or -errno. `addr` undefined = the interface's broadcast address. */
-  send(itf: MeshInterface, data: Uint8Array, addr: string | number | undefined, port: number): number {
-    const rc = itf.sock.send(data, addr ?? itf.broadcastText, port);
+  /** Send from the interface's own socket (so peers learn our 4110 source port), by
+   * the interface's index (one call per packet). Returns 0 or -errno (-ENOENT: the
+   * interface just went away). */
+  sendOn(index: number, data: Uint8Array, addr: number, port: number): number {
+    const itf = this.indexed[index];
+    if (itf === undefined) return -ENOENT;
+    const rc = itf.sock.send(data, addr, port);
     const c = itf.counters;
     if (rc < 0) c.txFailed++;
     else { c.txPackets++; c.txBytes += data.length; }
@@ -163,7 +167,8 @@ export class InterfaceManager {
         const active = this.active;
         for (let i = 0; i < active.length; i++) {
           const itf = active[i];
-          if (itf.port === port && inSubnet(from.addr, itf.addr, itf.netmask)) {
+          // (inSubnet written out: per datagram and interface, a call costs more than the test)
+          if (itf.port === port && ((from.addr ^ itf.addr) & itf.netmask) === 0) {
             itf.counters.rxPackets++;
             itf.counters.rxBytes += data.length;
             this.onPacket(itf, data, from);

@@ -17,7 +17,7 @@ export class LazyAlarm {
 
   constructor(
     private readonly clock: Clock,
-    private readonly everyMs: number,
+    private everyMs: number,
     private readonly slackMs: number,
     private readonly work: () => void,
   ) {
@@ -35,6 +35,14 @@ export class LazyAlarm {
   /** Run now (e.g. on a reload) and start the period again. */
   runNow(now: number = this.clock.now()): void {
     if (!this.stopped) this.run(now, false);
+  }
+
+  /** A new period, from now on. */
+  setPeriod(everyMs: number, now: number = this.clock.now()): void {
+    if (this.stopped) return;
+    this.everyMs = everyMs;
+    this.dueAt = now + everyMs;
+    this.armFallback();
   }
 
   stop(): void {

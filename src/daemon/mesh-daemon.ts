@@ -13,6 +13,7 @@ import { nowMs } from "../platform/clock.js";
 import { errorText, log, logEnabled } from "../platform/log.js";
 import { clearTimer, guard, setTimer, Timer } from "../platform/loop.js";
 import { UnixDgram } from "../platform/unix.js";
+import type { UdpSource } from "../platform/udp.js";
 import { blockedConnectedPeers, sendQueued, setSendBuffer } from "../platform/unix-sendbuf.js";
 import { ipv4Format, ipv4Parse } from "../platform/ipv4.js";
 import { toHex } from "../wire/bytes.js";
@@ -23,11 +24,16 @@ import { setTunnelHost, TunnelHost } from "./tunnels.js";
 import { pid, utf8Encode } from "../platform/proc.js";
 import { STATUS_MAX_BYTES, statusJson } from "./status.js";
 import { LazyAlarm } from "./lazy-alarm.js";
+import { InterfaceWatch, watchInterfaceChanges } from "../platform/interfaces.js";
 
-/** Interfaces are rescanned every RESCAN_MS, on a wakeup the daemon has anyway (a
- * packet, a tick: at least one a second while an interface is up); a timer of its
- * own wakes it only if none came within RESCAN_SLACK_MS after that (lazy-alarm.ts). */
+/** Interfaces are rescanned when the kernel says a link or IPv4 address changed
+ * (route netlink, platform/interfaces.ts), and every RESCAN_WATCHED_MS anyway; where
+ * changes cannot be watched, every RESCAN_MS. Either on a wakeup the daemon has
+ * anyway (a packet, a tick: at least one a second while an interface is up); a
+ * timer of its own wakes it only if none came within RESCAN_SLACK_MS after that
+ * (lazy-alarm.ts). */
 const RESCAN_MS = 5000;
+const RESCAN_WATCHED_MS = 60_000;
 const RESCAN_SLACK_MS = 2000;
 
 export interface MeshDaemonOptions {
@@ -73,6 +79,8 @@ export class MeshDaemon {
   readonly tunnels: TunnelHost;
   private inDrive = false;
   private kickQueued = false;
+  /** Local clients or tunnels sent since the backlog was last counted (applyBackPressure). */
+  private localSent = true;
   /** Packets handled since the last drive (onPacket). */
   private undriven = 0;
   /** The core's client backlog when last counted plus the tunnels' sends since: never
@@ -81,6 +89,8 @@ export class MeshDaemon {
   private backlogSeen = -1;
   private rules: InterfaceRule[] = [];
   private rescanAlarm: LazyAlarm | undefined;
+  /** Link and address changes, heard from the kernel (null: not watched, rescans every RESCAN_MS). */
+  private ifaceWatch: InterfaceWatch | null = null;
   private stopped = false;
   /** Peer names by int32 address, then port: int keys (addr * 65536 + port was a float64 hash per datagram). */
   private readonly names = new Map<number, Map<number, string>>();
@@ -106,14 +116,14 @@ export class MeshDaemon {
       now: nowMs,
       setTimeout: (fn, ms) => setTimer(ms, fn, "mesh timer"),
       clearTimeout: (h) => clearTimer(h as Timer),
-      transmit: (tx) => this.transmit(tx),
+      transmit: this.transmit,
       sendToClient: (to, data) => this.sock.send(data, to),
       debug: (m) => { if (logEnabled("debug")) log.debug(m); },
       info: (m) => log.info(m),
       warn: (m) => log.warn(m),
-      afterDrive: () => {
+      afterDrive: (now) => {
         this.applyBackPressure();
-        this.rescanAlarm?.poll();
+        this.rescanAlarm?.poll(now);
       },
       clientSendBuffer: sendBuffer,
     });
@@ -121,11 +131,12 @@ export class MeshDaemon {
     this.sock = UnixDgram.open(sockName); // filesystem socket, 0600: owner only
     sendBuffer.size = setSendBuffer(this.sock.fd, CLIENT_SEND_BUFFER);
     this.sock.onMessage((data, from) => {
+      this.localSent = true;
       this.clients.handleMessage(nowMs(), from, data);
       this.drive();
     });
     this.ifaces = new InterfaceManager(
-      (itf, data, from) => this.onPacket(itf, data, from.addr, from.port),
+      this.onPacket,
       (itf) => this.core.interfaceUp(nowMs(), {
         index: itf.index, name: itf.name, mtu: MTU, broadcastAddress: `${itf.broadcastText}:${itf.port}`,
       }),
@@ -139,17 +150,23 @@ export class MeshDaemon {
       now: nowMs,
       holdingBack: () => this.tunnelsHeldBack(),
       kick: () => {
+        this.localSent = true;
         if (this.backlogSeen >= 0) this.backlogSeen++; // (a tunnel queued one more datagram)
         this.kick();
       },
     }));
     setTunnelHost(this.tunnels);
+    this.ifaceWatch = watchInterfaceChanges(() => this.rescanAlarm?.runNow(), (why) => {
+      log.warn(`interface changes no longer heard from the kernel (${why}): rescanning every ${RESCAN_MS / 1000} s`);
+      this.ifaceWatch = null;
+      this.rescanAlarm?.setPeriod(RESCAN_MS);
+    });
     this.reload();
     this.rescanAlarm = new LazyAlarm({
       now: nowMs,
       setTimeout: (fn, ms) => setTimer(ms, fn, "interface rescan"),
       clearTimeout: (h) => clearTimer(h as Timer),
-    }, RESCAN_MS, RESCAN_SLACK_MS, () => { this.ifaces.rescan(this.rules); this.drive(); });
+    }, this.ifaceWatch ? RESCAN_WATCHED_MS : RESCAN_MS, RESCAN_SLACK_MS, () => { this.ifaces.rescan(this.rules); this.drive(); });
     opts.onReload(() => {
       if (this.stopped) return;
       log.info("config reloaded: rescanning interfaces");
@@ -167,6 +184,7 @@ export class MeshDaemon {
     this.stopped = true;
     this.driver.stop();
     this.rescanAlarm?.stop();
+    this.ifaceWatch?.close();
     const ownDrops = this.ifaces.ownDrops;
     this.ifaces.closeAll();
     this.sock.close();
@@ -220,15 +238,16 @@ export class MeshDaemon {
     this.drive();
   }
 
-  private onPacket(itf: MeshInterface, data: Uint8Array, addr: number, port: number): void {
+  /** (a bound arrow: the interfaces' sockets call it straight, per datagram) */
+  private readonly onPacket = (itf: MeshInterface, data: Uint8Array, from: UdpSource): void => {
     this.stats.packetsIn++;
     this.stats.bytesIn += data.length;
     const now = nowMs();
     try {
-      this.core.handlePacket(now, itf.index, this.peerName(addr, port), data);
+      this.core.handlePacket(now, itf.index, this.peerName(from.addr, from.port), data);
     } catch (e) {
       // Malformed input must never stop the daemon.
-      if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(addr)}:${port} on ${itf.name}: ${errorText(e)}`);
+      if (logEnabled("debug")) log.debug(`dropped packet from ${ipv4Format(from.addr)}:${from.port} on ${itf.name}: ${errorText(e)}`);
     }
     this.backlogSeen = -1; // (a packet may queue datagrams of the node's own services)
     // One drive (transmits, deliveries, the next wake-up) per burst: once the
@@ -236,7 +255,7 @@ export class MeshDaemon {
     // the same callback, no promise job); at least every DRIVE_EVERY packets, so a
     // socket that never runs dry still sends and delivers.
     if (++this.undriven >= DRIVE_EVERY) this.drive();
-  }
+  };
 
   /** Local clients may queue this many datagrams ahead of the links; above it the
    * client socket is not read (their sends block or see EAGAIN) until the
@@ -244,6 +263,13 @@ export class MeshDaemon {
    * ~50 ms, little enough that a new stream's first packet is not stuck behind
    * seconds of another's data. */
   private applyBackPressure(): void {
+    // The backlog is counted (a walk of the core's queues) while the socket is
+    // paused, and after local clients or tunnels sent: a drive of a mesh with no
+    // local traffic (every packet, every tick) does not count it. (The node's own
+    // services' replies count too, but pausing the client socket matters only once
+    // a client sends, and then it is counted.)
+    if (!this.localSent && !this.sock.isPaused) return;
+    this.localSent = false;
     const backlog = this.core.clientBacklog?.() ?? 0;
     if (this.sock.isPaused) {
       if (backlog <= CLIENT_BACKLOG_LOW) this.sock.resume();
@@ -317,13 +343,12 @@ export class MeshDaemon {
     });
   }
 
-  /** Send one overlay packet from its interface's socket; 0 or -errno. */
-  private transmit(tx: Transmit): number {
-    const itf = this.ifaces.byIndex(tx.ifIndex);
+  /** Send one overlay packet from its interface's socket; 0 or -errno. (A bound
+   * arrow, the driver's io.transmit itself: no wrapper call per packet.) */
+  private readonly transmit = (tx: Transmit): number => {
     const to = this.peerAddress(tx.to);
-    if (!itf || !to) return -ENOENT; // interface just went away
-    const { addr, port } = to;
-    return this.ifaces.send(itf, tx.bytes, addr, port);
-  }
+    if (to === undefined) return -ENOENT;
+    return this.ifaces.sendOn(tx.ifIndex, tx.bytes, to.addr, to.port);
+  };
 }
 

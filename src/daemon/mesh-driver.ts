@@ -20,8 +20,9 @@ export interface DriverIo extends Clock {
   /** The client socket's send buffer: its size, bytes not yet read by receivers, and the
    * connect()ed clients holding unread datagrams (null: cannot tell). Absent: not watched. */
   clientSendBuffer?: { size: number; queued(): number; blockedPeers(): string[] | null };
-  /** After each drive (input, timer): e.g. apply back-pressure to clients. */
-  afterDrive?(): void;
+  /** After each drive (input, timer): e.g. apply back-pressure to clients. `now`: the
+   * drive's clock reading (one read per drive, not one per step). */
+  afterDrive?(now: number): void;
 }
 
 export interface DriverStats {
@@ -79,6 +80,9 @@ export class MeshDriver {
   drive(deadlineReached = false): void {
     if (this.driving || this.stopped) return;
     this.driving = true;
+    // The clock is read again only after a round that did something (sent,
+    // delivered): a drive that only finds nothing to do reads it once.
+    let now = this.io.now();
     try {
       // Outputs first: after a packet (the usual call) the core has already run
       // what was due, so one pollTimeout per drive is the common case
@@ -86,15 +90,14 @@ export class MeshDriver {
       // while transmissions wait, which flushing them first avoids). When the
       // core's deadline woke us, it is due: no pollTimeout to find that out
       // (every earlier drive left nothing to flush), so one per drive there too.
-      let now = this.io.now();
       let due: number | undefined;
       if (deadlineReached) this.core.handleTimeout(now);
       for (let round = 0; round < MAX_ROUNDS; round++) {
-        this.flushTransmits(now);
+        const sent = this.flushTransmits(now);
         // A delivery or client message may make an in-process sender (tunnel) queue more.
         let busy = this.flushDeliveries();
         busy = this.flushClients(now) || busy;
-        now = this.io.now();
+        if (sent || busy) now = this.io.now();
         due = this.core.pollTimeout();
         if (due !== undefined && due <= now) this.core.handleTimeout(now);
         else if (!busy) break;
@@ -102,11 +105,11 @@ export class MeshDriver {
       const retryAt = this.queues.retryAt;
       const at = retryAt < Infinity ? Math.min(due ?? Infinity, Math.max(retryAt, now)) : due;
       this.armedForCore = due !== undefined && at === due;
-      this.arm(at);
+      if (this.timer.arm(at ?? Infinity, now)) this.stats.timersArmed++;
     } finally {
       this.driving = false;
     }
-    this.io.afterDrive?.();
+    this.io.afterDrive?.(now);
   }
 
   stop(): void {
@@ -117,10 +120,6 @@ export class MeshDriver {
   /** The deadline the timer is armed for (Infinity when idle). */
   get armedAt(): number {
     return this.timer.armedAt;
-  }
-
-  private arm(at: number | undefined): void {
-    if (this.timer.arm(at ?? Infinity)) this.stats.timersArmed++;
   }
 
   private flushTransmits(now: number): boolean {
@@ -152,10 +151,11 @@ export class MeshDriver {
   private flushClients(now: number): boolean {
     let any = false;
     // Clients whose sockets were full: per client, when due (not per held message).
-    if (this.queues.retryAt <= now || this.queues.hasActive) {
+    if (this.queues.retryAt <= now || this.queues.activeCount > 0) {
       if (this.queues.retryAt <= now) this.checkSendBuffer(now);
       this.queues.retry(now);
     }
+    if (this.clients.outbox.length === 0) return any;
     for (let m = this.clients.pollOutgoing(); m; m = this.clients.pollOutgoing()) {
       any = true;
       this.queues.offer(now, m.to, m.data);

@@ -6,7 +6,7 @@
 import { LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, type FrameRepr, type LinkRecordRepr, type Sid } from "../wire/types";
 import { bytesEqual, toHex } from "../wire/bytes";
 import { decodeLinkState, newLinkRecord } from "../wire/linkstate";
-import { ADDR_FULL, ADDR_SELF, SID_BYTES } from "../wire/address";
+import { ADDRESS_HEAD_MASK, ADDR_SELF, SID_BYTES } from "../wire/address";
 import type { Subscriber } from "./subscribers";
 import type { NodeContext } from "./context";
 import { newIfaceTick, type Iface, type LinkStateRepeat, type Neighbour } from "./neighbours";
@@ -78,6 +78,8 @@ export class Adverts {
   private meGen = -1;
   private meSub: Subscriber | undefined;
   private meUnique = SID_BYTES + 1;
+  /** Its first four bytes as an int32 (big-endian). */
+  private meHead = 0;
   /** Tests: false sends every payload through the generic decoder. */
   ackFastPath = true;
 
@@ -229,9 +231,21 @@ export class Adverts {
   receiveLinkState(now: number, n: Neighbour, source: Sid, data: Uint8Array): void {
     // (the decoded source is mostly n's own address-book SID: no compare)
     if (source !== n.sub.sid && !bytesEqual(source, n.sub.sid)) return; // link state describes its transmitter's links
-    const cx = this.cx;
     // A steady neighbour's tick: one ACK record about us, read straight from its bytes.
-    if (this.ackFastPath && this.receiveAckOnly(now, n, data)) return;
+    if (this.ackFastPath && this.receiveAckOnly(now, n, data, 0, data.length, undefined)) return;
+    this.receiveDecoded(now, n, data);
+  }
+
+  /** receiveLinkState of n's own payload buf[at, end) (Ingress.receiveSteady: no
+   * view made for a steady neighbour's tick). `tx`: the address book's record of n's SID. */
+  receiveLinkStateAt(now: number, n: Neighbour, buf: Uint8Array, at: number, end: number, tx: Subscriber): void {
+    if (this.ackFastPath && this.receiveAckOnly(now, n, buf, at, end, tx)) return;
+    this.receiveDecoded(now, n, buf.subarray(at, end));
+  }
+
+  /** receiveLinkState's generic path: a repeat, or every record decoded. */
+  private receiveDecoded(now: number, n: Neighbour, data: Uint8Array): void {
+    const cx = this.cx;
     // The periodic full advert of a steady mesh repeats the last one byte for
     // byte: with n's tree and our address book as it left them, decoding it
     // again would change nothing but how long n routes through us.
@@ -262,7 +276,7 @@ export class Adverts {
   }
 
   /**
-   * A payload whose only record is n's ACK record for our primary SID ("n hears
+   * A payload (data[at, end)) whose only record is n's ACK record for our primary SID ("n hears
    * our interface i", with or without an ACK and drop rate): every effect of
    * the generic path (decodeLinkState, noteNamed, applyLinkRecords, which file
    * such a record under acks and nothing else, and receiveAckRecord), without
@@ -273,30 +287,33 @@ export class Adverts {
    * kept as one (rememberRepeat), and the same bytes in the same address-book
    * generation decode the same.
    */
-  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array): boolean {
-    const len = data.length;
+  private receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, end: number, tx: Subscriber | undefined): boolean {
+    const len = end - at;
     // length, flags, receiver SELF (n, the MDP source), version, transmitter code
-    if (len < 5 || data[0] !== len || data[2] !== ADDR_SELF) return false;
-    const flags = data[1];
+    if (len < 5 || data[at] !== len || data[at + 2] !== ADDR_SELF) return false;
+    const flags = data[at + 1];
     if ((flags & (LS_NO_PATH | LS_HAS_INTERFACE)) !== LS_HAS_INTERFACE) return false;
-    const q = data[4];
+    const q = data[at + 4];
     const subs = this.cx.subs;
     if (this.meGen !== subs.generation) this.knowMe();
     const me = this.meSub;
     if (me === undefined) return false;
-    const sid = me.sid;
-    let p = 5;
-    // in full, or a prefix of ours no other SID we know starts with (lookupPrefix's answer)
-    // (not 0, SELF, PREVIOUS, P2P or SIGNKEY)
-    if (q !== ADDR_FULL && (q < this.meUnique || q >= SID_BYTES)) return false;
-    const qn = q === ADDR_FULL ? SID_BYTES : q;
-    for (let i = 0; i < qn; i++) if (data[p + i] !== sid[i]) return false;
-    p += qn;
+    let p = at + 5;
+    // in full (ADDR_FULL, 32), or a prefix of ours no other SID we know starts
+    // with (lookupPrefix's answer) (not 0, SELF, PREVIOUS, P2P or SIGNKEY)
+    if (q < this.meUnique || q > SID_BYTES) return false;
+    if ((((data[p] << 24) | (data[p + 1] << 16) | (data[p + 2] << 8) | data[p + 3]) ^ this.meHead) & ADDRESS_HEAD_MASK[q]) return false;
+    if (q > 4) {
+      const sid = me.sid;
+      for (let i = 4; i < q; i++) if (data[p + i] !== sid[i]) return false;
+    }
+    p += q;
     // the interface, ACK and drop rate within the record (bytes after them are future fields)
-    if (p + 1 + (flags & LS_HAS_ACK ? 5 : 0) + (flags & LS_HAS_DROP_RATE ? 1 : 0) > len) return false;
+    // (LS_HAS_ACK 0x10: 5 bytes, LS_HAS_DROP_RATE 0x20: 1, counted without a branch)
+    if (p + 1 + ((flags >> 4) & 1) * 5 + ((flags >> 5) & 1) > end) return false;
     const rec = this.ackRec;
     rec.flags = flags;
-    rec.version = data[3];
+    rec.version = data[at + 3];
     rec.interfaceIndex = data[p++];
     if (flags & LS_HAS_ACK) {
       rec.ackSeq = data[p];
@@ -310,15 +327,17 @@ export class Adverts {
     // decodeAddress: lookupPrefix or learnSid marked our record used
     subs.touch(me);
     rec.receiver = n.sub.sid;
-    rec.transmitter = sid;
-    // noteNamed
+    rec.transmitter = me.sid;
+    // noteNamed (nothing new once n is known to know both)
     const knows = n.knows;
-    const before = knows.size;
-    const max = this.cx.limits.subscribers;
-    const r = subs.get(n.sub.sid);
-    if (r !== undefined && knows.size < max) knows.add(r);
-    if (knows.size < max) knows.add(me);
-    if (knows.size !== before) subs.namedGen++;
+    const r = tx ?? subs.get(n.sub.sid);
+    if (r === undefined || !knows.has(r) || !knows.has(me)) {
+      const before = knows.size;
+      const max = this.cx.limits.subscribers;
+      if (r !== undefined && knows.size < max) knows.add(r);
+      if (knows.size < max) knows.add(me);
+      if (knows.size !== before) subs.namedGen++;
+    }
     this.acks.receiveAckRecord(now, n, rec);
     return true;
   }
@@ -332,5 +351,6 @@ export class Adverts {
     let k = 1;
     while (k < SID_BYTES && subs.matching(sid.subarray(0, k), 2).length !== 1) k++;
     this.meUnique = this.meSub === undefined ? SID_BYTES + 1 : k;
+    this.meHead = (sid[0] << 24) | (sid[1] << 16) | (sid[2] << 8) | sid[3];
   }
 }

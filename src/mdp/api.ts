@@ -48,6 +48,7 @@ export interface InterfaceConfig {
   mtu?: number;
   /** Opaque address ("ip:port") that reaches every node on the link. */
   broadcastAddress: string;
+  /** The interface tick, in whole milliseconds (default 500). */
   tickMs?: number;
 }
 

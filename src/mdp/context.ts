@@ -77,9 +77,21 @@ export class NodeContext {
    * number keys as float64s: soft-float calls on an FPU-less router). */
   ifaceAt(index: number): Iface | undefined {
     const l = this.ifaceList;
-    for (let i = 0; i < l.length; i++) if (l[i].index === index) return l[i];
+    // (the interface a packet came in on is mostly the one its ACK record names:
+    // the place of the last one found is looked at first; indexes are unique)
+    const last = l[this.ifaceAtLast];
+    if (last !== undefined && last.index === index) return last;
+    for (let i = 0; i < l.length; i++) {
+      if (l[i].index === index) {
+        this.ifaceAtLast = i;
+        return l[i];
+      }
+    }
     return undefined;
   }
+
+  /** Where in ifaceList ifaceAt last found an interface. */
+  private ifaceAtLast = 0;
 
   isLocal(sid: Sid): boolean {
     return this.subs.get(sid)?.local === true;

@@ -64,10 +64,13 @@ export class SeqWindow64 {
     }
     // Newer: the old `last` becomes bit 0, each skipped number shifts in a 0.
     const ahead = (seq - this.last) & 0xff; // 1..192
-    if (ahead === 1) {
-      // (the next one, nearly every packet and frame: the shift by one in place)
-      this.hi = (this.hi << 1) | (this.lo >>> 31);
-      this.lo = (this.lo << 1) | 1;
+    if (ahead < 32) {
+      // (the next one, nearly every packet, or a few ahead, a neighbour's frames
+      // on one of its several interfaces: the shift in place, the old `last` at
+      // bit ahead - 1)
+      this.hi = (this.hi << ahead) | (this.lo >>> (32 - ahead));
+      this.lo = (this.lo << ahead) | (1 << (ahead - 1));
+      this.missed = ahead - 1;
       this.last = seq;
       return SEQ_NEW;
     }

@@ -253,9 +253,13 @@ export function newDestination(iface: Iface, address: string, unicast: boolean, 
  * fixed 5 ticks; we allow more ticks and stretch further with observed loss, so
  * a link losing a third of its packets does not flap. */
 export function reachableTimeout(n: Neighbour, tickMs: number): number {
-  const base = Math.max(SERVAL_REACHABLE_TIMEOUT_MS, tickMs * REACHABLE_TICKS);
+  // (twice per received packet: the max and min in int32 arithmetic, without
+  // Math.max/min calls or branches; tickMs is whole ms and every term far below 2^30)
+  const d = tickMs * REACHABLE_TICKS - SERVAL_REACHABLE_TIMEOUT_MS;
+  const base = SERVAL_REACHABLE_TIMEOUT_MS + d - (d & (d >> 31));
   // (base * (1 + 2 rxLoss), in int32: base is at most a few 10 000 ms)
-  return Math.min(REACHABLE_TIMEOUT_MAX_MS, base + ((base * 2 * n.rxLossQ12) >> 12));
+  const e = base + ((base * 2 * n.rxLossQ12) >> 12) - REACHABLE_TIMEOUT_MAX_MS;
+  return REACHABLE_TIMEOUT_MAX_MS + (e & (e >> 31));
 }
 
 export function findLinkIn(n: Neighbour, iface: Iface, theirIf: number, unicast: boolean): LinkIn | undefined {
@@ -288,15 +292,16 @@ export function isDirect(n: Neighbour, now: number): boolean {
 /** A cheap fingerprint of a frame's content (type, length, first and last 4
  * bytes: a ciphered payload starts with its random nonce, a signed one ends with
  * its signature), to tell a retransmission from another frame with the same
- * sequence. A few reads per frame, no per-byte work. */
-export function frameFingerprint(type: number, p: Uint8Array): number {
-  const n = p.length;
+ * sequence. A few reads per frame, no per-byte work. The payload is buf[at,
+ * at + n) (a packet's bytes: no view made per frame). */
+export function frameFingerprint(type: number, buf: Uint8Array, at: number, n: number): number {
   let h = Math.imul(n ^ (type << 16), 0x9e3779b1);
   if (n >= 8) {
-    h = Math.imul(h ^ ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]), 0x85ebca6b);
-    h = Math.imul(h ^ ((p[n - 4] << 24) | (p[n - 3] << 16) | (p[n - 2] << 8) | p[n - 1]), 0xc2b2ae35);
+    const e = at + n;
+    h = Math.imul(h ^ ((buf[at] << 24) | (buf[at + 1] << 16) | (buf[at + 2] << 8) | buf[at + 3]), 0x85ebca6b);
+    h = Math.imul(h ^ ((buf[e - 4] << 24) | (buf[e - 3] << 16) | (buf[e - 2] << 8) | buf[e - 1]), 0xc2b2ae35);
   } else {
-    for (let i = 0; i < n; i++) h = Math.imul(h ^ p[i], 0x85ebca6b);
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ buf[at + i], 0x85ebca6b);
   }
   return h ^ (h >>> 15); // an int32 (a uint32 above 2^31 is a float64: soft-float compares on a router)
 }

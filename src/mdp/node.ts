@@ -107,7 +107,7 @@ export class MeshNode {
     this.acks = new HopAcks(cx, this.sender, this.routeKeeper);
     this.adverts = new Adverts(cx, this.sender, this.acks, this.routeKeeper);
     this.explain = new PleaseExplain(cx, this.sender, (r, now) => { markChanged(r, now); this.adverts.scheduleAdvert(now); });
-    this.ingress = new Ingress(cx, this.ports, this.sender, this.acks, this.routeKeeper, this.explain, host);
+    this.ingress = new Ingress(cx, this.ports, this.sender, this.acks, this.routeKeeper, this.explain, host, this.adverts);
     const r = cx.random(2);
     this.tx = new Transmitter(cx.queue, cx.stats, cx.primarySid, opts.maxTransmissions ?? C.FRAME_MAX_TX,
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);

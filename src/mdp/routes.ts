@@ -52,7 +52,8 @@ export class Routes {
     this.dirty = true;
   }
 
-  /** Call after every packet from n: track its packet gaps; a silent neighbour heard again is routed through again. */
+  /** Call after every packet from n, once its link-in has it heard at `now`:
+   * track its packet gaps; a silent neighbour heard again is routed through again. */
   noteHeard(n: Neighbour, now: number): void {
     let g = this.gapMax.get(n);
     if (!g) {
@@ -62,7 +63,9 @@ export class Routes {
     } else {
       // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
       // CPU) keeps a longer silence limit for a while instead of flapping routes.
-      g.gap = Math.max(now - g.at, g.gap * 0.99);
+      // (per packet: a comparison, no Math.max call)
+      const gap = now - g.at, decayed = g.gap * 0.99;
+      g.gap = gap > decayed ? gap : decayed;
       g.at = now;
     }
     if (this.silent.size > 0 && this.silent.has(n)) this.dirty = true;
@@ -76,7 +79,8 @@ export class Routes {
     if (i >= 0 && i < this.watched.length && this.watched[i] === n) {
       const at = this.watchedAt;
       const was = at[i];
-      const moved = (at[i] = this.silentAtGap(n, g.gap) + 1);
+      // (n was heard last now: the packet just in)
+      const moved = (at[i] = this.silentAtGap(n, g.gap, now) + 1);
       const check = this.silentCheckAt;
       if (check !== Infinity && moved !== was) {
         if (moved < check) this.silentCheckAt = moved;
@@ -97,11 +101,12 @@ export class Routes {
 
   /** When routes should avoid n (it has been silent too long). */
   private silentAt(n: Neighbour): number {
-    return this.silentAtGap(n, this.gapMax.get(n)?.gap ?? 0);
+    return this.silentAtGap(n, this.gapMax.get(n)?.gap ?? 0, lastHeard(n));
   }
 
-  private silentAtGap(n: Neighbour, gap: number): number {
-    return lastHeard(n) + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, gap, n.rxLossQ12 / 4096);
+  /** `heardAt`: when n was last heard (lastHeard). */
+  private silentAtGap(n: Neighbour, gap: number, heardAt: number): number {
+    return heardAt + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, gap, n.rxLossQ12 / 4096);
   }
 
   /** The least of the kept silence deadlines and the purge. */

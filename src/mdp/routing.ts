@@ -97,13 +97,14 @@ export function markChanged(r: Route, now: number): void {
  * A relay that dies is routed around after ~1.5 s instead of ~4 s.
  */
 export function silenceLimit(tickMs: number, gapMs: number, rxLoss: number): number {
-  return Math.max(tickMs, gapMs) * SILENT_TICKS * (1 + 4 * rxLoss);
+  return (tickMs > gapMs ? tickMs : gapMs) * SILENT_TICKS * (1 + 4 * rxLoss);
 }
 
 /** Newest packet heard from n on any link. */
 export function lastHeard(n: Neighbour): number {
   let t = -Infinity;
-  for (const l of n.linksIn) if (l.lastRxAt > t) t = l.lastRxAt;
+  const links = n.linksIn;
+  for (let i = 0; i < links.length; i++) if (links[i].lastRxAt > t) t = links[i].lastRxAt;
   return t;
 }
 

@@ -135,6 +135,12 @@ export class Subscribers implements AddressBook {
     return s;
   }
 
+  /** touch(s) `times` times over (its SID looked up that many times in a row). */
+  touchTimes(s: Subscriber, times: number): void {
+    this.clock += times;
+    s.lastUsed = this.clock;
+  }
+
   /** Record a signing key for a SID if it has none yet; false if it does not derive to the SID. */
   setSignKey(sid: Sid, signKey: Uint8Array): boolean {
     const derived = this.deriveSid(signKey);

@@ -199,29 +199,31 @@ static JSValue js_udp_sendto(JSContext *ctx, JSValueConst this_val, int argc,
 }
 
 /* udpRecvMany(fd, buf, off, len, meta, skip|null) -> datagrams | -errno
- * Every datagram waiting on fd in one call, packed into buf (each offered
- * 64 KiB, so none is ever truncated; stops when less is left, or when meta
- * is full). meta is a Uint8Array over an Int32Array: [0] 1 when the socket
- * was drained (the last recvfrom said EAGAIN), [1] datagrams skipped, then
- * per datagram offset (into the view), length, address and port. The address
- * is the host-order int32 (128.0.0.0 and up negative, so the engine keeps them
- * ints, where a uint32 above 2^31 would be a float64 and every compare or hash
- * of it soft-float on an FPU-less router). skip, the same kind of view or null: [0] n, then n
+ * The datagrams waiting on fd, read with recvmmsg into buf: each is offered
+ * 64 KiB (so none is ever truncated), in slots 64 KiB apart; as many slots as
+ * buf holds and meta has room for. meta is a Uint8Array over an Int32Array:
+ * [0] 1 when the socket was drained (recvmmsg filled fewer slots than it was
+ * offered: the kernel found the queue empty, so no extra recvfrom is needed to
+ * hear EAGAIN), [1] datagrams skipped, then per datagram offset (into the
+ * view), length, address and port. The address is the host-order int32
+ * (128.0.0.0 and up negative, so the engine keeps them ints, where a uint32
+ * above 2^31 would be a float64 and every compare or hash of it soft-float on
+ * an FPU-less router). skip, the same kind of view or null: [0] n, then n
  * (address, port) pairs whose datagrams are read and dropped here (a node's
  * own broadcasts, looped back to its wildcard socket). Returns -errno only
  * when nothing was received (-EAGAIN: nothing waiting). */
 #define RECV_MAX 65536
+#define RECV_SLOTS 4
 static JSValue js_udp_recv_many(JSContext *ctx, JSValueConst this_val,
                                 int argc, JSValueConst *argv)
 {
-    struct sockaddr_in sa;
-    socklen_t sl;
+    struct sockaddr_in sa[RECV_SLOTS];
+    struct iovec iov[RECV_SLOTS];
+    struct mmsghdr mm[RECV_SLOTS];
     uint8_t *p, *mp, *sp = NULL;
-    size_t n, mn, sn = 0, at = 0;
-    int32_t *meta, *skip = NULL, nskip = 0, skipped = 0, count = 0, max, i;
-    int fd, err = 0;
-    ssize_t r;
-    size_t mo = 0;
+    size_t n, mn, sn = 0;
+    int32_t *meta, *skip = NULL, nskip = 0, skipped = 0, count = 0, max, i, k;
+    int fd, err = 0, slots, r;
     if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
         return JS_EXCEPTION;
     mp = JS_GetUint8Array(ctx, &mn, argv[4]);
@@ -242,32 +244,58 @@ static JSValue js_udp_recv_many(JSContext *ctx, JSValueConst this_val,
         if (nskip < 0 || (size_t)(1 + 2 * nskip) * 4 > sn)
             return JS_ThrowRangeError(ctx, "udpRecvMany: bad skip table");
     }
+    slots = (int)(n / RECV_MAX);
+    if (slots > RECV_SLOTS)
+        slots = RECV_SLOTS;
+    if (slots > max)
+        slots = max;
+    if (slots < 1)
+        return JS_ThrowRangeError(ctx, "udpRecvMany: buffer under 64 KiB");
     meta[0] = 0;
-    while (count < max && n - at >= RECV_MAX) {
-        sl = sizeof sa;
-        r = recvfrom(fd, p + at, RECV_MAX, 0, (struct sockaddr *)&sa, &sl);
+    memset(mm, 0, sizeof mm);
+    for (i = 0; i < slots; i++) {
+        iov[i].iov_base = p + (size_t)i * RECV_MAX;
+        iov[i].iov_len = RECV_MAX;
+        mm[i].msg_hdr.msg_name = &sa[i];
+        mm[i].msg_hdr.msg_iov = &iov[i];
+        mm[i].msg_hdr.msg_iovlen = 1;
+    }
+    /* Skipped datagrams free their slots: read again while all were skipped
+     * and the socket may hold more. */
+    while (count == 0) {
+        for (i = 0; i < slots; i++)
+            mm[i].msg_hdr.msg_namelen = sizeof sa[i];
+        r = recvmmsg(fd, mm, (unsigned)slots, MSG_DONTWAIT, NULL);
         if (r < 0) {
             err = errno;
+            if (err == EINTR)
+                continue;
             if (err == EAGAIN || err == EWOULDBLOCK)
                 meta[0] = 1;
             break;
         }
-        int32_t addr = (int32_t)ntohl(sa.sin_addr.s_addr);
-        int32_t port = ntohs(sa.sin_port);
-        for (i = 0; i < nskip; i++)
-            if (skip[1 + 2 * i] == addr && skip[2 + 2 * i] == port)
-                break;
-        if (i < nskip) {
-            skipped++;
-            continue;
+        for (k = 0; k < r; k++) {
+            int32_t addr = (int32_t)ntohl(sa[k].sin_addr.s_addr);
+            int32_t port = ntohs(sa[k].sin_port);
+            size_t mo;
+            for (i = 0; i < nskip; i++)
+                if (skip[1 + 2 * i] == addr && skip[2 + 2 * i] == port)
+                    break;
+            if (i < nskip) {
+                skipped++;
+                continue;
+            }
+            mo = 2 + 4 * (size_t)count;
+            meta[mo] = (int32_t)((size_t)k * RECV_MAX);
+            meta[mo + 1] = (int32_t)mm[k].msg_len;
+            meta[mo + 2] = addr;
+            meta[mo + 3] = port;
+            count++;
         }
-        mo = 2 + 4 * (size_t)count;
-        meta[mo] = (int32_t)at;
-        meta[mo + 1] = (int32_t)r;
-        meta[mo + 2] = addr;
-        meta[mo + 3] = port;
-        count++;
-        at += (size_t)r;
+        if (r < slots) {
+            meta[0] = 1;
+            break;
+        }
     }
     meta[1] = skipped;
     if (count == 0 && err)
@@ -567,6 +595,103 @@ static JSValue js_interfaces(JSContext *ctx, JSValueConst this_val, int argc,
     }
     freeifaddrs(ifa);
     return arr;
+}
+
+/* Route netlink, declared here so the cross builds need no kernel headers
+ * (linux/netlink.h, linux/rtnetlink.h, linux/if_link.h). */
+struct nl_sockaddr { sa_family_t family; uint16_t pad; uint32_t pid, groups; };
+struct nl_ifinfomsg { uint8_t family, pad; uint16_t type; int32_t index; uint32_t flags, change; };
+#define NL_ROUTE 0
+#define NL_GROUP_LINK 1          /* RTMGRP_LINK */
+#define NL_GROUP_IPV4_IFADDR 0x10 /* RTMGRP_IPV4_IFADDR */
+#define NL_NEWLINK 16
+#define NL_DELLINK 17
+#define NL_NEWADDR 20
+#define NL_DELADDR 21
+#define NL_IFLA_WIRELESS 11
+
+/* netlinkOpen() -> fd: a non-blocking route netlink socket that hears of every
+ * link and IPv4 address change of this network namespace (Serval DNA watches
+ * RTM_NEWADDR the same way), so the daemon rescans its interfaces when they
+ * change instead of listing them every few seconds. */
+static JSValue js_netlink_open(JSContext *ctx, JSValueConst this_val, int argc,
+                               JSValueConst *argv)
+{
+    struct nl_sockaddr sa;
+    int fd, err;
+    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, NL_ROUTE);
+    if (fd < 0)
+        return throw_errno(ctx, "socket(AF_NETLINK)", errno);
+    memset(&sa, 0, sizeof sa);
+    sa.family = AF_NETLINK;
+    sa.groups = NL_GROUP_LINK | NL_GROUP_IPV4_IFADDR;
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa)) {
+        err = errno;
+        close(fd);
+        return throw_errno(ctx, "bind(AF_NETLINK)", err);
+    }
+    return JS_NewInt32(ctx, fd);
+}
+
+/* A link message that only carries a wireless event (IFLA_WIRELESS: scans,
+ * associations; no change of flags) says nothing about addresses. */
+static int nl_wireless_only(const uint8_t *m, size_t len)
+{
+    const struct nl_ifinfomsg *ifi = (const struct nl_ifinfomsg *)(m + 16);
+    size_t a = 16 + sizeof *ifi;
+    if (len < a || ifi->change)
+        return 0;
+    while (a + 4 <= len) {
+        uint16_t alen, type;
+        memcpy(&alen, m + a, 2);
+        memcpy(&type, m + a + 2, 2);
+        if (alen < 4 || a + alen > len)
+            break;
+        if ((type & 0x3fff) == NL_IFLA_WIRELESS)
+            return 1;
+        a += (alen + 3u) & ~3u;
+    }
+    return 0;
+}
+
+/* netlinkDrain(fd) -> link or address changes read, until the socket is
+ * empty; 1 when the kernel dropped some (ENOBUFS: what changed is unknown);
+ * -errno on another error. */
+static JSValue js_netlink_drain(JSContext *ctx, JSValueConst this_val, int argc,
+                                JSValueConst *argv)
+{
+    static uint8_t buf[8192] __attribute__((aligned(4)));
+    int fd, changes = 0;
+    if (get_int(ctx, &fd, argv[0]))
+        return JS_EXCEPTION;
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+        size_t off = 0;
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == ENOBUFS) {
+                changes++;
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            return JS_NewInt32(ctx, -errno);
+        }
+        while (off + 16 <= (size_t)n) {
+            uint32_t len;
+            uint16_t type;
+            memcpy(&len, buf + off, 4);
+            memcpy(&type, buf + off + 4, 2);
+            if (len < 16 || off + len > (size_t)n)
+                break;
+            if (type == NL_NEWADDR || type == NL_DELADDR || type == NL_DELLINK ||
+                (type == NL_NEWLINK && !nl_wireless_only(buf + off, len)))
+                changes++;
+            off += (len + 3u) & ~3u;
+        }
+    }
+    return JS_NewInt32(ctx, changes);
 }
 
 /* ---- signals, process ---- */
@@ -1170,6 +1295,8 @@ static const JSCFunctionListEntry native_funcs[] = {
     JS_CFUNC_DEF("unixRecvFrom", 5, js_unix_recvfrom),
     JS_CFUNC_DEF("unixConnect", 2, js_unix_connect),
     JS_CFUNC_DEF("interfaces", 0, js_interfaces),
+    JS_CFUNC_DEF("netlinkOpen", 0, js_netlink_open),
+    JS_CFUNC_DEF("netlinkDrain", 1, js_netlink_drain),
     JS_CFUNC_DEF("signalOpen", 0, js_signal_open),
     JS_CFUNC_DEF("signalRead", 1, js_signal_read),
     JS_CFUNC_DEF("monotonicMs", 0, js_monotonic_ms),

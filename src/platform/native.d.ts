@@ -38,6 +38,10 @@ declare module "serval:native" {
   /** 0 or -errno. Connected: only that socket may send to this one; write() then goes to it. */
   export function unixConnect(fd: number, name: string): number;
   export function interfaces(): NativeInterface[];
+  /** A route netlink socket hearing of link and IPv4 address changes (throws when unavailable). */
+  export function netlinkOpen(): number;
+  /** Changes read until the socket is empty (1 when the kernel dropped some), or -errno. */
+  export function netlinkDrain(fd: number): number;
   export function signalOpen(): number;
   export function signalRead(fd: number): number;
   export function monotonicMs(): number;

@@ -27,6 +27,11 @@ export const ADDR_PREVIOUS = 0xfe;
 export const ADDR_SELF = 0xff;
 export const SID_BYTES = 32;
 
+/** By an address's code q (1..31 abbreviated, 32 in full): the bits of its
+ * first four bytes, read big-endian as an int32, that are its own (those past
+ * a shorter abbreviation masked out): a prefix compared in one int32 operation. */
+export const ADDRESS_HEAD_MASK: Int32Array = Int32Array.from({ length: SID_BYTES + 1 }, (_, q) => (q >= 4 ? -1 : q === 0 ? 0 : -1 << (32 - 8 * q)));
+
 /** Marker pushed on `unresolved` for a P2P_ME we cannot resolve: ask the peer to
  * explain itself (please-explain entry 0xFD), as servald does. */
 export const EXPLAIN_YOURSELF: Uint8Array = new Uint8Array(0);

@@ -5,7 +5,8 @@
 // bytes; functions are left out, an object seen before is written as its
 // number (so shared references must be shared the same way on both sides).
 
-/** `skip`: property names left out (e.g. a fast path's own scratch fields). */
+/** `skip`: property names left out (e.g. a fast path's own scratch fields),
+ * anywhere ("name") or on one class's objects ("Class.name"). */
 export function stateSnapshot(root: unknown, skip: ReadonlySet<string> = new Set()): string {
   const seen = new Map<object, number>();
   const out: string[] = [];
@@ -43,10 +44,11 @@ export function stateSnapshot(root: unknown, skip: ReadonlySet<string> = new Set
       out.push("}");
       return;
     }
-    out.push(`${o.constructor?.name ?? ""}{`);
+    const cls = o.constructor?.name ?? "";
+    out.push(`${cls}{`);
     const rec = o as Record<string, unknown>;
     for (const k of Object.keys(o).sort()) {
-      if (skip.has(k)) continue;
+      if (skip.has(k) || skip.has(`${cls}.${k}`)) continue;
       out.push(`${k}:`);
       walk(rec[k]);
     }

@@ -68,4 +68,18 @@ test("a run between timer and wakeups moves the deadline; runNow restarts the pe
   assert.equal(io.timers.length, 0, "its timer cleared");
 });
 
+test("setPeriod (the netlink watch failed: back to 5 s from 60 s): the new period counts from now, with one timer", () => {
+  const io = new FakeDriverIo();
+  const ran: number[] = [];
+  const alarm = new LazyAlarm(io, 60_000, 2000, () => ran.push(io.now()));
+  const t0 = io.now();
+  io.advance(10_000); assert.equal(alarm.poll(), false);
+  alarm.setPeriod(5000);
+  assert.equal(alarm.nextAt - t0, 15_000);
+  assert.equal(io.timers.length, 1, "the 60 s fallback timer was replaced");
+  io.advance(5000); assert.equal(alarm.poll(), true);
+  io.advance(7000); // no wakeup: the fallback timer, 5 + 2 s after that run
+  assert.equal(ran.map((t) => t - t0), [15_000, 22_000]);
+});
+
 test.run();

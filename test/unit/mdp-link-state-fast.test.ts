@@ -2,7 +2,8 @@
 // receiveAckOnly: one ACK record about us, read straight from its bytes) leaves
 // the same state as the generic decoder (decodeLinkState, noteNamed,
 // applyLinkRecords, receiveAckRecord) it stands for. Two copies of the same
-// SimNet run side by side, one with the fast path off: after every step, and
+// SimNet run side by side, one with the fast paths off (this one and the whole
+// packet's, ingress.ts receiveSteady: mdp-steady-packet-fast.test.ts): after every step, and
 // after every constructed or mutated payload, the whole state of every node
 // (stateSnapshot) and every byte sent are the same. Malformed or unusual
 // payloads fall back to the generic path.
@@ -15,9 +16,9 @@ import { lossyGrid2x3 } from "../helpers/sim-grid";
 import { identityFromSeed } from "../../src/crypto/identity";
 import { toHex } from "../../src/wire/bytes";
 import { LS_BROADCAST, LS_HAS_ACK, LS_HAS_DROP_RATE, LS_HAS_INTERFACE, LS_NO_PATH, LS_UNICAST, type Sid } from "../../src/wire/types";
-import type { Adverts } from "../../src/mdp/adverts";
-import type { NodeContext } from "../../src/mdp/context";
-import type { Neighbour } from "../../src/mdp/neighbours";
+import {
+  FAST_PATH_SKIP, assertSameRun, inside as insideOf, instrument as instrumentNodes, type FastPathCount, type Inside, type LossyGrid,
+} from "../helpers/fast-path";
 import { MeshNode } from "../../src/mdp/node";
 import { createNaclCrypto } from "../../src/crypto/nacl-provider";
 import { decodePacket } from "../../src/wire/packet";
@@ -26,51 +27,23 @@ import { INTEROP, interopKeys } from "../helpers/wire-interop";
 import { SidBook } from "../helpers/sid-book";
 import { join } from "node:path";
 
-interface Inside { adverts: Adverts; cx: NodeContext }
-interface FastPath { receiveAckOnly(now: number, n: Neighbour, data: Uint8Array): boolean; ackFastPath: boolean }
-
-/** The fast path's own fields and the test's counting wrapper; and the address
- * book's memo of lookupPrefix answers, which the generic path fills and the
- * fast path does not use (emptied whenever the SIDs change: no answer depends
- * on it). */
-const SKIP = new Set(["ackRec", "meGen", "meSub", "meUnique", "ackFastPath", "receiveAckOnly", "prefixCache", "prefixCacheKey"]);
-
-const inside = (sn: SimNode): Inside => sn.node as unknown as Inside;
-
-/** Count the payloads that took the fast path (on `on`), and turn it off on `off`. */
-function instrument(on: SimNode[], off: SimNode[]): { hits: number } {
-  const count = { hits: 0 };
-  for (const sn of on) {
-    const a = inside(sn).adverts as unknown as FastPath;
-    const fast = a.receiveAckOnly.bind(a);
-    a.receiveAckOnly = (now, n, data) => {
-      const r = fast(now, n, data);
-      if (r) count.hits++;
-      return r;
-    };
-  }
-  for (const sn of off) (inside(sn).adverts as unknown as FastPath).ackFastPath = false;
-  return count;
-}
+const SKIP = FAST_PATH_SKIP;
+const inside = (sn: SimNode): Inside => insideOf(sn.node);
+const instrument = (on: SimNode[], off: SimNode[]): FastPathCount => instrumentNodes(on.map((s) => s.node), off.map((s) => s.node));
 
 /** A 2x3 grid, links with 0-8 % loss, one node with a second identity: twice, the same. */
-const lossyGrid = (): ReturnType<typeof lossyGrid2x3> => lossyGrid2x3(4242, 4, 0x42, [0.08, 0, 0.03, 0.05, 0, 0.02, 0.08], 0.04);
+const grid = (): LossyGrid => lossyGrid2x3(4242, 4, 0x42, [0.08, 0, 0.03, 0.05, 0, 0.02, 0.08], 0.04);
 
 test("a lossy 2x3 grid, fast path on and off: the same state after every step, the same bytes sent", () => {
-  const a = lossyGrid(), b = lossyGrid();
+  const a = grid(), b = grid();
   const count = instrument(a.nodes, b.nodes);
   for (let step = 0; step < 60; step++) {
     a.net.runFor(500);
     b.net.runFor(500);
-    for (let i = 0; i < a.nodes.length; i++) {
-      const d = snapshotDifference(stateSnapshot(a.nodes[i].node, SKIP), stateSnapshot(b.nodes[i].node, SKIP));
-      if (d !== undefined) assert.unreachable(`node ${i} at ${a.net.time} ms differs ${d}`);
-    }
-    assert.is(a.wire.length, b.wire.length);
-    for (let k = 0; k < a.wire.length; k++) if (a.wire[k] !== b.wire[k]) assert.fixture(a.wire[k], b.wire[k], `packet ${k}`);
+    assertSameRun(a, b);
   }
-  console.log(`  30 s: ${count.hits} payloads took the fast path, ${a.wire.length} packets sent`);
-  assert.ok(count.hits > 500, `${count.hits} fast-path payloads`);
+  console.log(`  30 s: ${count.acks} payloads and ${count.packets} whole packets took the fast paths, ${a.wire.length} packets sent`);
+  assert.ok(count.acks > 500, `${count.acks} fast-path payloads`);
 });
 
 /** One link record's bytes: length, flags, receiver, version, transmitter, tail (interface, ACK, drop rate, future). */
@@ -130,14 +103,14 @@ test("constructed and mutated payloads: the same state as the generic decoder, m
   assert.ok(nx && ny, "B has A as its neighbour");
   let n = 0;
   const feed = (bytes: number[], why: string): boolean => {
-    const before = count.hits;
+    const before = count.acks;
     const d = Uint8Array.from(bytes);
     inside(x.b).adverts.receiveLinkState(x.net.time, nx, them, d);
     inside(y.b).adverts.receiveLinkState(y.net.time, ny, them, Uint8Array.from(bytes));
     const diff = snapshotDifference(stateSnapshot(x.b.node, SKIP), stateSnapshot(y.b.node, SKIP));
     if (diff !== undefined) assert.unreachable(`${why} ${toHex(d)}: the state differs ${diff}`);
     n++;
-    return count.hits > before;
+    return count.acks > before;
   };
   for (const p of valid) assert.ok(feed(p, "valid"), `fast path taken for ${toHex(Uint8Array.from(p))}`);
   for (const p of odd) assert.not.ok(feed(p, "odd"), `generic path for ${toHex(Uint8Array.from(p))}`);
@@ -162,7 +135,7 @@ test("constructed and mutated payloads: the same state as the generic decoder, m
   x.net.runFor(3000);
   y.net.runFor(3000);
   assert.is(snapshotDifference(stateSnapshot(x.b.node, SKIP), stateSnapshot(y.b.node, SKIP)), undefined);
-  console.log(`  ${n} payloads, ${count.hits} on the fast path (${fast} of 600 mutations)`);
+  console.log(`  ${n} payloads, ${count.acks} on the fast path (${fast} of 600 mutations)`);
   assert.ok(fast > 50 && fast < 550, `${fast} mutations on the fast path`);
 });
 
@@ -170,7 +143,7 @@ test("Serval DNA's own packets (captures, replayed into A's identity): the same 
   const keys = interopKeys();
   const sidA = keys.find((k) => toHex(k.sid).startsWith("70814EA8"));
   assert.ok(sidA, "A's keys are in the fixtures");
-  let hits = 0, total = 0;
+  let hits = 0, packets = 0, total = 0;
   for (const file of ["01_startup_discovery.pcap", "02_msp_hello.pcap", "04_forward_hello.pcap", "08_idle_60s.pcap"]) {
     const all = udpDatagrams(readPcapFile(join(INTEROP, file)), 4110);
     const ts0 = all[0].ts;
@@ -178,14 +151,13 @@ test("Serval DNA's own packets (captures, replayed into A's identity): the same 
     for (const k of keys) book.learnSid(k.sid);
     const ifIndex = decodePacket(all.find((d) => d.srcIp === "10.200.0.1")!.payload, book).envelope.interfaceIndex;
     const fromB = all.filter((d) => d.srcIp === "10.200.0.2");
-    const make = (fast: boolean): { node: MeshNode; count: { hits: number } } => {
+    const make = (fast: boolean): { node: MeshNode; count: FastPathCount } => {
       const rnd = prng(5);
       const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
       const node = new MeshNode({ identities: [sidA!], crypto: createNaclCrypto(bytes), random: bytes, now: 0 });
       node.addInterface({ index: ifIndex, name: "vA", broadcastAddress: "10.200.0.255:4110" });
       node.learnSid(keys.find((k) => toHex(k.sid).startsWith("9821453A"))!.sid); // (mid-session captures abbreviate B)
-      const sn = { node } as unknown as SimNode;
-      return { node, count: fast ? instrument([sn], []) : instrument([], [sn]) };
+      return { node, count: fast ? instrumentNodes([node], []) : instrumentNodes([], [node]) };
     };
     const x = make(true), y = make(false);
     for (const d of fromB) {
@@ -202,9 +174,10 @@ test("Serval DNA's own packets (captures, replayed into A's identity): the same 
       if (diff !== undefined) assert.unreachable(`${file} at ${now.toFixed(0)} ms: the state differs ${diff}`);
       total++;
     }
-    hits += x.count.hits;
+    hits += x.count.acks;
+    packets += x.count.packets;
   }
-  console.log(`  ${total} packets from Serval DNA, ${hits} link-state payloads on the fast path`);
+  console.log(`  ${total} packets from Serval DNA, ${hits} link-state payloads and ${packets} whole packets on the fast paths`);
   assert.ok(total > 100, `${total} packets replayed`);
 });
 

@@ -3,6 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SeqWindow64, SEQ_DUP, SEQ_LATE, SEQ_NEW, ackCovers, ackIsAfter, dropRateFromMask, popcount } from "../../src/mdp/link-window";
+import { prng } from "../helpers/prng";
 
 test("worked example: 10, 11, 14 (12 and 13 missed), then 12 late", () => {
   const w = new SeqWindow64();
@@ -90,6 +91,38 @@ test("drop rate from an ACK mask: 15 - received of the last 15, values <= 3 coun
   assert.is(dropRateFromMask(0), 15);
   assert.is(dropRateFromMask(0xffff8000), 15); // only the low 15 bits count
   assert.is(popcount(0xffffffff), 32);
+});
+
+test("random sequences against a 64-bit model: every jump ahead (1..192), late and repeated ones", () => {
+  const rnd = prng(64);
+  for (let run = 0; run < 200; run++) {
+    const w = new SeqWindow64();
+    let last = -1, mask = 0n; // bit k <=> last - 1 - k
+    for (let i = 0; i < 200; i++) {
+      const r = rnd();
+      // (mostly a few ahead, as a neighbour's frames on one of its interfaces; some far, late or repeated)
+      const seq = last < 0 ? Math.floor(r * 256) : r < 0.6 ? (last + 1 + Math.floor(rnd() * 40)) & 0xff : r < 0.8 ? (last + 1 + Math.floor(rnd() * 192)) & 0xff : (last - Math.floor(rnd() * 70)) & 0xff;
+      let want: number, missed = 0;
+      if (last < 0) { want = SEQ_NEW; last = seq; } else if (seq === last) want = SEQ_DUP;
+      else {
+        const off = (last - 1 - seq) & 0xff;
+        if (off < 64) {
+          want = (mask >> BigInt(off)) & 1n ? SEQ_DUP : SEQ_LATE;
+          mask |= 1n << BigInt(off);
+        } else {
+          const ahead = (seq - last) & 0xff;
+          mask = ((mask << BigInt(ahead)) | (1n << BigInt(ahead - 1))) & 0xffffffffffffffffn;
+          missed = ahead - 1;
+          last = seq;
+          want = SEQ_NEW;
+        }
+      }
+      assert.is(w.receive(seq), want, `run ${run} step ${i}: ${seq}`);
+      assert.is(w.last, last);
+      assert.is(w.missed, missed);
+      assert.is(BigInt(w.lo >>> 0) | (BigInt(w.hi >>> 0) << 32n), mask, `run ${run} step ${i}: the mask after ${seq}`);
+    }
+  }
 });
 
 test.run();
