@@ -166,12 +166,16 @@ export class Adverts {
     // One pass over the neighbours per tick period (a node has one, in practice).
     if (oneTickMs) this.acks.tickRecords(now, ifaces, tickMs);
     else for (let i = 0; i < ifaces.length; i++) if (ifaces[i].tick!.on) this.acks.tickRecords(now, ifaces, ifaces[i].tickMs);
+    // (tickDueAt worked out again in the same pass: ifacesChanged's walk)
+    let next = Infinity;
     for (let i = 0; i < ifaces.length; i++) {
       const f = ifaces[i];
-      if (f.tick!.on) this.sendLinkStateOn(now, f, adverts, f.tick!.ticking);
+      const t = f.tick!;
+      if (t.on) this.sendLinkStateOn(now, f, adverts, t.ticking);
+      if (f.nextTickAt < next) next = f.nextTickAt;
     }
     if (tick) {
-      this.ifacesChanged();
+      this.tickDueAt = next;
       this.acks.unicastTick(now);
     }
   }

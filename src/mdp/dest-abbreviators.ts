@@ -60,19 +60,23 @@ export class DestinationAbbreviators {
   /** The neighbours a packet to `dest` reaches (none while SIDs go in full there), in `out` (emptied first). */
   knowersOf(dest: Destination, now: number, out: Neighbour[]): Neighbour[] {
     out.length = 0;
-    if (now < dest.iface.fullSidsUntil) return out;
+    const iface = dest.iface;
+    if (now < iface.fullSidsUntil) return out;
     const list = this.cx.nt.list;
+    // (one loop per kind of destination, not a test per neighbour; per tick)
+    if (dest.unicast) {
+      for (let k = 0; k < list.length; k++) {
+        const outs = list[k].outLinks;
+        for (let i = 0; i < outs.length; i++) if (outs[i].dest === dest) { out.push(list[k]); break; }
+      }
+      return out;
+    }
     for (let k = 0; k < list.length; k++) {
       const n = list[k];
-      if (dest.unicast) {
-        const outs = n.outLinks;
-        for (let i = 0; i < outs.length; i++) if (outs[i].dest === dest) { out.push(n); break; }
-      } else {
-        const links = n.linksIn;
-        for (let i = 0; i < links.length; i++) {
-          const l = links[i];
-          if (l.iface === dest.iface && l.lastRxAt + reachableTimeout(n, l.iface.tickMs) >= now) { out.push(n); break; }
-        }
+      const links = n.linksIn;
+      for (let i = 0; i < links.length; i++) {
+        const l = links[i];
+        if (l.iface === iface && l.lastRxAt + reachableTimeout(n, iface.tickMs) >= now) { out.push(n); break; }
       }
     }
     return out;

@@ -108,8 +108,8 @@ export class HopAcks {
    * or, if undefined, to each of n's destinations (destsFor), naming n when it
    * is direct; false if we hear no live link from n. (One frame per destination:
    * no record or frame array per ACK.) */
-  private sendAckTo(now: number, n: Neighbour, one: Destination | undefined): boolean {
-    const rec = this.ackRecordFor(now, n);
+  private sendAckTo(now: number, n: Neighbour, one: Destination | undefined, link?: LinkIn): boolean {
+    const rec = link !== undefined ? ackRecord(this.cx.primarySid, n, link) : this.ackRecordFor(now, n);
     if (!rec) return false;
     this.noteAckSent(n);
     const sender = this.sender;
@@ -178,7 +178,7 @@ export class HopAcks {
       t.records.length = 0;
       t.heard = 0;
       t.only = undefined;
-      t.allUnicast = true;
+      t.allUnicast = false; // (true at the first neighbour heard here: none, false)
       t.byUnicast.length = 0;
       t.byUnicastLinks.length = 0;
     }
@@ -190,7 +190,7 @@ export class HopAcks {
       const iface = l.iface;
       const t = iface.tick;
       if (t === undefined || !t.on || iface.tickMs !== tickMs) continue;
-      t.heard++;
+      if (t.heard++ === 0) t.allUnicast = true;
       t.only = n;
       if (acksByUnicast(n, now)) { // ACKed in the unicast tick
         // (ticks take turns only on a clean link: under loss, a neighbour judges
@@ -203,10 +203,6 @@ export class HopAcks {
       t.allUnicast = false;
       t.records.push(ackRecord(this.cx.primarySid, n, l));
       l.unacked = 0;
-    }
-    for (let i = 0; i < ifaces.length; i++) {
-      const t = ifaces[i].tick!;
-      if (t.on && ifaces[i].tickMs === tickMs && t.heard === 0) t.allUnicast = false;
     }
   }
 
@@ -247,17 +243,31 @@ export class HopAcks {
         if (!o.dest.unicast || iface.tick === undefined || !iface.tick.ticking) continue;
         if (!known) {
           known = true;
-          byUnicast = acksByUnicast(n, now);
-          direct = byUnicast || isDirect(n, now);
+          // (acksByUnicast(n, now) is isDirect(n, now) with a unicast chosen out-link: one isDirect)
+          direct = isDirect(n, now);
+          byUnicast = direct && n.chosen!.dest.unicast;
         }
         // (An ACK that went to it within half a tick, e.g. riding with data, will do.)
         const ackHere = byUnicast ? o === n.chosen && now - n.lastAckSentAt >= iface.tickMs / 2 : !direct && o.timeout >= now;
-        if (ackHere && this.sendAckTo(now, n, o.dest)) continue;
+        if (ackHere && this.sendAckTo(now, n, o.dest, byUnicast ? this.tickLink(n, iface) : undefined)) continue;
         const keepAliveMs = this.ackedInBroadcast.has(n) ? C.BROADCAST_KEEPALIVE_TICKS * iface.tickMs : iface.tickMs;
         if (o.dest.lastTxAt + keepAliveMs <= now) this.tx.sendEmpty(now, o.dest);
       }
     }
     this.ackedInBroadcast.clear();
+  }
+
+  /** The link ackRecordFor would find for n, as tickRecords found it this tick
+   * (no second bestLinkIn): n is ACKed by unicast, heard best on the ticking
+   * `iface` (in its tick.byUnicast, filled this pass) and ackRecordFor's timeout
+   * period (its first link's interface's) is iface's; undefined: look again.
+   * (Nothing between tickRecords and unicastTick changes a link's lastRxAt or
+   * the links themselves: only packets received and expiry do.) */
+  private tickLink(n: Neighbour, iface: Iface): LinkIn | undefined {
+    if (n.linksIn[0].iface.tickMs !== iface.tickMs) return undefined;
+    const t = iface.tick!;
+    const j = t.byUnicast.indexOf(n);
+    return j >= 0 ? t.byUnicastLinks[j] : undefined;
   }
 
   // ---- receiving

@@ -10,6 +10,10 @@ import type { Transmit } from "../../src/mdp/node";
 import type { HopAcks } from "../../src/mdp/hop-acks";
 import type { NodeContext } from "../../src/mdp/context";
 import type { Adverts } from "../../src/mdp/adverts";
+import type { Iface, LinkIn, Neighbour } from "../../src/mdp/neighbours";
+import type { LinkRecordRepr } from "../../src/wire/types";
+import { ackRecord } from "../../src/mdp/link-state";
+import { lossyGrid2x3 } from "../helpers/sim-grid";
 
 interface Watch {
   handled: number;
@@ -131,6 +135,46 @@ test("the kept earliest interface tick equals the interfaces' earliest nextTickA
   net.runFor(1000);
   assert.ok(checked > 50, `inputs checked: ${checked}`);
   assert.equal(wrong, [], "kept earliest interface tick differs from the walk");
+});
+
+// The unicast tick takes a neighbour's link for its ACK record from what
+// tickRecords found in the same pass (HopAcks.tickLink) instead of walking its
+// links again: whenever it does, the record must be the one that walk gives.
+interface TickLinks {
+  tickLink(n: Neighbour, iface: Iface): LinkIn | undefined;
+  ackRecordFor(now: number, n: Neighbour): LinkRecordRepr | undefined;
+}
+/** An ACK record's fields, the SIDs by their first bytes. */
+const brief = (r: LinkRecordRepr | undefined): string => r === undefined ? "none" :
+  `flags ${r.flags} if ${r.interfaceIndex} ack ${r.ackSeq}/${r.ackMask} drop ${r.dropRate} v${r.version} ${r.receiver?.[0]}.${r.receiver?.[1]}->${r.transmitter?.[0]}.${r.transmitter?.[1]}`;
+test("the unicast tick's kept link gives the ACK record the walk over the neighbour's links gives (lossy 2x3 grid, traffic, a node leaving and coming back)", () => {
+  const { net, nodes } = lossyGrid2x3(41, 3, 0x44, [0.05, 0, 0.02, 0, 0.1, 0.03, 0.06], 0.03);
+  let used = 0;
+  const wrong: string[] = [];
+  for (const sn of nodes) {
+    const inner = sn.node as unknown as { acks: TickLinks; cx: NodeContext };
+    const acks = inner.acks, cx = inner.cx;
+    const kept = acks.tickLink.bind(acks);
+    acks.tickLink = (n, iface) => {
+      const l = kept(n, iface);
+      if (l === undefined) return l;
+      used++;
+      const walk = brief(acks.ackRecordFor(cx.now, n));
+      const mine = brief(ackRecord(cx.primarySid, n, l));
+      if (walk !== mine && wrong.length < 5) wrong.push(`${sn.name} at ${cx.now}: kept ${mine}, walk ${walk}`);
+      return l;
+    };
+  }
+  const payload = new Uint8Array(200).fill(3);
+  for (let step = 0; step < 80; step++) {
+    if (step % 3 === 1) net.send(nodes[0], { srcPort: 600, dstSid: nodes[5].identity.sid, dstPort: 77, payload });
+    if (step === 30) net.stop(nodes[4]);
+    if (step === 45) net.start(nodes[4]);
+    net.runFor(250);
+  }
+  console.log(`  20 s: ${used} ACK records from kept links`);
+  assert.ok(used > 50, `kept links used: ${used}`);
+  assert.equal(wrong, [], "the kept link's ACK record differs from the walk's");
 });
 
 test.run();
