@@ -4,14 +4,10 @@
 // is delivered to us, answered (please-explain), forwarded along its route or
 // flooded. This room writes the neighbour's receive state (linksIn, frameWindow,
 // frameFp, frameDupPlain, frameGhost, rxLossQ12); ACK debts go to hop-acks.ts.
-import {
-  ENCAP_OVERLAY, FRAME_ONE_HOP, FRAME_SENDER_SAME, FRAME_TO_BROADCAST, PORT_LINKSTATE, SID_BROADCAST, TYPE_DATA,
-  TYPE_PLEASEEXPLAIN, type FrameRepr, type Sid,
-} from "../wire/types";
-import { PACKET_INTERFACE, PACKET_SEQ, PACKET_UNICAST } from "../wire/envelope";
+import { SID_BROADCAST, TYPE_DATA, TYPE_PLEASEEXPLAIN, type FrameRepr, type Sid } from "../wire/types";
 import { decodePacket, newPacketDecodeScratch, takeDecodedFrame } from "../wire/packet";
 import type { Subscriber } from "./subscribers";
-import { ADDRESS_HEAD_MASK, SID_BYTES, newDecodeContext, type AddressDecodeContext } from "../wire/address";
+import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
 import { openMdpPayload, type OpenKeys, type PayloadMode } from "../crypto/mdp-payload";
 import type { NodeContext } from "./context";
 import type { Adverts } from "./adverts";
@@ -24,6 +20,7 @@ import type { ServiceHost } from "./service-host";
 import { SEQ_DUP, SEQ_NEW, SeqWindow64 } from "./link-window";
 import { bestLinkIn, findLinkIn, frameFingerprint, newNeighbour, reachableTimeout, type Iface, type Neighbour } from "./neighbours";
 import { requestSignKey } from "./keymap";
+import { SteadyPackets } from "./steady-packet";
 import * as C from "./constants";
 
 /** 0.05 in 1/4096: the weight of one packet in Neighbour.rxLossQ12. */
@@ -33,29 +30,6 @@ const MISS_STEP_Q12 = Int32Array.from({ length: 257 }, (_, m) => Math.floor((RX_
 
 /** Bound on Ingress.byTx (a neighbour table's worth; spoofed transmitters are refused there first). */
 const BY_TX_MAX = 256;
-
-/** Slots of Ingress.txMemo (a power of two; direct-mapped by the address's first bytes). */
-const TX_MEMO_SLOTS = 128;
-/** The frame receiveSteady reads: its transmitter's own, one hop, to broadcast (plain DATA, no ACK_SOON). */
-const STEADY_FRAME_FLAGS = FRAME_SENDER_SAME | FRAME_TO_BROADCAST | FRAME_ONE_HOP;
-/** MDP ports 2 -> 2 (link state), packed: dst << 1 | same. */
-const PORTS_LINK_STATE = (PORT_LINKSTATE << 1) | 1;
-/** The shortest packet receiveSteady reads (a 1-byte address, no interface). */
-const STEADY_MIN_BYTES = 11;
-
-/** A transmitter the generic path resolved (Ingress.rememberTransmitter), for receiveSteady. */
-interface TxMemo {
-  /** Its envelope address: the code (1..31 abbreviated, 32 in full) and the
-   * first four bytes as an int32 (those past the code masked out); all of them
-   * are the first bytes of sub.sid. */
-  code: number;
-  head: number;
-  sub: Subscriber;
-  n: Neighbour;
-  /** The address book's generation and the neighbour table's version it holds for. */
-  subsGen: number;
-  ntVersion: number;
-}
 
 export class Ingress {
   /** The address decoding context of the packet being read (reset per packet, not made anew). */
@@ -69,12 +43,10 @@ export class Ingress {
    * (emptied when it changes: a neighbour came or went). */
   private readonly byTx = new Map<Subscriber, Neighbour>();
   private byTxVersion = -1;
-  /** Transmitters by their envelope address (receiveSteady). */
-  private readonly txMemo: (TxMemo | undefined)[] = new Array<TxMemo | undefined>(TX_MEMO_SLOTS).fill(undefined);
+  /** Steady neighbours' packets recognised from their bytes (receiveSteady). */
+  private readonly steady = new SteadyPackets();
   /** Tests: false sends every packet through the generic decoder. */
   steadyFastPath = true;
-  /** receiveSteady found the packet's shape but not its transmitter in txMemo. */
-  private unknownTx = false;
 
   constructor(
     private readonly cx: NodeContext,
@@ -135,10 +107,10 @@ export class Ingress {
       n = newNeighbour(tsub, now);
       cx.nt.add(n);
       cx.log("debug", `new neighbour ${tsub.hex} on ${iface.name} via ${from}`);
-    } else if (this.unknownTx) {
+    } else if (this.steady.unknownTx) {
       // (a steady packet but for its transmitter: the next ones take receiveSteady)
-      this.unknownTx = false;
-      this.rememberTransmitter(bytes, tsub, n);
+      this.steady.unknownTx = false;
+      this.steady.remember(bytes, tsub, n, cx.subs, nt.version);
     }
     if (!this.linkHeard(now, iface, n, from, env.interfaceIndex, env.unicast, env.linkSeq)) return;
 
@@ -201,120 +173,48 @@ export class Ingress {
     return true;
   }
 
-  /** After the generic path found neighbour n for the transmitter address at
-   * bytes[2] (tsub) of a packet receiveSteady would have read but for it
-   * (data packets never come here): remember them for receiveSteady, while the address book's
-   * generation and the neighbour table's version stay (so the address resolves
-   * to tsub, n is its neighbour and byTx already holds it, as this packet left it). */
-  private rememberTransmitter(bytes: Uint8Array, tsub: Subscriber, n: Neighbour): void {
-    const q = bytes[2];
-    // (an abbreviation or a SID in full: the first q bytes of tsub's SID)
-    if (((q - 1) & ~(SID_BYTES - 1)) !== 0) return;
-    const slot = ((bytes[3] << 1) ^ bytes[4]) & (TX_MEMO_SLOTS - 1);
-    let m = this.txMemo[slot];
-    const subs = this.cx.subs;
-    const gen = subs.generation, version = this.cx.nt.version;
-    // (remembered already: every packet of a data flow comes this way)
-    if (m !== undefined && m.sub === tsub && m.code === q && m.n === n && m.subsGen === gen && m.ntVersion === version) return;
-    if (subs.get(tsub.sid) !== tsub) return; // (a SID the address book keeps)
-    if (m === undefined) {
-      m = { code: 0, head: 0, sub: tsub, n, subsGen: -1, ntVersion: -1 };
-      this.txMemo[slot] = m;
-    }
-    const sid = tsub.sid;
-    m.code = q;
-    m.head = ((sid[0] << 24) | (sid[1] << 16) | (sid[2] << 8) | sid[3]) & ADDRESS_HEAD_MASK[q];
-    m.sub = tsub;
-    m.n = n;
-    m.subsGen = gen;
-    m.ntVersion = version;
-  }
-
   /**
-   * A steady neighbour's packet, read straight from its bytes: a version 1
-   * envelope with a link sequence from a transmitter rememberTransmitter knows
-   * (the same address, in the same address-book generation and neighbour-table
-   * version), carrying frames of the transmitter's own (SENDER_SAME), one
-   * hop, to broadcast, plain DATA without ACK_SOON, to MDP port 2 from port 2
-   * (link state), filling the packet (mostly one: a tick's ACK record). Every effect of the generic path
-   * (decodePacket's address look-up, receivePacket, receiveFrame, frameIsNew,
-   * deliverFrame, Ports.deliver, receiveLinkState), without its decoders and
-   * objects. False, having done nothing, for any other packet. (The decode
-   * scratch, dctx and the Ports' ports scratch are left as the last generic
-   * packet left them: each packet sets them before it reads them.)
+   * A steady neighbour's packet (steady-packet.ts: its shape, and its
+   * transmitter as the generic path last resolved it), with every effect of the
+   * generic path (decodePacket's address look-up, receivePacket, receiveFrame,
+   * frameIsNew, deliverFrame, Ports.deliver, receiveLinkState), without its
+   * decoders and objects. False, having done nothing, for any other packet. (The
+   * decode scratch, dctx and the Ports' ports scratch are left as the last
+   * generic packet left them: each packet sets them before it reads them.)
    */
   private receiveSteady(now: number, iface: Iface, from: string, bytes: Uint8Array): boolean {
-    const len = bytes.length;
-    if (len < STEADY_MIN_BYTES) return false;
-    const q = bytes[2];
-    // version 1, overlay encapsulation, the transmitter abbreviated or in full
-    if (((bytes[0] ^ 1) | (bytes[1] ^ ENCAP_OVERLAY) | ((q - 1) & ~(SID_BYTES - 1))) !== 0) return false;
-    // envelope flags, [interface], link sequence; then the frame's flags, sequence,
-    // length and the MDP ports (2 -> 2: the one byte 0x05); first the frame's
-    // flags and ports (a data packet goes no further)
-    let p = 3 + q;
-    if (p + 8 > len) return false;
-    const flags = bytes[p];
-    const f = p + 2 + ((flags & PACKET_INTERFACE) >> 1);
-    if ((((flags & PACKET_SEQ) ^ PACKET_SEQ) | (bytes[f] ^ STEADY_FRAME_FLAGS) | (bytes[f + 4] ^ PORTS_LINK_STATE)) !== 0) return false;
-    const m = this.txMemo[((bytes[3] << 1) ^ bytes[4]) & (TX_MEMO_SLOTS - 1)];
-    if (m === undefined) { this.unknownTx = true; return false; }
     const cx = this.cx;
     const subs = cx.subs;
-    const head = ((bytes[3] << 24) | (bytes[4] << 16) | (bytes[5] << 8) | bytes[6]) & ADDRESS_HEAD_MASK[q];
-    if (((m.code ^ q) | (m.head ^ head) | (m.subsGen ^ subs.generation) | (m.ntVersion ^ cx.nt.version)) !== 0) { this.unknownTx = true; return false; }
-    if (q > 4) {
-      const sid = m.sub.sid;
-      for (let i = 4; i < q; i++) if (bytes[3 + i] !== sid[i]) { this.unknownTx = true; return false; }
-    }
-    p++;
-    let theirIf = 0;
-    if (flags & PACKET_INTERFACE) theirIf = bytes[p++];
-    const linkSeq = bytes[p++];
-    const flen = (bytes[p + 2] << 8) | bytes[p + 3];
-    // (more frames: a tick's ACK record, then a full advert)
-    if (p + 4 + flen !== len) return this.receiveSteadyFrames(now, iface, from, bytes, m, flags, theirIf, linkSeq, p);
-    const frameSeq = bytes[p + 1];
-    p += 4; // (the frame's payload, its ports first)
+    const st = this.steady;
+    const m = st.match(bytes, subs.generation, cx.nt.version);
+    if (m === undefined) return false;
     const sub = m.sub, n = m.n;
-    // (sub is used by the address look-up, lookupPrefix or learnSid, and
-    // receivePacket's subs.add, then by deliverFrame's subs.add: marked once for
-    // all, no other record is marked in between)
-    if (!this.linkHeard(now, iface, n, from, theirIf, (flags & PACKET_UNICAST) !== 0, linkSeq)) {
-      subs.touchTimes(sub, 2);
-      return true;
-    }
-    cx.stats.framesIn++;
-    if (!this.frameIsNew(n, frameFingerprint(TYPE_DATA, bytes, p, flen), frameSeq, false)) {
-      subs.touchTimes(sub, 2);
-      return true;
-    }
-    subs.touchTimes(sub, 3);
-    this.adverts.receiveLinkStateAt(now, n, bytes, p + 1, len, sub);
-    return true;
-  }
-
-  /** receiveSteady's packets of several frames from `first` on, each of its
-   * shape (all checked before anything is done), filling the packet. */
-  private receiveSteadyFrames(
-    now: number, iface: Iface, from: string, bytes: Uint8Array, m: TxMemo, flags: number, theirIf: number, linkSeq: number, first: number,
-  ): boolean {
     const len = bytes.length;
-    let p = first;
-    do {
-      if (p + 5 > len) return false;
+    let p = st.first;
+    if (st.single) {
+      const frameSeq = bytes[p + 1];
       const flen = (bytes[p + 2] << 8) | bytes[p + 3];
-      // (a frame holds at least its ports)
-      if (((bytes[p] ^ STEADY_FRAME_FLAGS) | (bytes[p + 4] ^ PORTS_LINK_STATE) | ((flen - 1) >> 31)) !== 0) return false;
-      p += 4 + flen;
-    } while (p < len);
-    if (p !== len) return false;
-    const cx = this.cx;
-    const subs = cx.subs;
-    const sub = m.sub, n = m.n;
+      p += 4; // (the frame's payload, its ports first)
+      // (sub is used by the address look-up, lookupPrefix or learnSid, and
+      // receivePacket's subs.add, then by deliverFrame's subs.add: marked once for
+      // all, no other record is marked in between)
+      if (!this.linkHeard(now, iface, n, from, st.theirIf, st.unicast, st.linkSeq)) {
+        subs.touchTimes(sub, 2);
+        return true;
+      }
+      cx.stats.framesIn++;
+      if (!this.frameIsNew(n, frameFingerprint(TYPE_DATA, bytes, p, flen), frameSeq, false)) {
+        subs.touchTimes(sub, 2);
+        return true;
+      }
+      subs.touchTimes(sub, 3);
+      this.adverts.receiveLinkStateAt(now, n, bytes, p + 1, len, sub);
+      return true;
+    }
+    // (several frames: a tick's ACK record, then a full advert)
     subs.touchTimes(sub, 2); // (the address look-up and receivePacket's subs.add)
-    if (!this.linkHeard(now, iface, n, from, theirIf, (flags & PACKET_UNICAST) !== 0, linkSeq)) return true;
-    for (p = first; p < len;) {
+    if (!this.linkHeard(now, iface, n, from, st.theirIf, st.unicast, st.linkSeq)) return true;
+    while (p < len) {
       const at = p + 4; // (the frame's payload, its ports first)
       const end = at + ((bytes[p + 2] << 8) | bytes[p + 3]);
       const frameSeq = bytes[p + 1];

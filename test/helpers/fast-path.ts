@@ -29,7 +29,7 @@ interface PacketPath { receiveSteady(now: number, iface: Iface, from: string, by
  */
 export const FAST_PATH_SKIP: ReadonlySet<string> = new Set([
   "ackRec", "meGen", "meSub", "meUnique", "meHead", "ackFastPath", "receiveAckOnly", "prefixCache", "prefixCacheKey",
-  "txMemo", "unknownTx", "steadyFastPath", "receiveSteady", "Ingress.dctx", "Ingress.scratch", "Ports.ports",
+  "Ingress.steady", "steadyFastPath", "receiveSteady", "Ingress.dctx", "Ingress.scratch", "Ports.ports",
 ]);
 
 export const inside = (node: MeshNode): Inside => node as unknown as Inside;
