@@ -3,7 +3,7 @@
 // retransmission, PROTOCOL.md 4.2), and packs frames into packets of at most the
 // interface MTU, each with the destination's next link sequence (PROTOCOL.md 2, 6.4).
 import {
-  ENCAP_OVERLAY, FRAME_ONE_HOP, FRAME_SENDER_SAME, FRAME_TO_BROADCAST, type EnvelopeRepr, type FrameRepr, type LinkRecordRepr, type Sid,
+  ENCAP_OVERLAY, type EnvelopeRepr, type FrameRepr, type LinkRecordRepr, type Sid,
 } from "../wire/types";
 import { ByteWriter } from "../wire/bytes";
 import { appendFrame, beginPacket, type PacketEncodeOptions } from "../wire/packet";
@@ -12,7 +12,8 @@ import { envelopeMemoHolds, newEnvelopeMemo, type EnvelopeMemo } from "../wire/e
 import type { Abbreviate, AddressEncodeContext } from "../wire/address";
 import type { Transmit } from "./api";
 import type { Destination, Neighbour } from "./neighbours";
-import { ownRecordAckAt, ownRecordMemoHolds, patchOwnRecordAck } from "./link-state";
+import { ownRecordMemoHolds } from "./link-state";
+import { newTickPacket, stampTickPacket, tickTemplateStands } from "./tick-template";
 import { REACHABLE_NONE, type Route } from "./routing";
 import { retransmitDelay, type PendingFifo, type TxFrame, type TxQueue } from "./tx-queue";
 import type { MeshStats } from "./stats";
@@ -309,38 +310,20 @@ export class Transmitter {
     const abbreviate = this.abbreviateFor !== undefined ? this.abbreviateFor(dest, now) : undefined;
     const own = dest.ownRecordMemo;
     let t = dest.tickPacket;
-    // The template stands while both memos still hold the bytes it was made
-    // from: a memo's bytes are a new array whenever it is refilled, and the
-    // envelope's are emptied when the address book's generations move on
-    // (above), so its fields and the generations are those found to hold then;
-    // what may vary is the abbreviator and the record's fields.
-    if (t === undefined || envMemo.bytes !== t.env || own === undefined || own.bytes !== t.own || envMemo.abbreviate !== abbreviate ||
-      own.transmitter !== rec.transmitter || own.flags !== rec.flags || own.version !== rec.version ||
-      own.interfaceIndex !== rec.interfaceIndex || own.dropRate !== rec.dropRate || own.hasAck !== rec.ackSeq >= 0) {
+    if (!tickTemplateStands(t, envMemo, own, abbreviate, rec)) {
       const env = this.env;
       env.transmitterFull = abbreviate === undefined;
       env.unicast = dest.unicast;
       env.interfaceIndex = dest.iface.index;
       if (!envelopeMemoHolds(envMemo, env, abbreviate) || own === undefined || !ownRecordMemoHolds(own, rec, abbreviate, book.generation, book.namedGen)) return false;
-      const e = envMemo.bytes!, o = own.bytes!;
-      const el = e.length, ol = o.length;
-      if (el + 4 + ol > dest.iface.mtu) return false;
-      // envelope; the frame header (flags: from us, to nobody, one hop; no TTL or type), sequence and length; the payload
-      const b = new Uint8Array(el + 4 + ol);
-      b.set(e, 0);
-      b[el] = FRAME_SENDER_SAME | FRAME_TO_BROADCAST | FRAME_ONE_HOP;
-      b[el + 2] = ol >> 8;
-      b[el + 3] = ol & 0xff;
-      b.set(o, el + 4);
-      dest.tickPacket = t = { bytes: b, env: e, own: o, linkSeqAt: el - 1, ackAt: own.hasAck ? el + 4 + ownRecordAckAt(o, own.dropRate) : -1 };
+      t = newTickPacket(envMemo.bytes!, own, dest.iface.mtu);
+      if (t === undefined) return false;
+      dest.tickPacket = t;
     }
     dest.seq = (dest.seq + 1) & 0xff;
     dest.sent++;
     this.frameSeq16 = (this.frameSeq16 + 1) & 0xffff;
-    const bytes = t.bytes.slice();
-    bytes[t.linkSeqAt] = dest.seq;
-    bytes[t.linkSeqAt + 2] = this.frameSeq16 & 0xff;
-    if (t.ackAt >= 0) patchOwnRecordAck(bytes, t.ackAt, rec);
+    const bytes = stampTickPacket(t, dest.seq, this.frameSeq16, rec);
     this.packetOut(now, dest, bytes, false);
     this.stats.framesOut++;
     if (ackFor !== undefined && this.acks !== undefined) this.acks.ackWentOut(ackFor, dest);
