@@ -16,8 +16,9 @@
 //       logs "INFO: selftest unix-echo ready"; SIGTERM exits 0
 //   selftest unix-send --to=N --msg=T [--timeout-ms=N]  from an autobound
 //       abstract name; prints "reply: TEXT"
-//   selftest clock   prints "now N int32 true|false": the protocol clock
-//       (platform/clock.ts) and whether it is an int32 to the engine
+//   selftest clock   prints "now N int32 true|false advanced M": the protocol
+//       clock (platform/clock.ts), whether it is an int32 to the engine, and
+//       how far it moved over a 100 ms timer
 import { errorText, log } from "../platform/log";
 import { clearTimer, exit, setTimer } from "../platform/loop";
 import { listInterfaces } from "../platform/interfaces";
@@ -223,10 +224,12 @@ function interfaces(): number {
   return 0;
 }
 
-function clock(): number {
+function clock(): void {
   const t = nowMs();
-  print(`now ${t} int32 ${(t | 0) === t}\n`);
-  return 0;
+  setTimer(100, () => {
+    print(`now ${t} int32 ${(t | 0) === t} advanced ${nowMs() - t}\n`);
+    exit(0);
+  });
 }
 
 registerCommand({

@@ -736,18 +736,24 @@ static JSValue js_signal_read(JSContext *ctx, JSValueConst this_val, int argc,
  * FPU-less 24Kc every comparison and subtraction of times a soft-float call).
  * Since the process started it is an int32 for 24.8 days of this process's
  * uptime (after that a float64: exact, only slower). The start is not 0: the
- * protocol code may take 0 for "never sent" and -1e9 for "long ago". */
+ * protocol code may take 0 for "never sent" and -1e9 for "long ago".
+ * The offset is negative while the system has been up for less than
+ * MONO_START_MS (procd starts us seconds after boot): "set" is its own flag,
+ * never the offset's sign (that froze the clock for the first 16.7 minutes). */
 #define MONO_START_MS 1000000
 static JSValue js_monotonic_ms(JSContext *ctx, JSValueConst this_val, int argc,
                                JSValueConst *argv)
 {
-    static int64_t base = -1;
+    static int64_t base;
+    static int base_set;
     struct timespec ts;
     int64_t ms;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-    if (base < 0)
+    if (!base_set) {
         base = ms - MONO_START_MS;
+        base_set = 1;
+    }
     return JS_NewInt64(ctx, ms - base);
 }
 

@@ -26,6 +26,8 @@ export interface Daemon {
 export class Mesh {
   readonly base = mkdtempSync(join(tmpdir(), "svmdp-"));
   readonly daemons = new Map<string, Daemon>();
+  /** A command the daemons are started under (e.g. unshare for a time namespace). */
+  launchPrefix: string[] = [];
 
   constructor(readonly lab: Lab) {}
 
@@ -56,7 +58,8 @@ export class Mesh {
   async launch(node: string, sid: string): Promise<Daemon> {
     const dir = join(this.base, node);
     const startedAt = Date.now();
-    const proc = this.lab.spawn(node, SERVALD, ["start", "foreground"], { env: this.env(node), echo: process.env.MDP_ECHO ? node : undefined });
+    const [cmd, ...pre] = [...this.launchPrefix, SERVALD];
+    const proc = this.lab.spawn(node, cmd!, [...pre, "start", "foreground"], { env: this.env(node), echo: process.env.MDP_ECHO ? node : undefined });
     const d: Daemon = { node, dir, proc, sid, startedAt, upAt: 0 };
     this.daemons.set(node, d);
     // The daemon logs this once its services (and so the client socket) are up.
