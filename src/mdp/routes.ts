@@ -10,7 +10,7 @@
 // call markDirty().
 import type { NodeContext } from "./context";
 import type { Neighbour } from "./neighbours";
-import { computeRoutes, lastHeard, REACHABLE_NONE, silenceLimit } from "./routing";
+import { computeRoutes, GAP_MAX_MS, lastHeard, REACHABLE_NONE, silenceLimit } from "./routing";
 import * as C from "./constants";
 
 /** What the rooms that follow a route recomputation are told. */
@@ -61,10 +61,12 @@ export class Routes {
       g = { at: now, gap: 0 };
       this.gapMax.set(n, g);
     } else {
-      // Slow decay (half-life ~70 packets): a neighbour once seen stalled (a busy
-      // CPU) keeps a longer silence limit for a while instead of flapping routes.
-      // (per packet: a comparison, no Math.max call)
-      const gap = now - g.at, decayed = g.gap * 0.99;
+      // Slow decay (x 0.99 per packet, half-life ~70 packets): a neighbour once
+      // seen stalled (a busy CPU) keeps a longer silence limit for a while
+      // instead of flapping routes. (Per packet: int32 arithmetic, the decay
+      // rounded up so it comes back to 0; a comparison, no Math.max call.)
+      const d = now - g.at;
+      const gap = d < GAP_MAX_MS ? d : GAP_MAX_MS, decayed = g.gap - ((g.gap * 41 + 4095) >> 12);
       g.gap = gap > decayed ? gap : decayed;
       g.at = now;
     }
@@ -106,7 +108,7 @@ export class Routes {
 
   /** `heardAt`: when n was last heard (lastHeard). */
   private silentAtGap(n: Neighbour, gap: number, heardAt: number): number {
-    return heardAt + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, gap, n.rxLossQ12 / 4096);
+    return heardAt + silenceLimit(n.linksIn[0]?.iface.tickMs ?? C.TICK_MS, gap, n.rxLossQ12);
   }
 
   /** The least of the kept silence deadlines and the purge. */

@@ -93,12 +93,22 @@ export function markChanged(r: Route, now: number): void {
  * How long a direct neighbour may stay silent before routes avoid it (it stays a
  * neighbour until its links time out, SERVAL_REACHABLE_TIMEOUT_MS or more):
  * SILENT_TICKS of our tick, or of the longest gap it has shown between packets
- * (`gapMs`: a peer with a slower tick is not taken for dead), stretched by its loss.
+ * (`gapMs`: a peer with a slower tick is not taken for dead), stretched by its
+ * loss (x (1 + 4 rxLoss), rxLoss = rxLossQ12 / 4096).
  * A relay that dies is routed around after ~1.5 s instead of ~4 s.
+ * (Per received packet: int32 arithmetic, no float64 on an FPU-less router;
+ * gapMs is at most GAP_MAX_MS and rxLossQ12 at most 4096, so the product
+ * stays below 2^31.)
  */
-export function silenceLimit(tickMs: number, gapMs: number, rxLoss: number): number {
-  return (tickMs > gapMs ? tickMs : gapMs) * SILENT_TICKS * (1 + 4 * rxLoss);
+export function silenceLimit(tickMs: number, gapMs: number, rxLossQ12: number): number {
+  const t = (tickMs > gapMs ? tickMs : gapMs) * SILENT_TICKS;
+  return t + ((t * rxLossQ12) >> 10);
 }
+
+/** Longest packet gap a silence limit is made from (routes.ts noteHeard): far
+ * beyond any link's expiry (REACHABLE_TIMEOUT_MAX_MS), which takes a neighbour
+ * that silent out of the routes anyway, and small enough for int32 products. */
+export const GAP_MAX_MS = 60_000;
 
 /** Newest packet heard from n on any link. */
 export function lastHeard(n: Neighbour): number {

@@ -1,7 +1,7 @@
 // Route selection from neighbours' advertised trees (spec 6.7), table-driven.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { computeRoutes, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_UNICAST, type Route } from "../../src/mdp/routing";
+import { computeRoutes, GAP_MAX_MS, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_UNICAST, silenceLimit, type Route } from "../../src/mdp/routing";
 import { newDestination, newNeighbour, type Iface, type Neighbour } from "../../src/mdp/neighbours";
 import { SeqWindow64 } from "../../src/mdp/link-window";
 import { advertRecords } from "../../src/mdp/link-state";
@@ -37,6 +37,21 @@ function run(ns: Neighbour[], routes = new Map<string, Route>()): Map<string, Ro
   computeRoutes(routes, ns, SELF, NOW, sidOf, (h) => h === SELF);
   return routes;
 }
+
+test("silence limit: 3 ticks or gaps, x (1 + 4 loss), in int32 (per packet on an FPU-less router)", () => {
+  assert.is(silenceLimit(500, 0, 0), 1500);
+  assert.is(silenceLimit(500, 800, 0), 2400); // a slower peer's gap
+  assert.is(silenceLimit(500, 0, 1024), 3000); // 25 % loss: x 2
+  assert.is(silenceLimit(500, 0, 4096), 7500); // all lost: x 5
+  for (const gap of [0, 1, 499, 501, 1234, 9999, GAP_MAX_MS]) {
+    for (const q of [0, 1, 82, 205, 1000, 2048, 4095, 4096]) {
+      const v = silenceLimit(500, gap, q);
+      assert.ok((v | 0) === v, `silenceLimit(500, ${gap}, ${q}) = ${v}: not an int32`);
+      const exact = Math.max(500, gap) * 3 * (1 + 4 * q / 4096);
+      assert.ok(v <= exact && exact - v < 1, `silenceLimit(500, ${gap}, ${q}) = ${v}, exactly ${exact}`);
+    }
+  }
+});
 
 test("direct neighbour: 1 hop, unicast; its neighbours 2 hops via it", () => {
   const b = neighbour("B", [["C", "B", 0], ["D", "C", 0]]);
