@@ -9,10 +9,16 @@
 # builds other targets with a recursive `$(MAKE) servald CC=... OBJDIR=... SERVALD=... STATIC=1`):
 #   CC          C compiler                      (default: cc)
 #   CFLAGS      flags for our code              (default: -O2 -Wall -Wextra)
-#   ENGINE_CFLAGS flags for quickjs-ng sources  (default: -O2, warnings off)
+#   ENGINE_CFLAGS flags for quickjs-ng sources  (default: -O2, warnings off,
+#               -DSERVAL_INTERP_INLINE)
 #               The host build is optimised for speed: the interpreter runs
 #               25-40% faster than at -Os (BENCHMARKS.md "Tunnel"); the OpenWrt
-#               builds (mk/cross.mk) use -Os for their size budget.
+#               builds (mk/cross.mk) use -Os for their size budget. Like the
+#               x86_64, ARM and MIPS packages (mk/cross.mk CROSS_INTERP,
+#               openwrt/Makefile), the interpreter loop has its small hot
+#               helpers inlined (build/patches/quickjs-interp-inline.patch): a
+#               steady mesh daemon runs 0.75x the instructions (BENCHMARKS.md
+#               "Mesh size").
 #   CPPFLAGS    extra preprocessor flags
 #   LDFLAGS     extra link flags
 #   LIBS        libraries (default: -lm -ldl -lpthread; add -latomic on 32-bit MIPS)
@@ -37,7 +43,7 @@
 
 CC       ?= cc
 CFLAGS   ?= -O2 -Wall -Wextra
-ENGINE_CFLAGS ?= -O2 -w
+ENGINE_CFLAGS ?= -O2 -w -DSERVAL_INTERP_INLINE
 LDFLAGS  ?=
 LIBS     ?= -lm -ldl -lpthread
 STATIC   ?=
