@@ -197,11 +197,18 @@ export class InterfaceManager {
     for (const sock of this.wildcard.values()) sock.skipFrom(this.own);
   }
 
-  /** Our own datagrams dropped so far by the open sockets. */
+  /** Our own datagrams read and dropped so far by the open sockets (not those
+   * their kernel filters dropped unread). */
   get ownDrops(): number {
     let n = 0;
     for (const i of this.byName.values()) n += i.sock.skipped;
     for (const sock of this.wildcard.values()) n += sock.skipped;
     return n;
+  }
+
+  /** Every wildcard socket (where our broadcasts loop back) has its kernel filter. */
+  get ownFiltered(): boolean {
+    for (const sock of this.wildcard.values()) if (!sock.filtered) return false;
+    return true;
   }
 }

@@ -185,14 +185,14 @@ export class MeshDaemon {
     this.driver.stop();
     this.rescanAlarm?.stop();
     this.ifaceWatch?.close();
-    const ownDrops = this.ifaces.ownDrops;
+    const ownDrops = this.ifaces.ownDrops, ownFiltered = this.ifaces.ownFiltered;
     this.ifaces.closeAll();
     this.sock.close();
     const d = this.driver.stats;
     const ra = this.rescanAlarm;
     log.info(`mesh stopped (packets in ${this.stats.packetsIn}, out ${d.packetsOut}, timers armed ${d.timersArmed}, ` +
       `interface rescans ${ra?.runs ?? 0}, ${ra?.timerRuns ?? 0} of them on a wakeup of their own, ` +
-      `own datagrams looped back ${ownDrops})`);
+      `own datagrams looped back and read ${ownDrops}, ${ownFiltered ? "the rest dropped by the kernel" : "no kernel filter"})`);
     const q = this.driver.clientQueueStats, c = this.clients.stats;
     log.info(`local clients: datagrams held ${q.held}, dropped ${q.dropped} (clients not reading: ${q.stuckClients}), ` +
       `errors ${c.errors}, dead clients ${c.deadClients}, unnamed senders ignored ${c.anonymous}`);

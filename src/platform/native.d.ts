@@ -19,6 +19,9 @@ declare module "serval:native" {
    * number received or -errno; `meta` (bytes of an Int32Array) gets [drained, skipped, then
    * offset, length, addr (host-order int32, bits of the uint32: ipv4.ts), port per datagram]; `skip` (same kind, or null): [n, addr, port...] dropped. */
   export function udpRecvMany(fd: number, buf: Uint8Array, off: number, len: number, meta: Uint8Array, skip: Uint8Array | null): number;
+  /** A kernel socket filter dropping datagrams from the `skip` pairs (udpRecvMany's table) before
+   * they are queued; null detaches it. 0 or -errno (e.g. no socket filters in the kernel). */
+  export function udpFilterFrom(fd: number, skip: Uint8Array | null): number;
   export function tcpListen(addr: string | number, port: number, backlog: number): number;
   /** Returns the new fd or -errno. */
   export function tcpAccept(fd: number): number;

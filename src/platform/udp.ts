@@ -50,8 +50,10 @@ export class UdpSocket {
   private closed = false;
   /** (address, port) pairs whose datagrams are dropped unseen (skipFrom). */
   private skip: Uint8Array | null = null;
-  /** Datagrams dropped by skipFrom. */
+  /** Datagrams dropped by skipFrom in C (not those the kernel's filter dropped). */
   skipped = 0;
+  /** skipFrom's pairs are dropped by a kernel socket filter. */
+  filtered = false;
 
   private constructor(readonly fd: number, readonly port: number) {}
 
@@ -102,14 +104,23 @@ export class UdpSocket {
     }, where);
   }
 
-  /** Datagrams from these (address, port) pairs are read and dropped before JS
-   * sees them (a node's own broadcasts, looped back); counted in `skipped`. */
+  /** Datagrams from these (address, port) pairs (a node's own broadcasts, looped
+   * back) are dropped by a kernel socket filter before they are queued: no
+   * wakeup, no system call, no JS. Where the kernel refuses the filter, and for
+   * any queued before it was attached, they are read and dropped in C before JS
+   * sees them, counted in `skipped`. */
   skipFrom(sources: readonly UdpSource[]): void {
-    if (sources.length === 0) { this.skip = null; return; }
+    if (sources.length === 0) {
+      this.skip = null;
+      this.filtered = false;
+      native.udpFilterFrom(this.fd, null);
+      return;
+    }
     const t = new Int32Array(1 + 2 * sources.length);
     t[0] = sources.length;
     for (let i = 0; i < sources.length; i++) { t[1 + 2 * i] = sources[i].addr; t[2 + 2 * i] = sources[i].port; }
     this.skip = new Uint8Array(t.buffer);
+    this.filtered = native.udpFilterFrom(this.fd, this.skip) === 0;
   }
 
   /** Sends one datagram. Returns 0 or -errno (e.g. -EAGAIN, -EPERM); never throws for OS errors. */

@@ -87,4 +87,17 @@ test("bad arguments: one line, exit 2", async () => {
   assert.match(r.stderr, /^servald: 'nothex' is not a SID/);
 });
 
+test("a node's own broadcasts, looped back to its wildcard socket, are dropped by a kernel socket filter: it reads none of them", async () => {
+  const b = mesh.daemons.get("B")!;
+  assert.is((await ping(mesh, "A", b.sid, 1, ["--timeout=1"])).received, 1);
+  await new Promise((r) => setTimeout(r, 1500)); // a few more ticks: each one a broadcast that loops back
+  const a = mesh.daemons.get("A")!;
+  await mesh.stop("A");
+  const m = /mesh stopped \(packets in (\d+), out (\d+),.* own datagrams looped back and read (\d+), (.*?)\)$/m.exec(a.proc.stderr);
+  assert.ok(m, a.proc.stderr);
+  assert.ok(Number(m![1]) >= 3 && Number(m![2]) >= 3, m![0]); // (B's packets still get through the filter)
+  assert.is(m![3], "0", m![0]);
+  assert.is(m![4], "the rest dropped by the kernel");
+});
+
 test.run();
