@@ -129,7 +129,7 @@ export class Adverts {
     // no walk over the whole route table on every tick.
     let adverts: AdvertRecords = NO_ADVERTS;
     if (full || now >= this.advertDueAt || (tick && this.advertDueAt !== Infinity)) {
-      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), this.sidOfHex, this.sends);
+      const a = advertRecords(now, full, cx.primarySid, cx.identities.slice(1), cx.routeTable.values(), this.sidOfHex, this.sends, true);
       adverts = a;
       this.advertDueAt = a.nextDue;
       if (a.records.length > 0) this.lastAdvertAt = now;

@@ -103,7 +103,8 @@ export const ACK_WINDOW = 16;
 export const ADVERT_SENDS = 4;
 /** Gap before a changed record's second send; it doubles for each further one
  * (sends at 0, 150, 450, 1050 ms: spread over loss bursts), up to 4x this
- * (the extra sends of a lossy link: 1650, 2250, ... ms). */
+ * (the extra sends of a lossy link: 1650, 2250, ... ms). A repeat rides along
+ * with an advert or tick that goes out after half its gap (advertRecords' batch). */
 export const ADVERT_REPEAT_MS = 150;
 /** Over a lossy link a change is sent more than ADVERT_SENDS times: as often as
  * it takes for the chance that every send is lost (the worst direct

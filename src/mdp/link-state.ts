@@ -82,11 +82,17 @@ const LOSS_MIN_SPAN = 8;
  * `all` = the periodic full refresh; otherwise only the records a change still
  * owes a send (`sends` per change, or a function giving it, e.g. advertSends:
  * ADVERT_SENDS on clean links; spaced by a doubling gap), which this call
- * counts as sent. Also returns when the next owed send falls due.
+ * counts as sent. With `batch` (a packet goes out anyway) a repeat goes along
+ * once half its gap has passed, unless a direct neighbour's link is lossy
+ * (`sends` above ADVERT_SENDS): while a mesh forms, routes change every few
+ * ms, and each change's repeats took a packet of their own (half the control
+ * packets of a 10-node grid in the seconds after its last node started); the
+ * repeats of changes made moments apart now share one. Also returns when the
+ * next owed send falls due (at its full gap: a record alone keeps its times).
  */
 export function advertRecords(
   now: number, all: boolean, primary: Sid, secondaries: readonly Identity[], routes: Iterable<Route>,
-  sidOf: (hex: string) => Sid | undefined, sends: number | (() => number) = ADVERT_SENDS,
+  sidOf: (hex: string) => Sid | undefined, sends: number | (() => number) = ADVERT_SENDS, batch = false,
 ): AdvertRecords {
   // (a function is called once, and only if some change is due: a steady tick owes nothing)
   let sendCount = typeof sends === "number" ? sends : -1;
@@ -105,7 +111,11 @@ export function advertRecords(
     }
   }
   for (const r of routes) {
-    const due = r.advertOwed > 0 && r.advertSentAt + r.advertGap <= now;
+    let due = r.advertOwed > 0 && r.advertSentAt + r.advertGap <= now;
+    if (!due && batch && r.advertOwed > 0 && r.advertSentAt + (r.advertGap >> 1) <= now) {
+      if (sendCount < 0) sendCount = (sends as () => number)();
+      due = sendCount <= ADVERT_SENDS; // (not over a lossy link: its extra sends keep their spacing)
+    }
     if (due) {
       r.advertOwed--;
       // (markChanged owes ADVERT_SENDS_MAX: stop once `sends` went out)

@@ -55,13 +55,16 @@ test("advertSends: ADVERT_SENDS on clean links, more as the worst direct neighbo
   assert.is(advertSends([neighbour("A", windowOf(63, (i) => i % 3 === 1), false)]), ADVERT_SENDS, "a neighbour that is not direct does not count");
 });
 
-/** When a changed route's record goes out, polling every 10 ms for 10 s. */
-function sendTimes(sends: number): number[] {
-  const nb = neighbour("B", windowOf(64));
-  const r: Route = {
-    hex: "B", sid: sidOf("B"), reachable: REACHABLE_UNICAST, nextHop: nb, hops: 1, dropRate: 0, priorHex: "SELF", version: 1,
+function directRoute(name: string): Route {
+  return {
+    hex: name, sid: sidOf(name), reachable: REACHABLE_UNICAST, nextHop: neighbour(name, windowOf(64)), hops: 1, dropRate: 0, priorHex: "SELF", version: 1,
     changedAt: 0, lostAt: 0, advertOwed: 0, advertSentAt: LONG_AGO, advertGap: 0, silent: false,
   };
+}
+
+/** When a changed route's record goes out, polling every 10 ms for 10 s. */
+function sendTimes(sends: number): number[] {
+  const r = directRoute("B");
   markChanged(r, NOW);
   const at: number[] = [];
   for (let t = NOW; t < NOW + 10_000; t += 10) {
@@ -76,6 +79,32 @@ test("advertRecords: a change goes out ADVERT_SENDS times on clean links (0/150/
   assert.equal(sendTimes(ADVERT_SENDS), [0, 150, 450, 1050]);
   assert.equal(sendTimes(7), [0, 150, 450, 1050, 1650, 2250, 2850]);
   assert.equal(sendTimes(ADVERT_SENDS_MAX).length, ADVERT_SENDS_MAX);
+});
+
+test("advertRecords batch: the repeats of two changes 30 ms apart share packets once half their gap has passed (5 packets, not 8)", () => {
+  const a = directRoute("A"), b = directRoute("B");
+  const run = (batch: boolean): string[] => {
+    a.advertOwed = b.advertOwed = 0;
+    const sent: string[] = [];
+    // As the node does: an advert when a change is made, then at the next owed send (nextDue).
+    let due = Infinity;
+    const advert = (t: number) => {
+      const out = advertRecords(t, false, sidOf("SELF"), [], [a, b], sidOf, ADVERT_SENDS, batch);
+      if (out.records.length > 0) sent.push(`${t - NOW}:${out.records.map((r) => String.fromCharCode(r.receiver![0]!)).join("")}`);
+      due = out.nextDue;
+    };
+    markChanged(a, NOW);
+    advert(NOW);
+    for (let t = NOW + 10; t < NOW + 5000; t += 10) {
+      if (t === NOW + 30) { markChanged(b, t); advert(t); continue; }
+      if (t >= due) advert(t);
+    }
+    assert.is(a.advertOwed + b.advertOwed, 0, "nothing owed after the sends");
+    return sent;
+  };
+  assert.equal(run(false), ["0:A", "30:B", "150:A", "180:B", "450:A", "480:B", "1050:A", "1080:B"]);
+  // B's second send rides with A's at 150 ms (120 ms after its first: past half of 150); from then on they go together.
+  assert.equal(run(true), ["0:A", "30:B", "150:AB", "450:AB", "1050:AB"]);
 });
 
 test.run();
