@@ -3,13 +3,14 @@
 // started one after the other. Per size it prints: how long after the last
 // start a corner-to-corner `mdp ping` is first answered, and a corner lists
 // every node in `id peers`; then over a steady window (no user traffic, so all
-// of it is control traffic) per node: CPU %, VmRSS, tx bytes/s and packets/s
-// over its veths; then `kill -9` of the relay in the middle of the
+// of it is control traffic; from convergence, and no sooner than MESH_SETTLE_S
+// = 10 s after the last start) per node: CPU %, VmRSS, tx bytes/s and packets/s
+// over its veths, and apart what the mesh spent before it (formation); then `kill -9` of the relay in the middle of the
 // corner-to-corner route and the time until the corners' pings are answered
 // again (a 100 ms ping stream; the first reply after the gap).
 // With SERVAL_DNA_BIN set, the same run follows with Serval DNA (rhizome off),
 // one after the other, never at the same time.
-// Run: make bench-mesh   (= node demo/run.mjs bench/mesh-scale.ts; MESH_SIZES=10,25,50,100 MESH_STEADY_S=60)
+// Run: make bench-mesh   (= node demo/run.mjs bench/mesh-scale.ts; MESH_SIZES=10,25,50,100 MESH_STEADY_S=60 MESH_SETTLE_S=10)
 import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { Lab, LabProcess } from "../test/lab/index";
@@ -18,6 +19,12 @@ import { GRIDS, buildGridLab, gridName } from "./mesh-grid";
 
 const SIZES = (process.env.MESH_SIZES ?? "10,25,50,100").split(",").map(Number);
 const STEADY_S = Number(process.env.MESH_STEADY_S ?? 60);
+/** The steady window starts once the mesh converged, and no sooner than this
+ * many seconds after the last start: a mesh that converges at once is still
+ * settling (the last joins' adverts and repeats, its neighbours' first full
+ * adverts), and steady state is what the window measures. What the mesh spends
+ * from the last start to the window is printed apart ("formation"). */
+const SETTLE_S = Number(process.env.MESH_SETTLE_S ?? 10);
 const IMPL = process.env.MESH_IMPL ?? "ours";
 
 // cpuTicks: utime+stime; wakeups: context switches (voluntary: the process slept in poll and
@@ -79,6 +86,8 @@ function pongTimes(p: LabProcess, into: number[]): () => void {
 
 interface Result {
   n: number; pingAfterS: number; peersAfterS: number; cpuPct: number; rssKb: number; txBps: number; txPps: number;
+  /** From the last start to the steady window: how long, CPU %/node and tx packets/s/node. */
+  formationS: number; formationCpuPct: number; formationPps: number;
   /** Voluntary context switches per second per node (wakeups from poll). */
   wakeupsPerS: number;
   reconvergeS: number; hops: number; relay: string;
@@ -108,6 +117,10 @@ async function runSize(n: number): Promise<Result> {
     const sidOf = new Map<string, string>();
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) sidOf.set(name(r, c), await startNode(mesh, name(r, c), conf));
     const allUp = Date.now();
+    const nodes = [...sidOf.keys()];
+    const daemons = nodes.map((x) => mesh.daemons.get(x)!);
+    const pUp = daemons.map((d) => procStat(d.proc.pid));
+    const txUp = await Promise.all(nodes.map((x) => txOf(lab, x)));
     const a = name(0, 0), z = name(rows - 1, cols - 1);
     const zSid = sidOf.get(z)!;
     let pingAt = NaN, peersAt = NaN;
@@ -116,12 +129,12 @@ async function runSize(n: number): Promise<Result> {
       if (Number.isNaN(peersAt) && (await mesh.peers(a)).length >= n - 1) peersAt = Date.now();
       if (Number.isNaN(pingAt) || Number.isNaN(peersAt)) await sleep(200);
     }
-    // Steady state.
-    const nodes = [...sidOf.keys()];
-    const daemons = nodes.map((x) => mesh.daemons.get(x)!);
+    // Steady state (after SETTLE_S).
+    if (Date.now() < allUp + SETTLE_S * 1000) await sleep(allUp + SETTLE_S * 1000 - Date.now());
     const tx0 = await Promise.all(nodes.map((x) => txOf(lab, x)));
     const p0 = daemons.map((d) => procStat(d.proc.pid));
     const t0 = Date.now();
+    const formationS = (t0 - allUp) / 1000;
     await sleep(STEADY_S * 1000);
     const tx1 = await Promise.all(nodes.map((x) => txOf(lab, x)));
     const p1 = daemons.map((d) => procStat(d.proc.pid));
@@ -132,6 +145,8 @@ async function runSize(n: number): Promise<Result> {
     const txBps = tx1.reduce((s, t, i) => s + t.bytes - tx0[i]!.bytes, 0) / secs / n;
     const txPps = tx1.reduce((s, t, i) => s + t.packets - tx0[i]!.packets, 0) / secs / n;
     const wakeupsPerS = p1.reduce((s, p, i) => s + p.wakeups - p0[i]!.wakeups, 0) / secs / n;
+    const formationCpuPct = p0.reduce((s, p, i) => s + p.cpuTicks - pUp[i]!.cpuTicks, 0) / hz / formationS / n * 100;
+    const formationPps = tx0.reduce((s, t, i) => s + t.packets - txUp[i]!.packets, 0) / formationS / n;
     if (process.env.MESH_STRACE_S) {
       const mid = name(Math.floor(rows / 2), Math.floor(cols / 2));
       console.error(`strace -c -f of ${mid} (${IMPL}) for ${process.env.MESH_STRACE_S} s:\n` +
@@ -175,6 +190,7 @@ async function runSize(n: number): Promise<Result> {
     mesh.daemons.delete(relay);
     return {
       n, pingAfterS: (pingAt - allUp) / 1000, peersAfterS: (peersAt - allUp) / 1000, cpuPct, rssKb, txBps, txPps, wakeupsPerS,
+      formationS, formationCpuPct, formationPps,
       reconvergeS, hops: path.length - 1, relay,
     };
   } finally {
@@ -215,10 +231,11 @@ if (process.env.MESH_CHILD) {
       console.log(`${impl} N=${n}: ping after ${f(r.pingAfterS)} s, all peers after ${f(r.peersAfterS)} s, CPU ${r.cpuPct.toFixed(2)} %/node, ` +
         `${r.wakeupsPerS.toFixed(1)} wakeups/s/node, RSS ${(r.rssKb / 1024).toFixed(1)} MB, tx ${r.txBps.toFixed(0)} B/s/node (${r.txPps.toFixed(1)} pkt/s), ` +
         `kill -9 ${r.relay} (middle of ${r.hops} hops): reconverged ${f(r.reconvergeS, 2)} s; ` +
+        `formation (last start to the window, ${r.formationS.toFixed(1)} s): CPU ${r.formationCpuPct.toFixed(2)} %/node, ${r.formationPps.toFixed(1)} pkt/s/node; ` +
         `load ${loadBefore} before, ${readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ")} after`);
     }
   }
-  console.log(`\nsteady window ${STEADY_S} s; ${readFileSync("/proc/loadavg", "utf8").trim()} (loadavg at the end)`);
+  console.log(`\nsteady window ${STEADY_S} s, from convergence or ${SETTLE_S} s after the last start, whichever is later; ${readFileSync("/proc/loadavg", "utf8").trim()} (loadavg at the end)`);
   console.log("| N (grid) | ours: ping after | ours CPU %/node | ours tx B/s/node (pkt/s) | ours reconverge | Serval DNA: ping after | DNA CPU %/node | DNA tx B/s/node (pkt/s) | DNA reconverge |");
   console.log("|---|---|---|---|---|---|---|---|---|");
   for (const n of SIZES) {
