@@ -1,7 +1,7 @@
 // The shared context of the MDP node (as smoltcp's InterfaceInner): what every
 // room of the node reads. The rooms (ports.ts, send.ts, ingress.ts,
-// hop-acks.ts, adverts.ts, please-explain.ts, routes.ts) each own their own
-// state and take this; node.ts composes them. See docs/ARCHITECTURE.md for
+// hop-acks.ts, adverts.ts, link-state-in.ts, please-explain.ts, routes.ts)
+// each own their own state and take this; node.ts composes them. See docs/ARCHITECTURE.md for
 // which room writes what.
 import type { CryptoProvider, Identity } from "../crypto/types";
 import type { Sid } from "../wire/types";

@@ -10,7 +10,7 @@ import type { Subscriber } from "./subscribers";
 import { newDecodeContext, type AddressDecodeContext } from "../wire/address";
 import { openMdpPayload, type OpenKeys, type PayloadMode } from "../crypto/mdp-payload";
 import type { NodeContext } from "./context";
-import type { Adverts } from "./adverts";
+import type { LinkStateIn } from "./link-state-in";
 import type { HopAcks } from "./hop-acks";
 import type { PleaseExplain } from "./please-explain";
 import type { Ports } from "./ports";
@@ -56,7 +56,7 @@ export class Ingress {
     private readonly routes: Routes,
     private readonly explain: PleaseExplain,
     private readonly host: ServiceHost,
-    private readonly adverts: Adverts,
+    private readonly linkStateIn: LinkStateIn,
   ) {
     this.dctx = newDecodeContext(cx.subs);
   }
@@ -208,7 +208,7 @@ export class Ingress {
         return true;
       }
       subs.touchTimes(sub, 3);
-      this.adverts.receiveLinkStateAt(now, n, bytes, p + 1, len, sub);
+      this.linkStateIn.receiveLinkStateAt(now, n, bytes, p + 1, len, sub);
       return true;
     }
     // (several frames: a tick's ACK record, then a full advert)
@@ -222,7 +222,7 @@ export class Ingress {
       cx.stats.framesIn++;
       if (!this.frameIsNew(n, frameFingerprint(TYPE_DATA, bytes, at, end - at), frameSeq, false)) continue;
       subs.touch(sub); // deliverFrame's subs.add
-      this.adverts.receiveLinkStateAt(now, n, bytes, at + 1, end, sub);
+      this.linkStateIn.receiveLinkStateAt(now, n, bytes, at + 1, end, sub);
     }
     return true;
   }

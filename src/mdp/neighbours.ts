@@ -161,7 +161,7 @@ export interface AdvertLink {
 
 /** A link-state payload a neighbour sent (a copy), and the state it left: the
  * neighbour's tree generation and our address book's. The same bytes again,
- * with both unchanged, would change nothing but `throughUs` (adverts.ts). */
+ * with both unchanged, would change nothing but `throughUs` (link-state-in.ts). */
 export interface LinkStateRepeat {
   bytes: Uint8Array;
   /** bytes.length (a typed array's length is a getter call). */
@@ -184,7 +184,7 @@ export interface Neighbour {
   adverts: Map<string, AdvertLink>;
   /** Bumped whenever its tree (adverts) or usingUs changes. */
   treeGen: number;
-  /** Its link-state payloads that changed nothing, kept to recognise a repeat (adverts.ts). */
+  /** Its link-state payloads that changed nothing, kept to recognise a repeat (link-state-in.ts). */
   repeats: LinkStateRepeat[];
   /** It advertises us as its direct neighbour (servald's using_us). */
   usingUs: boolean;

@@ -32,8 +32,8 @@
 // The node is a set of rooms around a shared context (context.ts), each owning
 // its own state: ports.ts (bindings, deliveries), send.ts (sealing, queueing
 // frames, broadcast ids), ingress.ts (packets, frames, forwarding, flooding),
-// hop-acks.ts (per-hop ACKs both ways), adverts.ts (ticks, adverts, link state
-// in), please-explain.ts, routes.ts (recomputation, expiry), the transmitter
+// hop-acks.ts (per-hop ACKs both ways), adverts.ts (ticks, adverts),
+// link-state-in.ts (the link state neighbours send us), please-explain.ts, routes.ts (recomputation, expiry), the transmitter
 // (transmitter.ts, tx-queue.ts); timers.ts says what wakes the node and why.
 // This file composes them and keeps the public API.
 
@@ -45,6 +45,7 @@ import { Sender } from "./send";
 import { Ingress } from "./ingress";
 import { HopAcks } from "./hop-acks";
 import { Adverts } from "./adverts";
+import { LinkStateIn } from "./link-state-in";
 import { PleaseExplain } from "./please-explain";
 import { Routes } from "./routes";
 import { Transmitter } from "./transmitter";
@@ -76,6 +77,7 @@ export class MeshNode {
   private readonly ingress: Ingress;
   private readonly acks: HopAcks;
   private readonly adverts: Adverts;
+  private readonly linkStateIn: LinkStateIn;
   private readonly explain: PleaseExplain;
   private readonly routeKeeper: Routes;
   private readonly tx: Transmitter;
@@ -102,12 +104,13 @@ export class MeshNode {
       log: (level, msg) => cx.log(level, msg),
     };
     this.routeKeeper = new Routes(cx);
-    this.ports = new Ports(cx, host, (now, n, source, data) => this.adverts.receiveLinkState(now, n, source, data));
+    this.ports = new Ports(cx, host, (now, n, source, data) => this.linkStateIn.receiveLinkState(now, n, source, data));
     this.sender = new Sender(cx, this.ports, opts.frameDeadlineMs ?? C.FRAME_DEADLINE_MS, opts.abbreviateSids !== false);
     this.acks = new HopAcks(cx, this.sender, this.routeKeeper);
-    this.adverts = new Adverts(cx, this.sender, this.acks, this.routeKeeper);
+    this.adverts = new Adverts(cx, this.sender, this.acks);
+    this.linkStateIn = new LinkStateIn(cx, this.acks, this.routeKeeper);
     this.explain = new PleaseExplain(cx, this.sender, (r, now) => { markChanged(r, now); this.adverts.scheduleAdvert(now); });
-    this.ingress = new Ingress(cx, this.ports, this.sender, this.acks, this.routeKeeper, this.explain, host, this.adverts);
+    this.ingress = new Ingress(cx, this.ports, this.sender, this.acks, this.routeKeeper, this.explain, host, this.linkStateIn);
     const r = cx.random(2);
     this.tx = new Transmitter(cx.queue, cx.stats, cx.primarySid, opts.maxTransmissions ?? C.FRAME_MAX_TX,
       (h) => cx.routeTable.get(h), (r[0] << 8) | r[1], this.acks);
@@ -116,7 +119,7 @@ export class MeshNode {
     this.tx.releaseHeld = (now, k) => this.sender.releaseHeld(now, k);
     this.acks.tx = this.tx;
     this.adverts.tx = this.tx;
-    this.adverts.explain = this.explain;
+    this.linkStateIn.explain = this.explain;
     this.routeKeeper.events = {
       reachable: (n, now) => {
         this.adverts.neighbourReachable(now);

@@ -1,9 +1,9 @@
 // The receive fast paths of a steady neighbour (ingress.ts receiveSteady: the
-// whole packet; adverts.ts receiveAckOnly: its link-state payload) against the
+// whole packet; link-state-in.ts receiveAckOnly: its link-state payload) against the
 // generic path they stand for: a node's insides the tests reach, what a state
 // comparison leaves out, and a counting wrapper.
 import * as assert from "uvu/assert";
-import type { Adverts } from "../../src/mdp/adverts";
+import type { LinkStateIn } from "../../src/mdp/link-state-in";
 import { lossyGrid2x3 } from "./sim-grid";
 import { snapshotDifference, stateSnapshot } from "./state-snapshot";
 import type { NodeContext } from "../../src/mdp/context";
@@ -12,7 +12,7 @@ import type { Neighbour, Iface } from "../../src/mdp/neighbours";
 import type { MeshNode } from "../../src/mdp/node";
 import type { Subscriber } from "../../src/mdp/subscribers";
 
-export interface Inside { adverts: Adverts; ingress: Ingress; cx: NodeContext }
+export interface Inside { linkStateIn: LinkStateIn; ingress: Ingress; cx: NodeContext }
 interface AckPath {
   receiveAckOnly(now: number, n: Neighbour, data: Uint8Array, at: number, end: number, tx: Subscriber | undefined): boolean;
   ackFastPath: boolean;
@@ -44,14 +44,14 @@ export interface FastPathCount {
 /** Turn the packet and the payload fast path on or off. */
 export function setFastPaths(node: MeshNode, packet: boolean, ack: boolean): void {
   (inside(node).ingress as unknown as PacketPath).steadyFastPath = packet;
-  (inside(node).adverts as unknown as AckPath).ackFastPath = ack;
+  (inside(node).linkStateIn as unknown as AckPath).ackFastPath = ack;
 }
 
 /** Count what the fast paths take on the nodes `on`; turn both off on `off`. */
 export function instrument(on: MeshNode[], off: MeshNode[]): FastPathCount {
   const count = { acks: 0, packets: 0 };
   for (const node of on) {
-    const a = inside(node).adverts as unknown as AckPath;
+    const a = inside(node).linkStateIn as unknown as AckPath;
     const ack = a.receiveAckOnly.bind(a);
     a.receiveAckOnly = (now, n, data, at, end, tx) => {
       const r = ack(now, n, data, at, end, tx);

@@ -1,6 +1,6 @@
 // Full adverts in a steady mesh repeat byte for byte: the sender encodes them
 // once per interface (send.ts advertFrames) and a receiver with nothing
-// changed since does not decode them again (adverts.ts, stats.linkStateRepeats);
+// changed since does not decode them again (link-state-in.ts, stats.linkStateRepeats);
 // any change is still applied.
 import { test } from "uvu";
 import * as assert from "uvu/assert";

@@ -1,4 +1,4 @@
-// The receive fast path of a steady neighbour's link state (adverts.ts
+// The receive fast path of a steady neighbour's link state (link-state-in.ts
 // receiveAckOnly: one ACK record about us, read straight from its bytes) leaves
 // the same state as the generic decoder (decodeLinkState, noteNamed,
 // applyLinkRecords, receiveAckRecord) it stands for. Two copies of the same
@@ -105,8 +105,8 @@ test("constructed and mutated payloads: the same state as the generic decoder, m
   const feed = (bytes: number[], why: string): boolean => {
     const before = count.acks;
     const d = Uint8Array.from(bytes);
-    inside(x.b).adverts.receiveLinkState(x.net.time, nx, them, d);
-    inside(y.b).adverts.receiveLinkState(y.net.time, ny, them, Uint8Array.from(bytes));
+    inside(x.b).linkStateIn.receiveLinkState(x.net.time, nx, them, d);
+    inside(y.b).linkStateIn.receiveLinkState(y.net.time, ny, them, Uint8Array.from(bytes));
     const diff = snapshotDifference(stateSnapshot(x.b.node, SKIP), stateSnapshot(y.b.node, SKIP));
     if (diff !== undefined) assert.unreachable(`${why} ${toHex(d)}: the state differs ${diff}`);
     n++;
