@@ -17,7 +17,6 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
-#include <linux/filter.h>
 #include <net/if.h>
 #include <netpacket/packet.h>
 #include <netinet/in.h>
@@ -208,11 +207,25 @@ static JSValue js_udp_sendto(JSContext *ctx, JSValueConst this_val, int argc,
  * ten). The filter sees the datagram from its UDP header on: the source port
  * at offset 0, the source address at the network header's offset 12. */
 #define FILTER_PAIRS_MAX 64
+/* Classic BPF, a stable kernel ABI (linux/filter.h, which not every
+ * toolchain's headers have: written out here) */
+struct bpf_insn_c { uint16_t code; uint8_t jt, jf; uint32_t k; };
+struct bpf_prog_c { unsigned short len; struct bpf_insn_c *filter; };
+#define C_LD_W_ABS 0x20   /* BPF_LD | BPF_W | BPF_ABS */
+#define C_LD_H_ABS 0x28   /* BPF_LD | BPF_H | BPF_ABS */
+#define C_JEQ_K 0x15      /* BPF_JMP | BPF_JEQ | BPF_K */
+#define C_RET_K 0x06      /* BPF_RET | BPF_K */
+#define C_NET_OFF (-0x100000) /* SKF_NET_OFF: offsets from the network header */
+static struct bpf_insn_c bpf_c(uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
+{
+    struct bpf_insn_c i = { code, jt, jf, k };
+    return i;
+}
 static JSValue js_udp_filter_from(JSContext *ctx, JSValueConst this_val,
                                   int argc, JSValueConst *argv)
 {
-    struct sock_filter code[5 * FILTER_PAIRS_MAX + 1];
-    struct sock_fprog prog;
+    struct bpf_insn_c code[5 * FILTER_PAIRS_MAX + 1];
+    struct bpf_prog_c prog;
     uint8_t *sp;
     size_t sn;
     int32_t *skip, nskip, i;
@@ -233,14 +246,14 @@ static JSValue js_udp_filter_from(JSContext *ctx, JSValueConst this_val,
         return JS_ThrowRangeError(ctx, "udpFilterFrom: bad skip table");
     for (i = 0; i < nskip; i++) {
         /* A = source address; not ours: on to the next pair (3 ahead) */
-        code[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)SKF_NET_OFF + 12);
-        code[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)skip[1 + 2 * i], 0, 3);
+        code[len++] = bpf_c(C_LD_W_ABS, 0, 0, (uint32_t)C_NET_OFF + 12);
+        code[len++] = bpf_c(C_JEQ_K, 0, 3, (uint32_t)skip[1 + 2 * i]);
         /* A = source port; ours too: drop (return 0 bytes) */
-        code[len++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 0);
-        code[len++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)skip[2 + 2 * i], 0, 1);
-        code[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0);
+        code[len++] = bpf_c(C_LD_H_ABS, 0, 0, 0);
+        code[len++] = bpf_c(C_JEQ_K, 0, 1, (uint32_t)skip[2 + 2 * i]);
+        code[len++] = bpf_c(C_RET_K, 0, 0, 0);
     }
-    code[len++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, 0xffffffffu);
+    code[len++] = bpf_c(C_RET_K, 0, 0, 0xffffffffu);
     prog.len = (unsigned short)len;
     prog.filter = code;
     if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog))
