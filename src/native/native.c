@@ -203,10 +203,27 @@ static JSValue js_udp_sendto(JSContext *ctx, JSValueConst this_val, int argc,
  * are queued, datagrams from the (address, port) pairs of skip (the table of
  * udpRecvMany: [0] n, then n host-order pairs); null detaches it. A node's own
  * broadcasts loop back to its wildcard socket: dropped here they cost no
- * wakeup, no system call and no JS at all (on a steady node, one wakeup in
- * ten). The filter sees the datagram from its UDP header on: the source port
+ * poll round, no system call and no JS at all (on a steady node, one poll
+ * round in ten; it followed the send, so not a wakeup). The filter sees the datagram from its UDP header on: the source port
  * at offset 0, the source address at the network header's offset 12. */
 #define FILTER_PAIRS_MAX 64
+/* The skip table of udpRecvMany and udpFilterFrom (a Uint8Array over an
+ * Int32Array: [0] n, then n (address, port) pairs): 0 with *skip and *n set,
+ * or -1 with an exception thrown. */
+static int get_skip_table(JSContext *ctx, JSValueConst v, const char *call, int32_t **skip, int32_t *n)
+{
+    size_t sn;
+    uint8_t *sp = JS_GetUint8Array(ctx, &sn, v);
+    if (!sp)
+        return -1;
+    *n = sn >= 4 && !((uintptr_t)sp & 3) ? ((int32_t *)sp)[0] : -1;
+    if (*n < 0 || (size_t)(1 + 2 * *n) * 4 > sn) {
+        JS_ThrowRangeError(ctx, "%s: bad skip table", call);
+        return -1;
+    }
+    *skip = (int32_t *)sp;
+    return 0;
+}
 /* Classic BPF, a stable kernel ABI (linux/filter.h, which not every
  * toolchain's headers have: written out here) */
 struct bpf_insn_c { uint16_t code; uint8_t jt, jf; uint32_t k; };
@@ -226,8 +243,6 @@ static JSValue js_udp_filter_from(JSContext *ctx, JSValueConst this_val,
 {
     struct bpf_insn_c code[5 * FILTER_PAIRS_MAX + 1];
     struct bpf_prog_c prog;
-    uint8_t *sp;
-    size_t sn;
     int32_t *skip, nskip, i;
     int fd, dummy = 0, len = 0;
     if (get_int(ctx, &fd, argv[0]))
@@ -237,13 +252,10 @@ static JSValue js_udp_filter_from(JSContext *ctx, JSValueConst this_val,
             return JS_NewInt32(ctx, -errno);
         return JS_NewInt32(ctx, 0);
     }
-    sp = JS_GetUint8Array(ctx, &sn, argv[1]);
-    if (!sp)
+    if (get_skip_table(ctx, argv[1], "udpFilterFrom", &skip, &nskip))
         return JS_EXCEPTION;
-    skip = (int32_t *)sp;
-    nskip = sn >= 4 && !((uintptr_t)sp & 3) ? skip[0] : -1;
-    if (nskip < 0 || nskip > FILTER_PAIRS_MAX || (size_t)(1 + 2 * nskip) * 4 > sn)
-        return JS_ThrowRangeError(ctx, "udpFilterFrom: bad skip table");
+    if (nskip > FILTER_PAIRS_MAX)
+        return JS_NewInt32(ctx, -E2BIG);
     for (i = 0; i < nskip; i++) {
         /* A = source address; not ours: on to the next pair (3 ahead) */
         code[len++] = bpf_c(C_LD_W_ABS, 0, 0, (uint32_t)C_NET_OFF + 12);
@@ -283,8 +295,8 @@ static JSValue js_udp_recv_many(JSContext *ctx, JSValueConst this_val,
     struct sockaddr_in sa[RECV_SLOTS];
     struct iovec iov[RECV_SLOTS];
     struct mmsghdr mm[RECV_SLOTS];
-    uint8_t *p, *mp, *sp = NULL;
-    size_t n, mn, sn = 0;
+    uint8_t *p, *mp;
+    size_t n, mn;
     int32_t *meta, *skip = NULL, nskip = 0, skipped = 0, count = 0, max, i, k;
     int fd, err = 0, slots, r;
     if (get_int(ctx, &fd, argv[0]) || get_buf(ctx, argv + 1, &p, &n))
@@ -292,21 +304,13 @@ static JSValue js_udp_recv_many(JSContext *ctx, JSValueConst this_val,
     mp = JS_GetUint8Array(ctx, &mn, argv[4]);
     if (!mp)
         return JS_EXCEPTION;
-    if (argc > 5 && !JS_IsNull(argv[5]) && !JS_IsUndefined(argv[5])) {
-        sp = JS_GetUint8Array(ctx, &sn, argv[5]);
-        if (!sp)
-            return JS_EXCEPTION;
-    }
-    if (((uintptr_t)mp & 3) || ((uintptr_t)sp & 3) || mn < 24)
-        return JS_ThrowRangeError(ctx, "udpRecvMany: bad meta or skip view");
+    if (((uintptr_t)mp & 3) || mn < 24)
+        return JS_ThrowRangeError(ctx, "udpRecvMany: bad meta view");
+    if (argc > 5 && !JS_IsNull(argv[5]) && !JS_IsUndefined(argv[5]) &&
+        get_skip_table(ctx, argv[5], "udpRecvMany", &skip, &nskip))
+        return JS_EXCEPTION;
     meta = (int32_t *)mp;
     max = (int32_t)((mn / 4 - 2) / 4);
-    if (sp) {
-        skip = (int32_t *)sp;
-        nskip = sn >= 4 ? skip[0] : 0;
-        if (nskip < 0 || (size_t)(1 + 2 * nskip) * 4 > sn)
-            return JS_ThrowRangeError(ctx, "udpRecvMany: bad skip table");
-    }
     slots = (int)(n / RECV_MAX);
     if (slots > RECV_SLOTS)
         slots = RECV_SLOTS;
