@@ -9,7 +9,7 @@ import { newIfaceTick, type Iface } from "./neighbours";
 import type { HopAcks } from "./hop-acks";
 import type { Sender } from "./send";
 import type { Transmitter } from "./transmitter";
-import { advertRecords, advertSends, type AdvertRecords } from "./link-state";
+import { advertRecords, advertSends, type AdvertRecords } from "./advert-records";
 import * as C from "./constants";
 
 const NO_FRAMES: FrameRepr[] = [];

@@ -109,7 +109,7 @@ export const ADVERT_REPEAT_MS = 150;
 /** Over a lossy link a change is sent more than ADVERT_SENDS times: as often as
  * it takes for the chance that every send is lost (the worst direct
  * neighbour's loss ^ sends) to fall to 1 / ADVERT_LOSS_INVERSE, at most
- * ADVERT_SENDS_MAX times (link-state.ts advertSends). At 33% loss a record
+ * ADVERT_SENDS_MAX times (advert-records.ts advertSends). At 33% loss a record
  * lost all 4 times (1.2% per record per link) waited for the 10 s full advert.
  * Links measured under ADVERT_LOSSY_MIN count as clean and keep ADVERT_SENDS. */
 export const ADVERT_LOSS_INVERSE = 10000;

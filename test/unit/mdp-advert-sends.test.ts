@@ -1,4 +1,4 @@
-// How often a changed route's record is sent (link-state.ts advertSends,
+// How often a changed route's record is sent (advert-records.ts advertSends,
 // windowLoss, advertRecords): ADVERT_SENDS times on clean links, more while a
 // direct neighbour's link is lossy (33% loss: a record lost all 4 times, 1.2%
 // per record per link, waited 10 s for the full advert; mdp-sim-lossy-adverts).
@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { markChanged, REACHABLE_UNICAST, type Route } from "../../src/mdp/routing";
 import { newNeighbour, type Neighbour } from "../../src/mdp/neighbours";
 import { SeqWindow64 } from "../../src/mdp/link-window";
-import { advertRecords, advertSends, windowLoss } from "../../src/mdp/link-state";
+import { advertRecords, advertSends, windowLoss } from "../../src/mdp/advert-records";
 import { ADVERT_SENDS, ADVERT_SENDS_MAX, LONG_AGO } from "../../src/mdp/constants";
 
 const NOW = 10_000;

@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { computeRoutes, GAP_MAX_MS, REACHABLE_INDIRECT, REACHABLE_NONE, REACHABLE_UNICAST, silenceLimit, type Route } from "../../src/mdp/routing";
 import { newDestination, newNeighbour, type Iface, type Neighbour } from "../../src/mdp/neighbours";
 import { SeqWindow64 } from "../../src/mdp/link-window";
-import { advertRecords } from "../../src/mdp/link-state";
+import { advertRecords } from "../../src/mdp/advert-records";
 import { DROP_RATE_NONE } from "../../src/mdp/constants";
 
 const NOW = 10_000;

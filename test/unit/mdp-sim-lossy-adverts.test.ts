@@ -6,7 +6,7 @@
 // otherwise waited for the 10 s full advert, a few seeds in a hundred left a
 // node on the line without a route for ~10 s (or 20 s; seeds 100 and 242 here).
 // A change is now sent more times where a neighbour's link is lossy
-// (advertSends in link-state.ts).
+// (advertSends in advert-records.ts).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { SimNet } from "../helpers/simnet";
